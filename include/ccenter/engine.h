@@ -1,0 +1,594 @@
+/*
+ * libccenter — the engine: agents, queues, contacts, routing and the events that say what
+ * to do.
+ *
+ * Time. Every call that changes state takes `now`, milliseconds on a monotonic clock of
+ * the caller's choosing. The engine reads no clock and does no I/O. `now` smaller than the
+ * largest `now` seen so far fails with CCENTER_ETIME. Timers (ring timeouts, wrap-up, max
+ * wait, announcements) fire inside ccenter_engine_advance() or inside any other call whose
+ * `now` has passed their deadline — before that call's own work, so the order is always
+ * the order of time. ccenter_engine_next_deadline() says when to call advance again.
+ *
+ * Identifiers are the integrator's own NUL-terminated strings (1..255 bytes). The engine
+ * copies them; the pointers it hands back in events stay valid until the callback returns.
+ *
+ * Errors. Every state-changing call returns 0 or a negative code from ccenter/common.h and,
+ * when it fails, changes nothing (no state, no event, no journal record). Common codes:
+ * CCENTER_EINVAL (NULL or malformed argument), CCENTER_ETIME (now went backwards),
+ * CCENTER_ENOENT (unknown id), CCENTER_EEXIST (id already used), CCENTER_ESTATE (the
+ * transition is not legal now), CCENTER_ECALLBACK (called from inside the event callback),
+ * CCENTER_ENOMEM. Each function lists its own further codes.
+ *
+ * Re-entrancy. Events are delivered after the call that caused them has finished its work,
+ * in the order they happened, so the engine is consistent while the callback runs. Inside
+ * the callback every query function works; every state-changing function fails with
+ * CCENTER_ECALLBACK and changes nothing. Remember the action and make the call after the
+ * callback returns (the libuv adapter and the examples show the pattern).
+ *
+ * Thread safety: none. One engine is used from one thread at a time; engines are
+ * independent of each other.
+ */
+#ifndef CCENTER_ENGINE_H
+#define CCENTER_ENGINE_H
+
+#include "ccenter/common.h"
+#include "ccenter/options.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ccenter_engine_next_deadline() when nothing is scheduled. */
+#define CCENTER_NO_DEADLINE INT64_MAX
+
+/** Longest identifier, in bytes, without the terminating NUL. */
+#define CCENTER_MAX_ID 255
+
+/* ---------------------------------------------------------------------------------- */
+/* Enumerations                                                                        */
+
+/** Media channels. Capacity and overlap rules are per channel. */
+typedef enum ccenter_channel {
+  CCENTER_CHANNEL_VOICE = 0,
+  CCENTER_CHANNEL_CHAT = 1,
+  CCENTER_CHANNEL_EMAIL = 2,
+  CCENTER_CHANNEL_SMS = 3,
+  CCENTER_CHANNEL_CALLBACK = 4,
+  CCENTER_CHANNEL_TASK = 5,
+  CCENTER_CHANNEL_COUNT_ = 6
+} ccenter_channel;
+
+/** Agent presence. Work on contacts is tracked per contact (ccenter_contact_state). */
+typedef enum ccenter_agent_state {
+  CCENTER_AGENT_LOGGED_OUT = 0,
+  CCENTER_AGENT_NOT_READY = 1,
+  CCENTER_AGENT_READY = 2
+} ccenter_agent_state;
+
+/** Where a contact is in its life. */
+typedef enum ccenter_contact_state {
+  CCENTER_CONTACT_WAITING = 0,   /**< in a queue (also a callback keeping its place) */
+  CCENTER_CONTACT_OFFERED = 1,   /**< reserved for an agent, ringing */
+  CCENTER_CONTACT_CONNECTED = 2, /**< talking (or on hold) with an agent */
+  CCENTER_CONTACT_WRAP_UP = 3,   /**< conversation over, agent in after-contact work */
+  CCENTER_CONTACT_ENDED = 4      /**< final; outcome set; forgotten after the event */
+} ccenter_contact_state;
+
+/** The one final outcome of a contact. */
+typedef enum ccenter_outcome {
+  CCENTER_OUTCOME_NONE = 0,       /**< not final yet */
+  CCENTER_OUTCOME_HANDLED = 1,    /**< answered by an agent and ended */
+  CCENTER_OUTCOME_ABANDONED = 2,  /**< the customer hung up before an agent answered */
+  CCENTER_OUTCOME_TIMED_OUT = 3,  /**< left the queue at its max wait (exit action timeout) */
+  CCENTER_OUTCOME_EXIT_EMPTY = 4, /**< left because no agent could serve the queue */
+  CCENTER_OUTCOME_REMOVED = 5     /**< ended by the integrator while waiting (e.g. IVR exit key) */
+} ccenter_outcome;
+
+/** What happens when a contact has waited the queue's max wait. */
+typedef enum ccenter_max_wait_action {
+  CCENTER_MAX_WAIT_TIMEOUT = 0,  /**< leave the queue: outcome TIMED_OUT */
+  CCENTER_MAX_WAIT_OVERFLOW = 1, /**< move to the queue's overflow queue */
+  CCENTER_MAX_WAIT_CALLBACK = 2  /**< raise CALLBACK_OFFER once; the contact keeps waiting */
+} ccenter_max_wait_action;
+
+/**
+ * When a queue counts as "empty" for its join and leave policies (the members are the
+ * agents that serve the queue).
+ */
+typedef enum ccenter_empty_rule {
+  CCENTER_EMPTY_NEVER = 0,      /**< never empty: always join, never leave */
+  CCENTER_EMPTY_NO_MEMBERS = 1, /**< no agent serves the queue */
+  CCENTER_EMPTY_LOGGED_OUT = 2, /**< no member is logged in */
+  CCENTER_EMPTY_NOT_READY = 3   /**< no member is READY */
+} ccenter_empty_rule;
+
+/** Queue settings for ccenter_queue_set(). Durations are milliseconds. */
+typedef enum ccenter_queue_option {
+  CCENTER_QUEUE_MAX_LENGTH = 1,     /**< waiting contacts allowed; 0 = unlimited (default) */
+  CCENTER_QUEUE_JOIN_EMPTY = 2,     /**< ccenter_empty_rule refusing a join; default NEVER */
+  CCENTER_QUEUE_LEAVE_EMPTY = 3,    /**< ccenter_empty_rule emptying the queue; default NEVER */
+  CCENTER_QUEUE_MAX_WAIT = 4,       /**< ms before the max-wait action; 0 = none (default) */
+  CCENTER_QUEUE_MAX_WAIT_ACTION = 5,/**< ccenter_max_wait_action; default TIMEOUT */
+  CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever */
+  CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0 */
+  CCENTER_QUEUE_ANNOUNCE_EVERY = 8  /**< ms between position announcements; 0 = none (default) */
+} ccenter_queue_option;
+
+/** Engine-wide settings for ccenter_engine_set(). */
+typedef enum ccenter_engine_option {
+  CCENTER_ENGINE_MAX_NO_ANSWER = 1,  /**< consecutive misses before NOT_READY "no-answer"; default 3; 0 = never */
+  CCENTER_ENGINE_REJECT_DELAY = 2,   /**< ms a rejected contact is kept from that agent; default 30000 */
+  CCENTER_ENGINE_EWT_SAMPLES = 3     /**< handled contacts in a queue's moving average for EWT; default 20 */
+} ccenter_engine_option;
+
+/** Everything the engine tells the integrator. See docs/concepts.md for the whole list. */
+typedef enum ccenter_event_type {
+  CCENTER_EV_AGENT_STATE = 1,        /**< presence changed: state, prev_state, reason */
+  CCENTER_EV_AGENT_PENDING = 2,      /**< NOT_READY (reason) or logout will apply when work ends */
+  CCENTER_EV_CONTACT_QUEUED = 3,     /**< joined queue; position */
+  CCENTER_EV_CONTACT_OFFERED = 4,    /**< ACT: offer contact to agent (ring); ring_timeout_ms */
+  CCENTER_EV_OFFER_WITHDRAWN = 5,    /**< ACT: stop ringing; reason: "ring-timeout", "rejected",
+                                          "missed", "abandoned", "agent-logout" */
+  CCENTER_EV_CONTACT_CONNECTED = 6,  /**< agent answered; wait_ms = time waited */
+  CCENTER_EV_CONTACT_HELD = 7,
+  CCENTER_EV_CONTACT_RESUMED = 8,    /**< duration_ms = time on hold */
+  CCENTER_EV_CONTACT_TRANSFERRED = 9,/**< blind transfer or completed consult; queue_to or agent_to */
+  CCENTER_EV_CONTACT_REQUEUED = 10,  /**< back in its queue at its original place */
+  CCENTER_EV_CONTACT_OVERFLOWED = 11,/**< ACT: moved from queue to queue_to at max wait */
+  CCENTER_EV_CONTACT_CALLBACK_OFFER = 12, /**< ACT: offer the waiting customer a callback */
+  CCENTER_EV_CONTACT_CALLBACK_QUEUED = 13,/**< the contact is now a callback keeping its place */
+  CCENTER_EV_CALLBACK_DUE = 14,      /**< ACT: place the callback; an OFFERED event follows */
+  CCENTER_EV_ANNOUNCE = 15,          /**< ACT: tell the customer position and ewt_ms */
+  CCENTER_EV_CONVERSATION_ENDED = 16,/**< talk over; the agent is in wrap-up (duration_ms talk) */
+  CCENTER_EV_WRAP_UP_ENDED = 17,     /**< agent done with the contact; duration_ms wrap-up */
+  CCENTER_EV_CONTACT_ENDED = 18,     /**< final: outcome, wait_ms; the id may be reused after */
+  CCENTER_EV_CONSULT_OFFERED = 19,   /**< ACT: ring agent_to for a consultation */
+  CCENTER_EV_CONSULT_CONNECTED = 20, /**< agent_to answered the consultation */
+  CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation cancelled or not answered; reason */
+  CCENTER_EV_DISPOSITION = 22,       /**< a disposition code (reason) or survey score (value) */
+  CCENTER_EV_QUEUE_MOVED = 23        /**< contact moved to queue_to by ccenter_queue_remove drain */
+} ccenter_event_type;
+
+/**
+ * An event. Allocated by the engine, read-only, valid during the callback. Fields that do
+ * not apply are NULL or 0. `size` is the size of the struct the library filled: fields
+ * added in later versions are present only when size says so.
+ */
+struct ccenter_event {
+  size_t size;
+  ccenter_event_type type;
+  int64_t time;             /**< engine time the event happened (ms) */
+  const char *agent;        /**< agent concerned */
+  const char *contact;      /**< contact concerned */
+  const char *queue;        /**< queue concerned (the contact's queue at that moment) */
+  const char *queue_to;     /**< transfer / overflow / drain target queue */
+  const char *agent_to;     /**< transfer / consult target agent */
+  const char *reason;       /**< not-ready reason, withdraw reason, disposition code */
+  const char *customer;     /**< the contact's customer id, if any */
+  ccenter_channel channel;
+  ccenter_agent_state state;      /**< AGENT_STATE: new presence */
+  ccenter_agent_state prev_state; /**< AGENT_STATE: previous presence */
+  ccenter_outcome outcome;        /**< CONTACT_ENDED */
+  int priority;
+  int position;             /**< 1-based queue position, QUEUED / ANNOUNCE */
+  int64_t wait_ms;          /**< time waited in queue so far (CONNECTED, ENDED, ...) */
+  int64_t duration_ms;      /**< talk, hold, wrap-up or ring time, per event */
+  int64_t ewt_ms;           /**< expected wait, ANNOUNCE / QUEUED; -1 = unknown */
+  int64_t value;            /**< survey score (DISPOSITION), ring timeout (OFFERED) */
+};
+
+/* ---------------------------------------------------------------------------------- */
+/* Engine                                                                              */
+
+/**
+ * Creates an engine. opts may be NULL (defaults); the engine copies what it needs.
+ * `now` is the engine's starting time. On success *out receives the engine.
+ * Errors: CCENTER_EINVAL (out NULL), CCENTER_ENOMEM. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_engine_new(const ccenter_options *opts, int64_t now,
+                                      ccenter_engine **out);
+
+/**
+ * Frees the engine and everything it holds, without events. NULL does nothing.
+ * Must not be called from inside the event callback. Since 0.1.
+ */
+CCENTER_EXPORT void ccenter_engine_free(ccenter_engine *engine);
+
+/**
+ * Fires every timer due at or before now, in deadline order, and delivers the events.
+ * Errors: CCENTER_EINVAL, CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM (the timers
+ * already fired stay fired; the rest stay armed: call again). Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_engine_advance(ccenter_engine *engine, int64_t now);
+
+/**
+ * The time of the engine's earliest pending timer, or CCENTER_NO_DEADLINE. Call
+ * ccenter_engine_advance() then (or earlier). Query; never fails (NULL gives
+ * CCENTER_NO_DEADLINE). Since 0.1.
+ */
+CCENTER_EXPORT int64_t ccenter_engine_next_deadline(const ccenter_engine *engine);
+
+/** The largest `now` the engine has seen. Query. Since 0.1. */
+CCENTER_EXPORT int64_t ccenter_engine_now(const ccenter_engine *engine);
+
+/**
+ * Sets an engine-wide option (ccenter_engine_option).
+ * Errors: CCENTER_EINVAL (unknown option), CCENTER_ERANGE (negative or too large value),
+ * CCENTER_ETIME, CCENTER_ECALLBACK. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_engine_set(ccenter_engine *engine, ccenter_engine_option opt,
+                                      int64_t value, int64_t now);
+
+/* ---------------------------------------------------------------------------------- */
+/* Queues                                                                              */
+
+/**
+ * Creates a queue with default settings. Errors: CCENTER_EEXIST, CCENTER_EINVAL, CCENTER_ETIME,
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_add(ccenter_engine *engine, const char *queue, int64_t now);
+
+/**
+ * Removes a queue. With contacts waiting or offered it fails with CCENTER_EBUSY unless
+ * drain_to names another queue: then every waiting and offered contact moves there (offers
+ * withdrawn) keeping its original enqueue time, with a QUEUE_MOVED event each. Agents stop
+ * serving the removed queue. Contacts connected or in wrap-up that came from it keep going
+ * and are counted as from it. Errors: CCENTER_ENOENT (queue or drain_to), CCENTER_EINVAL
+ * (drain_to equal to queue), CCENTER_EBUSY, CCENTER_EFULL (drain_to's max length), and
+ * the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_remove(ccenter_engine *engine, const char *queue,
+                                        const char *drain_to, int64_t now);
+
+/**
+ * Sets a numeric queue option (ccenter_queue_option). New values apply to timers armed from
+ * now on (a contact already waiting keeps the max-wait deadline it had).
+ * Errors: CCENTER_ENOENT, CCENTER_EINVAL (unknown option), CCENTER_ERANGE (value out of range
+ * for the option), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_set(ccenter_engine *engine, const char *queue,
+                                     ccenter_queue_option opt, int64_t value, int64_t now);
+
+/**
+ * Sets (or with NULL clears) the queue that receives contacts at max wait when the action
+ * is CCENTER_MAX_WAIT_OVERFLOW. If it is missing or full at that moment the contact times out.
+ * Errors: CCENTER_ENOENT (queue or target), CCENTER_EINVAL (target is the queue itself), and
+ * the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_set_overflow(ccenter_engine *engine, const char *queue,
+                                              const char *target, int64_t now);
+
+/**
+ * Reads a numeric queue option into *value. Query.
+ * Errors: CCENTER_EINVAL, CCENTER_ENOENT. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_get(const ccenter_engine *engine, const char *queue,
+                                     ccenter_queue_option opt, int64_t *value);
+
+/** Real-time view of a queue. Set size = sizeof before the call. */
+typedef struct ccenter_queue_info {
+  size_t size;
+  unsigned waiting;         /**< contacts waiting (including callbacks keeping a place) */
+  unsigned offered;         /**< contacts ringing at an agent */
+  unsigned members;         /**< agents serving the queue */
+  unsigned members_logged_in;
+  unsigned members_ready;
+  int64_t longest_wait_ms;  /**< wait of the oldest waiting or offered contact; 0 if none */
+  int64_t ewt_ms;           /**< expected wait of a contact joining now; -1 unknown */
+} ccenter_queue_info;
+
+/**
+ * Fills *info (up to info->size bytes). Query.
+ * Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct), CCENTER_ENOENT. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_info_get(const ccenter_engine *engine, const char *queue,
+                                          int64_t now, ccenter_queue_info *info);
+
+/* ---------------------------------------------------------------------------------- */
+/* Agents                                                                              */
+
+/**
+ * Creates an agent, LOGGED_OUT, with the default capacities (voice 1, chat 3, email 5,
+ * sms 5, callback 1, task 1) and the default overlap rule (a voice or callback contact
+ * blocks every other channel; other channels mix freely up to their capacities).
+ * Errors: CCENTER_EEXIST and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_add(ccenter_engine *engine, const char *agent, int64_t now);
+
+/**
+ * Removes an agent. Errors: CCENTER_ENOENT, CCENTER_EBUSY (not LOGGED_OUT), and the common
+ * ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_remove(ccenter_engine *engine, const char *agent, int64_t now);
+
+/**
+ * Logs an agent in. It starts NOT_READY with reason "login"; call ccenter_agent_ready().
+ * Errors: CCENTER_ESTATE (already logged in) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_login(ccenter_engine *engine, const char *agent, int64_t now);
+
+/**
+ * Logs an agent out. Ringing offers are withdrawn (back to their places). With contacts
+ * connected or in wrap-up, the logout is pending and applies when the last one is done.
+ * Errors: CCENTER_ESTATE (logged out already) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_logout(ccenter_engine *engine, const char *agent, int64_t now);
+
+/**
+ * Makes an agent READY: it may be offered contacts, and routing runs at once. Cancels a
+ * pending NOT_READY. Resets the consecutive-miss count.
+ * Errors: CCENTER_ESTATE (logged out, or a logout is pending) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_ready(ccenter_engine *engine, const char *agent, int64_t now);
+
+/**
+ * Makes an agent NOT_READY with a reason code (e.g. "break", "lunch"; NULL = "unspecified").
+ * If the agent is working (offered, connected or wrap-up), nothing is withdrawn: no new offers
+ * are made, and the NOT_READY applies when the last contact's wrap-up ends (AGENT_PENDING).
+ * Errors: CCENTER_ESTATE (logged out) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_not_ready(ccenter_engine *engine, const char *agent,
+                                           const char *reason, int64_t now);
+
+/**
+ * Adds (or removes) a queue to the agent's routing profile.
+ * Errors: CCENTER_ENOENT (agent or queue), CCENTER_EEXIST (already served) / CCENTER_ENOENT
+ * (remove: not served), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_serve(ccenter_engine *engine, const char *agent,
+                                       const char *queue, int64_t now);
+CCENTER_EXPORT int ccenter_agent_unserve(ccenter_engine *engine, const char *agent,
+                                         const char *queue, int64_t now);
+
+/**
+ * Sets the agent's capacity on one channel (0..64). Lowering it below the contacts in
+ * progress is allowed: no new ones are offered until it frees up.
+ * Errors: CCENTER_EINVAL (channel), CCENTER_ERANGE (capacity), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_set_capacity(ccenter_engine *engine, const char *agent,
+                                              ccenter_channel channel, unsigned capacity,
+                                              int64_t now);
+
+/**
+ * Says whether a new contact on channel `incoming` may be offered while the agent has a
+ * contact on channel `busy`. The rule is per agent and per ordered pair; a channel always
+ * overlaps itself (up to capacity). Errors: CCENTER_EINVAL (channel) and the common ones.
+ * Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_set_overlap(ccenter_engine *engine, const char *agent,
+                                             ccenter_channel busy, ccenter_channel incoming,
+                                             int allowed, int64_t now);
+
+/**
+ * Overrides the queues' wrap-up time for this agent; -1 restores the queue's.
+ * Errors: CCENTER_ERANGE and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_set_wrap_up(ccenter_engine *engine, const char *agent,
+                                             int64_t wrap_up_ms, int64_t now);
+
+/** Real-time view of an agent. Set size = sizeof before the call. */
+typedef struct ccenter_agent_info {
+  size_t size;
+  ccenter_agent_state state;
+  const char *reason;        /**< NOT_READY reason; valid until the next state-changing call */
+  const char *pending;       /**< pending NOT_READY reason, "logout", or NULL */
+  int64_t state_since;       /**< when the presence last changed */
+  int64_t idle_since;        /**< when the agent last had no contact (for longest-idle) */
+  unsigned offered;          /**< contacts ringing */
+  unsigned connected;        /**< contacts connected (including on hold) */
+  unsigned wrap_up;          /**< contacts in wrap-up */
+  unsigned in_channel[CCENTER_CHANNEL_COUNT_]; /**< contacts per channel, any work state */
+  unsigned missed_in_row;    /**< consecutive ring-no-answers */
+  unsigned handled;          /**< contacts handled since the agent was created */
+} ccenter_agent_info;
+
+/**
+ * Fills *info. Errors: CCENTER_EINVAL (NULL or size too small), CCENTER_ENOENT. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_info_get(const ccenter_engine *engine, const char *agent,
+                                          ccenter_agent_info *info);
+
+/* ---------------------------------------------------------------------------------- */
+/* Offers (the agent side of the ring)                                                 */
+
+/**
+ * The agent answered the offer: the contact is CONNECTED. For ring-all, later strategies
+ * will withdraw the other offers here.
+ * Errors: CCENTER_ENOENT (agent or contact), CCENTER_ESTATE (no offer of that contact to that
+ * agent), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_offer_accept(ccenter_engine *engine, const char *agent,
+                                        const char *contact, int64_t now);
+
+/**
+ * The agent declined the offer: it is withdrawn, the contact goes back to its place and is
+ * not offered to this agent again for the engine's reject delay. Does not count as a miss.
+ * Errors: as ccenter_offer_accept. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_offer_reject(ccenter_engine *engine, const char *agent,
+                                        const char *contact, int64_t now);
+
+/**
+ * The offer was not answered (the integrator saw the phone fail or time out before the
+ * engine's ring timeout): as the engine's own ring timeout — withdrawn, counted as a miss.
+ * Errors: as ccenter_offer_accept. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_offer_missed(ccenter_engine *engine, const char *agent,
+                                        const char *contact, int64_t now);
+
+/* ---------------------------------------------------------------------------------- */
+/* Contacts                                                                            */
+
+/** Key/value attribute of a contact. */
+typedef struct ccenter_attr {
+  const char *key;
+  const char *value;
+} ccenter_attr;
+
+/**
+ * Parameters of a new contact. Initialise with ccenter_contact_params_init() (which sets
+ * size and the defaults: voice, priority 0, no customer, no attributes), then change fields.
+ */
+typedef struct ccenter_contact_params {
+  size_t size;
+  ccenter_channel channel;
+  int priority;              /**< higher first; -1000000..1000000 */
+  const char *customer;      /**< customer identity, kept across transfers; may be NULL */
+  const ccenter_attr *attrs; /**< n_attrs key/value pairs, copied; keys unique */
+  size_t n_attrs;
+} ccenter_contact_params;
+
+/** Fills *params with size and defaults. Since 0.1. */
+CCENTER_EXPORT void ccenter_contact_params_init(ccenter_contact_params *params);
+
+/**
+ * A contact arrives in a queue. params may be NULL (defaults). Routing runs at once.
+ * Errors: CCENTER_EEXIST (contact id in use), CCENTER_ENOENT (queue), CCENTER_EFULL (max
+ * length), CCENTER_ENOAGENTS (the queue's join-empty rule holds), CCENTER_EINVAL (channel,
+ * priority, attributes, size), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_enqueue(ccenter_engine *engine, const char *contact,
+                                           const char *queue,
+                                           const ccenter_contact_params *params, int64_t now);
+
+/**
+ * The customer hung up while waiting or ringing: outcome ABANDONED. An offer is withdrawn.
+ * Errors: CCENTER_ESTATE (connected or later: use ccenter_contact_end) and the common ones.
+ * Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_abandon(ccenter_engine *engine, const char *contact,
+                                           int64_t now);
+
+/**
+ * Takes a waiting contact out of the queue on the integrator's decision (an IVR exit key,
+ * a chat closed by policy): outcome REMOVED. Errors: CCENTER_ESTATE (not waiting or
+ * offered) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_remove(ccenter_engine *engine, const char *contact,
+                                          int64_t now);
+
+/**
+ * The conversation ended (either side hung up). The agent enters wrap-up for the queue's
+ * (or its own) wrap-up time; with 0 the contact is done at once: outcome HANDLED. A
+ * consultation in progress is cancelled.
+ * Errors: CCENTER_ESTATE (not connected) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_end(ccenter_engine *engine, const char *contact,
+                                       int64_t now);
+
+/** Puts a connected contact on hold / takes it off hold. CCENTER_ESTATE otherwise. Since 0.1. */
+CCENTER_EXPORT int ccenter_contact_hold(ccenter_engine *engine, const char *contact, int64_t now);
+CCENTER_EXPORT int ccenter_contact_resume(ccenter_engine *engine, const char *contact,
+                                          int64_t now);
+
+/**
+ * Ends the agent's wrap-up on the contact now (early), or extends it by extra_ms (> 0)
+ * from its current deadline (an unlimited wrap-up cannot be extended: end it instead).
+ * The agent is named because after a transfer two agents may be wrapping up one contact.
+ * Errors: CCENTER_ESTATE (that agent is not in wrap-up on that contact), CCENTER_ERANGE
+ * (extra_ms not in 1..86400000) and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_wrap_up_end(ccenter_engine *engine, const char *agent,
+                                             const char *contact, int64_t now);
+CCENTER_EXPORT int ccenter_agent_wrap_up_extend(ccenter_engine *engine, const char *agent,
+                                                const char *contact, int64_t extra_ms,
+                                                int64_t now);
+
+/**
+ * Records a disposition code (contact reason, outcome) or a survey score (0..100) on a
+ * contact that is connected or in wrap-up. Several codes may be recorded; the last score
+ * wins. Errors: CCENTER_ESTATE, CCENTER_ERANGE (score), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_disposition(ccenter_engine *engine, const char *contact,
+                                               const char *code, int64_t now);
+CCENTER_EXPORT int ccenter_contact_survey(ccenter_engine *engine, const char *contact,
+                                          int score, int64_t now);
+
+/**
+ * Blind transfer of a connected contact to a queue: the agent goes to wrap-up and the
+ * contact waits in `queue` as a new arrival there (its customer id, channel and priority
+ * kept). Errors: CCENTER_ESTATE (not connected), CCENTER_ENOENT, CCENTER_EFULL, and the
+ * common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_transfer_queue(ccenter_engine *engine, const char *contact,
+                                                  const char *queue, int64_t now);
+
+/**
+ * Blind transfer of a connected contact to an agent who has free capacity on its channel
+ * (READY or not): the first agent goes to wrap-up and the contact is offered to `agent`.
+ * If that offer is rejected or not answered the contact goes back to the queue it was
+ * last in, as a new arrival there.
+ * Errors: CCENTER_ESTATE (not connected; or target is the current agent), CCENTER_ECAPACITY
+ * (target has no free capacity), CCENTER_ENOENT, and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_transfer_agent(ccenter_engine *engine, const char *contact,
+                                                  const char *agent, int64_t now);
+
+/**
+ * Re-queues a connected contact: the agent goes to wrap-up and the contact goes back to its
+ * queue at its original place (original enqueue time kept).
+ * Errors: CCENTER_ESTATE, CCENTER_ENOENT (its queue was removed) and the common ones.
+ * Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_requeue(ccenter_engine *engine, const char *contact,
+                                           int64_t now);
+
+/**
+ * Consult transfer. consult_start rings `agent` (who needs free voice capacity) while the
+ * contact stays connected (usually on hold) with its agent; ccenter_offer_accept(agent,
+ * contact) connects the consultation; consult_complete hands the contact to the consulted
+ * agent (the first goes to wrap-up); consult_cancel ends the consultation (also allowed
+ * while ringing). One consultation per contact at a time.
+ * Errors: CCENTER_ESTATE (not connected, consultation already or not in progress, or
+ * complete before it was answered), CCENTER_ECAPACITY, CCENTER_ENOENT, and the common ones.
+ * Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_consult_start(ccenter_engine *engine, const char *contact,
+                                                 const char *agent, int64_t now);
+CCENTER_EXPORT int ccenter_contact_consult_complete(ccenter_engine *engine,
+                                                    const char *contact, int64_t now);
+CCENTER_EXPORT int ccenter_contact_consult_cancel(ccenter_engine *engine, const char *contact,
+                                                  int64_t now);
+
+/**
+ * The waiting customer accepted a callback: the contact keeps its place without holding a
+ * line (CALLBACK_QUEUED). When its turn comes the engine raises CALLBACK_DUE and then
+ * offers it as usual. Errors: CCENTER_ESTATE (not waiting, or already a callback) and the
+ * common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_callback(ccenter_engine *engine, const char *contact,
+                                            int64_t now);
+
+/** Real-time view of a contact. Set size = sizeof before the call. */
+typedef struct ccenter_contact_info {
+  size_t size;
+  ccenter_contact_state state;
+  ccenter_channel channel;
+  int priority;
+  int is_callback;
+  int on_hold;
+  const char *queue;    /**< current (or last) queue; valid until the next state change */
+  const char *agent;    /**< agent ringing/connected/wrapping up, or NULL */
+  const char *customer;
+  unsigned position;    /**< 1-based when waiting, else 0 */
+  int64_t enqueued_at;  /**< enqueue time in the current queue (original place for requeue) */
+  int64_t wait_ms;      /**< waited so far in the current queue (until answered) */
+} ccenter_contact_info;
+
+/**
+ * Fills *info. Errors: CCENTER_EINVAL (NULL or size too small), CCENTER_ENOENT. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_info_get(const ccenter_engine *engine, const char *contact,
+                                            int64_t now, ccenter_contact_info *info);
+
+/**
+ * The value of a contact attribute, or NULL if absent or the contact is unknown. The
+ * pointer is valid until the contact ends. Query. Since 0.1.
+ */
+CCENTER_EXPORT const char *ccenter_contact_attr(const ccenter_engine *engine,
+                                                const char *contact, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CCENTER_ENGINE_H */

@@ -1,0 +1,92 @@
+/*
+ * libccenter — engine options: allocator, log and event callback.
+ *
+ * An options object is filled in by the caller and read once by ccenter_engine_new();
+ * the engine keeps a copy, so the options object may be freed or reused right after.
+ * Not thread-safe: one thread at a time per options object.
+ */
+#ifndef CCENTER_OPTIONS_H
+#define CCENTER_OPTIONS_H
+
+#include "ccenter/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An opaque set of engine options. */
+typedef struct ccenter_options ccenter_options;
+/** An opaque engine (see ccenter/engine.h). */
+typedef struct ccenter_engine ccenter_engine;
+/** An event delivered by the engine (see ccenter/engine.h). */
+typedef struct ccenter_event ccenter_event;
+
+/**
+ * Allocator hooks. All three are called with the user data given to
+ * ccenter_options_set_allocator(). realloc_fn(ud, NULL, n) must behave as malloc_fn and
+ * free_fn(ud, NULL) must do nothing. Returning NULL makes the call that needed memory
+ * fail with CCENTER_ENOMEM and change nothing.
+ */
+typedef void *(*ccenter_malloc_fn)(void *ud, size_t size);
+typedef void *(*ccenter_realloc_fn)(void *ud, void *ptr, size_t size);
+typedef void (*ccenter_free_fn)(void *ud, void *ptr);
+
+/** Log levels, most severe first. */
+typedef enum ccenter_log_level {
+  CCENTER_LOG_ERROR = 0,
+  CCENTER_LOG_WARN = 1,
+  CCENTER_LOG_INFO = 2,
+  CCENTER_LOG_DEBUG = 3
+} ccenter_log_level;
+
+/**
+ * Log callback. msg is a NUL-terminated line without a trailing newline, valid only during
+ * the call. The callback must not call back into the engine.
+ */
+typedef void (*ccenter_log_fn)(void *ud, ccenter_log_level level, const char *msg);
+
+/**
+ * Event callback: everything the engine decides reaches the integrator here.
+ * ev and every string it points to are valid only during the call. What the callback may
+ * do is described in ccenter/engine.h ("Re-entrancy").
+ */
+typedef void (*ccenter_event_fn)(ccenter_engine *engine, const ccenter_event *ev, void *ud);
+
+/**
+ * Creates an options object with the defaults: the C library's malloc/realloc/free, no log,
+ * no event callback. Uses the C library's malloc for itself.
+ * Returns NULL when out of memory. Since 0.1.
+ */
+CCENTER_EXPORT ccenter_options *ccenter_options_new(void);
+
+/** Frees an options object. NULL is allowed and does nothing. Since 0.1. */
+CCENTER_EXPORT void ccenter_options_free(ccenter_options *opts);
+
+/**
+ * Sets the allocator the engine uses for everything it allocates.
+ * Errors: CCENTER_EINVAL if opts is NULL, or if some but not all of the three functions
+ * are NULL (all three NULL restores the C library's). Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_options_set_allocator(ccenter_options *opts,
+                                                 ccenter_malloc_fn malloc_fn,
+                                                 ccenter_realloc_fn realloc_fn,
+                                                 ccenter_free_fn free_fn, void *ud);
+
+/**
+ * Sets the log callback and the most verbose level passed to it. fn NULL turns logging off.
+ * Errors: CCENTER_EINVAL if opts is NULL or level is not a ccenter_log_level. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_options_set_log(ccenter_options *opts, ccenter_log_fn fn,
+                                           ccenter_log_level level, void *ud);
+
+/**
+ * Sets the event callback. fn NULL means events are dropped (queries still work).
+ * Errors: CCENTER_EINVAL if opts is NULL. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_options_set_event_callback(ccenter_options *opts,
+                                                      ccenter_event_fn fn, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CCENTER_OPTIONS_H */

@@ -1,0 +1,2639 @@
+/*
+ * The ACD engine: agents, queues, contacts, offers, wrap-up, and longest-idle routing.
+ *
+ * Shape of every call: the public function packs its arguments into a journal record and
+ * calls cc_engine_exec(), which checks the arguments, fires the timers due by `now`, runs
+ * the operation, records the journal, then delivers the buffered events. Buffering is what
+ * lets the callback query a consistent engine; objects that die during a call are kept in
+ * a graveyard until the events that name them have been delivered.
+ *
+ * Routing invariant: after every call, no waiting contact could be offered to an agent
+ * available for it. So each change only has to route the one contact or the one agent it
+ * touched (route_contact / route_agent), never rescan the world.
+ */
+#include "acd/engine_int.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "core/map.h"
+#include "core/options.h"
+#include "core/treap.h"
+#include "time/timer.h"
+
+#define NCH CCENTER_CHANNEL_COUNT_
+#define EWT_MAX_SAMPLES 256
+#define MAX_CAPACITY 64
+#define PRIORITY_LIMIT 1000000
+#define DAY_MS (24LL * 3600 * 1000)
+
+enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT };
+enum { W_RINGING = 1, W_CONNECTED, W_WRAP };
+
+typedef struct queue queue;
+typedef struct agent agent;
+typedef struct contact contact;
+typedef struct work work;
+
+typedef struct membership {
+  agent *a;
+  queue *q;
+  cc_tnode node; /* in q->avail while the agent is available */
+  int in_tree;
+  size_t q_index; /* index in q->members */
+} membership;
+
+struct queue {
+  char *id;
+  uint32_t seq;
+  int refs; /* contacts and works pointing here; a removed queue lives until 0 */
+  int removed;
+  int64_t max_length, join_empty, leave_empty, max_wait, max_wait_action, ring_timeout,
+      wrap_up, announce_every;
+  queue *overflow;
+  cc_treap waiting; /* contacts by (priority desc, enqueued asc, seq) */
+  unsigned n_waiting, n_offered;
+  cc_treap avail; /* memberships by (contacts in progress, idle since, agent seq) */
+  membership **members;
+  size_t n_members, cap_members;
+  unsigned n_logged_in, n_ready;
+  int32_t ewt_samples[EWT_MAX_SAMPLES];
+  unsigned ewt_n, ewt_pos;
+};
+
+struct agent {
+  char *id;
+  uint32_t seq;
+  ccenter_agent_state state;
+  const char *reason;  /* interned */
+  const char *pending; /* interned NOT_READY reason, or NULL */
+  int pending_logout;
+  int64_t state_since, idle_since;
+  uint8_t cap[NCH];
+  uint16_t n[NCH];
+  uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
+  int64_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms */
+  unsigned missed_in_row, handled;
+  unsigned n_offered, n_connected, n_wrap;
+  work *works;
+  membership **mem;
+  size_t n_mem, cap_mem;
+  int avail_key_n; /* work count the memberships are keyed by while in a tree */
+  int64_t avail_key_idle;
+};
+
+struct work {
+  agent *a;
+  contact *c;
+  queue *q; /* the queue the work counts for (ref held) */
+  int state;
+  int consult;
+  int direct; /* offer made by a transfer to this agent, not by routing */
+  ccenter_channel channel;
+  int64_t since, connected_at;
+  cc_timer_id timer;
+  int64_t wrap_deadline; /* -1 unlimited */
+  work *prev, *next;     /* in a->works */
+};
+
+typedef struct rejection {
+  uint32_t agent_seq;
+  int64_t until;
+  cc_timer_id timer;
+} rejection;
+
+struct contact {
+  char *id;
+  uint64_t seq;
+  char *customer;
+  ccenter_attr *attrs; /* keys and values in one block after the array */
+  size_t n_attrs;
+  ccenter_channel channel;
+  int priority;
+  queue *q;
+  int64_t enq_at;
+  cc_tnode node;
+  int in_queue;
+  work *primary, *consult;
+  unsigned n_wrap;
+  ccenter_outcome outcome;
+  int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
+  int64_t hold_since;
+  int64_t max_wait_at; /* -1 none */
+  cc_timer_id max_wait_timer, announce_timer;
+  rejection *rej;
+  size_t n_rej, cap_rej;
+  int survey;
+};
+
+typedef struct grave {
+  void *p;
+  int kind; /* 0 agent, 1 contact, 2 queue */
+} grave;
+
+struct ccenter_engine {
+  cc_alloc alloc;
+  cc_log log;
+  ccenter_event_fn event_fn;
+  void *event_ud;
+  int64_t now;
+  int in_callback;
+  int in_exec;
+  cc_timers timers;
+  cc_map agents, queues, contacts, strings;
+  uint32_t agent_seq, queue_seq;
+  uint64_t contact_seq;
+  int64_t max_no_answer, reject_delay, ewt_samples;
+  ccenter_event *events;
+  size_t n_events, cap_events;
+  grave *graves;
+  size_t n_graves, cap_graves;
+  cc_journal_fn journal_fn;
+  void *journal_ud;
+  cc_deadline_fn deadline_fn;
+  void *deadline_ud;
+  int64_t last_deadline;
+  size_t bytes; /* object bytes, for cc_engine_memory */
+};
+
+/* ---------------------------------------------------------------------------------- */
+/* Small helpers                                                                       */
+
+static void *eng_alloc(ccenter_engine *e, size_t n)
+{
+  void *p = cc_calloc(&e->alloc, 1, n);
+  if (p)
+    e->bytes += n;
+  return p;
+}
+
+static void eng_free(ccenter_engine *e, void *p, size_t n)
+{
+  if (p) {
+    e->bytes -= n;
+    cc_free(&e->alloc, p);
+  }
+}
+
+static int valid_id(const char *s)
+{
+  if (!s || !*s)
+    return 0;
+  size_t n = strnlen(s, CCENTER_MAX_ID + 1);
+  return n <= CCENTER_MAX_ID;
+}
+
+/* Interned strings (reasons, codes) live as long as the engine: events can point at them
+ * without copies, and a reason set in one call stays valid while events of later calls
+ * still name an older one. */
+static const char *intern(ccenter_engine *e, const char *s)
+{
+  const char *p = cc_map_get(&e->strings, s);
+  if (p)
+    return p;
+  char *d = cc_strdup(&e->alloc, s);
+  if (!d)
+    return NULL;
+  if (cc_map_put(&e->strings, &e->alloc, d, d)) {
+    cc_free(&e->alloc, d);
+    return NULL;
+  }
+  return d;
+}
+
+static uint64_t ptr_payload(const void *p)
+{
+  return (uint64_t)(uintptr_t)p;
+}
+
+static void *payload_ptr(uint64_t v)
+{
+  return (void *)(uintptr_t)v;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Events and the graveyard                                                            */
+
+static int ev_reserve(ccenter_engine *e, size_t extra)
+{
+  return cc_grow(&e->alloc, (void **)&e->events, &e->cap_events, e->n_events + extra,
+                 sizeof *e->events);
+}
+
+/* Room was reserved before the operation started mutating; growing here is a fallback. */
+static ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
+{
+  if (e->n_events == e->cap_events && ev_reserve(e, 1)) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "event dropped: out of memory (type %d)", (int)type);
+    return NULL;
+  }
+  ccenter_event *ev = &e->events[e->n_events++];
+  memset(ev, 0, sizeof *ev);
+  ev->size = sizeof *ev;
+  ev->type = type;
+  ev->time = e->now;
+  ev->ewt_ms = -1;
+  return ev;
+}
+
+static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, const contact *c,
+                                 const agent *a)
+{
+  ccenter_event *ev = ev_push(e, type);
+  if (!ev)
+    return NULL;
+  ev->contact = c->id;
+  ev->queue = c->q ? c->q->id : NULL;
+  ev->customer = c->customer;
+  ev->channel = c->channel;
+  ev->priority = c->priority;
+  ev->agent = a ? a->id : NULL;
+  return ev;
+}
+
+static void bury(ccenter_engine *e, void *p, int kind)
+{
+  if (cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 1,
+              sizeof *e->graves)) {
+    /* Unreachable in practice: room is reserved per call. Leaking beats a dangling
+     * pointer in an event. */
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "graveyard full: object leaked");
+    return;
+  }
+  e->graves[e->n_graves].p = p;
+  e->graves[e->n_graves].kind = kind;
+  e->n_graves++;
+}
+
+static void free_agent(ccenter_engine *e, agent *a);
+static void free_contact(ccenter_engine *e, contact *c);
+static void free_queue(ccenter_engine *e, queue *q);
+
+static void deliver(ccenter_engine *e)
+{
+  /* Events raised while delivering are impossible: the callback cannot change state. */
+  if (e->event_fn) {
+    e->in_callback = 1;
+    for (size_t i = 0; i < e->n_events; i++)
+      e->event_fn(e, &e->events[i], e->event_ud);
+    e->in_callback = 0;
+  }
+  e->n_events = 0;
+  for (size_t i = 0; i < e->n_graves; i++) {
+    grave *g = &e->graves[i];
+    if (g->kind == 0)
+      free_agent(e, g->p);
+    else if (g->kind == 1)
+      free_contact(e, g->p);
+    else
+      free_queue(e, g->p);
+  }
+  e->n_graves = 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Timers                                                                              */
+
+static cc_timer_id arm(ccenter_engine *e, int64_t at, int kind, void *obj)
+{
+  cc_timer_id id = 0;
+  if (cc_timers_arm(&e->timers, at, (uint32_t)kind, ptr_payload(obj), &id)) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "timer not armed: out of memory");
+    return 0;
+  }
+  return id;
+}
+
+static void disarm(ccenter_engine *e, cc_timer_id *id)
+{
+  if (*id)
+    cc_timers_cancel(&e->timers, *id);
+  *id = 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Queue order and agent availability                                                  */
+
+static int cmp_contact(const cc_tnode *x, const cc_tnode *y)
+{
+  const contact *a = (const contact *)((const char *)x - offsetof(contact, node));
+  const contact *b = (const contact *)((const char *)y - offsetof(contact, node));
+  if (a->priority != b->priority)
+    return a->priority > b->priority ? -1 : 1;
+  if (a->enq_at != b->enq_at)
+    return a->enq_at < b->enq_at ? -1 : 1;
+  return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+static int cmp_member(const cc_tnode *x, const cc_tnode *y)
+{
+  const membership *a = (const membership *)((const char *)x - offsetof(membership, node));
+  const membership *b = (const membership *)((const char *)y - offsetof(membership, node));
+  if (a->a->avail_key_n != b->a->avail_key_n)
+    return a->a->avail_key_n < b->a->avail_key_n ? -1 : 1;
+  if (a->a->avail_key_idle != b->a->avail_key_idle)
+    return a->a->avail_key_idle < b->a->avail_key_idle ? -1 : 1;
+  return a->a->seq < b->a->seq ? -1 : (a->a->seq > b->a->seq);
+}
+
+static contact *node_contact(cc_tnode *n)
+{
+  return n ? (contact *)((char *)n - offsetof(contact, node)) : NULL;
+}
+
+static membership *node_member(cc_tnode *n)
+{
+  return n ? (membership *)((char *)n - offsetof(membership, node)) : NULL;
+}
+
+static unsigned agent_work(const agent *a)
+{
+  return a->n_offered + a->n_connected + a->n_wrap;
+}
+
+static int can_take(const agent *a, ccenter_channel ch)
+{
+  if (a->n[ch] >= a->cap[ch])
+    return 0;
+  for (int b = 0; b < NCH; b++)
+    if (b != (int)ch && a->n[b] && !(a->overlap[b] & (1u << ch)))
+      return 0;
+  return 1;
+}
+
+static int agent_routable(const agent *a)
+{
+  if (a->state != CCENTER_AGENT_READY || a->pending || a->pending_logout)
+    return 0;
+  for (int ch = 0; ch < NCH; ch++)
+    if (can_take(a, (ccenter_channel)ch))
+      return 1;
+  return 0;
+}
+
+/* Puts the agent's memberships into (or out of) the queues' availability trees with an
+ * up-to-date key. Call after anything that changes presence, work or capacity. */
+static void agent_refresh(agent *a)
+{
+  int want = agent_routable(a);
+  int key_n = (int)agent_work(a);
+  int64_t key_idle = a->idle_since;
+  for (size_t i = 0; i < a->n_mem; i++) {
+    membership *m = a->mem[i];
+    if (m->in_tree && (!want || key_n != a->avail_key_n || key_idle != a->avail_key_idle)) {
+      cc_treap_remove(&m->q->avail, &m->node);
+      m->in_tree = 0;
+    }
+  }
+  a->avail_key_n = key_n;
+  a->avail_key_idle = key_idle;
+  if (!want)
+    return;
+  for (size_t i = 0; i < a->n_mem; i++) {
+    membership *m = a->mem[i];
+    if (!m->in_tree) {
+      cc_treap_insert(&m->q->avail, &m->node);
+      m->in_tree = 1;
+    }
+  }
+}
+
+static void q_ref(queue *q)
+{
+  if (q)
+    q->refs++;
+}
+
+static void q_unref(ccenter_engine *e, queue *q)
+{
+  if (q && --q->refs == 0 && q->removed)
+    bury(e, q, 2);
+}
+
+static void queue_insert(contact *c)
+{
+  cc_treap_insert(&c->q->waiting, &c->node);
+  c->in_queue = 1;
+  c->q->n_waiting++;
+}
+
+static void queue_take(contact *c)
+{
+  cc_treap_remove(&c->q->waiting, &c->node);
+  c->in_queue = 0;
+  c->q->n_waiting--;
+}
+
+static int excluded(ccenter_engine *e, const contact *c, const agent *a)
+{
+  for (size_t i = 0; i < c->n_rej; i++)
+    if (c->rej[i].agent_seq == a->seq && c->rej[i].until > e->now)
+      return 1;
+  return 0;
+}
+
+static int64_t queue_ewt(const queue *q, unsigned position)
+{
+  if (!q->ewt_n || !q->n_logged_in)
+    return -1;
+  int64_t sum = 0;
+  for (unsigned i = 0; i < q->ewt_n; i++)
+    sum += q->ewt_samples[i];
+  int64_t aht = sum / q->ewt_n;
+  return aht * (int64_t)position / (int64_t)q->n_logged_in;
+}
+
+static void ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
+{
+  if (handle_ms > INT32_MAX)
+    handle_ms = INT32_MAX;
+  unsigned k = (unsigned)e->ewt_samples;
+  q->ewt_samples[q->ewt_pos] = (int32_t)handle_ms;
+  q->ewt_pos = (q->ewt_pos + 1) % k;
+  if (q->ewt_n < k)
+    q->ewt_n++;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Forward declarations of the state machine                                           */
+
+static void route_contact(ccenter_engine *e, contact *c);
+static void route_agent(ccenter_engine *e, agent *a);
+static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute);
+static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
+                         const char *reason);
+static void contact_maybe_done(ccenter_engine *e, contact *c);
+static void finish_work(ccenter_engine *e, work *w);
+static void apply_max_wait(ccenter_engine *e, contact *c);
+static void check_leave_empty(ccenter_engine *e, queue *q);
+
+/* ---------------------------------------------------------------------------------- */
+/* Works: an agent's RINGING → CONNECTED → WRAP_UP on one contact                       */
+
+static work *work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult)
+{
+  work *w = eng_alloc(e, sizeof *w);
+  if (!w)
+    return NULL;
+  w->a = a;
+  w->c = c;
+  w->q = q;
+  q_ref(q);
+  w->state = W_RINGING;
+  w->consult = consult;
+  w->channel = c->channel;
+  w->since = e->now;
+  w->wrap_deadline = -1;
+  w->next = a->works;
+  if (a->works)
+    a->works->prev = w;
+  a->works = w;
+  a->n[w->channel]++;
+  a->n_offered++;
+  a->idle_since = e->now;
+  return w;
+}
+
+static void work_unlink(ccenter_engine *e, work *w)
+{
+  agent *a = w->a;
+  disarm(e, &w->timer);
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    a->works = w->next;
+  if (w->next)
+    w->next->prev = w->prev;
+  a->n[w->channel]--;
+  if (w->state == W_RINGING)
+    a->n_offered--;
+  else if (w->state == W_CONNECTED)
+    a->n_connected--;
+  else
+    a->n_wrap--;
+  a->idle_since = e->now;
+  q_unref(e, w->q);
+  eng_free(e, w, sizeof *w);
+}
+
+/* After an agent's work ended: pending presence changes, availability, routing. */
+static void agent_after_work(ccenter_engine *e, agent *a)
+{
+  if (!agent_work(a)) {
+    if (a->pending_logout) {
+      a->pending_logout = 0;
+      a->pending = NULL;
+      set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL);
+    } else if (a->pending) {
+      const char *r = a->pending;
+      a->pending = NULL;
+      set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+    }
+  }
+  agent_refresh(a);
+  route_agent(e, a);
+}
+
+static int64_t ring_timeout_of(const queue *q)
+{
+  return q ? q->ring_timeout : 15000;
+}
+
+static void offer(ccenter_engine *e, contact *c, agent *a, int direct)
+{
+  work *w = work_new(e, a, c, c->q, 0);
+  if (!w) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "offer of %s to %s failed: out of memory", c->id,
+            a->id);
+    return;
+  }
+  w->direct = direct;
+  if (c->in_queue)
+    queue_take(c);
+  c->q->n_offered++;
+  c->primary = w;
+  int64_t rt = ring_timeout_of(c->q);
+  if (rt > 0)
+    w->timer = arm(e, e->now + rt, T_RING, w);
+  if (c->is_callback && !c->callback_due_sent) {
+    c->callback_due_sent = 1;
+    ccenter_event *ev = ev_contact(e, CCENTER_EV_CALLBACK_DUE, c, a);
+    if (ev)
+      ev->wait_ms = e->now - c->enq_at;
+  }
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_OFFERED, c, a);
+  if (ev) {
+    ev->wait_ms = e->now - c->enq_at;
+    ev->value = rt;
+  }
+  agent_refresh(a);
+}
+
+static void start_wrap(ccenter_engine *e, work *w)
+{
+  agent *a = w->a;
+  a->n_connected--;
+  a->n_wrap++;
+  w->state = W_WRAP;
+  w->since = e->now;
+  w->c->n_wrap++;
+  int64_t wrap = a->wrap_override != -2 ? a->wrap_override : (w->q ? w->q->wrap_up : 0);
+  if (wrap == 0) {
+    finish_work(e, w);
+    return;
+  }
+  if (wrap > 0) {
+    w->wrap_deadline = e->now + wrap;
+    w->timer = arm(e, w->wrap_deadline, T_WRAP, w);
+  }
+}
+
+static void finish_work(ccenter_engine *e, work *w)
+{
+  agent *a = w->a;
+  contact *c = w->c;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_WRAP_UP_ENDED, c, a);
+  if (ev) {
+    ev->queue = w->q ? w->q->id : NULL;
+    ev->duration_ms = e->now - w->since;
+  }
+  if (w->q && !w->consult)
+    ewt_sample(e, w->q, e->now - w->connected_at);
+  a->handled++;
+  c->n_wrap--;
+  work_unlink(e, w);
+  agent_after_work(e, a);
+  contact_maybe_done(e, c);
+}
+
+/* The connected agent's part of the conversation is over (end, transfer, requeue). */
+static void leg_to_wrap(ccenter_engine *e, contact *c)
+{
+  work *w = c->primary;
+  c->primary = NULL;
+  if (c->on_hold) {
+    c->on_hold = 0;
+    ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_RESUMED, c, w->a);
+    if (ev)
+      ev->duration_ms = e->now - c->hold_since;
+  }
+  start_wrap(e, w);
+}
+
+static void end_consult(ccenter_engine *e, contact *c, const char *reason)
+{
+  work *w = c->consult;
+  if (!w)
+    return;
+  c->consult = NULL;
+  agent *b = w->a;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_ENDED, c, c->primary ? c->primary->a : NULL);
+  if (ev) {
+    ev->agent_to = b->id;
+    ev->reason = reason;
+  }
+  work_unlink(e, w);
+  agent_after_work(e, b);
+}
+
+static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at,
+                                int fresh)
+{
+  if (c->q != q) {
+    q_ref(q);
+    q_unref(e, c->q);
+    c->q = q;
+  }
+  c->enq_at = enq_at;
+  c->max_wait_due = 0;
+  queue_insert(c);
+  if (fresh) {
+    disarm(e, &c->max_wait_timer);
+    disarm(e, &c->announce_timer);
+    c->callback_offered = 0;
+    c->max_wait_at = -1;
+    if (q->max_wait > 0 && !c->is_callback) {
+      c->max_wait_at = enq_at + q->max_wait;
+      c->max_wait_timer = arm(e, c->max_wait_at, T_MAXWAIT, c);
+    }
+    if (q->announce_every > 0 && !c->is_callback)
+      c->announce_timer = arm(e, e->now + q->announce_every, T_ANNOUNCE, c);
+  }
+}
+
+static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome)
+{
+  if (c->in_queue)
+    queue_take(c);
+  disarm(e, &c->max_wait_timer);
+  disarm(e, &c->announce_timer);
+  c->outcome = outcome;
+}
+
+static void contact_maybe_done(ccenter_engine *e, contact *c)
+{
+  if (c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->consult ||
+      c->n_wrap)
+    return;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
+  if (ev) {
+    ev->outcome = c->outcome;
+    ev->wait_ms = e->now - c->enq_at;
+  }
+  disarm(e, &c->max_wait_timer);
+  disarm(e, &c->announce_timer);
+  for (size_t i = 0; i < c->n_rej; i++)
+    disarm(e, &c->rej[i].timer);
+  cc_map_del(&e->contacts, c->id);
+  bury(e, c, 1);
+}
+
+static void emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type, const char *from)
+{
+  ccenter_event *ev = ev_contact(e, type, c, NULL);
+  if (!ev)
+    return;
+  ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
+  ev->ewt_ms = queue_ewt(c->q, (unsigned)ev->position);
+  ev->wait_ms = e->now - c->enq_at;
+  if (from) {
+    ev->queue_to = c->q->id;
+    ev->queue = from;
+  }
+}
+
+/* Takes an offer back. reroute: put the contact back in its queue and route it. */
+static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute)
+{
+  contact *c = w->c;
+  agent *a = w->a;
+  int direct = w->direct;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_OFFER_WITHDRAWN, c, a);
+  if (ev) {
+    ev->reason = reason;
+    ev->duration_ms = e->now - w->since;
+  }
+  c->primary = NULL;
+  c->q->n_offered--;
+  if (miss >= 0 && e->reject_delay > 0 &&
+      !cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
+    rejection *r = &c->rej[c->n_rej++];
+    r->agent_seq = a->seq;
+    r->until = e->now + e->reject_delay;
+    r->timer = arm(e, r->until, T_REJECT, c);
+  }
+  work_unlink(e, w);
+  if (miss > 0) {
+    a->missed_in_row++;
+    if (e->max_no_answer > 0 && a->missed_in_row >= (unsigned)e->max_no_answer &&
+        a->state == CCENTER_AGENT_READY) {
+      const char *r = intern(e, "no-answer");
+      if (agent_work(a)) {
+        a->pending = r;
+        ccenter_event *pev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+        if (pev) {
+          pev->agent = a->id;
+          pev->reason = r;
+          pev->state = CCENTER_AGENT_NOT_READY;
+        }
+      } else {
+        set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+      }
+    }
+  }
+  if (reroute) {
+    if (direct) {
+      if (c->q->removed) {
+        contact_leave_for_good(e, c, CCENTER_OUTCOME_REMOVED);
+        contact_maybe_done(e, c);
+      } else {
+        contact_enter_queue(e, c, c->q, e->now, 1);
+        emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+        route_contact(e, c);
+      }
+    } else {
+      queue_insert(c);
+      if (c->max_wait_due)
+        apply_max_wait(e, c);
+      else
+        route_contact(e, c);
+    }
+  }
+  agent_after_work(e, a);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Routing (longest idle; replaceable: everything goes through these two functions)    */
+
+static void route_contact(ccenter_engine *e, contact *c)
+{
+  if (!c->in_queue)
+    return;
+  for (cc_tnode *n = cc_treap_first(&c->q->avail); n; n = cc_treap_next(n)) {
+    agent *a = node_member(n)->a;
+    if (can_take(a, c->channel) && !excluded(e, c, a)) {
+      offer(e, c, a, 0);
+      return;
+    }
+  }
+}
+
+static contact *best_for_agent(ccenter_engine *e, agent *a)
+{
+  contact *best = NULL;
+  for (size_t i = 0; i < a->n_mem; i++) {
+    queue *q = a->mem[i]->q;
+    for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n)) {
+      contact *c = node_contact(n);
+      if (best && cmp_contact(&c->node, &best->node) >= 0)
+        break;
+      if (can_take(a, c->channel) && !excluded(e, c, a)) {
+        best = c;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+static void route_agent(ccenter_engine *e, agent *a)
+{
+  while (agent_routable(a)) {
+    contact *c = best_for_agent(e, a);
+    if (!c)
+      return;
+    unsigned before = agent_work(a);
+    offer(e, c, a, 0);
+    if (agent_work(a) == before)
+      return; /* the offer failed (out of memory); do not spin */
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Presence                                                                            */
+
+static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
+                         const char *reason)
+{
+  ccenter_agent_state prev = a->state;
+  int was_in = prev != CCENTER_AGENT_LOGGED_OUT, now_in = st != CCENTER_AGENT_LOGGED_OUT;
+  int was_ready = prev == CCENTER_AGENT_READY, now_ready = st == CCENTER_AGENT_READY;
+  a->state = st;
+  a->reason = st == CCENTER_AGENT_NOT_READY ? reason : NULL;
+  if (prev != st)
+    a->state_since = e->now;
+  if (now_ready && !was_ready && !agent_work(a))
+    a->idle_since = e->now;
+  for (size_t i = 0; i < a->n_mem; i++) {
+    queue *q = a->mem[i]->q;
+    q->n_logged_in += now_in - was_in;
+    q->n_ready += now_ready - was_ready;
+  }
+  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_STATE);
+  if (ev) {
+    ev->agent = a->id;
+    ev->state = st;
+    ev->prev_state = prev;
+    ev->reason = a->reason;
+  }
+  agent_refresh(a);
+  if ((was_in && !now_in) || (was_ready && !now_ready))
+    for (size_t i = 0; i < a->n_mem; i++)
+      check_leave_empty(e, a->mem[i]->q);
+}
+
+static int empty_by_rule(const queue *q, int64_t rule)
+{
+  switch (rule) {
+  case CCENTER_EMPTY_NO_MEMBERS:
+    return q->n_members == 0;
+  case CCENTER_EMPTY_LOGGED_OUT:
+    return q->n_logged_in == 0;
+  case CCENTER_EMPTY_NOT_READY:
+    return q->n_ready == 0;
+  default:
+    return 0;
+  }
+}
+
+static void check_leave_empty(ccenter_engine *e, queue *q)
+{
+  if (!q->n_waiting || !empty_by_rule(q, q->leave_empty))
+    return;
+  if (ev_reserve(e, 2 * (size_t)q->n_waiting))
+    cc_logf(&e->log, CCENTER_LOG_WARN, "leave-empty on %s: event room not reserved", q->id);
+  cc_tnode *n;
+  while ((n = cc_treap_first(&q->waiting))) {
+    contact *c = node_contact(n);
+    contact_leave_for_good(e, c, CCENTER_OUTCOME_EXIT_EMPTY);
+    contact_maybe_done(e, c);
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Timer handlers                                                                      */
+
+static void apply_max_wait(ccenter_engine *e, contact *c)
+{
+  queue *q = c->q;
+  c->max_wait_due = 0;
+  if (q->max_wait_action == CCENTER_MAX_WAIT_CALLBACK) {
+    if (!c->callback_offered) {
+      c->callback_offered = 1;
+      ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CALLBACK_OFFER, c, NULL);
+      if (ev)
+        ev->wait_ms = e->now - c->enq_at;
+    }
+    route_contact(e, c);
+    return;
+  }
+  queue *t = q->overflow;
+  if (q->max_wait_action == CCENTER_MAX_WAIT_OVERFLOW && t && !t->removed &&
+      (t->max_length == 0 || t->n_waiting < (uint64_t)t->max_length)) {
+    ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_OVERFLOWED, c, NULL);
+    if (ev) {
+      ev->queue_to = t->id;
+      ev->wait_ms = e->now - c->enq_at;
+    }
+    queue_take(c);
+    contact_enter_queue(e, c, t, e->now, 1);
+    emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+    route_contact(e, c);
+    return;
+  }
+  contact_leave_for_good(e, c, CCENTER_OUTCOME_TIMED_OUT);
+  contact_maybe_done(e, c);
+}
+
+static void fire(ccenter_engine *e, const cc_timer_fired *f)
+{
+  void *obj = payload_ptr(f->payload);
+  switch (f->kind) {
+  case T_RING: {
+    work *w = obj;
+    w->timer = 0;
+    contact *c = w->c;
+    if (w->consult) {
+      c->consult = w;
+      end_consult(e, c, "ring-timeout");
+    } else {
+      withdraw(e, w, "ring-timeout", 1, 1);
+    }
+    break;
+  }
+  case T_WRAP: {
+    work *w = obj;
+    w->timer = 0;
+    finish_work(e, w);
+    break;
+  }
+  case T_MAXWAIT: {
+    contact *c = obj;
+    c->max_wait_timer = 0;
+    if (c->in_queue)
+      apply_max_wait(e, c);
+    else if (c->primary && c->primary->state == W_RINGING)
+      c->max_wait_due = 1;
+    break;
+  }
+  case T_ANNOUNCE: {
+    contact *c = obj;
+    c->announce_timer = 0;
+    if (c->in_queue) {
+      ccenter_event *ev = ev_contact(e, CCENTER_EV_ANNOUNCE, c, NULL);
+      if (ev) {
+        ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
+        ev->ewt_ms = queue_ewt(c->q, (unsigned)ev->position);
+        ev->wait_ms = e->now - c->enq_at;
+      }
+    }
+    if ((c->in_queue || (c->primary && c->primary->state == W_RINGING)) &&
+        c->q->announce_every > 0)
+      c->announce_timer = arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+    break;
+  }
+  case T_REJECT: {
+    contact *c = obj;
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_rej; i++) {
+      if (c->rej[i].timer == f->id)
+        continue;
+      c->rej[k++] = c->rej[i];
+    }
+    c->n_rej = k;
+    route_contact(e, c);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+static int fire_due(ccenter_engine *e, int64_t now)
+{
+  int fired = 0;
+  cc_timer_fired f;
+  while (cc_timers_pop(&e->timers, now, &f)) {
+    /* Each handler runs at its own deadline: events carry the time things happened. */
+    if (f.deadline > e->now)
+      e->now = f.deadline;
+    ev_reserve(e, 16);
+    fire(e, &f);
+    fired = 1;
+  }
+  e->now = now;
+  return fired;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Operations                                                                          */
+
+static agent *find_agent(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->agents, id);
+}
+
+static queue *find_queue(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->queues, id);
+}
+
+static contact *find_contact(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->contacts, id);
+}
+
+static work *work_of(agent *a, contact *c)
+{
+  for (work *w = a->works; w; w = w->next)
+    if (w->c == c && w->state != W_WRAP)
+      return w;
+  return NULL;
+}
+
+static void default_agent(agent *a)
+{
+  static const uint8_t caps[NCH] = {1, 3, 5, 5, 1, 1};
+  memcpy(a->cap, caps, sizeof caps);
+  /* Voice and callback exclude every other channel; the rest mix. */
+  uint8_t mixers = (1u << CCENTER_CHANNEL_CHAT) | (1u << CCENTER_CHANNEL_EMAIL) |
+                   (1u << CCENTER_CHANNEL_SMS) | (1u << CCENTER_CHANNEL_TASK);
+  for (int b = 0; b < NCH; b++)
+    a->overlap[b] = (b == CCENTER_CHANNEL_VOICE || b == CCENTER_CHANNEL_CALLBACK) ? 0 : mixers;
+  a->wrap_override = -2;
+}
+
+static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
+{
+  if (find_agent(e, r->s[0]))
+    return CCENTER_EEXIST;
+  if (cc_map_reserve(&e->agents, &e->alloc, 1))
+    return CCENTER_ENOMEM;
+  agent *a = eng_alloc(e, sizeof *a);
+  char *id = a ? cc_strdup(&e->alloc, r->s[0]) : NULL;
+  if (!id) {
+    eng_free(e, a, sizeof *a);
+    return CCENTER_ENOMEM;
+  }
+  a->id = id;
+  a->seq = ++e->agent_seq;
+  a->state = CCENTER_AGENT_LOGGED_OUT;
+  a->state_since = a->idle_since = e->now;
+  default_agent(a);
+  cc_map_put(&e->agents, &e->alloc, a->id, a);
+  return 0;
+}
+
+static void free_agent(ccenter_engine *e, agent *a)
+{
+  cc_free(&e->alloc, a->mem);
+  cc_free(&e->alloc, a->id);
+  eng_free(e, a, sizeof *a);
+}
+
+static void unserve(ccenter_engine *e, membership *m)
+{
+  agent *a = m->a;
+  queue *q = m->q;
+  if (m->in_tree)
+    cc_treap_remove(&q->avail, &m->node);
+  q->members[m->q_index] = q->members[--q->n_members];
+  q->members[m->q_index]->q_index = m->q_index;
+  for (size_t i = 0; i < a->n_mem; i++)
+    if (a->mem[i] == m) {
+      a->mem[i] = a->mem[--a->n_mem];
+      break;
+    }
+  if (a->state != CCENTER_AGENT_LOGGED_OUT)
+    q->n_logged_in--;
+  if (a->state == CCENTER_AGENT_READY)
+    q->n_ready--;
+  eng_free(e, m, sizeof *m);
+}
+
+static int op_agent_remove(ccenter_engine *e, agent *a)
+{
+  if (a->state != CCENTER_AGENT_LOGGED_OUT || agent_work(a))
+    return CCENTER_EBUSY;
+  while (a->n_mem) {
+    queue *q = a->mem[0]->q;
+    unserve(e, a->mem[0]);
+    check_leave_empty(e, q);
+  }
+  cc_map_del(&e->agents, a->id);
+  bury(e, a, 0);
+  return 0;
+}
+
+static int op_login(ccenter_engine *e, agent *a)
+{
+  if (a->state != CCENTER_AGENT_LOGGED_OUT)
+    return CCENTER_ESTATE;
+  const char *r = intern(e, "login");
+  if (!r)
+    return CCENTER_ENOMEM;
+  a->missed_in_row = 0;
+  set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+  return 0;
+}
+
+static int op_logout(ccenter_engine *e, agent *a)
+{
+  if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
+    return CCENTER_ESTATE;
+  a->pending_logout = 1;
+  a->pending = NULL;
+  agent_refresh(a);
+  work *w = a->works;
+  while (w) {
+    work *next = w->next;
+    if (w->state == W_RINGING) {
+      if (w->consult) {
+        w->c->consult = w;
+        end_consult(e, w->c, "agent-logout");
+      } else {
+        withdraw(e, w, "agent-logout", -1, 1);
+      }
+      next = a->works; /* the list changed under us; ringing works are few */
+    }
+    w = next;
+  }
+  if (a->pending_logout && agent_work(a)) {
+    ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+    if (ev) {
+      ev->agent = a->id;
+      ev->reason = "logout";
+      ev->state = CCENTER_AGENT_LOGGED_OUT;
+    }
+  } else if (a->pending_logout) {
+    a->pending_logout = 0;
+    set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL);
+  }
+  return 0;
+}
+
+static int op_ready(ccenter_engine *e, agent *a)
+{
+  if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
+    return CCENTER_ESTATE;
+  a->missed_in_row = 0;
+  if (a->state == CCENTER_AGENT_READY) {
+    if (a->pending) {
+      a->pending = NULL;
+      ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+      if (ev) {
+        ev->agent = a->id;
+        ev->state = CCENTER_AGENT_READY;
+      }
+    }
+  } else {
+    set_presence(e, a, CCENTER_AGENT_READY, NULL);
+  }
+  agent_refresh(a);
+  route_agent(e, a);
+  return 0;
+}
+
+static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
+{
+  if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
+    return CCENTER_ESTATE;
+  const char *r = intern(e, reason ? reason : "unspecified");
+  if (!r)
+    return CCENTER_ENOMEM;
+  if (a->state == CCENTER_AGENT_READY && agent_work(a)) {
+    a->pending = r;
+    agent_refresh(a);
+    ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+    if (ev) {
+      ev->agent = a->id;
+      ev->reason = r;
+      ev->state = CCENTER_AGENT_NOT_READY;
+    }
+    return 0;
+  }
+  set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+  return 0;
+}
+
+static membership *find_membership(agent *a, queue *q)
+{
+  for (size_t i = 0; i < a->n_mem; i++)
+    if (a->mem[i]->q == q)
+      return a->mem[i];
+  return NULL;
+}
+
+static int op_serve(ccenter_engine *e, agent *a, queue *q)
+{
+  if (find_membership(a, q))
+    return CCENTER_EEXIST;
+  if (cc_grow(&e->alloc, (void **)&a->mem, &a->cap_mem, a->n_mem + 1, sizeof *a->mem) ||
+      cc_grow(&e->alloc, (void **)&q->members, &q->cap_members, q->n_members + 1,
+              sizeof *q->members))
+    return CCENTER_ENOMEM;
+  membership *m = eng_alloc(e, sizeof *m);
+  if (!m)
+    return CCENTER_ENOMEM;
+  m->a = a;
+  m->q = q;
+  m->q_index = q->n_members;
+  q->members[q->n_members++] = m;
+  a->mem[a->n_mem++] = m;
+  if (a->state != CCENTER_AGENT_LOGGED_OUT)
+    q->n_logged_in++;
+  if (a->state == CCENTER_AGENT_READY)
+    q->n_ready++;
+  agent_refresh(a);
+  route_agent(e, a);
+  return 0;
+}
+
+static int op_unserve(ccenter_engine *e, agent *a, queue *q)
+{
+  membership *m = find_membership(a, q);
+  if (!m)
+    return CCENTER_ENOENT;
+  unserve(e, m);
+  check_leave_empty(e, q);
+  return 0;
+}
+
+static int op_queue_add(ccenter_engine *e, const char *id)
+{
+  if (find_queue(e, id))
+    return CCENTER_EEXIST;
+  if (cc_map_reserve(&e->queues, &e->alloc, 1))
+    return CCENTER_ENOMEM;
+  queue *q = eng_alloc(e, sizeof *q);
+  char *d = q ? cc_strdup(&e->alloc, id) : NULL;
+  if (!d) {
+    eng_free(e, q, sizeof *q);
+    return CCENTER_ENOMEM;
+  }
+  q->id = d;
+  q->seq = ++e->queue_seq;
+  q->ring_timeout = 15000;
+  q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
+  cc_treap_init(&q->waiting, cmp_contact);
+  cc_treap_init(&q->avail, cmp_member);
+  cc_map_put(&e->queues, &e->alloc, q->id, q);
+  return 0;
+}
+
+static void free_queue(ccenter_engine *e, queue *q)
+{
+  cc_free(&e->alloc, q->members);
+  cc_free(&e->alloc, q->id);
+  eng_free(e, q, sizeof *q);
+}
+
+static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
+{
+  if (drain == q)
+    return CCENTER_EINVAL;
+  unsigned moving = q->n_waiting + q->n_offered;
+  if (moving && !drain)
+    return CCENTER_EBUSY;
+  if (drain && drain->max_length && drain->n_waiting + moving > (uint64_t)drain->max_length)
+    return CCENTER_EFULL;
+  if (ev_reserve(e, 3 * (size_t)moving + 8))
+    return CCENTER_ENOMEM;
+  if (moving) {
+    /* Offered contacts are not in the waiting tree: find them through the agents. */
+    for (size_t i = 0; i < q->n_members; i++) {
+      agent *a = q->members[i]->a;
+      for (work *w = a->works; w;) {
+        work *next = w->next;
+        if (w->state == W_RINGING && !w->consult && w->c->q == q) {
+          withdraw(e, w, "queue-removed", -1, 0);
+          queue_insert(w->c);
+          next = a->works;
+        }
+        w = next;
+      }
+    }
+    /* Direct-transfer offers to agents that do not serve q. */
+    size_t it = 0;
+    contact *c;
+    while ((c = cc_map_next(&e->contacts, &it)))
+      if (c->q == q && c->primary && c->primary->state == W_RINGING) {
+        withdraw(e, c->primary, "queue-removed", -1, 0);
+        queue_insert(c);
+      }
+    contact **moved = cc_malloc(&e->alloc, sizeof *moved * q->n_waiting);
+    size_t nm = 0;
+    cc_tnode *n;
+    while ((n = cc_treap_first(&q->waiting))) {
+      c = node_contact(n);
+      queue_take(c);
+      contact_enter_queue(e, c, drain, c->enq_at, 0);
+      emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q->id);
+      if (moved)
+        moved[nm++] = c;
+    }
+    for (size_t i = 0; i < nm; i++)
+      route_contact(e, moved[i]);
+    if (!moved) {
+      it = 0;
+      while ((c = cc_map_next(&e->contacts, &it)))
+        if (c->q == drain && c->in_queue)
+          route_contact(e, c);
+    }
+    cc_free(&e->alloc, moved);
+  }
+  while (q->n_members) {
+    agent *a = q->members[0]->a;
+    unserve(e, q->members[0]);
+    agent_refresh(a);
+  }
+  size_t it = 0;
+  queue *o;
+  while ((o = cc_map_next(&e->queues, &it)))
+    if (o->overflow == q)
+      o->overflow = NULL;
+  cc_map_del(&e->queues, q->id);
+  q->removed = 1;
+  if (q->refs == 0)
+    bury(e, q, 2);
+  return 0;
+}
+
+static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
+{
+  int64_t *field;
+  int64_t lo = 0, hi = 365 * DAY_MS;
+  switch (opt) {
+  case CCENTER_QUEUE_MAX_LENGTH:
+    field = &q->max_length;
+    hi = 100000000;
+    break;
+  case CCENTER_QUEUE_JOIN_EMPTY:
+    field = &q->join_empty;
+    hi = CCENTER_EMPTY_NOT_READY;
+    break;
+  case CCENTER_QUEUE_LEAVE_EMPTY:
+    field = &q->leave_empty;
+    hi = CCENTER_EMPTY_NOT_READY;
+    break;
+  case CCENTER_QUEUE_MAX_WAIT:
+    field = &q->max_wait;
+    break;
+  case CCENTER_QUEUE_MAX_WAIT_ACTION:
+    field = &q->max_wait_action;
+    hi = CCENTER_MAX_WAIT_CALLBACK;
+    break;
+  case CCENTER_QUEUE_RING_TIMEOUT:
+    field = &q->ring_timeout;
+    break;
+  case CCENTER_QUEUE_WRAP_UP:
+    field = &q->wrap_up;
+    lo = -1;
+    break;
+  case CCENTER_QUEUE_ANNOUNCE_EVERY:
+    field = &q->announce_every;
+    break;
+  default:
+    return CCENTER_EINVAL;
+  }
+  if (v < lo || v > hi)
+    return CCENTER_ERANGE;
+  *field = v;
+  if (opt == CCENTER_QUEUE_LEAVE_EMPTY) {
+    if (ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
+      return CCENTER_ENOMEM;
+    check_leave_empty(e, q);
+  }
+  return 0;
+}
+
+static int queue_get(const queue *q, int64_t opt, int64_t *v)
+{
+  switch (opt) {
+  case CCENTER_QUEUE_MAX_LENGTH: *v = q->max_length; return 0;
+  case CCENTER_QUEUE_JOIN_EMPTY: *v = q->join_empty; return 0;
+  case CCENTER_QUEUE_LEAVE_EMPTY: *v = q->leave_empty; return 0;
+  case CCENTER_QUEUE_MAX_WAIT: *v = q->max_wait; return 0;
+  case CCENTER_QUEUE_MAX_WAIT_ACTION: *v = q->max_wait_action; return 0;
+  case CCENTER_QUEUE_RING_TIMEOUT: *v = q->ring_timeout; return 0;
+  case CCENTER_QUEUE_WRAP_UP: *v = q->wrap_up; return 0;
+  case CCENTER_QUEUE_ANNOUNCE_EVERY: *v = q->announce_every; return 0;
+  default: return CCENTER_EINVAL;
+  }
+}
+
+static int params_valid(const ccenter_contact_params *p)
+{
+  if (!p)
+    return 1;
+  if (p->size < sizeof(ccenter_contact_params))
+    return 0;
+  if ((int)p->channel < 0 || p->channel >= NCH)
+    return 0;
+  if (p->priority < -PRIORITY_LIMIT || p->priority > PRIORITY_LIMIT)
+    return 0;
+  if (p->customer && !valid_id(p->customer))
+    return 0;
+  if (p->n_attrs && !p->attrs)
+    return 0;
+  if (p->n_attrs > 64)
+    return 0;
+  for (size_t i = 0; i < p->n_attrs; i++) {
+    if (!valid_id(p->attrs[i].key) || !p->attrs[i].value ||
+        strnlen(p->attrs[i].value, 4096) >= 4096)
+      return 0;
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(p->attrs[i].key, p->attrs[j].key) == 0)
+        return 0;
+  }
+  return 1;
+}
+
+static size_t contact_size(const contact *c)
+{
+  size_t n = sizeof *c + strlen(c->id) + 1 + (c->customer ? strlen(c->customer) + 1 : 0);
+  n += c->n_attrs * sizeof(ccenter_attr);
+  for (size_t i = 0; i < c->n_attrs; i++)
+    n += strlen(c->attrs[i].key) + strlen(c->attrs[i].value) + 2;
+  return n + c->cap_rej * sizeof(rejection);
+}
+
+static void free_contact(ccenter_engine *e, contact *c)
+{
+  e->bytes -= contact_size(c) - sizeof *c;
+  cc_free(&e->alloc, c->rej);
+  cc_free(&e->alloc, c->attrs);
+  cc_free(&e->alloc, c->customer);
+  cc_free(&e->alloc, c->id);
+  q_unref(e, c->q);
+  eng_free(e, c, sizeof *c);
+}
+
+static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
+{
+  const char *id = r->s[0];
+  queue *q = find_queue(e, r->s[1]);
+  if (find_contact(e, id))
+    return CCENTER_EEXIST;
+  if (!q)
+    return CCENTER_ENOENT;
+  if (q->max_length && q->n_waiting >= (uint64_t)q->max_length)
+    return CCENTER_EFULL;
+  if (empty_by_rule(q, q->join_empty))
+    return CCENTER_ENOAGENTS;
+  ccenter_contact_params def;
+  ccenter_contact_params_init(&def);
+  const ccenter_contact_params *p = r->params ? r->params : &def;
+  if (cc_map_reserve(&e->contacts, &e->alloc, 1))
+    return CCENTER_ENOMEM;
+  contact *c = eng_alloc(e, sizeof *c);
+  if (!c)
+    return CCENTER_ENOMEM;
+  c->id = cc_strdup(&e->alloc, id);
+  c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
+  size_t ablock = p->n_attrs * sizeof(ccenter_attr);
+  for (size_t i = 0; i < p->n_attrs; i++)
+    ablock += strlen(p->attrs[i].key) + strlen(p->attrs[i].value) + 2;
+  c->attrs = p->n_attrs ? cc_malloc(&e->alloc, ablock) : NULL;
+  if (!c->id || (p->customer && !c->customer) || (p->n_attrs && !c->attrs)) {
+    cc_free(&e->alloc, c->id);
+    cc_free(&e->alloc, c->customer);
+    cc_free(&e->alloc, c->attrs);
+    eng_free(e, c, sizeof *c);
+    return CCENTER_ENOMEM;
+  }
+  char *sp = (char *)(c->attrs + p->n_attrs);
+  for (size_t i = 0; i < p->n_attrs; i++) {
+    size_t kl = strlen(p->attrs[i].key) + 1, vl = strlen(p->attrs[i].value) + 1;
+    memcpy(sp, p->attrs[i].key, kl);
+    c->attrs[i].key = sp;
+    sp += kl;
+    memcpy(sp, p->attrs[i].value, vl);
+    c->attrs[i].value = sp;
+    sp += vl;
+  }
+  c->n_attrs = p->n_attrs;
+  c->seq = ++e->contact_seq;
+  c->channel = p->channel;
+  c->priority = p->priority;
+  c->survey = -1;
+  c->max_wait_at = -1;
+  e->bytes += contact_size(c) - sizeof *c;
+  cc_map_put(&e->contacts, &e->alloc, c->id, c);
+  contact_enter_queue(e, c, q, e->now, 1);
+  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+  route_contact(e, c);
+  return 0;
+}
+
+static int op_accept(ccenter_engine *e, agent *a, contact *c)
+{
+  work *w = work_of(a, c);
+  if (!w || w->state != W_RINGING)
+    return CCENTER_ESTATE;
+  disarm(e, &w->timer);
+  w->state = W_CONNECTED;
+  w->since = w->connected_at = e->now;
+  a->n_offered--;
+  a->n_connected++;
+  a->missed_in_row = 0;
+  if (w->consult) {
+    ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_CONNECTED, c,
+                                   c->primary ? c->primary->a : NULL);
+    if (ev)
+      ev->agent_to = a->id;
+    return 0;
+  }
+  c->q->n_offered--;
+  disarm(e, &c->max_wait_timer);
+  disarm(e, &c->announce_timer);
+  c->max_wait_due = 0;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CONNECTED, c, a);
+  if (ev)
+    ev->wait_ms = e->now - c->enq_at;
+  agent_refresh(a);
+  return 0;
+}
+
+static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
+{
+  work *w = work_of(a, c);
+  if (!w || w->state != W_RINGING)
+    return CCENTER_ESTATE;
+  if (w->consult) {
+    end_consult(e, c, miss ? "missed" : "rejected");
+    return 0;
+  }
+  withdraw(e, w, miss ? "missed" : "rejected", miss, 1);
+  return 0;
+}
+
+static int connected(const contact *c)
+{
+  return c->primary && c->primary->state == W_CONNECTED;
+}
+
+static int op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
+{
+  if (!c->in_queue && !(c->primary && c->primary->state == W_RINGING))
+    return CCENTER_ESTATE;
+  if (c->primary)
+    withdraw(e, c->primary, outcome == CCENTER_OUTCOME_ABANDONED ? "abandoned" : "removed", -1,
+             0);
+  contact_leave_for_good(e, c, outcome);
+  contact_maybe_done(e, c);
+  return 0;
+}
+
+static int op_end(ccenter_engine *e, contact *c)
+{
+  if (!connected(c))
+    return CCENTER_ESTATE;
+  end_consult(e, c, "conversation-ended");
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, w->a);
+  if (ev)
+    ev->duration_ms = e->now - w->connected_at;
+  c->outcome = CCENTER_OUTCOME_HANDLED;
+  leg_to_wrap(e, c);
+  contact_maybe_done(e, c);
+  return 0;
+}
+
+static int op_hold(ccenter_engine *e, contact *c, int hold)
+{
+  if (!connected(c) || c->on_hold == hold)
+    return CCENTER_ESTATE;
+  c->on_hold = hold;
+  ccenter_event *ev =
+      ev_contact(e, hold ? CCENTER_EV_CONTACT_HELD : CCENTER_EV_CONTACT_RESUMED, c, c->primary->a);
+  if (hold)
+    c->hold_since = e->now;
+  else if (ev)
+    ev->duration_ms = e->now - c->hold_since;
+  return 0;
+}
+
+static int op_wrap(ccenter_engine *e, agent *a, contact *c, int64_t extra)
+{
+  work *found = NULL;
+  for (work *w = a->works; w; w = w->next)
+    if (w->c == c && w->state == W_WRAP)
+      found = w;
+  if (!found)
+    return CCENTER_ESTATE;
+  if (extra < 0) {
+    finish_work(e, found);
+    return 0;
+  }
+  if (found->wrap_deadline < 0)
+    return CCENTER_ESTATE;
+  disarm(e, &found->timer);
+  found->wrap_deadline += extra;
+  found->timer = arm(e, found->wrap_deadline, T_WRAP, found);
+  return 0;
+}
+
+static int op_disposition(ccenter_engine *e, contact *c, const char *code, int64_t score)
+{
+  work *holder = c->primary && c->primary->state == W_CONNECTED ? c->primary : NULL;
+  if (!holder && !c->n_wrap)
+    return CCENTER_ESTATE;
+  const char *k = NULL;
+  if (code) {
+    k = intern(e, code);
+    if (!k)
+      return CCENTER_ENOMEM;
+  } else {
+    c->survey = (int)score;
+  }
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_DISPOSITION, c, holder ? holder->a : NULL);
+  if (ev) {
+    ev->reason = k;
+    ev->value = code ? -1 : score;
+  }
+  return 0;
+}
+
+static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
+{
+  if (!connected(c))
+    return CCENTER_ESTATE;
+  if (t->max_length && t->n_waiting >= (uint64_t)t->max_length)
+    return CCENTER_EFULL;
+  end_consult(e, c, "transferred");
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev->queue_to = t->id;
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  leg_to_wrap(e, c);
+  contact_enter_queue(e, c, t, e->now, 1);
+  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+  route_contact(e, c);
+  return 0;
+}
+
+static int op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
+{
+  if (!connected(c) || c->primary->a == b || b->state == CCENTER_AGENT_LOGGED_OUT ||
+      b->pending_logout)
+    return CCENTER_ESTATE;
+  if (!can_take(b, c->channel))
+    return CCENTER_ECAPACITY;
+  end_consult(e, c, "transferred");
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev->agent_to = b->id;
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  leg_to_wrap(e, c);
+  c->enq_at = e->now;
+  offer(e, c, b, 1);
+  return 0;
+}
+
+static int op_requeue(ccenter_engine *e, contact *c)
+{
+  if (!connected(c))
+    return CCENTER_ESTATE;
+  if (c->q->removed)
+    return CCENTER_ENOENT;
+  if (c->q->max_length && c->q->n_waiting >= (uint64_t)c->q->max_length)
+    return CCENTER_EFULL;
+  end_consult(e, c, "requeued");
+  agent *a = c->primary->a;
+  leg_to_wrap(e, c);
+  contact_enter_queue(e, c, c->q, c->enq_at, 0);
+  if (c->q->announce_every > 0)
+    c->announce_timer = arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+  emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
+  ccenter_event *ev = &e->events[e->n_events - 1];
+  ev->agent = a->id;
+  route_contact(e, c);
+  return 0;
+}
+
+static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
+{
+  if (!connected(c) || c->consult || c->primary->a == b ||
+      b->state == CCENTER_AGENT_LOGGED_OUT || b->pending_logout)
+    return CCENTER_ESTATE;
+  if (!can_take(b, c->channel))
+    return CCENTER_ECAPACITY;
+  work *w = work_new(e, b, c, c->q, 1);
+  if (!w)
+    return CCENTER_ENOMEM;
+  c->consult = w;
+  int64_t rt = ring_timeout_of(c->q);
+  if (rt > 0)
+    w->timer = arm(e, e->now + rt, T_RING, w);
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_OFFERED, c, c->primary->a);
+  if (ev) {
+    ev->agent_to = b->id;
+    ev->value = rt;
+  }
+  agent_refresh(b);
+  return 0;
+}
+
+static int op_consult_complete(ccenter_engine *e, contact *c)
+{
+  if (!connected(c) || !c->consult || c->consult->state != W_CONNECTED)
+    return CCENTER_ESTATE;
+  work *w = c->primary, *b = c->consult;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev->agent_to = b->a->id;
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  c->consult = NULL;
+  leg_to_wrap(e, c);
+  b->consult = 0;
+  c->primary = b;
+  return 0;
+}
+
+static int op_consult_cancel(ccenter_engine *e, contact *c)
+{
+  if (!c->consult)
+    return CCENTER_ESTATE;
+  end_consult(e, c, "cancelled");
+  return 0;
+}
+
+static int op_callback(ccenter_engine *e, contact *c)
+{
+  if (!c->in_queue || c->is_callback)
+    return CCENTER_ESTATE;
+  c->is_callback = 1;
+  /* The customer's line is released: the contact now needs callback capacity, and has
+   * nobody on the line to time out or to announce to. */
+  c->channel = CCENTER_CHANNEL_CALLBACK;
+  disarm(e, &c->max_wait_timer);
+  disarm(e, &c->announce_timer);
+  c->max_wait_at = -1;
+  emit_queued(e, c, CCENTER_EV_CONTACT_CALLBACK_QUEUED, NULL);
+  route_contact(e, c);
+  return 0;
+}
+
+static int op_engine_set(ccenter_engine *e, int64_t opt, int64_t v)
+{
+  switch (opt) {
+  case CCENTER_ENGINE_MAX_NO_ANSWER:
+    if (v < 0 || v > 1000)
+      return CCENTER_ERANGE;
+    e->max_no_answer = v;
+    return 0;
+  case CCENTER_ENGINE_REJECT_DELAY:
+    if (v < 0 || v > DAY_MS)
+      return CCENTER_ERANGE;
+    e->reject_delay = v;
+    return 0;
+  case CCENTER_ENGINE_EWT_SAMPLES: {
+    if (v < 1 || v > EWT_MAX_SAMPLES)
+      return CCENTER_ERANGE;
+    e->ewt_samples = v;
+    size_t it = 0;
+    queue *q;
+    while ((q = cc_map_next(&e->queues, &it)))
+      q->ewt_n = q->ewt_pos = 0;
+    return 0;
+  }
+  default:
+    return CCENTER_EINVAL;
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Dispatch                                                                            */
+
+/* Which string arguments each op takes: bit 0..2 = s[0..2] required as ids;
+ * bit 3 = s[1] optional id (reason, drain target, overflow target). */
+#define S0 1
+#define S1 2
+#define S2 4
+#define S1_OPT 8
+
+static const struct {
+  const char *name;
+  unsigned strs;
+} op_info[CC_OP_COUNT_] = {
+  [CC_OP_ADVANCE] = {"advance", 0},
+  [CC_OP_ENGINE_SET] = {"engine_set", 0},
+  [CC_OP_QUEUE_ADD] = {"queue_add", S0},
+  [CC_OP_QUEUE_REMOVE] = {"queue_remove", S0 | S1_OPT},
+  [CC_OP_QUEUE_SET] = {"queue_set", S0},
+  [CC_OP_QUEUE_SET_OVERFLOW] = {"queue_set_overflow", S0 | S1_OPT},
+  [CC_OP_AGENT_ADD] = {"agent_add", S0},
+  [CC_OP_AGENT_REMOVE] = {"agent_remove", S0},
+  [CC_OP_AGENT_LOGIN] = {"agent_login", S0},
+  [CC_OP_AGENT_LOGOUT] = {"agent_logout", S0},
+  [CC_OP_AGENT_READY] = {"agent_ready", S0},
+  [CC_OP_AGENT_NOT_READY] = {"agent_not_ready", S0 | S1_OPT},
+  [CC_OP_AGENT_SERVE] = {"agent_serve", S0 | S1},
+  [CC_OP_AGENT_UNSERVE] = {"agent_unserve", S0 | S1},
+  [CC_OP_AGENT_SET_CAPACITY] = {"agent_set_capacity", S0},
+  [CC_OP_AGENT_SET_OVERLAP] = {"agent_set_overlap", S0},
+  [CC_OP_AGENT_SET_WRAP_UP] = {"agent_set_wrap_up", S0},
+  [CC_OP_OFFER_ACCEPT] = {"offer_accept", S0 | S1},
+  [CC_OP_OFFER_REJECT] = {"offer_reject", S0 | S1},
+  [CC_OP_OFFER_MISSED] = {"offer_missed", S0 | S1},
+  [CC_OP_CONTACT_ENQUEUE] = {"contact_enqueue", S0 | S1},
+  [CC_OP_CONTACT_ABANDON] = {"contact_abandon", S0},
+  [CC_OP_CONTACT_REMOVE] = {"contact_remove", S0},
+  [CC_OP_CONTACT_END] = {"contact_end", S0},
+  [CC_OP_CONTACT_HOLD] = {"contact_hold", S0},
+  [CC_OP_CONTACT_RESUME] = {"contact_resume", S0},
+  [CC_OP_AGENT_WRAP_UP_END] = {"agent_wrap_up_end", S0 | S1},
+  [CC_OP_AGENT_WRAP_UP_EXTEND] = {"agent_wrap_up_extend", S0 | S1},
+  [CC_OP_CONTACT_DISPOSITION] = {"contact_disposition", S0 | S1},
+  [CC_OP_CONTACT_SURVEY] = {"contact_survey", S0},
+  [CC_OP_CONTACT_TRANSFER_QUEUE] = {"contact_transfer_queue", S0 | S1},
+  [CC_OP_CONTACT_TRANSFER_AGENT] = {"contact_transfer_agent", S0 | S1},
+  [CC_OP_CONTACT_REQUEUE] = {"contact_requeue", S0},
+  [CC_OP_CONTACT_CONSULT_START] = {"contact_consult_start", S0 | S1},
+  [CC_OP_CONTACT_CONSULT_COMPLETE] = {"contact_consult_complete", S0},
+  [CC_OP_CONTACT_CONSULT_CANCEL] = {"contact_consult_cancel", S0},
+  [CC_OP_CONTACT_CALLBACK] = {"contact_callback", S0},
+};
+
+const char *cc_op_name(cc_op op)
+{
+  if ((int)op <= 0 || op >= CC_OP_COUNT_)
+    return "unknown";
+  return op_info[op].name;
+}
+
+/* Checks that depend only on the arguments, before any timer fires. */
+static int check_args(const cc_jrec *r)
+{
+  if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_)
+    return CCENTER_EINVAL;
+  unsigned m = op_info[r->op].strs;
+  if ((m & S0) && !valid_id(r->s[0]))
+    return CCENTER_EINVAL;
+  if ((m & S1) && !valid_id(r->s[1]))
+    return CCENTER_EINVAL;
+  if ((m & S1_OPT) && r->s[1] && !valid_id(r->s[1]))
+    return CCENTER_EINVAL;
+  switch (r->op) {
+  case CC_OP_AGENT_SET_CAPACITY:
+    if (r->i[0] < 0 || r->i[0] >= NCH)
+      return CCENTER_EINVAL;
+    if (r->i[1] < 0 || r->i[1] > MAX_CAPACITY)
+      return CCENTER_ERANGE;
+    break;
+  case CC_OP_AGENT_SET_OVERLAP:
+    if (r->i[0] < 0 || r->i[0] >= NCH || r->i[1] < 0 || r->i[1] >= NCH)
+      return CCENTER_EINVAL;
+    break;
+  case CC_OP_AGENT_SET_WRAP_UP:
+    if (r->i[0] < -1 || r->i[0] > DAY_MS)
+      return CCENTER_ERANGE;
+    break;
+  case CC_OP_AGENT_WRAP_UP_EXTEND:
+    if (r->i[0] < 1 || r->i[0] > DAY_MS)
+      return CCENTER_ERANGE;
+    break;
+  case CC_OP_CONTACT_SURVEY:
+    if (r->i[0] < 0 || r->i[0] > 100)
+      return CCENTER_ERANGE;
+    break;
+  case CC_OP_CONTACT_ENQUEUE:
+    if (!params_valid(r->params))
+      return CCENTER_EINVAL;
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+#define NEED(x, code) \
+  do {                \
+    if (!(x))         \
+      return (code);  \
+  } while (0)
+
+static int dispatch(ccenter_engine *e, const cc_jrec *r)
+{
+  agent *a = NULL;
+  contact *c = NULL;
+  queue *q = NULL;
+  switch (r->op) {
+  case CC_OP_ADVANCE:
+    return 0;
+  case CC_OP_ENGINE_SET:
+    return op_engine_set(e, r->i[0], r->i[1]);
+  case CC_OP_QUEUE_ADD:
+    return op_queue_add(e, r->s[0]);
+  case CC_OP_QUEUE_REMOVE: {
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    queue *d = NULL;
+    if (r->s[1])
+      NEED(d = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    return op_queue_remove(e, q, d);
+  }
+  case CC_OP_QUEUE_SET:
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    return op_queue_set(e, q, r->i[0], r->i[1]);
+  case CC_OP_QUEUE_SET_OVERFLOW: {
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    queue *t = NULL;
+    if (r->s[1])
+      NEED(t = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    NEED(t != q, CCENTER_EINVAL);
+    q->overflow = t;
+    return 0;
+  }
+  case CC_OP_AGENT_ADD:
+    return op_agent_add(e, r);
+  default:
+    break;
+  }
+
+  /* The remaining ops name an agent or a contact first. */
+  switch (r->op) {
+  case CC_OP_AGENT_REMOVE:
+  case CC_OP_AGENT_LOGIN:
+  case CC_OP_AGENT_LOGOUT:
+  case CC_OP_AGENT_READY:
+  case CC_OP_AGENT_NOT_READY:
+  case CC_OP_AGENT_SERVE:
+  case CC_OP_AGENT_UNSERVE:
+  case CC_OP_AGENT_SET_CAPACITY:
+  case CC_OP_AGENT_SET_OVERLAP:
+  case CC_OP_AGENT_SET_WRAP_UP:
+  case CC_OP_OFFER_ACCEPT:
+  case CC_OP_OFFER_REJECT:
+  case CC_OP_OFFER_MISSED:
+  case CC_OP_AGENT_WRAP_UP_END:
+  case CC_OP_AGENT_WRAP_UP_EXTEND:
+    NEED(a = find_agent(e, r->s[0]), CCENTER_ENOENT);
+    break;
+  case CC_OP_CONTACT_ENQUEUE:
+    return op_enqueue(e, r);
+  default:
+    NEED(c = find_contact(e, r->s[0]), CCENTER_ENOENT);
+    break;
+  }
+
+  switch (r->op) {
+  case CC_OP_AGENT_REMOVE:
+    return op_agent_remove(e, a);
+  case CC_OP_AGENT_LOGIN:
+    return op_login(e, a);
+  case CC_OP_AGENT_LOGOUT:
+    return op_logout(e, a);
+  case CC_OP_AGENT_READY:
+    return op_ready(e, a);
+  case CC_OP_AGENT_NOT_READY:
+    return op_not_ready(e, a, r->s[1]);
+  case CC_OP_AGENT_SERVE:
+    NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    return op_serve(e, a, q);
+  case CC_OP_AGENT_UNSERVE:
+    NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    return op_unserve(e, a, q);
+  case CC_OP_AGENT_SET_CAPACITY:
+    a->cap[r->i[0]] = (uint8_t)r->i[1];
+    agent_refresh(a);
+    route_agent(e, a);
+    return 0;
+  case CC_OP_AGENT_SET_OVERLAP:
+    if (r->i[2])
+      a->overlap[r->i[0]] |= (uint8_t)(1u << r->i[1]);
+    else
+      a->overlap[r->i[0]] &= (uint8_t) ~(1u << r->i[1]);
+    agent_refresh(a);
+    route_agent(e, a);
+    return 0;
+  case CC_OP_AGENT_SET_WRAP_UP:
+    a->wrap_override = r->i[0] == -1 ? -2 : r->i[0];
+    return 0;
+  case CC_OP_OFFER_ACCEPT:
+  case CC_OP_OFFER_REJECT:
+  case CC_OP_OFFER_MISSED:
+  case CC_OP_AGENT_WRAP_UP_END:
+  case CC_OP_AGENT_WRAP_UP_EXTEND:
+    NEED(c = find_contact(e, r->s[1]), CCENTER_ENOENT);
+    if (r->op == CC_OP_OFFER_ACCEPT)
+      return op_accept(e, a, c);
+    if (r->op == CC_OP_AGENT_WRAP_UP_END)
+      return op_wrap(e, a, c, -1);
+    if (r->op == CC_OP_AGENT_WRAP_UP_EXTEND)
+      return op_wrap(e, a, c, r->i[0]);
+    return op_reject_or_miss(e, a, c, r->op == CC_OP_OFFER_MISSED);
+  case CC_OP_CONTACT_ABANDON:
+    return op_abandon(e, c, CCENTER_OUTCOME_ABANDONED);
+  case CC_OP_CONTACT_REMOVE:
+    return op_abandon(e, c, CCENTER_OUTCOME_REMOVED);
+  case CC_OP_CONTACT_END:
+    return op_end(e, c);
+  case CC_OP_CONTACT_HOLD:
+    return op_hold(e, c, 1);
+  case CC_OP_CONTACT_RESUME:
+    return op_hold(e, c, 0);
+  case CC_OP_CONTACT_DISPOSITION:
+    return op_disposition(e, c, r->s[1], 0);
+  case CC_OP_CONTACT_SURVEY:
+    return op_disposition(e, c, NULL, r->i[0]);
+  case CC_OP_CONTACT_TRANSFER_QUEUE:
+    NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    return op_transfer_queue(e, c, q);
+  case CC_OP_CONTACT_TRANSFER_AGENT:
+    NEED(a = find_agent(e, r->s[1]), CCENTER_ENOENT);
+    return op_transfer_agent(e, c, a);
+  case CC_OP_CONTACT_REQUEUE:
+    return op_requeue(e, c);
+  case CC_OP_CONTACT_CONSULT_START:
+    NEED(a = find_agent(e, r->s[1]), CCENTER_ENOENT);
+    return op_consult_start(e, c, a);
+  case CC_OP_CONTACT_CONSULT_COMPLETE:
+    return op_consult_complete(e, c);
+  case CC_OP_CONTACT_CONSULT_CANCEL:
+    return op_consult_cancel(e, c);
+  case CC_OP_CONTACT_CALLBACK:
+    return op_callback(e, c);
+  default:
+    return CCENTER_EINVAL;
+  }
+}
+
+static void notify_deadline(ccenter_engine *e)
+{
+  if (!e->deadline_fn)
+    return;
+  int64_t d = cc_timers_next(&e->timers);
+  if (d != e->last_deadline) {
+    e->last_deadline = d;
+    e->deadline_fn(e->deadline_ud, d);
+  }
+}
+
+int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
+{
+  if (!e || !r)
+    return CCENTER_EINVAL;
+  if (e->in_callback)
+    return CCENTER_ECALLBACK;
+  if (e->in_exec)
+    return CCENTER_EBUSY;
+  if (r->now < e->now)
+    return CCENTER_ETIME;
+  int rc = check_args(r);
+  if (rc)
+    return rc;
+  /* Room for the events and graves of an ordinary call, so that they cannot fail halfway. */
+  if (ev_reserve(e, 64) ||
+      cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 16,
+              sizeof *e->graves))
+    return CCENTER_ENOMEM;
+  e->in_exec = 1;
+  int fired = fire_due(e, r->now);
+  rc = dispatch(e, r);
+  e->in_exec = 0;
+  if (e->journal_fn) {
+    if (rc == 0) {
+      e->journal_fn(e->journal_ud, r);
+    } else if (fired) {
+      cc_jrec adv = {.op = CC_OP_ADVANCE, .now = r->now};
+      e->journal_fn(e->journal_ud, &adv);
+    }
+  }
+  deliver(e);
+  notify_deadline(e);
+  return rc;
+}
+
+void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud)
+{
+  e->journal_fn = fn;
+  e->journal_ud = ud;
+}
+
+int cc_engine_set_deadline_hook(ccenter_engine *e, cc_deadline_fn fn, void *ud)
+{
+  if (fn && e->deadline_fn)
+    return CCENTER_EBUSY;
+  e->deadline_fn = fn;
+  e->deadline_ud = ud;
+  e->last_deadline = INT64_MIN;
+  notify_deadline(e);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Lifecycle                                                                           */
+
+int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine **out)
+{
+  if (!out)
+    return CCENTER_EINVAL;
+  cc_alloc al;
+  if (opts)
+    al = opts->alloc;
+  else
+    cc_alloc_default(&al);
+  ccenter_engine *e = cc_calloc(&al, 1, sizeof *e);
+  if (!e)
+    return CCENTER_ENOMEM;
+  e->alloc = al;
+  if (opts) {
+    e->log = opts->log;
+    e->event_fn = opts->event_fn;
+    e->event_ud = opts->event_ud;
+  }
+  e->now = now;
+  e->max_no_answer = 3;
+  e->reject_delay = 30000;
+  e->ewt_samples = 20;
+  cc_map_init(&e->agents);
+  cc_map_init(&e->queues);
+  cc_map_init(&e->contacts);
+  cc_map_init(&e->strings);
+  if (cc_timers_init(&e->timers, &e->alloc, now)) {
+    cc_free(&al, e);
+    return CCENTER_ENOMEM;
+  }
+  *out = e;
+  return 0;
+}
+
+void ccenter_engine_free(ccenter_engine *e)
+{
+  if (!e || e->in_callback)
+    return;
+  size_t it = 0;
+  contact *c;
+  agent *a;
+  queue *q;
+  char *s;
+  /* Works first (they reference contacts and queues), then the objects. Removed queues
+   * live on only through the references of works and contacts: drop those by hand. */
+  while ((a = cc_map_next(&e->agents, &it))) {
+    while (a->works) {
+      work *w = a->works;
+      a->works = w->next;
+      if (w->q && w->q->removed && --w->q->refs == 0)
+        free_queue(e, w->q);
+      eng_free(e, w, sizeof *w);
+    }
+    for (size_t i = 0; i < a->n_mem; i++)
+      eng_free(e, a->mem[i], sizeof(membership));
+    free_agent(e, a);
+  }
+  it = 0;
+  while ((c = cc_map_next(&e->contacts, &it))) {
+    q = c->q;
+    c->q = NULL;
+    if (q && q->removed && --q->refs == 0)
+      free_queue(e, q);
+    free_contact(e, c);
+  }
+  it = 0;
+  while ((q = cc_map_next(&e->queues, &it)))
+    free_queue(e, q);
+  it = 0;
+  while ((s = cc_map_next(&e->strings, &it)))
+    cc_free(&e->alloc, s);
+  cc_map_destroy(&e->agents, &e->alloc);
+  cc_map_destroy(&e->queues, &e->alloc);
+  cc_map_destroy(&e->contacts, &e->alloc);
+  cc_map_destroy(&e->strings, &e->alloc);
+  cc_timers_destroy(&e->timers);
+  cc_free(&e->alloc, e->events);
+  cc_free(&e->alloc, e->graves);
+  cc_alloc al = e->alloc;
+  cc_free(&al, e);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Public calls: each packs its input into a journal record                            */
+
+static int run(ccenter_engine *e, cc_op op, int64_t now, const char *s0, const char *s1,
+               int64_t i0, int64_t i1, int64_t i2)
+{
+  cc_jrec r = {.op = op, .now = now, .s = {s0, s1, NULL}, .i = {i0, i1, i2}};
+  return cc_engine_exec(e, &r);
+}
+
+int ccenter_engine_advance(ccenter_engine *e, int64_t now)
+{
+  return run(e, CC_OP_ADVANCE, now, NULL, NULL, 0, 0, 0);
+}
+
+int64_t ccenter_engine_next_deadline(const ccenter_engine *e)
+{
+  return e ? cc_timers_next((cc_timers *)&e->timers) : CCENTER_NO_DEADLINE;
+}
+
+int64_t ccenter_engine_now(const ccenter_engine *e)
+{
+  return e ? e->now : 0;
+}
+
+int ccenter_engine_set(ccenter_engine *e, ccenter_engine_option opt, int64_t value, int64_t now)
+{
+  return run(e, CC_OP_ENGINE_SET, now, NULL, NULL, opt, value, 0);
+}
+
+int ccenter_queue_add(ccenter_engine *e, const char *queue_id, int64_t now)
+{
+  return run(e, CC_OP_QUEUE_ADD, now, queue_id, NULL, 0, 0, 0);
+}
+
+int ccenter_queue_remove(ccenter_engine *e, const char *queue_id, const char *drain_to,
+                         int64_t now)
+{
+  return run(e, CC_OP_QUEUE_REMOVE, now, queue_id, drain_to, 0, 0, 0);
+}
+
+int ccenter_queue_set(ccenter_engine *e, const char *queue_id, ccenter_queue_option opt,
+                      int64_t value, int64_t now)
+{
+  return run(e, CC_OP_QUEUE_SET, now, queue_id, NULL, opt, value, 0);
+}
+
+int ccenter_queue_set_overflow(ccenter_engine *e, const char *queue_id, const char *target,
+                               int64_t now)
+{
+  return run(e, CC_OP_QUEUE_SET_OVERFLOW, now, queue_id, target, 0, 0, 0);
+}
+
+int ccenter_agent_add(ccenter_engine *e, const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_AGENT_ADD, now, agent_id, NULL, 0, 0, 0);
+}
+
+int ccenter_agent_remove(ccenter_engine *e, const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_AGENT_REMOVE, now, agent_id, NULL, 0, 0, 0);
+}
+
+int ccenter_agent_login(ccenter_engine *e, const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_AGENT_LOGIN, now, agent_id, NULL, 0, 0, 0);
+}
+
+int ccenter_agent_logout(ccenter_engine *e, const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_AGENT_LOGOUT, now, agent_id, NULL, 0, 0, 0);
+}
+
+int ccenter_agent_ready(ccenter_engine *e, const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_AGENT_READY, now, agent_id, NULL, 0, 0, 0);
+}
+
+int ccenter_agent_not_ready(ccenter_engine *e, const char *agent_id, const char *reason,
+                            int64_t now)
+{
+  return run(e, CC_OP_AGENT_NOT_READY, now, agent_id, reason, 0, 0, 0);
+}
+
+int ccenter_agent_serve(ccenter_engine *e, const char *agent_id, const char *queue_id,
+                        int64_t now)
+{
+  return run(e, CC_OP_AGENT_SERVE, now, agent_id, queue_id, 0, 0, 0);
+}
+
+int ccenter_agent_unserve(ccenter_engine *e, const char *agent_id, const char *queue_id,
+                          int64_t now)
+{
+  return run(e, CC_OP_AGENT_UNSERVE, now, agent_id, queue_id, 0, 0, 0);
+}
+
+int ccenter_agent_set_capacity(ccenter_engine *e, const char *agent_id, ccenter_channel ch,
+                               unsigned capacity, int64_t now)
+{
+  return run(e, CC_OP_AGENT_SET_CAPACITY, now, agent_id, NULL, (int64_t)ch,
+             capacity > MAX_CAPACITY ? MAX_CAPACITY + 1 : (int64_t)capacity, 0);
+}
+
+int ccenter_agent_set_overlap(ccenter_engine *e, const char *agent_id, ccenter_channel busy,
+                              ccenter_channel incoming, int allowed, int64_t now)
+{
+  return run(e, CC_OP_AGENT_SET_OVERLAP, now, agent_id, NULL, (int64_t)busy, (int64_t)incoming,
+             allowed != 0);
+}
+
+int ccenter_agent_set_wrap_up(ccenter_engine *e, const char *agent_id, int64_t wrap_up_ms,
+                              int64_t now)
+{
+  return run(e, CC_OP_AGENT_SET_WRAP_UP, now, agent_id, NULL, wrap_up_ms, 0, 0);
+}
+
+int ccenter_agent_wrap_up_end(ccenter_engine *e, const char *agent_id, const char *contact_id,
+                              int64_t now)
+{
+  return run(e, CC_OP_AGENT_WRAP_UP_END, now, agent_id, contact_id, 0, 0, 0);
+}
+
+int ccenter_agent_wrap_up_extend(ccenter_engine *e, const char *agent_id,
+                                 const char *contact_id, int64_t extra_ms, int64_t now)
+{
+  return run(e, CC_OP_AGENT_WRAP_UP_EXTEND, now, agent_id, contact_id, extra_ms, 0, 0);
+}
+
+int ccenter_offer_accept(ccenter_engine *e, const char *agent_id, const char *contact_id,
+                         int64_t now)
+{
+  return run(e, CC_OP_OFFER_ACCEPT, now, agent_id, contact_id, 0, 0, 0);
+}
+
+int ccenter_offer_reject(ccenter_engine *e, const char *agent_id, const char *contact_id,
+                         int64_t now)
+{
+  return run(e, CC_OP_OFFER_REJECT, now, agent_id, contact_id, 0, 0, 0);
+}
+
+int ccenter_offer_missed(ccenter_engine *e, const char *agent_id, const char *contact_id,
+                         int64_t now)
+{
+  return run(e, CC_OP_OFFER_MISSED, now, agent_id, contact_id, 0, 0, 0);
+}
+
+void ccenter_contact_params_init(ccenter_contact_params *p)
+{
+  if (!p)
+    return;
+  memset(p, 0, sizeof *p);
+  p->size = sizeof *p;
+  p->channel = CCENTER_CHANNEL_VOICE;
+}
+
+int ccenter_contact_enqueue(ccenter_engine *e, const char *contact_id, const char *queue_id,
+                            const ccenter_contact_params *params, int64_t now)
+{
+  cc_jrec r = {.op = CC_OP_CONTACT_ENQUEUE, .now = now, .s = {contact_id, queue_id, NULL},
+               .params = params};
+  return cc_engine_exec(e, &r);
+}
+
+int ccenter_contact_abandon(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_ABANDON, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_remove(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_REMOVE, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_end(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_hold(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_HOLD, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_resume(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_RESUME, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_disposition(ccenter_engine *e, const char *contact_id, const char *code,
+                                int64_t now)
+{
+  return run(e, CC_OP_CONTACT_DISPOSITION, now, contact_id, code, 0, 0, 0);
+}
+
+int ccenter_contact_survey(ccenter_engine *e, const char *contact_id, int score, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_SURVEY, now, contact_id, NULL, score, 0, 0);
+}
+
+int ccenter_contact_transfer_queue(ccenter_engine *e, const char *contact_id,
+                                   const char *queue_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_TRANSFER_QUEUE, now, contact_id, queue_id, 0, 0, 0);
+}
+
+int ccenter_contact_transfer_agent(ccenter_engine *e, const char *contact_id,
+                                   const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_TRANSFER_AGENT, now, contact_id, agent_id, 0, 0, 0);
+}
+
+int ccenter_contact_requeue(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_REQUEUE, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_consult_start(ccenter_engine *e, const char *contact_id,
+                                  const char *agent_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_CONSULT_START, now, contact_id, agent_id, 0, 0, 0);
+}
+
+int ccenter_contact_consult_complete(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_CONSULT_COMPLETE, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_consult_cancel(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_CONSULT_CANCEL, now, contact_id, NULL, 0, 0, 0);
+}
+
+int ccenter_contact_callback(ccenter_engine *e, const char *contact_id, int64_t now)
+{
+  return run(e, CC_OP_CONTACT_CALLBACK, now, contact_id, NULL, 0, 0, 0);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Queries                                                                             */
+
+/* Fills the caller's struct up to the smaller of the two sizes. */
+static int fill_sized(void *dst, const void *src, size_t min_size)
+{
+  size_t caller = *(const size_t *)dst;
+  size_t ours = *(const size_t *)src;
+  if (caller < min_size)
+    return CCENTER_EINVAL;
+  size_t n = caller < ours ? caller : ours;
+  memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), n - sizeof(size_t));
+  return 0;
+}
+
+int ccenter_queue_get(const ccenter_engine *e, const char *queue_id, ccenter_queue_option opt,
+                      int64_t *value)
+{
+  if (!e || !queue_id || !value)
+    return CCENTER_EINVAL;
+  queue *q = cc_map_get(&e->queues, queue_id);
+  if (!q)
+    return CCENTER_ENOENT;
+  int64_t v;
+  int rc = queue_get(q, opt, &v);
+  if (rc == 0)
+    *value = v;
+  return rc;
+}
+
+int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_t now,
+                           ccenter_queue_info *info)
+{
+  if (!e || !queue_id || !info)
+    return CCENTER_EINVAL;
+  queue *q = cc_map_get(&e->queues, queue_id);
+  if (!q)
+    return CCENTER_ENOENT;
+  ccenter_queue_info v;
+  memset(&v, 0, sizeof v);
+  v.size = sizeof v;
+  v.waiting = q->n_waiting;
+  v.offered = q->n_offered;
+  v.members = (unsigned)q->n_members;
+  v.members_logged_in = q->n_logged_in;
+  v.members_ready = q->n_ready;
+  contact *head = node_contact(cc_treap_first(&q->waiting));
+  int64_t oldest = head ? head->enq_at : INT64_MAX;
+  /* The head of the tree is the best-priority contact, not necessarily the oldest, and
+   * offered contacts are not in the tree: the longest wait needs a walk. */
+  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n))
+    if (node_contact(n)->enq_at < oldest)
+      oldest = node_contact(n)->enq_at;
+  for (size_t i = 0; i < q->n_members; i++)
+    for (work *w = q->members[i]->a->works; w; w = w->next)
+      if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest)
+        oldest = w->c->enq_at;
+  v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
+  v.ewt_ms = queue_ewt(q, q->n_waiting + 1);
+  return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
+}
+
+int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id,
+                           ccenter_agent_info *info)
+{
+  if (!e || !agent_id || !info)
+    return CCENTER_EINVAL;
+  agent *a = cc_map_get(&e->agents, agent_id);
+  if (!a)
+    return CCENTER_ENOENT;
+  ccenter_agent_info v;
+  memset(&v, 0, sizeof v);
+  v.size = sizeof v;
+  v.state = a->state;
+  v.reason = a->reason;
+  v.pending = a->pending_logout ? "logout" : a->pending;
+  v.state_since = a->state_since;
+  v.idle_since = a->idle_since;
+  v.offered = a->n_offered;
+  v.connected = a->n_connected;
+  v.wrap_up = a->n_wrap;
+  for (int i = 0; i < NCH; i++)
+    v.in_channel[i] = a->n[i];
+  v.missed_in_row = a->missed_in_row;
+  v.handled = a->handled;
+  return fill_sized(info, &v, sizeof v);
+}
+
+int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, int64_t now,
+                             ccenter_contact_info *info)
+{
+  if (!e || !contact_id || !info)
+    return CCENTER_EINVAL;
+  contact *c = cc_map_get(&e->contacts, contact_id);
+  if (!c)
+    return CCENTER_ENOENT;
+  ccenter_contact_info v;
+  memset(&v, 0, sizeof v);
+  v.size = sizeof v;
+  if (c->in_queue)
+    v.state = CCENTER_CONTACT_WAITING;
+  else if (c->primary)
+    v.state = c->primary->state == W_RINGING ? CCENTER_CONTACT_OFFERED : CCENTER_CONTACT_CONNECTED;
+  else if (c->n_wrap)
+    v.state = CCENTER_CONTACT_WRAP_UP;
+  else
+    v.state = CCENTER_CONTACT_ENDED;
+  v.channel = c->channel;
+  v.priority = c->priority;
+  v.is_callback = c->is_callback;
+  v.on_hold = c->on_hold;
+  v.queue = c->q ? c->q->id : NULL;
+  v.agent = c->primary ? c->primary->a->id : NULL;
+  v.customer = c->customer;
+  v.position = c->in_queue ? (unsigned)cc_treap_rank(&c->q->waiting, &c->node) : 0;
+  v.enqueued_at = c->enq_at;
+  int waiting = c->in_queue || (c->primary && c->primary->state == W_RINGING);
+  v.wait_ms = waiting && now > c->enq_at ? now - c->enq_at : 0;
+  return fill_sized(info, &v, sizeof v);
+}
+
+const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id,
+                                 const char *key)
+{
+  if (!e || !contact_id || !key)
+    return NULL;
+  contact *c = cc_map_get(&e->contacts, contact_id);
+  if (!c)
+    return NULL;
+  for (size_t i = 0; i < c->n_attrs; i++)
+    if (strcmp(c->attrs[i].key, key) == 0)
+      return c->attrs[i].value;
+  return NULL;
+}
+
+size_t cc_engine_memory(const ccenter_engine *e)
+{
+  size_t n = sizeof *e + e->bytes + cc_timers_memory(&e->timers);
+  n += cc_map_memory(&e->agents) + cc_map_memory(&e->queues) + cc_map_memory(&e->contacts) +
+       cc_map_memory(&e->strings);
+  n += e->cap_events * sizeof(ccenter_event) + e->cap_graves * sizeof(grave);
+  size_t it = 0;
+  agent *a;
+  while ((a = cc_map_next(&e->agents, &it)))
+    n += strlen(a->id) + 1 + a->cap_mem * sizeof(membership *);
+  it = 0;
+  queue *q;
+  while ((q = cc_map_next(&e->queues, &it)))
+    n += strlen(q->id) + 1 + q->cap_members * sizeof(membership *);
+  return n;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Invariants (tests call this after every operation)                                  */
+
+const char *cc_engine_check(const ccenter_engine *e)
+{
+  size_t it = 0;
+  agent *a;
+  while ((a = cc_map_next(&e->agents, &it))) {
+    unsigned n[NCH] = {0}, off = 0, con = 0, wr = 0;
+    for (work *w = a->works; w; w = w->next) {
+      n[w->channel]++;
+      if (w->state == W_RINGING)
+        off++;
+      else if (w->state == W_CONNECTED)
+        con++;
+      else
+        wr++;
+      if (!cc_map_get(&e->contacts, w->c->id) || cc_map_get(&e->contacts, w->c->id) != w->c)
+        return "a work refers to a contact that has ended";
+      if (w->state != W_WRAP && w->c->primary != w && w->c->consult != w)
+        return "a ringing or connected work is not its contact's current leg";
+      if (w->state == W_WRAP && w->wrap_deadline >= 0 && !w->timer)
+        return "a timed wrap-up has no timer";
+      if (w->state == W_RINGING && ring_timeout_of(w->q) > 0 && !w->timer)
+        return "a ringing offer has no ring timer";
+    }
+    for (int ch = 0; ch < NCH; ch++)
+      if (n[ch] != a->n[ch])
+        return "agent channel counts disagree with its works";
+    if (off != a->n_offered || con != a->n_connected || wr != a->n_wrap)
+      return "agent work counts disagree with its works";
+    if (a->state == CCENTER_AGENT_LOGGED_OUT && (off || con || wr))
+      return "a logged-out agent holds work";
+    if (!agent_work(a) && (a->pending || a->pending_logout))
+      return "an idle agent has a pending state change";
+    int routable = agent_routable(a);
+    for (size_t i = 0; i < a->n_mem; i++)
+      if (a->mem[i]->in_tree != routable)
+        return "agent availability index out of date";
+  }
+  it = 0;
+  contact *c;
+  while ((c = cc_map_next(&e->contacts, &it))) {
+    int states = c->in_queue + (c->primary != NULL);
+    if (states > 1)
+      return "a contact is both waiting and with an agent";
+    if (c->outcome != CCENTER_OUTCOME_NONE && (c->in_queue || c->primary))
+      return "a contact with an outcome is still waiting or with an agent";
+    if (!states && !c->n_wrap && !c->consult)
+      return "a contact is in no state";
+    if (c->consult && !connected(c))
+      return "a consultation without a connected contact";
+    if (c->in_queue) {
+      /* The routing invariant: nobody available could take it. */
+      for (cc_tnode *n = cc_treap_first(&c->q->avail); n; n = cc_treap_next(n)) {
+        agent *b = node_member(n)->a;
+        if (can_take(b, c->channel) && !excluded((ccenter_engine *)e, c, b))
+          return "a waiting contact could be offered to an available agent";
+      }
+    }
+  }
+  it = 0;
+  queue *q;
+  while ((q = cc_map_next(&e->queues, &it))) {
+    if (cc_treap_size(&q->waiting) != q->n_waiting)
+      return "queue waiting count disagrees with its tree";
+    unsigned li = 0, rd = 0;
+    for (size_t i = 0; i < q->n_members; i++) {
+      li += q->members[i]->a->state != CCENTER_AGENT_LOGGED_OUT;
+      rd += q->members[i]->a->state == CCENTER_AGENT_READY;
+    }
+    if (li != q->n_logged_in || rd != q->n_ready)
+      return "queue member counts out of date";
+  }
+  return NULL;
+}

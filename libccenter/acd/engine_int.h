@@ -1,0 +1,80 @@
+/*
+ * Internal interface of the engine for the adapters (uv/, the future store/) and tests.
+ *
+ * The journal. Every state-changing public call is packed into a cc_jrec (its input, not
+ * its result) and executed by cc_engine_exec(). When the call succeeds — or when it fails
+ * after the timers due by its `now` fired — the journal hook receives the record (for a
+ * failed call, an ADVANCE record with the same now). Executing the same records on a fresh
+ * engine created with the same `now` reproduces the same state and the same events.
+ */
+#ifndef CC_ACD_ENGINE_INT_H
+#define CC_ACD_ENGINE_INT_H
+
+#include "ccenter/engine.h"
+
+typedef enum cc_op {
+  CC_OP_ADVANCE = 1,
+  CC_OP_ENGINE_SET,
+  CC_OP_QUEUE_ADD,
+  CC_OP_QUEUE_REMOVE,
+  CC_OP_QUEUE_SET,
+  CC_OP_QUEUE_SET_OVERFLOW,
+  CC_OP_AGENT_ADD,
+  CC_OP_AGENT_REMOVE,
+  CC_OP_AGENT_LOGIN,
+  CC_OP_AGENT_LOGOUT,
+  CC_OP_AGENT_READY,
+  CC_OP_AGENT_NOT_READY,
+  CC_OP_AGENT_SERVE,
+  CC_OP_AGENT_UNSERVE,
+  CC_OP_AGENT_SET_CAPACITY,
+  CC_OP_AGENT_SET_OVERLAP,
+  CC_OP_AGENT_SET_WRAP_UP,
+  CC_OP_OFFER_ACCEPT,
+  CC_OP_OFFER_REJECT,
+  CC_OP_OFFER_MISSED,
+  CC_OP_CONTACT_ENQUEUE,
+  CC_OP_CONTACT_ABANDON,
+  CC_OP_CONTACT_REMOVE,
+  CC_OP_CONTACT_END,
+  CC_OP_CONTACT_HOLD,
+  CC_OP_CONTACT_RESUME,
+  CC_OP_AGENT_WRAP_UP_END,
+  CC_OP_AGENT_WRAP_UP_EXTEND,
+  CC_OP_CONTACT_DISPOSITION,
+  CC_OP_CONTACT_SURVEY,
+  CC_OP_CONTACT_TRANSFER_QUEUE,
+  CC_OP_CONTACT_TRANSFER_AGENT,
+  CC_OP_CONTACT_REQUEUE,
+  CC_OP_CONTACT_CONSULT_START,
+  CC_OP_CONTACT_CONSULT_COMPLETE,
+  CC_OP_CONTACT_CONSULT_CANCEL,
+  CC_OP_CONTACT_CALLBACK,
+  CC_OP_COUNT_
+} cc_op;
+
+/* Arguments by position; which ones an op uses is fixed per op (see engine.c). */
+typedef struct cc_jrec {
+  cc_op op;
+  int64_t now;
+  const char *s[3];
+  int64_t i[3];
+  const ccenter_contact_params *params; /* CONTACT_ENQUEUE only; may be NULL */
+} cc_jrec;
+
+typedef void (*cc_journal_fn)(void *ud, const cc_jrec *rec);
+typedef void (*cc_deadline_fn)(void *ud, int64_t next_deadline);
+
+int cc_engine_exec(ccenter_engine *e, const cc_jrec *rec);
+void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud);
+/* Called after every call that may have changed the next deadline (and once at once).
+ * One hook per engine: CCENTER_EBUSY if one is set already; fn NULL removes it. */
+int cc_engine_set_deadline_hook(ccenter_engine *e, cc_deadline_fn fn, void *ud);
+/* Name of an op, for logs and tests. */
+const char *cc_op_name(cc_op op);
+/* Bytes the engine holds (tables, objects, timers), for benchmarks. */
+size_t cc_engine_memory(const ccenter_engine *e);
+/* Checks every internal invariant; returns NULL or a description of the first breach. */
+const char *cc_engine_check(const ccenter_engine *e);
+
+#endif

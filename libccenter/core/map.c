@@ -1,0 +1,136 @@
+#include "core/map.h"
+
+#include <string.h>
+
+uint64_t cc_hash_str(const char *s)
+{
+  /* FNV-1a with a final avalanche so that linear probing sees well-spread low bits. */
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+void cc_map_init(cc_map *m)
+{
+  memset(m, 0, sizeof *m);
+}
+
+void cc_map_destroy(cc_map *m, const cc_alloc *a)
+{
+  cc_free(a, m->slots);
+  cc_map_init(m);
+}
+
+static size_t find_slot(const cc_map *m, const char *key, uint64_t h)
+{
+  size_t mask = m->cap - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const cc_map_slot *s = &m->slots[i];
+    if (!s->key || (s->hash == h && strcmp(s->key, key) == 0))
+      return i;
+  }
+}
+
+void *cc_map_get(const cc_map *m, const char *key)
+{
+  if (!m->len)
+    return NULL;
+  uint64_t h = cc_hash_str(key);
+  const cc_map_slot *s = &m->slots[find_slot(m, key, h)];
+  return s->key ? s->value : NULL;
+}
+
+static int rehash(cc_map *m, const cc_alloc *a, size_t ncap)
+{
+  cc_map_slot *ns = cc_calloc(a, ncap, sizeof *ns);
+  if (!ns)
+    return CCENTER_ENOMEM;
+  for (size_t i = 0; i < m->cap; i++) {
+    cc_map_slot *s = &m->slots[i];
+    if (!s->key)
+      continue;
+    size_t j = s->hash & (ncap - 1);
+    while (ns[j].key)
+      j = (j + 1) & (ncap - 1);
+    ns[j] = *s;
+  }
+  cc_free(a, m->slots);
+  m->slots = ns;
+  m->cap = ncap;
+  return 0;
+}
+
+int cc_map_reserve(cc_map *m, const cc_alloc *a, size_t extra)
+{
+  size_t need = m->len + extra;
+  /* Keep the load factor at or under 1/2: probes stay short. */
+  if (need * 2 <= m->cap)
+    return 0;
+  size_t ncap = m->cap ? m->cap : 16;
+  while (need * 2 > ncap)
+    ncap *= 2;
+  return rehash(m, a, ncap);
+}
+
+int cc_map_put(cc_map *m, const cc_alloc *a, const char *key, void *value)
+{
+  int rc = cc_map_reserve(m, a, 1);
+  if (rc)
+    return rc;
+  uint64_t h = cc_hash_str(key);
+  size_t i = find_slot(m, key, h);
+  m->slots[i].key = key;
+  m->slots[i].value = value;
+  m->slots[i].hash = h;
+  m->len++;
+  return 0;
+}
+
+void *cc_map_del(cc_map *m, const char *key)
+{
+  if (!m->len)
+    return NULL;
+  uint64_t h = cc_hash_str(key);
+  size_t mask = m->cap - 1;
+  size_t i = find_slot(m, key, h);
+  if (!m->slots[i].key)
+    return NULL;
+  void *v = m->slots[i].value;
+  /* Backward-shift: pull later entries of the probe run into the hole. */
+  size_t j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (!m->slots[j].key)
+      break;
+    size_t home = m->slots[j].hash & mask;
+    int between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+    if (between)
+      continue;
+    m->slots[i] = m->slots[j];
+    i = j;
+  }
+  m->slots[i].key = NULL;
+  m->len--;
+  return v;
+}
+
+void *cc_map_next(const cc_map *m, size_t *i)
+{
+  while (*i < m->cap) {
+    const cc_map_slot *s = &m->slots[(*i)++];
+    if (s->key)
+      return s->value;
+  }
+  return NULL;
+}
+
+size_t cc_map_memory(const cc_map *m)
+{
+  return m->cap * sizeof(cc_map_slot);
+}

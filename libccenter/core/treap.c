@@ -1,0 +1,134 @@
+#include "core/treap.h"
+
+#include <stddef.h>
+
+static uint32_t tsize(const cc_tnode *n)
+{
+  return n ? n->size : 0;
+}
+
+static void fix(cc_tnode *n)
+{
+  n->size = 1 + tsize(n->left) + tsize(n->right);
+}
+
+void cc_treap_init(cc_treap *t, cc_tcmp cmp)
+{
+  t->root = NULL;
+  t->cmp = cmp;
+  t->rng = 0x9E3779B97F4A7C15ull;
+}
+
+static uint32_t next_prio(cc_treap *t)
+{
+  uint64_t x = t->rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  t->rng = x;
+  return (uint32_t)(x >> 32);
+}
+
+static void replace_child(cc_treap *t, cc_tnode *parent, cc_tnode *old, cc_tnode *nw)
+{
+  if (!parent)
+    t->root = nw;
+  else if (parent->left == old)
+    parent->left = nw;
+  else
+    parent->right = nw;
+  if (nw)
+    nw->parent = parent;
+}
+
+/* Rotates n above its parent p. */
+static void rotate_up(cc_treap *t, cc_tnode *n)
+{
+  cc_tnode *p = n->parent;
+  cc_tnode *g = p->parent;
+  if (p->left == n) {
+    p->left = n->right;
+    if (n->right)
+      n->right->parent = p;
+    n->right = p;
+  } else {
+    p->right = n->left;
+    if (n->left)
+      n->left->parent = p;
+    n->left = p;
+  }
+  p->parent = n;
+  replace_child(t, g, p, n);
+  fix(p);
+  fix(n);
+}
+
+void cc_treap_insert(cc_treap *t, cc_tnode *n)
+{
+  n->left = n->right = NULL;
+  n->size = 1;
+  n->prio = next_prio(t);
+  cc_tnode *p = NULL, **link = &t->root;
+  while (*link) {
+    p = *link;
+    p->size++;
+    link = t->cmp(n, p) < 0 ? &p->left : &p->right;
+  }
+  *link = n;
+  n->parent = p;
+  while (n->parent && n->parent->prio < n->prio)
+    rotate_up(t, n);
+}
+
+void cc_treap_remove(cc_treap *t, cc_tnode *n)
+{
+  /* Rotate n down until it has at most one child, then splice it out. */
+  while (n->left && n->right) {
+    cc_tnode *c = n->left->prio > n->right->prio ? n->left : n->right;
+    rotate_up(t, c);
+  }
+  cc_tnode *child = n->left ? n->left : n->right;
+  cc_tnode *p = n->parent;
+  replace_child(t, p, n, child);
+  for (; p; p = p->parent)
+    p->size--;
+  n->left = n->right = n->parent = NULL;
+}
+
+cc_tnode *cc_treap_first(const cc_treap *t)
+{
+  cc_tnode *n = t->root;
+  if (!n)
+    return NULL;
+  while (n->left)
+    n = n->left;
+  return n;
+}
+
+cc_tnode *cc_treap_next(const cc_tnode *n)
+{
+  if (n->right) {
+    n = n->right;
+    while (n->left)
+      n = n->left;
+    return (cc_tnode *)n;
+  }
+  while (n->parent && n->parent->right == n)
+    n = n->parent;
+  return n->parent;
+}
+
+size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n)
+{
+  (void)t;
+  size_t r = tsize(n->left) + 1;
+  for (; n->parent; n = n->parent)
+    if (n->parent->right == n)
+      r += tsize(n->parent->left) + 1;
+  return r;
+}
+
+size_t cc_treap_size(const cc_treap *t)
+{
+  return tsize(t->root);
+}

@@ -1,0 +1,36 @@
+/* Internal: an intrusive order-statistics treap. Nodes are embedded in the objects they
+ * order; keys are unique (callers break ties with a sequence number), so every operation
+ * is O(log n) expected, including the rank used for queue positions. Heap priorities come
+ * from the treap's own deterministic generator, so replaying the same calls builds the
+ * same tree. */
+#ifndef CC_CORE_TREAP_H
+#define CC_CORE_TREAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cc_tnode {
+  struct cc_tnode *left, *right, *parent;
+  uint32_t prio;
+  uint32_t size;
+} cc_tnode;
+
+/* <0, 0, >0 as a orders before, equal to, after b. */
+typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
+
+typedef struct cc_treap {
+  cc_tnode *root;
+  cc_tcmp cmp;
+  uint64_t rng;
+} cc_treap;
+
+void cc_treap_init(cc_treap *t, cc_tcmp cmp);
+void cc_treap_insert(cc_treap *t, cc_tnode *n);
+void cc_treap_remove(cc_treap *t, cc_tnode *n);
+cc_tnode *cc_treap_first(const cc_treap *t);
+cc_tnode *cc_treap_next(const cc_tnode *n);
+/* 1-based position of n, which must be in t. */
+size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n);
+size_t cc_treap_size(const cc_treap *t);
+
+#endif

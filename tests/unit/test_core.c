@@ -1,0 +1,122 @@
+/* Base API: error table, version, options. */
+#include <string.h>
+
+#include "ccenter/ccenter.h"
+#include "core/options.h"
+#include "harness.h"
+
+START_TEST(error_table_is_complete_and_distinct)
+{
+  ck_assert_str_eq(ccenter_strerror(0), "success");
+  ck_assert_str_eq(ccenter_err_name(0), "CCENTER_OK");
+  for (int code = -1; code > CCENTER_ERRNO_END_; code--) {
+    ck_assert_str_ne(ccenter_strerror(code), "unknown error");
+    ck_assert_str_ne(ccenter_err_name(code), "CCENTER_EUNKNOWN");
+    ck_assert(strncmp(ccenter_err_name(code), "CCENTER_E", 9) == 0);
+    for (int other = code - 1; other > CCENTER_ERRNO_END_; other--)
+      ck_assert_str_ne(ccenter_err_name(code), ccenter_err_name(other));
+  }
+  ck_assert_str_eq(ccenter_strerror(CCENTER_ERRNO_END_), "unknown error");
+  ck_assert_str_eq(ccenter_strerror(1), "unknown error");
+  ck_assert_str_eq(ccenter_err_name(-1000), "CCENTER_EUNKNOWN");
+  ck_assert_str_eq(ccenter_err_name(CCENTER_EFULL), "CCENTER_EFULL");
+  ck_assert_str_eq(ccenter_strerror(CCENTER_EFULL), "queue is full");
+}
+END_TEST
+
+START_TEST(version_matches_header)
+{
+  ck_assert_uint_eq(ccenter_version(), CCENTER_VERSION_HEX);
+  ck_assert_str_eq(ccenter_version_string(), CCENTER_VERSION_STRING);
+  ck_assert_uint_eq(CCENTER_VERSION_HEX >> 16, CCENTER_VERSION_MAJOR);
+}
+END_TEST
+
+static int counted;
+static void *count_malloc(void *ud, size_t n)
+{
+  (void)ud;
+  counted++;
+  return malloc(n);
+}
+static void *count_realloc(void *ud, void *p, size_t n)
+{
+  (void)ud;
+  return realloc(p, n);
+}
+static void count_free(void *ud, void *p)
+{
+  (void)ud;
+  free(p);
+}
+
+START_TEST(options_validate_and_change_nothing_on_error)
+{
+  ccenter_options *o = ccenter_options_new();
+  ck_assert_ptr_nonnull(o);
+  ck_assert_int_eq(ccenter_options_set_allocator(NULL, NULL, NULL, NULL, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_options_set_allocator(o, count_malloc, NULL, count_free, NULL),
+                   CCENTER_EINVAL);
+  ck_assert_ptr_eq(o->alloc.malloc_fn == count_malloc ? o : NULL, NULL);
+  ck_assert_int_eq(ccenter_options_set_allocator(o, count_malloc, count_realloc, count_free, &counted), 0);
+  void *p = cc_malloc(&o->alloc, 16);
+  ck_assert_int_eq(counted, 1);
+  cc_free(&o->alloc, p);
+  ck_assert_int_eq(ccenter_options_set_log(o, NULL, (ccenter_log_level)7, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_options_set_log(o, NULL, CCENTER_LOG_DEBUG, NULL), 0);
+  ck_assert_int_eq(ccenter_options_set_event_callback(NULL, NULL, NULL), CCENTER_EINVAL);
+  ccenter_options_free(o);
+  ccenter_options_free(NULL);
+}
+END_TEST
+
+static char last_line[600];
+static void capture_log(void *ud, ccenter_log_level level, const char *msg)
+{
+  (void)ud;
+  (void)level;
+  strncpy(last_line, msg, sizeof last_line - 1);
+}
+
+START_TEST(log_filters_by_level)
+{
+  cc_log log = {capture_log, CCENTER_LOG_WARN, NULL};
+  last_line[0] = 0;
+  cc_logf(&log, CCENTER_LOG_DEBUG, "hidden %d", 1);
+  ck_assert_str_eq(last_line, "");
+  cc_logf(&log, CCENTER_LOG_ERROR, "shown %d", 2);
+  ck_assert_str_eq(last_line, "shown 2");
+}
+END_TEST
+
+START_TEST(grow_doubles_and_keeps_contents)
+{
+  cc_alloc a;
+  cc_alloc_default(&a);
+  int *arr = NULL;
+  size_t cap = 0;
+  for (int i = 0; i < 1000; i++) {
+    ck_assert_int_eq(cc_grow(&a, (void **)&arr, &cap, (size_t)i + 1, sizeof *arr), 0);
+    arr[i] = i;
+  }
+  ck_assert_uint_ge(cap, 1000);
+  for (int i = 0; i < 1000; i++)
+    ck_assert_int_eq(arr[i], i);
+  cc_free(&a, arr);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("core");
+  TCase *tc = tcase_create("base");
+  tcase_add_test(tc, error_table_is_complete_and_distinct);
+  tcase_add_test(tc, version_matches_header);
+  tcase_add_test(tc, options_validate_and_change_nothing_on_error);
+  tcase_add_test(tc, log_filters_by_level);
+  tcase_add_test(tc, grow_doubles_and_keeps_contents);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CC_TEST_MAIN()

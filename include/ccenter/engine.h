@@ -265,7 +265,7 @@ CCENTER_EXPORT int ccenter_queue_set_overflow(ccenter_engine *engine, const char
 CCENTER_EXPORT int ccenter_queue_get(const ccenter_engine *engine, const char *queue,
                                      ccenter_queue_option opt, int64_t *value);
 
-/** Real-time view of a queue. Set size = sizeof before the call. */
+/** Real-time view of a queue. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
 typedef struct ccenter_queue_info {
   size_t size;
   unsigned waiting;         /**< contacts waiting (including callbacks keeping a place) */
@@ -366,7 +366,7 @@ CCENTER_EXPORT int ccenter_agent_set_overlap(ccenter_engine *engine, const char 
 CCENTER_EXPORT int ccenter_agent_set_wrap_up(ccenter_engine *engine, const char *agent,
                                              int64_t wrap_up_ms, int64_t now);
 
-/** Real-time view of an agent. Set size = sizeof before the call. */
+/** Real-time view of an agent. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
 typedef struct ccenter_agent_info {
   size_t size;
   ccenter_agent_state state;
@@ -559,7 +559,7 @@ CCENTER_EXPORT int ccenter_contact_consult_cancel(ccenter_engine *engine, const 
 CCENTER_EXPORT int ccenter_contact_callback(ccenter_engine *engine, const char *contact,
                                             int64_t now);
 
-/** Real-time view of a contact. Set size = sizeof before the call. */
+/** Real-time view of a contact. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
 typedef struct ccenter_contact_info {
   size_t size;
   ccenter_contact_state state;

@@ -118,6 +118,7 @@ struct contact {
   unsigned n_wrap;
   ccenter_outcome outcome;
   int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
+  int dead; /* ENDED raised and buried: later paths of the same call must not repeat it */
   int64_t hold_since;
   int64_t max_wait_at; /* -1 none */
   cc_timer_id max_wait_timer, announce_timer;
@@ -672,9 +673,10 @@ static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcom
 
 static void contact_maybe_done(ccenter_engine *e, contact *c)
 {
-  if (c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->consult ||
-      c->n_wrap)
+  if (c->dead || c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary ||
+      c->consult || c->n_wrap)
     return;
+  c->dead = 1;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
   if (ev) {
     ev->outcome = c->outcome;

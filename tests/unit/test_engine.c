@@ -1,0 +1,647 @@
+/* The engine's behaviour, one scenario per test, checked through its events. */
+#include <stdio.h>
+#include <string.h>
+
+#include "acd/engine_int.h"
+#include "ccenter/ccenter.h"
+#include "harness.h"
+
+#define MAXEV 256
+
+typedef struct rec {
+  char line[MAXEV][160];
+  int n;
+  int reentry_rc;
+  int try_reentry;
+} rec;
+
+static const char *evname(ccenter_event_type t)
+{
+  switch (t) {
+  case CCENTER_EV_AGENT_STATE: return "STATE";
+  case CCENTER_EV_AGENT_PENDING: return "PENDING";
+  case CCENTER_EV_CONTACT_QUEUED: return "QUEUED";
+  case CCENTER_EV_CONTACT_OFFERED: return "OFFERED";
+  case CCENTER_EV_OFFER_WITHDRAWN: return "WITHDRAWN";
+  case CCENTER_EV_CONTACT_CONNECTED: return "CONNECTED";
+  case CCENTER_EV_CONTACT_HELD: return "HELD";
+  case CCENTER_EV_CONTACT_RESUMED: return "RESUMED";
+  case CCENTER_EV_CONTACT_TRANSFERRED: return "TRANSFERRED";
+  case CCENTER_EV_CONTACT_REQUEUED: return "REQUEUED";
+  case CCENTER_EV_CONTACT_OVERFLOWED: return "OVERFLOWED";
+  case CCENTER_EV_CONTACT_CALLBACK_OFFER: return "CALLBACK_OFFER";
+  case CCENTER_EV_CONTACT_CALLBACK_QUEUED: return "CALLBACK_QUEUED";
+  case CCENTER_EV_CALLBACK_DUE: return "CALLBACK_DUE";
+  case CCENTER_EV_ANNOUNCE: return "ANNOUNCE";
+  case CCENTER_EV_CONVERSATION_ENDED: return "CONV_ENDED";
+  case CCENTER_EV_WRAP_UP_ENDED: return "WRAP_ENDED";
+  case CCENTER_EV_CONTACT_ENDED: return "ENDED";
+  case CCENTER_EV_CONSULT_OFFERED: return "CONSULT_OFFERED";
+  case CCENTER_EV_CONSULT_CONNECTED: return "CONSULT_CONNECTED";
+  case CCENTER_EV_CONSULT_ENDED: return "CONSULT_ENDED";
+  case CCENTER_EV_DISPOSITION: return "DISPOSITION";
+  case CCENTER_EV_QUEUE_MOVED: return "MOVED";
+  }
+  return "?";
+}
+
+static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  rec *r = ud;
+  if (r->try_reentry)
+    r->reentry_rc = ccenter_agent_add(e, "intruder", ev->time);
+  if (r->n >= MAXEV)
+    return;
+  char *l = r->line[r->n++];
+  int k = snprintf(l, 160, "%lld %s", (long long)ev->time, evname(ev->type));
+  if (ev->agent)
+    k += snprintf(l + k, 160 - (size_t)k, " a=%s", ev->agent);
+  if (ev->contact)
+    k += snprintf(l + k, 160 - (size_t)k, " c=%s", ev->contact);
+  if (ev->type == CCENTER_EV_AGENT_STATE)
+    k += snprintf(l + k, 160 - (size_t)k, " %d->%d", ev->prev_state, ev->state);
+  if (ev->reason)
+    k += snprintf(l + k, 160 - (size_t)k, " r=%s", ev->reason);
+  if (ev->queue_to)
+    k += snprintf(l + k, 160 - (size_t)k, " to=%s", ev->queue_to);
+  if (ev->agent_to)
+    k += snprintf(l + k, 160 - (size_t)k, " ato=%s", ev->agent_to);
+  if (ev->type == CCENTER_EV_CONTACT_ENDED)
+    k += snprintf(l + k, 160 - (size_t)k, " out=%d", ev->outcome);
+  if (ev->type == CCENTER_EV_CONTACT_QUEUED || ev->type == CCENTER_EV_ANNOUNCE)
+    snprintf(l + k, 160 - (size_t)k, " pos=%d", ev->position);
+}
+
+static ccenter_engine *eng;
+static rec R;
+
+static void setup(void)
+{
+  memset(&R, 0, sizeof R);
+  ccenter_options *o = ccenter_options_new();
+  ccenter_options_set_event_callback(o, on_event, &R);
+  ck_assert_int_eq(ccenter_engine_new(o, 0, &eng), 0);
+  ccenter_options_free(o);
+}
+
+static void teardown(void)
+{
+  const char *bad = cc_engine_check(eng);
+  ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
+  ccenter_engine_free(eng);
+  eng = NULL;
+}
+
+/* True if some recorded line from index `from` contains every word of `want`. */
+static int seen_from(int from, const char *want)
+{
+  for (int i = from; i < R.n; i++) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s", want);
+    int all = 1;
+    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "))
+      if (!strstr(R.line[i], w))
+        all = 0;
+    if (all)
+      return 1;
+  }
+  return 0;
+}
+
+#define SEEN(s) ck_assert_msg(seen_from(0, s), "event not seen: %s", s)
+#define NOT_SEEN(s) ck_assert_msg(!seen_from(0, s), "event seen: %s", s)
+#define OK(x) ck_assert_int_eq((x), 0)
+
+static void agent_ready(const char *a, const char *q, int64_t t)
+{
+  OK(ccenter_agent_add(eng, a, t));
+  OK(ccenter_agent_serve(eng, a, q, t));
+  OK(ccenter_agent_login(eng, a, t));
+  OK(ccenter_agent_ready(eng, a, t));
+}
+
+static int cstate(const char *c)
+{
+  ccenter_contact_info ci = {.size = sizeof ci};
+  int rc = ccenter_contact_info_get(eng, c, ccenter_engine_now(eng), &ci);
+  return rc ? rc : (int)ci.state;
+}
+
+START_TEST(basic_lifecycle)
+{
+  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_set(eng, "cards", CCENTER_QUEUE_WRAP_UP, 5000, 0));
+  agent_ready("1001", "cards", 0);
+  OK(ccenter_contact_enqueue(eng, "c1", "cards", NULL, 1000));
+  SEEN("1000 OFFERED a=1001 c=c1");
+  ck_assert_int_eq(cstate("c1"), CCENTER_CONTACT_OFFERED);
+  OK(ccenter_offer_accept(eng, "1001", "c1", 3000));
+  SEEN("3000 CONNECTED a=1001 c=c1");
+  OK(ccenter_contact_hold(eng, "c1", 4000));
+  ck_assert_int_eq(ccenter_contact_hold(eng, "c1", 4000), CCENTER_ESTATE);
+  OK(ccenter_contact_resume(eng, "c1", 5000));
+  OK(ccenter_contact_end(eng, "c1", 60000));
+  SEEN("60000 CONV_ENDED a=1001 c=c1");
+  ck_assert_int_eq(cstate("c1"), CCENTER_CONTACT_WRAP_UP);
+  OK(ccenter_contact_disposition(eng, "c1", "card-lost", 61000));
+  OK(ccenter_contact_survey(eng, "c1", 90, 61000));
+  ck_assert_int_eq(ccenter_contact_survey(eng, "c1", 101, 61000), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 65000);
+  OK(ccenter_engine_advance(eng, 70000));
+  SEEN("65000 WRAP_ENDED a=1001 c=c1");
+  SEEN("65000 ENDED c=c1 out=1");
+  ck_assert_int_eq(cstate("c1"), CCENTER_ENOENT);
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "1001", &ai));
+  ck_assert_int_eq(ai.handled, 1);
+  ck_assert_int_eq(ai.idle_since, 65000);
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), CCENTER_NO_DEADLINE);
+}
+END_TEST
+
+START_TEST(longest_idle_wins_and_priority_orders_queue)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a1", "q", 0);
+  agent_ready("a3", "q", 5);
+  agent_ready("a2", "q", 10);
+  OK(ccenter_contact_enqueue(eng, "x", "q", NULL, 100));
+  SEEN("OFFERED a=a1 c=x");
+  OK(ccenter_contact_enqueue(eng, "y", "q", NULL, 100));
+  SEEN("OFFERED a=a3 c=y");
+  OK(ccenter_contact_enqueue(eng, "z", "q", NULL, 100));
+  SEEN("OFFERED a=a2 c=z");
+  /* Nobody free: a low and a high priority contact wait; the high one goes first. */
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  OK(ccenter_contact_enqueue(eng, "low", "q", NULL, 200));
+  p.priority = 5;
+  OK(ccenter_contact_enqueue(eng, "high", "q", &p, 300));
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "high", 300, &ci));
+  ck_assert_uint_eq(ci.position, 1);
+  OK(ccenter_contact_info_get(eng, "low", 300, &ci));
+  ck_assert_uint_eq(ci.position, 2);
+  ck_assert_int_eq(ci.wait_ms, 100);
+  OK(ccenter_offer_accept(eng, "a1", "x", 400));
+  OK(ccenter_contact_end(eng, "x", 500));
+  SEEN("500 OFFERED a=a1 c=high");
+}
+END_TEST
+
+START_TEST(ring_timeout_misses_and_no_answer)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 10000, 0));
+  OK(ccenter_engine_set(eng, CCENTER_ENGINE_REJECT_DELAY, 0, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_engine_advance(eng, 10000));
+  SEEN("10000 WITHDRAWN a=a c=c r=ring-timeout");
+  /* No reject delay: offered again at once; two more misses make the agent NOT_READY. */
+  OK(ccenter_engine_advance(eng, 30000));
+  SEEN("30000 STATE a=a 2->1 r=no-answer");
+  ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "a", &ai));
+  ck_assert_int_eq(ai.state, CCENTER_AGENT_NOT_READY);
+  ck_assert_str_eq(ai.reason, "no-answer");
+  ck_assert_uint_eq(ai.missed_in_row, 3);
+  OK(ccenter_agent_ready(eng, "a", 31000));
+  SEEN("31000 OFFERED a=a c=c");
+}
+END_TEST
+
+START_TEST(reject_delay_skips_agent_then_returns)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a", "q", 0);
+  agent_ready("b", "q", 1);
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 100));
+  SEEN("OFFERED a=a c=c");
+  OK(ccenter_offer_reject(eng, "a", "c", 200));
+  SEEN("200 WITHDRAWN a=a c=c r=rejected");
+  SEEN("200 OFFERED a=b c=c");
+  OK(ccenter_offer_reject(eng, "b", "c", 300));
+  ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
+  /* Default reject delay 30 s: a may have it again at 30.2 s. */
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 30200);
+  OK(ccenter_engine_advance(eng, 30200));
+  SEEN("30200 OFFERED a=a c=c");
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "a", &ai));
+  ck_assert_uint_eq(ai.missed_in_row, 0);
+}
+END_TEST
+
+START_TEST(pending_not_ready_applies_after_wrap_up)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 1000, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "c", 10));
+  OK(ccenter_agent_not_ready(eng, "a", "lunch", 20));
+  SEEN("20 PENDING a=a r=lunch");
+  OK(ccenter_contact_enqueue(eng, "d", "q", NULL, 30));
+  OK(ccenter_contact_end(eng, "c", 40));
+  OK(ccenter_engine_advance(eng, 2000));
+  SEEN("1040 STATE a=a 2->1 r=lunch");
+  NOT_SEEN("OFFERED a=a c=d");
+  OK(ccenter_agent_ready(eng, "a", 3000));
+  SEEN("3000 OFFERED a=a c=d");
+}
+END_TEST
+
+START_TEST(logout_withdraws_ringing_and_waits_for_work)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, -1, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_agent_set_capacity(eng, "a", CCENTER_CHANNEL_CHAT, 2, 0));
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.channel = CCENTER_CHANNEL_CHAT;
+  OK(ccenter_contact_enqueue(eng, "c1", "q", &p, 0));
+  OK(ccenter_contact_enqueue(eng, "c2", "q", &p, 0));
+  OK(ccenter_offer_accept(eng, "a", "c1", 5));
+  OK(ccenter_agent_logout(eng, "a", 10));
+  SEEN("10 WITHDRAWN a=a c=c2 r=agent-logout");
+  SEEN("10 PENDING a=a r=logout");
+  ck_assert_int_eq(cstate("c2"), CCENTER_CONTACT_WAITING);
+  ck_assert_int_eq(ccenter_agent_ready(eng, "a", 11), CCENTER_ESTATE);
+  ck_assert_int_eq(ccenter_agent_remove(eng, "a", 11), CCENTER_EBUSY);
+  OK(ccenter_contact_end(eng, "c1", 20));
+  /* Unlimited wrap-up: only the agent ends it. */
+  ck_assert_int_eq(ccenter_agent_wrap_up_extend(eng, "a", "c1", 1000, 21), CCENTER_ESTATE);
+  OK(ccenter_agent_wrap_up_end(eng, "a", "c1", 30));
+  SEEN("30 STATE a=a 2->0");
+  OK(ccenter_agent_remove(eng, "a", 31));
+}
+END_TEST
+
+START_TEST(capacity_and_overlap)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a", "q", 0);
+  ccenter_contact_params chat;
+  ccenter_contact_params_init(&chat);
+  chat.channel = CCENTER_CHANNEL_CHAT;
+  for (int i = 0; i < 4; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "ch%d", i);
+    OK(ccenter_contact_enqueue(eng, id, "q", &chat, 10 + i));
+  }
+  /* Default chat capacity 3. */
+  SEEN("OFFERED a=a c=ch2");
+  NOT_SEEN("OFFERED a=a c=ch3");
+  OK(ccenter_contact_enqueue(eng, "v", "q", NULL, 20));
+  NOT_SEEN("OFFERED a=a c=v"); /* chats block voice by default */
+  OK(ccenter_agent_set_overlap(eng, "a", CCENTER_CHANNEL_CHAT, CCENTER_CHANNEL_VOICE, 1, 30));
+  SEEN("30 OFFERED a=a c=v");
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "a", &ai));
+  ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_CHAT], 3);
+  ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_VOICE], 1);
+  ck_assert_int_eq(ccenter_agent_set_capacity(eng, "a", CCENTER_CHANNEL_CHAT, 65, 40),
+                   CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_agent_set_capacity(eng, "a", (ccenter_channel)9, 1, 40),
+                   CCENTER_EINVAL);
+}
+END_TEST
+
+START_TEST(abandon_and_remove)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_contact_abandon(eng, "c", 7000));
+  SEEN("7000 ENDED c=c out=2");
+  agent_ready("a", "q", 8000);
+  OK(ccenter_contact_enqueue(eng, "d", "q", NULL, 9000));
+  OK(ccenter_contact_abandon(eng, "d", 9500));
+  SEEN("9500 WITHDRAWN a=a c=d r=abandoned");
+  SEEN("9500 ENDED c=d out=2");
+  OK(ccenter_contact_enqueue(eng, "e", "q", NULL, 9600));
+  OK(ccenter_offer_accept(eng, "a", "e", 9700));
+  ck_assert_int_eq(ccenter_contact_abandon(eng, "e", 9800), CCENTER_ESTATE);
+  OK(ccenter_contact_enqueue(eng, "f", "q", NULL, 9900));
+  OK(ccenter_contact_remove(eng, "f", 9950));
+  SEEN("9950 ENDED c=f out=5");
+}
+END_TEST
+
+START_TEST(max_wait_timeout_overflow_callback)
+{
+  OK(ccenter_queue_add(eng, "q1", 0));
+  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_add(eng, "q3", 0));
+  OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_MAX_WAIT, 60000, 0));
+  OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_MAX_WAIT_ACTION, CCENTER_MAX_WAIT_OVERFLOW, 0));
+  OK(ccenter_queue_set_overflow(eng, "q1", "q2", 0));
+  ck_assert_int_eq(ccenter_queue_set_overflow(eng, "q1", "q1", 0), CCENTER_EINVAL);
+  OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_MAX_WAIT, 30000, 0));
+  OK(ccenter_queue_set(eng, "q3", CCENTER_QUEUE_MAX_WAIT, 10000, 0));
+  OK(ccenter_queue_set(eng, "q3", CCENTER_QUEUE_MAX_WAIT_ACTION, CCENTER_MAX_WAIT_CALLBACK, 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q1", NULL, 1000));
+  OK(ccenter_contact_enqueue(eng, "k", "q3", NULL, 1000));
+  OK(ccenter_engine_advance(eng, 11000));
+  SEEN("11000 CALLBACK_OFFER c=k");
+  OK(ccenter_contact_callback(eng, "k", 12000));
+  SEEN("12000 CALLBACK_QUEUED c=k");
+  ck_assert_int_eq(ccenter_contact_callback(eng, "k", 12000), CCENTER_ESTATE);
+  OK(ccenter_engine_advance(eng, 61000));
+  SEEN("61000 OVERFLOWED c=c to=q2");
+  OK(ccenter_engine_advance(eng, 91000));
+  SEEN("91000 ENDED c=c out=3");
+  /* The callback waits without timing out; an agent with callback capacity takes it. */
+  ck_assert_int_eq(cstate("k"), CCENTER_CONTACT_WAITING);
+  agent_ready("a", "q3", 100000);
+  SEEN("100000 CALLBACK_DUE c=k a=a");
+  SEEN("100000 OFFERED a=a c=k");
+}
+END_TEST
+
+START_TEST(join_and_leave_empty)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_JOIN_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 0));
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "c", "q", NULL, 0), CCENTER_ENOAGENTS);
+  ck_assert_int_eq(cstate("c"), CCENTER_ENOENT);
+  OK(ccenter_agent_add(eng, "a", 0));
+  OK(ccenter_agent_serve(eng, "a", "q", 0));
+  OK(ccenter_agent_login(eng, "a", 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 10));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_LEAVE_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 20));
+  ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
+  OK(ccenter_agent_logout(eng, "a", 30));
+  SEEN("30 ENDED c=c out=4");
+}
+END_TEST
+
+START_TEST(max_length)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_LENGTH, 1, 0));
+  OK(ccenter_contact_enqueue(eng, "a", "q", NULL, 0));
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "b", "q", NULL, 0), CCENTER_EFULL);
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "a", "q", NULL, 0), CCENTER_EEXIST);
+  ck_assert_int_eq(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_LENGTH, -1, 0), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_queue_set(eng, "q", (ccenter_queue_option)99, 1, 0), CCENTER_EINVAL);
+  int64_t v = 0;
+  OK(ccenter_queue_get(eng, "q", CCENTER_QUEUE_MAX_LENGTH, &v));
+  ck_assert_int_eq(v, 1);
+}
+END_TEST
+
+START_TEST(transfers_and_requeue)
+{
+  OK(ccenter_queue_add(eng, "q1", 0));
+  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_WRAP_UP, 2000, 0));
+  agent_ready("a", "q1", 0);
+  agent_ready("b", "q2", 0);
+  OK(ccenter_agent_add(eng, "c", 0));
+  OK(ccenter_agent_login(eng, "c", 0));
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.customer = "cust-9";
+  OK(ccenter_contact_enqueue(eng, "k", "q1", &p, 100));
+  OK(ccenter_offer_accept(eng, "a", "k", 200));
+  OK(ccenter_contact_transfer_queue(eng, "k", "q2", 1000));
+  SEEN("1000 TRANSFERRED a=a c=k to=q2");
+  SEEN("1000 OFFERED a=b c=k");
+  OK(ccenter_offer_accept(eng, "b", "k", 1100));
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "k", 1100, &ci));
+  ck_assert_str_eq(ci.customer, "cust-9");
+  ck_assert_str_eq(ci.queue, "q2");
+  /* Blind transfer to an agent who is NOT_READY but has capacity. */
+  OK(ccenter_contact_transfer_agent(eng, "k", "c", 1500));
+  SEEN("1500 OFFERED a=c c=k");
+  ck_assert_int_eq(ccenter_contact_transfer_agent(eng, "k", "c", 1500), CCENTER_ESTATE);
+  /* It rings out: back to q2 as a new arrival, where b is free again. */
+  OK(ccenter_offer_reject(eng, "c", "k", 1600));
+  SEEN("1600 QUEUED c=k");
+  SEEN("1600 OFFERED a=b c=k");
+  OK(ccenter_offer_accept(eng, "b", "k", 1700));
+  OK(ccenter_contact_requeue(eng, "k", 1800));
+  SEEN("1800 REQUEUED a=b c=k");
+  OK(ccenter_engine_advance(eng, 3000));
+  /* a's wrap-up from the first leg ended at 3000 without ending the contact. */
+  SEEN("3000 WRAP_ENDED a=a c=k");
+  NOT_SEEN("ENDED c=k out");
+}
+END_TEST
+
+START_TEST(consult_transfer)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_agent_add(eng, "sup", 0));
+  OK(ccenter_agent_login(eng, "sup", 0));
+  OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "k", 10));
+  ck_assert_int_eq(ccenter_contact_consult_complete(eng, "k", 15), CCENTER_ESTATE);
+  OK(ccenter_contact_hold(eng, "k", 15));
+  OK(ccenter_contact_consult_start(eng, "k", "sup", 20));
+  SEEN("20 CONSULT_OFFERED a=a c=k ato=sup");
+  ck_assert_int_eq(ccenter_contact_consult_start(eng, "k", "sup", 21), CCENTER_ESTATE);
+  ck_assert_int_eq(ccenter_contact_consult_complete(eng, "k", 21), CCENTER_ESTATE);
+  OK(ccenter_offer_accept(eng, "sup", "k", 30));
+  SEEN("30 CONSULT_CONNECTED a=a c=k ato=sup");
+  OK(ccenter_contact_consult_complete(eng, "k", 40));
+  SEEN("40 TRANSFERRED a=a c=k ato=sup");
+  SEEN("40 RESUMED a=a c=k");
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "k", 40, &ci));
+  ck_assert_str_eq(ci.agent, "sup");
+  OK(ccenter_contact_end(eng, "k", 50));
+  SEEN("50 ENDED c=k out=1");
+}
+END_TEST
+
+START_TEST(consult_cancel_and_timeout)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 5000, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_agent_add(eng, "sup", 0));
+  OK(ccenter_agent_login(eng, "sup", 0));
+  OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "k", 10));
+  OK(ccenter_contact_consult_start(eng, "k", "sup", 20));
+  OK(ccenter_engine_advance(eng, 5020));
+  SEEN("5020 CONSULT_ENDED c=k ato=sup r=ring-timeout");
+  OK(ccenter_contact_consult_start(eng, "k", "sup", 6000));
+  OK(ccenter_offer_accept(eng, "sup", "k", 6100));
+  OK(ccenter_contact_consult_cancel(eng, "k", 6200));
+  SEEN("6200 CONSULT_ENDED c=k ato=sup r=cancelled");
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "sup", &ai));
+  ck_assert_uint_eq(ai.connected, 0);
+  ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_VOICE], 0);
+}
+END_TEST
+
+START_TEST(queue_remove_drains_in_order)
+{
+  OK(ccenter_queue_add(eng, "old", 0));
+  OK(ccenter_queue_add(eng, "new", 0));
+  OK(ccenter_contact_enqueue(eng, "c1", "old", NULL, 100));
+  OK(ccenter_contact_enqueue(eng, "n1", "new", NULL, 150));
+  OK(ccenter_contact_enqueue(eng, "c2", "old", NULL, 200));
+  ck_assert_int_eq(ccenter_queue_remove(eng, "old", NULL, 300), CCENTER_EBUSY);
+  ck_assert_int_eq(ccenter_queue_remove(eng, "old", "old", 300), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_remove(eng, "old", "nope", 300), CCENTER_ENOENT);
+  OK(ccenter_queue_remove(eng, "old", "new", 300));
+  SEEN("300 MOVED c=c1 to=new");
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "c1", 300, &ci));
+  ck_assert_uint_eq(ci.position, 1); /* original enqueue time kept: 100 < 150 */
+  OK(ccenter_contact_info_get(eng, "c2", 300, &ci));
+  ck_assert_uint_eq(ci.position, 3);
+  ck_assert_int_eq(ccenter_queue_info_get(eng, "old", 300, &(ccenter_queue_info){.size = sizeof(ccenter_queue_info)}),
+                   CCENTER_ENOENT);
+}
+END_TEST
+
+START_TEST(queue_removed_while_contact_connected)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 1000, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "k", 10));
+  OK(ccenter_queue_remove(eng, "q", NULL, 20));
+  ck_assert_int_eq(ccenter_contact_requeue(eng, "k", 30), CCENTER_ENOENT);
+  OK(ccenter_contact_end(eng, "k", 40));
+  OK(ccenter_engine_advance(eng, 2000));
+  SEEN("1040 ENDED c=k out=1");
+}
+END_TEST
+
+START_TEST(announcements_and_ewt)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 0));
+  agent_ready("a", "q", 0);
+  /* One handled contact of 100 s gives the estimator its first sample. */
+  OK(ccenter_contact_enqueue(eng, "h", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "h", 0));
+  OK(ccenter_contact_enqueue(eng, "w1", "q", NULL, 1000));
+  OK(ccenter_contact_enqueue(eng, "w2", "q", NULL, 2000));
+  OK(ccenter_contact_end(eng, "h", 100000));
+  /* w1 was offered at 100000; w2 announced at 32000, 62000, 92000 with position 2. */
+  SEEN("32000 ANNOUNCE c=w2 pos=2");
+  SEEN("92000 ANNOUNCE c=w2 pos=2");
+  ccenter_queue_info qi = {.size = sizeof qi};
+  OK(ccenter_queue_info_get(eng, "q", 100000, &qi));
+  ck_assert_uint_eq(qi.waiting, 1);
+  ck_assert_uint_eq(qi.offered, 1);
+  ck_assert_int_eq(qi.longest_wait_ms, 99000);
+  ck_assert_int_eq(qi.ewt_ms, 200000); /* AHT 100 s x position 2 / 1 agent logged in */
+}
+END_TEST
+
+START_TEST(time_backwards_and_bad_args_change_nothing)
+{
+  OK(ccenter_queue_add(eng, "q", 1000));
+  int n = R.n;
+  ck_assert_int_eq(ccenter_queue_add(eng, "r", 999), CCENTER_ETIME);
+  ck_assert_int_eq(ccenter_queue_add(eng, "", 1000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_add(eng, NULL, 1000), CCENTER_EINVAL);
+  char big[300];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  ck_assert_int_eq(ccenter_agent_add(eng, big, 1000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_agent_login(eng, "ghost", 1000), CCENTER_ENOENT);
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.priority = 2000000;
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "c", "q", &p, 1000), CCENTER_EINVAL);
+  ccenter_attr dup[2] = {{"lang", "en"}, {"lang", "fr"}};
+  ccenter_contact_params_init(&p);
+  p.attrs = dup;
+  p.n_attrs = 2;
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "c", "q", &p, 1000), CCENTER_EINVAL);
+  p.n_attrs = 1;
+  OK(ccenter_contact_enqueue(eng, "c", "q", &p, 1000));
+  ck_assert_str_eq(ccenter_contact_attr(eng, "c", "lang"), "en");
+  ck_assert_ptr_null(ccenter_contact_attr(eng, "c", "site"));
+  ck_assert_int_eq(R.n, n + 1); /* only the QUEUED of the good call */
+  ck_assert_int_eq(ccenter_engine_now(eng), 1000);
+  ck_assert_int_eq(ccenter_engine_advance(NULL, 0), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_engine_set(eng, CCENTER_ENGINE_MAX_NO_ANSWER, -1, 1000),
+                   CCENTER_ERANGE);
+  ccenter_queue_info small = {.size = sizeof(size_t)};
+  ck_assert_int_eq(ccenter_queue_info_get(eng, "q", 1000, &small), CCENTER_EINVAL);
+}
+END_TEST
+
+START_TEST(callback_may_query_but_not_change)
+{
+  R.try_reentry = 1;
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  ck_assert_int_eq(R.reentry_rc, CCENTER_ECALLBACK);
+  ccenter_agent_info ai = {.size = sizeof ai};
+  ck_assert_int_eq(ccenter_agent_info_get(eng, "intruder", &ai), CCENTER_ENOENT);
+}
+END_TEST
+
+static int journal_n;
+static void count_journal(void *ud, const cc_jrec *r)
+{
+  (void)ud;
+  (void)r;
+  journal_n++;
+}
+
+START_TEST(journal_sees_successes_and_due_timers)
+{
+  journal_n = 0;
+  cc_engine_set_journal(eng, count_journal, NULL);
+  OK(ccenter_queue_add(eng, "q", 0));
+  ck_assert_int_eq(journal_n, 1);
+  ck_assert_int_eq(ccenter_queue_add(eng, "q", 0), CCENTER_EEXIST);
+  ck_assert_int_eq(journal_n, 1);
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 100, 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  ck_assert_int_eq(journal_n, 3);
+  /* Fails, but the max-wait timer due at 100 fired: an ADVANCE is journaled. */
+  ck_assert_int_eq(ccenter_contact_abandon(eng, "c", 200), CCENTER_ENOENT);
+  ck_assert_int_eq(journal_n, 4);
+  SEEN("100 ENDED c=c out=3");
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("engine");
+  TCase *tc = tcase_create("scenarios");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, basic_lifecycle);
+  tcase_add_test(tc, longest_idle_wins_and_priority_orders_queue);
+  tcase_add_test(tc, ring_timeout_misses_and_no_answer);
+  tcase_add_test(tc, reject_delay_skips_agent_then_returns);
+  tcase_add_test(tc, pending_not_ready_applies_after_wrap_up);
+  tcase_add_test(tc, logout_withdraws_ringing_and_waits_for_work);
+  tcase_add_test(tc, capacity_and_overlap);
+  tcase_add_test(tc, abandon_and_remove);
+  tcase_add_test(tc, max_wait_timeout_overflow_callback);
+  tcase_add_test(tc, join_and_leave_empty);
+  tcase_add_test(tc, max_length);
+  tcase_add_test(tc, transfers_and_requeue);
+  tcase_add_test(tc, consult_transfer);
+  tcase_add_test(tc, consult_cancel_and_timeout);
+  tcase_add_test(tc, queue_remove_drains_in_order);
+  tcase_add_test(tc, queue_removed_while_contact_connected);
+  tcase_add_test(tc, announcements_and_ewt);
+  tcase_add_test(tc, time_backwards_and_bad_args_change_nothing);
+  tcase_add_test(tc, callback_may_query_but_not_change);
+  tcase_add_test(tc, journal_sees_successes_and_due_timers);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CC_TEST_MAIN()

@@ -1,0 +1,273 @@
+/* ccenter-bench [--quick] [SCENARIO ...]: one JSON line per scenario on stdout. */
+#include "bench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The scenario table: one X(name) line per bench_<name>.c. */
+#define BENCH_SCENARIOS(X) \
+  X(timers) \
+  X(churn)
+
+#define BENCH_DECLARE(n) extern const bench_scenario bench_##n;
+BENCH_SCENARIOS(BENCH_DECLARE)
+#undef BENCH_DECLARE
+
+static const bench_scenario *const scenarios[] = {
+#define BENCH_ENTRY(n) &bench_##n,
+  BENCH_SCENARIOS(BENCH_ENTRY)
+#undef BENCH_ENTRY
+};
+#define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
+
+uint64_t bench_now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+uint64_t bench_clock_overhead_ns(void)
+{
+  static uint64_t cached = UINT64_MAX;
+  if (cached != UINT64_MAX)
+    return cached;
+  enum { N = 1001 };
+  uint64_t d[N];
+  for (int i = 0; i < N; i++) {
+    uint64_t a = bench_now_ns();
+    uint64_t b = bench_now_ns();
+    d[i] = b - a;
+  }
+  qsort(d, N, sizeof d[0], cmp_u64);
+  cached = d[N / 2];
+  return cached;
+}
+
+int bench_samples_init(bench_samples *s, size_t cap)
+{
+  s->v = malloc((cap ? cap : 1) * sizeof *s->v);
+  s->n = 0;
+  s->cap = s->v ? cap : 0;
+  s->sorted = 0;
+  bench_clock_overhead_ns(); /* calibrate outside any timed loop */
+  return s->v ? 0 : -1;
+}
+
+void bench_samples_free(bench_samples *s)
+{
+  free(s->v);
+  memset(s, 0, sizeof *s);
+}
+
+void bench_samples_add(bench_samples *s, uint64_t start_ns, uint64_t end_ns)
+{
+  if (s->n == s->cap)
+    return;
+  uint64_t d = end_ns - start_ns, o = bench_clock_overhead_ns();
+  s->v[s->n++] = d > o ? d - o : 0;
+  s->sorted = 0;
+}
+
+uint64_t bench_percentile(bench_samples *s, double p)
+{
+  if (!s->n)
+    return 0;
+  if (!s->sorted) {
+    qsort(s->v, s->n, sizeof *s->v, cmp_u64);
+    s->sorted = 1;
+  }
+  double rank = ceil(p / 100.0 * (double)s->n);
+  size_t i = rank < 1 ? 0 : (size_t)rank - 1;
+  if (i >= s->n)
+    i = s->n - 1;
+  return s->v[i];
+}
+
+void bench_samples_merge(bench_samples *dst, const bench_samples *src)
+{
+  for (size_t i = 0; i < src->n && dst->n < dst->cap; i++)
+    dst->v[dst->n++] = src->v[i];
+  dst->sorted = 0;
+}
+
+size_t bench_rss_bytes(void)
+{
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f)
+    return bench_peak_rss_bytes();
+  unsigned long size = 0, resident = 0;
+  int ok = fscanf(f, "%lu %lu", &size, &resident) == 2;
+  fclose(f);
+  long page = sysconf(_SC_PAGESIZE);
+  return ok && page > 0 ? (size_t)resident * (size_t)page : 0;
+}
+
+size_t bench_peak_rss_bytes(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    return 0;
+  return (size_t)ru.ru_maxrss * 1024u; /* kilobytes on Linux */
+}
+
+static void json_append(bench_json *j, const char *fmt, ...)
+{
+  if (j->len >= sizeof j->buf)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(j->buf + j->len, sizeof j->buf - j->len, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    j->len += (size_t)n;
+}
+
+static void json_key(bench_json *j, const char *key)
+{
+  json_append(j, ",\"%s\":", key);
+}
+
+static void json_string(bench_json *j, const char *value)
+{
+  json_append(j, "\"");
+  for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
+    if (*c == '"' || *c == '\\')
+      json_append(j, "\\%c", *c);
+    else if (*c < 0x20)
+      json_append(j, "\\u%04x", *c);
+    else
+      json_append(j, "%c", *c);
+  }
+  json_append(j, "\"");
+}
+
+void bench_json_begin(bench_json *j, const char *scenario)
+{
+  j->len = 0;
+  json_append(j, "{\"scenario\":");
+  json_string(j, scenario);
+}
+
+void bench_json_str(bench_json *j, const char *key, const char *value)
+{
+  json_key(j, key);
+  json_string(j, value);
+}
+
+void bench_json_int(bench_json *j, const char *key, int64_t value)
+{
+  json_key(j, key);
+  json_append(j, "%lld", (long long)value);
+}
+
+void bench_json_uint(bench_json *j, const char *key, uint64_t value)
+{
+  json_key(j, key);
+  json_append(j, "%llu", (unsigned long long)value);
+}
+
+void bench_json_double(bench_json *j, const char *key, double value)
+{
+  json_key(j, key);
+  if (isfinite(value))
+    json_append(j, "%.4g", value);
+  else
+    json_append(j, "null"); /* JSON has no inf or nan */
+}
+
+void bench_json_bool(bench_json *j, const char *key, int value)
+{
+  json_key(j, key);
+  json_append(j, value ? "true" : "false");
+}
+
+void bench_json_end(bench_json *j)
+{
+  json_append(j, "}");
+  if (j->len >= sizeof j->buf) {
+    fprintf(stderr, "ccenter-bench: result line too long, truncated\n");
+    return;
+  }
+  fputs(j->buf, stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+}
+
+static const bench_scenario *find(const char *name)
+{
+  for (size_t i = 0; i < N_SCENARIOS; i++)
+    if (strcmp(scenarios[i]->name, name) == 0)
+      return scenarios[i];
+  return NULL;
+}
+
+static void usage(FILE *f)
+{
+  fprintf(f, "usage: ccenter-bench [--quick] [SCENARIO ...]\n"
+             "Runs the named scenarios (all when none is named); one JSON line each.\n"
+             "  --quick  small sizes (CI smoke run)\n"
+             "  --list   list the scenarios\n"
+             "scenarios:\n");
+  for (size_t i = 0; i < N_SCENARIOS; i++)
+    fprintf(f, "  %-10s %s\n", scenarios[i]->name, scenarios[i]->summary);
+}
+
+int main(int argc, char **argv)
+{
+  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d)};
+  const bench_scenario *run[64];
+  size_t nrun = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--quick") == 0) {
+      ctx.quick = 1;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--list") == 0) {
+      for (size_t k = 0; k < N_SCENARIOS; k++)
+        printf("%s\n", scenarios[k]->name);
+      return 0;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "ccenter-bench: unknown option '%s'\n", a);
+      usage(stderr);
+      return 2;
+    } else {
+      const bench_scenario *s = find(a);
+      if (!s) {
+        fprintf(stderr, "ccenter-bench: unknown scenario '%s'\n", a);
+        usage(stderr);
+        return 2;
+      }
+      if (nrun == sizeof run / sizeof run[0]) {
+        fprintf(stderr, "ccenter-bench: too many scenarios\n");
+        return 2;
+      }
+      run[nrun++] = s;
+    }
+  }
+  if (nrun == 0)
+    for (size_t k = 0; k < N_SCENARIOS && nrun < sizeof run / sizeof run[0]; k++)
+      run[nrun++] = scenarios[k];
+  int failed = 0;
+  for (size_t k = 0; k < nrun; k++) {
+    if (run[k]->run(&ctx) != 0) {
+      fprintf(stderr, "ccenter-bench: scenario '%s' failed\n", run[k]->name);
+      failed = 1;
+    }
+  }
+  return failed;
+}

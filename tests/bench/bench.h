@@ -1,0 +1,83 @@
+/*
+ * ccenter-bench: shared helpers for benchmark scenarios.
+ *
+ * A scenario lives in its own bench_<name>.c, which ends with
+ *   BENCH_SCENARIO(<name>, "one-line summary", run);
+ * and gets one X(<name>) line in the table in bench.c and its file in meson.build.
+ * It prints one JSON object per line (bench_json_*) with at least scenario, ops_per_s,
+ * p50_ns, p99_ns and rss_bytes, and returns 0, or non-zero when a result is wrong.
+ */
+#ifndef CC_BENCH_H
+#define CC_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bench_ctx {
+  int quick;     /* --quick: small sizes, for a CI smoke run of a few seconds */
+  uint64_t seed; /* fixed, so runs are comparable */
+} bench_ctx;
+
+typedef struct bench_scenario {
+  const char *name;
+  const char *summary;
+  int (*run)(const bench_ctx *ctx);
+} bench_scenario;
+
+/* Defines the object the table in bench.c refers to; the declaration keeps
+   -Wmissing-variable-declarations quiet. */
+#define BENCH_SCENARIO(name_, summary_, run_)  \
+  extern const bench_scenario bench_##name_; \
+  const bench_scenario bench_##name_ = {#name_, summary_, run_}
+
+/* Monotonic clock in nanoseconds. */
+uint64_t bench_now_ns(void);
+/* Median cost of one bench_now_ns() call, measured once; subtract from sampled latencies. */
+uint64_t bench_clock_overhead_ns(void);
+
+/* xorshift64: deterministic and cheap enough to sit inside timed loops. */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+  uint64_t x = *state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return *state = x;
+}
+
+/* Latencies of single operations. Capacity is fixed up front so that recording never
+   allocates inside a timed loop; samples beyond it are dropped. */
+typedef struct bench_samples {
+  uint64_t *v;
+  size_t n, cap;
+  int sorted;
+} bench_samples;
+
+int bench_samples_init(bench_samples *s, size_t cap);
+void bench_samples_free(bench_samples *s);
+/* Records end - start minus the clock's own overhead (clamped at 0). */
+void bench_samples_add(bench_samples *s, uint64_t start_ns, uint64_t end_ns);
+/* Nearest-rank percentile, p in [0, 100]. 0 when empty. Sorts in place. */
+uint64_t bench_percentile(bench_samples *s, double p);
+/* Appends all of src to dst (as far as dst has room). */
+void bench_samples_merge(bench_samples *dst, const bench_samples *src);
+
+/* Resident set size now, and the peak so far, in bytes (0 when unknown). */
+size_t bench_rss_bytes(void);
+size_t bench_peak_rss_bytes(void);
+
+/* One JSON object on one line of stdout. Keys are plain identifiers, not escaped. */
+typedef struct bench_json {
+  char buf[2048];
+  size_t len;
+} bench_json;
+
+void bench_json_begin(bench_json *j, const char *scenario);
+void bench_json_str(bench_json *j, const char *key, const char *value);
+void bench_json_int(bench_json *j, const char *key, int64_t value);
+void bench_json_uint(bench_json *j, const char *key, uint64_t value);
+void bench_json_double(bench_json *j, const char *key, double value);
+void bench_json_bool(bench_json *j, const char *key, int value);
+void bench_json_end(bench_json *j);
+
+#endif

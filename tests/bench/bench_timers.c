@@ -1,0 +1,159 @@
+/* timers: the engine's timer structure at a million armed deadlines. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench.h"
+#include "core/options.h"
+#include "time/timer.h"
+
+/* Time one operation in this many, so the clock's cost stays out of the totals. */
+#define SAMPLE_EVERY 64
+/* Deadlines spread over an hour: SLA thresholds, wrap-up, step expiry. */
+#define SPREAD_MS 3600000
+
+#define TIMED(samples, i, stmt)                         \
+  do {                                                  \
+    if (((i) & (SAMPLE_EVERY - 1)) == 0) {              \
+      uint64_t t0_ = bench_now_ns();                    \
+      stmt;                                             \
+      bench_samples_add((samples), t0_, bench_now_ns()); \
+    } else {                                            \
+      stmt;                                             \
+    }                                                   \
+  } while (0)
+
+static int64_t spread_deadline(int64_t now, uint64_t *rng)
+{
+  return now + 1 + (int64_t)(bench_rand(rng) % SPREAD_MS);
+}
+
+static int run(const bench_ctx *ctx)
+{
+  const size_t n = ctx->quick ? 100000 : 1000000;
+  uint64_t rng = ctx->seed;
+  int rc = 1, err = 0;
+  cc_alloc a;
+  cc_alloc_default(&a);
+  cc_timers t;
+  cc_timer_id *ids = malloc(n * sizeof *ids);
+  bench_samples s_arm, s_cancel, s_pop, s_churn, s_all;
+  size_t cap = n / SAMPLE_EVERY + 16;
+  if (!ids || bench_samples_init(&s_arm, cap) || bench_samples_init(&s_cancel, cap) ||
+      bench_samples_init(&s_pop, cap) || bench_samples_init(&s_churn, cap) ||
+      bench_samples_init(&s_all, 4 * cap) || cc_timers_init(&t, &a, 0)) {
+    fprintf(stderr, "timers: out of memory\n");
+    exit(1);
+  }
+  int64_t now = 0;
+
+  /* 1. Arm n timers. */
+  uint64_t t0 = bench_now_ns();
+  for (size_t i = 0; i < n; i++) {
+    int64_t d = spread_deadline(now, &rng);
+    TIMED(&s_arm, i, err |= cc_timers_arm(&t, d, 1, i, &ids[i]));
+  }
+  uint64_t arm_total = bench_now_ns() - t0;
+  size_t memory = cc_timers_memory(&t);
+  size_t rss = bench_rss_bytes();
+
+  /* 2. Steady state at n armed: arm one, cancel a random armed one, n times. */
+  t0 = bench_now_ns();
+  for (size_t i = 0; i < n; i++) {
+    size_t k = (size_t)(bench_rand(&rng) % n);
+    int64_t d = spread_deadline(now, &rng);
+    TIMED(&s_churn, i, {
+      err |= cc_timers_cancel(&t, ids[k]);
+      err |= cc_timers_arm(&t, d, 1, k, &ids[k]);
+    });
+  }
+  uint64_t churn_total = bench_now_ns() - t0;
+
+  /* 3. Cancel a random half, in random order. */
+  for (size_t i = n - 1; i > 0; i--) {
+    size_t j = (size_t)(bench_rand(&rng) % (i + 1));
+    cc_timer_id x = ids[i];
+    ids[i] = ids[j];
+    ids[j] = x;
+  }
+  const size_t ncancel = n / 2;
+  t0 = bench_now_ns();
+  for (size_t i = 0; i < ncancel; i++)
+    TIMED(&s_cancel, i, err |= cc_timers_cancel(&t, ids[i]));
+  uint64_t cancel_total = bench_now_ns() - t0;
+
+  /* 4. Pop the rest the way an event loop does: sleep until next(), pop what is due.
+     Every wakeup is timed (one clock read each, included in pop_per_s) because cascading
+     a high-level slot is rare and large, so sampled pops never show it. */
+  size_t popped = 0, wakeups = 0;
+  uint64_t wake_max = 0, wake_start = bench_now_ns();
+  int64_t last = INT64_MIN;
+  cc_timer_fired f;
+  t0 = wake_start;
+  while (cc_timers_count(&t)) {
+    now = cc_timers_next(&t);
+    wakeups++;
+    for (;;) {
+      int got;
+      TIMED(&s_pop, popped, got = cc_timers_pop(&t, now, &f));
+      if (!got)
+        break;
+      if (f.deadline < last || f.deadline > now)
+        err = 1;
+      last = f.deadline;
+      popped++;
+    }
+    uint64_t wake_end = bench_now_ns();
+    if (wake_end - wake_start > wake_max)
+      wake_max = wake_end - wake_start;
+    wake_start = wake_end;
+  }
+  uint64_t drain_total = bench_now_ns() - t0;
+  if (err || popped != n - ncancel) {
+    fprintf(stderr, "timers: wrong results (err %d, popped %zu of %zu)\n", err, popped,
+            n - ncancel);
+    goto out;
+  }
+
+  bench_samples_merge(&s_all, &s_arm);
+  bench_samples_merge(&s_all, &s_cancel);
+  bench_samples_merge(&s_all, &s_pop);
+  double arm_ns = (double)arm_total / (double)n;
+  double cancel_ns = (double)cancel_total / (double)ncancel;
+  size_t ops = n + ncancel + popped + 2 * n;
+  double secs = (double)(arm_total + churn_total + cancel_total + drain_total) / 1e9;
+  bench_json j;
+  bench_json_begin(&j, "timers");
+  bench_json_uint(&j, "timers", n);
+  bench_json_double(&j, "ops_per_s", (double)ops / secs);
+  bench_json_uint(&j, "p50_ns", bench_percentile(&s_all, 50));
+  bench_json_uint(&j, "p99_ns", bench_percentile(&s_all, 99));
+  bench_json_uint(&j, "rss_bytes", rss);
+  bench_json_double(&j, "arm_ns", arm_ns);
+  bench_json_double(&j, "cancel_ns", cancel_ns);
+  bench_json_double(&j, "arm_cancel_ns", arm_ns + cancel_ns);
+  bench_json_double(&j, "steady_arm_cancel_ns", (double)churn_total / (double)n);
+  bench_json_double(&j, "pop_per_s", (double)popped / ((double)drain_total / 1e9));
+  bench_json_uint(&j, "wakeups", wakeups);
+  bench_json_uint(&j, "wakeup_max_ns", wake_max);
+  bench_json_uint(&j, "arm_p99_ns", bench_percentile(&s_arm, 99));
+  bench_json_uint(&j, "cancel_p99_ns", bench_percentile(&s_cancel, 99));
+  bench_json_uint(&j, "steady_p99_ns", bench_percentile(&s_churn, 99));
+  bench_json_uint(&j, "pop_p50_ns", bench_percentile(&s_pop, 50));
+  bench_json_uint(&j, "pop_p99_ns", bench_percentile(&s_pop, 99));
+  bench_json_double(&j, "bytes_per_timer", (double)memory / (double)n);
+  bench_json_uint(&j, "peak_rss_bytes", bench_peak_rss_bytes());
+  bench_json_uint(&j, "clock_ns", bench_clock_overhead_ns());
+  bench_json_end(&j);
+  rc = 0;
+out:
+  cc_timers_destroy(&t);
+  free(ids);
+  bench_samples_free(&s_arm);
+  bench_samples_free(&s_cancel);
+  bench_samples_free(&s_pop);
+  bench_samples_free(&s_churn);
+  bench_samples_free(&s_all);
+  return rc;
+}
+
+BENCH_SCENARIO(timers, "arm 1M spread deadlines, churn, cancel a random half, pop the rest", run);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that the build and the tests need. Safe to repeat: when
+# every package is installed already it does nothing (and needs no network or root).
+set -euo pipefail
+
+packages=(
+  build-essential       # gcc, g++ (the C++ header test), libc6-dev, make
+  meson ninja-build pkg-config
+  binutils              # nm, for the ABI tests
+  check                 # the unit-test framework
+  libuv1-dev            # the libuv adapter
+  libsqlite3-dev        # the journal store
+  libprotobuf-c-dev protobuf-c-compiler  # the wire codec
+  python3               # Debian's /usr/bin/python3 runs the ABI checks
+  python3-cffi python3-pytest            # the Python bindings and their tests
+  valgrind              # meson test --setup=valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  if [[ $status != "ii "* ]]; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "deps: missing ${missing[*]}; run this script as root (sudo is not installed)" >&2
+    exit 1
+  fi
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -111,14 +111,27 @@ typedef enum ccenter_queue_option {
   CCENTER_QUEUE_MAX_WAIT_ACTION = 5,/**< ccenter_max_wait_action; default TIMEOUT */
   CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever */
   CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0 */
-  CCENTER_QUEUE_ANNOUNCE_EVERY = 8  /**< ms between position announcements; 0 = none (default) */
+  CCENTER_QUEUE_ANNOUNCE_EVERY = 8, /**< ms between position announcements; 0 = none (default) */
+  CCENTER_QUEUE_SL_THRESHOLD = 9,   /**< service-level threshold, ms; default 20000 */
+  CCENTER_QUEUE_SL_TARGET = 10,     /**< service-level target in basis points; default 8000 (80 %) */
+  CCENTER_QUEUE_SL_WARNING = 11,    /**< warning point, percent of the threshold; default 75; 0 = none */
+  CCENTER_QUEUE_CALLBACK_EWT = 12   /**< raise CALLBACK_OFFER when a contact's expected wait
+                                         exceeds this many ms (at join and at announcements);
+                                         0 = never (default) */
 } ccenter_queue_option;
 
 /** Engine-wide settings for ccenter_engine_set(). */
 typedef enum ccenter_engine_option {
   CCENTER_ENGINE_MAX_NO_ANSWER = 1,  /**< consecutive misses before NOT_READY "no-answer"; default 3; 0 = never */
   CCENTER_ENGINE_REJECT_DELAY = 2,   /**< ms a rejected contact is kept from that agent; default 30000 */
-  CCENTER_ENGINE_EWT_SAMPLES = 3     /**< handled contacts in a queue's moving average for EWT; default 20 */
+  CCENTER_ENGINE_EWT_SAMPLES = 3,    /**< samples in a queue's EWT estimator (handle times and
+                                          dequeue times); default 20, 2..256 */
+  CCENTER_ENGINE_STATS_INTERVAL = 4, /**< statistics interval, ms; default 900000 (15 min);
+                                          changing it clears the interval history */
+  CCENTER_ENGINE_STATS_KEEP = 5,     /**< intervals kept; default 96 (one day of 15 min) */
+  CCENTER_ENGINE_SHORT_ABANDON = 6,  /**< abandons under this wait (ms) are short; default 5000 */
+  CCENTER_ENGINE_REPEAT_WINDOW = 7   /**< a contact from the same customer id within this many
+                                          ms of the last one is a repeat; default 7 days */
 } ccenter_engine_option;
 
 /** Everything the engine tells the integrator. See docs/concepts.md for the whole list. */
@@ -146,7 +159,10 @@ typedef enum ccenter_event_type {
   CCENTER_EV_CONSULT_CONNECTED = 20, /**< agent_to answered the consultation */
   CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation cancelled or not answered; reason */
   CCENTER_EV_DISPOSITION = 22,       /**< a disposition code (reason) or survey score (value) */
-  CCENTER_EV_QUEUE_MOVED = 23        /**< contact moved to queue_to by ccenter_queue_remove drain */
+  CCENTER_EV_QUEUE_MOVED = 23,       /**< contact moved to queue_to by ccenter_queue_remove drain */
+  CCENTER_EV_SLA_WARNING = 24,       /**< a waiting contact reached the queue's warning point */
+  CCENTER_EV_SLA_BREACH = 25,        /**< a waiting contact reached the service-level threshold */
+  CCENTER_EV_AGENT_SERVE = 26        /**< agent joined (value 1) or left (value 0) queue */
 } ccenter_event_type;
 
 /**
@@ -170,12 +186,22 @@ struct ccenter_event {
   ccenter_agent_state prev_state; /**< AGENT_STATE: previous presence */
   ccenter_outcome outcome;        /**< CONTACT_ENDED */
   int priority;
-  int position;             /**< 1-based queue position, QUEUED / ANNOUNCE */
+  int position;             /**< 1-based queue position: QUEUED, ANNOUNCE, REQUEUED, MOVED;
+                                 position left from: ENDED (abandoned, timed out, exit) */
+  int orig_position;        /**< position when the contact joined its current queue */
   int64_t wait_ms;          /**< time waited in queue so far (CONNECTED, ENDED, ...) */
   int64_t duration_ms;      /**< talk, hold, wrap-up or ring time, per event */
   int64_t ewt_ms;           /**< expected wait, ANNOUNCE / QUEUED; -1 = unknown */
-  int64_t value;            /**< survey score (DISPOSITION), ring timeout (OFFERED) */
+  int64_t value;            /**< survey score (DISPOSITION), ring timeout (OFFERED),
+                                 1/0 (AGENT_SERVE), threshold ms (SLA_WARNING/SLA_BREACH) */
 };
+
+/**
+ * The name of an event type without its prefix, e.g. "CONTACT_OFFERED"; "UNKNOWN" for a
+ * value this version does not know (newer types may be added: handle them by default).
+ * Static string. Never fails. Since 0.1.
+ */
+CCENTER_EXPORT const char *ccenter_event_name(ccenter_event_type type);
 
 /* ---------------------------------------------------------------------------------- */
 /* Engine                                                                              */
@@ -476,6 +502,30 @@ CCENTER_EXPORT int ccenter_contact_remove(ccenter_engine *engine, const char *co
 CCENTER_EXPORT int ccenter_contact_end(ccenter_engine *engine, const char *contact,
                                        int64_t now);
 
+/** Who ended a conversation, for ccenter_contact_end_by(). */
+typedef enum ccenter_party {
+  CCENTER_PARTY_UNKNOWN = 0,
+  CCENTER_PARTY_CUSTOMER = 1,
+  CCENTER_PARTY_AGENT = 2
+} ccenter_party;
+
+/**
+ * As ccenter_contact_end(), saying who hung up; the CONVERSATION_ENDED event carries it as
+ * reason "customer" or "agent" (queue_log's COMPLETECALLER / COMPLETEAGENT).
+ * Errors: as ccenter_contact_end, and CCENTER_EINVAL for a party not in the enum. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_contact_end_by(ccenter_engine *engine, const char *contact,
+                                          ccenter_party by, int64_t now);
+
+/**
+ * Sets up to 8 extra service-level thresholds (ms, strictly ascending, each 1..86400000) for
+ * the per-threshold splits in the statistics; n = 0 clears them.
+ * Errors: CCENTER_EINVAL (ms NULL with n > 0, n > 8, not ascending), CCENTER_ERANGE, and
+ * the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_set_thresholds(ccenter_engine *engine, const char *queue,
+                                                const int64_t *ms, size_t n, int64_t now);
+
 /** Puts a connected contact on hold / takes it off hold. CCENTER_ESTATE otherwise. Since 0.1. */
 CCENTER_EXPORT int ccenter_contact_hold(ccenter_engine *engine, const char *contact, int64_t now);
 CCENTER_EXPORT int ccenter_contact_resume(ccenter_engine *engine, const char *contact,
@@ -573,6 +623,7 @@ typedef struct ccenter_contact_info {
   unsigned position;    /**< 1-based when waiting, else 0 */
   int64_t enqueued_at;  /**< enqueue time in the current queue (original place for requeue) */
   int64_t wait_ms;      /**< waited so far in the current queue (until answered) */
+  int64_t ewt_ms;       /**< expected further wait if waiting (position-aware); -1 unknown */
 } ccenter_contact_info;
 
 /**

@@ -27,7 +27,8 @@
 #define PRIORITY_LIMIT 1000000
 #define DAY_MS (24LL * 3600 * 1000)
 
-enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT };
+enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT, T_SLA };
+#define MAX_THRESHOLDS 8
 enum { W_RINGING = 1, W_CONNECTED, W_WRAP };
 
 typedef struct queue queue;
@@ -57,8 +58,17 @@ struct queue {
   membership **members;
   size_t n_members, cap_members;
   unsigned n_logged_in, n_ready;
+  int64_t sl_threshold, sl_target, sl_warning, callback_ewt;
+  int64_t thresholds[MAX_THRESHOLDS];
+  size_t n_thresholds;
+  /* EWT estimator: handle times, and gaps between dequeues while the queue stayed
+   * backlogged (contacts waiting throughout), which measure how fast it is served. */
   int32_t ewt_samples[EWT_MAX_SAMPLES];
   unsigned ewt_n, ewt_pos;
+  int32_t deq_gap[EWT_MAX_SAMPLES];
+  unsigned deq_n, deq_pos;
+  int64_t last_deq;
+  int backlog;
 };
 
 struct agent {
@@ -68,7 +78,7 @@ struct agent {
   const char *reason;  /* interned */
   const char *pending; /* interned NOT_READY reason, or NULL */
   int pending_logout;
-  int64_t state_since, idle_since;
+  int64_t state_since, idle_since, login_at;
   uint8_t cap[NCH];
   uint16_t n[NCH];
   uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
@@ -118,6 +128,8 @@ struct contact {
   unsigned n_wrap;
   ccenter_outcome outcome;
   int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
+  int answered;          /* connected at least once in its current queue */
+  int64_t answered_wait; /* the wait before that answer */
   int dead; /* ENDED raised and buried: later paths of the same call must not repeat it */
   int64_t hold_since;
   int64_t max_wait_at; /* -1 none */
@@ -125,6 +137,9 @@ struct contact {
   rejection *rej;
   size_t n_rej, cap_rej;
   int survey;
+  int orig_position, exit_position;
+  cc_timer_id sla_timer;
+  int sla_stage; /* 1: warning armed, 2: breach armed, 0: none */
 };
 
 typedef struct grave {
@@ -151,6 +166,14 @@ struct ccenter_engine {
   size_t n_graves, cap_graves;
   cc_journal_fn journal_fn;
   void *journal_ud;
+  struct {
+    cc_observer_fn fn;
+    void *ud;
+  } obs[4];
+  size_t n_obs;
+  void *stats;
+  void (*stats_free)(void *stats);
+  cc_stats_cfg stats_cfg;
   cc_deadline_fn deadline_fn;
   void *deadline_ud;
   int64_t last_deadline;
@@ -249,6 +272,7 @@ static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, con
   ev->channel = c->channel;
   ev->priority = c->priority;
   ev->agent = a ? a->id : NULL;
+  ev->orig_position = c->orig_position;
   return ev;
 }
 
@@ -273,12 +297,14 @@ static void free_queue(ccenter_engine *e, queue *q);
 static void deliver(ccenter_engine *e)
 {
   /* Events raised while delivering are impossible: the callback cannot change state. */
-  if (e->event_fn) {
-    e->in_callback = 1;
-    for (size_t i = 0; i < e->n_events; i++)
+  e->in_callback = 1;
+  for (size_t i = 0; i < e->n_events; i++) {
+    for (size_t k = 0; k < e->n_obs; k++)
+      e->obs[k].fn(e->obs[k].ud, e, &e->events[i]);
+    if (e->event_fn)
       e->event_fn(e, &e->events[i], e->event_ud);
-    e->in_callback = 0;
   }
+  e->in_callback = 0;
   e->n_events = 0;
   for (size_t i = 0; i < e->n_graves; i++) {
     grave *g = &e->graves[i];
@@ -422,7 +448,8 @@ static void queue_take(contact *c)
 {
   cc_treap_remove(&c->q->waiting, &c->node);
   c->in_queue = 0;
-  c->q->n_waiting--;
+  if (--c->q->n_waiting == 0)
+    c->q->backlog = 0;
 }
 
 static int excluded(ccenter_engine *e, const contact *c, const agent *a)
@@ -433,26 +460,58 @@ static int excluded(ccenter_engine *e, const contact *c, const agent *a)
   return 0;
 }
 
-static int64_t queue_ewt(const queue *q, unsigned position)
+static int64_t mean32(const int32_t *v, unsigned n)
 {
+  int64_t sum = 0;
+  for (unsigned i = 0; i < n; i++)
+    sum += v[i];
+  return sum / n;
+}
+
+/* Expected wait for the contact at `position` (1 = next). Backlogged dequeue gaps measure
+ * the rate at which the agents who can take this queue's contacts actually free up for it
+ * (shared agents, other queues and breaks included); until there are enough of them, fall
+ * back to average handle time x position / members logged in. */
+static int64_t queue_ewt(const ccenter_engine *e, const queue *q, unsigned position)
+{
+  if (q->avail.root)
+    return 0; /* an agent is free: only a channel or a rejection can stop the offer */
+  if (q->deq_n >= 3) {
+    int64_t gap = mean32(q->deq_gap, q->deq_n);
+    int64_t ewt = gap * (int64_t)position;
+    if (q->backlog && e->now > q->last_deq)
+      ewt -= e->now - q->last_deq < gap ? e->now - q->last_deq : gap;
+    return ewt > 0 ? ewt : 0;
+  }
   if (!q->ewt_n || !q->n_logged_in)
     return -1;
-  int64_t sum = 0;
-  for (unsigned i = 0; i < q->ewt_n; i++)
-    sum += q->ewt_samples[i];
-  int64_t aht = sum / q->ewt_n;
-  return aht * (int64_t)position / (int64_t)q->n_logged_in;
+  return mean32(q->ewt_samples, q->ewt_n) * (int64_t)position / (int64_t)q->n_logged_in;
+}
+
+static void ring_push(int32_t *v, unsigned *n, unsigned *pos, unsigned k, int64_t x)
+{
+  if (x > INT32_MAX)
+    x = INT32_MAX;
+  if (*pos >= k)
+    *pos = 0;
+  v[*pos] = (int32_t)x;
+  *pos = (*pos + 1) % k;
+  if (*n < k)
+    (*n)++;
 }
 
 static void ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
 {
-  if (handle_ms > INT32_MAX)
-    handle_ms = INT32_MAX;
-  unsigned k = (unsigned)e->ewt_samples;
-  q->ewt_samples[q->ewt_pos] = (int32_t)handle_ms;
-  q->ewt_pos = (q->ewt_pos + 1) % k;
-  if (q->ewt_n < k)
-    q->ewt_n++;
+  ring_push(q->ewt_samples, &q->ewt_n, &q->ewt_pos, (unsigned)e->ewt_samples, handle_ms);
+}
+
+/* A contact left the waiting line for an agent. */
+static void dequeue_sample(ccenter_engine *e, queue *q)
+{
+  if (q->backlog)
+    ring_push(q->deq_gap, &q->deq_n, &q->deq_pos, (unsigned)e->ewt_samples, e->now - q->last_deq);
+  q->last_deq = e->now;
+  q->backlog = q->n_waiting > 0;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -549,8 +608,10 @@ static void offer(ccenter_engine *e, contact *c, agent *a, int direct)
     return;
   }
   w->direct = direct;
-  if (c->in_queue)
+  if (c->in_queue) {
     queue_take(c);
+    dequeue_sample(e, c->q);
+  }
   c->q->n_offered++;
   c->primary = w;
   int64_t rt = ring_timeout_of(c->q);
@@ -637,6 +698,23 @@ static void end_consult(ccenter_engine *e, contact *c, const char *reason)
   agent_after_work(e, b);
 }
 
+static void sla_arm(ccenter_engine *e, contact *c)
+{
+  queue *q = c->q;
+  disarm(e, &c->sla_timer);
+  c->sla_stage = 0;
+  if (c->is_callback || q->sl_threshold <= 0)
+    return;
+  int64_t warn = q->sl_threshold * q->sl_warning / 100;
+  if (warn > 0 && c->enq_at + warn > e->now - 1) {
+    c->sla_stage = 1;
+    c->sla_timer = arm(e, c->enq_at + warn, T_SLA, c);
+  } else {
+    c->sla_stage = 2;
+    c->sla_timer = arm(e, c->enq_at + q->sl_threshold, T_SLA, c);
+  }
+}
+
 static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at,
                                 int fresh)
 {
@@ -649,6 +727,7 @@ static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t
   c->max_wait_due = 0;
   queue_insert(c);
   if (fresh) {
+    c->answered = 0;
     disarm(e, &c->max_wait_timer);
     disarm(e, &c->announce_timer);
     c->callback_offered = 0;
@@ -659,15 +738,35 @@ static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t
     }
     if (q->announce_every > 0 && !c->is_callback)
       c->announce_timer = arm(e, e->now + q->announce_every, T_ANNOUNCE, c);
+    c->orig_position = (int)cc_treap_rank(&q->waiting, &c->node);
+    sla_arm(e, c);
+  }
+}
+
+/* Offer a callback once when the expected wait is past the queue's limit. */
+static void maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt)
+{
+  if (c->q->callback_ewt <= 0 || c->callback_offered || c->is_callback || ewt < 0 ||
+      ewt <= c->q->callback_ewt)
+    return;
+  c->callback_offered = 1;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CALLBACK_OFFER, c, NULL);
+  if (ev) {
+    ev->wait_ms = e->now - c->enq_at;
+    ev->ewt_ms = ewt;
   }
 }
 
 static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome)
 {
-  if (c->in_queue)
+  c->exit_position = 0;
+  if (c->in_queue) {
+    c->exit_position = (int)cc_treap_rank(&c->q->waiting, &c->node);
     queue_take(c);
+  }
   disarm(e, &c->max_wait_timer);
   disarm(e, &c->announce_timer);
+  disarm(e, &c->sla_timer);
   c->outcome = outcome;
 }
 
@@ -680,10 +779,12 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
   if (ev) {
     ev->outcome = c->outcome;
-    ev->wait_ms = e->now - c->enq_at;
+    ev->wait_ms = c->answered ? c->answered_wait : e->now - c->enq_at;
+    ev->position = c->exit_position;
   }
   disarm(e, &c->max_wait_timer);
   disarm(e, &c->announce_timer);
+  disarm(e, &c->sla_timer);
   for (size_t i = 0; i < c->n_rej; i++)
     disarm(e, &c->rej[i].timer);
   cc_map_del(&e->contacts, c->id);
@@ -696,7 +797,7 @@ static void emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type, 
   if (!ev)
     return;
   ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-  ev->ewt_ms = queue_ewt(c->q, (unsigned)ev->position);
+  ev->ewt_ms = queue_ewt(e, c->q, (unsigned)ev->position);
   ev->wait_ms = e->now - c->enq_at;
   if (from) {
     ev->queue_to = c->q->id;
@@ -818,6 +919,7 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
                          const char *reason)
 {
   ccenter_agent_state prev = a->state;
+  int64_t in_prev = e->now - a->state_since;
   int was_in = prev != CCENTER_AGENT_LOGGED_OUT, now_in = st != CCENTER_AGENT_LOGGED_OUT;
   int was_ready = prev == CCENTER_AGENT_READY, now_ready = st == CCENTER_AGENT_READY;
   a->state = st;
@@ -837,6 +939,9 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
     ev->state = st;
     ev->prev_state = prev;
     ev->reason = a->reason;
+    ev->duration_ms = in_prev;
+    if (!now_in)
+      ev->value = e->now - a->login_at;
   }
   agent_refresh(a);
   if ((was_in && !now_in) || (was_ready && !now_ready))
@@ -945,13 +1050,33 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
       ccenter_event *ev = ev_contact(e, CCENTER_EV_ANNOUNCE, c, NULL);
       if (ev) {
         ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-        ev->ewt_ms = queue_ewt(c->q, (unsigned)ev->position);
+        ev->ewt_ms = queue_ewt(e, c->q, (unsigned)ev->position);
         ev->wait_ms = e->now - c->enq_at;
+        maybe_offer_callback(e, c, ev->ewt_ms);
       }
     }
     if ((c->in_queue || (c->primary && c->primary->state == W_RINGING)) &&
         c->q->announce_every > 0)
       c->announce_timer = arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+    break;
+  }
+  case T_SLA: {
+    contact *c = obj;
+    c->sla_timer = 0;
+    if (!(c->in_queue || (c->primary && c->primary->state == W_RINGING && !c->answered)))
+      break;
+    int stage = c->sla_stage;
+    ccenter_event *ev = ev_contact(e, stage == 1 ? CCENTER_EV_SLA_WARNING : CCENTER_EV_SLA_BREACH,
+                                   c, c->primary ? c->primary->a : NULL);
+    if (ev) {
+      ev->wait_ms = e->now - c->enq_at;
+      ev->value = c->q->sl_threshold;
+    }
+    c->sla_stage = 0;
+    if (stage == 1 && c->enq_at + c->q->sl_threshold > e->now) {
+      c->sla_stage = 2;
+      c->sla_timer = arm(e, c->enq_at + c->q->sl_threshold, T_SLA, c);
+    }
     break;
   }
   case T_REJECT: {
@@ -1057,6 +1182,13 @@ static void unserve(ccenter_engine *e, membership *m)
 {
   agent *a = m->a;
   queue *q = m->q;
+  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_SERVE);
+  if (ev) {
+    ev->agent = a->id;
+    ev->queue = q->id;
+    ev->value = 0;
+    ev->state = a->state;
+  }
   if (m->in_tree)
     cc_treap_remove(&q->avail, &m->node);
   q->members[m->q_index] = q->members[--q->n_members];
@@ -1095,6 +1227,7 @@ static int op_login(ccenter_engine *e, agent *a)
   if (!r)
     return CCENTER_ENOMEM;
   a->missed_in_row = 0;
+  a->login_at = e->now;
   set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
   return 0;
 }
@@ -1206,6 +1339,13 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q)
     q->n_logged_in++;
   if (a->state == CCENTER_AGENT_READY)
     q->n_ready++;
+  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_SERVE);
+  if (ev) {
+    ev->agent = a->id;
+    ev->queue = q->id;
+    ev->value = 1;
+    ev->state = a->state;
+  }
   agent_refresh(a);
   route_agent(e, a);
   return 0;
@@ -1236,6 +1376,9 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   q->id = d;
   q->seq = ++e->queue_seq;
   q->ring_timeout = 15000;
+  q->sl_threshold = 20000;
+  q->sl_target = 8000;
+  q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
   cc_treap_init(&q->waiting, cmp_contact);
   cc_treap_init(&q->avail, cmp_member);
@@ -1355,6 +1498,22 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   case CCENTER_QUEUE_ANNOUNCE_EVERY:
     field = &q->announce_every;
     break;
+  case CCENTER_QUEUE_SL_THRESHOLD:
+    field = &q->sl_threshold;
+    lo = 1;
+    hi = DAY_MS;
+    break;
+  case CCENTER_QUEUE_SL_TARGET:
+    field = &q->sl_target;
+    hi = 10000;
+    break;
+  case CCENTER_QUEUE_SL_WARNING:
+    field = &q->sl_warning;
+    hi = 99;
+    break;
+  case CCENTER_QUEUE_CALLBACK_EWT:
+    field = &q->callback_ewt;
+    break;
   default:
     return CCENTER_EINVAL;
   }
@@ -1380,6 +1539,10 @@ static int queue_get(const queue *q, int64_t opt, int64_t *v)
   case CCENTER_QUEUE_RING_TIMEOUT: *v = q->ring_timeout; return 0;
   case CCENTER_QUEUE_WRAP_UP: *v = q->wrap_up; return 0;
   case CCENTER_QUEUE_ANNOUNCE_EVERY: *v = q->announce_every; return 0;
+  case CCENTER_QUEUE_SL_THRESHOLD: *v = q->sl_threshold; return 0;
+  case CCENTER_QUEUE_SL_TARGET: *v = q->sl_target; return 0;
+  case CCENTER_QUEUE_SL_WARNING: *v = q->sl_warning; return 0;
+  case CCENTER_QUEUE_CALLBACK_EWT: *v = q->callback_ewt; return 0;
   default: return CCENTER_EINVAL;
   }
 }
@@ -1485,6 +1648,8 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   contact_enter_queue(e, c, q, e->now, 1);
   emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
   route_contact(e, c);
+  if (c->in_queue)
+    maybe_offer_callback(e, c, queue_ewt(e, q, (unsigned)cc_treap_rank(&q->waiting, &c->node)));
   return 0;
 }
 
@@ -1494,6 +1659,7 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   if (!w || w->state != W_RINGING)
     return CCENTER_ESTATE;
   disarm(e, &w->timer);
+  int64_t ring_ms = e->now - w->since;
   w->state = W_CONNECTED;
   w->since = w->connected_at = e->now;
   a->n_offered--;
@@ -1509,10 +1675,15 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   c->q->n_offered--;
   disarm(e, &c->max_wait_timer);
   disarm(e, &c->announce_timer);
+  disarm(e, &c->sla_timer);
   c->max_wait_due = 0;
+  c->answered = 1;
+  c->answered_wait = e->now - c->enq_at;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CONNECTED, c, a);
-  if (ev)
-    ev->wait_ms = e->now - c->enq_at;
+  if (ev) {
+    ev->wait_ms = c->answered_wait;
+    ev->duration_ms = ring_ms;
+  }
   agent_refresh(a);
   return 0;
 }
@@ -1547,15 +1718,19 @@ static int op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
   return 0;
 }
 
-static int op_end(ccenter_engine *e, contact *c)
+static int op_end(ccenter_engine *e, contact *c, int64_t party)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
   end_consult(e, c, "conversation-ended");
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, w->a);
-  if (ev)
+  if (ev) {
     ev->duration_ms = e->now - w->connected_at;
+    ev->reason = party == CCENTER_PARTY_CUSTOMER ? "customer"
+                 : party == CCENTER_PARTY_AGENT  ? "agent"
+                                                 : NULL;
+  }
   c->outcome = CCENTER_OUTCOME_HANDLED;
   leg_to_wrap(e, c);
   contact_maybe_done(e, c);
@@ -1734,6 +1909,7 @@ static int op_callback(ccenter_engine *e, contact *c)
   /* The customer's line is released: the contact now needs callback capacity, and has
    * nobody on the line to time out or to announce to. */
   c->channel = CCENTER_CHANNEL_CALLBACK;
+  disarm(e, &c->sla_timer);
   disarm(e, &c->max_wait_timer);
   disarm(e, &c->announce_timer);
   c->max_wait_at = -1;
@@ -1756,15 +1932,35 @@ static int op_engine_set(ccenter_engine *e, int64_t opt, int64_t v)
     e->reject_delay = v;
     return 0;
   case CCENTER_ENGINE_EWT_SAMPLES: {
-    if (v < 1 || v > EWT_MAX_SAMPLES)
+    if (v < 2 || v > EWT_MAX_SAMPLES)
       return CCENTER_ERANGE;
     e->ewt_samples = v;
     size_t it = 0;
     queue *q;
     while ((q = cc_map_next(&e->queues, &it)))
-      q->ewt_n = q->ewt_pos = 0;
+      q->ewt_n = q->ewt_pos = q->deq_n = q->deq_pos = 0;
     return 0;
   }
+  case CCENTER_ENGINE_STATS_INTERVAL:
+    if (v < 1000 || v > DAY_MS)
+      return CCENTER_ERANGE;
+    e->stats_cfg.interval_ms = v;
+    return 0;
+  case CCENTER_ENGINE_STATS_KEEP:
+    if (v < 1 || v > 100000)
+      return CCENTER_ERANGE;
+    e->stats_cfg.keep = v;
+    return 0;
+  case CCENTER_ENGINE_SHORT_ABANDON:
+    if (v < 0 || v > DAY_MS)
+      return CCENTER_ERANGE;
+    e->stats_cfg.short_abandon_ms = v;
+    return 0;
+  case CCENTER_ENGINE_REPEAT_WINDOW:
+    if (v < 0 || v > 365 * DAY_MS)
+      return CCENTER_ERANGE;
+    e->stats_cfg.repeat_window_ms = v;
+    return 0;
   default:
     return CCENTER_EINVAL;
   }
@@ -1821,6 +2017,7 @@ static const struct {
   [CC_OP_CONTACT_CONSULT_COMPLETE] = {"contact_consult_complete", S0},
   [CC_OP_CONTACT_CONSULT_CANCEL] = {"contact_consult_cancel", S0},
   [CC_OP_CONTACT_CALLBACK] = {"contact_callback", S0},
+  [CC_OP_QUEUE_SET_THRESHOLDS] = {"queue_set_thresholds", S0},
 };
 
 const char *cc_op_name(cc_op op)
@@ -1865,6 +2062,20 @@ static int check_args(const cc_jrec *r)
     if (r->i[0] < 0 || r->i[0] > 100)
       return CCENTER_ERANGE;
     break;
+  case CC_OP_CONTACT_END:
+    if (r->i[0] < CCENTER_PARTY_UNKNOWN || r->i[0] > CCENTER_PARTY_AGENT)
+      return CCENTER_EINVAL;
+    break;
+  case CC_OP_QUEUE_SET_THRESHOLDS:
+    if (r->n_arr > MAX_THRESHOLDS || (r->n_arr && !r->arr))
+      return CCENTER_EINVAL;
+    for (size_t i = 0; i < r->n_arr; i++) {
+      if (r->arr[i] < 1 || r->arr[i] > DAY_MS)
+        return CCENTER_ERANGE;
+      if (i && r->arr[i] <= r->arr[i - 1])
+        return CCENTER_EINVAL;
+    }
+    break;
   case CC_OP_CONTACT_ENQUEUE:
     if (!params_valid(r->params))
       return CCENTER_EINVAL;
@@ -1903,6 +2114,12 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_QUEUE_SET:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     return op_queue_set(e, q, r->i[0], r->i[1]);
+  case CC_OP_QUEUE_SET_THRESHOLDS:
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    q->n_thresholds = r->n_arr;
+    for (size_t i = 0; i < r->n_arr; i++)
+      q->thresholds[i] = r->arr[i];
+    return 0;
   case CC_OP_QUEUE_SET_OVERFLOW: {
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     queue *t = NULL;
@@ -1995,7 +2212,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_CONTACT_REMOVE:
     return op_abandon(e, c, CCENTER_OUTCOME_REMOVED);
   case CC_OP_CONTACT_END:
-    return op_end(e, c);
+    return op_end(e, c, r->i[0]);
   case CC_OP_CONTACT_HOLD:
     return op_hold(e, c, 1);
   case CC_OP_CONTACT_RESUME:
@@ -2072,6 +2289,60 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   return rc;
 }
 
+int cc_engine_add_observer(ccenter_engine *e, cc_observer_fn fn, void *ud)
+{
+  if (e->n_obs == sizeof e->obs / sizeof e->obs[0])
+    return CCENTER_EBUSY;
+  e->obs[e->n_obs].fn = fn;
+  e->obs[e->n_obs].ud = ud;
+  e->n_obs++;
+  return 0;
+}
+
+void cc_engine_remove_observer(ccenter_engine *e, cc_observer_fn fn, void *ud)
+{
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].fn == fn && e->obs[i].ud == ud) {
+      e->obs[i] = e->obs[--e->n_obs];
+      return;
+    }
+}
+
+const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e)
+{
+  return &e->stats_cfg;
+}
+
+int cc_engine_queue_sla(const ccenter_engine *e, const char *queue_id, cc_sla_cfg *out)
+{
+  queue *q = cc_map_get(&e->queues, queue_id);
+  if (!q)
+    return CCENTER_ENOENT;
+  out->threshold_ms = q->sl_threshold;
+  out->target_bp = q->sl_target;
+  out->warning_pct = q->sl_warning;
+  out->n_extra = q->n_thresholds;
+  for (size_t i = 0; i < q->n_thresholds; i++)
+    out->extra_ms[i] = q->thresholds[i];
+  return 0;
+}
+
+void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats))
+{
+  e->stats = stats;
+  e->stats_free = free_fn;
+}
+
+void *cc_engine_get_stats(const ccenter_engine *e)
+{
+  return e->stats;
+}
+
+const cc_alloc *cc_engine_alloc(const ccenter_engine *e)
+{
+  return &e->alloc;
+}
+
 void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud)
 {
   e->journal_fn = fn;
@@ -2114,6 +2385,10 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
   e->max_no_answer = 3;
   e->reject_delay = 30000;
   e->ewt_samples = 20;
+  e->stats_cfg.interval_ms = 15 * 60 * 1000;
+  e->stats_cfg.keep = 96;
+  e->stats_cfg.short_abandon_ms = 5000;
+  e->stats_cfg.repeat_window_ms = 7 * DAY_MS;
   cc_map_init(&e->agents);
   cc_map_init(&e->queues);
   cc_map_init(&e->contacts);
@@ -2122,6 +2397,7 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
     cc_free(&al, e);
     return CCENTER_ENOMEM;
   }
+  /* statistics attach here */
   *out = e;
   return 0;
 }
@@ -2167,6 +2443,8 @@ void ccenter_engine_free(ccenter_engine *e)
   cc_map_destroy(&e->queues, &e->alloc);
   cc_map_destroy(&e->contacts, &e->alloc);
   cc_map_destroy(&e->strings, &e->alloc);
+  if (e->stats_free)
+    e->stats_free(e->stats);
   cc_timers_destroy(&e->timers);
   cc_free(&e->alloc, e->events);
   cc_free(&e->alloc, e->graves);
@@ -2182,6 +2460,43 @@ static int run(ccenter_engine *e, cc_op op, int64_t now, const char *s0, const c
 {
   cc_jrec r = {.op = op, .now = now, .s = {s0, s1, NULL}, .i = {i0, i1, i2}};
   return cc_engine_exec(e, &r);
+}
+
+static const char *const event_names[] = {
+  [CCENTER_EV_AGENT_STATE] = "AGENT_STATE",
+  [CCENTER_EV_AGENT_PENDING] = "AGENT_PENDING",
+  [CCENTER_EV_CONTACT_QUEUED] = "CONTACT_QUEUED",
+  [CCENTER_EV_CONTACT_OFFERED] = "CONTACT_OFFERED",
+  [CCENTER_EV_OFFER_WITHDRAWN] = "OFFER_WITHDRAWN",
+  [CCENTER_EV_CONTACT_CONNECTED] = "CONTACT_CONNECTED",
+  [CCENTER_EV_CONTACT_HELD] = "CONTACT_HELD",
+  [CCENTER_EV_CONTACT_RESUMED] = "CONTACT_RESUMED",
+  [CCENTER_EV_CONTACT_TRANSFERRED] = "CONTACT_TRANSFERRED",
+  [CCENTER_EV_CONTACT_REQUEUED] = "CONTACT_REQUEUED",
+  [CCENTER_EV_CONTACT_OVERFLOWED] = "CONTACT_OVERFLOWED",
+  [CCENTER_EV_CONTACT_CALLBACK_OFFER] = "CONTACT_CALLBACK_OFFER",
+  [CCENTER_EV_CONTACT_CALLBACK_QUEUED] = "CONTACT_CALLBACK_QUEUED",
+  [CCENTER_EV_CALLBACK_DUE] = "CALLBACK_DUE",
+  [CCENTER_EV_ANNOUNCE] = "ANNOUNCE",
+  [CCENTER_EV_CONVERSATION_ENDED] = "CONVERSATION_ENDED",
+  [CCENTER_EV_WRAP_UP_ENDED] = "WRAP_UP_ENDED",
+  [CCENTER_EV_CONTACT_ENDED] = "CONTACT_ENDED",
+  [CCENTER_EV_CONSULT_OFFERED] = "CONSULT_OFFERED",
+  [CCENTER_EV_CONSULT_CONNECTED] = "CONSULT_CONNECTED",
+  [CCENTER_EV_CONSULT_ENDED] = "CONSULT_ENDED",
+  [CCENTER_EV_DISPOSITION] = "DISPOSITION",
+  [CCENTER_EV_QUEUE_MOVED] = "QUEUE_MOVED",
+  [CCENTER_EV_SLA_WARNING] = "SLA_WARNING",
+  [CCENTER_EV_SLA_BREACH] = "SLA_BREACH",
+  [CCENTER_EV_AGENT_SERVE] = "AGENT_SERVE",
+};
+
+const char *ccenter_event_name(ccenter_event_type type)
+{
+  if ((int)type <= 0 || (size_t)type >= sizeof event_names / sizeof event_names[0] ||
+      !event_names[type])
+    return "UNKNOWN";
+  return event_names[type];
 }
 
 int ccenter_engine_advance(ccenter_engine *e, int64_t now)
@@ -2349,7 +2664,21 @@ int ccenter_contact_remove(ccenter_engine *e, const char *contact_id, int64_t no
 
 int ccenter_contact_end(ccenter_engine *e, const char *contact_id, int64_t now)
 {
-  return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, 0, 0, 0);
+  return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, CCENTER_PARTY_UNKNOWN, 0, 0);
+}
+
+int ccenter_contact_end_by(ccenter_engine *e, const char *contact_id, ccenter_party by,
+                           int64_t now)
+{
+  return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, (int64_t)by, 0, 0);
+}
+
+int ccenter_queue_set_thresholds(ccenter_engine *e, const char *queue_id, const int64_t *ms,
+                                 size_t n, int64_t now)
+{
+  cc_jrec r = {.op = CC_OP_QUEUE_SET_THRESHOLDS, .now = now, .s = {queue_id, NULL, NULL},
+               .arr = ms, .n_arr = n};
+  return cc_engine_exec(e, &r);
 }
 
 int ccenter_contact_hold(ccenter_engine *e, const char *contact_id, int64_t now)
@@ -2469,7 +2798,7 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
       if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest)
         oldest = w->c->enq_at;
   v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
-  v.ewt_ms = queue_ewt(q, q->n_waiting + 1);
+  v.ewt_ms = queue_ewt(e, q, q->n_waiting + 1);
   return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
 }
 
@@ -2529,6 +2858,7 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   v.enqueued_at = c->enq_at;
   int waiting = c->in_queue || (c->primary && c->primary->state == W_RINGING);
   v.wait_ms = waiting && now > c->enq_at ? now - c->enq_at : 0;
+  v.ewt_ms = c->in_queue ? queue_ewt(e, c->q, v.position) : (waiting ? 0 : -1);
   return fill_sized(info, &v, sizeof v);
 }
 

@@ -11,6 +11,7 @@
 #define CC_ACD_ENGINE_INT_H
 
 #include "ccenter/engine.h"
+#include "core/options.h"
 
 typedef enum cc_op {
   CC_OP_ADVANCE = 1,
@@ -50,6 +51,7 @@ typedef enum cc_op {
   CC_OP_CONTACT_CONSULT_COMPLETE,
   CC_OP_CONTACT_CONSULT_CANCEL,
   CC_OP_CONTACT_CALLBACK,
+  CC_OP_QUEUE_SET_THRESHOLDS,
   CC_OP_COUNT_
 } cc_op;
 
@@ -60,12 +62,46 @@ typedef struct cc_jrec {
   const char *s[3];
   int64_t i[3];
   const ccenter_contact_params *params; /* CONTACT_ENQUEUE only; may be NULL */
+  const int64_t *arr;                   /* QUEUE_SET_THRESHOLDS only */
+  size_t n_arr;
 } cc_jrec;
 
 typedef void (*cc_journal_fn)(void *ud, const cc_jrec *rec);
 typedef void (*cc_deadline_fn)(void *ud, int64_t next_deadline);
 
+/* Observers see every event before the integrator's callback, while the engine refuses
+ * state changes (as in the callback). Used by the statistics and export sinks. */
+typedef void (*cc_observer_fn)(void *ud, ccenter_engine *e, const ccenter_event *ev);
+
+/* Statistics settings (ccenter_engine_set STATS_*, SHORT_ABANDON, REPEAT_WINDOW). */
+typedef struct cc_stats_cfg {
+  int64_t interval_ms;
+  int64_t keep;
+  int64_t short_abandon_ms;
+  int64_t repeat_window_ms;
+} cc_stats_cfg;
+
+/* A queue's service-level settings. */
+typedef struct cc_sla_cfg {
+  int64_t threshold_ms;
+  int64_t target_bp;
+  int64_t warning_pct;
+  size_t n_extra;
+  int64_t extra_ms[8];
+} cc_sla_cfg;
+
 int cc_engine_exec(ccenter_engine *e, const cc_jrec *rec);
+/* At most 4 observers; CCENTER_EBUSY beyond. */
+int cc_engine_add_observer(ccenter_engine *e, cc_observer_fn fn, void *ud);
+void cc_engine_remove_observer(ccenter_engine *e, cc_observer_fn fn, void *ud);
+const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e);
+/* CCENTER_ENOENT for an unknown (or removed) queue. */
+int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *out);
+/* The statistics object the engine owns (freed with free_fn when the engine is freed). */
+void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats));
+void *cc_engine_get_stats(const ccenter_engine *e);
+/* The allocator the engine was created with. */
+const cc_alloc *cc_engine_alloc(const ccenter_engine *e);
 void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud);
 /* Called after every call that may have changed the next deadline (and once at once).
  * One hook per engine: CCENTER_EBUSY if one is set already; fn NULL removes it. */

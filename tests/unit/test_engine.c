@@ -15,36 +15,6 @@ typedef struct rec {
   int try_reentry;
 } rec;
 
-static const char *evname(ccenter_event_type t)
-{
-  switch (t) {
-  case CCENTER_EV_AGENT_STATE: return "STATE";
-  case CCENTER_EV_AGENT_PENDING: return "PENDING";
-  case CCENTER_EV_CONTACT_QUEUED: return "QUEUED";
-  case CCENTER_EV_CONTACT_OFFERED: return "OFFERED";
-  case CCENTER_EV_OFFER_WITHDRAWN: return "WITHDRAWN";
-  case CCENTER_EV_CONTACT_CONNECTED: return "CONNECTED";
-  case CCENTER_EV_CONTACT_HELD: return "HELD";
-  case CCENTER_EV_CONTACT_RESUMED: return "RESUMED";
-  case CCENTER_EV_CONTACT_TRANSFERRED: return "TRANSFERRED";
-  case CCENTER_EV_CONTACT_REQUEUED: return "REQUEUED";
-  case CCENTER_EV_CONTACT_OVERFLOWED: return "OVERFLOWED";
-  case CCENTER_EV_CONTACT_CALLBACK_OFFER: return "CALLBACK_OFFER";
-  case CCENTER_EV_CONTACT_CALLBACK_QUEUED: return "CALLBACK_QUEUED";
-  case CCENTER_EV_CALLBACK_DUE: return "CALLBACK_DUE";
-  case CCENTER_EV_ANNOUNCE: return "ANNOUNCE";
-  case CCENTER_EV_CONVERSATION_ENDED: return "CONV_ENDED";
-  case CCENTER_EV_WRAP_UP_ENDED: return "WRAP_ENDED";
-  case CCENTER_EV_CONTACT_ENDED: return "ENDED";
-  case CCENTER_EV_CONSULT_OFFERED: return "CONSULT_OFFERED";
-  case CCENTER_EV_CONSULT_CONNECTED: return "CONSULT_CONNECTED";
-  case CCENTER_EV_CONSULT_ENDED: return "CONSULT_ENDED";
-  case CCENTER_EV_DISPOSITION: return "DISPOSITION";
-  case CCENTER_EV_QUEUE_MOVED: return "MOVED";
-  }
-  return "?";
-}
-
 static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
 {
   rec *r = ud;
@@ -53,7 +23,7 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   if (r->n >= MAXEV)
     return;
   char *l = r->line[r->n++];
-  int k = snprintf(l, 160, "%lld %s", (long long)ev->time, evname(ev->type));
+  int k = snprintf(l, 160, "%lld %s", (long long)ev->time, ccenter_event_name(ev->type));
   if (ev->agent)
     k += snprintf(l + k, 160 - (size_t)k, " a=%s", ev->agent);
   if (ev->contact)
@@ -141,14 +111,14 @@ START_TEST(basic_lifecycle)
   ck_assert_int_eq(ccenter_contact_hold(eng, "c1", 4000), CCENTER_ESTATE);
   OK(ccenter_contact_resume(eng, "c1", 5000));
   OK(ccenter_contact_end(eng, "c1", 60000));
-  SEEN("60000 CONV_ENDED a=1001 c=c1");
+  SEEN("60000 CONVERSATION_ENDED a=1001 c=c1");
   ck_assert_int_eq(cstate("c1"), CCENTER_CONTACT_WRAP_UP);
   OK(ccenter_contact_disposition(eng, "c1", "card-lost", 61000));
   OK(ccenter_contact_survey(eng, "c1", 90, 61000));
   ck_assert_int_eq(ccenter_contact_survey(eng, "c1", 101, 61000), CCENTER_ERANGE);
   ck_assert_int_eq(ccenter_engine_next_deadline(eng), 65000);
   OK(ccenter_engine_advance(eng, 70000));
-  SEEN("65000 WRAP_ENDED a=1001 c=c1");
+  SEEN("65000 WRAP_UP_ENDED a=1001 c=c1");
   SEEN("65000 ENDED c=c1 out=1");
   ck_assert_int_eq(cstate("c1"), CCENTER_ENOENT);
   ccenter_agent_info ai = {.size = sizeof ai};
@@ -224,8 +194,9 @@ START_TEST(reject_delay_skips_agent_then_returns)
   SEEN("200 OFFERED a=b c=c");
   OK(ccenter_offer_reject(eng, "b", "c", 300));
   ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
-  /* Default reject delay 30 s: a may have it again at 30.2 s. */
-  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 30200);
+  /* Default reject delay 30 s: a may have it again at 30.2 s, not before. */
+  OK(ccenter_engine_advance(eng, 30199));
+  NOT_SEEN("30199 OFFERED");
   OK(ccenter_engine_advance(eng, 30200));
   SEEN("30200 OFFERED a=a c=c");
   ccenter_agent_info ai = {.size = sizeof ai};
@@ -428,7 +399,7 @@ START_TEST(transfers_and_requeue)
   SEEN("1800 REQUEUED a=b c=k");
   OK(ccenter_engine_advance(eng, 3000));
   /* a's wrap-up from the first leg ended at 3000 without ending the contact. */
-  SEEN("3000 WRAP_ENDED a=a c=k");
+  SEEN("3000 WRAP_UP_ENDED a=a c=k");
   NOT_SEEN("ENDED c=k out");
 }
 END_TEST
@@ -615,6 +586,87 @@ START_TEST(journal_sees_successes_and_due_timers)
 }
 END_TEST
 
+START_TEST(sla_warning_and_breach_at_exact_times)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_THRESHOLD, 20000, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_WARNING, 75, 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 1000));
+  OK(ccenter_contact_enqueue(eng, "d", "q", NULL, 2000));
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 16000);
+  OK(ccenter_engine_advance(eng, 16000));
+  SEEN("16000 SLA_WARNING c=c");
+  NOT_SEEN("SLA_WARNING c=d");
+  agent_ready("a", "q", 20000);
+  OK(ccenter_offer_accept(eng, "a", "c", 20500));
+  OK(ccenter_engine_advance(eng, 30000));
+  NOT_SEEN("SLA_BREACH c=c"); /* answered at 19.5 s */
+  SEEN("17000 SLA_WARNING c=d");
+  SEEN("22000 SLA_BREACH c=d"); /* still waiting (a is busy) at 20 s */
+  ck_assert_int_eq(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_TARGET, 10001, 30000),
+                   CCENTER_ERANGE);
+  int64_t th[3] = {5000, 10000, 30000};
+  OK(ccenter_queue_set_thresholds(eng, "q", th, 3, 30000));
+  int64_t bad[2] = {10000, 5000};
+  ck_assert_int_eq(ccenter_queue_set_thresholds(eng, "q", bad, 2, 30000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_set_thresholds(eng, "q", th, 9, 30000), CCENTER_EINVAL);
+  cc_sla_cfg cfg;
+  OK(cc_engine_queue_sla(eng, "q", &cfg));
+  ck_assert_uint_eq(cfg.n_extra, 3);
+  ck_assert_int_eq(cfg.extra_ms[2], 30000);
+}
+END_TEST
+
+START_TEST(end_by_and_serve_events)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a", "q", 0);
+  SEEN("0 AGENT_SERVE a=a");
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "c", 0));
+  ck_assert_int_eq(ccenter_contact_end_by(eng, "c", (ccenter_party)7, 10), CCENTER_EINVAL);
+  OK(ccenter_contact_end_by(eng, "c", CCENTER_PARTY_AGENT, 10));
+  SEEN("10 CONVERSATION_ENDED a=a c=c r=agent");
+  OK(ccenter_agent_unserve(eng, "a", "q", 20));
+  ck_assert_int_eq(ccenter_agent_unserve(eng, "a", "q", 20), CCENTER_ENOENT);
+  ck_assert_str_eq(ccenter_event_name(CCENTER_EV_AGENT_SERVE), "AGENT_SERVE");
+  ck_assert_str_eq(ccenter_event_name((ccenter_event_type)999), "UNKNOWN");
+}
+END_TEST
+
+START_TEST(ewt_from_backlogged_dequeues_and_callback_offer)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_CALLBACK_EWT, 100000, 0));
+  agent_ready("a", "q", 0);
+  /* A backlog of 10; the agent takes one every 60 s. */
+  for (int i = 0; i < 10; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_contact_enqueue(eng, id, "q", NULL, 0));
+  }
+  int64_t t = 0;
+  for (int i = 0; i < 5; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_offer_accept(eng, "a", id, t));
+    t += 60000;
+    OK(ccenter_contact_end(eng, id, t));
+  }
+  /* Four backlogged gaps of 60 s: the contact at position 2 expects about 2 minutes. */
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "c6", t, &ci));
+  ck_assert_uint_eq(ci.position, 1);
+  ck_assert_int_eq(ci.ewt_ms, 60000);
+  OK(ccenter_contact_info_get(eng, "c9", t, &ci));
+  ck_assert_int_eq(ci.ewt_ms, 4 * 60000);
+  /* A newcomer at position 5 expects 300 s > 100 s: it is offered a callback. */
+  OK(ccenter_contact_enqueue(eng, "late", "q", NULL, t));
+  SEEN("CONTACT_CALLBACK_OFFER c=late");
+  NOT_SEEN("CONTACT_CALLBACK_OFFER c=c9");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
@@ -640,6 +692,9 @@ Suite *make_suite(void)
   tcase_add_test(tc, time_backwards_and_bad_args_change_nothing);
   tcase_add_test(tc, callback_may_query_but_not_change);
   tcase_add_test(tc, journal_sees_successes_and_due_timers);
+  tcase_add_test(tc, sla_warning_and_breach_at_exact_times);
+  tcase_add_test(tc, end_by_and_serve_events);
+  tcase_add_test(tc, ewt_from_backlogged_dequeues_and_callback_offer);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -7,7 +7,8 @@
  * The timer is re-armed automatically after every engine call that moves the deadline.
  *
  * Not thread-safe: use the adapter, the engine and the loop from the loop's thread.
- * Installed only when libccenter is built with the `uv` feature.
+ * Installed only when libccenter is built with the `uv` feature. A library built without it
+ * exports the same functions; ccenter_uv_attach() then returns CCENTER_ENOTSUP.
  */
 #ifndef CCENTER_UV_H
 #define CCENTER_UV_H

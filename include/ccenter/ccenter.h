@@ -11,5 +11,7 @@
 #include "ccenter/options.h"
 #include "ccenter/engine.h"
 #include "ccenter/staffing.h"
+#include "ccenter/routing.h"
+#include "ccenter/stats.h"
 
 #endif

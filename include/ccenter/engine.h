@@ -13,7 +13,12 @@
  * copies them; the pointers it hands back in events stay valid until the callback returns.
  *
  * Errors. Every state-changing call returns 0 or a negative code from ccenter/common.h and,
- * when it fails, changes nothing (no state, no event, no journal record). Common codes:
+ * when it fails, its own operation changes nothing. Time is the one exception, and it is
+ * not the call's doing: a call at `now` first carries out what was due by `now` (exactly as
+ * ccenter_engine_advance(now) would), and that stands even if the operation then fails —
+ * the clock has moved to `now` and the events of those timers are delivered. Arguments
+ * that are malformed (NULL, bad ids, out-of-range values) are refused before that, and
+ * then nothing at all happens. Common codes:
  * CCENTER_EINVAL (NULL or malformed argument), CCENTER_ETIME (now went backwards),
  * CCENTER_ENOENT (unknown id), CCENTER_EEXIST (id already used), CCENTER_ESTATE (the
  * transition is not legal now), CCENTER_ECALLBACK (called from inside the event callback),
@@ -110,38 +115,77 @@ typedef enum ccenter_queue_option {
   CCENTER_QUEUE_MAX_WAIT = 4,       /**< ms before the max-wait action; 0 = none (default) */
   CCENTER_QUEUE_MAX_WAIT_ACTION = 5,/**< ccenter_max_wait_action; default TIMEOUT */
   CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever */
-  CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0 */
+  CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0; -1 = until
+                                         the agent ends it (ccenter_agent_wrap_up_end) */
   CCENTER_QUEUE_ANNOUNCE_EVERY = 8, /**< ms between position announcements; 0 = none (default) */
   CCENTER_QUEUE_SL_THRESHOLD = 9,   /**< service-level threshold, ms; default 20000 */
   CCENTER_QUEUE_SL_TARGET = 10,     /**< service-level target in basis points; default 8000 (80 %) */
   CCENTER_QUEUE_SL_WARNING = 11,    /**< warning point, percent of the threshold; default 75; 0 = none */
-  CCENTER_QUEUE_CALLBACK_EWT = 12   /**< raise CALLBACK_OFFER when a contact's expected wait
+  CCENTER_QUEUE_CALLBACK_EWT = 12,  /**< raise CALLBACK_OFFER when a contact's expected wait
                                          exceeds this many ms (at join and at announcements);
                                          0 = never (default) */
+  CCENTER_QUEUE_STRATEGY = 13,      /**< ccenter_strategy; default LONGEST_IDLE */
+  CCENTER_QUEUE_RING_EVERY = 14,    /**< RING_PROGRESSIVE: ms between added agents; default 5000 */
+  CCENTER_QUEUE_PREFERRED_TIMEOUT = 15, /**< ms a contact waits for its preferred or sticky
+                                         agent before anyone may take it; default 20000 */
+  CCENTER_QUEUE_STICKY_WINDOW = 16, /**< prefer the agent who last served the same customer
+                                         id within this many ms; 0 = off (default) */
+  CCENTER_QUEUE_AGEING = 17,        /**< ms of waiting worth one priority point; 0 = off */
+  CCENTER_QUEUE_RESERVE_WAIT = 18,  /**< reserve members take contacts that waited this long;
+                                         0 = off (default) */
+  CCENTER_QUEUE_RESERVE_EWT = 19    /**< reserve members take contacts while the backlog's
+                                         expected wait (waiting x recent dequeue gap) is at
+                                         least this many ms; 0 = off (default) */
 } ccenter_queue_option;
+
+/**
+ * How a queue chooses among the agents who may take a contact (docs/routing.md). When an
+ * agent frees up, it always takes the best contact it may: emergency first, then its
+ * routing-profile priority for the queue, then contact priority, then longest wait.
+ */
+typedef enum ccenter_strategy {
+  CCENTER_STRATEGY_LONGEST_IDLE = 0,    /**< fewest contacts in progress, then idle longest */
+  CCENTER_STRATEGY_LEAST_OCCUPIED = 1,  /**< smallest share of capacity in use, then idle */
+  CCENTER_STRATEGY_FEWEST_CONTACTS = 2, /**< fewest handled since login, then idle */
+  CCENTER_STRATEGY_LEAST_TALK_TIME = 3, /**< least talk time since login, then idle */
+  CCENTER_STRATEGY_ROUND_ROBIN = 4,     /**< next in joining order after the last one offered */
+  CCENTER_STRATEGY_LINEAR = 5,          /**< first in joining order */
+  CCENTER_STRATEGY_RANDOM = 6,          /**< uniformly among those who qualify */
+  CCENTER_STRATEGY_WEIGHTED_RANDOM = 7, /**< weighted by proficiency in the primary skill */
+  CCENTER_STRATEGY_BEST_SKILL = 8,      /**< highest proficiency in the primary skill, then idle */
+  CCENTER_STRATEGY_RING_ALL = 9,        /**< ring everyone who qualifies (up to 64); first wins */
+  CCENTER_STRATEGY_RING_PROGRESSIVE = 10 /**< ring one more every RING_EVERY ms; first wins */
+} ccenter_strategy;
 
 /** Engine-wide settings for ccenter_engine_set(). */
 typedef enum ccenter_engine_option {
   CCENTER_ENGINE_MAX_NO_ANSWER = 1,  /**< consecutive misses before NOT_READY "no-answer"; default 3; 0 = never */
-  CCENTER_ENGINE_REJECT_DELAY = 2,   /**< ms a rejected contact is kept from that agent; default 30000 */
+  CCENTER_ENGINE_REJECT_DELAY = 2,   /**< ms a contact is kept from an agent who rejected it or
+                                          let it ring out (timeout or reported miss); default
+                                          30000; 0 = offer again at once */
   CCENTER_ENGINE_EWT_SAMPLES = 3,    /**< samples in a queue's EWT estimator (handle times and
                                           dequeue times); default 20, 2..256 */
   CCENTER_ENGINE_STATS_INTERVAL = 4, /**< statistics interval, ms; default 900000 (15 min);
                                           changing it clears the interval history */
   CCENTER_ENGINE_STATS_KEEP = 5,     /**< intervals kept; default 96 (one day of 15 min) */
   CCENTER_ENGINE_SHORT_ABANDON = 6,  /**< abandons under this wait (ms) are short; default 5000 */
-  CCENTER_ENGINE_REPEAT_WINDOW = 7   /**< a contact from the same customer id within this many
+  CCENTER_ENGINE_REPEAT_WINDOW = 7,  /**< a contact from the same customer id within this many
                                           ms of the last one is a repeat; default 7 days */
+  CCENTER_ENGINE_SEED = 8            /**< seed of the random and weighted-random strategies;
+                                          default 1 (same seed, same choices) */
 } ccenter_engine_option;
 
 /** Everything the engine tells the integrator. See docs/concepts.md for the whole list. */
 typedef enum ccenter_event_type {
   CCENTER_EV_AGENT_STATE = 1,        /**< presence changed: state, prev_state, reason */
-  CCENTER_EV_AGENT_PENDING = 2,      /**< NOT_READY (reason) or logout will apply when work ends */
+  CCENTER_EV_AGENT_PENDING = 2,      /**< state (NOT_READY with reason, or LOGGED_OUT) will apply
+                                          when the agent's work ends; state READY: a pending
+                                          NOT_READY was cancelled by ccenter_agent_ready */
   CCENTER_EV_CONTACT_QUEUED = 3,     /**< joined queue; position */
   CCENTER_EV_CONTACT_OFFERED = 4,    /**< ACT: offer contact to agent (ring); ring_timeout_ms */
   CCENTER_EV_OFFER_WITHDRAWN = 5,    /**< ACT: stop ringing; reason: "ring-timeout", "rejected",
-                                          "missed", "abandoned", "agent-logout" */
+                                          "missed", "abandoned", "removed", "agent-logout",
+                                          "queue-removed", "answered-elsewhere" (ring-all) */
   CCENTER_EV_CONTACT_CONNECTED = 6,  /**< agent answered; wait_ms = time waited */
   CCENTER_EV_CONTACT_HELD = 7,
   CCENTER_EV_CONTACT_RESUMED = 8,    /**< duration_ms = time on hold */
@@ -160,9 +204,12 @@ typedef enum ccenter_event_type {
   CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation cancelled or not answered; reason */
   CCENTER_EV_DISPOSITION = 22,       /**< a disposition code (reason) or survey score (value) */
   CCENTER_EV_QUEUE_MOVED = 23,       /**< contact moved to queue_to by ccenter_queue_remove drain */
-  CCENTER_EV_SLA_WARNING = 24,       /**< a waiting contact reached the queue's warning point */
+  CCENTER_EV_SLA_WARNING = 24,       /**< an unanswered contact (waiting or ringing) reached the
+                                          queue's warning point */
   CCENTER_EV_SLA_BREACH = 25,        /**< a waiting contact reached the service-level threshold */
-  CCENTER_EV_AGENT_SERVE = 26        /**< agent joined (value 1) or left (value 0) queue */
+  CCENTER_EV_AGENT_SERVE = 26,       /**< agent joined (value 1) or left (value 0) queue */
+  CCENTER_EV_STEP = 27               /**< a contact's routing step changed; value = new step
+                                          index (== number of steps: any member) */
 } ccenter_event_type;
 
 /**
@@ -215,8 +262,9 @@ CCENTER_EXPORT int ccenter_engine_new(const ccenter_options *opts, int64_t now,
                                       ccenter_engine **out);
 
 /**
- * Frees the engine and everything it holds, without events. NULL does nothing.
- * Must not be called from inside the event callback. Since 0.1.
+ * Frees the engine and everything it holds, without events. NULL does nothing. Called from
+ * inside the event callback it does nothing but log an error (the engine stays allocated).
+ * Since 0.1.
  */
 CCENTER_EXPORT void ccenter_engine_free(ccenter_engine *engine);
 
@@ -290,6 +338,23 @@ CCENTER_EXPORT int ccenter_queue_set_overflow(ccenter_engine *engine, const char
  */
 CCENTER_EXPORT int ccenter_queue_get(const ccenter_engine *engine, const char *queue,
                                      ccenter_queue_option opt, int64_t *value);
+
+/**
+ * Appends a routing step to the queue: while a contact's step applies, only members who
+ * meet `requirement` (docs/routing-expressions.md) may take it; after `duration_ms` the
+ * next step applies, and after the last one any member may. At most 8 steps. New steps
+ * apply to contacts that join from now on. The requirement is compiled once here.
+ * Errors: CCENTER_ESYNTAX (bad requirement; the log says where), CCENTER_ERANGE (8 steps
+ * already, duration not in 1..86400000, or the queue's 64 distinct requirements in use),
+ * CCENTER_ENOENT, and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_queue_add_step(ccenter_engine *engine, const char *queue,
+                                          const char *requirement, int64_t duration_ms,
+                                          int64_t now);
+
+/** Removes the queue's steps (contacts already waiting keep theirs). Since 0.1. */
+CCENTER_EXPORT int ccenter_queue_clear_steps(ccenter_engine *engine, const char *queue,
+                                             int64_t now);
 
 /** Real-time view of a queue. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
 typedef struct ccenter_queue_info {
@@ -367,6 +432,34 @@ CCENTER_EXPORT int ccenter_agent_unserve(ccenter_engine *engine, const char *age
                                          const char *queue, int64_t now);
 
 /**
+ * As ccenter_agent_serve(), with the routing-profile settings for this queue: `priority`
+ * (higher first when the agent chooses among its queues' contacts; -1000..1000), `delay_ms`
+ * (a contact must have waited this long before this agent may get it) and `reserve` (the
+ * agent takes this queue's contacts only past the queue's reserve thresholds). Serving a
+ * queue already served updates the settings. Errors: CCENTER_ERANGE, CCENTER_ENOENT, and
+ * the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_serve_2(ccenter_engine *engine, const char *agent,
+                                         const char *queue, int priority, int64_t delay_ms,
+                                         int reserve, int64_t now);
+
+/**
+ * Sets a skill's proficiency 1..10 (10 best), or removes the skill with 0. Routing is
+ * re-evaluated at once. Errors: CCENTER_EINVAL (name), CCENTER_ERANGE (level), CCENTER_EFULL
+ * (64 skills already), and the common ones. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_set_skill(ccenter_engine *engine, const char *agent,
+                                           const char *skill, int level, int64_t now);
+
+/**
+ * Sets an attribute (language, site, team, tier, or any key), or removes it with value
+ * NULL. Errors: CCENTER_EINVAL, CCENTER_EFULL (32 attributes already), and the common ones.
+ * Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_agent_set_attr(ccenter_engine *engine, const char *agent,
+                                          const char *key, const char *value, int64_t now);
+
+/**
  * Sets the agent's capacity on one channel (0..64). Lowering it below the contacts in
  * progress is allowed: no new ones are offered until it frees up.
  * Errors: CCENTER_EINVAL (channel), CCENTER_ERANGE (capacity), and the common ones. Since 0.1.
@@ -427,8 +520,9 @@ CCENTER_EXPORT int ccenter_offer_accept(ccenter_engine *engine, const char *agen
                                         const char *contact, int64_t now);
 
 /**
- * The agent declined the offer: it is withdrawn, the contact goes back to its place and is
- * not offered to this agent again for the engine's reject delay. Does not count as a miss.
+ * The agent declined the offer: it is withdrawn, the contact goes back to its place (unless
+ * other agents still ring for it) and is not offered to this agent again for the engine's
+ * reject delay. Does not count as a miss.
  * Errors: as ccenter_offer_accept. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_offer_reject(ccenter_engine *engine, const char *agent,
@@ -436,7 +530,8 @@ CCENTER_EXPORT int ccenter_offer_reject(ccenter_engine *engine, const char *agen
 
 /**
  * The offer was not answered (the integrator saw the phone fail or time out before the
- * engine's ring timeout): as the engine's own ring timeout — withdrawn, counted as a miss.
+ * engine's ring timeout): as the engine's own ring timeout — withdrawn, counted as a miss,
+ * and kept from this agent for the reject delay.
  * Errors: as ccenter_offer_accept. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_offer_missed(ccenter_engine *engine, const char *agent,
@@ -451,6 +546,12 @@ typedef struct ccenter_attr {
   const char *value;
 } ccenter_attr;
 
+/** A routing step of a contact's own (replacing its queue's steps). */
+typedef struct ccenter_step {
+  const char *requirement; /**< requirement expression; "" matches every member */
+  int64_t duration_ms;     /**< 1..86400000 */
+} ccenter_step;
+
 /**
  * Parameters of a new contact. Initialise with ccenter_contact_params_init() (which sets
  * size and the defaults: voice, priority 0, no customer, no attributes), then change fields.
@@ -462,9 +563,16 @@ typedef struct ccenter_contact_params {
   const char *customer;      /**< customer identity, kept across transfers; may be NULL */
   const ccenter_attr *attrs; /**< n_attrs key/value pairs, copied; keys unique */
   size_t n_attrs;
+  const ccenter_step *steps; /**< the contact's own routing steps (up to 8), or NULL */
+  size_t n_steps;
+  const char *const *preferred; /**< preferred agent ids (up to 8), tried first */
+  size_t n_preferred;
+  int64_t preferred_timeout_ms; /**< how long only preferred agents may take it;
+                                     -1 = the queue's PREFERRED_TIMEOUT */
+  int emergency;             /**< pre-emptive class: routed before every ordinary contact */
 } ccenter_contact_params;
 
-/** Fills *params with size and defaults. Since 0.1. */
+/** Fills *params with size and defaults (preferred_timeout_ms -1). Since 0.1. */
 CCENTER_EXPORT void ccenter_contact_params_init(ccenter_contact_params *params);
 
 /**
@@ -557,15 +665,17 @@ CCENTER_EXPORT int ccenter_contact_survey(ccenter_engine *engine, const char *co
 /**
  * Blind transfer of a connected contact to a queue: the agent goes to wrap-up and the
  * contact waits in `queue` as a new arrival there (its customer id, channel and priority
- * kept). Errors: CCENTER_ESTATE (not connected), CCENTER_ENOENT, CCENTER_EFULL, and the
- * common ones. Since 0.1.
+ * kept; the target's steps apply). Errors: CCENTER_ESTATE (not connected), CCENTER_ENOENT,
+ * CCENTER_EFULL (target's max length), CCENTER_ENOAGENTS (target's join-empty rule), and
+ * the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_contact_transfer_queue(ccenter_engine *engine, const char *contact,
                                                   const char *queue, int64_t now);
 
 /**
- * Blind transfer of a connected contact to an agent who has free capacity on its channel
- * (READY or not): the first agent goes to wrap-up and the contact is offered to `agent`.
+ * Blind transfer of a connected contact to an agent who is logged in and has free capacity
+ * on its channel (READY or not): the first agent goes to wrap-up and the contact is
+ * offered to `agent`.
  * If that offer is rejected or not answered the contact goes back to the queue it was
  * last in, as a new arrival there.
  * Errors: CCENTER_ESTATE (not connected; or target is the current agent), CCENTER_ECAPACITY
@@ -576,7 +686,8 @@ CCENTER_EXPORT int ccenter_contact_transfer_agent(ccenter_engine *engine, const 
 
 /**
  * Re-queues a connected contact: the agent goes to wrap-up and the contact goes back to its
- * queue at its original place (original enqueue time kept).
+ * queue at its original place (original enqueue time kept), with a fresh max wait counted
+ * from now.
  * Errors: CCENTER_ESTATE, CCENTER_ENOENT (its queue was removed) and the common ones.
  * Since 0.1.
  */

@@ -11,179 +11,16 @@
  * available for it. So each change only has to route the one contact or the one agent it
  * touched (route_contact / route_agent), never rescan the world.
  */
-#include "acd/engine_int.h"
+#include "acd/types.h"
+#include "sla/stats.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include "core/map.h"
-#include "core/options.h"
-#include "core/treap.h"
-#include "time/timer.h"
-
-#define NCH CCENTER_CHANNEL_COUNT_
-#define EWT_MAX_SAMPLES 256
-#define MAX_CAPACITY 64
-#define PRIORITY_LIMIT 1000000
-#define DAY_MS (24LL * 3600 * 1000)
-
-enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT, T_SLA };
-#define MAX_THRESHOLDS 8
-enum { W_RINGING = 1, W_CONNECTED, W_WRAP };
-
-typedef struct queue queue;
-typedef struct agent agent;
-typedef struct contact contact;
-typedef struct work work;
-
-typedef struct membership {
-  agent *a;
-  queue *q;
-  cc_tnode node; /* in q->avail while the agent is available */
-  int in_tree;
-  size_t q_index; /* index in q->members */
-} membership;
-
-struct queue {
-  char *id;
-  uint32_t seq;
-  int refs; /* contacts and works pointing here; a removed queue lives until 0 */
-  int removed;
-  int64_t max_length, join_empty, leave_empty, max_wait, max_wait_action, ring_timeout,
-      wrap_up, announce_every;
-  queue *overflow;
-  cc_treap waiting; /* contacts by (priority desc, enqueued asc, seq) */
-  unsigned n_waiting, n_offered;
-  cc_treap avail; /* memberships by (contacts in progress, idle since, agent seq) */
-  membership **members;
-  size_t n_members, cap_members;
-  unsigned n_logged_in, n_ready;
-  int64_t sl_threshold, sl_target, sl_warning, callback_ewt;
-  int64_t thresholds[MAX_THRESHOLDS];
-  size_t n_thresholds;
-  /* EWT estimator: handle times, and gaps between dequeues while the queue stayed
-   * backlogged (contacts waiting throughout), which measure how fast it is served. */
-  int32_t ewt_samples[EWT_MAX_SAMPLES];
-  unsigned ewt_n, ewt_pos;
-  int32_t deq_gap[EWT_MAX_SAMPLES];
-  unsigned deq_n, deq_pos;
-  int64_t last_deq;
-  int backlog;
-};
-
-struct agent {
-  char *id;
-  uint32_t seq;
-  ccenter_agent_state state;
-  const char *reason;  /* interned */
-  const char *pending; /* interned NOT_READY reason, or NULL */
-  int pending_logout;
-  int64_t state_since, idle_since, login_at;
-  uint8_t cap[NCH];
-  uint16_t n[NCH];
-  uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
-  int64_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms */
-  unsigned missed_in_row, handled;
-  unsigned n_offered, n_connected, n_wrap;
-  work *works;
-  membership **mem;
-  size_t n_mem, cap_mem;
-  int avail_key_n; /* work count the memberships are keyed by while in a tree */
-  int64_t avail_key_idle;
-};
-
-struct work {
-  agent *a;
-  contact *c;
-  queue *q; /* the queue the work counts for (ref held) */
-  int state;
-  int consult;
-  int direct; /* offer made by a transfer to this agent, not by routing */
-  ccenter_channel channel;
-  int64_t since, connected_at;
-  cc_timer_id timer;
-  int64_t wrap_deadline; /* -1 unlimited */
-  work *prev, *next;     /* in a->works */
-};
-
-typedef struct rejection {
-  uint32_t agent_seq;
-  int64_t until;
-  cc_timer_id timer;
-} rejection;
-
-struct contact {
-  char *id;
-  uint64_t seq;
-  char *customer;
-  ccenter_attr *attrs; /* keys and values in one block after the array */
-  size_t n_attrs;
-  ccenter_channel channel;
-  int priority;
-  queue *q;
-  int64_t enq_at;
-  cc_tnode node;
-  int in_queue;
-  work *primary, *consult;
-  unsigned n_wrap;
-  ccenter_outcome outcome;
-  int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
-  int answered;          /* connected at least once in its current queue */
-  int64_t answered_wait; /* the wait before that answer */
-  int dead; /* ENDED raised and buried: later paths of the same call must not repeat it */
-  int64_t hold_since;
-  int64_t max_wait_at; /* -1 none */
-  cc_timer_id max_wait_timer, announce_timer;
-  rejection *rej;
-  size_t n_rej, cap_rej;
-  int survey;
-  int orig_position, exit_position;
-  cc_timer_id sla_timer;
-  int sla_stage; /* 1: warning armed, 2: breach armed, 0: none */
-};
-
-typedef struct grave {
-  void *p;
-  int kind; /* 0 agent, 1 contact, 2 queue */
-} grave;
-
-struct ccenter_engine {
-  cc_alloc alloc;
-  cc_log log;
-  ccenter_event_fn event_fn;
-  void *event_ud;
-  int64_t now;
-  int in_callback;
-  int in_exec;
-  cc_timers timers;
-  cc_map agents, queues, contacts, strings;
-  uint32_t agent_seq, queue_seq;
-  uint64_t contact_seq;
-  int64_t max_no_answer, reject_delay, ewt_samples;
-  ccenter_event *events;
-  size_t n_events, cap_events;
-  grave *graves;
-  size_t n_graves, cap_graves;
-  cc_journal_fn journal_fn;
-  void *journal_ud;
-  struct {
-    cc_observer_fn fn;
-    void *ud;
-  } obs[4];
-  size_t n_obs;
-  void *stats;
-  void (*stats_free)(void *stats);
-  cc_stats_cfg stats_cfg;
-  cc_deadline_fn deadline_fn;
-  void *deadline_ud;
-  int64_t last_deadline;
-  size_t bytes; /* object bytes, for cc_engine_memory */
-};
-
 /* ---------------------------------------------------------------------------------- */
 /* Small helpers                                                                       */
 
-static void *eng_alloc(ccenter_engine *e, size_t n)
+void *cc_eng_alloc(ccenter_engine *e, size_t n)
 {
   void *p = cc_calloc(&e->alloc, 1, n);
   if (p)
@@ -191,7 +28,7 @@ static void *eng_alloc(ccenter_engine *e, size_t n)
   return p;
 }
 
-static void eng_free(ccenter_engine *e, void *p, size_t n)
+void cc_eng_free(ccenter_engine *e, void *p, size_t n)
 {
   if (p) {
     e->bytes -= n;
@@ -210,7 +47,7 @@ static int valid_id(const char *s)
 /* Interned strings (reasons, codes) live as long as the engine: events can point at them
  * without copies, and a reason set in one call stays valid while events of later calls
  * still name an older one. */
-static const char *intern(ccenter_engine *e, const char *s)
+const char *cc_eng_intern(ccenter_engine *e, const char *s)
 {
   const char *p = cc_map_get(&e->strings, s);
   if (p)
@@ -321,7 +158,7 @@ static void deliver(ccenter_engine *e)
 /* ---------------------------------------------------------------------------------- */
 /* Timers                                                                              */
 
-static cc_timer_id arm(ccenter_engine *e, int64_t at, int kind, void *obj)
+cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj)
 {
   cc_timer_id id = 0;
   if (cc_timers_arm(&e->timers, at, (uint32_t)kind, ptr_payload(obj), &id)) {
@@ -331,7 +168,7 @@ static cc_timer_id arm(ccenter_engine *e, int64_t at, int kind, void *obj)
   return id;
 }
 
-static void disarm(ccenter_engine *e, cc_timer_id *id)
+void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
 {
   if (*id)
     cc_timers_cancel(&e->timers, *id);
@@ -341,44 +178,17 @@ static void disarm(ccenter_engine *e, cc_timer_id *id)
 /* ---------------------------------------------------------------------------------- */
 /* Queue order and agent availability                                                  */
 
-static int cmp_contact(const cc_tnode *x, const cc_tnode *y)
-{
-  const contact *a = (const contact *)((const char *)x - offsetof(contact, node));
-  const contact *b = (const contact *)((const char *)y - offsetof(contact, node));
-  if (a->priority != b->priority)
-    return a->priority > b->priority ? -1 : 1;
-  if (a->enq_at != b->enq_at)
-    return a->enq_at < b->enq_at ? -1 : 1;
-  return a->seq < b->seq ? -1 : (a->seq > b->seq);
-}
-
-static int cmp_member(const cc_tnode *x, const cc_tnode *y)
-{
-  const membership *a = (const membership *)((const char *)x - offsetof(membership, node));
-  const membership *b = (const membership *)((const char *)y - offsetof(membership, node));
-  if (a->a->avail_key_n != b->a->avail_key_n)
-    return a->a->avail_key_n < b->a->avail_key_n ? -1 : 1;
-  if (a->a->avail_key_idle != b->a->avail_key_idle)
-    return a->a->avail_key_idle < b->a->avail_key_idle ? -1 : 1;
-  return a->a->seq < b->a->seq ? -1 : (a->a->seq > b->a->seq);
-}
-
 static contact *node_contact(cc_tnode *n)
 {
   return n ? (contact *)((char *)n - offsetof(contact, node)) : NULL;
 }
 
-static membership *node_member(cc_tnode *n)
-{
-  return n ? (membership *)((char *)n - offsetof(membership, node)) : NULL;
-}
-
-static unsigned agent_work(const agent *a)
+unsigned cc_agent_work(const agent *a)
 {
   return a->n_offered + a->n_connected + a->n_wrap;
 }
 
-static int can_take(const agent *a, ccenter_channel ch)
+int cc_can_take(const agent *a, ccenter_channel ch)
 {
   if (a->n[ch] >= a->cap[ch])
     return 0;
@@ -388,41 +198,25 @@ static int can_take(const agent *a, ccenter_channel ch)
   return 1;
 }
 
-static int agent_routable(const agent *a)
+int cc_agent_routable(const agent *a)
 {
   if (a->state != CCENTER_AGENT_READY || a->pending || a->pending_logout)
     return 0;
   for (int ch = 0; ch < NCH; ch++)
-    if (can_take(a, (ccenter_channel)ch))
+    if (cc_can_take(a, (ccenter_channel)ch))
       return 1;
   return 0;
 }
 
-/* Puts the agent's memberships into (or out of) the queues' availability trees with an
- * up-to-date key. Call after anything that changes presence, work or capacity. */
-static void agent_refresh(agent *a)
+uint64_t cc_eng_random(ccenter_engine *e)
 {
-  int want = agent_routable(a);
-  int key_n = (int)agent_work(a);
-  int64_t key_idle = a->idle_since;
-  for (size_t i = 0; i < a->n_mem; i++) {
-    membership *m = a->mem[i];
-    if (m->in_tree && (!want || key_n != a->avail_key_n || key_idle != a->avail_key_idle)) {
-      cc_treap_remove(&m->q->avail, &m->node);
-      m->in_tree = 0;
-    }
-  }
-  a->avail_key_n = key_n;
-  a->avail_key_idle = key_idle;
-  if (!want)
-    return;
-  for (size_t i = 0; i < a->n_mem; i++) {
-    membership *m = a->mem[i];
-    if (!m->in_tree) {
-      cc_treap_insert(&m->q->avail, &m->node);
-      m->in_tree = 1;
-    }
-  }
+  /* xorshift64*: deterministic, so a journal replay makes the same random choices. */
+  uint64_t x = e->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  e->rng = x;
+  return x * 0x2545F4914F6CDD1Dull;
 }
 
 static void q_ref(queue *q)
@@ -437,22 +231,24 @@ static void q_unref(ccenter_engine *e, queue *q)
     bury(e, q, 2);
 }
 
-static void queue_insert(contact *c)
+static void update_reserve(ccenter_engine *e, queue *q);
+
+static void queue_insert(ccenter_engine *e, contact *c)
 {
-  cc_treap_insert(&c->q->waiting, &c->node);
+  cc_route_enter(e, c);
   c->in_queue = 1;
   c->q->n_waiting++;
 }
 
-static void queue_take(contact *c)
+static void queue_take(ccenter_engine *e, contact *c)
 {
-  cc_treap_remove(&c->q->waiting, &c->node);
+  cc_route_leave(e, c);
   c->in_queue = 0;
   if (--c->q->n_waiting == 0)
     c->q->backlog = 0;
 }
 
-static int excluded(ccenter_engine *e, const contact *c, const agent *a)
+int cc_excluded(const ccenter_engine *e, const contact *c, const agent *a)
 {
   for (size_t i = 0; i < c->n_rej; i++)
     if (c->rej[i].agent_seq == a->seq && c->rej[i].until > e->now)
@@ -472,10 +268,10 @@ static int64_t mean32(const int32_t *v, unsigned n)
  * the rate at which the agents who can take this queue's contacts actually free up for it
  * (shared agents, other queues and breaks included); until there are enough of them, fall
  * back to average handle time x position / members logged in. */
-static int64_t queue_ewt(const ccenter_engine *e, const queue *q, unsigned position)
+int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position)
 {
-  if (q->avail.root)
-    return 0; /* an agent is free: only a channel or a rejection can stop the offer */
+  if (q->classes[0]->agents.root)
+    return 0; /* a member is free: only a step, a channel or a rejection can stop the offer */
   if (q->deq_n >= 3) {
     int64_t gap = mean32(q->deq_gap, q->deq_n);
     int64_t ewt = gap * (int64_t)position;
@@ -517,8 +313,6 @@ static void dequeue_sample(ccenter_engine *e, queue *q)
 /* ---------------------------------------------------------------------------------- */
 /* Forward declarations of the state machine                                           */
 
-static void route_contact(ccenter_engine *e, contact *c);
-static void route_agent(ccenter_engine *e, agent *a);
 static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute);
 static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
                          const char *reason);
@@ -532,7 +326,7 @@ static void check_leave_empty(ccenter_engine *e, queue *q);
 
 static work *work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult)
 {
-  work *w = eng_alloc(e, sizeof *w);
+  work *w = cc_eng_alloc(e, sizeof *w);
   if (!w)
     return NULL;
   w->a = a;
@@ -557,7 +351,7 @@ static work *work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int con
 static void work_unlink(ccenter_engine *e, work *w)
 {
   agent *a = w->a;
-  disarm(e, &w->timer);
+  cc_eng_disarm(e, &w->timer);
   if (w->prev)
     w->prev->next = w->next;
   else
@@ -573,13 +367,13 @@ static void work_unlink(ccenter_engine *e, work *w)
     a->n_wrap--;
   a->idle_since = e->now;
   q_unref(e, w->q);
-  eng_free(e, w, sizeof *w);
+  cc_eng_free(e, w, sizeof *w);
 }
 
 /* After an agent's work ended: pending presence changes, availability, routing. */
 static void agent_after_work(ccenter_engine *e, agent *a)
 {
-  if (!agent_work(a)) {
+  if (!cc_agent_work(a)) {
     if (a->pending_logout) {
       a->pending_logout = 0;
       a->pending = NULL;
@@ -590,8 +384,8 @@ static void agent_after_work(ccenter_engine *e, agent *a)
       set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
     }
   }
-  agent_refresh(a);
-  route_agent(e, a);
+  cc_route_refresh(e, a);
+  cc_route_agent(e, a);
 }
 
 static int64_t ring_timeout_of(const queue *q)
@@ -599,7 +393,7 @@ static int64_t ring_timeout_of(const queue *q)
   return q ? q->ring_timeout : 15000;
 }
 
-static void offer(ccenter_engine *e, contact *c, agent *a, int direct)
+void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
 {
   work *w = work_new(e, a, c, c->q, 0);
   if (!w) {
@@ -609,14 +403,18 @@ static void offer(ccenter_engine *e, contact *c, agent *a, int direct)
   }
   w->direct = direct;
   if (c->in_queue) {
-    queue_take(c);
+    queue_take(e, c);
     dequeue_sample(e, c->q);
+    update_reserve(e, c->q);
   }
-  c->q->n_offered++;
-  c->primary = w;
+  if (!c->n_offers)
+    c->q->n_offered++;
+  w->onext = c->offers;
+  c->offers = w;
+  c->n_offers++;
   int64_t rt = ring_timeout_of(c->q);
   if (rt > 0)
-    w->timer = arm(e, e->now + rt, T_RING, w);
+    w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
   if (c->is_callback && !c->callback_due_sent) {
     c->callback_due_sent = 1;
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CALLBACK_DUE, c, a);
@@ -628,12 +426,13 @@ static void offer(ccenter_engine *e, contact *c, agent *a, int direct)
     ev->wait_ms = e->now - c->enq_at;
     ev->value = rt;
   }
-  agent_refresh(a);
+  cc_route_refresh(e, a);
 }
 
 static void start_wrap(ccenter_engine *e, work *w)
 {
   agent *a = w->a;
+  a->talk_since_login += e->now - w->connected_at;
   a->n_connected--;
   a->n_wrap++;
   w->state = W_WRAP;
@@ -646,7 +445,7 @@ static void start_wrap(ccenter_engine *e, work *w)
   }
   if (wrap > 0) {
     w->wrap_deadline = e->now + wrap;
-    w->timer = arm(e, w->wrap_deadline, T_WRAP, w);
+    w->timer = cc_eng_arm(e, w->wrap_deadline, T_WRAP, w);
   }
 }
 
@@ -662,6 +461,8 @@ static void finish_work(ccenter_engine *e, work *w)
   if (w->q && !w->consult)
     ewt_sample(e, w->q, e->now - w->connected_at);
   a->handled++;
+  if (!w->consult)
+    a->handled_since_login++;
   c->n_wrap--;
   work_unlink(e, w);
   agent_after_work(e, a);
@@ -701,43 +502,75 @@ static void end_consult(ccenter_engine *e, contact *c, const char *reason)
 static void sla_arm(ccenter_engine *e, contact *c)
 {
   queue *q = c->q;
-  disarm(e, &c->sla_timer);
+  cc_eng_disarm(e, &c->sla_timer);
   c->sla_stage = 0;
   if (c->is_callback || q->sl_threshold <= 0)
     return;
   int64_t warn = q->sl_threshold * q->sl_warning / 100;
   if (warn > 0 && c->enq_at + warn > e->now - 1) {
     c->sla_stage = 1;
-    c->sla_timer = arm(e, c->enq_at + warn, T_SLA, c);
+    c->sla_timer = cc_eng_arm(e, c->enq_at + warn, T_SLA, c);
   } else {
     c->sla_stage = 2;
-    c->sla_timer = arm(e, c->enq_at + q->sl_threshold, T_SLA, c);
+    c->sla_timer = cc_eng_arm(e, c->enq_at + q->sl_threshold, T_SLA, c);
   }
 }
 
+static void stepset_put(ccenter_engine *e, queue *q, stepset *ss)
+{
+  if (!ss || --ss->refs > 0)
+    return;
+  for (size_t i = 0; i < ss->n; i++)
+    cc_class_put(e, q, ss->s[i].k);
+  cc_eng_free(e, ss, sizeof *ss + ss->n * sizeof(step));
+}
+
+static void prefer_clear(ccenter_engine *e, contact *c)
+{
+  for (size_t i = 0; i < c->n_preferred; i++)
+    cc_free(&e->alloc, c->preferred[i]);
+  cc_free(&e->alloc, c->preferred);
+  c->preferred = NULL;
+  c->n_preferred = 0;
+  c->preferred_until = -1;
+}
+
+/* Puts the contact in q's waiting line at enq_at. A contact that changes queue drops the
+ * routing state of the old one (its steps, its preferred agents) and takes q's steps. */
 static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at,
                                 int fresh)
 {
   if (c->q != q) {
+    if (c->q) {
+      stepset_put(e, c->q, c->steps);
+      c->steps = NULL;
+      prefer_clear(e, c);
+    }
+    c->cls = NULL;
     q_ref(q);
     q_unref(e, c->q);
     c->q = q;
+    if (q->steps) {
+      c->steps = q->steps;
+      q->steps->refs++;
+    }
   }
   c->enq_at = enq_at;
   c->max_wait_due = 0;
-  queue_insert(c);
+  cc_route_start(e, c, enq_at);
+  queue_insert(e, c);
   if (fresh) {
     c->answered = 0;
-    disarm(e, &c->max_wait_timer);
-    disarm(e, &c->announce_timer);
+    cc_eng_disarm(e, &c->max_wait_timer);
+    cc_eng_disarm(e, &c->announce_timer);
     c->callback_offered = 0;
     c->max_wait_at = -1;
     if (q->max_wait > 0 && !c->is_callback) {
       c->max_wait_at = enq_at + q->max_wait;
-      c->max_wait_timer = arm(e, c->max_wait_at, T_MAXWAIT, c);
+      c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
     }
     if (q->announce_every > 0 && !c->is_callback)
-      c->announce_timer = arm(e, e->now + q->announce_every, T_ANNOUNCE, c);
+      c->announce_timer = cc_eng_arm(e, e->now + q->announce_every, T_ANNOUNCE, c);
     c->orig_position = (int)cc_treap_rank(&q->waiting, &c->node);
     sla_arm(e, c);
   }
@@ -757,22 +590,29 @@ static void maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt)
   }
 }
 
+/* Every timer that exists only for a waiting contact. */
+static void contact_timers_off(ccenter_engine *e, contact *c)
+{
+  cc_eng_disarm(e, &c->max_wait_timer);
+  cc_eng_disarm(e, &c->announce_timer);
+  cc_eng_disarm(e, &c->sla_timer);
+  cc_route_stop(e, c);
+}
+
 static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome)
 {
   c->exit_position = 0;
   if (c->in_queue) {
     c->exit_position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-    queue_take(c);
+    queue_take(e, c);
   }
-  disarm(e, &c->max_wait_timer);
-  disarm(e, &c->announce_timer);
-  disarm(e, &c->sla_timer);
+  contact_timers_off(e, c);
   c->outcome = outcome;
 }
 
 static void contact_maybe_done(ccenter_engine *e, contact *c)
 {
-  if (c->dead || c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary ||
+  if (c->dead || c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->n_offers ||
       c->consult || c->n_wrap)
     return;
   c->dead = 1;
@@ -782,30 +622,47 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
     ev->wait_ms = c->answered ? c->answered_wait : e->now - c->enq_at;
     ev->position = c->exit_position;
   }
-  disarm(e, &c->max_wait_timer);
-  disarm(e, &c->announce_timer);
-  disarm(e, &c->sla_timer);
+  contact_timers_off(e, c);
   for (size_t i = 0; i < c->n_rej; i++)
-    disarm(e, &c->rej[i].timer);
+    cc_eng_disarm(e, &c->rej[i].timer);
   cc_map_del(&e->contacts, c->id);
   bury(e, c, 1);
 }
 
-static void emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type, const char *from)
+static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type,
+                                  const char *from)
 {
   ccenter_event *ev = ev_contact(e, type, c, NULL);
   if (!ev)
-    return;
+    return NULL;
   ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-  ev->ewt_ms = queue_ewt(e, c->q, (unsigned)ev->position);
+  ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)ev->position);
   ev->wait_ms = e->now - c->enq_at;
   if (from) {
     ev->queue_to = c->q->id;
     ev->queue = from;
   }
+  return ev;
 }
 
-/* Takes an offer back. reroute: put the contact back in its queue and route it. */
+/* Takes a ringing work off its contact's list of offers. */
+static void offer_unlink(ccenter_engine *e, contact *c, work *w)
+{
+  for (work **p = &c->offers; *p; p = &(*p)->onext)
+    if (*p == w) {
+      *p = w->onext;
+      break;
+    }
+  w->onext = NULL;
+  if (--c->n_offers == 0) {
+    c->q->n_offered--;
+    cc_eng_disarm(e, &c->progress_timer);
+  }
+}
+
+/* Takes an offer back. reroute: when it was the contact's last offer, put the contact back
+ * in its queue and route it. miss: 1 counts a ring-no-answer, 0 a rejection (both keep the
+ * contact from this agent for the reject delay), -1 neither. */
 static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute)
 {
   contact *c = w->c;
@@ -816,22 +673,39 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
     ev->reason = reason;
     ev->duration_ms = e->now - w->since;
   }
-  c->primary = NULL;
-  c->q->n_offered--;
-  if (miss >= 0 && e->reject_delay > 0 &&
-      !cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
-    rejection *r = &c->rej[c->n_rej++];
-    r->agent_seq = a->seq;
-    r->until = e->now + e->reject_delay;
-    r->timer = arm(e, r->until, T_REJECT, c);
+  offer_unlink(e, c, w);
+  if (miss >= 0 && e->reject_delay > 0) {
+    size_t old_cap = c->cap_rej;
+    if (!cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
+      e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
+      rejection *r = &c->rej[c->n_rej++];
+      r->agent_seq = a->seq;
+      r->until = e->now + e->reject_delay;
+      r->timer = cc_eng_arm(e, r->until, T_REJECT, c);
+    }
   }
   work_unlink(e, w);
+  /* Back to its place first, so that a presence change below (no-answer) sees it waiting
+   * when the queue's leave-empty rule is checked. */
+  int back = reroute && !c->n_offers;
+  if (back) {
+    if (direct && c->q->removed) {
+      contact_leave_for_good(e, c, CCENTER_OUTCOME_REMOVED);
+      contact_maybe_done(e, c);
+      back = 0;
+    } else if (direct) {
+      contact_enter_queue(e, c, c->q, e->now, 1);
+      emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+    } else {
+      queue_insert(e, c);
+    }
+  }
   if (miss > 0) {
     a->missed_in_row++;
     if (e->max_no_answer > 0 && a->missed_in_row >= (unsigned)e->max_no_answer &&
         a->state == CCENTER_AGENT_READY) {
-      const char *r = intern(e, "no-answer");
-      if (agent_work(a)) {
+      const char *r = cc_eng_intern(e, "no-answer");
+      if (cc_agent_work(a)) {
         a->pending = r;
         ccenter_event *pev = ev_push(e, CCENTER_EV_AGENT_PENDING);
         if (pev) {
@@ -840,76 +714,18 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
           pev->state = CCENTER_AGENT_NOT_READY;
         }
       } else {
+        a->pending = NULL; /* no-answer wins over a NOT_READY that was pending */
         set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
       }
     }
   }
-  if (reroute) {
-    if (direct) {
-      if (c->q->removed) {
-        contact_leave_for_good(e, c, CCENTER_OUTCOME_REMOVED);
-        contact_maybe_done(e, c);
-      } else {
-        contact_enter_queue(e, c, c->q, e->now, 1);
-        emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-        route_contact(e, c);
-      }
-    } else {
-      queue_insert(c);
-      if (c->max_wait_due)
-        apply_max_wait(e, c);
-      else
-        route_contact(e, c);
-    }
+  if (back && c->in_queue) {
+    if (c->max_wait_due && !direct)
+      apply_max_wait(e, c);
+    else
+      cc_route_contact(e, c);
   }
   agent_after_work(e, a);
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* Routing (longest idle; replaceable: everything goes through these two functions)    */
-
-static void route_contact(ccenter_engine *e, contact *c)
-{
-  if (!c->in_queue)
-    return;
-  for (cc_tnode *n = cc_treap_first(&c->q->avail); n; n = cc_treap_next(n)) {
-    agent *a = node_member(n)->a;
-    if (can_take(a, c->channel) && !excluded(e, c, a)) {
-      offer(e, c, a, 0);
-      return;
-    }
-  }
-}
-
-static contact *best_for_agent(ccenter_engine *e, agent *a)
-{
-  contact *best = NULL;
-  for (size_t i = 0; i < a->n_mem; i++) {
-    queue *q = a->mem[i]->q;
-    for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n)) {
-      contact *c = node_contact(n);
-      if (best && cmp_contact(&c->node, &best->node) >= 0)
-        break;
-      if (can_take(a, c->channel) && !excluded(e, c, a)) {
-        best = c;
-        break;
-      }
-    }
-  }
-  return best;
-}
-
-static void route_agent(ccenter_engine *e, agent *a)
-{
-  while (agent_routable(a)) {
-    contact *c = best_for_agent(e, a);
-    if (!c)
-      return;
-    unsigned before = agent_work(a);
-    offer(e, c, a, 0);
-    if (agent_work(a) == before)
-      return; /* the offer failed (out of memory); do not spin */
-  }
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -926,7 +742,7 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
   a->reason = st == CCENTER_AGENT_NOT_READY ? reason : NULL;
   if (prev != st)
     a->state_since = e->now;
-  if (now_ready && !was_ready && !agent_work(a))
+  if (now_ready && !was_ready && !cc_agent_work(a))
     a->idle_since = e->now;
   for (size_t i = 0; i < a->n_mem; i++) {
     queue *q = a->mem[i]->q;
@@ -943,7 +759,7 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
     if (!now_in)
       ev->value = e->now - a->login_at;
   }
-  agent_refresh(a);
+  cc_route_refresh(e, a);
   if ((was_in && !now_in) || (was_ready && !now_ready))
     for (size_t i = 0; i < a->n_mem; i++)
       check_leave_empty(e, a->mem[i]->q);
@@ -991,7 +807,7 @@ static void apply_max_wait(ccenter_engine *e, contact *c)
       if (ev)
         ev->wait_ms = e->now - c->enq_at;
     }
-    route_contact(e, c);
+    cc_route_contact(e, c);
     return;
   }
   queue *t = q->overflow;
@@ -1002,10 +818,10 @@ static void apply_max_wait(ccenter_engine *e, contact *c)
       ev->queue_to = t->id;
       ev->wait_ms = e->now - c->enq_at;
     }
-    queue_take(c);
+    queue_take(e, c);
     contact_enter_queue(e, c, t, e->now, 1);
     emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-    route_contact(e, c);
+    cc_route_contact(e, c);
     return;
   }
   contact_leave_for_good(e, c, CCENTER_OUTCOME_TIMED_OUT);
@@ -1039,7 +855,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     c->max_wait_timer = 0;
     if (c->in_queue)
       apply_max_wait(e, c);
-    else if (c->primary && c->primary->state == W_RINGING)
+    else if (c->n_offers)
       c->max_wait_due = 1;
     break;
   }
@@ -1050,24 +866,24 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
       ccenter_event *ev = ev_contact(e, CCENTER_EV_ANNOUNCE, c, NULL);
       if (ev) {
         ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-        ev->ewt_ms = queue_ewt(e, c->q, (unsigned)ev->position);
+        ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)ev->position);
         ev->wait_ms = e->now - c->enq_at;
         maybe_offer_callback(e, c, ev->ewt_ms);
       }
     }
-    if ((c->in_queue || (c->primary && c->primary->state == W_RINGING)) &&
+    if ((c->in_queue || c->n_offers) &&
         c->q->announce_every > 0)
-      c->announce_timer = arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+      c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
     break;
   }
   case T_SLA: {
     contact *c = obj;
     c->sla_timer = 0;
-    if (!(c->in_queue || (c->primary && c->primary->state == W_RINGING && !c->answered)))
+    if (!(c->in_queue || (c->n_offers && !c->answered)))
       break;
     int stage = c->sla_stage;
     ccenter_event *ev = ev_contact(e, stage == 1 ? CCENTER_EV_SLA_WARNING : CCENTER_EV_SLA_BREACH,
-                                   c, c->primary ? c->primary->a : NULL);
+                                   c, c->offers ? c->offers->a : NULL);
     if (ev) {
       ev->wait_ms = e->now - c->enq_at;
       ev->value = c->q->sl_threshold;
@@ -1075,10 +891,14 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     c->sla_stage = 0;
     if (stage == 1 && c->enq_at + c->q->sl_threshold > e->now) {
       c->sla_stage = 2;
-      c->sla_timer = arm(e, c->enq_at + c->q->sl_threshold, T_SLA, c);
+      c->sla_timer = cc_eng_arm(e, c->enq_at + c->q->sl_threshold, T_SLA, c);
     }
     break;
   }
+  case T_ROUTE:
+  case T_PROGRESS:
+    cc_route_timer(e, obj, (int)f->kind);
+    break;
   case T_REJECT: {
     contact *c = obj;
     size_t k = 0;
@@ -1088,7 +908,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
       c->rej[k++] = c->rej[i];
     }
     c->n_rej = k;
-    route_contact(e, c);
+    cc_route_contact(e, c);
     break;
   }
   default:
@@ -1156,10 +976,10 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->agents, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  agent *a = eng_alloc(e, sizeof *a);
+  agent *a = cc_eng_alloc(e, sizeof *a);
   char *id = a ? cc_strdup(&e->alloc, r->s[0]) : NULL;
   if (!id) {
-    eng_free(e, a, sizeof *a);
+    cc_eng_free(e, a, sizeof *a);
     return CCENTER_ENOMEM;
   }
   a->id = id;
@@ -1173,9 +993,12 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
 
 static void free_agent(ccenter_engine *e, agent *a)
 {
+  cc_free(&e->alloc, a->skills);
+  cc_free(&e->alloc, a->attrs);
+  cc_free(&e->alloc, a->preferring);
   cc_free(&e->alloc, a->mem);
   cc_free(&e->alloc, a->id);
-  eng_free(e, a, sizeof *a);
+  cc_eng_free(e, a, sizeof *a);
 }
 
 static void unserve(ccenter_engine *e, membership *m)
@@ -1189,8 +1012,8 @@ static void unserve(ccenter_engine *e, membership *m)
     ev->value = 0;
     ev->state = a->state;
   }
-  if (m->in_tree)
-    cc_treap_remove(&q->avail, &m->node);
+  cc_member_free(e, m);
+  cc_queue_delay_del(q, m->delay);
   q->members[m->q_index] = q->members[--q->n_members];
   q->members[m->q_index]->q_index = m->q_index;
   for (size_t i = 0; i < a->n_mem; i++)
@@ -1202,12 +1025,12 @@ static void unserve(ccenter_engine *e, membership *m)
     q->n_logged_in--;
   if (a->state == CCENTER_AGENT_READY)
     q->n_ready--;
-  eng_free(e, m, sizeof *m);
+  cc_eng_free(e, m, sizeof *m);
 }
 
 static int op_agent_remove(ccenter_engine *e, agent *a)
 {
-  if (a->state != CCENTER_AGENT_LOGGED_OUT || agent_work(a))
+  if (a->state != CCENTER_AGENT_LOGGED_OUT || cc_agent_work(a))
     return CCENTER_EBUSY;
   while (a->n_mem) {
     queue *q = a->mem[0]->q;
@@ -1223,11 +1046,13 @@ static int op_login(ccenter_engine *e, agent *a)
 {
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
     return CCENTER_ESTATE;
-  const char *r = intern(e, "login");
+  const char *r = cc_eng_intern(e, "login");
   if (!r)
     return CCENTER_ENOMEM;
   a->missed_in_row = 0;
   a->login_at = e->now;
+  a->handled_since_login = 0;
+  a->talk_since_login = 0;
   set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
   return 0;
 }
@@ -1238,7 +1063,7 @@ static int op_logout(ccenter_engine *e, agent *a)
     return CCENTER_ESTATE;
   a->pending_logout = 1;
   a->pending = NULL;
-  agent_refresh(a);
+  cc_route_refresh(e, a);
   work *w = a->works;
   while (w) {
     work *next = w->next;
@@ -1253,7 +1078,7 @@ static int op_logout(ccenter_engine *e, agent *a)
     }
     w = next;
   }
-  if (a->pending_logout && agent_work(a)) {
+  if (a->pending_logout && cc_agent_work(a)) {
     ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
     if (ev) {
       ev->agent = a->id;
@@ -1284,8 +1109,8 @@ static int op_ready(ccenter_engine *e, agent *a)
   } else {
     set_presence(e, a, CCENTER_AGENT_READY, NULL);
   }
-  agent_refresh(a);
-  route_agent(e, a);
+  cc_route_refresh(e, a);
+  cc_route_agent(e, a);
   return 0;
 }
 
@@ -1293,12 +1118,12 @@ static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
-  const char *r = intern(e, reason ? reason : "unspecified");
+  const char *r = cc_eng_intern(e, reason ? reason : "unspecified");
   if (!r)
     return CCENTER_ENOMEM;
-  if (a->state == CCENTER_AGENT_READY && agent_work(a)) {
+  if (a->state == CCENTER_AGENT_READY && cc_agent_work(a)) {
     a->pending = r;
-    agent_refresh(a);
+    cc_route_refresh(e, a);
     ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
     if (ev) {
       ev->agent = a->id;
@@ -1319,19 +1144,42 @@ static membership *find_membership(agent *a, queue *q)
   return NULL;
 }
 
-static int op_serve(ccenter_engine *e, agent *a, queue *q)
+static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t prio,
+                    int64_t delay, int64_t reserve)
 {
-  if (find_membership(a, q))
+  membership *m = find_membership(a, q);
+  if (m && !update)
     return CCENTER_EEXIST;
+  if (m) {
+    if (delay != m->delay && cc_queue_delay_add(e, q, delay))
+      return CCENTER_ENOMEM;
+    if (delay != m->delay)
+      cc_queue_delay_del(q, m->delay);
+    m->priority = (int)prio;
+    m->delay = delay;
+    m->reserve = reserve != 0;
+    cc_route_refresh(e, a);
+    cc_route_agent(e, a);
+    return 0;
+  }
   if (cc_grow(&e->alloc, (void **)&a->mem, &a->cap_mem, a->n_mem + 1, sizeof *a->mem) ||
       cc_grow(&e->alloc, (void **)&q->members, &q->cap_members, q->n_members + 1,
               sizeof *q->members))
     return CCENTER_ENOMEM;
-  membership *m = eng_alloc(e, sizeof *m);
+  m = cc_eng_alloc(e, sizeof *m);
   if (!m)
     return CCENTER_ENOMEM;
   m->a = a;
   m->q = q;
+  m->priority = (int)prio;
+  m->delay = delay;
+  m->reserve = reserve != 0;
+  if (cc_member_init(e, m) || cc_queue_delay_add(e, q, delay)) {
+    cc_member_free(e, m);
+    cc_eng_free(e, m, sizeof *m);
+    return CCENTER_ENOMEM;
+  }
+  m->ordinal = ++q->next_ordinal;
   m->q_index = q->n_members;
   q->members[q->n_members++] = m;
   a->mem[a->n_mem++] = m;
@@ -1346,8 +1194,8 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q)
     ev->value = 1;
     ev->state = a->state;
   }
-  agent_refresh(a);
-  route_agent(e, a);
+  cc_route_refresh(e, a);
+  cc_route_agent(e, a);
   return 0;
 }
 
@@ -1361,36 +1209,162 @@ static int op_unserve(ccenter_engine *e, agent *a, queue *q)
   return 0;
 }
 
+static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level)
+{
+  const char *k = cc_eng_intern(e, name);
+  if (!k)
+    return CCENTER_ENOMEM;
+  size_t i = 0;
+  while (i < a->n_skills && (uintptr_t)a->skills[i].name < (uintptr_t)k)
+    i++;
+  int present = i < a->n_skills && a->skills[i].name == k;
+  if (level == 0) {
+    if (!present)
+      return 0;
+    memmove(&a->skills[i], &a->skills[i + 1], (a->n_skills - i - 1) * sizeof *a->skills);
+    a->n_skills--;
+  } else if (present) {
+    a->skills[i].level = (uint8_t)level;
+  } else {
+    if (a->n_skills == 64)
+      return CCENTER_EFULL;
+    size_t old = a->cap_skills;
+    if (cc_grow(&e->alloc, (void **)&a->skills, &a->cap_skills, a->n_skills + 1,
+                sizeof *a->skills))
+      return CCENTER_ENOMEM;
+    e->bytes += (a->cap_skills - old) * sizeof *a->skills;
+    memmove(&a->skills[i + 1], &a->skills[i], (a->n_skills - i) * sizeof *a->skills);
+    a->skills[i].name = k;
+    a->skills[i].level = (uint8_t)level;
+    a->n_skills++;
+  }
+  cc_route_rematch(e, a);
+  cc_route_agent(e, a);
+  return 0;
+}
+
+static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value)
+{
+  const char *k = cc_eng_intern(e, key);
+  const char *v = value ? cc_eng_intern(e, value) : NULL;
+  if (!k || (value && !v))
+    return CCENTER_ENOMEM;
+  size_t i = 0;
+  while (i < a->n_attrs && (uintptr_t)a->attrs[i].key < (uintptr_t)k)
+    i++;
+  int present = i < a->n_attrs && a->attrs[i].key == k;
+  if (!v) {
+    if (!present)
+      return 0;
+    memmove(&a->attrs[i], &a->attrs[i + 1], (a->n_attrs - i - 1) * sizeof *a->attrs);
+    a->n_attrs--;
+  } else if (present) {
+    a->attrs[i].value = v;
+  } else {
+    if (a->n_attrs == 32)
+      return CCENTER_EFULL;
+    size_t old = a->cap_attrs;
+    if (cc_grow(&e->alloc, (void **)&a->attrs, &a->cap_attrs, a->n_attrs + 1, sizeof *a->attrs))
+      return CCENTER_ENOMEM;
+    e->bytes += (a->cap_attrs - old) * sizeof *a->attrs;
+    memmove(&a->attrs[i + 1], &a->attrs[i], (a->n_attrs - i) * sizeof *a->attrs);
+    a->attrs[i].key = k;
+    a->attrs[i].value = v;
+    a->n_attrs++;
+  }
+  cc_route_rematch(e, a);
+  cc_route_agent(e, a);
+  return 0;
+}
+
+static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t duration)
+{
+  size_t n = q->steps ? q->steps->n : 0;
+  if (n == MAX_STEPS)
+    return CCENTER_ERANGE;
+  stepset *ss = cc_eng_alloc(e, sizeof *ss + (n + 1) * sizeof(step));
+  if (!ss)
+    return CCENTER_ENOMEM;
+  cc_req_error err;
+  rclass *k;
+  int rc = cc_class_get(e, q, text, &k, &err);
+  if (rc) {
+    if (rc == CCENTER_ESYNTAX)
+      cc_logf(&e->log, CCENTER_LOG_WARN, "queue %s step %zu: %zu: %s", q->id, n + 1,
+              err.offset, err.msg);
+    cc_eng_free(e, ss, sizeof *ss + (n + 1) * sizeof(step));
+    return rc;
+  }
+  ss->refs = 1;
+  ss->n = n + 1;
+  for (size_t i = 0; i < n; i++) {
+    ss->s[i] = q->steps->s[i];
+    ss->s[i].k->refs++;
+  }
+  ss->s[n].k = k;
+  ss->s[n].duration = duration;
+  stepset_put(e, q, q->steps);
+  q->steps = ss;
+  return 0;
+}
+
+static void rekey_waiting(ccenter_engine *e, queue *q)
+{
+  /* Ageing changed: every waiting contact's order key changes. */
+  size_t n = q->n_waiting, i = 0;
+  contact **all = cc_malloc(&e->alloc, (n ? n : 1) * sizeof *all);
+  if (!all) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "queue %s: ageing applies to new contacts only", q->id);
+    return;
+  }
+  for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t))
+    all[i++] = node_contact(t);
+  for (i = 0; i < n; i++)
+    cc_route_leave(e, all[i]);
+  for (i = 0; i < n; i++)
+    cc_route_enter(e, all[i]);
+  cc_free(&e->alloc, all);
+}
+
 static int op_queue_add(ccenter_engine *e, const char *id)
 {
   if (find_queue(e, id))
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->queues, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  queue *q = eng_alloc(e, sizeof *q);
+  queue *q = cc_eng_alloc(e, sizeof *q);
   char *d = q ? cc_strdup(&e->alloc, id) : NULL;
   if (!d) {
-    eng_free(e, q, sizeof *q);
+    cc_eng_free(e, q, sizeof *q);
+    return CCENTER_ENOMEM;
+  }
+  if (cc_queue_init_classes(e, q)) {
+    cc_free(&e->alloc, d);
+    cc_eng_free(e, q, sizeof *q);
     return CCENTER_ENOMEM;
   }
   q->id = d;
   q->seq = ++e->queue_seq;
+  q->progressive_every = 5000;
+  q->preferred_timeout = 20000;
   q->ring_timeout = 15000;
   q->sl_threshold = 20000;
   q->sl_target = 8000;
   q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
-  cc_treap_init(&q->waiting, cmp_contact);
-  cc_treap_init(&q->avail, cmp_member);
+  cc_treap_init(&q->waiting, cc_cmp_contact);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   return 0;
 }
 
 static void free_queue(ccenter_engine *e, queue *q)
 {
+  stepset_put(e, q, q->steps);
+  cc_queue_free_classes(e, q);
+  cc_free(&e->alloc, q->delays);
   cc_free(&e->alloc, q->members);
   cc_free(&e->alloc, q->id);
-  eng_free(e, q, sizeof *q);
+  cc_eng_free(e, q, sizeof *q);
 }
 
 static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
@@ -1405,52 +1379,41 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
   if (ev_reserve(e, 3 * (size_t)moving + 8))
     return CCENTER_ENOMEM;
   if (moving) {
-    /* Offered contacts are not in the waiting tree: find them through the agents. */
-    for (size_t i = 0; i < q->n_members; i++) {
-      agent *a = q->members[i]->a;
-      for (work *w = a->works; w;) {
-        work *next = w->next;
-        if (w->state == W_RINGING && !w->consult && w->c->q == q) {
-          withdraw(e, w, "queue-removed", -1, 0);
-          queue_insert(w->c);
-          next = a->works;
-        }
-        w = next;
-      }
-    }
-    /* Direct-transfer offers to agents that do not serve q. */
+    /* Offered contacts are not in the waiting tree; queue removal is rare enough to look
+     * for them among all contacts. */
     size_t it = 0;
     contact *c;
     while ((c = cc_map_next(&e->contacts, &it)))
-      if (c->q == q && c->primary && c->primary->state == W_RINGING) {
-        withdraw(e, c->primary, "queue-removed", -1, 0);
-        queue_insert(c);
+      if (c->q == q && c->n_offers) {
+        while (c->offers)
+          withdraw(e, c->offers, "queue-removed", -1, 0);
+        queue_insert(e, c);
       }
     contact **moved = cc_malloc(&e->alloc, sizeof *moved * q->n_waiting);
     size_t nm = 0;
     cc_tnode *n;
     while ((n = cc_treap_first(&q->waiting))) {
       c = node_contact(n);
-      queue_take(c);
+      queue_take(e, c);
       contact_enter_queue(e, c, drain, c->enq_at, 0);
       emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q->id);
       if (moved)
         moved[nm++] = c;
     }
     for (size_t i = 0; i < nm; i++)
-      route_contact(e, moved[i]);
+      cc_route_contact(e, moved[i]);
     if (!moved) {
       it = 0;
       while ((c = cc_map_next(&e->contacts, &it)))
         if (c->q == drain && c->in_queue)
-          route_contact(e, c);
+          cc_route_contact(e, c);
     }
     cc_free(&e->alloc, moved);
   }
   while (q->n_members) {
     agent *a = q->members[0]->a;
     unserve(e, q->members[0]);
-    agent_refresh(a);
+    cc_route_refresh(e, a);
   }
   size_t it = 0;
   queue *o;
@@ -1514,12 +1477,58 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   case CCENTER_QUEUE_CALLBACK_EWT:
     field = &q->callback_ewt;
     break;
+  case CCENTER_QUEUE_STRATEGY:
+    field = &q->strategy;
+    hi = CCENTER_STRATEGY_RING_PROGRESSIVE;
+    break;
+  case CCENTER_QUEUE_RING_EVERY:
+    field = &q->progressive_every;
+    lo = 1;
+    hi = DAY_MS;
+    break;
+  case CCENTER_QUEUE_PREFERRED_TIMEOUT:
+    field = &q->preferred_timeout;
+    hi = DAY_MS;
+    break;
+  case CCENTER_QUEUE_STICKY_WINDOW:
+    field = &q->sticky_window;
+    break;
+  case CCENTER_QUEUE_AGEING:
+    field = &q->ageing;
+    hi = DAY_MS;
+    break;
+  case CCENTER_QUEUE_RESERVE_WAIT:
+    field = &q->reserve_wait;
+    hi = DAY_MS;
+    break;
+  case CCENTER_QUEUE_RESERVE_EWT:
+    field = &q->reserve_ewt;
+    hi = DAY_MS;
+    break;
   default:
     return CCENTER_EINVAL;
   }
   if (v < lo || v > hi)
     return CCENTER_ERANGE;
+  int64_t old = *field;
   *field = v;
+  if (opt == CCENTER_QUEUE_STRATEGY && old != v)
+    for (size_t i = 0; i < q->n_members; i++)
+      cc_route_refresh(e, q->members[i]->a);
+  if (opt == CCENTER_QUEUE_AGEING && old != v)
+    rekey_waiting(e, q);
+  if (opt == CCENTER_QUEUE_STICKY_WINDOW && v > e->sticky_max)
+    e->sticky_max = v;
+  if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT) {
+    /* Contacts may have become routable to reserve members now. */
+    for (cc_tnode *t = cc_treap_first(&q->waiting); t;) {
+      contact *c = node_contact(t);
+      t = cc_treap_next(t);
+      update_reserve(e, q);
+      if (c->in_queue)
+        cc_route_contact(e, c);
+    }
+  }
   if (opt == CCENTER_QUEUE_LEAVE_EMPTY) {
     if (ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
       return CCENTER_ENOMEM;
@@ -1543,6 +1552,13 @@ static int queue_get(const queue *q, int64_t opt, int64_t *v)
   case CCENTER_QUEUE_SL_TARGET: *v = q->sl_target; return 0;
   case CCENTER_QUEUE_SL_WARNING: *v = q->sl_warning; return 0;
   case CCENTER_QUEUE_CALLBACK_EWT: *v = q->callback_ewt; return 0;
+  case CCENTER_QUEUE_STRATEGY: *v = q->strategy; return 0;
+  case CCENTER_QUEUE_RING_EVERY: *v = q->progressive_every; return 0;
+  case CCENTER_QUEUE_PREFERRED_TIMEOUT: *v = q->preferred_timeout; return 0;
+  case CCENTER_QUEUE_STICKY_WINDOW: *v = q->sticky_window; return 0;
+  case CCENTER_QUEUE_AGEING: *v = q->ageing; return 0;
+  case CCENTER_QUEUE_RESERVE_WAIT: *v = q->reserve_wait; return 0;
+  case CCENTER_QUEUE_RESERVE_EWT: *v = q->reserve_ewt; return 0;
   default: return CCENTER_EINVAL;
   }
 }
@@ -1571,6 +1587,19 @@ static int params_valid(const ccenter_contact_params *p)
       if (strcmp(p->attrs[i].key, p->attrs[j].key) == 0)
         return 0;
   }
+  if (p->n_steps > MAX_STEPS || (p->n_steps && !p->steps))
+    return 0;
+  for (size_t i = 0; i < p->n_steps; i++)
+    if (!p->steps[i].requirement || strnlen(p->steps[i].requirement, 4097) > 4096 ||
+        p->steps[i].duration_ms < 1 || p->steps[i].duration_ms > DAY_MS)
+      return 0;
+  if (p->n_preferred > MAX_PREFERRED || (p->n_preferred && !p->preferred))
+    return 0;
+  for (size_t i = 0; i < p->n_preferred; i++)
+    if (!valid_id(p->preferred[i]))
+      return 0;
+  if (p->preferred_timeout_ms < -1 || p->preferred_timeout_ms > DAY_MS)
+    return 0;
   return 1;
 }
 
@@ -1583,15 +1612,169 @@ static size_t contact_size(const contact *c)
   return n + c->cap_rej * sizeof(rejection);
 }
 
+/* Frees what a contact owns apart from its queue and steps. */
+static void free_contact_memory(ccenter_engine *e, contact *c)
+{
+  prefer_clear(e, c);
+  cc_free(&e->alloc, c->rej);
+  cc_free(&e->alloc, c->attrs);
+  cc_free(&e->alloc, c->customer);
+  cc_free(&e->alloc, c->id);
+  cc_eng_free(e, c, sizeof *c);
+}
+
 static void free_contact(ccenter_engine *e, contact *c)
 {
   e->bytes -= contact_size(c) - sizeof *c;
+  stepset_put(e, c->q, c->steps);
+  prefer_clear(e, c);
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
   cc_free(&e->alloc, c->id);
   q_unref(e, c->q);
-  eng_free(e, c, sizeof *c);
+  cc_eng_free(e, c, sizeof *c);
+}
+
+/* The contact's own steps and preferred agents (explicit, or sticky by customer). Changes
+ * nothing on failure. */
+static int contact_routing_params(ccenter_engine *e, contact *c, queue *q,
+                                  const ccenter_contact_params *p)
+{
+  if (p->n_steps) {
+    stepset *ss = cc_eng_alloc(e, sizeof *ss + p->n_steps * sizeof(step));
+    if (!ss)
+      return CCENTER_ENOMEM;
+    ss->refs = 1;
+    for (size_t i = 0; i < p->n_steps; i++) {
+      cc_req_error err;
+      int rc = cc_class_get(e, q, p->steps[i].requirement, &ss->s[i].k, &err);
+      if (rc) {
+        if (rc == CCENTER_ESYNTAX)
+          cc_logf(&e->log, CCENTER_LOG_WARN, "contact %s step %zu: %zu: %s", c->id, i + 1,
+                  err.offset, err.msg);
+        ss->n = i;
+        stepset_put(e, q, ss);
+        return rc;
+      }
+      ss->s[i].duration = p->steps[i].duration_ms;
+      ss->n = i + 1;
+    }
+    c->steps = ss;
+  }
+  int64_t timeout = p->preferred_timeout_ms >= 0 ? p->preferred_timeout_ms : q->preferred_timeout;
+  const char *const *names = p->preferred;
+  size_t n = p->n_preferred;
+  const char *sticky_agent = NULL;
+  if (!n && q->sticky_window > 0 && c->customer) {
+    sticky *st = cc_map_get(&e->customers, c->customer);
+    if (st && e->now - st->at <= q->sticky_window) {
+      sticky_agent = st->agent;
+      names = &sticky_agent;
+      n = 1;
+    }
+  }
+  if (n && timeout > 0) {
+    c->preferred = cc_calloc(&e->alloc, n, sizeof *c->preferred);
+    if (!c->preferred)
+      goto nomem;
+    for (size_t i = 0; i < n; i++) {
+      if (!(c->preferred[i] = cc_strdup(&e->alloc, names[i])))
+        goto nomem;
+      c->n_preferred = i + 1;
+    }
+    c->preferred_until = e->now + timeout;
+  }
+  return 0;
+nomem:
+  prefer_clear(e, c);
+  stepset_put(e, q, c->steps);
+  c->steps = NULL;
+  return CCENTER_ENOMEM;
+}
+
+/* Remembers who served a customer, for the sticky-agent rule. */
+static void remember_sticky(ccenter_engine *e, contact *c, agent *a)
+{
+  if (!c->customer || e->sticky_max <= 0)
+    return;
+  sticky *st = cc_map_get(&e->customers, c->customer);
+  if (st) {
+    char *ag = cc_strdup(&e->alloc, a->id);
+    if (ag) {
+      cc_free(&e->alloc, st->agent);
+      st->agent = ag;
+      st->at = e->now;
+    }
+    return;
+  }
+  if (e->customers.len >= e->sticky_prune_at) {
+    /* Forget customers older than any queue's window; amortised over the growth. */
+    size_t it = 0;
+    sticky *old;
+    while ((old = cc_map_next(&e->customers, &it)))
+      if (e->now - old->at > e->sticky_max) {
+        cc_map_del(&e->customers, old->customer);
+        cc_free(&e->alloc, old->customer);
+        cc_free(&e->alloc, old->agent);
+        cc_free(&e->alloc, old);
+        it = 0; /* deletion shifts entries: restart */
+      }
+    e->sticky_prune_at = 2 * e->customers.len + 1024;
+  }
+  st = cc_calloc(&e->alloc, 1, sizeof *st);
+  char *cu = st ? cc_strdup(&e->alloc, c->customer) : NULL;
+  char *ag = cu ? cc_strdup(&e->alloc, a->id) : NULL;
+  if (!ag || cc_map_put(&e->customers, &e->alloc, cu, st)) {
+    cc_free(&e->alloc, ag);
+    cc_free(&e->alloc, cu);
+    cc_free(&e->alloc, st);
+    return; /* the sticky rule is a preference: losing one under memory pressure is safe */
+  }
+  st->customer = cu;
+  st->agent = ag;
+  st->at = e->now;
+}
+
+/* Reserve members join while the backlog's expected wait is past the queue's threshold;
+ * when that starts, they are routed at the end of the call. */
+static void update_reserve(ccenter_engine *e, queue *q)
+{
+  int open = 0;
+  if (q->reserve_ewt > 0 && q->deq_n >= 3)
+    open = mean32(q->deq_gap, q->deq_n) * (int64_t)q->n_waiting >= q->reserve_ewt;
+  if (open && !q->reserve_open) {
+    for (size_t i = 0; i < e->n_kicks; i++)
+      if (e->kicks[i] == q)
+        goto done;
+    if (!cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 1, sizeof *e->kicks)) {
+      q_ref(q);
+      e->kicks[e->n_kicks++] = q;
+    }
+  }
+done:
+  q->reserve_open = open;
+}
+
+static void run_kicks(ccenter_engine *e)
+{
+  for (size_t i = 0; i < e->n_kicks; i++) {
+    queue *q = e->kicks[i];
+    for (size_t j = 0; !q->removed && j < q->n_members; j++)
+      if (q->members[j]->reserve)
+        cc_route_agent(e, q->members[j]->a);
+    q_unref(e, q);
+  }
+  e->n_kicks = 0;
+}
+
+void cc_eng_step_event(ccenter_engine *e, contact *c)
+{
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_STEP, c, NULL);
+  if (ev) {
+    ev->value = (int64_t)c->step;
+    ev->wait_ms = e->now - c->enq_at;
+  }
 }
 
 static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
@@ -1611,7 +1794,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   const ccenter_contact_params *p = r->params ? r->params : &def;
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  contact *c = eng_alloc(e, sizeof *c);
+  contact *c = cc_eng_alloc(e, sizeof *c);
   if (!c)
     return CCENTER_ENOMEM;
   c->id = cc_strdup(&e->alloc, id);
@@ -1621,10 +1804,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
     ablock += strlen(p->attrs[i].key) + strlen(p->attrs[i].value) + 2;
   c->attrs = p->n_attrs ? cc_malloc(&e->alloc, ablock) : NULL;
   if (!c->id || (p->customer && !c->customer) || (p->n_attrs && !c->attrs)) {
-    cc_free(&e->alloc, c->id);
-    cc_free(&e->alloc, c->customer);
-    cc_free(&e->alloc, c->attrs);
-    eng_free(e, c, sizeof *c);
+    free_contact_memory(e, c);
     return CCENTER_ENOMEM;
   }
   char *sp = (char *)(c->attrs + p->n_attrs);
@@ -1641,15 +1821,29 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   c->seq = ++e->contact_seq;
   c->channel = p->channel;
   c->priority = p->priority;
+  c->emergency = p->emergency != 0;
   c->survey = -1;
   c->max_wait_at = -1;
+  c->preferred_until = -1;
+  int rc = contact_routing_params(e, c, q, p);
+  if (rc) {
+    free_contact_memory(e, c);
+    return rc;
+  }
   e->bytes += contact_size(c) - sizeof *c;
   cc_map_put(&e->contacts, &e->alloc, c->id, c);
+  q_ref(q);
+  c->q = q;
+  if (!c->steps && q->steps) {
+    c->steps = q->steps;
+    q->steps->refs++;
+  }
   contact_enter_queue(e, c, q, e->now, 1);
+  update_reserve(e, q);
   emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-  route_contact(e, c);
+  cc_route_contact(e, c);
   if (c->in_queue)
-    maybe_offer_callback(e, c, queue_ewt(e, q, (unsigned)cc_treap_rank(&q->waiting, &c->node)));
+    maybe_offer_callback(e, c, cc_queue_ewt(e, q, (unsigned)cc_treap_rank(&q->waiting, &c->node)));
   return 0;
 }
 
@@ -1658,7 +1852,7 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   work *w = work_of(a, c);
   if (!w || w->state != W_RINGING)
     return CCENTER_ESTATE;
-  disarm(e, &w->timer);
+  cc_eng_disarm(e, &w->timer);
   int64_t ring_ms = e->now - w->since;
   w->state = W_CONNECTED;
   w->since = w->connected_at = e->now;
@@ -1672,10 +1866,15 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
       ev->agent_to = a->id;
     return 0;
   }
-  c->q->n_offered--;
-  disarm(e, &c->max_wait_timer);
-  disarm(e, &c->announce_timer);
-  disarm(e, &c->sla_timer);
+  offer_unlink(e, c, w);
+  while (c->offers)
+    withdraw(e, c->offers, "answered-elsewhere", -1, 0);
+  c->primary = w;
+  cc_route_stop(e, c);
+  remember_sticky(e, c, a);
+  cc_eng_disarm(e, &c->max_wait_timer);
+  cc_eng_disarm(e, &c->announce_timer);
+  cc_eng_disarm(e, &c->sla_timer);
   c->max_wait_due = 0;
   c->answered = 1;
   c->answered_wait = e->now - c->enq_at;
@@ -1684,7 +1883,7 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
     ev->wait_ms = c->answered_wait;
     ev->duration_ms = ring_ms;
   }
-  agent_refresh(a);
+  cc_route_refresh(e, a);
   return 0;
 }
 
@@ -1708,10 +1907,10 @@ static int connected(const contact *c)
 
 static int op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
 {
-  if (!c->in_queue && !(c->primary && c->primary->state == W_RINGING))
+  if (!c->in_queue && !c->n_offers)
     return CCENTER_ESTATE;
-  if (c->primary)
-    withdraw(e, c->primary, outcome == CCENTER_OUTCOME_ABANDONED ? "abandoned" : "removed", -1,
+  while (c->offers)
+    withdraw(e, c->offers, outcome == CCENTER_OUTCOME_ABANDONED ? "abandoned" : "removed", -1,
              0);
   contact_leave_for_good(e, c, outcome);
   contact_maybe_done(e, c);
@@ -1765,9 +1964,9 @@ static int op_wrap(ccenter_engine *e, agent *a, contact *c, int64_t extra)
   }
   if (found->wrap_deadline < 0)
     return CCENTER_ESTATE;
-  disarm(e, &found->timer);
+  cc_eng_disarm(e, &found->timer);
   found->wrap_deadline += extra;
-  found->timer = arm(e, found->wrap_deadline, T_WRAP, found);
+  found->timer = cc_eng_arm(e, found->wrap_deadline, T_WRAP, found);
   return 0;
 }
 
@@ -1778,7 +1977,7 @@ static int op_disposition(ccenter_engine *e, contact *c, const char *code, int64
     return CCENTER_ESTATE;
   const char *k = NULL;
   if (code) {
-    k = intern(e, code);
+    k = cc_eng_intern(e, code);
     if (!k)
       return CCENTER_ENOMEM;
   } else {
@@ -1798,6 +1997,8 @@ static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
     return CCENTER_ESTATE;
   if (t->max_length && t->n_waiting >= (uint64_t)t->max_length)
     return CCENTER_EFULL;
+  if (empty_by_rule(t, t->join_empty))
+    return CCENTER_ENOAGENTS;
   end_consult(e, c, "transferred");
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
@@ -1808,7 +2009,7 @@ static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
   leg_to_wrap(e, c);
   contact_enter_queue(e, c, t, e->now, 1);
   emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-  route_contact(e, c);
+  cc_route_contact(e, c);
   return 0;
 }
 
@@ -1817,7 +2018,7 @@ static int op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
   if (!connected(c) || c->primary->a == b || b->state == CCENTER_AGENT_LOGGED_OUT ||
       b->pending_logout)
     return CCENTER_ESTATE;
-  if (!can_take(b, c->channel))
+  if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
   end_consult(e, c, "transferred");
   work *w = c->primary;
@@ -1828,7 +2029,7 @@ static int op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
   }
   leg_to_wrap(e, c);
   c->enq_at = e->now;
-  offer(e, c, b, 1);
+  cc_offer(e, c, b, 1);
   return 0;
 }
 
@@ -1844,12 +2045,19 @@ static int op_requeue(ccenter_engine *e, contact *c)
   agent *a = c->primary->a;
   leg_to_wrap(e, c);
   contact_enter_queue(e, c, c->q, c->enq_at, 0);
+  /* Back at its original place, with a fresh max wait from now: a caller who was just
+   * talking to someone must not time out at once. */
+  c->answered = 0;
   if (c->q->announce_every > 0)
-    c->announce_timer = arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
-  emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
-  ccenter_event *ev = &e->events[e->n_events - 1];
-  ev->agent = a->id;
-  route_contact(e, c);
+    c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+  if (c->q->max_wait > 0 && !c->is_callback) {
+    c->max_wait_at = e->now + c->q->max_wait;
+    c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
+  }
+  ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
+  if (ev)
+    ev->agent = a->id;
+  cc_route_contact(e, c);
   return 0;
 }
 
@@ -1858,7 +2066,7 @@ static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
   if (!connected(c) || c->consult || c->primary->a == b ||
       b->state == CCENTER_AGENT_LOGGED_OUT || b->pending_logout)
     return CCENTER_ESTATE;
-  if (!can_take(b, c->channel))
+  if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
   work *w = work_new(e, b, c, c->q, 1);
   if (!w)
@@ -1866,13 +2074,13 @@ static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
   c->consult = w;
   int64_t rt = ring_timeout_of(c->q);
   if (rt > 0)
-    w->timer = arm(e, e->now + rt, T_RING, w);
+    w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_OFFERED, c, c->primary->a);
   if (ev) {
     ev->agent_to = b->id;
     ev->value = rt;
   }
-  agent_refresh(b);
+  cc_route_refresh(e, b);
   return 0;
 }
 
@@ -1909,12 +2117,12 @@ static int op_callback(ccenter_engine *e, contact *c)
   /* The customer's line is released: the contact now needs callback capacity, and has
    * nobody on the line to time out or to announce to. */
   c->channel = CCENTER_CHANNEL_CALLBACK;
-  disarm(e, &c->sla_timer);
-  disarm(e, &c->max_wait_timer);
-  disarm(e, &c->announce_timer);
+  cc_eng_disarm(e, &c->sla_timer);
+  cc_eng_disarm(e, &c->max_wait_timer);
+  cc_eng_disarm(e, &c->announce_timer);
   c->max_wait_at = -1;
   emit_queued(e, c, CCENTER_EV_CONTACT_CALLBACK_QUEUED, NULL);
-  route_contact(e, c);
+  cc_route_contact(e, c);
   return 0;
 }
 
@@ -1955,6 +2163,9 @@ static int op_engine_set(ccenter_engine *e, int64_t opt, int64_t v)
     if (v < 0 || v > DAY_MS)
       return CCENTER_ERANGE;
     e->stats_cfg.short_abandon_ms = v;
+    return 0;
+  case CCENTER_ENGINE_SEED:
+    e->rng = v ? (uint64_t)v : 0x9E3779B97F4A7C15ull;
     return 0;
   case CCENTER_ENGINE_REPEAT_WINDOW:
     if (v < 0 || v > 365 * DAY_MS)
@@ -2018,6 +2229,11 @@ static const struct {
   [CC_OP_CONTACT_CONSULT_CANCEL] = {"contact_consult_cancel", S0},
   [CC_OP_CONTACT_CALLBACK] = {"contact_callback", S0},
   [CC_OP_QUEUE_SET_THRESHOLDS] = {"queue_set_thresholds", S0},
+  [CC_OP_AGENT_SET_SKILL] = {"agent_set_skill", S0 | S1},
+  [CC_OP_AGENT_SET_ATTR] = {"agent_set_attr", S0 | S1},
+  [CC_OP_AGENT_SERVE_2] = {"agent_serve_2", S0 | S1},
+  [CC_OP_QUEUE_ADD_STEP] = {"queue_add_step", S0},
+  [CC_OP_QUEUE_CLEAR_STEPS] = {"queue_clear_steps", S0},
 };
 
 const char *cc_op_name(cc_op op)
@@ -2065,6 +2281,26 @@ static int check_args(const cc_jrec *r)
   case CC_OP_CONTACT_END:
     if (r->i[0] < CCENTER_PARTY_UNKNOWN || r->i[0] > CCENTER_PARTY_AGENT)
       return CCENTER_EINVAL;
+    break;
+  case CC_OP_AGENT_SET_SKILL:
+    if (r->i[0] < 0 || r->i[0] > 10)
+      return CCENTER_ERANGE;
+    if (strnlen(r->s[1], 65) > 64)
+      return CCENTER_EINVAL;
+    break;
+  case CC_OP_AGENT_SET_ATTR:
+    if (strnlen(r->s[1], 65) > 64 || (r->s[2] && strnlen(r->s[2], 256) > 255))
+      return CCENTER_EINVAL;
+    break;
+  case CC_OP_AGENT_SERVE_2:
+    if (r->i[0] < -1000 || r->i[0] > 1000 || r->i[1] < 0 || r->i[1] > DAY_MS)
+      return CCENTER_ERANGE;
+    break;
+  case CC_OP_QUEUE_ADD_STEP:
+    if (!r->s[1] || strnlen(r->s[1], 4097) > 4096)
+      return CCENTER_EINVAL;
+    if (r->i[0] < 1 || r->i[0] > DAY_MS)
+      return CCENTER_ERANGE;
     break;
   case CC_OP_QUEUE_SET_THRESHOLDS:
     if (r->n_arr > MAX_THRESHOLDS || (r->n_arr && !r->arr))
@@ -2114,6 +2350,14 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_QUEUE_SET:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     return op_queue_set(e, q, r->i[0], r->i[1]);
+  case CC_OP_QUEUE_ADD_STEP:
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    return op_add_step(e, q, r->s[1], r->i[0]);
+  case CC_OP_QUEUE_CLEAR_STEPS:
+    NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
+    stepset_put(e, q, q->steps);
+    q->steps = NULL;
+    return 0;
   case CC_OP_QUEUE_SET_THRESHOLDS:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     q->n_thresholds = r->n_arr;
@@ -2143,6 +2387,9 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_AGENT_READY:
   case CC_OP_AGENT_NOT_READY:
   case CC_OP_AGENT_SERVE:
+  case CC_OP_AGENT_SERVE_2:
+  case CC_OP_AGENT_SET_SKILL:
+  case CC_OP_AGENT_SET_ATTR:
   case CC_OP_AGENT_UNSERVE:
   case CC_OP_AGENT_SET_CAPACITY:
   case CC_OP_AGENT_SET_OVERLAP:
@@ -2174,22 +2421,29 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     return op_not_ready(e, a, r->s[1]);
   case CC_OP_AGENT_SERVE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_serve(e, a, q);
+    return op_serve(e, a, q, 0, 0, 0, 0);
+  case CC_OP_AGENT_SERVE_2:
+    NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
+    return op_serve(e, a, q, 1, r->i[0], r->i[1], r->i[2]);
+  case CC_OP_AGENT_SET_SKILL:
+    return op_set_skill(e, a, r->s[1], r->i[0]);
+  case CC_OP_AGENT_SET_ATTR:
+    return op_set_attr(e, a, r->s[1], r->s[2]);
   case CC_OP_AGENT_UNSERVE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
     return op_unserve(e, a, q);
   case CC_OP_AGENT_SET_CAPACITY:
     a->cap[r->i[0]] = (uint8_t)r->i[1];
-    agent_refresh(a);
-    route_agent(e, a);
+    cc_route_refresh(e, a);
+    cc_route_agent(e, a);
     return 0;
   case CC_OP_AGENT_SET_OVERLAP:
     if (r->i[2])
       a->overlap[r->i[0]] |= (uint8_t)(1u << r->i[1]);
     else
       a->overlap[r->i[0]] &= (uint8_t) ~(1u << r->i[1]);
-    agent_refresh(a);
-    route_agent(e, a);
+    cc_route_refresh(e, a);
+    cc_route_agent(e, a);
     return 0;
   case CC_OP_AGENT_SET_WRAP_UP:
     a->wrap_override = r->i[0] == -1 ? -2 : r->i[0];
@@ -2275,6 +2529,7 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   e->in_exec = 1;
   int fired = fire_due(e, r->now);
   rc = dispatch(e, r);
+  run_kicks(e);
   e->in_exec = 0;
   if (e->journal_fn) {
     if (rc == 0) {
@@ -2393,49 +2648,82 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
   cc_map_init(&e->queues);
   cc_map_init(&e->contacts);
   cc_map_init(&e->strings);
+  cc_map_init(&e->customers);
+  e->rng = 0x9E3779B97F4A7C15ull;
+  e->sticky_prune_at = 1024;
   if (cc_timers_init(&e->timers, &e->alloc, now)) {
     cc_free(&al, e);
     return CCENTER_ENOMEM;
   }
-  /* statistics attach here */
+  if (cc_stats_attach(e)) {
+    cc_timers_destroy(&e->timers);
+    cc_map_destroy(&e->agents, &al);
+    cc_map_destroy(&e->queues, &al);
+    cc_map_destroy(&e->contacts, &al);
+    cc_map_destroy(&e->strings, &al);
+    cc_map_destroy(&e->customers, &al);
+    cc_free(&al, e);
+    return CCENTER_ENOMEM;
+  }
   *out = e;
   return 0;
 }
 
 void ccenter_engine_free(ccenter_engine *e)
 {
-  if (!e || e->in_callback)
+  if (!e)
     return;
+  if (e->in_callback) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "ccenter_engine_free called from the event callback: "
+                                        "ignored, the engine stays allocated");
+    return;
+  }
   size_t it = 0;
   contact *c;
   agent *a;
   queue *q;
   char *s;
-  /* Works first (they reference contacts and queues), then the objects. Removed queues
-   * live on only through the references of works and contacts: drop those by hand. */
+  /* Works and memberships first (they point at contacts, queues and classes), then the
+   * contacts (whose steps hold classes of their queues), then the queues. Removed queues
+   * that were still referenced reach the graveyard through q_unref on the way. */
   while ((a = cc_map_next(&e->agents, &it))) {
     while (a->works) {
       work *w = a->works;
       a->works = w->next;
-      if (w->q && w->q->removed && --w->q->refs == 0)
-        free_queue(e, w->q);
-      eng_free(e, w, sizeof *w);
+      q_unref(e, w->q);
+      cc_eng_free(e, w, sizeof *w);
     }
-    for (size_t i = 0; i < a->n_mem; i++)
-      eng_free(e, a->mem[i], sizeof(membership));
+    for (size_t i = 0; i < a->n_mem; i++) {
+      cc_member_free(e, a->mem[i]);
+      cc_eng_free(e, a->mem[i], sizeof(membership));
+    }
     free_agent(e, a);
   }
+  /* The memberships are gone: the queues must not walk them when classes are released. */
   it = 0;
-  while ((c = cc_map_next(&e->contacts, &it))) {
-    q = c->q;
-    c->q = NULL;
-    if (q && q->removed && --q->refs == 0)
-      free_queue(e, q);
+  while ((q = cc_map_next(&e->queues, &it)))
+    q->n_members = 0;
+  for (size_t i = 0; i < e->n_graves; i++)
+    if (e->graves[i].kind == 2)
+      ((queue *)e->graves[i].p)->n_members = 0;
+  it = 0;
+  while ((c = cc_map_next(&e->contacts, &it)))
     free_contact(e, c);
-  }
   it = 0;
   while ((q = cc_map_next(&e->queues, &it)))
     free_queue(e, q);
+  for (size_t i = 0; i < e->n_graves; i++)
+    if (e->graves[i].kind == 2)
+      free_queue(e, e->graves[i].p);
+  it = 0;
+  sticky *st;
+  while ((st = cc_map_next(&e->customers, &it))) {
+    cc_free(&e->alloc, st->customer);
+    cc_free(&e->alloc, st->agent);
+    cc_free(&e->alloc, st);
+  }
+  cc_map_destroy(&e->customers, &e->alloc);
+  cc_free(&e->alloc, e->kicks);
   it = 0;
   while ((s = cc_map_next(&e->strings, &it)))
     cc_free(&e->alloc, s);
@@ -2489,6 +2777,7 @@ static const char *const event_names[] = {
   [CCENTER_EV_SLA_WARNING] = "SLA_WARNING",
   [CCENTER_EV_SLA_BREACH] = "SLA_BREACH",
   [CCENTER_EV_AGENT_SERVE] = "AGENT_SERVE",
+  [CCENTER_EV_STEP] = "STEP",
 };
 
 const char *ccenter_event_name(ccenter_event_type type)
@@ -2579,6 +2868,41 @@ int ccenter_agent_serve(ccenter_engine *e, const char *agent_id, const char *que
   return run(e, CC_OP_AGENT_SERVE, now, agent_id, queue_id, 0, 0, 0);
 }
 
+int ccenter_agent_serve_2(ccenter_engine *e, const char *agent_id, const char *queue_id,
+                          int priority, int64_t delay_ms, int reserve, int64_t now)
+{
+  return run(e, CC_OP_AGENT_SERVE_2, now, agent_id, queue_id, priority, delay_ms, reserve != 0);
+}
+
+int ccenter_agent_set_skill(ccenter_engine *e, const char *agent_id, const char *skill,
+                            int level, int64_t now)
+{
+  return run(e, CC_OP_AGENT_SET_SKILL, now, agent_id, skill, level, 0, 0);
+}
+
+int ccenter_agent_set_attr(ccenter_engine *e, const char *agent_id, const char *key,
+                           const char *value, int64_t now)
+{
+  cc_jrec r = {.op = CC_OP_AGENT_SET_ATTR, .now = now, .s = {agent_id, key, value}};
+  return cc_engine_exec(e, &r);
+}
+
+int ccenter_queue_add_step(ccenter_engine *e, const char *queue_id, const char *requirement,
+                           int64_t duration_ms, int64_t now)
+{
+  return run(e, CC_OP_QUEUE_ADD_STEP, now, queue_id, requirement, duration_ms, 0, 0);
+}
+
+int ccenter_queue_clear_steps(ccenter_engine *e, const char *queue_id, int64_t now)
+{
+  return run(e, CC_OP_QUEUE_CLEAR_STEPS, now, queue_id, NULL, 0, 0, 0);
+}
+
+void cc_engine_set_reference_routing(ccenter_engine *e, int on)
+{
+  e->reference_routing = on;
+}
+
 int ccenter_agent_unserve(ccenter_engine *e, const char *agent_id, const char *queue_id,
                           int64_t now)
 {
@@ -2642,6 +2966,7 @@ void ccenter_contact_params_init(ccenter_contact_params *p)
   memset(p, 0, sizeof *p);
   p->size = sizeof *p;
   p->channel = CCENTER_CHANNEL_VOICE;
+  p->preferred_timeout_ms = -1;
 }
 
 int ccenter_contact_enqueue(ccenter_engine *e, const char *contact_id, const char *queue_id,
@@ -2798,7 +3123,7 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
       if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest)
         oldest = w->c->enq_at;
   v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
-  v.ewt_ms = queue_ewt(e, q, q->n_waiting + 1);
+  v.ewt_ms = cc_queue_ewt(e, q, q->n_waiting + 1);
   return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
 }
 
@@ -2841,8 +3166,10 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   v.size = sizeof v;
   if (c->in_queue)
     v.state = CCENTER_CONTACT_WAITING;
+  else if (c->n_offers)
+    v.state = CCENTER_CONTACT_OFFERED;
   else if (c->primary)
-    v.state = c->primary->state == W_RINGING ? CCENTER_CONTACT_OFFERED : CCENTER_CONTACT_CONNECTED;
+    v.state = CCENTER_CONTACT_CONNECTED;
   else if (c->n_wrap)
     v.state = CCENTER_CONTACT_WRAP_UP;
   else
@@ -2852,13 +3179,13 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   v.is_callback = c->is_callback;
   v.on_hold = c->on_hold;
   v.queue = c->q ? c->q->id : NULL;
-  v.agent = c->primary ? c->primary->a->id : NULL;
+  v.agent = c->primary ? c->primary->a->id : c->offers ? c->offers->a->id : NULL;
   v.customer = c->customer;
   v.position = c->in_queue ? (unsigned)cc_treap_rank(&c->q->waiting, &c->node) : 0;
   v.enqueued_at = c->enq_at;
-  int waiting = c->in_queue || (c->primary && c->primary->state == W_RINGING);
+  int waiting = c->in_queue || c->n_offers;
   v.wait_ms = waiting && now > c->enq_at ? now - c->enq_at : 0;
-  v.ewt_ms = c->in_queue ? queue_ewt(e, c->q, v.position) : (waiting ? 0 : -1);
+  v.ewt_ms = c->in_queue ? cc_queue_ewt(e, c->q, v.position) : (waiting ? 0 : -1);
   return fill_sized(info, &v, sizeof v);
 }
 
@@ -2912,8 +3239,15 @@ const char *cc_engine_check(const ccenter_engine *e)
         wr++;
       if (!cc_map_get(&e->contacts, w->c->id) || cc_map_get(&e->contacts, w->c->id) != w->c)
         return "a work refers to a contact that has ended";
-      if (w->state != W_WRAP && w->c->primary != w && w->c->consult != w)
-        return "a ringing or connected work is not its contact's current leg";
+      if (w->state == W_CONNECTED && w->c->primary != w && w->c->consult != w)
+        return "a connected work is not its contact's current leg";
+      if (w->state == W_RINGING && w->c->consult != w) {
+        int found = 0;
+        for (work *o = w->c->offers; o; o = o->onext)
+          found += o == w;
+        if (found != 1)
+          return "a ringing work is not among its contact's offers";
+      }
       if (w->state == W_WRAP && w->wrap_deadline >= 0 && !w->timer)
         return "a timed wrap-up has no timer";
       if (w->state == W_RINGING && ring_timeout_of(w->q) > 0 && !w->timer)
@@ -2926,33 +3260,26 @@ const char *cc_engine_check(const ccenter_engine *e)
       return "agent work counts disagree with its works";
     if (a->state == CCENTER_AGENT_LOGGED_OUT && (off || con || wr))
       return "a logged-out agent holds work";
-    if (!agent_work(a) && (a->pending || a->pending_logout))
+    if (!cc_agent_work(a) && (a->pending || a->pending_logout))
       return "an idle agent has a pending state change";
-    int routable = agent_routable(a);
-    for (size_t i = 0; i < a->n_mem; i++)
-      if (a->mem[i]->in_tree != routable)
-        return "agent availability index out of date";
   }
   it = 0;
   contact *c;
   while ((c = cc_map_next(&e->contacts, &it))) {
-    int states = c->in_queue + (c->primary != NULL);
+    unsigned k = 0;
+    for (work *o = c->offers; o; o = o->onext)
+      k++;
+    if (k != c->n_offers)
+      return "a contact's offer count disagrees with its offers";
+    int states = c->in_queue + (c->primary != NULL) + (c->n_offers > 0);
     if (states > 1)
       return "a contact is both waiting and with an agent";
-    if (c->outcome != CCENTER_OUTCOME_NONE && (c->in_queue || c->primary))
+    if (c->outcome != CCENTER_OUTCOME_NONE && (c->in_queue || c->primary || c->n_offers))
       return "a contact with an outcome is still waiting or with an agent";
     if (!states && !c->n_wrap && !c->consult)
       return "a contact is in no state";
     if (c->consult && !connected(c))
       return "a consultation without a connected contact";
-    if (c->in_queue) {
-      /* The routing invariant: nobody available could take it. */
-      for (cc_tnode *n = cc_treap_first(&c->q->avail); n; n = cc_treap_next(n)) {
-        agent *b = node_member(n)->a;
-        if (can_take(b, c->channel) && !excluded((ccenter_engine *)e, c, b))
-          return "a waiting contact could be offered to an available agent";
-      }
-    }
   }
   it = 0;
   queue *q;
@@ -2967,5 +3294,5 @@ const char *cc_engine_check(const ccenter_engine *e)
     if (li != q->n_logged_in || rd != q->n_ready)
       return "queue member counts out of date";
   }
-  return NULL;
+  return cc_route_check(e);
 }

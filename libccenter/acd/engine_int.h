@@ -52,6 +52,11 @@ typedef enum cc_op {
   CC_OP_CONTACT_CONSULT_CANCEL,
   CC_OP_CONTACT_CALLBACK,
   CC_OP_QUEUE_SET_THRESHOLDS,
+  CC_OP_AGENT_SET_SKILL,
+  CC_OP_AGENT_SET_ATTR,
+  CC_OP_AGENT_SERVE_2,
+  CC_OP_QUEUE_ADD_STEP,
+  CC_OP_QUEUE_CLEAR_STEPS,
   CC_OP_COUNT_
 } cc_op;
 
@@ -100,6 +105,8 @@ int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *
 /* The statistics object the engine owns (freed with free_fn when the engine is freed). */
 void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats));
 void *cc_engine_get_stats(const ccenter_engine *e);
+/* Tests: decide with the plain router that walks every agent and contact. */
+void cc_engine_set_reference_routing(ccenter_engine *e, int on);
 /* The allocator the engine was created with. */
 const cc_alloc *cc_engine_alloc(const ccenter_engine *e);
 void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud);

@@ -132,3 +132,20 @@ size_t cc_treap_size(const cc_treap *t)
 {
   return tsize(t->root);
 }
+
+cc_tnode *cc_treap_select(const cc_treap *t, size_t rank)
+{
+  cc_tnode *n = t->root;
+  while (n) {
+    size_t l = tsize(n->left);
+    if (rank < l) {
+      n = n->left;
+    } else if (rank == l) {
+      return n;
+    } else {
+      rank -= l + 1;
+      n = n->right;
+    }
+  }
+  return NULL;
+}

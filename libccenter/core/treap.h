@@ -32,5 +32,7 @@ cc_tnode *cc_treap_next(const cc_tnode *n);
 /* 1-based position of n, which must be in t. */
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n);
 size_t cc_treap_size(const cc_treap *t);
+/* The node at 0-based rank, or NULL. */
+cc_tnode *cc_treap_select(const cc_treap *t, size_t rank);
 
 #endif

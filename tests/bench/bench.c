@@ -13,7 +13,9 @@
 /* The scenario table: one X(name) line per bench_<name>.c. */
 #define BENCH_SCENARIOS(X) \
   X(timers) \
-  X(churn)
+  X(churn) \
+  X(route) \
+  X(memory)
 
 #define BENCH_DECLARE(n) extern const bench_scenario bench_##n;
 BENCH_SCENARIOS(BENCH_DECLARE)

@@ -2,100 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acd/engine_int.h"
-#include "ccenter/ccenter.h"
-#include "harness.h"
+#include "scenario.h"
 
-#define MAXEV 256
-
-typedef struct rec {
-  char line[MAXEV][160];
-  int n;
-  int reentry_rc;
-  int try_reentry;
-} rec;
-
-static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
-{
-  rec *r = ud;
-  if (r->try_reentry)
-    r->reentry_rc = ccenter_agent_add(e, "intruder", ev->time);
-  if (r->n >= MAXEV)
-    return;
-  char *l = r->line[r->n++];
-  int k = snprintf(l, 160, "%lld %s", (long long)ev->time, ccenter_event_name(ev->type));
-  if (ev->agent)
-    k += snprintf(l + k, 160 - (size_t)k, " a=%s", ev->agent);
-  if (ev->contact)
-    k += snprintf(l + k, 160 - (size_t)k, " c=%s", ev->contact);
-  if (ev->type == CCENTER_EV_AGENT_STATE)
-    k += snprintf(l + k, 160 - (size_t)k, " %d->%d", ev->prev_state, ev->state);
-  if (ev->reason)
-    k += snprintf(l + k, 160 - (size_t)k, " r=%s", ev->reason);
-  if (ev->queue_to)
-    k += snprintf(l + k, 160 - (size_t)k, " to=%s", ev->queue_to);
-  if (ev->agent_to)
-    k += snprintf(l + k, 160 - (size_t)k, " ato=%s", ev->agent_to);
-  if (ev->type == CCENTER_EV_CONTACT_ENDED)
-    k += snprintf(l + k, 160 - (size_t)k, " out=%d", ev->outcome);
-  if (ev->type == CCENTER_EV_CONTACT_QUEUED || ev->type == CCENTER_EV_ANNOUNCE)
-    snprintf(l + k, 160 - (size_t)k, " pos=%d", ev->position);
-}
-
-static ccenter_engine *eng;
-static rec R;
-
-static void setup(void)
-{
-  memset(&R, 0, sizeof R);
-  ccenter_options *o = ccenter_options_new();
-  ccenter_options_set_event_callback(o, on_event, &R);
-  ck_assert_int_eq(ccenter_engine_new(o, 0, &eng), 0);
-  ccenter_options_free(o);
-}
-
-static void teardown(void)
-{
-  const char *bad = cc_engine_check(eng);
-  ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
-  ccenter_engine_free(eng);
-  eng = NULL;
-}
-
-/* True if some recorded line from index `from` contains every word of `want`. */
-static int seen_from(int from, const char *want)
-{
-  for (int i = from; i < R.n; i++) {
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s", want);
-    int all = 1;
-    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "))
-      if (!strstr(R.line[i], w))
-        all = 0;
-    if (all)
-      return 1;
-  }
-  return 0;
-}
-
-#define SEEN(s) ck_assert_msg(seen_from(0, s), "event not seen: %s", s)
-#define NOT_SEEN(s) ck_assert_msg(!seen_from(0, s), "event seen: %s", s)
-#define OK(x) ck_assert_int_eq((x), 0)
-
-static void agent_ready(const char *a, const char *q, int64_t t)
-{
-  OK(ccenter_agent_add(eng, a, t));
-  OK(ccenter_agent_serve(eng, a, q, t));
-  OK(ccenter_agent_login(eng, a, t));
-  OK(ccenter_agent_ready(eng, a, t));
-}
-
-static int cstate(const char *c)
-{
-  ccenter_contact_info ci = {.size = sizeof ci};
-  int rc = ccenter_contact_info_get(eng, c, ccenter_engine_now(eng), &ci);
-  return rc ? rc : (int)ci.state;
-}
+#define agent_ready sc_agent_ready
+#define cstate sc_cstate
 
 START_TEST(basic_lifecycle)
 {
@@ -400,7 +310,7 @@ START_TEST(transfers_and_requeue)
   OK(ccenter_engine_advance(eng, 3000));
   /* a's wrap-up from the first leg ended at 3000 without ending the contact. */
   SEEN("3000 WRAP_UP_ENDED a=a c=k");
-  NOT_SEEN("ENDED c=k out");
+  NOT_SEEN("CONTACT_ENDED c=k");
 }
 END_TEST
 
@@ -671,7 +581,7 @@ Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
   TCase *tc = tcase_create("scenarios");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, sc_setup, sc_teardown);
   tcase_add_test(tc, basic_lifecycle);
   tcase_add_test(tc, longest_idle_wins_and_priority_orders_queue);
   tcase_add_test(tc, ring_timeout_misses_and_no_answer);

@@ -1,0 +1,366 @@
+/*
+ * ccenter-sim — command line.
+ *
+ *   ccenter-sim --agents N --calls-per-hour X --aht S [--patience S] [--hours H] ...
+ *   ccenter-sim --scenario FILE [--seed K] [--json] [--intervals FILE] ...
+ *
+ * The first form is one queue served by N agents with Poisson arrivals: with the default
+ * exponential handle times and no wrap-up it is exactly M/M/N (M/M/N+M with --patience),
+ * and the output sits next to Erlang C (Erlang A). See docs/simulator.md.
+ */
+#include "sim.h"
+
+#include <ccenter/common.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+  fputs(
+    "usage: ccenter-sim --agents N --calls-per-hour X --aht S [options]\n"
+    "       ccenter-sim --scenario FILE [--seed K] [--hours H] [--json] [options]\n"
+    "\n"
+    "Simulates a contact centre on virtual time, driving the libccenter engine, and\n"
+    "compares the result with Erlang C / Erlang A.\n"
+    "\n"
+    "One queue (durations in seconds; suffixes ms, s, m, h accepted):\n"
+    "  --agents N            agents, all READY for the whole run\n"
+    "  --calls-per-hour X    Poisson arrival rate\n"
+    "  --aht S               mean handle (talk) time\n"
+    "  --dist D              handle time: exp (default), lognormal, fixed, empirical:FILE\n"
+    "                        (seconds, one per line; replaces --aht)\n"
+    "  --aht-sd S            standard deviation for --dist lognormal\n"
+    "  --patience S          mean patience (exponential); callers hang up after it\n"
+    "  --wrap-up S           wrap-up after each contact (default 0)\n"
+    "  --ring-delay S        agents answer this long after the offer (default 0)\n"
+    "  --hours H             measured hours after the warm-up (default 100)\n"
+    "  --warmup S            not counted at the start (default 20 x AHT)\n"
+    "  --batches K           batch-means batches for standard errors (default 20)\n"
+    "Both forms:\n"
+    "  --scenario FILE       a scenario file (docs/simulator.md)\n"
+    "  --seed K              random seed (default 1)\n"
+    "  --threshold S         service-level threshold (default 20)\n"
+    "  --short-abandon S     abandons shorter than this are left out of the SL (default 5)\n"
+    "  --interval S          reporting interval (default 900)\n"
+    "  --intervals FILE      per-interval figures: CSV, or JSON lines if FILE ends in\n"
+    "                        .jsonl/.json; '-' for stdout\n"
+    "  --json                the last line of stdout is one JSON object\n"
+    "  --progress            progress and speed on stderr (default: when stderr is a tty)\n"
+    "  --help, --version\n",
+    f);
+}
+
+static int bad(const char *opt, const char *val, const char *want)
+{
+  fprintf(stderr, "ccenter-sim: %s %s: expected %s (see --help)\n", opt, val, want);
+  return 2;
+}
+
+enum {
+  O_AGENTS = 256, O_CPH, O_AHT, O_PATIENCE, O_HOURS, O_THRESHOLD, O_SEED, O_WARMUP, O_JSON,
+  O_INTERVALS, O_INTERVAL, O_PROGRESS, O_SCENARIO, O_DIST, O_AHT_SD, O_WRAP, O_RING,
+  O_BATCHES, O_SHORT, O_HELP, O_VERSION
+};
+
+int main(int argc, char **argv)
+{
+  static const struct option opts[] = {
+    {"agents", required_argument, NULL, O_AGENTS},
+    {"calls-per-hour", required_argument, NULL, O_CPH},
+    {"aht", required_argument, NULL, O_AHT},
+    {"patience", required_argument, NULL, O_PATIENCE},
+    {"hours", required_argument, NULL, O_HOURS},
+    {"threshold", required_argument, NULL, O_THRESHOLD},
+    {"seed", required_argument, NULL, O_SEED},
+    {"warmup", required_argument, NULL, O_WARMUP},
+    {"json", no_argument, NULL, O_JSON},
+    {"intervals", required_argument, NULL, O_INTERVALS},
+    {"interval", required_argument, NULL, O_INTERVAL},
+    {"progress", no_argument, NULL, O_PROGRESS},
+    {"scenario", required_argument, NULL, O_SCENARIO},
+    {"dist", required_argument, NULL, O_DIST},
+    {"aht-sd", required_argument, NULL, O_AHT_SD},
+    {"wrap-up", required_argument, NULL, O_WRAP},
+    {"ring-delay", required_argument, NULL, O_RING},
+    {"batches", required_argument, NULL, O_BATCHES},
+    {"short-abandon", required_argument, NULL, O_SHORT},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+  };
+  long agents = -1;
+  double cph = -1, hours = -1;
+  int64_t aht_ms = -1, patience_ms = -1, threshold_ms = -1, warmup_ms = -1, interval_ms = -1;
+  int64_t aht_sd_ms = -1, wrap_ms = -1, ring_ms = -1, short_ms = -1;
+  long long batches = -1;
+  int have_seed = 0, json = 0, progress = isatty(2);
+  unsigned long long seed = 1;
+  const char *intervals = NULL, *scenario_path = NULL, *dist = NULL;
+  int one_queue_flag = 0;
+
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    char *e;
+    switch (c) {
+    case O_AGENTS:
+      agents = strtol(optarg, &e, 10);
+      if (e == optarg || *e || agents < 1 || agents > 1000000)
+        return bad("--agents", optarg, "a whole number from 1 to 1000000");
+      one_queue_flag = 1;
+      break;
+    case O_CPH:
+      cph = strtod(optarg, &e);
+      if (e == optarg || *e || !(cph >= 0) || !isfinite(cph))
+        return bad("--calls-per-hour", optarg, "a number >= 0");
+      one_queue_flag = 1;
+      break;
+    case O_AHT:
+      if (sim_parse_duration_ms(optarg, &aht_ms) || aht_ms <= 0)
+        return bad("--aht", optarg, "a duration > 0 (seconds)");
+      one_queue_flag = 1;
+      break;
+    case O_PATIENCE:
+      if (sim_parse_duration_ms(optarg, &patience_ms) || patience_ms <= 0)
+        return bad("--patience", optarg, "a duration > 0 (seconds)");
+      one_queue_flag = 1;
+      break;
+    case O_HOURS:
+      hours = strtod(optarg, &e);
+      if (e == optarg || *e || !(hours > 0) || hours > 1e6)
+        return bad("--hours", optarg, "a number of hours > 0");
+      break;
+    case O_THRESHOLD:
+      if (sim_parse_duration_ms(optarg, &threshold_ms))
+        return bad("--threshold", optarg, "a duration >= 0 (seconds)");
+      break;
+    case O_SEED:
+      seed = strtoull(optarg, &e, 10);
+      if (e == optarg || *e || optarg[0] == '-')
+        return bad("--seed", optarg, "a whole number >= 0");
+      have_seed = 1;
+      break;
+    case O_WARMUP:
+      if (sim_parse_duration_ms(optarg, &warmup_ms))
+        return bad("--warmup", optarg, "a duration >= 0 (seconds)");
+      break;
+    case O_JSON:
+      json = 1;
+      break;
+    case O_INTERVALS:
+      intervals = optarg;
+      break;
+    case O_INTERVAL:
+      if (sim_parse_duration_ms(optarg, &interval_ms) || interval_ms < 1000)
+        return bad("--interval", optarg, "a duration of at least 1 second");
+      break;
+    case O_PROGRESS:
+      progress = 1;
+      break;
+    case O_SCENARIO:
+      scenario_path = optarg;
+      break;
+    case O_DIST:
+      dist = optarg;
+      one_queue_flag = 1;
+      break;
+    case O_AHT_SD:
+      if (sim_parse_duration_ms(optarg, &aht_sd_ms))
+        return bad("--aht-sd", optarg, "a duration >= 0 (seconds)");
+      one_queue_flag = 1;
+      break;
+    case O_WRAP:
+      if (sim_parse_duration_ms(optarg, &wrap_ms))
+        return bad("--wrap-up", optarg, "a duration >= 0 (seconds)");
+      one_queue_flag = 1;
+      break;
+    case O_RING:
+      if (sim_parse_duration_ms(optarg, &ring_ms))
+        return bad("--ring-delay", optarg, "a duration >= 0 (seconds)");
+      one_queue_flag = 1;
+      break;
+    case O_BATCHES:
+      batches = strtoll(optarg, &e, 10);
+      if (e == optarg || *e || batches < 0 || batches > 10000 || batches == 1)
+        return bad("--batches", optarg, "0 or a whole number from 2 to 10000");
+      break;
+    case O_SHORT:
+      if (sim_parse_duration_ms(optarg, &short_ms))
+        return bad("--short-abandon", optarg, "a duration >= 0 (seconds)");
+      break;
+    case O_HELP:
+      usage(stdout);
+      return 0;
+    case O_VERSION:
+      printf("ccenter-sim (libccenter %s)\n", ccenter_version_string());
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "ccenter-sim: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    return 2;
+  }
+
+  scenario sc;
+  scenario_init(&sc);
+  sim_report_opts ro = {.json = json, .intervals_path = intervals};
+
+  if (scenario_path) {
+    if (one_queue_flag) {
+      fprintf(stderr, "ccenter-sim: --agents, --calls-per-hour, --aht, --patience, --dist, "
+                      "--aht-sd, --wrap-up and --ring-delay describe the one-queue model; "
+                      "with --scenario put them in the file\n");
+      return 2;
+    }
+    if (scenario_load(&sc, scenario_path, stderr)) {
+      scenario_free(&sc);
+      return 2;
+    }
+    if (hours > 0)
+      sc.end_ms = sc.start_ms + llround(hours * 3600000.0);
+    if (warmup_ms >= 0)
+      sc.warmup_ms = warmup_ms;
+    if (batches >= 0)
+      sc.batches = (unsigned)batches;
+  } else {
+    int empirical = dist && strncmp(dist, "empirical:", 10) == 0;
+    if (agents < 0 || cph < 0 || (aht_ms < 0 && !empirical)) {
+      fprintf(stderr, "ccenter-sim: give --agents, --calls-per-hour and --aht (or --dist "
+                      "empirical:FILE), or --scenario FILE (see --help)\n");
+      return 2;
+    }
+    ro.flag_mode = 1;
+    ro.agents = (unsigned)agents;
+    ro.calls_per_hour = cph;
+    ro.hours = hours > 0 ? hours : 100.0;
+    sc.path = sim_xstrdup("(flags)");
+    if (empirical && aht_ms >= 0) {
+      fprintf(stderr, "ccenter-sim: --dist empirical takes the mean handle time from the file: "
+                      "drop --aht\n");
+      scenario_free(&sc);
+      return 2;
+    }
+    double aht = (double)aht_ms / SIM_MS_PER_S;
+    /* The queue. */
+    sc.queues = sim_xcalloc(1, sizeof *sc.queues);
+    sc.n_queues = 1;
+    sc_queue *q = &sc.queues[0];
+    q->name = sim_xstrdup("main");
+    q->wrap_up_ms = wrap_ms;
+    q->max_wait_ms = -1;
+    q->ring_timeout_ms = -1;
+    q->max_length = -1;
+    q->threshold_s = -1;
+    /* The arrivals: one Poisson stream that runs until the counted contacts are done. */
+    sc.streams = sim_xcalloc(1, sizeof *sc.streams);
+    sc.n_streams = 1;
+    sc_stream *st = &sc.streams[0];
+    st->seg = sim_xcalloc(1, sizeof *st->seg);
+    st->n_seg = 1;
+    st->seg[0] = (sc_segment){0, SIM_INF_TIME, cph / 3600.0};
+    if (!dist || strcmp(dist, "exp") == 0) {
+      st->handle.kind = SIM_DIST_EXP;
+      st->handle.mean = aht;
+    } else if (strcmp(dist, "fixed") == 0) {
+      st->handle.kind = SIM_DIST_FIXED;
+      st->handle.mean = aht;
+    } else if (strcmp(dist, "lognormal") == 0) {
+      if (aht_sd_ms < 0) {
+        fprintf(stderr, "ccenter-sim: --dist lognormal needs --aht-sd S\n");
+        scenario_free(&sc);
+        return 2;
+      }
+      sim_dist_lognormal(&st->handle, aht, (double)aht_sd_ms / SIM_MS_PER_S);
+    } else if (strncmp(dist, "empirical:", 10) == 0) {
+      sc.files = sim_xcalloc(1, sizeof *sc.files);
+      if (sim_load_values(&sc.files[0], dist + 10, stderr)) {
+        free(sc.files[0].path);
+        free(sc.files[0].values);
+        free(sc.files);
+        sc.files = NULL;
+        scenario_free(&sc);
+        return 2;
+      }
+      sc.n_files = 1;
+      double sum = 0;
+      for (size_t i = 0; i < sc.files[0].n; i++)
+        sum += sc.files[0].values[i];
+      st->handle.kind = SIM_DIST_EMPIRICAL;
+      st->handle.values = sc.files[0].values;
+      st->handle.n_values = sc.files[0].n;
+      st->handle.mean = sum / (double)sc.files[0].n;
+    } else {
+      scenario_free(&sc);
+      return bad("--dist", dist, "exp, lognormal, fixed or empirical:FILE");
+    }
+    if (aht_sd_ms >= 0 && st->handle.kind != SIM_DIST_LOGNORMAL) {
+      fprintf(stderr, "ccenter-sim: --aht-sd goes with --dist lognormal\n");
+      scenario_free(&sc);
+      return 2;
+    }
+    if (patience_ms > 0) {
+      st->patience.kind = SIM_DIST_EXP;
+      st->patience.mean = (double)patience_ms / SIM_MS_PER_S;
+    }
+    /* The agents: READY for the whole run. */
+    sc.agents = sim_xcalloc((size_t)agents, sizeof *sc.agents);
+    sc.n_agents = (size_t)agents;
+    for (long i = 0; i < agents; i++) {
+      sc_agent *a = &sc.agents[i];
+      char name[32];
+      snprintf(name, sizeof name, "a%04ld", i + 1);
+      a->name = sim_xstrdup(name);
+      a->queues = sim_xcalloc(1, sizeof *a->queues);
+      a->n_queues = 1;
+      a->ring_delay_ms = -1;
+      a->wrap_up_ms = -1;
+    }
+    double h = st->handle.mean + (wrap_ms > 0 ? (double)wrap_ms / SIM_MS_PER_S : 0);
+    sc.warmup_ms = warmup_ms >= 0 ? warmup_ms : llround(20.0 * h * SIM_MS_PER_S);
+    sc.end_ms = sc.warmup_ms + llround(ro.hours * 3600000.0);
+    sc.drain_ms = 24 * 3600 * 1000;
+    sc.continue_arrivals = 1;
+    sc.ring_delay_ms = ring_ms >= 0 ? ring_ms : 0;
+    sc.batches = batches >= 0 ? (unsigned)batches : 20;
+    sc.interval_ms = 15 * 60 * 1000;
+  }
+  if (have_seed)
+    sc.seed = seed;
+  if (threshold_ms >= 0)
+    sc.threshold_s = (double)threshold_ms / SIM_MS_PER_S;
+  if (short_ms >= 0)
+    sc.short_abandon_s = (double)short_ms / SIM_MS_PER_S;
+  if (interval_ms > 0)
+    sc.interval_ms = interval_ms;
+  if (scenario_finish(&sc, stderr)) {
+    scenario_free(&sc);
+    return 2;
+  }
+  /* The interval table must stay a sensible size (about 200 bytes per queue and interval):
+   * long one-queue runs get wider intervals unless --interval was given. */
+  int64_t period = sc.end_ms - sc.start_ms;
+  if (interval_ms <= 0 && ro.flag_mode && period / sc.interval_ms > 100000) {
+    int64_t minute = 60000;
+    sc.interval_ms = ((period / 100000 + minute - 1) / minute) * minute;
+  }
+  if (period / sc.interval_ms * (int64_t)sc.n_queues > 1000000) {
+    fprintf(stderr, "ccenter-sim: more than 1,000,000 queue-intervals: use a longer --interval\n");
+    scenario_free(&sc);
+    return 2;
+  }
+
+  sim_results res;
+  sim_run_opts so = {.progress = progress, .label = "ccenter-sim"};
+  int rc = sim_run(&sc, &so, &res);
+  if (rc == 0)
+    rc = sim_report(&sc, &res, &ro);
+  sim_results_free(&res);
+  scenario_free(&sc);
+  return rc == 0 ? 0 : 1;
+}

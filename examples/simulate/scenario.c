@@ -1,0 +1,1031 @@
+/*
+ * ccenter-sim — scenario files.
+ *
+ * A scenario is a text file of lines; '#' starts a comment that runs to the end of the
+ * line. Each line is a keyword, its positional arguments and key=value settings:
+ *
+ *   sim       start=07:00 end=19:00 seed=7 threshold=20 interval=15m
+ *   queue     cards wrap_up=30 max_wait=10m on_max_wait=overflow:general
+ *   agent     1001 queues=cards,vip shift=08:00-17:00 break=12:00-12:30/lunch
+ *   group     cards count=12 queues=cards shift=08:00-17:00
+ *   arrivals  cards 08:00-12:00 rate=120/h aht=240 patience=180 dist=exp
+ *
+ * docs/simulator.md describes every keyword. The parser reports the first error as
+ * "file:line: what was expected" and stops.
+ */
+#include "sim.h"
+
+#include <ccenter/engine.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKENS 64
+
+/* ---------------------------------------------------------------------------------- */
+/* Helpers                                                                            */
+
+void *sim_xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (!p) {
+    fprintf(stderr, "ccenter-sim: out of memory\n");
+    exit(EXIT_FAILURE);
+  }
+  return p;
+}
+
+void *sim_xcalloc(size_t n, size_t size)
+{
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) {
+    fprintf(stderr, "ccenter-sim: out of memory\n");
+    exit(EXIT_FAILURE);
+  }
+  return p;
+}
+
+void *sim_xrealloc(void *p, size_t n)
+{
+  void *q = realloc(p, n ? n : 1);
+  if (!q) {
+    fprintf(stderr, "ccenter-sim: out of memory\n");
+    exit(EXIT_FAILURE);
+  }
+  return q;
+}
+
+char *sim_xstrdup(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *p = sim_xmalloc(n);
+  memcpy(p, s, n);
+  return p;
+}
+
+const char *sim_clock_str(int64_t ms, char *buf, size_t n)
+{
+  int64_t min = ms / 60000;
+  int64_t sec = (ms / 1000) % 60;
+  if (sec)
+    snprintf(buf, n, "%02lld:%02lld:%02lld", (long long)(min / 60), (long long)(min % 60),
+             (long long)sec);
+  else
+    snprintf(buf, n, "%02lld:%02lld", (long long)(min / 60), (long long)(min % 60));
+  return buf;
+}
+
+/* Appends one element to a growable array (elements are value-initialised to zero). */
+static void *grow(void *arr, size_t *n, size_t size)
+{
+  arr = sim_xrealloc(arr, (*n + 1) * size);
+  memset((char *)arr + *n * size, 0, size);
+  (*n)++;
+  return arr;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Value parsers                                                                      */
+
+static int parse_double(const char *s, const char **end, double *v)
+{
+  char *e;
+  errno = 0;
+  double x = strtod(s, &e);
+  if (e == s || errno || !isfinite(x))
+    return -1;
+  *v = x;
+  *end = e;
+  return 0;
+}
+
+int sim_parse_duration_ms(const char *s, int64_t *ms)
+{
+  const char *e;
+  double x;
+  if (!s || parse_double(s, &e, &x) || x < 0)
+    return -1;
+  double scale;
+  if (!*e || strcmp(e, "s") == 0)
+    scale = 1000.0;
+  else if (strcmp(e, "ms") == 0)
+    scale = 1.0;
+  else if (strcmp(e, "m") == 0 || strcmp(e, "min") == 0)
+    scale = 60000.0;
+  else if (strcmp(e, "h") == 0)
+    scale = 3600000.0;
+  else if (strcmp(e, "d") == 0)
+    scale = 86400000.0;
+  else
+    return -1;
+  double v = x * scale;
+  if (v > 1e15)
+    return -1;
+  *ms = llround(v);
+  return 0;
+}
+
+int sim_parse_clock_ms(const char *s, int64_t *ms)
+{
+  int h = 0, m = 0, sec = 0, n = 0;
+  if (!s || !isdigit((unsigned char)s[0]))
+    return -1;
+  if (sscanf(s, "%4d:%2d:%2d%n", &h, &m, &sec, &n) == 3 && s[n] == '\0') {
+    /* HH:MM:SS */
+  } else {
+    sec = 0;
+    n = 0;
+    if (sscanf(s, "%4d:%2d%n", &h, &m, &n) != 2 || s[n] != '\0')
+      return -1;
+  }
+  if (h < 0 || m < 0 || m > 59 || sec < 0 || sec > 59)
+    return -1;
+  *ms = ((int64_t)h * 3600 + m * 60 + sec) * 1000;
+  return 0;
+}
+
+/* "/h", "/m", "/min", "/s" or nothing (per hour) → divisor to per second. */
+static int rate_unit(const char *e, double *per)
+{
+  if (!*e || strcmp(e, "/h") == 0)
+    *per = 3600.0;
+  else if (strcmp(e, "/m") == 0 || strcmp(e, "/min") == 0)
+    *per = 60.0;
+  else if (strcmp(e, "/s") == 0)
+    *per = 1.0;
+  else
+    return -1;
+  return 0;
+}
+
+int sim_parse_rate(const char *s, double *per_s)
+{
+  const char *e;
+  double x, per;
+  if (!s || parse_double(s, &e, &x) || x < 0 || rate_unit(e, &per))
+    return -1;
+  *per_s = x / per;
+  return 0;
+}
+
+/* "08:00-17:00" */
+static int parse_span(const char *s, int64_t *from, int64_t *to)
+{
+  const char *dash = strchr(s, '-');
+  char a[32];
+  if (!dash || (size_t)(dash - s) >= sizeof a)
+    return -1;
+  memcpy(a, s, (size_t)(dash - s));
+  a[dash - s] = '\0';
+  if (sim_parse_clock_ms(a, from) || sim_parse_clock_ms(dash + 1, to))
+    return -1;
+  return *to > *from ? 0 : -1;
+}
+
+int sim_load_values(sc_file *f, const char *path, FILE *err)
+{
+  FILE *fp = fopen(path, "r");
+  if (!fp) {
+    fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+    return -1;
+  }
+  char line[256];
+  int lineno = 0;
+  size_t cap = 0;
+  f->path = sim_xstrdup(path);
+  f->values = NULL;
+  f->n = 0;
+  while (fgets(line, sizeof line, fp)) {
+    lineno++;
+    char *hash = strchr(line, '#');
+    if (hash)
+      *hash = '\0';
+    char *p = line;
+    while (isspace((unsigned char)*p))
+      p++;
+    if (!*p)
+      continue;
+    const char *e;
+    double v;
+    if (parse_double(p, &e, &v) || v < 0) {
+      fprintf(err, "%s:%d: expected a duration in seconds (a number >= 0)\n", path, lineno);
+      fclose(fp);
+      return -1;
+    }
+    while (isspace((unsigned char)*e))
+      e++;
+    if (*e) {
+      fprintf(err, "%s:%d: expected one number per line, found \"%s\" after it\n", path,
+              lineno, e);
+      fclose(fp);
+      return -1;
+    }
+    if (f->n == cap) {
+      cap = cap ? 2 * cap : 256;
+      f->values = sim_xrealloc(f->values, cap * sizeof *f->values);
+    }
+    f->values[f->n++] = v;
+  }
+  fclose(fp);
+  if (!f->n) {
+    fprintf(err, "%s: no values (expected durations in seconds, one per line)\n", path);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Scenario lifetime                                                                  */
+
+void scenario_init(scenario *sc)
+{
+  memset(sc, 0, sizeof *sc);
+  sc->start_ms = 0;
+  sc->end_ms = -1;
+  sc->warmup_ms = 0;
+  sc->drain_ms = 2 * 3600 * 1000;
+  sc->seed = 1;
+  sc->threshold_s = 20.0;
+  sc->short_abandon_s = 5.0;
+  sc->interval_ms = 15 * 60 * 1000;
+  sc->ring_delay_ms = 0;
+}
+
+void scenario_free(scenario *sc)
+{
+  free(sc->path);
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    free(sc->queues[i].name);
+    free(sc->queues[i].overflow);
+  }
+  free(sc->queues);
+  for (size_t i = 0; i < sc->n_agents; i++) {
+    sc_agent *a = &sc->agents[i];
+    free(a->name);
+    free(a->queues);
+    for (size_t k = 0; k < a->n_breaks; k++)
+      free(a->breaks[k].reason);
+    free(a->breaks);
+    free(a->shifts);
+  }
+  free(sc->agents);
+  for (size_t i = 0; i < sc->n_streams; i++)
+    free(sc->streams[i].seg);
+  free(sc->streams);
+  for (size_t i = 0; i < sc->n_files; i++) {
+    free(sc->files[i].path);
+    free(sc->files[i].values);
+  }
+  free(sc->files);
+  memset(sc, 0, sizeof *sc);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The parser                                                                          */
+
+typedef struct parser {
+  scenario *sc;
+  const char *path;
+  int line;
+  FILE *err;
+  int has_end, has_hours;
+  int64_t hours_ms;
+} parser;
+
+static int fail(parser *p, const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(p->err, "%s:%d: ", p->path, p->line);
+  va_start(ap, fmt);
+  vfprintf(p->err, fmt, ap);
+  va_end(ap);
+  fputc('\n', p->err);
+  return -1;
+}
+
+/* Splits "key=value" in place. Returns the value, or NULL if there is no '='. */
+static char *split_kv(char *tok)
+{
+  char *eq = strchr(tok, '=');
+  if (!eq)
+    return NULL;
+  *eq = '\0';
+  return eq + 1;
+}
+
+static int find_queue(const scenario *sc, const char *name, size_t *idx)
+{
+  for (size_t i = 0; i < sc->n_queues; i++)
+    if (strcmp(sc->queues[i].name, name) == 0) {
+      *idx = i;
+      return 0;
+    }
+  return -1;
+}
+
+static int valid_name(const char *s)
+{
+  size_t n = strlen(s);
+  if (n == 0 || n > 200)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isgraph((unsigned char)s[i]) || s[i] == ',' || s[i] == '=')
+      return 0;
+  return 1;
+}
+
+static int want_duration(parser *p, const char *key, const char *v, int64_t *ms)
+{
+  if (sim_parse_duration_ms(v, ms))
+    return fail(p, "%s=%s: expected a duration such as 20, 20s, 500ms, 15m or 2h", key, v);
+  return 0;
+}
+
+static int want_clock(parser *p, const char *key, const char *v, int64_t *ms)
+{
+  if (sim_parse_clock_ms(v, ms))
+    return fail(p, "%s=%s: expected a time of day HH:MM or HH:MM:SS", key, v);
+  return 0;
+}
+
+static int want_int(parser *p, const char *key, const char *v, long long lo, long long hi,
+                    long long *out)
+{
+  char *e;
+  errno = 0;
+  long long x = strtoll(v, &e, 10);
+  if (e == v || *e || errno || x < lo || x > hi)
+    return fail(p, "%s=%s: expected a whole number from %lld to %lld", key, v, lo, hi);
+  *out = x;
+  return 0;
+}
+
+static int parse_sim(parser *p, char **tok, int n)
+{
+  scenario *sc = p->sc;
+  for (int i = 1; i < n; i++) {
+    char *k = tok[i], *v = split_kv(tok[i]);
+    long long x = 0;
+    if (!v)
+      return fail(p, "sim: expected key=value, found \"%s\"", k);
+    if (strcmp(k, "start") == 0) {
+      if (want_clock(p, k, v, &sc->start_ms))
+        return -1;
+    } else if (strcmp(k, "end") == 0) {
+      if (want_clock(p, k, v, &sc->end_ms))
+        return -1;
+      p->has_end = 1;
+    } else if (strcmp(k, "hours") == 0) {
+      const char *e;
+      double h;
+      if (parse_double(v, &e, &h) || *e || !(h > 0) || h > 1e6)
+        return fail(p, "hours=%s: expected a number of hours > 0", v);
+      p->hours_ms = llround(h * 3600000.0);
+      p->has_hours = 1;
+    } else if (strcmp(k, "seed") == 0) {
+      char *e;
+      errno = 0;
+      unsigned long long s = strtoull(v, &e, 10);
+      if (e == v || *e || errno || v[0] == '-')
+        return fail(p, "seed=%s: expected a whole number >= 0", v);
+      sc->seed = s;
+    } else if (strcmp(k, "threshold") == 0) {
+      int64_t ms;
+      if (want_duration(p, k, v, &ms))
+        return -1;
+      sc->threshold_s = (double)ms / SIM_MS_PER_S;
+    } else if (strcmp(k, "short_abandon") == 0) {
+      int64_t ms;
+      if (want_duration(p, k, v, &ms))
+        return -1;
+      sc->short_abandon_s = (double)ms / SIM_MS_PER_S;
+    } else if (strcmp(k, "interval") == 0) {
+      if (want_duration(p, k, v, &sc->interval_ms))
+        return -1;
+      if (sc->interval_ms < 1000)
+        return fail(p, "interval=%s: expected at least 1s", v);
+    } else if (strcmp(k, "warmup") == 0) {
+      if (want_duration(p, k, v, &sc->warmup_ms))
+        return -1;
+    } else if (strcmp(k, "drain") == 0) {
+      if (want_duration(p, k, v, &sc->drain_ms))
+        return -1;
+    } else if (strcmp(k, "ring_delay") == 0) {
+      if (want_duration(p, k, v, &sc->ring_delay_ms))
+        return -1;
+    } else if (strcmp(k, "batches") == 0) {
+      if (want_int(p, k, v, 0, 10000, &x))
+        return -1;
+      sc->batches = (unsigned)x;
+    } else {
+      return fail(p, "sim: unknown setting \"%s\" (expected start, end, hours, seed, "
+                     "threshold, short_abandon, interval, warmup, drain, ring_delay, batches)",
+                  k);
+    }
+  }
+  if (p->has_end && p->has_hours)
+    return fail(p, "sim: give end= or hours=, not both");
+  return 0;
+}
+
+static int parse_queue(parser *p, char **tok, int n)
+{
+  scenario *sc = p->sc;
+  size_t dup;
+  if (n < 2 || strchr(tok[1], '='))
+    return fail(p, "queue: expected a queue name after \"queue\"");
+  if (!valid_name(tok[1]))
+    return fail(p, "queue \"%s\": expected a name without spaces, ',' or '='", tok[1]);
+  if (find_queue(sc, tok[1], &dup) == 0)
+    return fail(p, "queue \"%s\" is already defined on line %d", tok[1], sc->queues[dup].line);
+  sc->queues = grow(sc->queues, &sc->n_queues, sizeof *sc->queues);
+  sc_queue *q = &sc->queues[sc->n_queues - 1];
+  q->name = sim_xstrdup(tok[1]);
+  q->line = p->line;
+  q->wrap_up_ms = -1;
+  q->max_wait_ms = -1;
+  q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
+  q->ring_timeout_ms = -1;
+  q->max_length = -1;
+  q->threshold_s = -1;
+  for (int i = 2; i < n; i++) {
+    char *k = tok[i], *v = split_kv(tok[i]);
+    long long x = 0;
+    if (!v)
+      return fail(p, "queue %s: expected key=value, found \"%s\"", q->name, k);
+    if (strcmp(k, "wrap_up") == 0) {
+      if (want_duration(p, k, v, &q->wrap_up_ms))
+        return -1;
+    } else if (strcmp(k, "max_wait") == 0) {
+      if (want_duration(p, k, v, &q->max_wait_ms))
+        return -1;
+    } else if (strcmp(k, "on_max_wait") == 0) {
+      if (strcmp(v, "timeout") == 0) {
+        q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
+      } else if (strncmp(v, "overflow:", 9) == 0 && v[9]) {
+        q->max_wait_action = CCENTER_MAX_WAIT_OVERFLOW;
+        free(q->overflow);
+        q->overflow = sim_xstrdup(v + 9);
+      } else {
+        return fail(p, "on_max_wait=%s: expected timeout or overflow:QUEUE", v);
+      }
+    } else if (strcmp(k, "ring_timeout") == 0) {
+      if (want_duration(p, k, v, &q->ring_timeout_ms))
+        return -1;
+    } else if (strcmp(k, "max_length") == 0) {
+      if (want_int(p, k, v, 0, 100000000, &x))
+        return -1;
+      q->max_length = x;
+    } else if (strcmp(k, "threshold") == 0) {
+      int64_t ms;
+      if (want_duration(p, k, v, &ms))
+        return -1;
+      q->threshold_s = (double)ms / SIM_MS_PER_S;
+    } else if (strcmp(k, "priority") == 0) {
+      if (want_int(p, k, v, -1000000, 1000000, &x))
+        return -1;
+      q->priority = (int)x;
+      q->has_priority = 1;
+    } else {
+      return fail(p, "queue %s: unknown setting \"%s\" (expected wrap_up, max_wait, "
+                     "on_max_wait, ring_timeout, max_length, threshold, priority)",
+                  q->name, k);
+    }
+  }
+  if (q->max_wait_action == CCENTER_MAX_WAIT_OVERFLOW && q->max_wait_ms <= 0)
+    return fail(p, "queue %s: on_max_wait=overflow needs max_wait=DURATION > 0", q->name);
+  return 0;
+}
+
+/* Settings shared by "agent" and "group"; fills a template agent. */
+static int parse_agent_settings(parser *p, sc_agent *a, const char *what, char **tok, int from,
+                                int n, long long *count, int64_t *stagger_ms, long long *stagger_n)
+{
+  scenario *sc = p->sc;
+  for (int i = from; i < n; i++) {
+    char *k = tok[i], *v = split_kv(tok[i]);
+    if (!v)
+      return fail(p, "%s: expected key=value, found \"%s\"", what, k);
+    if (strcmp(k, "queues") == 0) {
+      char *save = NULL;
+      for (char *q = strtok_r(v, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
+        size_t idx;
+        if (find_queue(sc, q, &idx))
+          return fail(p, "%s: unknown queue \"%s\" (define it with a \"queue\" line first)",
+                      what, q);
+        for (size_t j = 0; j < a->n_queues; j++)
+          if (a->queues[j] == idx)
+            return fail(p, "%s: queue \"%s\" listed twice", what, q);
+        a->queues = grow(a->queues, &a->n_queues, sizeof *a->queues);
+        a->queues[a->n_queues - 1] = idx;
+      }
+    } else if (strcmp(k, "shift") == 0) {
+      int64_t f, t;
+      if (parse_span(v, &f, &t))
+        return fail(p, "shift=%s: expected HH:MM-HH:MM with the end after the start", v);
+      a->shifts = grow(a->shifts, &a->n_shifts, sizeof *a->shifts);
+      a->shifts[a->n_shifts - 1] = (sc_span){f, t, NULL};
+    } else if (strcmp(k, "break") == 0) {
+      int64_t f, t;
+      char *slash = strchr(v, '/');
+      const char *reason = "break";
+      if (slash) {
+        *slash = '\0';
+        reason = slash + 1;
+        if (!valid_name(reason))
+          return fail(p, "break=%s/%s: expected a reason without spaces after '/'", v, reason);
+      }
+      if (parse_span(v, &f, &t))
+        return fail(p, "break=%s: expected HH:MM-HH:MM[/reason] with the end after the start",
+                    v);
+      a->breaks = grow(a->breaks, &a->n_breaks, sizeof *a->breaks);
+      a->breaks[a->n_breaks - 1] = (sc_span){f, t, sim_xstrdup(reason)};
+    } else if (strcmp(k, "ring_delay") == 0) {
+      if (want_duration(p, k, v, &a->ring_delay_ms))
+        return -1;
+    } else if (strcmp(k, "wrap_up") == 0) {
+      if (want_duration(p, k, v, &a->wrap_up_ms))
+        return -1;
+    } else if (count && strcmp(k, "count") == 0) {
+      if (want_int(p, k, v, 1, 100000, count))
+        return -1;
+    } else if (count && strcmp(k, "stagger") == 0) {
+      char *slash = strchr(v, '/');
+      *stagger_n = 0;
+      if (slash) {
+        *slash = '\0';
+        if (want_int(p, "stagger", slash + 1, 1, 100000, stagger_n))
+          return -1;
+      }
+      if (want_duration(p, k, v, stagger_ms))
+        return -1;
+    } else {
+      return fail(p, "%s: unknown setting \"%s\" (expected %squeues, shift, break, "
+                     "ring_delay, wrap_up)",
+                  what, k, count ? "count, stagger, " : "");
+    }
+  }
+  if (!a->n_queues)
+    return fail(p, "%s: expected queues=NAME[,NAME...]", what);
+  return 0;
+}
+
+/* Shifts must not overlap; breaks must lie inside a shift and not overlap each other. */
+static int validate_agent(parser *p, const sc_agent *a, const char *what)
+{
+  for (size_t i = 0; i < a->n_shifts; i++)
+    for (size_t j = i + 1; j < a->n_shifts; j++)
+      if (a->shifts[i].from < a->shifts[j].to && a->shifts[j].from < a->shifts[i].to)
+        return fail(p, "%s: shifts overlap", what);
+  for (size_t b = 0; b < a->n_breaks; b++) {
+    int inside = a->n_shifts == 0;
+    for (size_t s = 0; s < a->n_shifts; s++)
+      if (a->breaks[b].from >= a->shifts[s].from && a->breaks[b].to <= a->shifts[s].to)
+        inside = 1;
+    char f[32], t[32];
+    sim_clock_str(a->breaks[b].from, f, sizeof f);
+    sim_clock_str(a->breaks[b].to, t, sizeof t);
+    if (!inside)
+      return fail(p, "%s: break %s-%s is not inside one of the agent's shifts", what, f, t);
+    for (size_t c = b + 1; c < a->n_breaks; c++)
+      if (a->breaks[b].from < a->breaks[c].to && a->breaks[c].from < a->breaks[b].to)
+        return fail(p, "%s: break %s-%s overlaps another break", what, f, t);
+  }
+  return 0;
+}
+
+static int agent_exists(const scenario *sc, const char *name)
+{
+  for (size_t i = 0; i < sc->n_agents; i++)
+    if (strcmp(sc->agents[i].name, name) == 0)
+      return sc->agents[i].line;
+  return 0;
+}
+
+static void free_agent_fields(sc_agent *a)
+{
+  free(a->name);
+  free(a->queues);
+  for (size_t k = 0; k < a->n_breaks; k++)
+    free(a->breaks[k].reason);
+  free(a->breaks);
+  free(a->shifts);
+}
+
+static sc_agent *push_agent(scenario *sc, const sc_agent *tpl, const char *name, int64_t shift_ms)
+{
+  sc->agents = grow(sc->agents, &sc->n_agents, sizeof *sc->agents);
+  sc_agent *a = &sc->agents[sc->n_agents - 1];
+  *a = *tpl;
+  a->name = sim_xstrdup(name);
+  a->queues = sim_xmalloc(tpl->n_queues * sizeof *a->queues);
+  memcpy(a->queues, tpl->queues, tpl->n_queues * sizeof *a->queues);
+  a->shifts = sim_xmalloc(tpl->n_shifts * sizeof *a->shifts);
+  if (tpl->n_shifts) /* tpl->shifts is NULL without shifts */
+    memcpy(a->shifts, tpl->shifts, tpl->n_shifts * sizeof *a->shifts);
+  a->breaks = sim_xmalloc(tpl->n_breaks * sizeof *a->breaks);
+  for (size_t k = 0; k < tpl->n_breaks; k++) {
+    a->breaks[k] = tpl->breaks[k];
+    a->breaks[k].from += shift_ms;
+    a->breaks[k].to += shift_ms;
+    a->breaks[k].reason = sim_xstrdup(tpl->breaks[k].reason);
+  }
+  return a;
+}
+
+static int parse_agent(parser *p, char **tok, int n, int group)
+{
+  scenario *sc = p->sc;
+  const char *kw = group ? "group" : "agent";
+  if (n < 2 || strchr(tok[1], '='))
+    return fail(p, "%s: expected %s after \"%s\"", kw, group ? "a group name" : "an agent id",
+                kw);
+  if (!valid_name(tok[1]) || strlen(tok[1]) > (group ? 200 : CCENTER_MAX_ID))
+    return fail(p, "%s \"%s\": expected a name without spaces, ',' or '='", kw, tok[1]);
+  char what[300];
+  snprintf(what, sizeof what, "%s %s", kw, tok[1]);
+  sc_agent tpl;
+  memset(&tpl, 0, sizeof tpl);
+  tpl.line = p->line;
+  tpl.ring_delay_ms = -1;
+  tpl.wrap_up_ms = -1;
+  long long count = 0, stagger_n = 0;
+  int64_t stagger_ms = 0;
+  int rc = parse_agent_settings(p, &tpl, what, tok, 2, n, group ? &count : NULL, &stagger_ms,
+                                &stagger_n);
+  if (rc == 0 && group && count == 0)
+    rc = fail(p, "%s: expected count=N", what);
+  if (rc == 0) {
+    if (!group) {
+      int l = agent_exists(sc, tok[1]);
+      if (l)
+        rc = fail(p, "agent \"%s\" is already defined on line %d", tok[1], l);
+      else
+        rc = validate_agent(p, push_agent(sc, &tpl, tok[1], 0), what);
+    } else {
+      int width = count >= 100000 ? 6 : count >= 10000 ? 5 : count >= 1000 ? 4
+                : count >= 100 ? 3 : 2;
+      for (long long i = 1; i <= count && rc == 0; i++) {
+        char name[300];
+        snprintf(name, sizeof name, "%s-%0*lld", tok[1], width, i);
+        int l = agent_exists(sc, name);
+        long long slot = stagger_n > 0 ? (i - 1) % stagger_n : i - 1;
+        if (l) {
+          rc = fail(p, "group %s: agent \"%s\" is already defined on line %d", tok[1], name, l);
+        } else {
+          char w2[700];
+          snprintf(w2, sizeof w2, "%s (agent %s, breaks moved by stagger)", what, name);
+          rc = validate_agent(p, push_agent(sc, &tpl, name, stagger_ms * slot),
+                              stagger_ms && slot ? w2 : what);
+        }
+      }
+    }
+  }
+  tpl.name = NULL;
+  free_agent_fields(&tpl);
+  return rc;
+}
+
+static int load_file(parser *p, const char *file, sim_dist *d)
+{
+  scenario *sc = p->sc;
+  /* Relative paths are relative to the scenario file's directory. */
+  char full[4096];
+  const char *slash = strrchr(p->path, '/');
+  int len;
+  if (file[0] != '/' && slash)
+    len = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - p->path), p->path, file);
+  else
+    len = snprintf(full, sizeof full, "%s", file);
+  if (len < 0 || (size_t)len >= sizeof full)
+    return fail(p, "dist=empirical:%s: path too long", file);
+  sc_file *f = NULL;
+  for (size_t i = 0; i < sc->n_files; i++)
+    if (strcmp(sc->files[i].path, full) == 0)
+      f = &sc->files[i];
+  if (!f) {
+    sc_file nf;
+    if (sim_load_values(&nf, full, p->err)) {
+      free(nf.path);
+      free(nf.values);
+      return fail(p, "dist=empirical:%s: the file could not be used", file);
+    }
+    sc->files = grow(sc->files, &sc->n_files, sizeof *sc->files);
+    sc->files[sc->n_files - 1] = nf;
+    f = &sc->files[sc->n_files - 1];
+  }
+  double sum = 0;
+  for (size_t i = 0; i < f->n; i++)
+    sum += f->values[i];
+  d->kind = SIM_DIST_EMPIRICAL;
+  d->values = f->values;
+  d->n_values = f->n;
+  d->mean = sum / (double)f->n;
+  return 0;
+}
+
+static int parse_arrivals(parser *p, char **tok, int n)
+{
+  scenario *sc = p->sc;
+  size_t qi;
+  if (n < 3 || strchr(tok[1], '=') || strchr(tok[2], '='))
+    return fail(p, "arrivals: expected \"arrivals QUEUE HH:MM-HH:MM rate=R aht=DURATION ...\"");
+  if (find_queue(sc, tok[1], &qi))
+    return fail(p, "arrivals: unknown queue \"%s\" (define it with a \"queue\" line first)",
+                tok[1]);
+  int64_t from, to;
+  if (parse_span(tok[2], &from, &to))
+    return fail(p, "arrivals %s: expected the window HH:MM-HH:MM (end after start), found \"%s\"",
+                tok[1], tok[2]);
+  sc_stream s;
+  memset(&s, 0, sizeof s);
+  s.queue = qi;
+  s.line = p->line;
+  s.priority = sc->queues[qi].priority;
+  const char *rate = NULL, *rates = NULL, *dist = "exp";
+  int64_t aht_ms = -1, sd_ms = -1, patience_ms = -1, step_ms = -1;
+  int patience_fixed = 0;
+  for (int i = 3; i < n; i++) {
+    char *k = tok[i], *v = split_kv(tok[i]);
+    long long x = 0;
+    if (!v)
+      return fail(p, "arrivals %s: expected key=value, found \"%s\"", tok[1], k);
+    if (strcmp(k, "rate") == 0) {
+      rate = v;
+    } else if (strcmp(k, "rates") == 0) {
+      rates = v;
+    } else if (strcmp(k, "step") == 0) {
+      if (want_duration(p, k, v, &step_ms))
+        return -1;
+      if (step_ms < 1000)
+        return fail(p, "step=%s: expected at least 1s", v);
+    } else if (strcmp(k, "aht") == 0) {
+      if (want_duration(p, k, v, &aht_ms))
+        return -1;
+      if (aht_ms <= 0)
+        return fail(p, "aht=%s: expected a duration > 0", v);
+    } else if (strcmp(k, "sd") == 0) {
+      if (want_duration(p, k, v, &sd_ms))
+        return -1;
+    } else if (strcmp(k, "dist") == 0) {
+      dist = v;
+    } else if (strcmp(k, "patience") == 0) {
+      if (strcmp(v, "none") == 0) {
+        patience_ms = -1;
+      } else {
+        if (want_duration(p, k, v, &patience_ms))
+          return -1;
+        if (patience_ms <= 0)
+          return fail(p, "patience=%s: expected a duration > 0 or none", v);
+      }
+    } else if (strcmp(k, "patience_dist") == 0) {
+      if (strcmp(v, "exp") == 0)
+        patience_fixed = 0;
+      else if (strcmp(v, "fixed") == 0)
+        patience_fixed = 1;
+      else
+        return fail(p, "patience_dist=%s: expected exp or fixed", v);
+    } else if (strcmp(k, "priority") == 0) {
+      if (want_int(p, k, v, -1000000, 1000000, &x))
+        return -1;
+      s.priority = (int)x;
+    } else {
+      return fail(p, "arrivals %s: unknown setting \"%s\" (expected rate, rates, step, aht, "
+                     "dist, sd, patience, patience_dist, priority)",
+                  tok[1], k);
+    }
+  }
+  /* Rates. */
+  if (!!rate == !!rates)
+    return fail(p, "arrivals %s: expected rate=R (per hour; R/h, R/m, R/s) or "
+                   "rates=R1,R2,...[/unit] with step=DURATION",
+                tok[1]);
+  if (rate) {
+    double r;
+    if (sim_parse_rate(rate, &r))
+      return fail(p, "rate=%s: expected a rate such as 120, 120/h, 2/m or 0.5/s", rate);
+    s.seg = sim_xmalloc(sizeof *s.seg);
+    s.seg[0] = (sc_segment){from, to, r};
+    s.n_seg = 1;
+    if (step_ms >= 0)
+      return fail(p, "arrivals %s: step= goes with rates=, not rate=", tok[1]);
+  } else {
+    if (step_ms < 0)
+      step_ms = sc->interval_ms;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", rates);
+    double per = 3600.0;
+    char *slash = strchr(buf, '/');
+    if (slash) {
+      if (rate_unit(slash, &per))
+        return fail(p, "rates=%s: expected a unit /h, /m or /s at the end", rates);
+      *slash = '\0';
+    }
+    char *save = NULL;
+    int64_t t = from;
+    for (char *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+      const char *e;
+      double x;
+      if (parse_double(r, &e, &x) || *e || x < 0) {
+        free(s.seg);
+        return fail(p, "rates=%s: expected numbers >= 0 separated by ',', found \"%s\"", rates,
+                    r);
+      }
+      s.seg = grow(s.seg, &s.n_seg, sizeof *s.seg);
+      s.seg[s.n_seg - 1] = (sc_segment){t, t + step_ms, x / per};
+      t += step_ms;
+    }
+    if (t != to) {
+      char b1[32], b2[32], b3[32];
+      size_t nr = s.n_seg;
+      free(s.seg);
+      return fail(p, "arrivals %s: %zu rates of step %s cover %s-%s, not the window %s "
+                     "(give one rate per step)",
+                  tok[1], nr, sim_clock_str(step_ms, b1, sizeof b1),
+                  sim_clock_str(from, b2, sizeof b2), sim_clock_str(t, b3, sizeof b3), tok[2]);
+    }
+  }
+  /* Handle time. */
+  if (strncmp(dist, "empirical:", 10) == 0) {
+    if (aht_ms >= 0 || sd_ms >= 0) {
+      free(s.seg);
+      return fail(p, "arrivals %s: dist=empirical takes its mean from the file: drop aht= "
+                     "and sd=",
+                  tok[1]);
+    }
+    if (load_file(p, dist + 10, &s.handle)) {
+      free(s.seg);
+      return -1;
+    }
+  } else {
+    if (aht_ms < 0) {
+      free(s.seg);
+      return fail(p, "arrivals %s: expected aht=DURATION (mean handle time)", tok[1]);
+    }
+    double aht = (double)aht_ms / SIM_MS_PER_S;
+    if (strcmp(dist, "exp") == 0) {
+      s.handle.kind = SIM_DIST_EXP;
+      s.handle.mean = aht;
+    } else if (strcmp(dist, "fixed") == 0) {
+      s.handle.kind = SIM_DIST_FIXED;
+      s.handle.mean = aht;
+    } else if (strcmp(dist, "lognormal") == 0) {
+      if (sd_ms < 0) {
+        free(s.seg);
+        return fail(p, "arrivals %s: dist=lognormal needs sd=DURATION", tok[1]);
+      }
+      sim_dist_lognormal(&s.handle, aht, (double)sd_ms / SIM_MS_PER_S);
+    } else {
+      free(s.seg);
+      return fail(p, "dist=%s: expected exp, lognormal, fixed or empirical:FILE", dist);
+    }
+    if (sd_ms >= 0 && s.handle.kind != SIM_DIST_LOGNORMAL) {
+      free(s.seg);
+      return fail(p, "arrivals %s: sd= goes with dist=lognormal", tok[1]);
+    }
+  }
+  if (patience_ms > 0) {
+    s.patience.kind = patience_fixed ? SIM_DIST_FIXED : SIM_DIST_EXP;
+    s.patience.mean = (double)patience_ms / SIM_MS_PER_S;
+  }
+  sc->streams = grow(sc->streams, &sc->n_streams, sizeof *sc->streams);
+  sc->streams[sc->n_streams - 1] = s;
+  return 0;
+}
+
+static int parse_line(parser *p, char *line)
+{
+  char *tok[MAX_TOKENS];
+  int n = 0;
+  char *hash = strchr(line, '#');
+  if (hash)
+    *hash = '\0';
+  char *save = NULL;
+  for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+    if (n == MAX_TOKENS)
+      return fail(p, "too many words on one line (at most %d)", MAX_TOKENS);
+    tok[n++] = t;
+  }
+  if (!n)
+    return 0;
+  if (strcmp(tok[0], "sim") == 0)
+    return parse_sim(p, tok, n);
+  if (strcmp(tok[0], "queue") == 0)
+    return parse_queue(p, tok, n);
+  if (strcmp(tok[0], "agent") == 0)
+    return parse_agent(p, tok, n, 0);
+  if (strcmp(tok[0], "group") == 0)
+    return parse_agent(p, tok, n, 1);
+  if (strcmp(tok[0], "arrivals") == 0)
+    return parse_arrivals(p, tok, n);
+  return fail(p, "unknown keyword \"%s\" (expected sim, queue, agent, group or arrivals)",
+              tok[0]);
+}
+
+int scenario_load(scenario *sc, const char *path, FILE *err)
+{
+  FILE *fp = fopen(path, "r");
+  if (!fp) {
+    fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+    return -1;
+  }
+  parser p = {.sc = sc, .path = path, .err = err};
+  sc->path = sim_xstrdup(path);
+  char line[8192];
+  int rc = 0;
+  while (rc == 0 && fgets(line, sizeof line, fp)) {
+    p.line++;
+    size_t len = strlen(line);
+    if (len == sizeof line - 1 && line[len - 1] != '\n') {
+      rc = fail(&p, "line too long (at most %zu characters)", sizeof line - 2);
+      break;
+    }
+    rc = parse_line(&p, line);
+  }
+  fclose(fp);
+  if (rc)
+    return -1;
+  if (p.has_hours)
+    sc->end_ms = sc->start_ms + p.hours_ms;
+  if (p.has_end && sc->end_ms <= sc->start_ms) {
+    p.line = 0;
+    fprintf(err, "%s: sim end= must be after start=\n", path);
+    return -1;
+  }
+  return 0;
+}
+
+int scenario_finish(scenario *sc, FILE *err)
+{
+  const char *name = sc->path ? sc->path : "ccenter-sim";
+  if (!sc->n_queues) {
+    fprintf(err, "%s: no queue defined (expected a line \"queue NAME ...\")\n", name);
+    return -1;
+  }
+  if (!sc->n_streams) {
+    fprintf(err, "%s: no arrivals defined (expected a line \"arrivals QUEUE HH:MM-HH:MM "
+                 "rate=R aht=DURATION\")\n",
+            name);
+    return -1;
+  }
+  if (sc->end_ms < 0) {
+    /* The end of the last arrival window or shift. */
+    int64_t end = -1;
+    for (size_t i = 0; i < sc->n_streams; i++)
+      for (size_t k = 0; k < sc->streams[i].n_seg; k++)
+        if (sc->streams[i].seg[k].to > end)
+          end = sc->streams[i].seg[k].to;
+    for (size_t i = 0; i < sc->n_agents; i++)
+      for (size_t k = 0; k < sc->agents[i].n_shifts; k++)
+        if (sc->agents[i].shifts[k].to > end)
+          end = sc->agents[i].shifts[k].to;
+    sc->end_ms = end;
+  }
+  if (sc->end_ms <= sc->start_ms) {
+    fprintf(err, "%s: the simulated period is empty (set end= or hours= on the sim line)\n",
+            name);
+    return -1;
+  }
+  if (sc->warmup_ms >= sc->end_ms - sc->start_ms) {
+    fprintf(err, "%s: the warm-up covers the whole simulated period\n", name);
+    return -1;
+  }
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    sc_queue *q = &sc->queues[i];
+    size_t t;
+    if (q->overflow) {
+      if (find_queue(sc, q->overflow, &t)) {
+        fprintf(err, "%s:%d: queue %s: overflow target \"%s\" is not a queue\n", name, q->line,
+                q->name, q->overflow);
+        return -1;
+      }
+      if (t == i) {
+        fprintf(err, "%s:%d: queue %s: cannot overflow to itself\n", name, q->line, q->name);
+        return -1;
+      }
+    }
+  }
+  /* Agents without a shift work the whole simulated period. */
+  for (size_t i = 0; i < sc->n_agents; i++) {
+    sc_agent *a = &sc->agents[i];
+    if (!a->n_shifts) {
+      a->shifts = grow(a->shifts, &a->n_shifts, sizeof *a->shifts);
+      a->shifts[0] = (sc_span){sc->start_ms, sc->end_ms + sc->drain_ms, NULL};
+    }
+  }
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    int served = 0;
+    for (size_t a = 0; a < sc->n_agents && !served; a++)
+      for (size_t k = 0; k < sc->agents[a].n_queues; k++)
+        if (sc->agents[a].queues[k] == i)
+          served = 1;
+    if (!served)
+      fprintf(err, "%s:%d: warning: no agent serves queue %s\n", name, sc->queues[i].line,
+              sc->queues[i].name);
+  }
+  return 0;
+}

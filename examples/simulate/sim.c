@@ -1,0 +1,855 @@
+/*
+ * ccenter-sim — the event loop.
+ *
+ * Two sources of "what happens next" are merged on one virtual clock:
+ *   - the simulator's own heap: arrivals, agents answering after their ring delay,
+ *     conversations ending, callers hanging up (patience), shift starts/ends and breaks;
+ *   - the engine's own deadlines (ring timeouts, wrap-up ends, max wait), through
+ *     ccenter_engine_next_deadline() and ccenter_engine_advance().
+ * Whichever is earlier runs first (engine deadlines first on a tie, so every call at time
+ * t sees an engine whose timers up to t have fired).
+ *
+ * The engine forbids state-changing calls inside its event callback, so the callback only
+ * updates the simulator's mirror of contacts and agents, counts statistics and writes
+ * down actions: an answer with ring delay 0 goes to the "immediate" list, carried out at
+ * the same `now` right after the engine call returns; everything later goes on the heap.
+ * Actions carry the contact's generation (and, for answers, the offer's token) and are
+ * dropped when the contact has moved on (answered, hung up, offer withdrawn).
+ */
+#include "sim.h"
+
+#include <ccenter/engine.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { C_FREE = 0, C_WAITING, C_OFFERED, C_CONNECTED, C_WRAP };
+
+typedef struct contact_rec {
+  uint32_t gen;
+  uint32_t token;    /* changes with every offer and withdrawal */
+  uint8_t state;
+  uint8_t counted;   /* arrived in the measured period */
+  uint8_t tracked;   /* arrived before the end: the run waits for it to finish */
+  uint8_t moved;     /* overflowed to another queue: the engine's wait restarts there */
+  uint32_t queue;    /* queue it arrived in (statistics stay with it) */
+  uint32_t agent;    /* agent it is offered to / connected with */
+  int32_t interval;  /* interval of its arrival, -1 outside the interval table */
+  int32_t batch;     /* batch of its arrival, -1 if none */
+  int64_t arrival;
+  int64_t offered_at; /* time of the latest offer */
+  double handle_s;
+  double patience_s; /* < 0: never abandons */
+} contact_rec;
+
+typedef struct agent_rec {
+  const sc_agent *sc;
+  int presence;     /* ccenter_agent_state, as the engine last said */
+  unsigned work;    /* contacts ringing, connected or in wrap-up */
+  int64_t last_t;   /* occupancy accounted up to here */
+  int64_t ring_delay;
+} agent_rec;
+
+typedef struct stream_state {
+  sim_rng arr, handle, patience;
+  double t; /* seconds: time of the last arrival drawn */
+  size_t seg;
+  int64_t stop_ms; /* no arrivals from here on */
+} stream_state;
+
+typedef struct imm_accept {
+  uint32_t slot, gen, token;
+} imm_accept;
+
+typedef struct sim_t {
+  const scenario *sc;
+  sim_results *res;
+  ccenter_engine *e;
+  contact_rec *c;
+  size_t n_c, cap_c;
+  uint32_t *free_slots;
+  size_t n_free, cap_free;
+  agent_rec *ag;
+  uint32_t *ahash; /* agent index + 1; 0 empty */
+  size_t ahash_mask;
+  stream_state *ss;
+  imm_accept *imm;
+  size_t imm_head, imm_n, imm_cap;
+  sim_heap heap;
+  int64_t now;
+  int64_t m0, m1;     /* measured period [m0, m1) */
+  int64_t end;        /* arrivals tracked up to here; intervals cover [start, end) */
+  int64_t hard_end;   /* the run never goes past this */
+  int64_t short_ms;
+  int64_t *thr_ms;    /* per queue */
+  uint64_t in_progress; /* tracked contacts not yet ended */
+  int failed;
+  char idbuf[32];
+} sim_t;
+
+/* ---------------------------------------------------------------------------------- */
+/* Identifiers                                                                         */
+
+static const char *contact_id(sim_t *s, uint32_t slot)
+{
+  char tmp[16];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + slot % 10);
+    slot /= 10;
+  } while (slot);
+  s->idbuf[0] = 'c';
+  for (int i = 0; i < n; i++)
+    s->idbuf[1 + i] = tmp[n - 1 - i];
+  s->idbuf[1 + n] = '\0';
+  return s->idbuf;
+}
+
+static contact_rec *contact_of(sim_t *s, const char *id)
+{
+  if (!id || id[0] != 'c' || !id[1])
+    return NULL;
+  uint64_t v = 0;
+  for (const char *p = id + 1; *p; p++) {
+    if (*p < '0' || *p > '9')
+      return NULL;
+    v = v * 10 + (uint64_t)(*p - '0');
+    if (v >= s->n_c)
+      return NULL;
+  }
+  return &s->c[v];
+}
+
+static uint64_t hash_str(const char *p)
+{
+  uint64_t h = UINT64_C(1469598103934665603);
+  for (; *p; p++)
+    h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+  return h;
+}
+
+static void agent_index(sim_t *s)
+{
+  size_t n = 16;
+  while (n < 2 * s->sc->n_agents)
+    n *= 2;
+  s->ahash = sim_xcalloc(n, sizeof *s->ahash);
+  s->ahash_mask = n - 1;
+  for (size_t i = 0; i < s->sc->n_agents; i++) {
+    size_t h = (size_t)hash_str(s->sc->agents[i].name) & s->ahash_mask;
+    while (s->ahash[h])
+      h = (h + 1) & s->ahash_mask;
+    s->ahash[h] = (uint32_t)i + 1;
+  }
+}
+
+static agent_rec *agent_of(sim_t *s, const char *name)
+{
+  if (!name)
+    return NULL;
+  size_t h = (size_t)hash_str(name) & s->ahash_mask;
+  while (s->ahash[h]) {
+    agent_rec *a = &s->ag[s->ahash[h] - 1];
+    if (strcmp(a->sc->name, name) == 0)
+      return a;
+    h = (h + 1) & s->ahash_mask;
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Statistics                                                                          */
+
+/* The counters a contact's outcome goes into: its queue's interval, and if it arrived in
+ * the measured period its queue's total, the grand total and its batch. */
+static int cells_of(sim_t *s, const contact_rec *c, sim_counts **out)
+{
+  sim_results *r = s->res;
+  int n = 0;
+  if (c->interval >= 0)
+    out[n++] = &r->q_int[(size_t)c->queue * r->n_intervals + (size_t)c->interval];
+  if (c->counted) {
+    out[n++] = &r->q_total[c->queue];
+    out[n++] = &r->total;
+    if (c->batch >= 0)
+      out[n++] = &r->b_counts[c->batch];
+  }
+  return n;
+}
+
+static void occ_add(sim_occ *o, int busy, int idle, double ms)
+{
+  if (busy)
+    o->busy_ms += ms;
+  if (busy || idle)
+    o->avail_ms += ms;
+  o->staffed_ms += ms;
+}
+
+/* Adds [from, to) of agent time in the given category to every table it belongs in. */
+static void occ_span(sim_t *s, const agent_rec *a, int64_t from, int64_t to, int busy, int idle)
+{
+  sim_results *r = s->res;
+  const sc_agent *sa = a->sc;
+  /* Measured period: totals, per queue served, batches. */
+  int64_t f = from > s->m0 ? from : s->m0, t = to < s->m1 ? to : s->m1;
+  if (t > f) {
+    occ_add(&r->occ, busy, idle, (double)(t - f));
+    for (size_t k = 0; k < sa->n_queues; k++)
+      occ_add(&r->q_occ[sa->queues[k]], busy, idle, (double)(t - f));
+    if (r->n_batches) {
+      int64_t len = s->m1 - s->m0;
+      int64_t b = (f - s->m0) * (int64_t)r->n_batches / len;
+      while (f < t && b < (int64_t)r->n_batches) {
+        int64_t bend = s->m0 + len * (b + 1) / (int64_t)r->n_batches;
+        int64_t e = bend < t ? bend : t;
+        if (e > f)
+          occ_add(&r->b_occ[b], busy, idle, (double)(e - f));
+        f = e;
+        b++;
+      }
+    }
+  }
+  /* Intervals. */
+  int64_t o = r->interval_origin_ms, w = r->interval_ms;
+  int64_t iend = o + w * (int64_t)r->n_intervals;
+  f = from > o ? from : o;
+  t = to < iend ? to : iend;
+  while (f < t) {
+    int64_t i = (f - o) / w;
+    int64_t e = o + w * (i + 1);
+    if (e > t)
+      e = t;
+    for (size_t k = 0; k < sa->n_queues; k++)
+      occ_add(&r->q_int_occ[sa->queues[k] * r->n_intervals + (size_t)i], busy, idle,
+              (double)(e - f));
+    f = e;
+  }
+}
+
+/* Accounts the agent's time up to t in the category it has been in since last_t. */
+static void account(sim_t *s, agent_rec *a, int64_t t)
+{
+  if (t <= a->last_t)
+    return;
+  if (a->presence != CCENTER_AGENT_LOGGED_OUT) {
+    int busy = a->work > 0;
+    int idle = !busy && a->presence == CCENTER_AGENT_READY;
+    occ_span(s, a, a->last_t, t, busy, idle);
+  }
+  a->last_t = t;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Engine calls                                                                        */
+
+static int must(sim_t *s, int rc, const char *what, const char *arg)
+{
+  s->res->engine_calls++;
+  if (rc < 0 && !s->failed) {
+    char b[32];
+    fprintf(stderr, "ccenter-sim: %s(%s) at %s (t=%lld ms) failed: %s (%s)\n", what,
+            arg ? arg : "", sim_clock_str(s->now, b, sizeof b), (long long)s->now,
+            ccenter_strerror(rc), ccenter_err_name(rc));
+    s->failed = 1;
+  }
+  return rc;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The event callback: mirror, count, write down. No state-changing engine calls.       */
+
+static void free_slot(sim_t *s, contact_rec *c)
+{
+  c->state = C_FREE;
+  c->gen++;
+  if (s->n_free == s->cap_free) {
+    s->cap_free = s->cap_free ? 2 * s->cap_free : 1024;
+    s->free_slots = sim_xrealloc(s->free_slots, s->cap_free * sizeof *s->free_slots);
+  }
+  s->free_slots[s->n_free++] = (uint32_t)(c - s->c);
+}
+
+static void push_imm(sim_t *s, uint32_t slot, uint32_t gen, uint32_t token)
+{
+  if (s->imm_head + s->imm_n == s->imm_cap) {
+    if (s->imm_head) {
+      memmove(s->imm, s->imm + s->imm_head, s->imm_n * sizeof *s->imm);
+      s->imm_head = 0;
+    } else {
+      s->imm_cap = s->imm_cap ? 2 * s->imm_cap : 64;
+      s->imm = sim_xrealloc(s->imm, s->imm_cap * sizeof *s->imm);
+    }
+  }
+  s->imm[s->imm_head + s->imm_n++] = (imm_accept){slot, gen, token};
+}
+
+static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
+{
+  sim_t *s = ud;
+  sim_counts *cell[4];
+  int n;
+  (void)engine;
+  s->res->engine_events++;
+  switch (ev->type) {
+  case CCENTER_EV_AGENT_STATE: {
+    agent_rec *a = agent_of(s, ev->agent);
+    if (!a)
+      break;
+    account(s, a, ev->time);
+    a->presence = (int)ev->state;
+    if (ev->state == CCENTER_AGENT_NOT_READY && ev->reason &&
+        strcmp(ev->reason, "no-answer") == 0)
+      s->res->no_answer_not_ready++;
+    break;
+  }
+  case CCENTER_EV_CONTACT_OFFERED: {
+    contact_rec *c = contact_of(s, ev->contact);
+    agent_rec *a = agent_of(s, ev->agent);
+    if (!c || !a)
+      break;
+    account(s, a, ev->time);
+    a->work++;
+    c->state = C_OFFERED;
+    c->offered_at = ev->time;
+    c->agent = (uint32_t)(a - s->ag);
+    c->token++;
+    uint32_t slot = (uint32_t)(c - s->c);
+    if (a->ring_delay == 0)
+      push_imm(s, slot, c->gen, c->token);
+    else
+      sim_heap_push(&s->heap, ev->time + a->ring_delay, SEV_ACCEPT, slot, c->gen, c->token);
+    break;
+  }
+  case CCENTER_EV_OFFER_WITHDRAWN: {
+    contact_rec *c = contact_of(s, ev->contact);
+    agent_rec *a = agent_of(s, ev->agent);
+    if (a) {
+      account(s, a, ev->time);
+      if (a->work)
+        a->work--;
+    }
+    if (c) {
+      c->token++;
+      if (c->state == C_OFFERED)
+        c->state = C_WAITING;
+    }
+    if (ev->reason && strcmp(ev->reason, "ring-timeout") == 0)
+      s->res->ring_timeouts++;
+    break;
+  }
+  case CCENTER_EV_CONTACT_CONNECTED: {
+    contact_rec *c = contact_of(s, ev->contact);
+    if (!c)
+      break;
+    c->state = C_CONNECTED;
+    /* The customer's wait runs from the arrival, across an overflow; the engine's wait_ms
+     * is the wait in the current queue. Without an overflow the two must agree. */
+    int64_t wait_ms = ev->time - c->arrival;
+    if (!c->moved && wait_ms != ev->wait_ms)
+      s->res->wait_mismatches++;
+    double w = (double)wait_ms / SIM_MS_PER_S;
+    n = cells_of(s, c, cell);
+    for (int i = 0; i < n; i++) {
+      cell[i]->answered++;
+      cell[i]->wait_sum_s += w;
+      if (wait_ms <= s->thr_ms[c->queue])
+        cell[i]->answered_within++;
+      if (c->offered_at > c->arrival) /* had to queue (ringing is not queueing) */
+        cell[i]->waited++;
+      if (w > cell[i]->wait_max_s)
+        cell[i]->wait_max_s = w;
+    }
+    sim_heap_push(&s->heap, ev->time + llround(c->handle_s * SIM_MS_PER_S), SEV_END,
+                  (uint32_t)(c - s->c), c->gen, 0);
+    break;
+  }
+  case CCENTER_EV_CONVERSATION_ENDED: {
+    contact_rec *c = contact_of(s, ev->contact);
+    if (c)
+      c->state = C_WRAP;
+    break;
+  }
+  case CCENTER_EV_WRAP_UP_ENDED: {
+    agent_rec *a = agent_of(s, ev->agent);
+    if (a) {
+      account(s, a, ev->time);
+      if (a->work)
+        a->work--;
+    }
+    break;
+  }
+  case CCENTER_EV_CONTACT_OVERFLOWED: {
+    contact_rec *c = contact_of(s, ev->contact);
+    if (!c)
+      break;
+    c->moved = 1;
+    n = cells_of(s, c, cell);
+    for (int i = 0; i < n; i++)
+      cell[i]->overflowed++;
+    break;
+  }
+  case CCENTER_EV_CONTACT_ENDED: {
+    contact_rec *c = contact_of(s, ev->contact);
+    if (!c || c->state == C_FREE)
+      break;
+    /* The wait of a contact that never got an agent (the answered ones counted above). */
+    int64_t wait_ms = ev->time - c->arrival;
+    if (ev->outcome != CCENTER_OUTCOME_HANDLED && !c->moved && wait_ms != ev->wait_ms)
+      s->res->wait_mismatches++;
+    double w = (double)wait_ms / SIM_MS_PER_S;
+    n = cells_of(s, c, cell);
+    for (int i = 0; i < n; i++) {
+      sim_counts *k = cell[i];
+      switch (ev->outcome) {
+      case CCENTER_OUTCOME_HANDLED:
+        k->handled++;
+        k->talk_sum_s += c->handle_s;
+        break;
+      case CCENTER_OUTCOME_ABANDONED:
+        k->abandoned++;
+        if (wait_ms < s->short_ms)
+          k->short_abandoned++;
+        if (wait_ms <= s->thr_ms[c->queue])
+          k->abandoned_within++;
+        if (w > k->wait_max_s)
+          k->wait_max_s = w;
+        break;
+      case CCENTER_OUTCOME_TIMED_OUT:
+        k->timed_out++;
+        break;
+      default:
+        k->other_exit++;
+        break;
+      }
+    }
+    if (c->tracked)
+      s->in_progress--;
+    free_slot(s, c);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Actions                                                                             */
+
+static void run_immediate(sim_t *s)
+{
+  while (s->imm_n && !s->failed) {
+    imm_accept a = s->imm[s->imm_head++];
+    s->imm_n--;
+    if (!s->imm_n)
+      s->imm_head = 0;
+    contact_rec *c = &s->c[a.slot];
+    if (c->gen != a.gen || c->token != a.token || c->state != C_OFFERED)
+      continue;
+    const char *id = contact_id(s, a.slot);
+    must(s, ccenter_offer_accept(s->e, s->sc->agents[c->agent].name, id, s->now),
+         "ccenter_offer_accept", id);
+  }
+}
+
+static void next_arrival(sim_t *s, size_t si)
+{
+  const sc_stream *st = &s->sc->streams[si];
+  stream_state *ss = &s->ss[si];
+  double t = ss->t;
+  while (ss->seg < st->n_seg) {
+    const sc_segment *g = &st->seg[ss->seg];
+    int64_t to_ms = g->to < ss->stop_ms ? g->to : ss->stop_ms;
+    double from = (double)g->from / SIM_MS_PER_S, to = (double)to_ms / SIM_MS_PER_S;
+    if (t < from)
+      t = from;
+    if (g->rate_per_s > 0 && t < to) {
+      /* Memoryless: a draw that crosses the segment's end is redrawn from there. */
+      double cand = t + sim_rng_exp(&ss->arr, 1.0) / g->rate_per_s;
+      if (cand < to) {
+        ss->t = cand;
+        sim_heap_push(&s->heap, llround(cand * SIM_MS_PER_S), SEV_ARRIVAL, (uint32_t)si, 0, 0);
+        return;
+      }
+    }
+    t = to;
+    ss->seg++;
+  }
+  ss->t = t;
+}
+
+static uint32_t alloc_slot(sim_t *s)
+{
+  if (s->n_free)
+    return s->free_slots[--s->n_free];
+  if (s->n_c == s->cap_c) {
+    s->cap_c = s->cap_c ? 2 * s->cap_c : 1024;
+    s->c = sim_xrealloc(s->c, s->cap_c * sizeof *s->c);
+  }
+  memset(&s->c[s->n_c], 0, sizeof s->c[0]);
+  return (uint32_t)s->n_c++;
+}
+
+static void arrival(sim_t *s, uint32_t si)
+{
+  const sc_stream *st = &s->sc->streams[si];
+  stream_state *ss = &s->ss[si];
+  sim_results *r = s->res;
+  uint32_t slot = alloc_slot(s);
+  contact_rec *c = &s->c[slot];
+  int64_t t = s->now;
+  c->state = C_WAITING;
+  c->queue = (uint32_t)st->queue;
+  c->arrival = t;
+  c->counted = t >= s->m0 && t < s->m1;
+  c->tracked = t < s->end;
+  c->interval = -1;
+  if (t >= r->interval_origin_ms) {
+    int64_t i = (t - r->interval_origin_ms) / r->interval_ms;
+    if (i < (int64_t)r->n_intervals)
+      c->interval = (int32_t)i;
+  }
+  c->batch = -1;
+  if (c->counted && r->n_batches)
+    c->batch = (int32_t)((t - s->m0) * (int64_t)r->n_batches / (s->m1 - s->m0));
+  c->handle_s = sim_dist_draw(&st->handle, &ss->handle);
+  c->patience_s = st->patience.kind == SIM_DIST_NONE ? -1.0
+                                                     : sim_dist_draw(&st->patience, &ss->patience);
+  r->contacts++;
+
+  sim_counts *cell[4];
+  int n = cells_of(s, c, cell);
+  for (int i = 0; i < n; i++)
+    cell[i]->offered++;
+
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.priority = st->priority;
+  const char *id = contact_id(s, slot);
+  uint32_t gen = c->gen;
+  int rc = ccenter_contact_enqueue(s->e, id, s->sc->queues[st->queue].name, &p, t);
+  r->engine_calls++;
+  c = &s->c[slot];
+  if (rc == CCENTER_EFULL || rc == CCENTER_ENOAGENTS) {
+    for (int i = 0; i < n; i++)
+      cell[i]->refused++;
+    free_slot(s, c);
+  } else if (must(s, rc, "ccenter_contact_enqueue", id) == 0) {
+    if (c->tracked)
+      s->in_progress++;
+    run_immediate(s);
+    c = &s->c[slot];
+    if (c->gen == gen && (c->state == C_WAITING || c->state == C_OFFERED) && c->patience_s >= 0)
+      sim_heap_push(&s->heap, t + llround(c->patience_s * SIM_MS_PER_S), SEV_ABANDON, slot, gen,
+                    0);
+  }
+  next_arrival(s, si);
+}
+
+static void agent_action(sim_t *s, const sim_ev *ev)
+{
+  agent_rec *a = &s->ag[ev->a];
+  const char *name = a->sc->name;
+  int rc;
+  switch (ev->kind) {
+  case SEV_LOGIN:
+    rc = ccenter_agent_login(s->e, name, s->now);
+    s->res->engine_calls++;
+    if (rc == CCENTER_ESTATE) {
+      /* Still logged in: the previous shift's logout is pending (a long last call). */
+      fprintf(stderr, "ccenter-sim: warning: agent %s starts a shift while still logged in\n",
+              name);
+      break;
+    }
+    if (must(s, rc, "ccenter_agent_login", name) == 0)
+      must(s, ccenter_agent_ready(s->e, name, s->now), "ccenter_agent_ready", name);
+    break;
+  case SEV_LOGOUT:
+    rc = ccenter_agent_logout(s->e, name, s->now);
+    s->res->engine_calls++;
+    if (rc != CCENTER_ESTATE)
+      must(s, rc, "ccenter_agent_logout", name);
+    break;
+  case SEV_BREAK:
+    rc = ccenter_agent_not_ready(s->e, name, a->sc->breaks[ev->b].reason, s->now);
+    s->res->engine_calls++;
+    if (rc != CCENTER_ESTATE)
+      must(s, rc, "ccenter_agent_not_ready", name);
+    break;
+  case SEV_BACK:
+    rc = ccenter_agent_ready(s->e, name, s->now);
+    s->res->engine_calls++;
+    if (rc != CCENTER_ESTATE)
+      must(s, rc, "ccenter_agent_ready", name);
+    break;
+  default:
+    break;
+  }
+}
+
+static void contact_action(sim_t *s, const sim_ev *ev)
+{
+  contact_rec *c = &s->c[ev->a];
+  if (c->gen != ev->b)
+    return;
+  const char *id = contact_id(s, ev->a);
+  switch (ev->kind) {
+  case SEV_ACCEPT:
+    if (c->state == C_OFFERED && c->token == ev->c)
+      must(s, ccenter_offer_accept(s->e, s->sc->agents[c->agent].name, id, s->now),
+           "ccenter_offer_accept", id);
+    break;
+  case SEV_END:
+    if (c->state == C_CONNECTED)
+      must(s, ccenter_contact_end(s->e, id, s->now), "ccenter_contact_end", id);
+    break;
+  case SEV_ABANDON:
+    if (c->state == C_WAITING || c->state == C_OFFERED)
+      must(s, ccenter_contact_abandon(s->e, id, s->now), "ccenter_contact_abandon", id);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Set-up                                                                              */
+
+static int setup_engine(sim_t *s)
+{
+  const scenario *sc = s->sc;
+  ccenter_options *o = ccenter_options_new();
+  if (!o) {
+    fprintf(stderr, "ccenter-sim: out of memory\n");
+    return -1;
+  }
+  ccenter_options_set_event_callback(o, on_event, s);
+  int rc = ccenter_engine_new(o, sc->start_ms, &s->e);
+  ccenter_options_free(o);
+  if (must(s, rc, "ccenter_engine_new", NULL))
+    return -1;
+  int64_t t = sc->start_ms;
+  /* The engine's own statistics use the same interval and short-abandon rule. */
+  if (sc->interval_ms <= 86400000 &&
+      must(s, ccenter_engine_set(s->e, CCENTER_ENGINE_STATS_INTERVAL, sc->interval_ms, t),
+           "ccenter_engine_set(STATS_INTERVAL)", NULL))
+    return -1;
+  if (must(s, ccenter_engine_set(s->e, CCENTER_ENGINE_SHORT_ABANDON, s->short_ms, t),
+           "ccenter_engine_set(SHORT_ABANDON)", NULL))
+    return -1;
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    const sc_queue *q = &sc->queues[i];
+    if (must(s, ccenter_queue_add(s->e, q->name, t), "ccenter_queue_add", q->name))
+      return -1;
+    if (s->thr_ms[i] >= 1 && s->thr_ms[i] <= 86400000 &&
+        must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_SL_THRESHOLD, s->thr_ms[i], t),
+             "ccenter_queue_set(SL_THRESHOLD)", q->name))
+      return -1;
+    if (q->wrap_up_ms >= 0 &&
+        must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_WRAP_UP, q->wrap_up_ms, t),
+             "ccenter_queue_set(WRAP_UP)", q->name))
+      return -1;
+    if (q->ring_timeout_ms >= 0 &&
+        must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_RING_TIMEOUT, q->ring_timeout_ms,
+                                  t),
+             "ccenter_queue_set(RING_TIMEOUT)", q->name))
+      return -1;
+    if (q->max_length >= 0 &&
+        must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_MAX_LENGTH, q->max_length, t),
+             "ccenter_queue_set(MAX_LENGTH)", q->name))
+      return -1;
+    if (q->max_wait_ms > 0) {
+      if (must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_MAX_WAIT, q->max_wait_ms, t),
+               "ccenter_queue_set(MAX_WAIT)", q->name) ||
+          must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_MAX_WAIT_ACTION,
+                                    q->max_wait_action, t),
+               "ccenter_queue_set(MAX_WAIT_ACTION)", q->name))
+        return -1;
+    }
+  }
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    const sc_queue *q = &sc->queues[i];
+    if (q->overflow && must(s, ccenter_queue_set_overflow(s->e, q->name, q->overflow, t),
+                            "ccenter_queue_set_overflow", q->name))
+      return -1;
+  }
+  for (size_t i = 0; i < sc->n_agents; i++) {
+    const sc_agent *a = &sc->agents[i];
+    agent_rec *r = &s->ag[i];
+    r->sc = a;
+    r->presence = CCENTER_AGENT_LOGGED_OUT;
+    r->last_t = t;
+    r->ring_delay = a->ring_delay_ms >= 0 ? a->ring_delay_ms : sc->ring_delay_ms;
+    if (must(s, ccenter_agent_add(s->e, a->name, t), "ccenter_agent_add", a->name))
+      return -1;
+    for (size_t k = 0; k < a->n_queues; k++)
+      if (must(s, ccenter_agent_serve(s->e, a->name, sc->queues[a->queues[k]].name, t),
+               "ccenter_agent_serve", a->name))
+        return -1;
+    if (a->wrap_up_ms >= 0 &&
+        must(s, ccenter_agent_set_wrap_up(s->e, a->name, a->wrap_up_ms, t),
+             "ccenter_agent_set_wrap_up", a->name))
+      return -1;
+    for (size_t k = 0; k < a->n_shifts; k++) {
+      sim_heap_push(&s->heap, a->shifts[k].from, SEV_LOGIN, (uint32_t)i, 0, 0);
+      sim_heap_push(&s->heap, a->shifts[k].to, SEV_LOGOUT, (uint32_t)i, 0, 0);
+    }
+    for (size_t k = 0; k < a->n_breaks; k++) {
+      sim_heap_push(&s->heap, a->breaks[k].from, SEV_BREAK, (uint32_t)i, (uint32_t)k, 0);
+      sim_heap_push(&s->heap, a->breaks[k].to, SEV_BACK, (uint32_t)i, 0, 0);
+    }
+  }
+  return 0;
+}
+
+static void alloc_results(const scenario *sc, sim_results *r)
+{
+  memset(r, 0, sizeof *r);
+  r->n_queues = sc->n_queues;
+  r->interval_origin_ms = sc->start_ms;
+  r->interval_ms = sc->interval_ms;
+  r->n_intervals = (size_t)((sc->end_ms - sc->start_ms + sc->interval_ms - 1) / sc->interval_ms);
+  size_t cells = r->n_queues * r->n_intervals;
+  r->q_total = sim_xcalloc(r->n_queues, sizeof *r->q_total);
+  r->q_occ = sim_xcalloc(r->n_queues, sizeof *r->q_occ);
+  r->q_int = sim_xcalloc(cells, sizeof *r->q_int);
+  r->q_int_occ = sim_xcalloc(cells, sizeof *r->q_int_occ);
+  r->model = sim_xcalloc(cells, sizeof *r->model);
+  r->n_batches = sc->batches;
+  r->b_counts = sim_xcalloc(r->n_batches, sizeof *r->b_counts);
+  r->b_occ = sim_xcalloc(r->n_batches, sizeof *r->b_occ);
+}
+
+void sim_results_free(sim_results *r)
+{
+  free(r->q_total);
+  free(r->q_occ);
+  free(r->q_int);
+  free(r->q_int_occ);
+  free(r->model);
+  free(r->b_counts);
+  free(r->b_occ);
+  memset(r, 0, sizeof *r);
+}
+
+static double wall_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(sim_t *s, const sim_run_opts *o, double t0, int final)
+{
+  double el = wall_now() - t0;
+  double total = (double)(s->end - s->sc->start_ms);
+  double done = (double)(s->now - s->sc->start_ms) / total;
+  char b[32];
+  fprintf(stderr, "\r%s: %s %5.1f%%, %llu contacts, %.0f contacts/s%s",
+          o->label ? o->label : "ccenter-sim", sim_clock_str(s->now, b, sizeof b),
+          100.0 * (done > 1 ? 1 : done), (unsigned long long)s->res->contacts,
+          el > 0 ? (double)s->res->contacts / el : 0.0, final ? "\n" : "   ");
+  fflush(stderr);
+}
+
+int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
+{
+  sim_t s;
+  memset(&s, 0, sizeof s);
+  s.sc = sc;
+  s.res = res;
+  alloc_results(sc, res);
+  s.m0 = sc->start_ms + sc->warmup_ms;
+  s.m1 = sc->end_ms;
+  s.end = sc->end_ms;
+  s.hard_end = sc->end_ms + sc->drain_ms;
+  s.now = sc->start_ms;
+  s.short_ms = llround(sc->short_abandon_s * SIM_MS_PER_S);
+  s.thr_ms = sim_xcalloc(sc->n_queues, sizeof *s.thr_ms);
+  for (size_t i = 0; i < sc->n_queues; i++) {
+    double thr = sc->queues[i].threshold_s >= 0 ? sc->queues[i].threshold_s : sc->threshold_s;
+    s.thr_ms[i] = llround(thr * SIM_MS_PER_S);
+  }
+  s.ag = sim_xcalloc(sc->n_agents, sizeof *s.ag);
+  for (size_t i = 0; i < sc->n_agents; i++)
+    s.ag[i].sc = &sc->agents[i];
+  agent_index(&s);
+  s.ss = sim_xcalloc(sc->n_streams, sizeof *s.ss);
+
+  double t0 = wall_now(), last = t0;
+  int rc = setup_engine(&s);
+  if (rc == 0) {
+    for (size_t i = 0; i < sc->n_streams; i++) {
+      stream_state *ss = &s.ss[i];
+      sim_rng_seed(&ss->arr, sc->seed, 3 * i + 1);
+      sim_rng_seed(&ss->handle, sc->seed, 3 * i + 2);
+      sim_rng_seed(&ss->patience, sc->seed, 3 * i + 3);
+      ss->t = (double)sc->start_ms / SIM_MS_PER_S;
+      ss->stop_ms = sc->continue_arrivals ? s.hard_end : sc->end_ms;
+      next_arrival(&s, i);
+    }
+    uint64_t iter = 0;
+    while (!s.failed) {
+      int64_t te = ccenter_engine_next_deadline(s.e);
+      int64_t th = sim_heap_top_time(&s.heap);
+      int64_t t = te < th ? te : th;
+      if (t >= SIM_INF_TIME || t > s.hard_end)
+        break;
+      if (t >= s.end && s.in_progress == 0)
+        break;
+      if (te <= th) {
+        s.now = te;
+        must(&s, ccenter_engine_advance(s.e, te), "ccenter_engine_advance", NULL);
+        run_immediate(&s);
+      } else {
+        sim_ev ev;
+        sim_heap_pop(&s.heap, &ev);
+        s.now = ev.t;
+        switch (ev.kind) {
+        case SEV_ARRIVAL:
+          arrival(&s, ev.a);
+          break;
+        case SEV_ACCEPT:
+        case SEV_END:
+        case SEV_ABANDON:
+          contact_action(&s, &ev);
+          break;
+        default:
+          agent_action(&s, &ev);
+          break;
+        }
+        run_immediate(&s);
+      }
+      if (o && o->progress && (++iter & 0xfff) == 0) {
+        double w = wall_now();
+        if (w - last >= 0.5) {
+          last = w;
+          progress(&s, o, t0, 0);
+        }
+      }
+    }
+    /* Close the occupancy books at the time the run stopped. */
+    for (size_t i = 0; i < sc->n_agents; i++)
+      account(&s, &s.ag[i], s.now);
+    res->in_progress = s.in_progress;
+    res->last_time_ms = s.now;
+    if (s.failed)
+      rc = -1;
+  }
+  res->wall_s = wall_now() - t0;
+  if (o && o->progress && rc == 0)
+    progress(&s, o, t0, 1);
+
+  ccenter_engine_free(s.e);
+  sim_heap_free(&s.heap);
+  free(s.c);
+  free(s.free_slots);
+  free(s.ag);
+  free(s.ahash);
+  free(s.ss);
+  free(s.imm);
+  free(s.thr_ms);
+  return rc;
+}

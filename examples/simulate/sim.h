@@ -1,0 +1,316 @@
+/*
+ * ccenter-sim — discrete-event simulation of a contact centre that drives the real
+ * libccenter engine through its public API, on virtual time.
+ *
+ * Layout:
+ *   rng.c       random numbers (xoshiro256**, seeded by splitmix64) and distributions
+ *   heap.c      the simulator's own event heap (time, then insertion order)
+ *   scenario.c  the scenario data model and the line-based scenario-file parser
+ *   sim.c       the event loop: feeds arrivals, answers, hang-ups and shifts to the engine,
+ *               merges them with the engine's own deadlines, and collects statistics
+ *   report.c    KPI formulas, Erlang predictions, text tables, JSON, interval files
+ *   main.c      command line
+ *
+ * Time is int64 milliseconds everywhere the engine sees it. Random durations are drawn as
+ * doubles in seconds and rounded to the nearest millisecond once, at the point where they
+ * become an absolute time, so rounding never accumulates.
+ */
+#ifndef CCENTER_SIM_H
+#define CCENTER_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SIM_MS_PER_S 1000.0
+#define SIM_INF_TIME (INT64_MAX / 4)
+
+/* ---------------------------------------------------------------------------------- */
+/* Random numbers and distributions (rng.c)                                            */
+
+typedef struct sim_rng {
+  uint64_t s[4];
+} sim_rng;
+
+/* Seeds an independent generator for (seed, stream): the same pair gives the same draws. */
+void sim_rng_seed(sim_rng *r, uint64_t seed, uint64_t stream);
+uint64_t sim_rng_next(sim_rng *r);
+/* Uniform in the open interval (0, 1). */
+double sim_rng_uniform(sim_rng *r);
+/* Exponential with the given mean. */
+double sim_rng_exp(sim_rng *r, double mean);
+/* Standard normal. */
+double sim_rng_normal(sim_rng *r);
+
+typedef enum sim_dist_kind {
+  SIM_DIST_NONE = 0,  /* "no value": patience none */
+  SIM_DIST_EXP,
+  SIM_DIST_LOGNORMAL,
+  SIM_DIST_FIXED,
+  SIM_DIST_EMPIRICAL
+} sim_dist_kind;
+
+typedef struct sim_dist {
+  sim_dist_kind kind;
+  double mean;           /* seconds; for empirical, the sample mean of the file */
+  double sd;             /* lognormal only */
+  double mu, sigma;      /* lognormal parameters of the underlying normal */
+  const double *values;  /* empirical: the file's values, seconds (owned by the scenario) */
+  size_t n_values;
+} sim_dist;
+
+/* Sets mu and sigma from mean and sd (lognormal). Returns 0, or -1 if mean/sd invalid. */
+int sim_dist_lognormal(sim_dist *d, double mean, double sd);
+/* One draw, seconds, >= 0. */
+double sim_dist_draw(const sim_dist *d, sim_rng *r);
+/* Short text such as "exp(180s)" into buf. */
+const char *sim_dist_describe(const sim_dist *d, char *buf, size_t n);
+
+/* ---------------------------------------------------------------------------------- */
+/* Event heap (heap.c)                                                                 */
+
+typedef enum sim_ev_kind {
+  SEV_ARRIVAL = 1,  /* a = stream */
+  SEV_ACCEPT,       /* a = contact slot, b = generation, c = offer token */
+  SEV_END,          /* a = contact slot, b = generation */
+  SEV_ABANDON,      /* a = contact slot, b = generation */
+  SEV_LOGIN,        /* a = agent: log in and become READY */
+  SEV_LOGOUT,       /* a = agent */
+  SEV_BREAK,        /* a = agent, b = break index */
+  SEV_BACK          /* a = agent: end of a break, READY again */
+} sim_ev_kind;
+
+typedef struct sim_ev {
+  int64_t t;
+  uint64_t seq;
+  uint32_t kind, a, b, c;
+} sim_ev;
+
+typedef struct sim_heap {
+  sim_ev *v;
+  size_t n, cap;
+  uint64_t seq;
+} sim_heap;
+
+void sim_heap_push(sim_heap *h, int64_t t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c);
+/* Pops the earliest event (ties: the one pushed first). Returns 0 when empty. */
+int sim_heap_pop(sim_heap *h, sim_ev *out);
+int64_t sim_heap_top_time(const sim_heap *h); /* SIM_INF_TIME when empty */
+void sim_heap_free(sim_heap *h);
+
+/* ---------------------------------------------------------------------------------- */
+/* Scenario (scenario.c)                                                               */
+
+typedef struct sc_span {
+  int64_t from, to; /* ms of simulated time */
+  char *reason;     /* breaks: NOT_READY reason */
+} sc_span;
+
+typedef struct sc_queue {
+  char *name;
+  int line;
+  int64_t wrap_up_ms;    /* -1: engine default (0) */
+  int64_t max_wait_ms;   /* -1: none */
+  int max_wait_action;   /* ccenter_max_wait_action */
+  char *overflow;        /* overflow target queue name, or NULL */
+  int64_t ring_timeout_ms; /* -1: engine default (15 s) */
+  int64_t max_length;    /* -1: unlimited */
+  double threshold_s;    /* < 0: the sim's threshold */
+  int priority;          /* default priority of its arrivals */
+  int has_priority;
+} sc_queue;
+
+typedef struct sc_agent {
+  char *name;
+  int line;
+  size_t *queues;
+  size_t n_queues;
+  sc_span *shifts;
+  size_t n_shifts;
+  sc_span *breaks;
+  size_t n_breaks;
+  int64_t ring_delay_ms; /* -1: the sim's */
+  int64_t wrap_up_ms;    /* -1: the queue's */
+} sc_agent;
+
+typedef struct sc_segment {
+  int64_t from, to;
+  double rate_per_s;
+} sc_segment;
+
+typedef struct sc_stream {
+  size_t queue;
+  int line;
+  sc_segment *seg;
+  size_t n_seg;
+  sim_dist handle;   /* talk time */
+  sim_dist patience; /* kind NONE: never abandons */
+  int priority;
+} sc_stream;
+
+typedef struct sc_file {
+  char *path;
+  double *values;
+  size_t n;
+} sc_file;
+
+typedef struct scenario {
+  char *path;          /* scenario file, or NULL for the flag mode */
+  sc_queue *queues;
+  size_t n_queues;
+  sc_agent *agents;
+  size_t n_agents;
+  sc_stream *streams;
+  size_t n_streams;
+  sc_file *files;
+  size_t n_files;
+
+  int64_t start_ms;     /* simulated time at which the run starts */
+  int64_t end_ms;       /* end of the measured period; arrivals stop here */
+  int64_t warmup_ms;    /* contacts arriving before start + warmup are not counted */
+  int64_t drain_ms;     /* after end: time allowed for counted contacts to finish */
+  int continue_arrivals;/* flag mode: arrivals go on (uncounted) until the counted finish */
+  uint64_t seed;
+  double threshold_s;
+  double short_abandon_s;
+  int64_t interval_ms;
+  int64_t ring_delay_ms;
+  unsigned batches;     /* batch-means batches over the measured period (0 = none) */
+} scenario;
+
+void scenario_init(scenario *sc);
+void scenario_free(scenario *sc);
+/* Parses a scenario file into sc (initialised). On error prints "file:line: ..." to err
+ * and returns -1. */
+int scenario_load(scenario *sc, const char *path, FILE *err);
+/* Checks cross-references and fills defaults (end time, shifts). -1 on error (printed). */
+int scenario_finish(scenario *sc, FILE *err);
+
+/* Parsers shared with the command line. Return 0 or -1. */
+int sim_parse_duration_ms(const char *s, int64_t *ms);  /* "20", "20s", "15m", "2h", "500ms" */
+int sim_parse_clock_ms(const char *s, int64_t *ms);     /* "08:30", "8:30:15" */
+int sim_parse_rate(const char *s, double *per_s);       /* "120", "120/h", "2/m", "0.5/s" */
+/* Loads a file of seconds, one per line ('#' comments, blank lines allowed). */
+int sim_load_values(sc_file *f, const char *path, FILE *err);
+
+/* ---------------------------------------------------------------------------------- */
+/* Statistics (sim.c fills, report.c reads)                                            */
+
+typedef struct sim_counts {
+  uint64_t offered;          /* arrived (including refused by the queue) */
+  uint64_t refused;          /* enqueue refused: queue full / no agents */
+  uint64_t answered;
+  uint64_t answered_within;  /* wait <= threshold */
+  uint64_t waited;           /* answered, and queued first: offered later than arrival */
+  uint64_t abandoned;
+  uint64_t short_abandoned;  /* abandoned with wait < short_abandon */
+  uint64_t abandoned_within; /* abandoned with wait <= threshold (short ones included) */
+  uint64_t timed_out;        /* left at max wait */
+  uint64_t other_exit;       /* exit-empty, removed */
+  uint64_t overflowed;       /* moved to another queue at max wait (still in play) */
+  uint64_t handled;
+  double wait_sum_s;         /* over answered */
+  double wait_max_s;         /* over answered and abandoned */
+  double talk_sum_s;         /* over handled */
+} sim_counts;
+
+typedef struct sim_occ {
+  double busy_ms;  /* agent time with at least one contact (ringing, talking, wrap-up) */
+  double avail_ms; /* busy + READY-and-idle agent time */
+  double staffed_ms; /* logged-in agent time (any presence) */
+} sim_occ;
+
+/* The Erlang model's view of one queue in one interval. */
+typedef struct sim_model_cell {
+  double arrivals;   /* expected arrivals in the interval */
+  double load;       /* offered load, erlangs (time average over the interval) */
+  double handle_s;   /* mean handle time (talk + wrap-up) of its arrivals */
+  double patience_s; /* rate-weighted mean patience; INFINITY if some arrivals never abandon */
+  double agents;     /* scheduled agents apportioned to the queue (time average) */
+} sim_model_cell;
+
+typedef struct sim_results {
+  size_t n_queues;
+  size_t n_intervals;
+  int64_t interval_origin_ms;
+  int64_t interval_ms;
+  sim_counts *q_total;     /* [queue], measured period */
+  sim_occ *q_occ;          /* [queue], agents serving the queue, measured period */
+  sim_counts *q_int;       /* [queue * n_intervals + i], whole run */
+  sim_occ *q_int_occ;      /* [queue * n_intervals + i] */
+  sim_model_cell *model;   /* [queue * n_intervals + i] */
+  sim_counts total;        /* all queues, measured period */
+  sim_occ occ;             /* all agents, measured period */
+  unsigned n_batches;
+  sim_counts *b_counts;    /* [batch] */
+  sim_occ *b_occ;          /* [batch] */
+  uint64_t in_progress;    /* counted contacts not finished when the run stopped */
+  uint64_t contacts;       /* every contact simulated (counted or not) */
+  uint64_t engine_calls;
+  uint64_t engine_events;
+  uint64_t ring_timeouts;
+  uint64_t no_answer_not_ready;
+  uint64_t wait_mismatches; /* engine wait_ms != our own clock (never overflowed): must be 0 */
+  int64_t last_time_ms;
+  double wall_s;
+} sim_results;
+
+typedef struct sim_run_opts {
+  int progress;      /* progress line on stderr */
+  const char *label; /* for the progress line */
+} sim_run_opts;
+
+/* Runs the scenario on a fresh engine. Returns 0, or -1 after printing why to stderr. */
+int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res);
+void sim_results_free(sim_results *res);
+
+/* ---------------------------------------------------------------------------------- */
+/* Reports (report.c)                                                                  */
+
+typedef struct sim_kpi {
+  double service_level; /* answered_within / (answered + abandoned + timed_out - short) */
+  double asa_s;         /* wait_sum / answered */
+  double p_wait;        /* waited / answered */
+  double abandon_rate;  /* abandoned / offered */
+  double occupancy;     /* busy / avail */
+  double aht_s;         /* talk_sum / handled (talk only; wrap-up is the queue's) */
+} sim_kpi;
+
+sim_kpi sim_kpi_of(const sim_counts *c, const sim_occ *o);
+
+/* The Erlang prediction for stationary inputs, in the simulator's own conventions. */
+typedef struct sim_prediction {
+  int valid;            /* 0: Erlang C undefined (agents <= load) */
+  char model;           /* 'C' or 'A' */
+  double load;
+  double p_wait;        /* among answered contacts */
+  double service_level; /* short abandons excluded, as the simulator counts */
+  double asa_s;
+  double p_abandon;     /* Erlang A */
+  double occupancy;
+} sim_prediction;
+
+/* agents may be fractional: linear interpolation between floor and ceil. */
+sim_prediction sim_predict(double load, double agents, double handle_s, double patience_s,
+                           double threshold_s, double short_abandon_s);
+
+typedef struct sim_report_opts {
+  int json;
+  const char *intervals_path; /* NULL: none; "-": stdout; *.jsonl / *.json: JSON lines */
+  int flag_mode;
+  unsigned agents;          /* flag mode */
+  double calls_per_hour;    /* flag mode */
+  double hours;             /* flag mode */
+} sim_report_opts;
+
+int sim_report(const scenario *sc, const sim_results *res, const sim_report_opts *o);
+
+/* Small helpers. */
+void *sim_xmalloc(size_t n);
+void *sim_xcalloc(size_t n, size_t size);
+void *sim_xrealloc(void *p, size_t n);
+char *sim_xstrdup(const char *s);
+/* Formats ms of simulated time as "HH:MM" (hours may exceed 23) into buf. */
+const char *sim_clock_str(int64_t ms, char *buf, size_t n);
+
+#endif /* CCENTER_SIM_H */

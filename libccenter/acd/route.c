@@ -1,0 +1,975 @@
+/*
+ * Routing: who takes which contact.
+ *
+ * Indexes. Every queue has requirement classes (slot 0 matches every member; the others
+ * are the distinct requirements of the steps in use). Each class keeps two ordered sets:
+ * the available members who meet it, in the order of the queue's strategy, and the waiting
+ * contacts whose current step needs it, in queue order. A decision therefore looks only at
+ * agents who meet the requirement and contacts an agent could meet — what does not match
+ * is never visited (docs/routing.md, "Scale").
+ *
+ * The two routing moments keep the invariant that no waiting contact could be offered to
+ * an available agent: route_contact when a contact becomes routable (arrival, return, a
+ * step or delay expiring), route_agent when an agent becomes able to take work.
+ *
+ * The reference router (engine->reference_routing, tests only) decides the same things by
+ * walking every agent and every contact, as app_queue does; tests run both on the same
+ * streams and compare.
+ */
+#include <string.h>
+
+#include "acd/types.h"
+
+/* ---------------------------------------------------------------------------------- */
+/* Orders                                                                              */
+
+static contact *of_node(const cc_tnode *n)
+{
+  return (contact *)((const char *)n - offsetof(contact, node));
+}
+
+static contact *of_cls(const cc_tnode *n)
+{
+  return n ? (contact *)((const char *)n - offsetof(contact, cls_node)) : NULL;
+}
+
+static cnode *of_cnode(const cc_tnode *n)
+{
+  return n ? (cnode *)((const char *)n - offsetof(cnode, node)) : NULL;
+}
+
+int64_t cc_contact_order_key(const queue *q, const contact *c)
+{
+  /* With ageing, priority p after waiting w counts as p + w/ageing. Comparing two contacts
+   * at the same moment, the "now" cancels: p*ageing - enqueued is a fixed key. */
+  if (q->ageing > 0)
+    return (int64_t)c->priority * q->ageing - c->enq_at;
+  return c->priority;
+}
+
+/* <0 when a should be served before b. */
+static int cmp_c(const contact *a, const contact *b)
+{
+  if (a->emergency != b->emergency)
+    return a->emergency ? -1 : 1;
+  if (a->order_key != b->order_key)
+    return a->order_key > b->order_key ? -1 : 1;
+  if (a->enq_at != b->enq_at)
+    return a->enq_at < b->enq_at ? -1 : 1;
+  return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+int cc_cmp_contact(const cc_tnode *x, const cc_tnode *y)
+{
+  return cmp_c(of_node(x), of_node(y));
+}
+
+static int cmp_cls(const cc_tnode *x, const cc_tnode *y)
+{
+  return cmp_c(of_cls(x), of_cls(y));
+}
+
+static int cmp_cnode(const cc_tnode *x, const cc_tnode *y)
+{
+  const cnode *a = of_cnode(x), *b = of_cnode(y);
+  if (a->key1 != b->key1)
+    return a->key1 < b->key1 ? -1 : 1;
+  if (a->key2 != b->key2)
+    return a->key2 < b->key2 ? -1 : 1;
+  return a->m->a->seq < b->m->a->seq ? -1 : (a->m->a->seq > b->m->a->seq);
+}
+
+static cc_agent_view view_of(const agent *a)
+{
+  cc_agent_view v = {a->skills, a->n_skills, a->attrs, a->n_attrs};
+  return v;
+}
+
+static int class_level(const rclass *k, const agent *a)
+{
+  if (!k->req)
+    return 0;
+  cc_agent_view v = view_of(a);
+  return cc_req_level(k->req, &v);
+}
+
+static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
+                         int64_t *k2)
+{
+  const agent *a = m->a;
+  *k1 = cc_agent_work(a);
+  *k2 = a->idle_since;
+  switch (q->strategy) {
+  case CCENTER_STRATEGY_LEAST_OCCUPIED: {
+    unsigned cap = 0;
+    for (int ch = 0; ch < NCH; ch++)
+      cap += a->cap[ch];
+    *k1 = cap ? (int64_t)cc_agent_work(a) * 1000000 / cap : 0;
+    break;
+  }
+  case CCENTER_STRATEGY_FEWEST_CONTACTS:
+    *k1 = a->handled_since_login;
+    break;
+  case CCENTER_STRATEGY_LEAST_TALK_TIME:
+    *k1 = a->talk_since_login;
+    break;
+  case CCENTER_STRATEGY_ROUND_ROBIN:
+  case CCENTER_STRATEGY_LINEAR:
+  case CCENTER_STRATEGY_RANDOM:
+  case CCENTER_STRATEGY_WEIGHTED_RANDOM:
+    *k1 = m->ordinal;
+    *k2 = 0;
+    break;
+  case CCENTER_STRATEGY_BEST_SKILL:
+    *k1 = -class_level(k, a);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Classes                                                                             */
+
+static const char *intern_cb(void *ud, const char *s)
+{
+  return cc_eng_intern(ud, s);
+}
+
+static int agent_meets(const rclass *k, const agent *a)
+{
+  if (!k->req)
+    return 1;
+  cc_agent_view v = view_of(a);
+  return cc_req_match(k->req, &v);
+}
+
+static void cnode_unlink(rclass *k, cnode *n)
+{
+  if (n->in_tree) {
+    cc_treap_remove(&k->agents, &n->node);
+    n->in_tree = 0;
+  }
+}
+
+static rclass *class_new(ccenter_engine *e, cc_req *req, const char *key, int slot)
+{
+  rclass *k = cc_eng_alloc(e, sizeof *k);
+  char *kd = k ? cc_strdup(&e->alloc, key) : NULL;
+  if (!kd) {
+    cc_eng_free(e, k, sizeof *k);
+    return NULL;
+  }
+  k->req = req;
+  k->key = kd;
+  k->slot = slot;
+  cc_treap_init(&k->agents, cmp_cnode);
+  cc_treap_init(&k->contacts, cmp_cls);
+  return k;
+}
+
+static void class_free(ccenter_engine *e, rclass *k)
+{
+  if (k->req)
+    cc_req_free(&e->alloc, k->req);
+  cc_free(&e->alloc, k->key);
+  cc_eng_free(e, k, sizeof *k);
+}
+
+int cc_queue_init_classes(ccenter_engine *e, queue *q)
+{
+  rclass *k = class_new(e, NULL, "", 0);
+  if (!k)
+    return CCENTER_ENOMEM;
+  k->refs = 1;
+  q->classes[0] = k;
+  q->n_class_slots = 1;
+  return 0;
+}
+
+void cc_queue_free_classes(ccenter_engine *e, queue *q)
+{
+  for (size_t i = 0; i < q->n_class_slots; i++)
+    if (q->classes[i])
+      class_free(e, q->classes[i]);
+}
+
+static int member_grow(ccenter_engine *e, membership *m, size_t slots)
+{
+  if (m->n_nodes >= slots)
+    return 0;
+  cnode **nn = cc_realloc(&e->alloc, m->nodes, slots * sizeof *nn);
+  if (!nn)
+    return CCENTER_ENOMEM;
+  for (size_t i = m->n_nodes; i < slots; i++)
+    nn[i] = NULL;
+  e->bytes += (slots - m->n_nodes) * sizeof *nn;
+  m->nodes = nn;
+  m->n_nodes = slots;
+  return 0;
+}
+
+static cnode *cnode_new(ccenter_engine *e, membership *m)
+{
+  cnode *n = cc_eng_alloc(e, sizeof *n);
+  if (n)
+    n->m = m;
+  return n;
+}
+
+int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc_req_error *err)
+{
+  cc_req *req = NULL;
+  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, err);
+  if (rc)
+    return rc;
+  if (cc_req_is_empty(req)) {
+    cc_req_free(&e->alloc, req);
+    q->classes[0]->refs++;
+    *out = q->classes[0];
+    return 0;
+  }
+  char key[2048];
+  cc_req_format(req, key, sizeof key);
+  size_t free_slot = 0;
+  for (size_t i = 1; i < q->n_class_slots; i++) {
+    rclass *k = q->classes[i];
+    if (k && strcmp(k->key, key) == 0) {
+      cc_req_free(&e->alloc, req);
+      k->refs++;
+      *out = k;
+      return 0;
+    }
+    if (!k && !free_slot)
+      free_slot = i;
+  }
+  if (!free_slot) {
+    if (q->n_class_slots == MAX_CLASSES) {
+      cc_req_free(&e->alloc, req);
+      return CCENTER_ERANGE;
+    }
+    free_slot = q->n_class_slots;
+  }
+  /* Allocate everything before changing anything: nodes for the members who meet it. */
+  rclass *k = class_new(e, req, key, (int)free_slot);
+  if (!k) {
+    cc_req_free(&e->alloc, req);
+    return CCENTER_ENOMEM;
+  }
+  size_t i = 0;
+  for (; i < q->n_members; i++) {
+    membership *m = q->members[i];
+    if (member_grow(e, m, free_slot + 1))
+      break;
+    if (agent_meets(k, m->a) && !(m->nodes[free_slot] = cnode_new(e, m)))
+      break;
+  }
+  if (i < q->n_members) {
+    for (size_t j = 0; j <= i && j < q->n_members; j++) {
+      membership *m = q->members[j];
+      if (m->n_nodes > free_slot && m->nodes[free_slot]) {
+        cc_eng_free(e, m->nodes[free_slot], sizeof(cnode));
+        m->nodes[free_slot] = NULL;
+      }
+    }
+    class_free(e, k);
+    return CCENTER_ENOMEM;
+  }
+  q->classes[free_slot] = k;
+  if (free_slot == q->n_class_slots)
+    q->n_class_slots++;
+  k->refs = 1;
+  for (i = 0; i < q->n_members; i++)
+    cc_route_refresh(e, q->members[i]->a);
+  *out = k;
+  return 0;
+}
+
+void cc_class_put(ccenter_engine *e, queue *q, rclass *k)
+{
+  if (--k->refs > 0 || k->slot == 0)
+    return;
+  for (size_t i = 0; i < q->n_members; i++) {
+    membership *m = q->members[i];
+    cnode *n = (size_t)k->slot < m->n_nodes ? m->nodes[k->slot] : NULL;
+    if (n) {
+      cnode_unlink(k, n);
+      cc_eng_free(e, n, sizeof *n);
+      m->nodes[k->slot] = NULL;
+    }
+  }
+  q->classes[k->slot] = NULL;
+  class_free(e, k);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Members                                                                             */
+
+int cc_member_init(ccenter_engine *e, membership *m)
+{
+  queue *q = m->q;
+  if (member_grow(e, m, q->n_class_slots))
+    return CCENTER_ENOMEM;
+  for (size_t i = 0; i < q->n_class_slots; i++) {
+    rclass *k = q->classes[i];
+    if (k && agent_meets(k, m->a) && !(m->nodes[i] = cnode_new(e, m))) {
+      cc_member_free(e, m);
+      return CCENTER_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+void cc_member_free(ccenter_engine *e, membership *m)
+{
+  for (size_t i = 0; i < m->n_nodes; i++) {
+    cnode *n = m->nodes[i];
+    if (n) {
+      cnode_unlink(m->q->classes[i], n);
+      cc_eng_free(e, n, sizeof *n);
+    }
+  }
+  e->bytes -= m->n_nodes * sizeof *m->nodes;
+  cc_free(&e->alloc, m->nodes);
+  m->nodes = NULL;
+  m->n_nodes = 0;
+}
+
+int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay)
+{
+  if (delay <= 0)
+    return 0;
+  for (size_t i = 0; i < q->n_delays; i++)
+    if (q->delays[i].delay == delay) {
+      q->delays[i].n++;
+      return 0;
+    }
+  if (cc_grow(&e->alloc, (void **)&q->delays, &q->cap_delays, q->n_delays + 1,
+              sizeof *q->delays))
+    return CCENTER_ENOMEM;
+  size_t i = q->n_delays++;
+  while (i > 0 && q->delays[i - 1].delay > delay) {
+    q->delays[i] = q->delays[i - 1];
+    i--;
+  }
+  q->delays[i].delay = delay;
+  q->delays[i].n = 1;
+  return 0;
+}
+
+void cc_queue_delay_del(queue *q, int64_t delay)
+{
+  for (size_t i = 0; i < q->n_delays; i++)
+    if (q->delays[i].delay == delay) {
+      if (--q->delays[i].n == 0) {
+        memmove(&q->delays[i], &q->delays[i + 1], (q->n_delays - i - 1) * sizeof *q->delays);
+        q->n_delays--;
+      }
+      return;
+    }
+}
+
+void cc_route_refresh(ccenter_engine *e, agent *a)
+{
+  (void)e;
+  int want = cc_agent_routable(a);
+  for (size_t i = 0; i < a->n_mem; i++) {
+    membership *m = a->mem[i];
+    queue *q = m->q;
+    for (size_t s = 0; s < m->n_nodes; s++) {
+      cnode *n = m->nodes[s];
+      if (!n)
+        continue;
+      rclass *k = q->classes[s];
+      int64_t k1 = 0, k2 = 0;
+      if (want)
+        strategy_key(q, k, m, &k1, &k2);
+      if (n->in_tree && (!want || k1 != n->key1 || k2 != n->key2))
+        cnode_unlink(k, n);
+      if (want && !n->in_tree) {
+        n->key1 = k1;
+        n->key2 = k2;
+        cc_treap_insert(&k->agents, &n->node);
+        n->in_tree = 1;
+      }
+    }
+  }
+}
+
+void cc_route_rematch(ccenter_engine *e, agent *a)
+{
+  for (size_t i = 0; i < a->n_mem; i++) {
+    membership *m = a->mem[i];
+    queue *q = m->q;
+    if (member_grow(e, m, q->n_class_slots))
+      continue;
+    for (size_t s = 0; s < q->n_class_slots; s++) {
+      rclass *k = q->classes[s];
+      if (!k)
+        continue;
+      int meets = agent_meets(k, a);
+      if (meets && !m->nodes[s]) {
+        m->nodes[s] = cnode_new(e, m);
+      } else if (!meets && m->nodes[s]) {
+        cnode_unlink(k, m->nodes[s]);
+        cc_eng_free(e, m->nodes[s], sizeof(cnode));
+        m->nodes[s] = NULL;
+      }
+    }
+  }
+  cc_route_refresh(e, a);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Contacts in the indexes                                                             */
+
+/* An explicit flag, not a comparison with the clock: the indexes must change exactly when
+ * the phase ends (its timer), not when some other timer of the same millisecond runs. */
+static int in_preferred_phase(const ccenter_engine *e, const contact *c)
+{
+  (void)e;
+  return c->pref_phase;
+}
+
+static void prefer_link(ccenter_engine *e, contact *c, int link)
+{
+  for (size_t i = 0; i < c->n_preferred; i++) {
+    agent *a = cc_map_get(&e->agents, c->preferred[i]);
+    if (!a)
+      continue;
+    if (link) {
+      if (cc_grow(&e->alloc, (void **)&a->preferring, &a->cap_preferring,
+                  a->n_preferring + 1, sizeof *a->preferring))
+        continue; /* route_contact still finds the agent by id */
+      a->preferring[a->n_preferring++] = c;
+    } else {
+      for (size_t j = 0; j < a->n_preferring; j++)
+        if (a->preferring[j] == c) {
+          a->preferring[j] = a->preferring[--a->n_preferring];
+          break;
+        }
+    }
+  }
+}
+
+void cc_route_enter(ccenter_engine *e, contact *c)
+{
+  c->order_key = cc_contact_order_key(c->q, c);
+  cc_treap_insert(&c->q->waiting, &c->node);
+  if (!c->cls)
+    c->cls = c->q->classes[0];
+  if (!in_preferred_phase(e, c))
+    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+  else
+    prefer_link(e, c, 1);
+}
+
+void cc_route_leave(ccenter_engine *e, contact *c)
+{
+  cc_treap_remove(&c->q->waiting, &c->node);
+  if (!in_preferred_phase(e, c))
+    cc_treap_remove(&c->cls->contacts, &c->cls_node);
+  else
+    prefer_link(e, c, 0);
+}
+
+static int64_t step_end(const contact *c)
+{
+  if (!c->steps || c->step >= c->steps->n)
+    return -1;
+  return c->step_started + c->steps->s[c->step].duration;
+}
+
+/* The next moment the set of agents who may take c changes by time alone. */
+static int64_t next_route_time(const ccenter_engine *e, const contact *c)
+{
+  int64_t best = INT64_MAX, t;
+  const queue *q = c->q;
+  if ((t = step_end(c)) > e->now && t < best)
+    best = t;
+  for (size_t i = 0; i < q->n_delays; i++)
+    if ((t = c->enq_at + q->delays[i].delay) > e->now) {
+      if (t < best)
+        best = t;
+      break;
+    }
+  if (q->reserve_wait > 0 && (t = c->enq_at + q->reserve_wait) > e->now && t < best)
+    best = t;
+  if (c->pref_phase && c->preferred_until > e->now && c->preferred_until < best)
+    best = c->preferred_until;
+  return best;
+}
+
+static void arm_route(ccenter_engine *e, contact *c)
+{
+  int64_t t = next_route_time(e, c);
+  if (t == c->route_at && c->route_timer)
+    return;
+  cc_eng_disarm(e, &c->route_timer);
+  c->route_at = t;
+  if (t != INT64_MAX)
+    c->route_timer = cc_eng_arm(e, t, T_ROUTE, c);
+}
+
+static void set_class(ccenter_engine *e, contact *c, rclass *k)
+{
+  if (c->cls == k)
+    return;
+  int indexed = c->in_queue && !in_preferred_phase(e, c);
+  if (indexed)
+    cc_treap_remove(&c->cls->contacts, &c->cls_node);
+  c->cls = k;
+  if (indexed)
+    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+}
+
+static rclass *class_of_step(const contact *c)
+{
+  if (c->steps && c->step < c->steps->n)
+    return c->steps->s[c->step].k;
+  return c->q->classes[0];
+}
+
+void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at)
+{
+  /* Called before the contact enters the waiting line, so the flag and the indexes agree. */
+  c->pref_phase = c->n_preferred && c->preferred_until > e->now;
+  c->step = 0;
+  c->step_started = enq_at;
+  c->cls = class_of_step(c);
+  arm_route(e, c);
+}
+
+void cc_route_stop(ccenter_engine *e, contact *c)
+{
+  cc_eng_disarm(e, &c->route_timer);
+  cc_eng_disarm(e, &c->progress_timer);
+  c->route_at = 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Eligibility                                                                         */
+
+static int reserve_open(const ccenter_engine *e, const queue *q, const contact *c)
+{
+  if (q->reserve_wait > 0 && e->now - c->enq_at >= q->reserve_wait)
+    return 1;
+  return q->reserve_open;
+}
+
+static int ringing_for(const contact *c, const agent *a)
+{
+  for (const work *w = c->offers; w; w = w->onext)
+    if (w->a == a)
+      return 1;
+  return 0;
+}
+
+/* m may be NULL for a preferred agent who does not serve the queue. */
+static int eligible(const ccenter_engine *e, const contact *c, const membership *m,
+                    const agent *a)
+{
+  if (!cc_can_take(a, c->channel) || cc_excluded(e, c, a) || ringing_for(c, a))
+    return 0;
+  if (m && e->now - c->enq_at < m->delay)
+    return 0;
+  if (m && m->reserve && !reserve_open(e, m->q, c))
+    return 0;
+  return 1;
+}
+
+static membership *membership_of(const agent *a, const queue *q)
+{
+  for (size_t i = 0; i < a->n_mem; i++)
+    if (a->mem[i]->q == q)
+      return a->mem[i];
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Choosing an agent for a contact                                                     */
+
+static void note_offer(queue *q, const membership *m)
+{
+  if (q->strategy == CCENTER_STRATEGY_ROUND_ROBIN && m)
+    q->rr_last = m->ordinal;
+}
+
+static agent *pick_preferred(ccenter_engine *e, contact *c)
+{
+  agent *best = NULL;
+  for (size_t i = 0; i < c->n_preferred; i++) {
+    agent *a = cc_map_get(&e->agents, c->preferred[i]);
+    if (!a || !cc_agent_routable(a))
+      continue;
+    membership *m = membership_of(a, c->q);
+    if (!eligible(e, c, m, a))
+      continue;
+    if (!best || cc_agent_work(a) < cc_agent_work(best) ||
+        (cc_agent_work(a) == cc_agent_work(best) && a->idle_since < best->idle_since))
+      best = a;
+  }
+  return best;
+}
+
+static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_tnode *start,
+                                  int wrap)
+{
+  for (cc_tnode *n = start; n; n = cc_treap_next(n)) {
+    cnode *cn = of_cnode(n);
+    if (eligible(e, c, cn->m, cn->m->a))
+      return cn;
+  }
+  if (!wrap)
+    return NULL;
+  for (cc_tnode *n = cc_treap_first(&k->agents); n && n != start; n = cc_treap_next(n)) {
+    cnode *cn = of_cnode(n);
+    if (eligible(e, c, cn->m, cn->m->a))
+      return cn;
+  }
+  return NULL;
+}
+
+/* First node whose ordinal is greater than `after` (round-robin). */
+static cc_tnode *after_ordinal(const rclass *k, uint32_t after)
+{
+  cc_tnode *n = k->agents.root, *best = NULL;
+  while (n) {
+    if (of_cnode(n)->key1 > (int64_t)after) {
+      best = n;
+      n = n->left;
+    } else {
+      n = n->right;
+    }
+  }
+  return best;
+}
+
+static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
+{
+  size_t size = cc_treap_size(&k->agents);
+  if (!size)
+    return NULL;
+  /* Rejection sampling: a uniform draw accepted with probability level/10 is a draw
+   * proportional to level, and needs no weight sums in the tree. */
+  for (int tries = 0; tries < 64; tries++) {
+    cnode *cn = of_cnode(cc_treap_select(&k->agents, cc_eng_random(e) % size));
+    if (!eligible(e, c, cn->m, cn->m->a))
+      continue;
+    int w = class_level(k, cn->m->a);
+    if (w <= 0 || (int)(cc_eng_random(e) % 10) < w)
+      return cn;
+  }
+  /* Few eligible among many: draw exactly over the eligible ones. */
+  uint64_t total = 0;
+  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
+    cnode *cn = of_cnode(n);
+    if (eligible(e, c, cn->m, cn->m->a)) {
+      int w = class_level(k, cn->m->a);
+      total += w > 0 ? (uint64_t)w : 10;
+    }
+  }
+  if (!total)
+    return NULL;
+  uint64_t r = cc_eng_random(e) % total;
+  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
+    cnode *cn = of_cnode(n);
+    if (eligible(e, c, cn->m, cn->m->a)) {
+      int w = class_level(k, cn->m->a);
+      uint64_t wt = w > 0 ? (uint64_t)w : 10;
+      if (r < wt)
+        return cn;
+      r -= wt;
+    }
+  }
+  return NULL;
+}
+
+static cnode *pick_indexed(ccenter_engine *e, contact *c)
+{
+  rclass *k = c->cls;
+  queue *q = c->q;
+  switch (q->strategy) {
+  case CCENTER_STRATEGY_ROUND_ROBIN: {
+    cc_tnode *start = after_ordinal(k, q->rr_last);
+    return first_eligible_from(e, c, k, start ? start : cc_treap_first(&k->agents), 1);
+  }
+  case CCENTER_STRATEGY_RANDOM: {
+    size_t size = cc_treap_size(&k->agents);
+    if (!size)
+      return NULL;
+    return first_eligible_from(e, c, k, cc_treap_select(&k->agents, cc_eng_random(e) % size),
+                               1);
+  }
+  case CCENTER_STRATEGY_WEIGHTED_RANDOM:
+    return pick_weighted(e, c, k);
+  default:
+    return first_eligible_from(e, c, k, cc_treap_first(&k->agents), 0);
+  }
+}
+
+/* The reference router: every agent, every time. Same order as the indexes. */
+static int better_ref(const queue *q, const rclass *k, const membership *x, const membership *y)
+{
+  int64_t x1, x2, y1, y2;
+  strategy_key(q, k, x, &x1, &x2);
+  strategy_key(q, k, y, &y1, &y2);
+  if (x1 != y1)
+    return x1 < y1;
+  if (x2 != y2)
+    return x2 < y2;
+  return x->a->seq < y->a->seq;
+}
+
+static membership *pick_reference(ccenter_engine *e, contact *c, uint32_t rr_after)
+{
+  membership *best = NULL, *best_after = NULL;
+  size_t it = 0;
+  agent *a;
+  while ((a = cc_map_next(&e->agents, &it))) {
+    if (!cc_agent_routable(a))
+      continue;
+    membership *m = membership_of(a, c->q);
+    if (!m || !agent_meets(c->cls, a) || !eligible(e, c, m, a))
+      continue;
+    if (!best || better_ref(c->q, c->cls, m, best))
+      best = m;
+    if (m->ordinal > rr_after && (!best_after || better_ref(c->q, c->cls, m, best_after)))
+      best_after = m;
+  }
+  if (c->q->strategy == CCENTER_STRATEGY_ROUND_ROBIN && best_after)
+    return best_after;
+  return best;
+}
+
+static int deterministic(int64_t strategy)
+{
+  return strategy != CCENTER_STRATEGY_RANDOM && strategy != CCENTER_STRATEGY_WEIGHTED_RANDOM;
+}
+
+static membership *pick_one(ccenter_engine *e, contact *c)
+{
+  if (e->reference_routing && deterministic(c->q->strategy))
+    return pick_reference(e, c, c->q->rr_last);
+  cnode *cn = pick_indexed(e, c);
+  return cn ? cn->m : NULL;
+}
+
+void cc_route_contact(ccenter_engine *e, contact *c)
+{
+  if (!c->in_queue)
+    return;
+  queue *q = c->q;
+  if (in_preferred_phase(e, c)) {
+    agent *a = pick_preferred(e, c);
+    if (a) {
+      note_offer(q, membership_of(a, q));
+      cc_offer(e, c, a, 0);
+    }
+    return;
+  }
+  if (q->strategy == CCENTER_STRATEGY_RING_ALL) {
+    agent *ring[RING_ALL_LIMIT];
+    size_t n = 0;
+    for (cc_tnode *t = cc_treap_first(&c->cls->agents); t && n < RING_ALL_LIMIT;
+         t = cc_treap_next(t)) {
+      cnode *cn = of_cnode(t);
+      if (eligible(e, c, cn->m, cn->m->a))
+        ring[n++] = cn->m->a;
+    }
+    /* Offers change the agents' keys (and so the tree): collect first, then offer. */
+    for (size_t i = 0; i < n; i++)
+      cc_offer(e, c, ring[i], 0);
+    return;
+  }
+  membership *m = pick_one(e, c);
+  if (!m)
+    return;
+  note_offer(q, m);
+  cc_offer(e, c, m->a, 0);
+  if (q->strategy == CCENTER_STRATEGY_RING_PROGRESSIVE && q->progressive_every > 0 &&
+      c->n_offers && !c->progress_timer)
+    c->progress_timer = cc_eng_arm(e, e->now + q->progressive_every, T_PROGRESS, c);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Choosing a contact for an agent                                                     */
+
+/* Is (c, mc) served before (b, mb)? Emergencies first, then the agent's priority for the
+ * queue, then queue order. */
+static int before(const contact *c, int pc, const contact *b, int pb)
+{
+  if (c->emergency != b->emergency)
+    return c->emergency;
+  if (pc != pb)
+    return pc > pb;
+  return cmp_c(c, b) < 0;
+}
+
+static contact *best_indexed(ccenter_engine *e, agent *a, int *best_prio)
+{
+  contact *best = NULL;
+  for (size_t i = 0; i < a->n_mem; i++) {
+    membership *m = a->mem[i];
+    queue *q = m->q;
+    if (!q->n_waiting)
+      continue;
+    for (size_t s = 0; s < m->n_nodes; s++) {
+      if (!m->nodes[s])
+        continue;
+      rclass *k = q->classes[s];
+      for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(n)) {
+        contact *c = of_cls(n);
+        if (best && !before(c, m->priority, best, *best_prio))
+          break;
+        if (eligible(e, c, m, a)) {
+          best = c;
+          *best_prio = m->priority;
+          break;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+static contact *best_reference(ccenter_engine *e, agent *a, int *best_prio)
+{
+  contact *best = NULL;
+  size_t it = 0;
+  contact *c;
+  while ((c = cc_map_next(&e->contacts, &it))) {
+    if (!c->in_queue || in_preferred_phase(e, c))
+      continue;
+    membership *m = membership_of(a, c->q);
+    if (!m || !agent_meets(c->cls, a) || !eligible(e, c, m, a))
+      continue;
+    if (!best || before(c, m->priority, best, *best_prio)) {
+      best = c;
+      *best_prio = m->priority;
+    }
+  }
+  return best;
+}
+
+void cc_route_agent(ccenter_engine *e, agent *a)
+{
+  while (cc_agent_routable(a)) {
+    int prio = 0;
+    contact *best = e->reference_routing ? best_reference(e, a, &prio) : best_indexed(e, a, &prio);
+    /* Contacts waiting for this agent by name (preferred or sticky). */
+    for (size_t i = 0; i < a->n_preferring; i++) {
+      contact *c = a->preferring[i];
+      if (!c->in_queue || !in_preferred_phase(e, c))
+        continue;
+      membership *m = membership_of(a, c->q);
+      int p = m ? m->priority : 0;
+      if (eligible(e, c, m, a) && (!best || before(c, p, best, prio))) {
+        best = c;
+        prio = p;
+      }
+    }
+    if (!best)
+      return;
+    unsigned before_work = cc_agent_work(a);
+    note_offer(best->q, membership_of(a, best->q));
+    cc_offer(e, best, a, 0);
+    if (cc_agent_work(a) == before_work)
+      return; /* the offer failed (out of memory): do not spin */
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Time                                                                                */
+
+static void end_preferred_phase(ccenter_engine *e, contact *c)
+{
+  /* The contact leaves its preferred agents' lists and joins its class index. */
+  if (c->in_queue) {
+    prefer_link(e, c, 0);
+    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+  }
+  c->pref_phase = 0;
+}
+
+void cc_route_timer(ccenter_engine *e, contact *c, int kind)
+{
+  if (kind == T_PROGRESS) {
+    c->progress_timer = 0;
+    queue *q = c->q;
+    if (!c->n_offers || c->primary)
+      return;
+    membership *m = pick_one(e, c);
+    if (m) {
+      note_offer(q, m);
+      cc_offer(e, c, m->a, 0);
+    }
+    if (q->progressive_every > 0)
+      c->progress_timer = cc_eng_arm(e, e->now + q->progressive_every, T_PROGRESS, c);
+    return;
+  }
+  c->route_timer = 0;
+  if (c->pref_phase && c->preferred_until <= e->now)
+    end_preferred_phase(e, c);
+  int64_t t;
+  while ((t = step_end(c)) >= 0 && t <= e->now) {
+    c->step++;
+    c->step_started = t;
+    set_class(e, c, class_of_step(c));
+    cc_eng_step_event(e, c);
+  }
+  arm_route(e, c);
+  cc_route_contact(e, c);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Invariants                                                                          */
+
+const char *cc_route_check(const ccenter_engine *e)
+{
+  ccenter_engine *me = (ccenter_engine *)e; /* eligible() takes a non-const engine */
+  size_t it = 0;
+  queue *q;
+  while ((q = cc_map_next(&e->queues, &it))) {
+    size_t indexed = 0;
+    for (size_t s = 0; s < q->n_class_slots; s++) {
+      rclass *k = q->classes[s];
+      if (!k)
+        continue;
+      for (size_t i = 0; i < q->n_members; i++) {
+        membership *m = q->members[i];
+        cnode *n = (size_t)s < m->n_nodes ? m->nodes[s] : NULL;
+        int meets = agent_meets(k, m->a);
+        if (meets != (n != NULL))
+          return "a member's class nodes disagree with its skills";
+        if (n && n->in_tree != cc_agent_routable(m->a))
+          return "a class index disagrees with agent availability";
+      }
+      for (cc_tnode *t = cc_treap_first(&k->contacts); t; t = cc_treap_next(t)) {
+        contact *c = of_cls(t);
+        if (!c->in_queue || c->cls != k || c->q != q || in_preferred_phase(e, c))
+          return "a class index holds a contact that does not belong there";
+        indexed++;
+        for (cc_tnode *u = cc_treap_first(&k->agents); u; u = cc_treap_next(u)) {
+          cnode *cn = of_cnode(u);
+          if (eligible(me, c, cn->m, cn->m->a))
+            return "a waiting contact could be offered to an available agent";
+        }
+      }
+    }
+    size_t preferring = 0;
+    for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
+      contact *c = of_node(t);
+      if (in_preferred_phase(e, c)) {
+        preferring++;
+        if (c->n_offers == 0 && pick_preferred(me, c))
+          return "a contact waits for a preferred agent who is available";
+      }
+      if (c->cls != class_of_step(c))
+        return "a contact's class is not its current step's";
+    }
+    if (indexed + preferring != q->n_waiting)
+      return "class indexes do not hold every waiting contact exactly once";
+  }
+  return NULL;
+}

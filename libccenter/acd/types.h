@@ -1,0 +1,310 @@
+/*
+ * Internal: the engine's objects, shared by engine.c (state machine, timers, events,
+ * journal) and route.c (requirement classes, indexes, strategies).
+ */
+#ifndef CC_ACD_TYPES_H
+#define CC_ACD_TYPES_H
+
+#include "acd/engine_int.h"
+#include "acd/req.h"
+#include "core/map.h"
+#include "core/options.h"
+#include "core/treap.h"
+#include "time/timer.h"
+
+#define NCH CCENTER_CHANNEL_COUNT_
+#define EWT_MAX_SAMPLES 256
+#define MAX_CAPACITY 64
+#define PRIORITY_LIMIT 1000000
+#define DAY_MS (24LL * 3600 * 1000)
+#define MAX_THRESHOLDS 8
+#define MAX_STEPS 8
+#define MAX_CLASSES 64   /* distinct requirements alive in one queue at once */
+#define MAX_PREFERRED 8
+#define RING_ALL_LIMIT 64
+
+enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT, T_SLA, T_ROUTE, T_PROGRESS };
+enum { W_RINGING = 1, W_CONNECTED, W_WRAP };
+
+typedef struct queue queue;
+typedef struct agent agent;
+typedef struct contact contact;
+typedef struct work work;
+typedef struct membership membership;
+
+/* A requirement class: one distinct requirement in use in one queue (a step of the queue,
+ * or of a contact's own steps). Slot 0 of every queue is the match-all class that applies
+ * after the last step. Each class indexes the available agents that meet it, ordered by
+ * the queue's strategy, and the waiting contacts that currently need it. */
+typedef struct rclass {
+  cc_req *req; /* NULL: matches every member */
+  char *key;   /* canonical text */
+  int refs;    /* steps and contacts using it; slot 0 is never released */
+  int slot;
+  cc_treap agents;   /* cnodes */
+  cc_treap contacts; /* contacts (cls_node) */
+} rclass;
+
+/* One agent in one class's index. key1/key2 are the strategy's order, computed when the
+ * node is inserted (a change of the inputs re-inserts it). */
+typedef struct cnode {
+  cc_tnode node;
+  membership *m;
+  int64_t key1, key2;
+  int in_tree;
+} cnode;
+
+struct membership {
+  agent *a;
+  queue *q;
+  int priority;   /* higher first when the agent chooses among its queues */
+  int64_t delay;  /* contacts must have waited this long for this agent */
+  int reserve;    /* only for contacts past the queue's reserve threshold */
+  uint32_t ordinal; /* order of joining the queue: linear and round-robin */
+  size_t q_index;   /* index in q->members */
+  cnode **nodes;    /* per class slot of the queue: NULL unless the agent meets it */
+  size_t n_nodes;
+};
+
+typedef struct step {
+  rclass *k;
+  int64_t duration; /* ms the step applies before the next one */
+} step;
+
+/* An immutable list of steps shared by the contacts that entered with it; it holds a
+ * reference on each step's class. */
+typedef struct stepset {
+  int refs;
+  size_t n;
+  step s[];
+} stepset;
+
+typedef struct delay_count {
+  int64_t delay;
+  unsigned n;
+} delay_count;
+
+struct queue {
+  char *id;
+  uint32_t seq;
+  int refs; /* contacts and works pointing here; a removed queue lives until 0 */
+  int removed;
+  int64_t max_length, join_empty, leave_empty, max_wait, max_wait_action, ring_timeout,
+      wrap_up, announce_every;
+  int64_t sl_threshold, sl_target, sl_warning, callback_ewt;
+  int64_t strategy, progressive_every, preferred_timeout, sticky_window, ageing, reserve_wait,
+      reserve_ewt;
+  int64_t thresholds[MAX_THRESHOLDS];
+  size_t n_thresholds;
+  queue *overflow;
+  cc_treap waiting; /* every waiting contact, in queue order (positions) */
+  unsigned n_waiting, n_offered;
+  rclass *classes[MAX_CLASSES];
+  size_t n_class_slots; /* slots in use are below this */
+  stepset *steps;       /* the queue's own steps, or NULL */
+  int reserve_open;     /* reserve members currently take contacts (EWT rule) */
+  membership **members;
+  size_t n_members, cap_members;
+  unsigned n_logged_in, n_ready;
+  uint32_t next_ordinal, rr_last;
+  delay_count *delays; /* distinct positive member delays and reserve threshold users */
+  size_t n_delays, cap_delays;
+  int32_t ewt_samples[EWT_MAX_SAMPLES];
+  unsigned ewt_n, ewt_pos;
+  int32_t deq_gap[EWT_MAX_SAMPLES];
+  unsigned deq_n, deq_pos;
+  int64_t last_deq;
+  int backlog;
+};
+
+struct agent {
+  char *id;
+  uint32_t seq;
+  ccenter_agent_state state;
+  const char *reason;  /* interned */
+  const char *pending; /* interned NOT_READY reason, or NULL */
+  int pending_logout;
+  int64_t state_since, idle_since, login_at;
+  uint8_t cap[NCH];
+  uint16_t n[NCH];
+  uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
+  int64_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms */
+  unsigned missed_in_row, handled, handled_since_login;
+  int64_t talk_since_login;
+  unsigned n_offered, n_connected, n_wrap;
+  work *works;
+  membership **mem;
+  size_t n_mem, cap_mem;
+  cc_skill *skills; /* sorted by interned name pointer */
+  size_t n_skills, cap_skills;
+  cc_attr_kv *attrs; /* sorted by interned key pointer */
+  size_t n_attrs, cap_attrs;
+  contact **preferring; /* contacts in their preferred phase naming this agent */
+  size_t n_preferring, cap_preferring;
+};
+
+struct work {
+  agent *a;
+  contact *c;
+  queue *q; /* the queue the work counts for (ref held) */
+  int state;
+  int consult;
+  int direct; /* offer made by a transfer to this agent, not by routing */
+  ccenter_channel channel;
+  int64_t since, connected_at;
+  cc_timer_id timer;
+  int64_t wrap_deadline; /* -1 unlimited */
+  work *prev, *next;     /* in a->works */
+  work *onext;           /* in c->offers */
+};
+
+typedef struct rejection {
+  uint32_t agent_seq;
+  int64_t until;
+  cc_timer_id timer;
+} rejection;
+
+struct contact {
+  char *id;
+  uint64_t seq;
+  char *customer;
+  ccenter_attr *attrs; /* keys and values in one block after the array */
+  size_t n_attrs;
+  ccenter_channel channel;
+  int priority;
+  int emergency;
+  int64_t order_key; /* priority with ageing folded in; higher first */
+  queue *q;
+  int64_t enq_at;
+  cc_tnode node;     /* in q->waiting */
+  cc_tnode cls_node; /* in cls->contacts */
+  rclass *cls;
+  int in_queue;
+  stepset *steps;      /* the steps it waits under (its own or its queue's), or NULL */
+  size_t step;         /* index of the current step; == steps->n: final (match-all) */
+  int64_t step_started;
+  char **preferred;    /* agent ids for the preferred phase */
+  size_t n_preferred;
+  int64_t preferred_until; /* preferred phase ends; -1 none */
+  int pref_phase;          /* in the phase: indexed under its preferred agents, not its class */
+  work *offers;            /* ringing works (several with ring-all / progressive) */
+  unsigned n_offers;
+  work *primary;           /* connected work */
+  work *consult;
+  unsigned n_wrap;
+  ccenter_outcome outcome;
+  int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
+  int answered;
+  int64_t answered_wait;
+  int dead;
+  int64_t hold_since;
+  int64_t max_wait_at;
+  cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer;
+  int64_t route_at;
+  rejection *rej;
+  size_t n_rej, cap_rej;
+  int survey;
+  int orig_position, exit_position;
+  cc_timer_id sla_timer;
+  int sla_stage;
+};
+
+typedef struct grave {
+  void *p;
+  int kind; /* 0 agent, 1 contact, 2 queue */
+} grave;
+
+typedef struct sticky {
+  char *customer;
+  char *agent;
+  int64_t at;
+} sticky;
+
+struct ccenter_engine {
+  cc_alloc alloc;
+  cc_log log;
+  ccenter_event_fn event_fn;
+  void *event_ud;
+  int64_t now;
+  int in_callback;
+  int in_exec;
+  int reference_routing; /* tests: the plain router that walks everything */
+  cc_timers timers;
+  cc_map agents, queues, contacts, strings, customers;
+  uint32_t agent_seq, queue_seq;
+  uint64_t contact_seq;
+  uint64_t rng;
+  queue **kicks; /* queues whose reserve members must be routed at the end of the call */
+  size_t n_kicks, cap_kicks;
+  int64_t sticky_max;      /* longest sticky window of any queue; 0: nothing recorded */
+  size_t sticky_prune_at;  /* prune the customer map when it grows past this */
+  int64_t max_no_answer, reject_delay, ewt_samples;
+  ccenter_event *events;
+  size_t n_events, cap_events;
+  grave *graves;
+  size_t n_graves, cap_graves;
+  cc_journal_fn journal_fn;
+  void *journal_ud;
+  struct {
+    cc_observer_fn fn;
+    void *ud;
+  } obs[4];
+  size_t n_obs;
+  void *stats;
+  void (*stats_free)(void *stats);
+  cc_stats_cfg stats_cfg;
+  cc_deadline_fn deadline_fn;
+  void *deadline_ud;
+  int64_t last_deadline;
+  size_t bytes; /* object bytes, for cc_engine_memory */
+};
+
+/* ---- engine.c services used by route.c ---- */
+void *cc_eng_alloc(ccenter_engine *e, size_t n);
+void cc_eng_free(ccenter_engine *e, void *p, size_t n);
+const char *cc_eng_intern(ccenter_engine *e, const char *s);
+cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj);
+void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id);
+int cc_can_take(const agent *a, ccenter_channel ch);
+int cc_agent_routable(const agent *a);
+unsigned cc_agent_work(const agent *a);
+int cc_excluded(const ccenter_engine *e, const contact *c, const agent *a);
+void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct);
+int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position);
+uint64_t cc_eng_random(ccenter_engine *e);
+
+void cc_eng_step_event(ccenter_engine *e, contact *c);
+
+/* ---- route.c ---- */
+/* Checks the routing indexes and the routing invariant; NULL or the first breach. */
+const char *cc_route_check(const ccenter_engine *e);
+int cc_cmp_contact(const cc_tnode *x, const cc_tnode *y);
+/* Queue classes and steps. */
+int cc_queue_init_classes(ccenter_engine *e, queue *q);
+void cc_queue_free_classes(ccenter_engine *e, queue *q);
+/* Finds or creates the class for a requirement text in q (refs + 1). */
+int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out,
+                 cc_req_error *err);
+void cc_class_put(ccenter_engine *e, queue *q, rclass *k);
+/* Memberships: node arrays sized to the queue's class slots. */
+int cc_member_init(ccenter_engine *e, membership *m);
+void cc_member_free(ccenter_engine *e, membership *m);
+int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay);
+void cc_queue_delay_del(queue *q, int64_t delay);
+/* Re-evaluates which class indexes the agent is in, with fresh strategy keys. */
+void cc_route_refresh(ccenter_engine *e, agent *a);
+/* Re-evaluates the agent's requirement matches (skills or attributes changed). */
+void cc_route_rematch(ccenter_engine *e, agent *a);
+/* Contacts entering / leaving the waiting line of their queue. */
+void cc_route_enter(ccenter_engine *e, contact *c);
+void cc_route_leave(ccenter_engine *e, contact *c);
+/* Sets up the contact's steps and timers for a fresh queue entry. */
+void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at);
+void cc_route_stop(ccenter_engine *e, contact *c);
+void cc_route_timer(ccenter_engine *e, contact *c, int kind);
+/* The two routing moments. */
+void cc_route_contact(ccenter_engine *e, contact *c);
+void cc_route_agent(ccenter_engine *e, agent *a);
+int64_t cc_contact_order_key(const queue *q, const contact *c);
+
+#endif

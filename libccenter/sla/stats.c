@@ -1,0 +1,1513 @@
+/*
+ * Statistics computed from the engine's event stream (docs/statistics.md).
+ *
+ * An observer sees every event. Per queue and per agent it keeps a sorted list of interval
+ * records (index = floor(time / interval)), the last `keep` of them, created on demand.
+ * Contacts are counted in the interval in which they arrived in the queue; the per-contact
+ * record remembers that arrival (its "visit") until CONTACT_ENDED. Agent work on a contact
+ * is a "leg" (CONNECTED or CONSULT_CONNECTED to WRAP_UP_ENDED or CONSULT_ENDED), kept in
+ * the agent's record with the visit it is attributed to.
+ *
+ * Nothing here reads a clock: times come from the events, and queries take `now`.
+ */
+#include "sla/stats.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/engine_int.h"
+#include "ccenter/stats.h"
+#include "core/map.h"
+#include "core/options.h"
+
+#define NX CCENTER_STATS_MAX_THRESHOLDS
+#define NONE_T INT64_MIN
+
+/* ---------------------------------------------------------------------------------- */
+/* Records                                                                             */
+
+typedef struct code_count {
+  const char *code; /* interned */
+  int64_t n;        /* count, or ms for not-ready reasons */
+} code_count;
+
+typedef struct code_list {
+  code_count *v;
+  size_t n, cap;
+} code_list;
+
+typedef struct qiv {
+  int64_t idx;
+  ccenter_queue_stats c;
+  code_list disp;
+} qiv;
+
+typedef struct aiv {
+  int64_t idx;
+  ccenter_agent_stats c;
+  code_list nr;
+} aiv;
+
+/* Interval records sorted by idx (each begins with its int64_t idx). */
+typedef struct ivlist {
+  void **v;
+  size_t n, cap;
+} ivlist;
+
+typedef struct stq {
+  char *id;
+  cc_sla_cfg cfg;
+  int have_cfg;
+  uint32_t gen; /* bumped when the history is reset */
+  ivlist iv;
+} stq;
+
+/* Where a contact's figures go: a queue, the arrival time there, the history generation. */
+typedef struct visit {
+  stq *q;
+  int64_t arr;
+  uint32_t gen;
+  int ok; /* the arrival was counted */
+} visit;
+
+typedef struct span {
+  int64_t a, b;
+} span;
+
+typedef struct leg {
+  char *contact;
+  visit v;
+  int consult;          /* a consultation not (yet) completed */
+  int64_t connected_at;
+  int64_t talk_end;     /* NONE_T while connected; then the start of wrap-up */
+  int64_t hold_since;   /* NONE_T when not on hold */
+  int64_t hold_ms;      /* closed holds during the conversation */
+  span *holds;
+  size_t n_holds, cap_holds;
+} leg;
+
+typedef struct sta {
+  char *id;
+  ccenter_agent_state state;
+  const char *reason; /* interned NOT_READY reason */
+  int64_t since;
+  unsigned ringing;
+  int64_t idle_since; /* NONE_T unless READY with nothing in progress */
+  leg *legs;
+  size_t n_legs, cap_legs;
+  ivlist iv;
+} sta;
+
+typedef struct stc {
+  char *id;
+  visit v;       /* current (or last) visit */
+  int open;      /* waiting or ringing in v */
+  int cb;        /* a callback */
+  visit answered;/* the visit of the last answer, for dispositions */
+  int has_survey;
+  visit sv;
+  int64_t score;
+} stc;
+
+typedef struct stcust {
+  char *id;
+  int64_t last;
+} stcust;
+
+typedef struct cc_stats {
+  ccenter_engine *e;
+  const cc_alloc *al;
+  int64_t interval_ms, keep;
+  int64_t newest; /* newest interval index seen; NONE_T before the first event */
+  int64_t reset_at;
+  uint64_t dropped;
+  cc_map queues, agents, contacts, customers, strings;
+  size_t sweep_at;
+} cc_stats;
+
+/* ---------------------------------------------------------------------------------- */
+/* Small helpers                                                                       */
+
+static int64_t fdiv(int64_t a, int64_t b)
+{
+  int64_t q = a / b;
+  if ((a % b) != 0 && ((a < 0) != (b < 0)))
+    q--;
+  return q;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+  return a > b ? a : b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+  return a < b ? a : b;
+}
+
+static const char *intern(cc_stats *st, const char *s)
+{
+  if (!s)
+    return NULL;
+  char *k = cc_map_get(&st->strings, s);
+  if (k)
+    return k;
+  k = cc_strdup(st->al, s);
+  if (!k)
+    return NULL;
+  if (cc_map_put(&st->strings, st->al, k, k)) {
+    cc_free(st->al, k);
+    return NULL;
+  }
+  return k;
+}
+
+static int code_add(cc_stats *st, code_list *l, const char *code, int64_t n)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (l->v[i].code == code) {
+      l->v[i].n += n;
+      return 0;
+    }
+  if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+    return CCENTER_ENOMEM;
+  l->v[l->n].code = code;
+  l->v[l->n].n = n;
+  l->n++;
+  return 0;
+}
+
+/* Lowest interval index inside the kept window. */
+static int64_t window_lo(const cc_stats *st, int64_t newest)
+{
+  if (newest == NONE_T)
+    return NONE_T;
+  return newest - st->keep + 1;
+}
+
+static void qiv_free(cc_stats *st, void *p)
+{
+  qiv *v = p;
+  cc_free(st->al, v->disp.v);
+  cc_free(st->al, v);
+}
+
+static void aiv_free(cc_stats *st, void *p)
+{
+  aiv *v = p;
+  cc_free(st->al, v->nr.v);
+  cc_free(st->al, v);
+}
+
+static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *))
+{
+  for (size_t i = 0; i < l->n; i++)
+    fr(st, l->v[i]);
+  cc_free(st->al, l->v);
+  l->v = NULL;
+  l->n = l->cap = 0;
+}
+
+static int64_t iv_idx(const void *p)
+{
+  return *(const int64_t *)p;
+}
+
+/* First position whose idx >= idx. */
+static size_t iv_lower(const ivlist *l, int64_t idx)
+{
+  size_t lo = 0, hi = l->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (iv_idx(l->v[mid]) < idx)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* The record of interval idx, created if it is inside the kept window; NULL outside it
+ * or when out of memory (counted as dropped). */
+static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
+                    void (*fr)(cc_stats *, void *))
+{
+  int64_t lo = window_lo(st, st->newest);
+  if (lo == NONE_T || idx < lo || idx > st->newest)
+    return NULL;
+  size_t old = 0;
+  while (old < l->n && iv_idx(l->v[old]) < lo)
+    fr(st, l->v[old++]);
+  if (old) {
+    memmove(l->v, l->v + old, (l->n - old) * sizeof *l->v);
+    l->n -= old;
+  }
+  size_t pos = iv_lower(l, idx);
+  if (pos < l->n && iv_idx(l->v[pos]) == idx)
+    return l->v[pos];
+  if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
+    st->dropped++;
+    return NULL;
+  }
+  void *rec = cc_calloc(st->al, 1, size);
+  if (!rec) {
+    st->dropped++;
+    return NULL;
+  }
+  *(int64_t *)rec = idx;
+  memmove(l->v + pos + 1, l->v + pos, (l->n - pos) * sizeof *l->v);
+  l->v[pos] = rec;
+  l->n++;
+  return rec;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Queues                                                                              */
+
+static int sla_same(const cc_sla_cfg *a, const cc_sla_cfg *b)
+{
+  if (a->threshold_ms != b->threshold_ms || a->n_extra != b->n_extra)
+    return 0;
+  for (size_t i = 0; i < a->n_extra && i < NX; i++)
+    if (a->extra_ms[i] != b->extra_ms[i])
+      return 0;
+  return 1;
+}
+
+static void queue_reset(cc_stats *st, stq *q)
+{
+  ivlist_clear(st, &q->iv, qiv_free);
+  q->gen++;
+}
+
+/* The queue's record (created on first sight), with its service-level settings brought
+ * up to date: a changed threshold resets its history. A removed queue keeps the last
+ * settings seen. */
+static stq *queue_of(cc_stats *st, const char *id)
+{
+  if (!id)
+    return NULL;
+  stq *q = cc_map_get(&st->queues, id);
+  if (!q) {
+    q = cc_calloc(st->al, 1, sizeof *q);
+    if (!q || !(q->id = cc_strdup(st->al, id)) || cc_map_put(&st->queues, st->al, q->id, q)) {
+      if (q)
+        cc_free(st->al, q->id);
+      cc_free(st->al, q);
+      st->dropped++;
+      return NULL;
+    }
+    q->cfg.threshold_ms = 20000;
+    q->cfg.target_bp = 8000;
+    q->cfg.warning_pct = 75;
+  }
+  cc_sla_cfg cfg;
+  memset(&cfg, 0, sizeof cfg);
+  if (cc_engine_queue_sla(st->e, id, &cfg) == 0) {
+    if (cfg.n_extra > NX)
+      cfg.n_extra = NX;
+    if (q->have_cfg && !sla_same(&q->cfg, &cfg))
+      queue_reset(st, q);
+    q->cfg = cfg;
+    q->have_cfg = 1;
+  }
+  return q;
+}
+
+static qiv *qslot(cc_stats *st, const visit *v)
+{
+  if (!v->q || !v->ok || v->gen != v->q->gen)
+    return NULL;
+  return iv_get(st, &v->q->iv, fdiv(v->arr, st->interval_ms), sizeof(qiv), qiv_free);
+}
+
+static qiv *qnow(cc_stats *st, stq *q, int64_t t)
+{
+  visit v = {q, t, q ? q->gen : 0, 1};
+  return qslot(st, &v);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Agents                                                                              */
+
+static sta *agent_of(cc_stats *st, const char *id, int64_t t)
+{
+  if (!id)
+    return NULL;
+  sta *a = cc_map_get(&st->agents, id);
+  if (a)
+    return a;
+  a = cc_calloc(st->al, 1, sizeof *a);
+  if (!a || !(a->id = cc_strdup(st->al, id)) || cc_map_put(&st->agents, st->al, a->id, a)) {
+    if (a)
+      cc_free(st->al, a->id);
+    cc_free(st->al, a);
+    st->dropped++;
+    return NULL;
+  }
+  a->state = CCENTER_AGENT_LOGGED_OUT;
+  a->since = t;
+  a->idle_since = NONE_T;
+  return a;
+}
+
+static aiv *aslot(cc_stats *st, sta *a, int64_t idx)
+{
+  return iv_get(st, &a->iv, idx, sizeof(aiv), aiv_free);
+}
+
+#define AFIELD(name) offsetof(ccenter_agent_stats, name)
+
+static int64_t *afield(aiv *v, size_t off)
+{
+  return (int64_t *)(void *)((char *)&v->c + off);
+}
+
+/* Adds sign x the part of [a, b) in each interval to the agent's field (and to a
+ * not-ready reason), from the last reset on. */
+static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
+                       const char *reason, int sign)
+{
+  a = max64(a, st->reset_at);
+  int64_t lo = window_lo(st, st->newest);
+  if (lo == NONE_T)
+    return;
+  a = max64(a, lo * st->interval_ms);
+  if (b <= a)
+    return;
+  int64_t I = st->interval_ms;
+  for (int64_t idx = fdiv(a, I), last = fdiv(b - 1, I); idx <= last; idx++) {
+    int64_t part = min64(b, (idx + 1) * I) - max64(a, idx * I);
+    aiv *v = aslot(st, ag, idx);
+    if (!v)
+      continue;
+    *afield(v, off) += sign * part;
+    if (reason && code_add(st, &v->nr, reason, sign * part))
+      st->dropped++;
+  }
+}
+
+static void agent_count(cc_stats *st, sta *ag, int64_t t, size_t off)
+{
+  aiv *v = aslot(st, ag, fdiv(t, st->interval_ms));
+  if (v)
+    (*(uint64_t *)(void *)((char *)&v->c + off))++;
+}
+
+static void agent_idle(cc_stats *st, sta *ag, int64_t t)
+{
+  int idle = ag->state == CCENTER_AGENT_READY && !ag->ringing && !ag->n_legs;
+  if (ag->idle_since != NONE_T && !idle) {
+    agent_span(st, ag, ag->idle_since, t, AFIELD(ready_idle_ms), NULL, 1);
+    ag->idle_since = NONE_T;
+  } else if (ag->idle_since == NONE_T && idle) {
+    ag->idle_since = t;
+  }
+}
+
+static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
+                    int64_t t)
+{
+  if (cc_grow(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
+    return NULL;
+  leg *l = &ag->legs[ag->n_legs];
+  memset(l, 0, sizeof *l);
+  l->contact = cc_strdup(st->al, contact);
+  if (!l->contact)
+    return NULL;
+  ag->n_legs++;
+  l->v = *v;
+  l->consult = consult;
+  l->connected_at = t;
+  l->talk_end = NONE_T;
+  l->hold_since = NONE_T;
+  return l;
+}
+
+static void leg_del(cc_stats *st, sta *ag, leg *l)
+{
+  cc_free(st->al, l->contact);
+  cc_free(st->al, l->holds);
+  *l = ag->legs[--ag->n_legs];
+}
+
+/* mode 0: the connected leg (not a consultation); 1: the connected consultation;
+ * 2: a leg in wrap-up, preferring the one whose wrap-up started at `t`. */
+static leg *leg_find(sta *ag, const char *contact, int mode, int64_t t)
+{
+  if (!ag || !contact)
+    return NULL;
+  leg *any = NULL;
+  for (size_t i = 0; i < ag->n_legs; i++) {
+    leg *l = &ag->legs[i];
+    if (strcmp(l->contact, contact) != 0)
+      continue;
+    if (mode == 0 && l->talk_end == NONE_T && !l->consult)
+      return l;
+    if (mode == 1 && l->consult)
+      return l;
+    if (mode == 2 && l->talk_end != NONE_T) {
+      if (l->talk_end == t)
+        return l;
+      if (!any)
+        any = l;
+    }
+  }
+  return any;
+}
+
+/* The conversation of a leg ends at t: talk = connected time minus hold. */
+static void leg_end_talk(cc_stats *st, sta *ag, leg *l, int64_t t, int count_queue)
+{
+  if (l->talk_end != NONE_T)
+    return;
+  int64_t hold = l->hold_ms;
+  agent_span(st, ag, l->connected_at, t, AFIELD(talk_ms), NULL, 1);
+  for (size_t i = 0; i < l->n_holds; i++)
+    agent_span(st, ag, l->holds[i].a, l->holds[i].b, AFIELD(talk_ms), NULL, -1);
+  if (l->hold_since != NONE_T) {
+    agent_span(st, ag, l->hold_since, t, AFIELD(talk_ms), NULL, -1);
+    hold += t - l->hold_since;
+  }
+  if (count_queue) {
+    qiv *v = qslot(st, &l->v);
+    if (v)
+      v->c.talk_ms += t - l->connected_at - hold;
+  }
+  l->talk_end = t;
+  cc_free(st->al, l->holds);
+  l->holds = NULL;
+  l->n_holds = l->cap_holds = 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Contacts and customers                                                              */
+
+static stc *contact_get(cc_stats *st, const char *id)
+{
+  return id ? cc_map_get(&st->contacts, id) : NULL;
+}
+
+static stc *contact_new(cc_stats *st, const char *id)
+{
+  stc *c = cc_calloc(st->al, 1, sizeof *c);
+  if (!c || !(c->id = cc_strdup(st->al, id)) || cc_map_put(&st->contacts, st->al, c->id, c)) {
+    if (c)
+      cc_free(st->al, c->id);
+    cc_free(st->al, c);
+    st->dropped++;
+    return NULL;
+  }
+  return c;
+}
+
+static void contact_free(cc_stats *st, stc *c)
+{
+  cc_free(st->al, c->id);
+  cc_free(st->al, c);
+}
+
+/* Drops customers whose last contact is older than the repeat window, when the map has
+ * doubled since the last sweep (amortised O(1) per contact). */
+static void customers_sweep(cc_stats *st, int64_t t, int64_t window)
+{
+  if (st->customers.len < st->sweep_at)
+    return;
+  size_t n = 0, it = 0;
+  stcust **old = cc_malloc(st->al, st->customers.len * sizeof *old);
+  if (old) {
+    stcust *cu;
+    while ((cu = cc_map_next(&st->customers, &it)))
+      if (t - cu->last > window)
+        old[n++] = cu;
+    for (size_t i = 0; i < n; i++) {
+      cc_map_del(&st->customers, old[i]->id);
+      cc_free(st->al, old[i]->id);
+      cc_free(st->al, old[i]);
+    }
+    cc_free(st->al, old);
+  }
+  st->sweep_at = st->customers.len * 2 > 1024 ? st->customers.len * 2 : 1024;
+}
+
+/* A new contact of `customer` at t: 1 if it repeats one within the window. */
+static int customer_seen(cc_stats *st, const char *customer, int64_t t)
+{
+  if (!customer)
+    return 0;
+  int64_t window = cc_engine_stats_cfg(st->e)->repeat_window_ms;
+  stcust *cu = cc_map_get(&st->customers, customer);
+  if (cu) {
+    int rep = window > 0 && t - cu->last <= window;
+    cu->last = t;
+    return rep;
+  }
+  customers_sweep(st, t, window);
+  cu = cc_calloc(st->al, 1, sizeof *cu);
+  if (!cu || !(cu->id = cc_strdup(st->al, customer)) ||
+      cc_map_put(&st->customers, st->al, cu->id, cu)) {
+    if (cu)
+      cc_free(st->al, cu->id);
+    cc_free(st->al, cu);
+    st->dropped++;
+    return 0;
+  }
+  cu->last = t;
+  return 0;
+}
+
+/* The contact arrives in q at arr (a new visit). */
+static qiv *visit_open(cc_stats *st, stc *c, stq *q, int64_t arr)
+{
+  c->v.q = q;
+  c->v.arr = arr;
+  c->v.gen = q->gen;
+  c->v.ok = 1;
+  c->open = 1;
+  qiv *v = qslot(st, &c->v);
+  c->v.ok = v != NULL;
+  if (v) {
+    v->c.offered++;
+    v->c.waiting++;
+  }
+  return v;
+}
+
+/* The visit ends; returns its interval record to count the way it ended (or NULL). */
+static qiv *visit_close(cc_stats *st, stc *c)
+{
+  if (!c->open)
+    return NULL;
+  c->open = 0;
+  qiv *v = qslot(st, &c->v);
+  if (v)
+    v->c.waiting--;
+  return v;
+}
+
+static void count_thresholds(const stq *q, int64_t wait, uint64_t *within, uint64_t *extra)
+{
+  if (wait <= q->cfg.threshold_ms)
+    (*within)++;
+  for (size_t i = 0; i < q->cfg.n_extra; i++)
+    if (wait <= q->cfg.extra_ms[i])
+      extra[i]++;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Configuration                                                                       */
+
+static void reset_all(cc_stats *st, int64_t t)
+{
+  size_t it = 0;
+  stq *q;
+  while ((q = cc_map_next(&st->queues, &it)))
+    queue_reset(st, q);
+  it = 0;
+  sta *a;
+  while ((a = cc_map_next(&st->agents, &it)))
+    ivlist_clear(st, &a->iv, aiv_free);
+  st->newest = NONE_T;
+  st->reset_at = t;
+}
+
+static void sync_cfg(cc_stats *st, int64_t t)
+{
+  const cc_stats_cfg *cfg = cc_engine_stats_cfg(st->e);
+  if (cfg->interval_ms == st->interval_ms && cfg->keep == st->keep)
+    return;
+  reset_all(st, t);
+  st->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 1;
+  st->keep = cfg->keep > 0 ? cfg->keep : 1;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The observer                                                                        */
+
+static void on_agent_state(cc_stats *st, const ccenter_event *ev)
+{
+  int64_t t = ev->time;
+  sta *ag = agent_of(st, ev->agent, t - ev->duration_ms);
+  if (!ag)
+    return;
+  /* Our own clock of the stretch: the engine's duration_ms counts from the last change
+   * of state, which a change of not-ready reason alone does not reset. */
+  if (ag->state != CCENTER_AGENT_LOGGED_OUT) {
+    agent_span(st, ag, ag->since, t, AFIELD(logged_in_ms), NULL, 1);
+    if (ag->state == CCENTER_AGENT_READY)
+      agent_span(st, ag, ag->since, t, AFIELD(ready_ms), NULL, 1);
+    else
+      agent_span(st, ag, ag->since, t, AFIELD(not_ready_ms),
+                 ag->reason ? ag->reason : intern(st, "unspecified"), 1);
+  }
+  if (ev->prev_state == CCENTER_AGENT_LOGGED_OUT && ev->state != CCENTER_AGENT_LOGGED_OUT)
+    agent_count(st, ag, t, AFIELD(logins));
+  if (ev->prev_state != CCENTER_AGENT_LOGGED_OUT && ev->state == CCENTER_AGENT_LOGGED_OUT)
+    agent_count(st, ag, t, AFIELD(logouts));
+  agent_idle(st, ag, t);
+  ag->state = ev->state;
+  ag->since = t;
+  ag->reason = NULL;
+  if (ev->state == CCENTER_AGENT_NOT_READY) {
+    ag->reason = intern(st, ev->reason ? ev->reason : "unspecified");
+    if (!ag->reason)
+      st->dropped++;
+  }
+  agent_idle(st, ag, t);
+}
+
+static void on_connected(cc_stats *st, const ccenter_event *ev, stc *c)
+{
+  int64_t t = ev->time;
+  sta *ag = agent_of(st, ev->agent, t);
+  if (ag) {
+    if (ag->ringing)
+      ag->ringing--;
+    agent_count(st, ag, t, AFIELD(answered));
+  }
+  if (!c) {
+    st->dropped++;
+    return;
+  }
+  if (c->open) {
+    qiv *v = visit_close(st, c);
+    if (v) {
+      int64_t w = ev->wait_ms;
+      v->c.answered++;
+      v->c.wait_answered_ms += w;
+      if (w > v->c.max_wait_answered_ms)
+        v->c.max_wait_answered_ms = w;
+      count_thresholds(c->v.q, w, &v->c.answered_within, v->c.answered_within_extra);
+      if (c->cb)
+        v->c.callbacks_completed++;
+    }
+  }
+  c->answered = c->v;
+  if (ag) {
+    if (!leg_new(st, ag, c->id, &c->v, 0, t))
+      st->dropped++;
+    agent_idle(st, ag, t);
+  }
+}
+
+static void on_ended(cc_stats *st, const ccenter_event *ev, stc *c)
+{
+  if (!c) {
+    st->dropped++;
+    return;
+  }
+  if (c->open) {
+    stq *q = c->v.q;
+    qiv *v = visit_close(st, c);
+    int64_t w = ev->wait_ms;
+    if (v) {
+      switch (ev->outcome) {
+      case CCENTER_OUTCOME_ABANDONED:
+        v->c.abandoned++;
+        v->c.wait_abandoned_ms += w;
+        if (w > v->c.max_wait_abandoned_ms)
+          v->c.max_wait_abandoned_ms = w;
+        if (w < cc_engine_stats_cfg(st->e)->short_abandon_ms)
+          v->c.short_abandoned++;
+        else
+          count_thresholds(q, w, &v->c.abandoned_within, v->c.abandoned_within_extra);
+        break;
+      case CCENTER_OUTCOME_TIMED_OUT:
+        v->c.timed_out++;
+        break;
+      case CCENTER_OUTCOME_EXIT_EMPTY:
+        v->c.exit_empty++;
+        break;
+      case CCENTER_OUTCOME_REMOVED:
+        v->c.removed++;
+        break;
+      default:
+        /* HANDLED is never open; an unknown outcome keeps the contact "waiting" in the
+         * identity rather than inventing a category. */
+        v->c.waiting++;
+        st->dropped++;
+        break;
+      }
+    }
+  }
+  cc_map_del(&st->contacts, c->id);
+  contact_free(st, c);
+}
+
+static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
+{
+  if (!c) {
+    st->dropped++;
+    return;
+  }
+  sta *ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+  leg *l = leg_find(ag, c->id, 0, 0);
+  visit at = l ? l->v : c->answered;
+  if (ev->reason) {
+    qiv *v = qslot(st, &at);
+    const char *code = intern(st, ev->reason);
+    if (v) {
+      v->c.dispositions++;
+      if (!code || code_add(st, &v->disp, code, 1))
+        st->dropped++;
+    }
+    return;
+  }
+  if (ev->value < 0)
+    return;
+  if (c->has_survey) { /* the last score wins: take the previous one back */
+    qiv *old = qslot(st, &c->sv);
+    if (old) {
+      old->c.surveys--;
+      old->c.survey_sum -= c->score;
+      old->c.survey_hist[c->score >= 100 ? 10 : c->score / 10]--;
+    }
+  }
+  int64_t s = ev->value > 100 ? 100 : ev->value;
+  qiv *v = qslot(st, &at);
+  if (v) {
+    v->c.surveys++;
+    v->c.survey_sum += s;
+    v->c.survey_hist[s / 10]++;
+  }
+  c->has_survey = 1;
+  c->sv = at;
+  c->score = s;
+}
+
+static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
+{
+  (void)e;
+  cc_stats *st = ud;
+  int64_t t = ev->time;
+  sync_cfg(st, t);
+  int64_t idx = fdiv(t, st->interval_ms);
+  if (st->newest == NONE_T || idx > st->newest)
+    st->newest = idx;
+  stq *q = ev->queue ? queue_of(st, ev->queue) : NULL;
+  stc *c = contact_get(st, ev->contact);
+  sta *ag;
+  leg *l;
+  qiv *v;
+  switch (ev->type) {
+  case CCENTER_EV_AGENT_STATE:
+    on_agent_state(st, ev);
+    break;
+  case CCENTER_EV_CONTACT_QUEUED: {
+    if (!q)
+      break;
+    int fresh = !c;
+    if (fresh && !(c = contact_new(st, ev->contact)))
+      break;
+    if (c->open) { /* cannot happen with this engine: keep the old visit counted waiting */
+      st->dropped++;
+      c->open = 0;
+    }
+    v = visit_open(st, c, q, t - ev->wait_ms);
+    if (fresh) {
+      int rep = customer_seen(st, ev->customer, t);
+      if (v) {
+        v->c.contacts++;
+        v->c.repeat_contacts += (uint64_t)rep;
+      }
+    }
+    break;
+  }
+  case CCENTER_EV_CONTACT_REQUEUED:
+    if (!c || !q) {
+      st->dropped++;
+      break;
+    }
+    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    if ((l = leg_find(ag, c->id, 0, 0)))
+      leg_end_talk(st, ag, l, t, 1);
+    if (c->open)
+      st->dropped++;
+    if ((v = visit_open(st, c, q, t - ev->wait_ms)))
+      v->c.requeued++;
+    break;
+  case CCENTER_EV_QUEUE_MOVED: {
+    stq *to = queue_of(st, ev->queue_to);
+    if (!c || !to) {
+      st->dropped++;
+      break;
+    }
+    if (c->open && (v = visit_close(st, c)))
+      v->c.moved_out++;
+    if ((v = visit_open(st, c, to, t - ev->wait_ms)))
+      v->c.moved_in++;
+    break;
+  }
+  case CCENTER_EV_CONTACT_OVERFLOWED: {
+    stq *to = queue_of(st, ev->queue_to);
+    if (!c) {
+      st->dropped++;
+      break;
+    }
+    if (c->open && (v = visit_close(st, c)))
+      v->c.overflowed_out++;
+    if (to && (v = qnow(st, to, t)))
+      v->c.overflowed_in++;
+    break;
+  }
+  case CCENTER_EV_CONTACT_TRANSFERRED: {
+    ag = agent_of(st, ev->agent, t);
+    if (!c) {
+      st->dropped++;
+      break;
+    }
+    l = leg_find(ag, c->id, 0, 0);
+    visit at = l ? l->v : c->answered;
+    int consult = 0;
+    if (ev->agent_to) {
+      sta *b = cc_map_get(&st->agents, ev->agent_to);
+      leg *bl = leg_find(b, c->id, 1, 0);
+      if (bl) {
+        bl->consult = 0;
+        consult = 1;
+      }
+    }
+    if ((v = qslot(st, &at))) {
+      v->c.transferred_out++;
+      if (consult)
+        v->c.transferred_out_consult++;
+      else if (ev->agent_to)
+        v->c.transferred_out_agent++;
+    }
+    if (ev->queue_to) {
+      stq *to = queue_of(st, ev->queue_to);
+      if (to && (v = qnow(st, to, t)))
+        v->c.transferred_in++;
+    }
+    if (ag) {
+      agent_count(st, ag, t, AFIELD(transfers));
+      if (l)
+        leg_end_talk(st, ag, l, t, 1);
+    }
+    break;
+  }
+  case CCENTER_EV_CONTACT_OFFERED:
+    if ((ag = agent_of(st, ev->agent, t))) {
+      ag->ringing++;
+      agent_count(st, ag, t, AFIELD(offered));
+      agent_idle(st, ag, t);
+    }
+    break;
+  case CCENTER_EV_OFFER_WITHDRAWN:
+    if ((ag = agent_of(st, ev->agent, t))) {
+      if (ag->ringing)
+        ag->ringing--;
+      if (ev->reason && (!strcmp(ev->reason, "ring-timeout") || !strcmp(ev->reason, "missed")))
+        agent_count(st, ag, t, AFIELD(missed));
+      else if (ev->reason && !strcmp(ev->reason, "rejected"))
+        agent_count(st, ag, t, AFIELD(rejected));
+      agent_idle(st, ag, t);
+    }
+    break;
+  case CCENTER_EV_CONTACT_CONNECTED:
+    on_connected(st, ev, c);
+    break;
+  case CCENTER_EV_CONSULT_OFFERED:
+    if ((ag = agent_of(st, ev->agent_to, t))) {
+      ag->ringing++;
+      agent_idle(st, ag, t);
+    }
+    break;
+  case CCENTER_EV_CONSULT_CONNECTED:
+    if ((ag = agent_of(st, ev->agent_to, t))) {
+      if (ag->ringing)
+        ag->ringing--;
+      if (!c || !leg_new(st, ag, c->id, &c->v, 1, t))
+        st->dropped++;
+      agent_idle(st, ag, t);
+    }
+    break;
+  case CCENTER_EV_CONSULT_ENDED:
+    if ((ag = agent_of(st, ev->agent_to, t))) {
+      if (c && (l = leg_find(ag, c->id, 1, 0))) {
+        leg_end_talk(st, ag, l, t, 0);
+        leg_del(st, ag, l);
+      } else if (ag->ringing) {
+        ag->ringing--;
+      }
+      agent_idle(st, ag, t);
+    }
+    break;
+  case CCENTER_EV_CONTACT_HELD:
+    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    if (c && (l = leg_find(ag, c->id, 0, 0)))
+      l->hold_since = t;
+    break;
+  case CCENTER_EV_CONTACT_RESUMED: {
+    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    if (!ag || !c) {
+      st->dropped++;
+      break;
+    }
+    l = NULL;
+    for (size_t i = 0; i < ag->n_legs && !l; i++)
+      if (ag->legs[i].hold_since != NONE_T && !strcmp(ag->legs[i].contact, c->id))
+        l = &ag->legs[i];
+    int64_t a = t - ev->duration_ms;
+    agent_span(st, ag, a, t, AFIELD(hold_ms), NULL, 1);
+    if (!l) {
+      st->dropped++;
+      break;
+    }
+    if ((v = qslot(st, &l->v)))
+      v->c.hold_ms += ev->duration_ms;
+    if (l->talk_end == NONE_T) {
+      l->hold_ms += t - a;
+      if (!cc_grow(st->al, (void **)&l->holds, &l->cap_holds, l->n_holds + 1,
+                   sizeof *l->holds)) {
+        l->holds[l->n_holds].a = a;
+        l->holds[l->n_holds].b = t;
+        l->n_holds++;
+      } else {
+        st->dropped++;
+      }
+    }
+    l->hold_since = NONE_T;
+    break;
+  }
+  case CCENTER_EV_CONVERSATION_ENDED:
+    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    if (c && (l = leg_find(ag, c->id, 0, 0)))
+      leg_end_talk(st, ag, l, t, 1);
+    else
+      st->dropped++;
+    break;
+  case CCENTER_EV_WRAP_UP_ENDED: {
+    if (!(ag = agent_of(st, ev->agent, t)))
+      break;
+    int64_t a = t - ev->duration_ms;
+    l = c ? leg_find(ag, c->id, 2, a) : NULL;
+    if (!l && c && (l = leg_find(ag, c->id, 0, 0)))
+      leg_end_talk(st, ag, l, a, 1); /* a requeue: wrap-up (of 0) before REQUEUED */
+    agent_span(st, ag, a, t, AFIELD(wrap_ms), NULL, 1);
+    agent_count(st, ag, t, AFIELD(handled));
+    if (!l) {
+      st->dropped++;
+      break;
+    }
+    if ((v = qslot(st, &l->v))) {
+      v->c.wrap_ms += ev->duration_ms;
+      v->c.handled++;
+    }
+    leg_del(st, ag, l);
+    agent_idle(st, ag, t);
+    break;
+  }
+  case CCENTER_EV_CONTACT_ENDED:
+    on_ended(st, ev, c);
+    break;
+  case CCENTER_EV_CONTACT_CALLBACK_OFFER:
+    if (c && (v = qslot(st, &c->v)))
+      v->c.callbacks_offered++;
+    break;
+  case CCENTER_EV_CONTACT_CALLBACK_QUEUED:
+    if (!c) {
+      st->dropped++;
+      break;
+    }
+    c->cb = 1;
+    if ((v = qslot(st, &c->v)))
+      v->c.callbacks_requested++;
+    break;
+  case CCENTER_EV_DISPOSITION:
+    on_disposition(st, ev, c);
+    break;
+  default:
+    break; /* AGENT_PENDING, ANNOUNCE, CALLBACK_DUE, SLA_*, AGENT_SERVE, STEP, newer */
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Life cycle                                                                          */
+
+static void stats_free(void *p)
+{
+  cc_stats *st = p;
+  if (!st)
+    return;
+  size_t it = 0;
+  void *x;
+  while ((x = cc_map_next(&st->queues, &it))) {
+    stq *q = x;
+    ivlist_clear(st, &q->iv, qiv_free);
+    cc_free(st->al, q->id);
+    cc_free(st->al, q);
+  }
+  it = 0;
+  while ((x = cc_map_next(&st->agents, &it))) {
+    sta *a = x;
+    ivlist_clear(st, &a->iv, aiv_free);
+    for (size_t i = 0; i < a->n_legs; i++) {
+      cc_free(st->al, a->legs[i].contact);
+      cc_free(st->al, a->legs[i].holds);
+    }
+    cc_free(st->al, a->legs);
+    cc_free(st->al, a->id);
+    cc_free(st->al, a);
+  }
+  it = 0;
+  while ((x = cc_map_next(&st->contacts, &it)))
+    contact_free(st, x);
+  it = 0;
+  while ((x = cc_map_next(&st->customers, &it))) {
+    stcust *cu = x;
+    cc_free(st->al, cu->id);
+    cc_free(st->al, cu);
+  }
+  it = 0;
+  while ((x = cc_map_next(&st->strings, &it)))
+    cc_free(st->al, x);
+  cc_map_destroy(&st->queues, st->al);
+  cc_map_destroy(&st->agents, st->al);
+  cc_map_destroy(&st->contacts, st->al);
+  cc_map_destroy(&st->customers, st->al);
+  cc_map_destroy(&st->strings, st->al);
+  cc_free(st->al, st);
+}
+
+int cc_stats_attach(ccenter_engine *e)
+{
+  const cc_alloc *al = cc_engine_alloc(e);
+  cc_stats *st = cc_calloc(al, 1, sizeof *st);
+  if (!st)
+    return CCENTER_ENOMEM;
+  st->e = e;
+  st->al = al;
+  const cc_stats_cfg *cfg = cc_engine_stats_cfg(e);
+  st->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 1;
+  st->keep = cfg->keep > 0 ? cfg->keep : 1;
+  st->newest = NONE_T;
+  st->reset_at = INT64_MIN;
+  st->sweep_at = 1024;
+  cc_map_init(&st->queues);
+  cc_map_init(&st->agents);
+  cc_map_init(&st->contacts);
+  cc_map_init(&st->customers);
+  cc_map_init(&st->strings);
+  int rc = cc_engine_add_observer(e, observe, st);
+  if (rc) {
+    cc_free(al, st);
+    return rc;
+  }
+  cc_engine_set_stats(e, st, stats_free);
+  return 0;
+}
+
+size_t cc_stats_tracked_contacts(const ccenter_engine *e)
+{
+  const cc_stats *st = cc_engine_get_stats(e);
+  return st ? st->contacts.len : 0;
+}
+
+size_t cc_stats_tracked_customers(const ccenter_engine *e)
+{
+  const cc_stats *st = cc_engine_get_stats(e);
+  return st ? st->customers.len : 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Queries                                                                             */
+
+#define Q_U64(X)                                                                         \
+  X(offered) X(contacts) X(answered) X(answered_within) X(abandoned) X(short_abandoned)  \
+  X(abandoned_within) X(timed_out) X(exit_empty) X(removed) X(overflowed_out)            \
+  X(overflowed_in) X(moved_out) X(moved_in) X(transferred_out) X(transferred_out_agent)  \
+  X(transferred_out_consult) X(transferred_in) X(requeued) X(waiting)                    \
+  X(callbacks_offered) X(callbacks_requested) X(callbacks_completed) X(repeat_contacts)  \
+  X(handled) X(dispositions) X(surveys)
+#define Q_I64(X)                                                                         \
+  X(survey_sum) X(wait_answered_ms) X(wait_abandoned_ms) X(talk_ms) X(hold_ms) X(wrap_ms)
+#define A_I64(X)                                                                         \
+  X(logged_in_ms) X(ready_ms) X(ready_idle_ms) X(not_ready_ms) X(talk_ms) X(hold_ms)     \
+  X(wrap_ms)
+#define A_U64(X)                                                                         \
+  X(logins) X(logouts) X(offered) X(answered) X(missed) X(rejected) X(handled) X(transfers)
+
+static void qsum(ccenter_queue_stats *s, const ccenter_queue_stats *x)
+{
+#define ADD_(f) s->f += x->f;
+  Q_U64(ADD_)
+  Q_I64(ADD_)
+#undef ADD_
+  for (size_t i = 0; i < CCENTER_STATS_SURVEY_BUCKETS; i++)
+    s->survey_hist[i] += x->survey_hist[i];
+  for (size_t i = 0; i < NX; i++) {
+    s->answered_within_extra[i] += x->answered_within_extra[i];
+    s->abandoned_within_extra[i] += x->abandoned_within_extra[i];
+  }
+  s->max_wait_answered_ms = max64(s->max_wait_answered_ms, x->max_wait_answered_ms);
+  s->max_wait_abandoned_ms = max64(s->max_wait_abandoned_ms, x->max_wait_abandoned_ms);
+}
+
+static void asum(ccenter_agent_stats *s, const ccenter_agent_stats *x)
+{
+#define ADD_(f) s->f += x->f;
+  A_I64(ADD_)
+  A_U64(ADD_)
+#undef ADD_
+}
+
+/* Fills out (up to its size) from a complete struct, never writing size. */
+static void fill(void *out, const void *full, size_t full_size)
+{
+  size_t size = *(const size_t *)out;
+  size_t n = size < full_size ? size : full_size;
+  memcpy((char *)out + sizeof(size_t), (const char *)full + sizeof(size_t),
+         n - sizeof(size_t));
+}
+
+/* The interval indexes [*lo, *hi] overlapping [from, to) inside the window. */
+static int range_of(const cc_stats *st, int64_t from, int64_t to, int64_t newest, int64_t *lo,
+                    int64_t *hi)
+{
+  if (newest == NONE_T)
+    return 0;
+  *lo = max64(fdiv(from, st->interval_ms), window_lo(st, newest));
+  *hi = min64(fdiv(to - 1, st->interval_ms), newest);
+  return *lo <= *hi;
+}
+
+static int check_query(const ccenter_engine *engine, const char *id, int64_t from, int64_t to,
+                       const void *out, size_t min_size)
+{
+  if (!engine || !id || from >= to)
+    return CCENTER_EINVAL;
+  if (out && *(const size_t *)out < min_size)
+    return CCENTER_EINVAL;
+  if (!cc_engine_get_stats(engine))
+    return CCENTER_ENOENT;
+  return 0;
+}
+
+int64_t ccenter_stats_interval_start(const ccenter_engine *engine, int64_t t)
+{
+  if (!engine)
+    return 0;
+  int64_t I = cc_engine_stats_cfg(engine)->interval_ms;
+  if (I <= 0)
+    return t;
+  return fdiv(t, I) * I;
+}
+
+int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t from,
+                        int64_t to, ccenter_queue_stats *out)
+{
+  if (!out)
+    return CCENTER_EINVAL;
+  int rc = check_query(engine, queue, from, to, out, sizeof *out);
+  if (rc)
+    return rc;
+  const cc_stats *st = cc_engine_get_stats(engine);
+  const stq *q = cc_map_get(&st->queues, queue);
+  if (!q)
+    return CCENTER_ENOENT;
+  ccenter_queue_stats s;
+  memset(&s, 0, sizeof s);
+  s.size = sizeof s;
+  s.threshold_ms = q->cfg.threshold_ms;
+  s.n_extra = q->cfg.n_extra;
+  for (size_t i = 0; i < q->cfg.n_extra; i++)
+    s.extra_ms[i] = q->cfg.extra_ms[i];
+  int64_t lo, hi;
+  if (range_of(st, from, to, st->newest, &lo, &hi)) {
+    s.intervals = (unsigned)(hi - lo + 1);
+    s.from = lo * st->interval_ms;
+    s.to = (hi + 1) * st->interval_ms;
+    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && iv_idx(q->iv.v[i]) <= hi; i++)
+      qsum(&s, &((const qiv *)q->iv.v[i])->c);
+  }
+  fill(out, &s, sizeof s);
+  return 0;
+}
+
+/* Length of [a, b) inside [lo, hi). */
+static int64_t overlap(int64_t a, int64_t b, int64_t lo, int64_t hi)
+{
+  a = max64(a, lo);
+  b = min64(b, hi);
+  return b > a ? b - a : 0;
+}
+
+/* The agent's time still accruing at now, inside [lo, hi). */
+static void agent_open(const cc_stats *st, const sta *ag, int64_t lo, int64_t hi,
+                       ccenter_agent_stats *s)
+{
+  lo = max64(lo, st->reset_at);
+  if (ag->state != CCENTER_AGENT_LOGGED_OUT) {
+    int64_t d = overlap(ag->since, hi, lo, hi);
+    s->logged_in_ms += d;
+    if (ag->state == CCENTER_AGENT_READY)
+      s->ready_ms += d;
+    else
+      s->not_ready_ms += d;
+  }
+  if (ag->idle_since != NONE_T)
+    s->ready_idle_ms += overlap(ag->idle_since, hi, lo, hi);
+  for (size_t i = 0; i < ag->n_legs; i++) {
+    const leg *l = &ag->legs[i];
+    if (l->talk_end == NONE_T) {
+      int64_t talk = overlap(l->connected_at, hi, lo, hi);
+      for (size_t k = 0; k < l->n_holds; k++)
+        talk -= overlap(l->holds[k].a, l->holds[k].b, lo, hi);
+      if (l->hold_since != NONE_T) {
+        int64_t h = overlap(l->hold_since, hi, lo, hi);
+        talk -= h;
+        s->hold_ms += h;
+      }
+      s->talk_ms += talk;
+    } else {
+      s->wrap_ms += overlap(l->talk_end, hi, lo, hi);
+      if (l->hold_since != NONE_T)
+        s->hold_ms += overlap(l->hold_since, hi, lo, hi);
+    }
+  }
+}
+
+/* Common part of the agent queries: the record and the index range. */
+static int agent_query(const ccenter_engine *engine, const char *agent, int64_t from,
+                       int64_t to, int64_t now, const cc_stats **pst, const sta **pag,
+                       int64_t *lo, int64_t *hi, int *any)
+{
+  if (now < ccenter_engine_now(engine))
+    return CCENTER_ETIME;
+  const cc_stats *st = cc_engine_get_stats(engine);
+  const sta *ag = cc_map_get(&st->agents, agent);
+  if (!ag)
+    return CCENTER_ENOENT;
+  int64_t newest = st->newest;
+  if (newest != NONE_T)
+    newest = max64(newest, fdiv(now - 1, st->interval_ms));
+  *any = range_of(st, from, to, newest, lo, hi);
+  *pst = st;
+  *pag = ag;
+  return 0;
+}
+
+int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t from,
+                        int64_t to, int64_t now, ccenter_agent_stats *out)
+{
+  if (!out)
+    return CCENTER_EINVAL;
+  int rc = check_query(engine, agent, from, to, out, sizeof *out);
+  if (rc)
+    return rc;
+  const cc_stats *st;
+  const sta *ag;
+  int64_t lo, hi;
+  int any;
+  if ((rc = agent_query(engine, agent, from, to, now, &st, &ag, &lo, &hi, &any)))
+    return rc;
+  ccenter_agent_stats s;
+  memset(&s, 0, sizeof s);
+  s.size = sizeof s;
+  if (any) {
+    s.intervals = (unsigned)(hi - lo + 1);
+    s.from = lo * st->interval_ms;
+    s.to = (hi + 1) * st->interval_ms;
+    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && iv_idx(ag->iv.v[i]) <= hi; i++)
+      asum(&s, &((const aiv *)ag->iv.v[i])->c);
+    agent_open(st, ag, s.from, min64(s.to, now), &s);
+  }
+  fill(out, &s, sizeof s);
+  return 0;
+}
+
+static int code_cmp(const void *a, const void *b)
+{
+  return strcmp(((const code_count *)a)->code, ((const code_count *)b)->code);
+}
+
+/* Merges lists into one sorted list and hands it to the callback. */
+static int code_report(const cc_stats *st, code_list *acc, const code_list *add)
+{
+  for (size_t k = 0; k < add->n; k++)
+    if (code_add((cc_stats *)st, acc, add->v[k].code, add->v[k].n))
+      return CCENTER_ENOMEM;
+  return 0;
+}
+
+int ccenter_stats_queue_dispositions(const ccenter_engine *engine, const char *queue,
+                                     int64_t from, int64_t to, ccenter_stats_code_fn fn,
+                                     void *ud)
+{
+  if (!fn)
+    return CCENTER_EINVAL;
+  int rc = check_query(engine, queue, from, to, NULL, 0);
+  if (rc)
+    return rc;
+  const cc_stats *st = cc_engine_get_stats(engine);
+  const stq *q = cc_map_get(&st->queues, queue);
+  if (!q)
+    return CCENTER_ENOENT;
+  code_list acc = {NULL, 0, 0};
+  int64_t lo, hi;
+  if (range_of(st, from, to, st->newest, &lo, &hi))
+    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && iv_idx(q->iv.v[i]) <= hi; i++)
+      if ((rc = code_report(st, &acc, &((const qiv *)q->iv.v[i])->disp))) {
+        cc_free(st->al, acc.v);
+        return rc;
+      }
+  if (acc.n)
+    qsort(acc.v, acc.n, sizeof *acc.v, code_cmp);
+  for (size_t i = 0; i < acc.n; i++)
+    fn(ud, acc.v[i].code, (uint64_t)acc.v[i].n);
+  rc = (int)acc.n;
+  cc_free(st->al, acc.v);
+  return rc;
+}
+
+int ccenter_stats_agent_not_ready(const ccenter_engine *engine, const char *agent, int64_t from,
+                                  int64_t to, int64_t now, ccenter_stats_reason_fn fn, void *ud)
+{
+  if (!fn)
+    return CCENTER_EINVAL;
+  int rc = check_query(engine, agent, from, to, NULL, 0);
+  if (rc)
+    return rc;
+  const cc_stats *st;
+  const sta *ag;
+  int64_t lo, hi;
+  int any;
+  if ((rc = agent_query(engine, agent, from, to, now, &st, &ag, &lo, &hi, &any)))
+    return rc;
+  code_list acc = {NULL, 0, 0};
+  if (any) {
+    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && iv_idx(ag->iv.v[i]) <= hi; i++)
+      if ((rc = code_report(st, &acc, &((const aiv *)ag->iv.v[i])->nr))) {
+        cc_free(st->al, acc.v);
+        return rc;
+      }
+    if (ag->state == CCENTER_AGENT_NOT_READY && ag->reason) {
+      int64_t a = max64(lo * st->interval_ms, st->reset_at);
+      int64_t d = overlap(ag->since, now, a, min64((hi + 1) * st->interval_ms, now));
+      if (d && code_add((cc_stats *)st, &acc, ag->reason, d)) {
+        cc_free(st->al, acc.v);
+        return CCENTER_ENOMEM;
+      }
+    }
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < acc.n; i++)
+    if (acc.v[i].n)
+      acc.v[n++] = acc.v[i];
+  if (n)
+    qsort(acc.v, n, sizeof *acc.v, code_cmp);
+  for (size_t i = 0; i < n; i++)
+    fn(ud, acc.v[i].code, acc.v[i].n);
+  cc_free(st->al, acc.v);
+  return (int)n;
+}
+
+uint64_t ccenter_stats_dropped(const ccenter_engine *engine)
+{
+  const cc_stats *st = engine ? cc_engine_get_stats(engine) : NULL;
+  return st ? st->dropped : 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* KPIs                                                                                */
+
+static int ratio(double num, double den, double *out)
+{
+  if (den == 0)
+    return CCENTER_ERANGE;
+  *out = num / den;
+  return 0;
+}
+
+static int sl_formula(const ccenter_queue_stats *s, ccenter_sl_variant v, uint64_t aw,
+                      uint64_t abw, double *out)
+{
+  double offered = (double)s->offered - (double)s->short_abandoned;
+  switch (v) {
+  case CCENTER_SL_ABANDONS_IGNORED:
+    return ratio((double)aw, offered - (double)abw, out);
+  case CCENTER_SL_ABANDONS_AGAINST:
+    return ratio((double)aw, offered, out);
+  case CCENTER_SL_ABANDONS_FOR:
+    return ratio((double)aw + (double)abw, offered, out);
+  case CCENTER_SL_ASTERISK:
+    return ratio((double)aw, (double)s->answered, out);
+  case CCENTER_SL_ASTERISK_2:
+    return ratio((double)aw + (double)abw,
+                 (double)s->answered + (double)s->abandoned - (double)s->short_abandoned, out);
+  default:
+    return CCENTER_EINVAL;
+  }
+}
+
+int ccenter_kpi_service_level(const ccenter_queue_stats *s, ccenter_sl_variant v, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return sl_formula(s, v, s->answered_within, s->abandoned_within, out);
+}
+
+int ccenter_kpi_service_level_extra(const ccenter_queue_stats *s, ccenter_sl_variant v,
+                                    size_t index, double *out)
+{
+  if (!s || !out || s->size < sizeof *s || index >= s->n_extra || index >= NX)
+    return CCENTER_EINVAL;
+  return sl_formula(s, v, s->answered_within_extra[index], s->abandoned_within_extra[index],
+                    out);
+}
+
+int ccenter_kpi_asa(const ccenter_queue_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return ratio((double)s->wait_answered_ms, (double)s->answered, out);
+}
+
+int ccenter_kpi_aht(const ccenter_queue_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return ratio((double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms, (double)s->handled,
+               out);
+}
+
+int ccenter_kpi_abandon_rate(const ccenter_queue_stats *s, int exclude_short, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  double sh = exclude_short ? (double)s->short_abandoned : 0;
+  return ratio((double)s->abandoned - sh, (double)s->offered - sh, out);
+}
+
+int ccenter_kpi_transfer_rate(const ccenter_queue_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return ratio((double)s->transferred_out, (double)s->handled, out);
+}
+
+int ccenter_kpi_repeat_rate(const ccenter_queue_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return ratio((double)s->repeat_contacts, (double)s->contacts, out);
+}
+
+int ccenter_kpi_occupancy(const ccenter_agent_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  double busy = (double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms;
+  return ratio(busy, busy + (double)s->ready_idle_ms, out);
+}
+
+int ccenter_kpi_utilisation(const ccenter_agent_stats *s, double *out)
+{
+  if (!s || !out || s->size < sizeof *s)
+    return CCENTER_EINVAL;
+  return ratio((double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms,
+               (double)s->logged_in_ms, out);
+}

@@ -491,7 +491,7 @@ typedef struct ccenter_agent_info {
   ccenter_agent_state state;
   const char *reason;        /**< NOT_READY reason; valid until the next state-changing call */
   const char *pending;       /**< pending NOT_READY reason, "logout", or NULL */
-  int64_t state_since;       /**< when the presence last changed */
+  int64_t state_since;       /**< when the presence (or the NOT_READY reason) last changed */
   int64_t idle_since;        /**< when the agent last had no contact (for longest-idle) */
   unsigned offered;          /**< contacts ringing */
   unsigned connected;        /**< contacts connected (including on hold) */

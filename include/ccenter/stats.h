@@ -42,7 +42,8 @@ extern "C" {
  */
 typedef struct ccenter_queue_stats {
   size_t size;
-  unsigned intervals;        /**< kept intervals that had data and were summed */
+  unsigned intervals;        /**< intervals summed: those overlapping [from, to) that are
+                                  still kept (with or without data) */
   int64_t from;              /**< start of the first interval summed (0 if none) */
   int64_t to;                /**< end of the last interval summed (0 if none) */
   int64_t threshold_ms;      /**< service-level threshold the counters were taken with */
@@ -95,7 +96,8 @@ typedef struct ccenter_queue_stats {
  */
 typedef struct ccenter_agent_stats {
   size_t size;
-  unsigned intervals;        /**< kept intervals that had data and were summed */
+  unsigned intervals;        /**< intervals summed: those overlapping [from, to) that are
+                                  still kept (with or without data) */
   int64_t from;              /**< start of the first interval summed (0 if none) */
   int64_t to;                /**< end of the last interval summed (0 if none) */
   int64_t logged_in_ms;      /**< READY + NOT_READY */
@@ -121,7 +123,8 @@ typedef enum ccenter_sl_variant {
   CCENTER_SL_ABANDONS_IGNORED = 0,
   /** UCCE "abandons count against": answered_within / offered */
   CCENTER_SL_ABANDONS_AGAINST = 1,
-  /** UCCE "abandons count for" (Amazon Connect's): (answered_within + abandoned_within) / offered */
+  /** UCCE "abandons count for" (Amazon Connect's):
+   *  (answered_within + abandoned_within) / offered */
   CCENTER_SL_ABANDONS_FOR = 2,
   /** Asterisk servicelevelperf: answered_within / answered */
   CCENTER_SL_ASTERISK = 3,

@@ -738,10 +738,12 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
   int64_t in_prev = e->now - a->state_since;
   int was_in = prev != CCENTER_AGENT_LOGGED_OUT, now_in = st != CCENTER_AGENT_LOGGED_OUT;
   int was_ready = prev == CCENTER_AGENT_READY, now_ready = st == CCENTER_AGENT_READY;
-  a->state = st;
-  a->reason = st == CCENTER_AGENT_NOT_READY ? reason : NULL;
-  if (prev != st)
+  const char *new_reason = st == CCENTER_AGENT_NOT_READY ? reason : NULL;
+  /* A new reason starts a new stretch: durations and reports are per reason. */
+  if (prev != st || new_reason != a->reason)
     a->state_since = e->now;
+  a->state = st;
+  a->reason = new_reason;
   if (now_ready && !was_ready && !cc_agent_work(a))
     a->idle_since = e->now;
   for (size_t i = 0; i < a->n_mem; i++) {

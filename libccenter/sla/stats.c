@@ -1193,6 +1193,8 @@ int64_t ccenter_stats_interval_start(const ccenter_engine *engine, int64_t t)
   int64_t I = cc_engine_stats_cfg(engine)->interval_ms;
   if (I <= 0)
     return t;
+  if (t < INT64_MIN + I)
+    return INT64_MIN; /* the interval would start before the clock's range */
   return fdiv(t, I) * I;
 }
 

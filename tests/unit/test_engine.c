@@ -577,6 +577,51 @@ START_TEST(ewt_from_backlogged_dequeues_and_callback_offer)
 }
 END_TEST
 
+START_TEST(not_ready_reason_change_starts_a_new_stretch)
+{
+  OK(ccenter_agent_add(eng, "a", 0));
+  OK(ccenter_agent_login(eng, "a", 0));
+  OK(ccenter_agent_not_ready(eng, "a", "break", 60000));
+  OK(ccenter_agent_not_ready(eng, "a", "lunch", 120000));
+  OK(ccenter_agent_ready(eng, "a", 180000));
+  /* login -> NOT_READY "login" 60 s, "break" 60 s, "lunch" 60 s. */
+  ck_assert_int_eq(sc_count("AGENT_STATE a=a"), 4);
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(eng, "a", &ai));
+  ck_assert_int_eq(ai.state_since, 180000);
+}
+END_TEST
+
+static int64_t last_duration;
+static void keep_duration(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  (void)e;
+  (void)ud;
+  if (ev->type == CCENTER_EV_AGENT_STATE)
+    last_duration = ev->duration_ms;
+}
+
+START_TEST(state_durations_add_up)
+{
+  ccenter_options *o = ccenter_options_new();
+  ccenter_options_set_event_callback(o, keep_duration, NULL);
+  ccenter_engine *e2;
+  OK(ccenter_engine_new(o, 0, &e2));
+  ccenter_options_free(o);
+  OK(ccenter_agent_add(e2, "a", 0));
+  OK(ccenter_agent_login(e2, "a", 0));
+  int64_t total = 0;
+  OK(ccenter_agent_not_ready(e2, "a", "break", 60000));
+  total += last_duration;
+  OK(ccenter_agent_not_ready(e2, "a", "lunch", 120000));
+  total += last_duration;
+  OK(ccenter_agent_ready(e2, "a", 180000));
+  total += last_duration;
+  ck_assert_int_eq(total, 180000);
+  ccenter_engine_free(e2);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
@@ -605,6 +650,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, sla_warning_and_breach_at_exact_times);
   tcase_add_test(tc, end_by_and_serve_events);
   tcase_add_test(tc, ewt_from_backlogged_dequeues_and_callback_offer);
+  tcase_add_test(tc, not_ready_reason_change_starts_a_new_stretch);
+  tcase_add_test(tc, state_durations_add_up);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -740,6 +740,83 @@ START_TEST(queue_log_formatter)
 END_TEST
 
 /* ---------------------------------------------------------------------------------- */
+/* Out of memory: counted, never fatal                                                 */
+
+typedef struct failing {
+  long n, fail_at, every;
+} failing;
+
+static int should_fail(failing *f)
+{
+  f->n++;
+  return (f->fail_at && f->n == f->fail_at) || (f->every && f->n % f->every == 0);
+}
+
+static void *f_malloc(void *ud, size_t n)
+{
+  return should_fail(ud) ? NULL : malloc(n);
+}
+
+static void *f_realloc(void *ud, void *p, size_t n)
+{
+  return should_fail(ud) ? NULL : realloc(p, n);
+}
+
+static void f_free(void *ud, void *p)
+{
+  (void)ud;
+  free(p);
+}
+
+START_TEST(out_of_memory)
+{
+  ccenter_engine_free(eng);
+  eng = NULL;
+  /* Creation fails cleanly at every allocation (the statistics' included). */
+  for (long k = 1; k < 40; k++) {
+    failing f = {0, k, 0};
+    ccenter_options *o = ccenter_options_new();
+    OK(ccenter_options_set_allocator(o, f_malloc, f_realloc, f_free, &f));
+    ccenter_engine *e = NULL;
+    int rc = ccenter_engine_new(o, 0, &e);
+    ccenter_options_free(o);
+    ck_assert(rc == 0 || rc == CCENTER_ENOMEM);
+    ccenter_engine_free(e);
+  }
+  /* Allocations failing now and then while events are recorded. */
+  failing f = {0, 0, 0};
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_allocator(o, f_malloc, f_realloc, f_free, &f));
+  OK(ccenter_engine_new(o, 0, &eng));
+  ccenter_options_free(o);
+  OK(ccenter_queue_add(eng, "q", 0));
+  add_agent("a", "q", 0);
+  f.every = 5;
+  char id[16];
+  int64_t t = 0;
+  for (int i = 0; i < 300; i++, t += 7 * SEC) {
+    snprintf(id, sizeof id, "c%d", i);
+    ccenter_contact_params p;
+    ccenter_contact_params_init(&p);
+    char cu[16];
+    snprintf(cu, sizeof cu, "u%d", i % 13);
+    p.customer = cu;
+    ccenter_contact_enqueue(eng, id, "q", &p, t);
+    ccenter_agent_ready(eng, "a", t + 1000);
+    ccenter_offer_accept(eng, "a", id, t + 1000);
+    ccenter_contact_disposition(eng, id, i % 2 ? "x" : "y", t + 2000);
+    ccenter_contact_end(eng, id, t + 3000);
+    ccenter_agent_not_ready(eng, "a", i % 3 ? "break" : "lunch", t + 3000);
+    ccenter_contact_abandon(eng, id, t + 4000);
+  }
+  f.every = 0;
+  ck_assert_uint_gt(ccenter_stats_dropped(eng), 0);
+  ccenter_queue_stats s = qstats("q", ALL_FROM, ALL_TO);
+  check_identity(&s);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------- */
 /* Property test: random operations; the identity in every queue and interval, and     */
 /* totals equal to what the test counts from the events.                              */
 
@@ -1209,6 +1286,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, kpis_and_zero_denominators);
   tcase_add_test(tc, queue_log_lines);
   tcase_add_test(tc, queue_log_formatter);
+  tcase_add_test(tc, out_of_memory);
   tcase_add_test(tc, property_identity_and_totals);
   suite_add_tcase(s, tc);
   return s;

@@ -1356,6 +1356,7 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
   cc_treap_init(&q->waiting, cc_cmp_contact);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
+  e->sla_version++;
   return 0;
 }
 
@@ -1514,6 +1515,9 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
     return CCENTER_ERANGE;
   int64_t old = *field;
   *field = v;
+  if (opt == CCENTER_QUEUE_SL_THRESHOLD || opt == CCENTER_QUEUE_SL_TARGET ||
+      opt == CCENTER_QUEUE_SL_WARNING)
+    e->sla_version++;
   if (opt == CCENTER_QUEUE_STRATEGY && old != v)
     for (size_t i = 0; i < q->n_members; i++)
       cc_route_refresh(e, q->members[i]->a);
@@ -2365,6 +2369,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     q->n_thresholds = r->n_arr;
     for (size_t i = 0; i < r->n_arr; i++)
       q->thresholds[i] = r->arr[i];
+    e->sla_version++;
     return 0;
   case CC_OP_QUEUE_SET_OVERFLOW: {
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
@@ -2568,6 +2573,11 @@ void cc_engine_remove_observer(ccenter_engine *e, cc_observer_fn fn, void *ud)
 const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e)
 {
   return &e->stats_cfg;
+}
+
+uint64_t cc_engine_sla_version(const ccenter_engine *e)
+{
+  return e->sla_version;
 }
 
 int cc_engine_queue_sla(const ccenter_engine *e, const char *queue_id, cc_sla_cfg *out)

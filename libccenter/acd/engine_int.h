@@ -102,6 +102,9 @@ void cc_engine_remove_observer(ccenter_engine *e, cc_observer_fn fn, void *ud);
 const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e);
 /* CCENTER_ENOENT for an unknown (or removed) queue. */
 int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *out);
+/* Changes whenever any queue's service-level settings change (or a queue is added), so an
+ * observer can keep copies and refresh them only then. */
+uint64_t cc_engine_sla_version(const ccenter_engine *e);
 /* The statistics object the engine owns (freed with free_fn when the engine is freed). */
 void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats));
 void *cc_engine_get_stats(const ccenter_engine *e);

@@ -234,6 +234,7 @@ struct ccenter_engine {
   uint32_t agent_seq, queue_seq;
   uint64_t contact_seq;
   uint64_t rng;
+  uint64_t sla_version;
   queue **kicks; /* queues whose reserve members must be routed at the end of the call */
   size_t n_kicks, cap_kicks;
   int64_t sticky_max;      /* longest sticky window of any queue; 0: nothing recorded */

@@ -59,6 +59,7 @@ typedef struct stq {
   char *id;
   cc_sla_cfg cfg;
   int have_cfg;
+  uint64_t cfg_version; /* the engine's SLA version when cfg was read */
   uint32_t gen; /* bumped when the history is reset */
   ivlist iv;
 } stq;
@@ -303,9 +304,13 @@ static stq *queue_of(cc_stats *st, const char *id)
     q->cfg.target_bp = 8000;
     q->cfg.warning_pct = 75;
   }
+  uint64_t version = cc_engine_sla_version(st->e);
+  if (q->have_cfg && q->cfg_version == version)
+    return q;
   cc_sla_cfg cfg;
   memset(&cfg, 0, sizeof cfg);
   if (cc_engine_queue_sla(st->e, id, &cfg) == 0) {
+    q->cfg_version = version;
     if (cfg.n_extra > NX)
       cfg.n_extra = NX;
     if (q->have_cfg && !sla_same(&q->cfg, &cfg))

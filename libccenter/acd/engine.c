@@ -264,14 +264,13 @@ static int64_t mean32(const int32_t *v, unsigned n)
   return sum / n;
 }
 
-/* Expected wait for the contact at `position` (1 = next). Backlogged dequeue gaps measure
+/* Expected wait for a contact that waits at `position` (1 = next) — it has been routed
+ * and nobody could take it. Backlogged dequeue gaps measure
  * the rate at which the agents who can take this queue's contacts actually free up for it
  * (shared agents, other queues and breaks included); until there are enough of them, fall
  * back to average handle time x position / members logged in. */
 int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position)
 {
-  if (q->classes[0]->agents.root)
-    return 0; /* a member is free: only a step, a channel or a rejection can stop the offer */
   if (q->deq_n >= 3) {
     int64_t gap = mean32(q->deq_gap, q->deq_n);
     int64_t ewt = gap * (int64_t)position;
@@ -645,6 +644,23 @@ static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_t
   return ev;
 }
 
+/* A contact arrives in its queue: QUEUED, then routing. The event's expected wait is
+ * settled by that routing: 0 if the contact was offered at once, else the estimate for its
+ * place. (An idle member is no sign of a short wait: it may not qualify.) */
+static void queued_then_route(ccenter_engine *e, contact *c)
+{
+  size_t at = e->n_events;
+  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+  cc_route_contact(e, c);
+  if (at < e->n_events && e->events[at].type == CCENTER_EV_CONTACT_QUEUED) {
+    ccenter_event *ev = &e->events[at];
+    if (!c->in_queue)
+      ev->ewt_ms = 0;
+    else
+      ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node));
+  }
+}
+
 /* Takes a ringing work off its contact's list of offers. */
 static void offer_unlink(ccenter_engine *e, contact *c, work *w)
 {
@@ -822,8 +838,7 @@ static void apply_max_wait(ccenter_engine *e, contact *c)
     }
     queue_take(e, c);
     contact_enter_queue(e, c, t, e->now, 1);
-    emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-    cc_route_contact(e, c);
+    queued_then_route(e, c);
     return;
   }
   contact_leave_for_good(e, c, CCENTER_OUTCOME_TIMED_OUT);
@@ -1846,8 +1861,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   }
   contact_enter_queue(e, c, q, e->now, 1);
   update_reserve(e, q);
-  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-  cc_route_contact(e, c);
+  queued_then_route(e, c);
   if (c->in_queue)
     maybe_offer_callback(e, c, cc_queue_ewt(e, q, (unsigned)cc_treap_rank(&q->waiting, &c->node)));
   return 0;
@@ -2014,8 +2028,7 @@ static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
   }
   leg_to_wrap(e, c);
   contact_enter_queue(e, c, t, e->now, 1);
-  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-  cc_route_contact(e, c);
+  queued_then_route(e, c);
   return 0;
 }
 
@@ -3135,7 +3148,8 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
       if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest)
         oldest = w->c->enq_at;
   v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
-  v.ewt_ms = cc_queue_ewt(e, q, q->n_waiting + 1);
+  const rclass *first = q->steps ? q->steps->s[0].k : q->classes[0];
+  v.ewt_ms = first->agents.root ? 0 : cc_queue_ewt(e, q, q->n_waiting + 1);
   return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
 }
 

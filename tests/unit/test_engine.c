@@ -622,6 +622,45 @@ START_TEST(state_durations_add_up)
 }
 END_TEST
 
+START_TEST(ewt_ignores_idle_members_who_cannot_take_it)
+{
+  /* The novice serves the queue but never meets its step: an idle novice must not make
+   * the expected wait look like 0. */
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add_step(eng, "q", "s", 86400000, 0));
+  OK(ccenter_agent_add(eng, "expert", 0));
+  OK(ccenter_agent_set_skill(eng, "expert", "s", 5, 0));
+  OK(ccenter_agent_serve(eng, "expert", "q", 0));
+  OK(ccenter_agent_login(eng, "expert", 0));
+  OK(ccenter_agent_ready(eng, "expert", 0));
+  sc_agent_ready("novice", "q", 0);
+  int64_t t = 0;
+  for (int i = 0; i < 6; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_contact_enqueue(eng, id, "q", NULL, 0));
+  }
+  for (int i = 0; i < 4; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_offer_accept(eng, "expert", id, t));
+    t += 300000;
+    OK(ccenter_contact_end(eng, id, t));
+  }
+  ccenter_contact_info ci = {.size = sizeof ci};
+  OK(ccenter_contact_info_get(eng, "c5", t, &ci));
+  ck_assert_uint_eq(ci.position, 1);
+  ck_assert_int_eq(ci.ewt_ms, 300000);
+  /* A newcomer: QUEUED says it will wait (position 2), though the novice is idle. */
+  R.n = 0;
+  OK(ccenter_contact_enqueue(eng, "late", "q", NULL, t));
+  ck_assert_int_eq(R.n, 1);
+  ck_assert_msg(strstr(R.line[0], "CONTACT_QUEUED") != NULL, "%s", R.line[0]);
+  ck_assert_int_eq(ccenter_contact_info_get(eng, "late", t, &ci), 0);
+  ck_assert_int_eq(ci.ewt_ms, 600000);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
@@ -652,6 +691,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, ewt_from_backlogged_dequeues_and_callback_offer);
   tcase_add_test(tc, not_ready_reason_change_starts_a_new_stretch);
   tcase_add_test(tc, state_durations_add_up);
+  tcase_add_test(tc, ewt_ignores_idle_members_who_cannot_take_it);
   suite_add_tcase(s, tc);
   return s;
 }

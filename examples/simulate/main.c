@@ -49,6 +49,8 @@ static void usage(FILE *f)
     "  --intervals FILE      per-interval figures: CSV, or JSON lines if FILE ends in\n"
     "                        .jsonl/.json; '-' for stdout\n"
     "  --json                the last line of stdout is one JSON object\n"
+    "  --ewt-report          how good the engine's expected-wait estimates were\n"
+    "  --check-routing       check the engine's routing invariant as the run goes (slower)\n"
     "  --progress            progress and speed on stderr (default: when stderr is a tty)\n"
     "  --help, --version\n",
     f);
@@ -63,7 +65,7 @@ static int bad(const char *opt, const char *val, const char *want)
 enum {
   O_AGENTS = 256, O_CPH, O_AHT, O_PATIENCE, O_HOURS, O_THRESHOLD, O_SEED, O_WARMUP, O_JSON,
   O_INTERVALS, O_INTERVAL, O_PROGRESS, O_SCENARIO, O_DIST, O_AHT_SD, O_WRAP, O_RING,
-  O_BATCHES, O_SHORT, O_HELP, O_VERSION
+  O_BATCHES, O_SHORT, O_HELP, O_VERSION, O_EWT, O_CHECK
 };
 
 int main(int argc, char **argv)
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
     {"ring-delay", required_argument, NULL, O_RING},
     {"batches", required_argument, NULL, O_BATCHES},
     {"short-abandon", required_argument, NULL, O_SHORT},
+    {"ewt-report", no_argument, NULL, O_EWT},
+    {"check-routing", no_argument, NULL, O_CHECK},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -97,7 +101,7 @@ int main(int argc, char **argv)
   int64_t aht_ms = -1, patience_ms = -1, threshold_ms = -1, warmup_ms = -1, interval_ms = -1;
   int64_t aht_sd_ms = -1, wrap_ms = -1, ring_ms = -1, short_ms = -1;
   long long batches = -1;
-  int have_seed = 0, json = 0, progress = isatty(2);
+  int have_seed = 0, json = 0, progress = isatty(2), ewt_report = 0, check_routing = 0;
   unsigned long long seed = 1;
   const char *intervals = NULL, *scenario_path = NULL, *dist = NULL;
   int one_queue_flag = 0;
@@ -191,6 +195,12 @@ int main(int argc, char **argv)
       if (sim_parse_duration_ms(optarg, &short_ms))
         return bad("--short-abandon", optarg, "a duration >= 0 (seconds)");
       break;
+    case O_EWT:
+      ewt_report = 1;
+      break;
+    case O_CHECK:
+      check_routing = 1;
+      break;
     case O_HELP:
       usage(stdout);
       return 0;
@@ -209,7 +219,7 @@ int main(int argc, char **argv)
 
   scenario sc;
   scenario_init(&sc);
-  sim_report_opts ro = {.json = json, .intervals_path = intervals};
+  sim_report_opts ro = {.json = json, .ewt_report = ewt_report, .intervals_path = intervals};
 
   if (scenario_path) {
     if (one_queue_flag) {
@@ -251,12 +261,8 @@ int main(int argc, char **argv)
     sc.queues = sim_xcalloc(1, sizeof *sc.queues);
     sc.n_queues = 1;
     sc_queue *q = &sc.queues[0];
-    q->name = sim_xstrdup("main");
+    scenario_queue_init(q, "main");
     q->wrap_up_ms = wrap_ms;
-    q->max_wait_ms = -1;
-    q->ring_timeout_ms = -1;
-    q->max_length = -1;
-    q->threshold_s = -1;
     /* The arrivals: one Poisson stream that runs until the counted contacts are done. */
     sc.streams = sim_xcalloc(1, sizeof *sc.streams);
     sc.n_streams = 1;
@@ -317,6 +323,7 @@ int main(int argc, char **argv)
       snprintf(name, sizeof name, "a%04ld", i + 1);
       a->name = sim_xstrdup(name);
       a->queues = sim_xcalloc(1, sizeof *a->queues);
+      a->profile = sim_xcalloc(1, sizeof *a->profile);
       a->n_queues = 1;
       a->ring_delay_ms = -1;
       a->wrap_up_ms = -1;
@@ -356,10 +363,14 @@ int main(int argc, char **argv)
   }
 
   sim_results res;
-  sim_run_opts so = {.progress = progress, .label = "ccenter-sim"};
+  sim_run_opts so = {.progress = progress, .check_routing = check_routing,
+                     .label = "ccenter-sim"};
   int rc = sim_run(&sc, &so, &res);
   if (rc == 0)
     rc = sim_report(&sc, &res, &ro);
+  /* A run whose routing check failed is a failed run (the report says what was found). */
+  if (rc == 0 && (res.idle_while_waiting || res.offers_unqualified))
+    rc = -1;
   sim_results_free(&res);
   scenario_free(&sc);
   return rc == 0 ? 0 : 1;

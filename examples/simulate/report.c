@@ -159,6 +159,16 @@ static double agent_on(const sc_agent *ag, int64_t a, int64_t b)
  * Contact priorities make the real split uneven; the report says so.
  * w holds one weight per membership (agent, queue); on one value per agent.
  */
+/* The queues an agent serves as a regular member (reserve members take a queue's contacts
+ * only past its reserve thresholds: the model leaves them out). */
+static size_t regular_queues(const sc_agent *ag)
+{
+  size_t n = 0;
+  for (size_t k = 0; k < ag->n_queues; k++)
+    n += !ag->profile[k].reserve;
+  return n;
+}
+
 static void apportion(const scenario *sc, const double *load, int64_t a, int64_t b, double *on,
                       double *w, size_t nq, double *agents)
 {
@@ -167,9 +177,10 @@ static void apportion(const scenario *sc, const double *load, int64_t a, int64_t
   for (size_t g = 0; g < sc->n_agents; g++) {
     const sc_agent *ag = &sc->agents[g];
     on[g] = agent_on(ag, a, b);
+    size_t regular = regular_queues(ag);
     for (size_t k = 0; k < ag->n_queues; k++)
-      w[m++] = 1.0 / (double)ag->n_queues;
-    if (ag->n_queues > 1)
+      w[m++] = ag->profile[k].reserve ? 0.0 : 1.0 / (double)regular;
+    if (regular > 1)
       shared = 1;
   }
   for (int it = 0; it < 2000; it++) {
@@ -193,11 +204,13 @@ static void apportion(const scenario *sc, const double *load, int64_t a, int64_t
         size_t q = ag->queues[k];
         tot += w[m] * load[q] / (agents[q] > 1e-9 ? agents[q] : 1e-9);
       }
-      if (ag->n_queues == 1 || !(tot > 0))
+      if (regular_queues(ag) <= 1 || !(tot > 0))
         continue;
       m = m0;
       for (size_t k = 0; k < ag->n_queues; k++, m++) {
         size_t q = ag->queues[k];
+        if (ag->profile[k].reserve)
+          continue;
         double nw = w[m] * (load[q] / (agents[q] > 1e-9 ? agents[q] : 1e-9)) / tot;
         change += fabs(nw - w[m]);
         w[m] = nw;
@@ -434,6 +447,21 @@ static void batch_stats(const sim_results *r, batch_se *out)
   free(y);
 }
 
+/* Batch-means SE of the EWT bias (mean of EWT - wait over the answered, per batch). */
+static batch_se ewt_bias_se(const sim_results *r)
+{
+  unsigned k = r->n_batches;
+  double *x = sim_xcalloc(k, sizeof *x), *y = sim_xcalloc(k, sizeof *y);
+  for (unsigned i = 0; i < k; i++) {
+    x[i] = r->b_ewt[i].err_sum_s;
+    y[i] = (double)r->b_ewt[i].n;
+  }
+  batch_se out = ratio_se(x, y, k);
+  free(x);
+  free(y);
+  return out;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Output helpers                                                                      */
 
@@ -502,6 +530,57 @@ static void jpred(FILE *f, const char *prefix, const sim_prediction *p, int with
     snprintf(key, sizeof key, "%sp_abandon", prefix);
     jnum(f, key, p->p_abandon, 0);
   }
+}
+
+/* The EWT accuracy figures (docs/simulator.md, "EWT accuracy"). */
+typedef struct ewt_fig {
+  double n, unknown, bias, mae, rmse, within_30s, within_20pct;
+  double q_n, q_bias, q_mae, q_within_30s, q_within_20pct;
+} ewt_fig;
+
+static ewt_fig ewt_of(const sim_ewt *e)
+{
+  ewt_fig f;
+  double n = (double)e->n, qn = (double)e->q_n;
+  f.n = n;
+  f.unknown = (double)e->unknown;
+  f.bias = ratio(e->err_sum_s, n);
+  f.mae = ratio(e->abs_sum_s, n);
+  f.rmse = n > 0 ? sqrt(e->sq_sum_s / n) : NAN;
+  f.within_30s = ratio((double)e->within_30s, n);
+  f.within_20pct = ratio((double)e->within_20pct, n);
+  f.q_n = qn;
+  f.q_bias = ratio(e->q_err_sum_s, qn);
+  f.q_mae = ratio(e->q_abs_sum_s, qn);
+  f.q_within_30s = ratio((double)e->q_within_30s, qn);
+  f.q_within_20pct = ratio((double)e->q_within_20pct, qn);
+  return f;
+}
+
+static void jewt(FILE *f, const sim_ewt *e)
+{
+  ewt_fig g = ewt_of(e);
+  jint(f, "ewt_n", e->n);
+  jint(f, "ewt_unknown", e->unknown);
+  jnum(f, "ewt_bias_s", g.bias, 0);
+  jnum(f, "ewt_mae_s", g.mae, 0);
+  jnum(f, "ewt_rmse_s", g.rmse, 0);
+  jnum(f, "ewt_within_30s", g.within_30s, 0);
+  jnum(f, "ewt_within_20pct", g.within_20pct, 0);
+  jint(f, "ewt_queued_n", e->q_n);
+  jnum(f, "ewt_queued_bias_s", g.q_bias, 0);
+  jnum(f, "ewt_queued_mae_s", g.q_mae, 0);
+  jnum(f, "ewt_queued_within_30s", g.q_within_30s, 0);
+  jnum(f, "ewt_queued_within_20pct", g.q_within_20pct, 0);
+  jint(f, "ewt_queued_zero", e->q_zero);
+}
+
+static void jrouting(FILE *f, const sim_results *r)
+{
+  fprintf(f, ",\"routing_checked\":%s", r->routing_checked ? "true" : "false");
+  jint(f, "routing_checks", r->routing_checks);
+  jint(f, "idle_while_waiting", r->idle_while_waiting);
+  jint(f, "offers_unqualified", r->offers_unqualified);
 }
 
 /* "12.3" or "-" */
@@ -591,6 +670,52 @@ static int write_intervals(const scenario *sc, const sim_results *r, const char 
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* EWT accuracy and routing-check lines, both modes                                     */
+
+static void print_ewt_row(const char *name, const sim_ewt *e)
+{
+  ewt_fig g = ewt_of(e);
+  char b[10][32];
+  printf("%-12.12s %8llu %7llu %6s %6s %5s %5s | %7llu %6llu %6s %6s %5s %5s\n", name,
+         (unsigned long long)e->n, (unsigned long long)e->unknown,
+         fmt(b[0], 32, "%+.1f", g.bias), fmt(b[1], 32, "%.1f", g.mae),
+         fmt(b[2], 32, "%.1f", 100 * g.within_30s), fmt(b[3], 32, "%.1f", 100 * g.within_20pct),
+         (unsigned long long)e->q_n, (unsigned long long)e->q_zero,
+         fmt(b[4], 32, "%+.1f", g.q_bias),
+         fmt(b[5], 32, "%.1f", g.q_mae), fmt(b[6], 32, "%.1f", 100 * g.q_within_30s),
+         fmt(b[7], 32, "%.1f", 100 * g.q_within_20pct));
+}
+
+static void print_ewt(const scenario *sc, const sim_results *r, int per_queue)
+{
+  printf("\nEWT accuracy: the engine's expected wait when each answered contact joined "
+         "(CONTACT_QUEUED ewt_ms)\nagainst the wait it then had. error = EWT - wait (s); "
+         "in30s, in20%% = %% with |error| <= 30 s,\n<= 20 %% of the wait. Queued: answered by "
+         "an offer made after the arrival; EWT 0: told 0.\n");
+  printf("%-12s %-42s | %s\n", "", "          all answered contacts",
+         "          those that queued");
+  printf("%-12s %8s %7s %6s %6s %5s %5s | %7s %6s %6s %6s %5s %5s\n", "queue", "with EWT",
+         "unknown", "bias", "MAE", "in30s", "in20%", "n", "EWT 0", "bias", "MAE", "in30s",
+         "in20%");
+  if (per_queue)
+    for (size_t q = 0; q < r->n_queues; q++)
+      print_ewt_row(sc->queues[q].name, &r->q_ewt[q]);
+  print_ewt_row(per_queue ? "all" : sc->queues[0].name, &r->ewt);
+}
+
+static void print_routing_check(const sim_results *r)
+{
+  if (!r->routing_checked)
+    return;
+  int bad = r->idle_while_waiting || r->offers_unqualified;
+  printf("\nrouting check (%llu checks): %llu callers waited while a qualified agent idled, "
+         "%llu offers\nto agents who did not qualify: %s\n",
+         (unsigned long long)r->routing_checks, (unsigned long long)r->idle_while_waiting,
+         (unsigned long long)r->offers_unqualified,
+         bad ? "ENGINE PROBLEM (details on stderr)" : "the engine routed by its rules");
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Flag mode: one queue, N agents, stationary inputs                                   */
 
 static int report_flags(const scenario *sc, const sim_results *r, const sim_report_opts *o)
@@ -642,6 +767,9 @@ static int report_flags(const scenario *sc, const sim_results *r, const sim_repo
       snprintf(key, sizeof key, "lag1_%s", metric_name[m]);
       jnum(f, key, se[m].lag1, 0);
     }
+    jewt(f, &r->ewt);
+    jnum(f, "se_ewt_bias_s", r->n_batches >= 2 ? ewt_bias_se(r).se : NAN, 0);
+    jrouting(f, r);
     jint(f, "contacts_simulated", r->contacts);
     jint(f, "engine_calls", r->engine_calls);
     jint(f, "engine_events", r->engine_events);
@@ -696,6 +824,12 @@ static int report_flags(const scenario *sc, const sim_results *r, const sim_repo
   if (r->wait_mismatches)
     printf("\nWARNING: %llu waits reported by the engine differ from the simulator's clock\n",
            (unsigned long long)r->wait_mismatches);
+  if (o->ewt_report) {
+    print_ewt(sc, r, 0);
+    if (r->n_batches >= 2)
+      printf("(bias: batch-means SE %.2f s over %u batches)\n", ewt_bias_se(r).se, r->n_batches);
+  }
+  print_routing_check(r);
   printf("\n%llu contacts simulated in %.2f s of wall time (%.0f contacts/s)\n",
          (unsigned long long)r->contacts, r->wall_s, speed);
   return 0;
@@ -733,6 +867,7 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
     for (size_t q = 0; q < nq; q++) {
       fputs(q ? ",{" : "{", f);
       fprintf(f, "\"queue\":\"%s\"", sc->queues[q].name);
+      jstr(f, "strategy", sim_strategy_name(sc->queues[q].strategy));
       jcounts(f, &r->q_total[q], &r->q_occ[q]);
       jnum(f, "erlang_agents", pred[q].agents, 0);
       jnum(f, "erlang_load", pred[q].load, 0);
@@ -743,9 +878,12 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
       if (pred[q].has_a) {
         jpred(f, "erlang_a_", &pred[q].a, 1);
       }
+      jewt(f, &r->q_ewt[q]);
       fputs("}", f);
     }
     fputs("]", f);
+    jewt(f, &r->ewt);
+    jrouting(f, r);
     jint(f, "contacts_simulated", r->contacts);
     jint(f, "engine_calls", r->engine_calls);
     jint(f, "engine_events", r->engine_events);
@@ -763,44 +901,47 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
          sc->path, (unsigned long long)sc->seed,
          sim_clock_str(sc->start_ms + sc->warmup_ms, b[0], 32), sim_clock_str(sc->end_ms, b[1], 32),
          sc->n_queues, sc->n_agents);
-  printf("%-12s | %-53s | %-12s | %-16s | %s\n", "", "simulated", "model inputs",
-         "Erlang C", "Erlang A");
-  printf("%-12s | %8s %8s %6s %6s %6s %6s %6s | %5s %6s | %6s %6s %2s | %6s %6s %6s\n",
-         "queue", "offered", "answered", "SL%", "ASA s", "aband%", "occ%", "T s", "agents",
-         "load", "SL%", "ASA s", "", "SL%", "ASA s", "aband%");
+  /* One model per row: Erlang A where every arrival has a patience, else Erlang C. */
+  printf("%-59s | %s\n", "             simulated", "Erlang prediction (approximation)");
+  printf("%-11s %7s %8s %5s %4s %6s %6s %5s | %6s %6s %1s %5s %6s %6s\n", "queue", "offered",
+         "answered", "SL%", "T s", "ASA s", "aband%", "occ%", "agents", "load", "", "SL%",
+         "ASA s", "aband%");
+  int any_unstable = 0;
   for (size_t q = 0; q <= nq; q++) {
     const sim_counts *c = q < nq ? &r->q_total[q] : &r->total;
     const sim_occ *oc = q < nq ? &r->q_occ[q] : &r->occ;
     sim_kpi k = sim_kpi_of(c, oc);
     const queue_pred *p = &pred[q];
+    const sim_prediction *m = p->has_a ? &p->a : &p->c;
+    int unstable = !p->has_a && p->bad_c;
+    any_unstable |= unstable;
+    char model[4];
+    snprintf(model, sizeof model, "%c%s", p->has_a ? 'A' : 'C', unstable ? "*" : "");
     if (q == nq)
-      printf("%.12s-+-%.53s-+-%.12s-+-%.16s-+-%.20s\n", "--------------------",
-             "----------------------------------------------------------------",
-             "--------------------", "--------------------", "------------------------");
-    printf("%-12.12s | %8llu %8llu %6s %6s %6s %6s %6s | %5s %6s | %6s %6s %2s | %6s %6s %6s\n",
+      printf("%.59s-+-%.35s\n",
+             "---------------------------------------------------------------------",
+             "---------------------------------------------------------------------");
+    printf("%-11.11s %7llu %8llu %5s %4s %6s %6s %5s | %6s %6s %-2s%5s %6s %6s\n",
            q < nq ? sc->queues[q].name : "all", (unsigned long long)c->offered,
            (unsigned long long)c->answered, fmt(b[0], 32, "%.1f", 100 * k.service_level),
-           fmt(b[1], 32, "%.1f", k.asa_s), fmt(b[2], 32, "%.1f", 100 * k.abandon_rate),
-           fmt(b[3], 32, "%.1f", 100 * k.occupancy),
            q < nq ? fmt(b[4], 32, "%g", queue_threshold(sc, q)) : "",
-           fmt(b[5], 32, "%.1f", p->agents), fmt(b[6], 32, "%.2f", p->load),
-           fmt(b[7], 32, "%.1f", 100 * p->c.service_level), fmt(b[8], 32, "%.1f", p->c.asa_s),
-           p->bad_c ? "*" : "", p->has_a ? fmt(b[9], 32, "%.1f", 100 * p->a.service_level) : "-",
-           p->has_a ? fmt(b[10], 32, "%.1f", p->a.asa_s) : "-",
-           p->has_a ? fmt(b[11], 32, "%.1f", 100 * p->a.p_abandon) : "-");
+           fmt(b[1], 32, "%.1f", k.asa_s), fmt(b[2], 32, "%.1f", 100 * k.abandon_rate),
+           fmt(b[3], 32, "%.1f", 100 * k.occupancy), fmt(b[5], 32, "%.1f", p->agents),
+           fmt(b[6], 32, "%.2f", p->load), model, fmt(b[7], 32, "%.1f", 100 * m->service_level),
+           fmt(b[8], 32, "%.1f", m->asa_s),
+           fmt(b[9], 32, "%.1f", 100 * (p->has_a ? m->p_abandon : 0.0)));
   }
-  printf("\nSL%% = answered within T / (answered + abandoned + timed out - short abandons "
-         "(< %g s)); ASA = mean wait of the answered;\naband%% = abandoned / offered; occ%% = "
-         "busy / (busy + ready-idle) time of the agents who serve the queue.\n",
+  printf("\nSL%% = answered within T s / (answered + abandoned + timed out - abandons under %g s);"
+         "\nASA = mean wait of the answered; aband%% = abandoned / offered; occ%% = busy / (busy + "
+         "idle READY)\ntime of the agents who serve the queue.\n",
          sc->short_abandon_s);
-  printf("Model: every %g-minute interval taken as stationary, with the queue's offered load "
-         "and the scheduled agents who\nserve it; an agent who serves several queues is "
-         "split among them so that their load per agent evens out.\nWith agents shared "
-         "between queues and contact priorities this is an APPROXIMATION (Erlang C/A "
-         "assume one queue\nand its own agents), not a figure the simulation must match. "
-         "* = in some intervals agents <= load: Erlang C\nhas no steady state there (its SL "
-         "counted as 0, its ASA not shown).\n",
+  printf("Erlang A (C without patience): each queue alone with its own agents, per %g-min "
+         "interval.\nAn approximation where agents are shared or routed by skill and priority: "
+         "a sanity check.\n",
          (double)sc->interval_ms / 60000.0);
+  if (any_unstable)
+    printf("C* = Erlang C has no steady state in some intervals (agents <= load): its SL counts "
+           "0 there, no ASA.\n");
   if (r->in_progress)
     printf("\n%llu contacts were still in progress when the run stopped (at %s)\n",
            (unsigned long long)r->in_progress, sim_clock_str(r->last_time_ms, b[0], 32));
@@ -818,6 +959,9 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
   if (r->ring_timeouts)
     printf("%llu offers timed out ringing (%llu agents set NOT_READY no-answer)\n",
            (unsigned long long)r->ring_timeouts, (unsigned long long)r->no_answer_not_ready);
+  if (o->ewt_report)
+    print_ewt(sc, r, 1);
+  print_routing_check(r);
   printf("\n%llu contacts simulated in %.2f s of wall time (%.0f contacts/s)\n",
          (unsigned long long)r->contacts, r->wall_s, speed);
   free(pred);

@@ -10,12 +10,21 @@
  *   group     cards count=12 queues=cards shift=08:00-17:00
  *   arrivals  cards 08:00-12:00 rate=120/h aht=240 patience=180 dist=exp
  *
- * docs/simulator.md describes every keyword. The parser reports the first error as
- * "file:line: what was expected" and stops.
+ * and the routing model (skills, attributes, routing-profile settings, strategies,
+ * steps, reserve, sticky agents, ageing, emergencies):
+ *
+ *   queue     cards strategy=best-skill step='cards >= 5 and language == "zh"':20s
+ *   group     senior count=6 queues=cards:10,vip:0:reserve skills=cards:8 attrs=language:zh
+ *   arrivals  fraud 08:00-20:00 rate=12 aht=8m emergency=1 steps=fraud-emergency:20s;supervisor:10m
+ *
+ * A value may be quoted, '...' (taken as is) or "..." (\" and \\ are escapes), so that it
+ * can hold blanks and '#'. docs/simulator.md describes every keyword. The parser reports
+ * the first error as "file:line: what was expected" and stops.
  */
 #include "sim.h"
 
 #include <ccenter/engine.h>
+#include <ccenter/routing.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -255,33 +264,84 @@ void scenario_init(scenario *sc)
   sc->ring_delay_ms = 0;
 }
 
+static void free_steps(sc_step *steps, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free(steps[i].req);
+  free(steps);
+}
+
+static void free_agent_fields(sc_agent *a)
+{
+  free(a->name);
+  free(a->queues);
+  free(a->profile);
+  for (size_t k = 0; k < a->n_breaks; k++)
+    free(a->breaks[k].reason);
+  free(a->breaks);
+  free(a->shifts);
+  for (size_t k = 0; k < a->n_skills; k++)
+    free(a->skills[k].name);
+  free(a->skills);
+  for (size_t k = 0; k < a->n_attrs; k++) {
+    free(a->attrs[k].key);
+    free(a->attrs[k].value);
+  }
+  free(a->attrs);
+}
+
+static void free_stream_fields(sc_stream *st)
+{
+  free(st->seg);
+  free_steps(st->steps, st->n_steps);
+  for (size_t k = 0; k < st->n_preferred; k++)
+    free(st->preferred[k]);
+  free(st->preferred);
+}
+
 void scenario_free(scenario *sc)
 {
   free(sc->path);
   for (size_t i = 0; i < sc->n_queues; i++) {
     free(sc->queues[i].name);
     free(sc->queues[i].overflow);
+    free_steps(sc->queues[i].steps, sc->queues[i].n_steps);
   }
   free(sc->queues);
-  for (size_t i = 0; i < sc->n_agents; i++) {
-    sc_agent *a = &sc->agents[i];
-    free(a->name);
-    free(a->queues);
-    for (size_t k = 0; k < a->n_breaks; k++)
-      free(a->breaks[k].reason);
-    free(a->breaks);
-    free(a->shifts);
-  }
+  for (size_t i = 0; i < sc->n_agents; i++)
+    free_agent_fields(&sc->agents[i]);
   free(sc->agents);
   for (size_t i = 0; i < sc->n_streams; i++)
-    free(sc->streams[i].seg);
+    free_stream_fields(&sc->streams[i]);
   free(sc->streams);
+  for (size_t i = 0; i < sc->n_reqs; i++)
+    free(sc->reqs[i]);
+  free(sc->reqs);
   for (size_t i = 0; i < sc->n_files; i++) {
     free(sc->files[i].path);
     free(sc->files[i].values);
   }
   free(sc->files);
   memset(sc, 0, sizeof *sc);
+}
+
+void scenario_queue_init(sc_queue *q, const char *name)
+{
+  memset(q, 0, sizeof *q);
+  q->name = sim_xstrdup(name);
+  q->wrap_up_ms = -1;
+  q->max_wait_ms = -1;
+  q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
+  q->ring_timeout_ms = -1;
+  q->max_length = -1;
+  q->threshold_s = -1;
+  q->strategy = -1;
+  q->ring_every_ms = -1;
+  q->reserve_wait_ms = -1;
+  q->reserve_ewt_ms = -1;
+  q->sticky_ms = -1;
+  q->ageing_ms = -1;
+  q->preferred_timeout_ms = -1;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -364,6 +424,273 @@ static int want_int(parser *p, const char *key, const char *v, long long lo, lon
   return 0;
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* The routing model: requirements, steps, strategies, skills, attributes, profiles     */
+
+#define MAX_STEPS 8       /* the engine's limit per queue and per contact */
+#define MAX_SKILLS 64     /* the engine's limits per agent */
+#define MAX_ATTRS 32
+
+/* The index of a requirement text in sc->reqs, adding it if new. */
+static int add_req(scenario *sc, const char *text)
+{
+  for (size_t i = 0; i < sc->n_reqs; i++)
+    if (strcmp(sc->reqs[i], text) == 0)
+      return (int)i;
+  sc->reqs = grow(sc->reqs, &sc->n_reqs, sizeof *sc->reqs);
+  sc->reqs[sc->n_reqs - 1] = sim_xstrdup(text);
+  return (int)sc->n_reqs - 1;
+}
+
+/* Checks a requirement with the library's own parser; on error cites the offset and
+ * shows where, under the text. */
+static int check_req(parser *p, const char *what, size_t step, const char *text)
+{
+  ccenter_req *req = NULL;
+  size_t at = 0;
+  char msg[160];
+  int rc = ccenter_req_parse(text, &req, &at, msg, sizeof msg);
+  if (rc == 0) {
+    ccenter_req_free(req);
+    return 0;
+  }
+  if (rc != CCENTER_ESYNTAX && rc != CCENTER_ERANGE)
+    snprintf(msg, sizeof msg, "%s", ccenter_strerror(rc));
+  fail(p, "%s: step %zu: bad requirement \"%s\" at offset %zu: %s", what, step, text, at, msg);
+  /* The text again with a caret under the offending byte (single-line texts only). */
+  if (!strchr(text, '\n'))
+    fprintf(p->err, "    %s\n    %*s^\n", text, (int)at, "");
+  return -1;
+}
+
+/* The position of the last ':' of s outside the requirement's "strings", or NULL. Also
+ * finds (if sep) the first `sep` outside strings. */
+static char *scan_outside_strings(char *s, char sep, char **first_sep)
+{
+  char *last_colon = NULL;
+  int in_str = 0;
+  if (first_sep)
+    *first_sep = NULL;
+  for (char *c = s; *c; c++) {
+    if (in_str) {
+      if (*c == '\\' && c[1])
+        c++;
+      else if (*c == '"')
+        in_str = 0;
+    } else if (*c == '"') {
+      in_str = 1;
+    } else if (*c == ':') {
+      last_colon = c;
+    } else if (sep && *c == sep && first_sep && !*first_sep) {
+      *first_sep = c;
+    }
+  }
+  return last_colon;
+}
+
+/* step=REQUIREMENT:DURATION (one), or steps=REQ:DURATION;REQ:DURATION... (a list);
+ * appends to *steps. */
+static int parse_steps(parser *p, const char *what, const char *key, char *v, int list,
+                       sc_step **steps, size_t *n)
+{
+  char *piece = v;
+  for (;;) {
+    char *semi = NULL;
+    if (list)
+      scan_outside_strings(piece, ';', &semi);
+    if (semi)
+      *semi = '\0';
+    char *colon = scan_outside_strings(piece, 0, NULL);
+    if (!colon)
+      return fail(p, "%s: %s=%s: expected REQUIREMENT:DURATION, e.g. %s='cards >= 5':20s", what,
+                  key, piece, key);
+    *colon = '\0';
+    int64_t ms;
+    if (sim_parse_duration_ms(colon + 1, &ms) || ms < 1 || ms > 86400000)
+      return fail(p, "%s: %s duration \"%s\": expected a duration from 1ms to 1d", what, key,
+                  colon + 1);
+    if (*n >= MAX_STEPS)
+      return fail(p, "%s: more than %d routing steps", what, MAX_STEPS);
+    if (check_req(p, what, *n + 1, piece))
+      return -1;
+    *steps = grow(*steps, n, sizeof **steps);
+    (*steps)[*n - 1] = (sc_step){sim_xstrdup(piece), ms, add_req(p->sc, piece)};
+    if (!semi)
+      return 0;
+    piece = semi + 1;
+  }
+}
+
+static const char *const strategy_names[] = {
+  [CCENTER_STRATEGY_LONGEST_IDLE] = "longest-idle",
+  [CCENTER_STRATEGY_LEAST_OCCUPIED] = "least-occupied",
+  [CCENTER_STRATEGY_FEWEST_CONTACTS] = "fewest-contacts",
+  [CCENTER_STRATEGY_LEAST_TALK_TIME] = "least-talk-time",
+  [CCENTER_STRATEGY_ROUND_ROBIN] = "round-robin",
+  [CCENTER_STRATEGY_LINEAR] = "linear",
+  [CCENTER_STRATEGY_RANDOM] = "random",
+  [CCENTER_STRATEGY_WEIGHTED_RANDOM] = "weighted-random",
+  [CCENTER_STRATEGY_BEST_SKILL] = "best-skill",
+  [CCENTER_STRATEGY_RING_ALL] = "ring-all",
+  [CCENTER_STRATEGY_RING_PROGRESSIVE] = "ring-progressive",
+};
+
+const char *sim_strategy_name(int strategy)
+{
+  if (strategy < 0 || (size_t)strategy >= sizeof strategy_names / sizeof *strategy_names)
+    return "longest-idle";
+  return strategy_names[strategy];
+}
+
+/* "best-skill" or "best_skill" (any case). */
+static int parse_strategy(const char *v)
+{
+  for (size_t i = 0; i < sizeof strategy_names / sizeof *strategy_names; i++) {
+    const char *a = strategy_names[i], *b = v;
+    while (*a && *b && (tolower((unsigned char)*b) == *a || (*b == '_' && *a == '-'))) {
+      a++;
+      b++;
+    }
+    if (!*a && !*b)
+      return (int)i;
+  }
+  return -1;
+}
+
+/* A name the requirement language accepts as a skill name or attribute key. */
+static int check_name(parser *p, const char *what, const char *kind, const char *name,
+                      const char *value)
+{
+  ccenter_req *req;
+  if (ccenter_req_new(&req))
+    return fail(p, "out of memory");
+  int rc = value ? ccenter_req_attr_eq(req, name, value) : ccenter_req_skill(req, name, 1);
+  ccenter_req_free(req);
+  if (rc == 0)
+    return 0;
+  if (value && rc == CCENTER_ERANGE)
+    return fail(p, "%s: %s \"%s:%s\": name longer than %d bytes or value longer than %d", what,
+                kind, name, value, CCENTER_REQ_MAX_NAME, CCENTER_REQ_MAX_VALUE);
+  if (value)
+    return fail(p, "%s: %s \"%s:%s\": expected KEY:VALUE with a key that starts with a letter "
+                   "(letters, digits, _ - .), not and/not/in, and a value without control "
+                   "characters",
+                what, kind, name, value);
+  return fail(p, "%s: %s \"%s\": expected a name that starts with a letter (letters, digits, "
+                 "_ - ., at most %d bytes), not and/not/in",
+              what, kind, name, CCENTER_REQ_MAX_NAME);
+}
+
+/* skills=cards:7,vip:9 */
+static int parse_skills(parser *p, sc_agent *a, const char *what, char *v)
+{
+  char *save = NULL;
+  for (char *it = strtok_r(v, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+    char *colon = strchr(it, ':');
+    long long lvl = 0;
+    if (!colon)
+      return fail(p, "%s: skills: \"%s\": expected NAME:LEVEL with a level 1..10", what, it);
+    *colon = '\0';
+    if (check_name(p, what, "skill", it, NULL))
+      return -1;
+    char *e;
+    errno = 0;
+    lvl = strtoll(colon + 1, &e, 10);
+    if (e == colon + 1 || *e || errno || lvl < 1 || lvl > 10)
+      return fail(p, "%s: skill %s:%s: expected a level 1..10", what, it, colon + 1);
+    for (size_t k = 0; k < a->n_skills; k++)
+      if (strcmp(a->skills[k].name, it) == 0)
+        return fail(p, "%s: skill \"%s\" given twice", what, it);
+    if (a->n_skills >= MAX_SKILLS)
+      return fail(p, "%s: more than %d skills", what, MAX_SKILLS);
+    a->skills = grow(a->skills, &a->n_skills, sizeof *a->skills);
+    a->skills[a->n_skills - 1] = (sc_skill){sim_xstrdup(it), (int)lvl};
+  }
+  return 0;
+}
+
+/* attrs=language:en,site:lisbon */
+static int parse_attrs(parser *p, sc_agent *a, const char *what, char *v)
+{
+  char *save = NULL;
+  for (char *it = strtok_r(v, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+    char *colon = strchr(it, ':');
+    if (!colon || !colon[1])
+      return fail(p, "%s: attrs: \"%s\": expected KEY:VALUE", what, it);
+    *colon = '\0';
+    if (check_name(p, what, "attribute", it, colon + 1))
+      return -1;
+    for (size_t k = 0; k < a->n_attrs; k++)
+      if (strcmp(a->attrs[k].key, it) == 0)
+        return fail(p, "%s: attribute \"%s\" given twice", what, it);
+    if (a->n_attrs >= MAX_ATTRS)
+      return fail(p, "%s: more than %d attributes", what, MAX_ATTRS);
+    a->attrs = grow(a->attrs, &a->n_attrs, sizeof *a->attrs);
+    a->attrs[a->n_attrs - 1] = (sc_attr){sim_xstrdup(it), sim_xstrdup(colon + 1)};
+  }
+  return 0;
+}
+
+/* queues=cards:10,english:5:delay=30,vip:0:reserve — NAME[:PRIORITY][:delay=D][:reserve] */
+static int parse_queue_list(parser *p, sc_agent *a, const char *what, char *v)
+{
+  scenario *sc = p->sc;
+  char *save = NULL;
+  for (char *it = strtok_r(v, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+    char *rest = strchr(it, ':');
+    if (rest)
+      *rest++ = '\0';
+    size_t idx;
+    if (find_queue(sc, it, &idx))
+      return fail(p, "%s: unknown queue \"%s\" (define it with a \"queue\" line first)", what,
+                  it);
+    for (size_t j = 0; j < a->n_queues; j++)
+      if (a->queues[j] == idx)
+        return fail(p, "%s: queue \"%s\" listed twice", what, it);
+    sc_profile prof = {0, 0, 0};
+    int have_prio = 0;
+    while (rest) {
+      char *opt = rest;
+      rest = strchr(rest, ':');
+      if (rest)
+        *rest++ = '\0';
+      char *e;
+      if (strcmp(opt, "reserve") == 0) {
+        prof.reserve = 1;
+      } else if (strncmp(opt, "delay=", 6) == 0) {
+        if (sim_parse_duration_ms(opt + 6, &prof.delay_ms) || prof.delay_ms > 86400000)
+          return fail(p, "%s: queue %s: delay=%s: expected a duration from 0 to 1d", what, it,
+                      opt + 6);
+      } else {
+        errno = 0;
+        long long x = strtoll(opt, &e, 10);
+        if (have_prio || e == opt || *e || errno || x < -1000 || x > 1000)
+          return fail(p, "%s: queue %s: \"%s\": expected QUEUE[:PRIORITY][:delay=DURATION]"
+                         "[:reserve] with a priority from -1000 to 1000",
+                      what, it, opt);
+        prof.priority = (int)x;
+        have_prio = 1;
+      }
+    }
+    a->queues = grow(a->queues, &a->n_queues, sizeof *a->queues);
+    a->queues[a->n_queues - 1] = idx;
+    size_t np = a->n_queues - 1;
+    a->profile = grow(a->profile, &np, sizeof *a->profile);
+    a->profile[np - 1] = prof;
+  }
+  return 0;
+}
+
+/* A queue option given as a duration with an upper bound (the engine's). */
+static int want_duration_max(parser *p, const char *key, const char *v, int64_t max_ms,
+                             int64_t *ms)
+{
+  if (sim_parse_duration_ms(v, ms) || *ms > max_ms)
+    return fail(p, "%s=%s: expected a duration from 0 to %s", key, v,
+                max_ms == 86400000 ? "1d" : "365d");
+  return 0;
+}
+
 static int parse_sim(parser *p, char **tok, int n)
 {
   scenario *sc = p->sc;
@@ -438,20 +765,16 @@ static int parse_queue(parser *p, char **tok, int n)
   size_t dup;
   if (n < 2 || strchr(tok[1], '='))
     return fail(p, "queue: expected a queue name after \"queue\"");
-  if (!valid_name(tok[1]))
-    return fail(p, "queue \"%s\": expected a name without spaces, ',' or '='", tok[1]);
+  if (!valid_name(tok[1]) || strchr(tok[1], ':'))
+    return fail(p, "queue \"%s\": expected a name without spaces, ',', ':' or '='", tok[1]);
   if (find_queue(sc, tok[1], &dup) == 0)
     return fail(p, "queue \"%s\" is already defined on line %d", tok[1], sc->queues[dup].line);
   sc->queues = grow(sc->queues, &sc->n_queues, sizeof *sc->queues);
   sc_queue *q = &sc->queues[sc->n_queues - 1];
-  q->name = sim_xstrdup(tok[1]);
+  scenario_queue_init(q, tok[1]);
   q->line = p->line;
-  q->wrap_up_ms = -1;
-  q->max_wait_ms = -1;
-  q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
-  q->ring_timeout_ms = -1;
-  q->max_length = -1;
-  q->threshold_s = -1;
+  char what[300];
+  snprintf(what, sizeof what, "queue %s", q->name);
   for (int i = 2; i < n; i++) {
     char *k = tok[i], *v = split_kv(tok[i]);
     long long x = 0;
@@ -490,9 +813,41 @@ static int parse_queue(parser *p, char **tok, int n)
         return -1;
       q->priority = (int)x;
       q->has_priority = 1;
+    } else if (strcmp(k, "strategy") == 0) {
+      q->strategy = parse_strategy(v);
+      if (q->strategy < 0)
+        return fail(p, "strategy=%s: expected longest-idle, least-occupied, fewest-contacts, "
+                       "least-talk-time, round-robin, linear, random, weighted-random, "
+                       "best-skill, ring-all or ring-progressive",
+                    v);
+    } else if (strcmp(k, "ring_every") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &q->ring_every_ms))
+        return -1;
+      if (q->ring_every_ms < 1)
+        return fail(p, "ring_every=%s: expected a duration of at least 1ms", v);
+    } else if (strcmp(k, "step") == 0 || strcmp(k, "steps") == 0) {
+      if (parse_steps(p, what, k, v, k[4] == 's', &q->steps, &q->n_steps))
+        return -1;
+    } else if (strcmp(k, "reserve_wait") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &q->reserve_wait_ms))
+        return -1;
+    } else if (strcmp(k, "reserve_ewt") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &q->reserve_ewt_ms))
+        return -1;
+    } else if (strcmp(k, "sticky") == 0) {
+      if (want_duration_max(p, k, v, 365 * INT64_C(86400000), &q->sticky_ms))
+        return -1;
+    } else if (strcmp(k, "ageing") == 0 || strcmp(k, "aging") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &q->ageing_ms))
+        return -1;
+    } else if (strcmp(k, "preferred_timeout") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &q->preferred_timeout_ms))
+        return -1;
     } else {
       return fail(p, "queue %s: unknown setting \"%s\" (expected wrap_up, max_wait, "
-                     "on_max_wait, ring_timeout, max_length, threshold, priority)",
+                     "on_max_wait, ring_timeout, max_length, threshold, priority, strategy, "
+                     "ring_every, step, steps, reserve_wait, reserve_ewt, sticky, ageing, "
+                     "preferred_timeout)",
                   q->name, k);
     }
   }
@@ -505,24 +860,19 @@ static int parse_queue(parser *p, char **tok, int n)
 static int parse_agent_settings(parser *p, sc_agent *a, const char *what, char **tok, int from,
                                 int n, long long *count, int64_t *stagger_ms, long long *stagger_n)
 {
-  scenario *sc = p->sc;
   for (int i = from; i < n; i++) {
     char *k = tok[i], *v = split_kv(tok[i]);
     if (!v)
       return fail(p, "%s: expected key=value, found \"%s\"", what, k);
     if (strcmp(k, "queues") == 0) {
-      char *save = NULL;
-      for (char *q = strtok_r(v, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
-        size_t idx;
-        if (find_queue(sc, q, &idx))
-          return fail(p, "%s: unknown queue \"%s\" (define it with a \"queue\" line first)",
-                      what, q);
-        for (size_t j = 0; j < a->n_queues; j++)
-          if (a->queues[j] == idx)
-            return fail(p, "%s: queue \"%s\" listed twice", what, q);
-        a->queues = grow(a->queues, &a->n_queues, sizeof *a->queues);
-        a->queues[a->n_queues - 1] = idx;
-      }
+      if (parse_queue_list(p, a, what, v))
+        return -1;
+    } else if (strcmp(k, "skills") == 0) {
+      if (parse_skills(p, a, what, v))
+        return -1;
+    } else if (strcmp(k, "attrs") == 0) {
+      if (parse_attrs(p, a, what, v))
+        return -1;
     } else if (strcmp(k, "shift") == 0) {
       int64_t f, t;
       if (parse_span(v, &f, &t))
@@ -564,8 +914,8 @@ static int parse_agent_settings(parser *p, sc_agent *a, const char *what, char *
       if (want_duration(p, k, v, stagger_ms))
         return -1;
     } else {
-      return fail(p, "%s: unknown setting \"%s\" (expected %squeues, shift, break, "
-                     "ring_delay, wrap_up)",
+      return fail(p, "%s: unknown setting \"%s\" (expected %squeues, skills, attrs, shift, "
+                     "break, ring_delay, wrap_up)",
                   what, k, count ? "count, stagger, " : "");
     }
   }
@@ -606,16 +956,6 @@ static int agent_exists(const scenario *sc, const char *name)
   return 0;
 }
 
-static void free_agent_fields(sc_agent *a)
-{
-  free(a->name);
-  free(a->queues);
-  for (size_t k = 0; k < a->n_breaks; k++)
-    free(a->breaks[k].reason);
-  free(a->breaks);
-  free(a->shifts);
-}
-
 static sc_agent *push_agent(scenario *sc, const sc_agent *tpl, const char *name, int64_t shift_ms)
 {
   sc->agents = grow(sc->agents, &sc->n_agents, sizeof *sc->agents);
@@ -623,7 +963,17 @@ static sc_agent *push_agent(scenario *sc, const sc_agent *tpl, const char *name,
   *a = *tpl;
   a->name = sim_xstrdup(name);
   a->queues = sim_xmalloc(tpl->n_queues * sizeof *a->queues);
-  memcpy(a->queues, tpl->queues, tpl->n_queues * sizeof *a->queues);
+  a->profile = sim_xmalloc(tpl->n_queues * sizeof *a->profile);
+  if (tpl->n_queues) {
+    memcpy(a->queues, tpl->queues, tpl->n_queues * sizeof *a->queues);
+    memcpy(a->profile, tpl->profile, tpl->n_queues * sizeof *a->profile);
+  }
+  a->skills = sim_xmalloc(tpl->n_skills * sizeof *a->skills);
+  for (size_t k = 0; k < tpl->n_skills; k++)
+    a->skills[k] = (sc_skill){sim_xstrdup(tpl->skills[k].name), tpl->skills[k].level};
+  a->attrs = sim_xmalloc(tpl->n_attrs * sizeof *a->attrs);
+  for (size_t k = 0; k < tpl->n_attrs; k++)
+    a->attrs[k] = (sc_attr){sim_xstrdup(tpl->attrs[k].key), sim_xstrdup(tpl->attrs[k].value)};
   a->shifts = sim_xmalloc(tpl->n_shifts * sizeof *a->shifts);
   if (tpl->n_shifts) /* tpl->shifts is NULL without shifts */
     memcpy(a->shifts, tpl->shifts, tpl->n_shifts * sizeof *a->shifts);
@@ -728,7 +1078,7 @@ static int load_file(parser *p, const char *file, sim_dist *d)
   return 0;
 }
 
-static int parse_arrivals(parser *p, char **tok, int n)
+static int arrivals_body(parser *p, char **tok, int n, sc_stream *sp)
 {
   scenario *sc = p->sc;
   size_t qi;
@@ -741,11 +1091,11 @@ static int parse_arrivals(parser *p, char **tok, int n)
   if (parse_span(tok[2], &from, &to))
     return fail(p, "arrivals %s: expected the window HH:MM-HH:MM (end after start), found \"%s\"",
                 tok[1], tok[2]);
-  sc_stream s;
-  memset(&s, 0, sizeof s);
-  s.queue = qi;
-  s.line = p->line;
-  s.priority = sc->queues[qi].priority;
+  char what[300];
+  snprintf(what, sizeof what, "arrivals %s", tok[1]);
+  sp->queue = qi;
+  sp->line = p->line;
+  sp->priority = sc->queues[qi].priority;
   const char *rate = NULL, *rates = NULL, *dist = "exp";
   int64_t aht_ms = -1, sd_ms = -1, patience_ms = -1, step_ms = -1;
   int patience_fixed = 0;
@@ -792,14 +1142,38 @@ static int parse_arrivals(parser *p, char **tok, int n)
     } else if (strcmp(k, "priority") == 0) {
       if (want_int(p, k, v, -1000000, 1000000, &x))
         return -1;
-      s.priority = (int)x;
+      sp->priority = (int)x;
+    } else if (strcmp(k, "emergency") == 0) {
+      if (want_int(p, k, v, 0, 1, &x))
+        return -1;
+      sp->emergency = (int)x;
+    } else if (strcmp(k, "steps") == 0) {
+      /* (step= is the length of a rate step here; routing steps are steps=, a list) */
+      if (parse_steps(p, what, k, v, 1, &sp->steps, &sp->n_steps))
+        return -1;
+    } else if (strcmp(k, "customers") == 0) {
+      if (want_int(p, k, v, 1, 1000000000, &x))
+        return -1;
+      sp->customers = (uint64_t)x;
+    } else if (strcmp(k, "preferred") == 0) {
+      char *save = NULL;
+      for (char *a = strtok_r(v, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+        if (sp->n_preferred >= 8)
+          return fail(p, "%s: more than 8 preferred agents", what);
+        sp->preferred = grow(sp->preferred, &sp->n_preferred, sizeof *sp->preferred);
+        sp->preferred[sp->n_preferred - 1] = sim_xstrdup(a);
+      }
+    } else if (strcmp(k, "preferred_timeout") == 0) {
+      if (want_duration_max(p, k, v, 86400000, &sp->preferred_timeout_ms))
+        return -1;
     } else {
       return fail(p, "arrivals %s: unknown setting \"%s\" (expected rate, rates, step, aht, "
-                     "dist, sd, patience, patience_dist, priority)",
+                     "dist, sd, patience, patience_dist, priority, emergency, steps, customers, "
+                     "preferred, preferred_timeout)",
                   tok[1], k);
     }
   }
-  /* Rates. */
+  /* Ratesp-> */
   if (!!rate == !!rates)
     return fail(p, "arrivals %s: expected rate=R (per hour; R/h, R/m, R/s) or "
                    "rates=R1,R2,...[/unit] with step=DURATION",
@@ -808,9 +1182,9 @@ static int parse_arrivals(parser *p, char **tok, int n)
     double r;
     if (sim_parse_rate(rate, &r))
       return fail(p, "rate=%s: expected a rate such as 120, 120/h, 2/m or 0.5/s", rate);
-    s.seg = sim_xmalloc(sizeof *s.seg);
-    s.seg[0] = (sc_segment){from, to, r};
-    s.n_seg = 1;
+    sp->seg = sim_xmalloc(sizeof *sp->seg);
+    sp->seg[0] = (sc_segment){from, to, r};
+    sp->n_seg = 1;
     if (step_ms >= 0)
       return fail(p, "arrivals %s: step= goes with rates=, not rate=", tok[1]);
   } else {
@@ -831,18 +1205,16 @@ static int parse_arrivals(parser *p, char **tok, int n)
       const char *e;
       double x;
       if (parse_double(r, &e, &x) || *e || x < 0) {
-        free(s.seg);
         return fail(p, "rates=%s: expected numbers >= 0 separated by ',', found \"%s\"", rates,
                     r);
       }
-      s.seg = grow(s.seg, &s.n_seg, sizeof *s.seg);
-      s.seg[s.n_seg - 1] = (sc_segment){t, t + step_ms, x / per};
+      sp->seg = grow(sp->seg, &sp->n_seg, sizeof *sp->seg);
+      sp->seg[sp->n_seg - 1] = (sc_segment){t, t + step_ms, x / per};
       t += step_ms;
     }
     if (t != to) {
       char b1[32], b2[32], b3[32];
-      size_t nr = s.n_seg;
-      free(s.seg);
+      size_t nr = sp->n_seg;
       return fail(p, "arrivals %s: %zu rates of step %s cover %s-%s, not the window %s "
                      "(give one rate per step)",
                   tok[1], nr, sim_clock_str(step_ms, b1, sizeof b1),
@@ -852,64 +1224,109 @@ static int parse_arrivals(parser *p, char **tok, int n)
   /* Handle time. */
   if (strncmp(dist, "empirical:", 10) == 0) {
     if (aht_ms >= 0 || sd_ms >= 0) {
-      free(s.seg);
       return fail(p, "arrivals %s: dist=empirical takes its mean from the file: drop aht= "
                      "and sd=",
                   tok[1]);
     }
-    if (load_file(p, dist + 10, &s.handle)) {
-      free(s.seg);
+    if (load_file(p, dist + 10, &sp->handle)) {
       return -1;
     }
   } else {
     if (aht_ms < 0) {
-      free(s.seg);
       return fail(p, "arrivals %s: expected aht=DURATION (mean handle time)", tok[1]);
     }
     double aht = (double)aht_ms / SIM_MS_PER_S;
     if (strcmp(dist, "exp") == 0) {
-      s.handle.kind = SIM_DIST_EXP;
-      s.handle.mean = aht;
+      sp->handle.kind = SIM_DIST_EXP;
+      sp->handle.mean = aht;
     } else if (strcmp(dist, "fixed") == 0) {
-      s.handle.kind = SIM_DIST_FIXED;
-      s.handle.mean = aht;
+      sp->handle.kind = SIM_DIST_FIXED;
+      sp->handle.mean = aht;
     } else if (strcmp(dist, "lognormal") == 0) {
       if (sd_ms < 0) {
-        free(s.seg);
         return fail(p, "arrivals %s: dist=lognormal needs sd=DURATION", tok[1]);
       }
-      sim_dist_lognormal(&s.handle, aht, (double)sd_ms / SIM_MS_PER_S);
+      sim_dist_lognormal(&sp->handle, aht, (double)sd_ms / SIM_MS_PER_S);
     } else {
-      free(s.seg);
       return fail(p, "dist=%s: expected exp, lognormal, fixed or empirical:FILE", dist);
     }
-    if (sd_ms >= 0 && s.handle.kind != SIM_DIST_LOGNORMAL) {
-      free(s.seg);
+    if (sd_ms >= 0 && sp->handle.kind != SIM_DIST_LOGNORMAL) {
       return fail(p, "arrivals %s: sd= goes with dist=lognormal", tok[1]);
     }
   }
   if (patience_ms > 0) {
-    s.patience.kind = patience_fixed ? SIM_DIST_FIXED : SIM_DIST_EXP;
-    s.patience.mean = (double)patience_ms / SIM_MS_PER_S;
+    sp->patience.kind = patience_fixed ? SIM_DIST_FIXED : SIM_DIST_EXP;
+    sp->patience.mean = (double)patience_ms / SIM_MS_PER_S;
   }
-  sc->streams = grow(sc->streams, &sc->n_streams, sizeof *sc->streams);
-  sc->streams[sc->n_streams - 1] = s;
   return 0;
+}
+
+static int parse_arrivals(parser *p, char **tok, int n)
+{
+  sc_stream s;
+  memset(&s, 0, sizeof s);
+  s.preferred_timeout_ms = -1;
+  if (arrivals_body(p, tok, n, &s)) {
+    free_stream_fields(&s);
+    return -1;
+  }
+  p->sc->streams = grow(p->sc->streams, &p->sc->n_streams, sizeof *p->sc->streams);
+  p->sc->streams[p->sc->n_streams - 1] = s;
+  return 0;
+}
+
+/*
+ * Splits a line into words, in place. Blanks separate words and '#' starts a comment,
+ * except inside quotes: '...' is taken as is, "..." has the escapes \" and \\ (any other
+ * backslash is kept). Quotes may start anywhere in a word (step='a b':20s) and are removed.
+ */
+static int tokenize(parser *p, char *line, char **tok, int *n)
+{
+  char *r = line, *w = line;
+  *n = 0;
+  for (;;) {
+    while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
+      r++;
+    if (!*r || *r == '#')
+      return 0;
+    if (*n == MAX_TOKENS)
+      return fail(p, "too many words on one line (at most %d)", MAX_TOKENS);
+    char *start = w;
+    while (*r && *r != ' ' && *r != '\t' && *r != '\r' && *r != '\n' && *r != '#') {
+      if (*r == '\'' || *r == '"') {
+        char q = *r++;
+        for (;;) {
+          if (!*r || *r == '\n' || *r == '\r')
+            return fail(p, "unterminated %s quote: expected a closing %c on the same line",
+                        q == '"' ? "double" : "single", q);
+          if (*r == q) {
+            r++;
+            break;
+          }
+          if (q == '"' && *r == '\\' && (r[1] == '"' || r[1] == '\\'))
+            r++;
+          *w++ = *r++;
+        }
+      } else {
+        *w++ = *r++;
+      }
+    }
+    int end = !*r || *r == '#';
+    if (!end)
+      r++; /* the blank after the word; w <= r - 1 here, so the '\0' below is safe */
+    *w++ = '\0';
+    tok[(*n)++] = start;
+    if (end)
+      return 0;
+  }
 }
 
 static int parse_line(parser *p, char *line)
 {
   char *tok[MAX_TOKENS];
   int n = 0;
-  char *hash = strchr(line, '#');
-  if (hash)
-    *hash = '\0';
-  char *save = NULL;
-  for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
-    if (n == MAX_TOKENS)
-      return fail(p, "too many words on one line (at most %d)", MAX_TOKENS);
-    tok[n++] = t;
-  }
+  if (tokenize(p, line, tok, &n))
+    return -1;
   if (!n)
     return 0;
   if (strcmp(tok[0], "sim") == 0)
@@ -1005,6 +1422,32 @@ int scenario_finish(scenario *sc, FILE *err)
       }
       if (t == i) {
         fprintf(err, "%s:%d: queue %s: cannot overflow to itself\n", name, q->line, q->name);
+        return -1;
+      }
+    }
+  }
+  /* Preferred agents must exist; reserve members need a reserve rule on the queue. */
+  for (size_t i = 0; i < sc->n_streams; i++) {
+    const sc_stream *st = &sc->streams[i];
+    for (size_t k = 0; k < st->n_preferred; k++) {
+      int found = 0;
+      for (size_t a = 0; a < sc->n_agents && !found; a++)
+        found = strcmp(sc->agents[a].name, st->preferred[k]) == 0;
+      if (!found) {
+        fprintf(err, "%s:%d: arrivals %s: preferred agent \"%s\" is not defined\n", name,
+                st->line, sc->queues[st->queue].name, st->preferred[k]);
+        return -1;
+      }
+    }
+  }
+  for (size_t i = 0; i < sc->n_agents; i++) {
+    const sc_agent *a = &sc->agents[i];
+    for (size_t k = 0; k < a->n_queues; k++) {
+      const sc_queue *q = &sc->queues[a->queues[k]];
+      if (a->profile[k].reserve && q->reserve_wait_ms <= 0 && q->reserve_ewt_ms <= 0) {
+        fprintf(err, "%s:%d: agent %s is a reserve member of queue %s, which has no "
+                     "reserve_wait= or reserve_ewt= (the agent would never take its contacts)\n",
+                name, a->line, a->name, q->name);
         return -1;
       }
     }

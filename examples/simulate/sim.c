@@ -13,7 +13,7 @@
  * updates the simulator's mirror of contacts and agents, counts statistics and writes
  * down actions: an answer with ring delay 0 goes to the "immediate" list, carried out at
  * the same `now` right after the engine call returns; everything later goes on the heap.
- * Actions carry the contact's generation (and, for answers, the offer's token) and are
+ * Actions carry the contact's generation (answers: the agent's offer token) and are
  * dropped when the contact has moved on (answered, hung up, offer withdrawn).
  */
 #include "sim.h"
@@ -29,17 +29,24 @@ enum { C_FREE = 0, C_WAITING, C_OFFERED, C_CONNECTED, C_WRAP };
 
 typedef struct contact_rec {
   uint32_t gen;
-  uint32_t token;    /* changes with every offer and withdrawal */
   uint8_t state;
   uint8_t counted;   /* arrived in the measured period */
   uint8_t tracked;   /* arrived before the end: the run waits for it to finish */
   uint8_t moved;     /* overflowed to another queue: the engine's wait restarts there */
+  uint8_t ewt_seen;  /* ewt_ms holds the EWT of its first CONTACT_QUEUED */
+  uint8_t step;      /* current routing step (STEP events); n_steps = any member */
+  uint8_t ring_timed_out; /* an offer rang out: the engine keeps it from that agent */
+  uint8_t flagged;   /* the routing check found it waiting next to an idle agent */
+  uint16_t offers;   /* offers ringing now (several with ring-all / ring-progressive) */
   uint32_t queue;    /* queue it arrived in (statistics stay with it) */
-  uint32_t agent;    /* agent it is offered to / connected with */
+  uint32_t stream;   /* arrival stream */
+  uint32_t agent;    /* agent connected with */
   int32_t interval;  /* interval of its arrival, -1 outside the interval table */
   int32_t batch;     /* batch of its arrival, -1 if none */
   int64_t arrival;
-  int64_t offered_at; /* time of the latest offer */
+  int64_t offered_at; /* time the offer it answered started ringing */
+  int64_t ewt_ms;     /* the engine's expected wait when it joined; -1 unknown */
+  int64_t pref_until; /* preferred or sticky phase until then (the check leaves it alone) */
   double handle_s;
   double patience_s; /* < 0: never abandons */
 } contact_rec;
@@ -50,17 +57,24 @@ typedef struct agent_rec {
   unsigned work;    /* contacts ringing, connected or in wrap-up */
   int64_t last_t;   /* occupancy accounted up to here */
   int64_t ring_delay;
+  /* The offer ringing at this agent (voice, capacity 1: at most one). An answer scheduled
+   * for it carries offer_token and is dropped if the token has moved on. */
+  int ringing;
+  uint32_t offer_slot;
+  uint32_t offer_token;
+  int64_t offer_at;
 } agent_rec;
 
 typedef struct stream_state {
-  sim_rng arr, handle, patience;
+  sim_rng arr, handle, patience, customer;
+  ccenter_step *steps; /* the contacts' own steps, for ccenter_contact_params */
   double t; /* seconds: time of the last arrival drawn */
   size_t seg;
   int64_t stop_ms; /* no arrivals from here on */
 } stream_state;
 
 typedef struct imm_accept {
-  uint32_t slot, gen, token;
+  uint32_t agent, token;
 } imm_accept;
 
 typedef struct sim_t {
@@ -86,6 +100,9 @@ typedef struct sim_t {
   int64_t *thr_ms;    /* per queue */
   uint64_t in_progress; /* tracked contacts not yet ended */
   int failed;
+  int check;            /* check the routing invariant */
+  uint8_t *match;       /* [agent * n_reqs + req]: the agent meets the requirement */
+  unsigned reported;    /* routing-check messages printed so far */
   char idbuf[32];
 } sim_t;
 
@@ -272,7 +289,7 @@ static void free_slot(sim_t *s, contact_rec *c)
   s->free_slots[s->n_free++] = (uint32_t)(c - s->c);
 }
 
-static void push_imm(sim_t *s, uint32_t slot, uint32_t gen, uint32_t token)
+static void push_imm(sim_t *s, uint32_t agent, uint32_t token)
 {
   if (s->imm_head + s->imm_n == s->imm_cap) {
     if (s->imm_head) {
@@ -283,7 +300,151 @@ static void push_imm(sim_t *s, uint32_t slot, uint32_t gen, uint32_t token)
       s->imm = sim_xrealloc(s->imm, s->imm_cap * sizeof *s->imm);
     }
   }
-  s->imm[s->imm_head + s->imm_n++] = (imm_accept){slot, gen, token};
+  s->imm[s->imm_head + s->imm_n++] = (imm_accept){agent, token};
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The routing check (--check-routing): the engine's invariant, seen from outside       */
+
+/* The routing steps that apply to the contact: its own, or its queue's. */
+static const sc_step *steps_of(const sim_t *s, const contact_rec *c, size_t *n)
+{
+  const sc_stream *st = &s->sc->streams[c->stream];
+  if (st->n_steps) {
+    *n = st->n_steps;
+    return st->steps;
+  }
+  *n = s->sc->queues[c->queue].n_steps;
+  return s->sc->queues[c->queue].steps;
+}
+
+/*
+ * Whether agent ai may take contact c at time t by the rules of docs/routing.md, as far as
+ * the simulator can tell: 1 qualifies, 0 does not (*why says why), -1 cannot tell (an
+ * overflowed contact, the preferred or sticky phase, a reject delay after a ring timeout,
+ * a reserve member under the backlog rule). Presence and free capacity are the caller's.
+ */
+static int qualifies(const sim_t *s, const contact_rec *c, size_t ai, int64_t t,
+                     const char **why)
+{
+  if (c->moved || t <= c->pref_until || c->ring_timed_out)
+    return -1;
+  const sc_agent *a = &s->sc->agents[ai];
+  size_t k = 0;
+  while (k < a->n_queues && a->queues[k] != c->queue)
+    k++;
+  if (k == a->n_queues) {
+    *why = "does not serve the queue";
+    return 0;
+  }
+  size_t n;
+  const sc_step *st = steps_of(s, c, &n);
+  if (c->step < n && !s->match[ai * s->sc->n_reqs + (size_t)st[c->step].req_index]) {
+    *why = "does not meet the current step";
+    return 0;
+  }
+  const sc_profile *pr = &a->profile[k];
+  if (t - c->arrival < pr->delay_ms) {
+    *why = "its delay for the queue has not passed";
+    return 0;
+  }
+  if (pr->reserve) {
+    const sc_queue *q = &s->sc->queues[c->queue];
+    if (q->reserve_wait_ms > 0 && t - c->arrival >= q->reserve_wait_ms)
+      return 1;
+    if (q->reserve_ewt_ms > 0)
+      return -1;
+    *why = "reserve member before the reserve wait";
+    return 0;
+  }
+  return 1;
+}
+
+static void describe_contact(const sim_t *s, const contact_rec *c, char *buf, size_t len)
+{
+  size_t n;
+  const sc_step *st = steps_of(s, c, &n);
+  char b[32];
+  snprintf(buf, len, "contact c%u (queue %s, arrived %s, step %u of %zu: \"%s\")",
+           (unsigned)(c - s->c), s->sc->queues[c->queue].name,
+           sim_clock_str(c->arrival, b, sizeof b), (unsigned)c->step + 1, n + 1,
+           c->step < n ? st[c->step].req : "any member");
+}
+
+/* An offer must go to an agent who qualifies. */
+static void check_offer(sim_t *s, const contact_rec *c, const agent_rec *a, int64_t t)
+{
+  const char *why = "";
+  size_t ai = (size_t)(a - s->ag);
+  if (qualifies(s, c, ai, t, &why) != 0)
+    return;
+  s->res->offers_unqualified++;
+  if (s->reported++ < 10) {
+    char d[512], b[32];
+    describe_contact(s, c, d, sizeof d);
+    fprintf(stderr, "ccenter-sim: routing check: %s: %s offered to agent %s, who %s\n",
+            sim_clock_str(t, b, sizeof b), d, a->sc->name, why);
+  }
+}
+
+/* No contact may wait while an idle READY agent who qualifies for it could take it. */
+static void check_waiting(sim_t *s)
+{
+  const size_t na = s->sc->n_agents;
+  s->res->routing_checks++;
+  int any_idle = 0;
+  for (size_t i = 0; i < na && !any_idle; i++)
+    any_idle = s->ag[i].presence == CCENTER_AGENT_READY && s->ag[i].work == 0;
+  if (!any_idle)
+    return;
+  for (size_t slot = 0; slot < s->n_c; slot++) {
+    contact_rec *c = &s->c[slot];
+    if (c->state != C_WAITING || c->offers || c->flagged)
+      continue;
+    for (size_t i = 0; i < na; i++) {
+      const agent_rec *a = &s->ag[i];
+      const char *why = "";
+      if (a->presence != CCENTER_AGENT_READY || a->work || qualifies(s, c, i, s->now, &why) != 1)
+        continue;
+      c->flagged = 1;
+      s->res->idle_while_waiting++;
+      if (s->reported++ < 10) {
+        char d[512], b[32];
+        describe_contact(s, c, d, sizeof d);
+        fprintf(stderr, "ccenter-sim: routing check: %s: %s waits %.3f s while agent %s, who "
+                        "qualifies, is READY and idle\n",
+                sim_clock_str(s->now, b, sizeof b), d,
+                (double)(s->now - c->arrival) / SIM_MS_PER_S, a->sc->name);
+      }
+      break;
+    }
+  }
+}
+
+static void ewt_add(sim_ewt *e, int64_t ewt_ms, int64_t wait_ms, int queued)
+{
+  if (ewt_ms < 0) {
+    e->unknown++;
+    return;
+  }
+  double err = (double)(ewt_ms - wait_ms) / SIM_MS_PER_S;
+  double abs_err = fabs(err);
+  int in30 = abs_err <= 30.0;
+  int in20 = llabs(ewt_ms - wait_ms) * 5 <= wait_ms; /* |err| <= 20 % of the wait */
+  e->n++;
+  e->err_sum_s += err;
+  e->abs_sum_s += abs_err;
+  e->sq_sum_s += err * err;
+  e->within_30s += (uint64_t)in30;
+  e->within_20pct += (uint64_t)in20;
+  if (queued) {
+    e->q_n++;
+    e->q_err_sum_s += err;
+    e->q_abs_sum_s += abs_err;
+    e->q_within_30s += (uint64_t)in30;
+    e->q_within_20pct += (uint64_t)in20;
+    e->q_zero += (uint64_t)(ewt_ms == 0);
+  }
 }
 
 static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
@@ -305,6 +466,21 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
       s->res->no_answer_not_ready++;
     break;
   }
+  case CCENTER_EV_CONTACT_QUEUED: {
+    /* The EWT the engine gave when the contact joined its first queue. */
+    contact_rec *c = contact_of(s, ev->contact);
+    if (c && !c->ewt_seen && !c->moved) {
+      c->ewt_seen = 1;
+      c->ewt_ms = ev->ewt_ms;
+    }
+    break;
+  }
+  case CCENTER_EV_STEP: {
+    contact_rec *c = contact_of(s, ev->contact);
+    if (c)
+      c->step = (uint8_t)(ev->value < 0 ? 0 : ev->value > 255 ? 255 : ev->value);
+    break;
+  }
   case CCENTER_EV_CONTACT_OFFERED: {
     contact_rec *c = contact_of(s, ev->contact);
     agent_rec *a = agent_of(s, ev->agent);
@@ -313,14 +489,18 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
     account(s, a, ev->time);
     a->work++;
     c->state = C_OFFERED;
-    c->offered_at = ev->time;
-    c->agent = (uint32_t)(a - s->ag);
-    c->token++;
-    uint32_t slot = (uint32_t)(c - s->c);
+    c->offers++;
+    a->ringing = 1;
+    a->offer_slot = (uint32_t)(c - s->c);
+    a->offer_token++;
+    a->offer_at = ev->time;
+    if (s->check)
+      check_offer(s, c, a, ev->time);
+    uint32_t ai = (uint32_t)(a - s->ag);
     if (a->ring_delay == 0)
-      push_imm(s, slot, c->gen, c->token);
+      push_imm(s, ai, a->offer_token);
     else
-      sim_heap_push(&s->heap, ev->time + a->ring_delay, SEV_ACCEPT, slot, c->gen, c->token);
+      sim_heap_push(&s->heap, ev->time + a->ring_delay, SEV_ACCEPT, ai, a->offer_token, 0);
     break;
   }
   case CCENTER_EV_OFFER_WITHDRAWN: {
@@ -330,20 +510,35 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
       account(s, a, ev->time);
       if (a->work)
         a->work--;
+      a->ringing = 0;
+      a->offer_token++;
     }
     if (c) {
-      c->token++;
-      if (c->state == C_OFFERED)
+      if (c->offers)
+        c->offers--;
+      if (c->state == C_OFFERED && !c->offers)
         c->state = C_WAITING;
     }
-    if (ev->reason && strcmp(ev->reason, "ring-timeout") == 0)
+    if (ev->reason && strcmp(ev->reason, "ring-timeout") == 0) {
       s->res->ring_timeouts++;
+      if (c)
+        c->ring_timed_out = 1;
+    }
     break;
   }
   case CCENTER_EV_CONTACT_CONNECTED: {
     contact_rec *c = contact_of(s, ev->contact);
+    agent_rec *a = agent_of(s, ev->agent);
     if (!c)
       break;
+    if (a) {
+      c->agent = (uint32_t)(a - s->ag);
+      c->offered_at = a->offer_at;
+      a->ringing = 0;
+      a->offer_token++;
+    }
+    if (c->offers)
+      c->offers--;
     c->state = C_CONNECTED;
     /* The customer's wait runs from the arrival, across an overflow; the engine's wait_ms
      * is the wait in the current queue. Without an overflow the two must agree. */
@@ -361,6 +556,13 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
         cell[i]->waited++;
       if (w > cell[i]->wait_max_s)
         cell[i]->wait_max_s = w;
+    }
+    if (c->counted && !c->moved && c->ewt_seen) {
+      sim_ewt *e[3] = {&s->res->q_ewt[c->queue], &s->res->ewt,
+                       c->batch >= 0 ? &s->res->b_ewt[c->batch] : NULL};
+      for (int i = 0; i < 3; i++)
+        if (e[i])
+          ewt_add(e[i], c->ewt_ms, wait_ms, c->offered_at > c->arrival);
     }
     sim_heap_push(&s->heap, ev->time + llround(c->handle_s * SIM_MS_PER_S), SEV_END,
                   (uint32_t)(c - s->c), c->gen, 0);
@@ -438,6 +640,19 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
 /* ---------------------------------------------------------------------------------- */
 /* Actions                                                                             */
 
+/* The agent answers the offer ringing at it, if it is still the one with that token. */
+static void answer(sim_t *s, uint32_t agent, uint32_t token)
+{
+  agent_rec *a = &s->ag[agent];
+  if (!a->ringing || a->offer_token != token)
+    return;
+  contact_rec *c = &s->c[a->offer_slot];
+  if (c->state != C_OFFERED)
+    return;
+  const char *id = contact_id(s, a->offer_slot);
+  must(s, ccenter_offer_accept(s->e, a->sc->name, id, s->now), "ccenter_offer_accept", id);
+}
+
 static void run_immediate(sim_t *s)
 {
   while (s->imm_n && !s->failed) {
@@ -445,12 +660,7 @@ static void run_immediate(sim_t *s)
     s->imm_n--;
     if (!s->imm_n)
       s->imm_head = 0;
-    contact_rec *c = &s->c[a.slot];
-    if (c->gen != a.gen || c->token != a.token || c->state != C_OFFERED)
-      continue;
-    const char *id = contact_id(s, a.slot);
-    must(s, ccenter_offer_accept(s->e, s->sc->agents[c->agent].name, id, s->now),
-         "ccenter_offer_accept", id);
+    answer(s, a.agent, a.token);
   }
 }
 
@@ -500,8 +710,14 @@ static void arrival(sim_t *s, uint32_t si)
   uint32_t slot = alloc_slot(s);
   contact_rec *c = &s->c[slot];
   int64_t t = s->now;
+  uint32_t keep_gen = c->gen;
+  memset(c, 0, sizeof *c); /* a reused slot starts clean */
+  c->gen = keep_gen;
   c->state = C_WAITING;
   c->queue = (uint32_t)st->queue;
+  c->stream = si;
+  c->ewt_ms = -1;
+  c->pref_until = -1;
   c->arrival = t;
   c->counted = t >= s->m0 && t < s->m1;
   c->tracked = t < s->end;
@@ -527,6 +743,29 @@ static void arrival(sim_t *s, uint32_t si)
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
   p.priority = st->priority;
+  p.emergency = st->emergency;
+  if (st->n_steps) {
+    p.steps = ss->steps;
+    p.n_steps = st->n_steps;
+  }
+  char customer[32];
+  if (st->customers) {
+    uint64_t k = sim_rng_next(&ss->customer) % st->customers + 1;
+    snprintf(customer, sizeof customer, "k%llu", (unsigned long long)k);
+    p.customer = customer;
+  }
+  if (st->n_preferred) {
+    p.preferred = (const char *const *)st->preferred;
+    p.n_preferred = st->n_preferred;
+    p.preferred_timeout_ms = st->preferred_timeout_ms;
+  }
+  /* The preferred (or possibly sticky) phase, which the routing check leaves alone. */
+  const sc_queue *sq = &s->sc->queues[st->queue];
+  if (st->n_preferred || (st->customers && sq->sticky_ms > 0)) {
+    int64_t to = st->n_preferred && st->preferred_timeout_ms >= 0 ? st->preferred_timeout_ms
+               : sq->preferred_timeout_ms >= 0 ? sq->preferred_timeout_ms : 20000;
+    c->pref_until = t + to;
+  }
   const char *id = contact_id(s, slot);
   uint32_t gen = c->gen;
   int rc = ccenter_contact_enqueue(s->e, id, s->sc->queues[st->queue].name, &p, t);
@@ -596,11 +835,6 @@ static void contact_action(sim_t *s, const sim_ev *ev)
     return;
   const char *id = contact_id(s, ev->a);
   switch (ev->kind) {
-  case SEV_ACCEPT:
-    if (c->state == C_OFFERED && c->token == ev->c)
-      must(s, ccenter_offer_accept(s->e, s->sc->agents[c->agent].name, id, s->now),
-           "ccenter_offer_accept", id);
-    break;
   case SEV_END:
     if (c->state == C_CONNECTED)
       must(s, ccenter_contact_end(s->e, id, s->now), "ccenter_contact_end", id);
@@ -616,6 +850,18 @@ static void contact_action(sim_t *s, const sim_ev *ev)
 
 /* ---------------------------------------------------------------------------------- */
 /* Set-up                                                                              */
+
+/* Sets a queue option given in the scenario (value >= 0; -1 = not given). */
+static int set_opt(sim_t *s, const sc_queue *q, ccenter_queue_option opt, int64_t v,
+                   const char *name)
+{
+  if (v < 0)
+    return 0;
+  char what[64];
+  snprintf(what, sizeof what, "ccenter_queue_set(%s)", name);
+  return must(s, ccenter_queue_set(s->e, q->name, opt, v, s->sc->start_ms), what, q->name) ? -1
+                                                                                           : 0;
+}
 
 static int setup_engine(sim_t *s)
 {
@@ -639,6 +885,10 @@ static int setup_engine(sim_t *s)
   if (must(s, ccenter_engine_set(s->e, CCENTER_ENGINE_SHORT_ABANDON, s->short_ms, t),
            "ccenter_engine_set(SHORT_ABANDON)", NULL))
     return -1;
+  /* The random strategies draw from the engine's generator: seed it from the run's seed. */
+  if (must(s, ccenter_engine_set(s->e, CCENTER_ENGINE_SEED, (int64_t)(sc->seed & INT64_MAX), t),
+           "ccenter_engine_set(SEED)", NULL))
+    return -1;
   for (size_t i = 0; i < sc->n_queues; i++) {
     const sc_queue *q = &sc->queues[i];
     if (must(s, ccenter_queue_add(s->e, q->name, t), "ccenter_queue_add", q->name))
@@ -660,6 +910,20 @@ static int setup_engine(sim_t *s)
         must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_MAX_LENGTH, q->max_length, t),
              "ccenter_queue_set(MAX_LENGTH)", q->name))
       return -1;
+    if (set_opt(s, q, CCENTER_QUEUE_STRATEGY, q->strategy, "STRATEGY") ||
+        set_opt(s, q, CCENTER_QUEUE_RING_EVERY, q->ring_every_ms, "RING_EVERY") ||
+        set_opt(s, q, CCENTER_QUEUE_RESERVE_WAIT, q->reserve_wait_ms, "RESERVE_WAIT") ||
+        set_opt(s, q, CCENTER_QUEUE_RESERVE_EWT, q->reserve_ewt_ms, "RESERVE_EWT") ||
+        set_opt(s, q, CCENTER_QUEUE_STICKY_WINDOW, q->sticky_ms, "STICKY_WINDOW") ||
+        set_opt(s, q, CCENTER_QUEUE_AGEING, q->ageing_ms, "AGEING") ||
+        set_opt(s, q, CCENTER_QUEUE_PREFERRED_TIMEOUT, q->preferred_timeout_ms,
+                "PREFERRED_TIMEOUT"))
+      return -1;
+    for (size_t k = 0; k < q->n_steps; k++)
+      if (must(s, ccenter_queue_add_step(s->e, q->name, q->steps[k].req, q->steps[k].duration_ms,
+                                         t),
+               "ccenter_queue_add_step", q->name))
+        return -1;
     if (q->max_wait_ms > 0) {
       if (must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_MAX_WAIT, q->max_wait_ms, t),
                "ccenter_queue_set(MAX_WAIT)", q->name) ||
@@ -684,10 +948,24 @@ static int setup_engine(sim_t *s)
     r->ring_delay = a->ring_delay_ms >= 0 ? a->ring_delay_ms : sc->ring_delay_ms;
     if (must(s, ccenter_agent_add(s->e, a->name, t), "ccenter_agent_add", a->name))
       return -1;
-    for (size_t k = 0; k < a->n_queues; k++)
-      if (must(s, ccenter_agent_serve(s->e, a->name, sc->queues[a->queues[k]].name, t),
-               "ccenter_agent_serve", a->name))
+    for (size_t k = 0; k < a->n_skills; k++)
+      if (must(s, ccenter_agent_set_skill(s->e, a->name, a->skills[k].name, a->skills[k].level, t),
+               "ccenter_agent_set_skill", a->name))
         return -1;
+    for (size_t k = 0; k < a->n_attrs; k++)
+      if (must(s, ccenter_agent_set_attr(s->e, a->name, a->attrs[k].key, a->attrs[k].value, t),
+               "ccenter_agent_set_attr", a->name))
+        return -1;
+    for (size_t k = 0; k < a->n_queues; k++) {
+      const sc_profile *pr = &a->profile[k];
+      const char *qn = sc->queues[a->queues[k]].name;
+      int src = pr->priority || pr->delay_ms || pr->reserve
+                 ? ccenter_agent_serve_2(s->e, a->name, qn, pr->priority, pr->delay_ms,
+                                         pr->reserve, t)
+                 : ccenter_agent_serve(s->e, a->name, qn, t);
+      if (must(s, src, "ccenter_agent_serve_2", a->name))
+        return -1;
+    }
     if (a->wrap_up_ms >= 0 &&
         must(s, ccenter_agent_set_wrap_up(s->e, a->name, a->wrap_up_ms, t),
              "ccenter_agent_set_wrap_up", a->name))
@@ -700,6 +978,30 @@ static int setup_engine(sim_t *s)
       sim_heap_push(&s->heap, a->breaks[k].from, SEV_BREAK, (uint32_t)i, (uint32_t)k, 0);
       sim_heap_push(&s->heap, a->breaks[k].to, SEV_BACK, (uint32_t)i, 0, 0);
     }
+  }
+  return 0;
+}
+
+/* The routing check's table: which agent meets which requirement (skills are fixed for
+ * the run). -1 if a requirement cannot be evaluated here (then no check). */
+static int setup_check(sim_t *s)
+{
+  const scenario *sc = s->sc;
+  s->match = sim_xcalloc(sc->n_agents * (sc->n_reqs ? sc->n_reqs : 1), 1);
+  for (size_t r = 0; r < sc->n_reqs; r++) {
+    sim_req *req = sim_req_compile(sc->reqs[r]);
+    if (!req) {
+      fprintf(stderr, "ccenter-sim: warning: the routing check cannot read the requirement "
+                      "\"%s\"; no check\n",
+              sc->reqs[r]);
+      return -1;
+    }
+    for (size_t a = 0; a < sc->n_agents; a++) {
+      const sc_agent *ag = &sc->agents[a];
+      s->match[a * sc->n_reqs + r] =
+        (uint8_t)sim_req_match(req, ag->skills, ag->n_skills, ag->attrs, ag->n_attrs);
+    }
+    sim_req_free(req);
   }
   return 0;
 }
@@ -720,6 +1022,8 @@ static void alloc_results(const scenario *sc, sim_results *r)
   r->n_batches = sc->batches;
   r->b_counts = sim_xcalloc(r->n_batches, sizeof *r->b_counts);
   r->b_occ = sim_xcalloc(r->n_batches, sizeof *r->b_occ);
+  r->q_ewt = sim_xcalloc(r->n_queues, sizeof *r->q_ewt);
+  r->b_ewt = sim_xcalloc(r->n_batches, sizeof *r->b_ewt);
 }
 
 void sim_results_free(sim_results *r)
@@ -731,6 +1035,8 @@ void sim_results_free(sim_results *r)
   free(r->model);
   free(r->b_counts);
   free(r->b_occ);
+  free(r->q_ewt);
+  free(r->b_ewt);
   memset(r, 0, sizeof *r);
 }
 
@@ -777,6 +1083,16 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     s.ag[i].sc = &sc->agents[i];
   agent_index(&s);
   s.ss = sim_xcalloc(sc->n_streams, sizeof *s.ss);
+  for (size_t i = 0; i < sc->n_streams; i++) {
+    const sc_stream *st = &sc->streams[i];
+    s.ss[i].steps = sim_xcalloc(st->n_steps, sizeof *s.ss[i].steps);
+    for (size_t k = 0; k < st->n_steps; k++)
+      s.ss[i].steps[k] = (ccenter_step){st->steps[k].req, st->steps[k].duration_ms};
+  }
+  if (o && o->check_routing && setup_check(&s) == 0) {
+    s.check = 1;
+    res->routing_checked = 1;
+  }
 
   double t0 = wall_now(), last = t0;
   int rc = setup_engine(&s);
@@ -786,6 +1102,7 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
       sim_rng_seed(&ss->arr, sc->seed, 3 * i + 1);
       sim_rng_seed(&ss->handle, sc->seed, 3 * i + 2);
       sim_rng_seed(&ss->patience, sc->seed, 3 * i + 3);
+      sim_rng_seed(&ss->customer, sc->seed, UINT64_C(1000000) + i);
       ss->t = (double)sc->start_ms / SIM_MS_PER_S;
       ss->stop_ms = sc->continue_arrivals ? s.hard_end : sc->end_ms;
       next_arrival(&s, i);
@@ -812,6 +1129,8 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
           arrival(&s, ev.a);
           break;
         case SEV_ACCEPT:
+          answer(&s, ev.a, ev.b);
+          break;
         case SEV_END:
         case SEV_ABANDON:
           contact_action(&s, &ev);
@@ -822,6 +1141,8 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
         }
         run_immediate(&s);
       }
+      if (s.check)
+        check_waiting(&s);
       if (o && o->progress && (++iter & 0xfff) == 0) {
         double w = wall_now();
         if (w - last >= 0.5) {
@@ -848,7 +1169,10 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
   free(s.free_slots);
   free(s.ag);
   free(s.ahash);
+  for (size_t i = 0; i < sc->n_streams; i++)
+    free(s.ss[i].steps);
   free(s.ss);
+  free(s.match);
   free(s.imm);
   free(s.thr_ms);
   return rc;

@@ -71,7 +71,7 @@ const char *sim_dist_describe(const sim_dist *d, char *buf, size_t n);
 
 typedef enum sim_ev_kind {
   SEV_ARRIVAL = 1,  /* a = stream */
-  SEV_ACCEPT,       /* a = contact slot, b = generation, c = offer token */
+  SEV_ACCEPT,       /* a = agent, b = the agent's offer token */
   SEV_END,          /* a = contact slot, b = generation */
   SEV_ABANDON,      /* a = contact slot, b = generation */
   SEV_LOGIN,        /* a = agent: log in and become READY */
@@ -106,6 +106,31 @@ typedef struct sc_span {
   char *reason;     /* breaks: NOT_READY reason */
 } sc_span;
 
+/* A routing step: a requirement (docs/routing-expressions.md) and how long it applies. */
+typedef struct sc_step {
+  char *req;            /* requirement text as written ("" = any member) */
+  int64_t duration_ms;  /* 1 ms .. 1 day */
+  int req_index;        /* index into scenario.reqs (the distinct requirement texts) */
+} sc_step;
+
+/* A skill with its proficiency, or an attribute with its value. */
+typedef struct sc_skill {
+  char *name;
+  int level;            /* 1..10 */
+} sc_skill;
+
+typedef struct sc_attr {
+  char *key;
+  char *value;
+} sc_attr;
+
+/* The routing-profile settings of one membership (ccenter_agent_serve_2). */
+typedef struct sc_profile {
+  int priority;         /* -1000..1000 */
+  int64_t delay_ms;     /* 0 = none */
+  int reserve;
+} sc_profile;
+
 typedef struct sc_queue {
   char *name;
   int line;
@@ -118,13 +143,27 @@ typedef struct sc_queue {
   double threshold_s;    /* < 0: the sim's threshold */
   int priority;          /* default priority of its arrivals */
   int has_priority;
+  int strategy;          /* ccenter_strategy, -1: engine default (longest idle) */
+  int64_t ring_every_ms; /* -1: engine default (ring-progressive) */
+  sc_step *steps;        /* routing steps, in order (at most 8) */
+  size_t n_steps;
+  int64_t reserve_wait_ms;  /* -1: off */
+  int64_t reserve_ewt_ms;   /* -1: off */
+  int64_t sticky_ms;        /* -1: off */
+  int64_t ageing_ms;        /* -1: off */
+  int64_t preferred_timeout_ms; /* -1: engine default (20 s) */
 } sc_queue;
 
 typedef struct sc_agent {
   char *name;
   int line;
   size_t *queues;
+  sc_profile *profile;   /* [n_queues]: routing-profile settings of each membership */
   size_t n_queues;
+  sc_skill *skills;
+  size_t n_skills;
+  sc_attr *attrs;
+  size_t n_attrs;
   sc_span *shifts;
   size_t n_shifts;
   sc_span *breaks;
@@ -146,6 +185,13 @@ typedef struct sc_stream {
   sim_dist handle;   /* talk time */
   sim_dist patience; /* kind NONE: never abandons */
   int priority;
+  int emergency;     /* ccenter_contact_params.emergency */
+  sc_step *steps;    /* the contacts' own routing steps (replace the queue's), or none */
+  size_t n_steps;
+  uint64_t customers; /* > 0: each contact gets a customer id drawn from 1..customers */
+  char **preferred;  /* preferred agent ids */
+  size_t n_preferred;
+  int64_t preferred_timeout_ms; /* -1: the queue's */
 } sc_stream;
 
 typedef struct sc_file {
@@ -164,6 +210,8 @@ typedef struct scenario {
   size_t n_streams;
   sc_file *files;
   size_t n_files;
+  char **reqs;         /* the distinct requirement texts used by steps */
+  size_t n_reqs;
 
   int64_t start_ms;     /* simulated time at which the run starts */
   int64_t end_ms;       /* end of the measured period; arrivals stop here */
@@ -179,6 +227,8 @@ typedef struct scenario {
 } scenario;
 
 void scenario_init(scenario *sc);
+/* A queue with every setting at its default ("not set"). */
+void scenario_queue_init(sc_queue *q, const char *name);
 void scenario_free(scenario *sc);
 /* Parses a scenario file into sc (initialised). On error prints "file:line: ..." to err
  * and returns -1. */
@@ -186,12 +236,27 @@ int scenario_load(scenario *sc, const char *path, FILE *err);
 /* Checks cross-references and fills defaults (end time, shifts). -1 on error (printed). */
 int scenario_finish(scenario *sc, FILE *err);
 
+/* "best-skill" for CCENTER_STRATEGY_BEST_SKILL, and so on. */
+const char *sim_strategy_name(int strategy);
+
 /* Parsers shared with the command line. Return 0 or -1. */
 int sim_parse_duration_ms(const char *s, int64_t *ms);  /* "20", "20s", "15m", "2h", "500ms" */
 int sim_parse_clock_ms(const char *s, int64_t *ms);     /* "08:30", "8:30:15" */
 int sim_parse_rate(const char *s, double *per_s);       /* "120", "120/h", "2/m", "0.5/s" */
 /* Loads a file of seconds, one per line ('#' comments, blank lines allowed). */
 int sim_load_values(sc_file *f, const char *path, FILE *err);
+
+/* ---------------------------------------------------------------------------------- */
+/* Requirements, evaluated by the simulator itself (match.c), to check the engine's      */
+/* routing: "no waiting contact while an agent who qualifies idles".                     */
+
+typedef struct sim_req sim_req;
+/* Compiles a requirement text that ccenter_req_parse() accepted. NULL if it cannot. */
+sim_req *sim_req_compile(const char *text);
+void sim_req_free(sim_req *r);
+/* 1 if an agent with these skills and attributes meets the requirement. */
+int sim_req_match(const sim_req *r, const sc_skill *skills, size_t n_skills,
+                  const sc_attr *attrs, size_t n_attrs);
 
 /* ---------------------------------------------------------------------------------- */
 /* Statistics (sim.c fills, report.c reads)                                            */
@@ -219,6 +284,21 @@ typedef struct sim_occ {
   double avail_ms; /* busy + READY-and-idle agent time */
   double staffed_ms; /* logged-in agent time (any presence) */
 } sim_occ;
+
+/* The engine's expected wait (CONTACT_QUEUED ewt_ms, given when the contact joined its
+ * first queue) against the wait the contact then had, over answered contacts that did
+ * not overflow. err = EWT - actual wait (> 0: the engine said longer). The q_ fields are
+ * the same over the contacts that queued (answered by an offer later than the arrival). */
+typedef struct sim_ewt {
+  uint64_t n;            /* answered with a known EWT */
+  uint64_t unknown;      /* answered, EWT -1 */
+  uint64_t within_30s;   /* |err| <= 30 s */
+  uint64_t within_20pct; /* |err| <= 20 % of the actual wait */
+  double err_sum_s, abs_sum_s, sq_sum_s;
+  uint64_t q_n, q_within_30s, q_within_20pct;
+  uint64_t q_zero;       /* queued, yet told EWT 0 */
+  double q_err_sum_s, q_abs_sum_s;
+} sim_ewt;
 
 /* The Erlang model's view of one queue in one interval. */
 typedef struct sim_model_cell {
@@ -251,12 +331,21 @@ typedef struct sim_results {
   uint64_t ring_timeouts;
   uint64_t no_answer_not_ready;
   uint64_t wait_mismatches; /* engine wait_ms != our own clock (never overflowed): must be 0 */
+  sim_ewt *q_ewt;          /* [queue], measured period */
+  sim_ewt ewt;             /* all queues, measured period */
+  sim_ewt *b_ewt;          /* [batch] */
+  int routing_checked;     /* the run checked the routing invariant (--check-routing) */
+  uint64_t idle_while_waiting; /* checks that found a waiting contact and an idle agent who
+                                  qualifies for it: must be 0 */
+  uint64_t offers_unqualified; /* offers to an agent who does not qualify: must be 0 */
+  uint64_t routing_checks;     /* times the invariant was checked */
   int64_t last_time_ms;
   double wall_s;
 } sim_results;
 
 typedef struct sim_run_opts {
   int progress;      /* progress line on stderr */
+  int check_routing; /* check the routing invariant after every step (slower) */
   const char *label; /* for the progress line */
 } sim_run_opts;
 
@@ -296,6 +385,7 @@ sim_prediction sim_predict(double load, double agents, double handle_s, double p
 
 typedef struct sim_report_opts {
   int json;
+  int ewt_report;             /* print the EWT accuracy table */
   const char *intervals_path; /* NULL: none; "-": stdout; *.jsonl / *.json: JSON lines */
   int flag_mode;
   unsigned agents;          /* flag mode */

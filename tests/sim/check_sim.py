@@ -3,6 +3,9 @@
 
     check_sim.py SIM erlang  [--compare KEY[=MODELKEY]]... -- SIM-ARGS...
     check_sim.py SIM scenario FILE
+    check_sim.py SIM strategies FILE
+    check_sim.py SIM ewt -- SIM-ARGS...
+    check_sim.py SIM ewt-idle FILE
     check_sim.py SIM parse-errors
     check_sim.py SIM cli-errors
 
@@ -16,7 +19,19 @@ erlang:   runs SIM-ARGS with --json and compares each simulated KEY with the mod
 scenario: runs a scenario file twice with the same seed (the outputs must be identical
           apart from wall-clock figures), checks that every contact is accounted for, per
           queue and in total, and that the measured rows of the per-interval CSV add up
-          to the totals.
+          to the totals; the runs check the engine's routing invariant (--check-routing:
+          no contact waits while an idle agent who qualifies is READY, every offer goes to
+          an agent who qualifies) and must find nothing; the EWT figures must be present
+          and consistent.
+strategies: runs FILE once per routing strategy (the word STRATEGY in it replaced by each
+          of the 11 names) with --check-routing: nothing found, every contact finished.
+ewt:      runs SIM-ARGS (an M/M/N case) with --json and checks the EWT accuracy keys:
+          present, consistent, |ewt_bias_s| <= EWT_BIAS_BOUND_S and ewt_within_30s >=
+          EWT_WITHIN_30S_MIN (measured values and the reasons for the bounds below and in
+          docs/simulator.md, "EWT accuracy").
+ewt-idle: runs FILE (tests/sim/ewt-idle-member.scn) and requires that at most 10 % of the
+          callers who queued were told an expected wait of 0 (before the engine's fix in
+          423c840, all of them were).
 parse-errors / cli-errors: broken scenario files and command lines must fail with exit
           status 2 and a message that cites file:line and says what was expected.
 
@@ -39,6 +54,19 @@ BIAS = {
 }
 SIGMAS = 4.0
 WALL_KEYS = {'wall_s', 'sim_contacts_per_s'}
+
+# EWT accuracy, M/M/50 at 45 erlangs (AHT 180 s). Measured over seeds 1..10 and 13, 500
+# hours each: ewt_bias_s from +0.07 to +0.14 s (batch-means SE 0.016-0.031 s),
+# ewt_within_30s from 0.966 to 0.977. The bias bound, 0.5 s, is about four times the
+# largest bias measured and 1/27 of the ASA (13.5 s). It catches an estimate one contact
+# too long (+3.6 s, the mean gap between dequeues, for the 37 % who queue: +1.3 s) and an
+# estimate of 0 for everyone (-13.5 s); the latter also fails the 30-s bound, since about
+# one answered contact in six waits longer than 30 s here (Erlang C: 0.364 x e^-0.83).
+EWT_BIAS_BOUND_S = 0.5
+EWT_WITHIN_30S_MIN = 0.95
+EWT_KEYS = ('ewt_n', 'ewt_unknown', 'ewt_bias_s', 'ewt_mae_s', 'ewt_rmse_s', 'ewt_within_30s',
+            'ewt_within_20pct', 'ewt_queued_n', 'ewt_queued_bias_s', 'ewt_queued_mae_s',
+            'ewt_queued_within_30s', 'ewt_queued_within_20pct', 'ewt_queued_zero')
 
 
 def run(cmd, expect_rc=0):
@@ -123,6 +151,51 @@ def check_erlang(sim, argv):
     return ok
 
 
+def ewt_consistent(d, name, overflow_possible):
+    """The EWT keys of one JSON object (the whole run or one queue) are there and agree."""
+    missing = [k for k in EWT_KEYS if k not in d]
+    if missing:
+        print('  FAIL: %s: EWT keys missing: %s' % (name, ', '.join(missing)))
+        return False
+    ok = True
+    counted = d['ewt_n'] + d['ewt_unknown']
+    # Every answered contact has an EWT from its first CONTACT_QUEUED, known or not; those
+    # that overflowed are left out.
+    if counted > d['answered'] or (not overflow_possible and counted != d['answered']):
+        print('  FAIL: %s: ewt_n %d + ewt_unknown %d vs answered %d'
+              % (name, d['ewt_n'], d['ewt_unknown'], d['answered']))
+        ok = False
+    if (d['ewt_queued_n'] > d['ewt_n'] or d['ewt_queued_n'] > d['waited']
+            or d['ewt_queued_zero'] > d['ewt_queued_n']):
+        print('  FAIL: %s: ewt_queued_n %d > ewt_n %d or waited %d'
+              % (name, d['ewt_queued_n'], d['ewt_n'], d['waited']))
+        ok = False
+    if d['ewt_n']:
+        for k in ('ewt_within_30s', 'ewt_within_20pct'):
+            if not 0 <= d[k] <= 1:
+                print('  FAIL: %s: %s = %s' % (name, k, d[k]))
+                ok = False
+        if d['ewt_mae_s'] < abs(d['ewt_bias_s']) - 1e-9 or d['ewt_rmse_s'] < d['ewt_mae_s'] - 1e-9:
+            print('  FAIL: %s: MAE %.3f, |bias| %.3f, RMSE %.3f out of order'
+                  % (name, d['ewt_mae_s'], abs(d['ewt_bias_s']), d['ewt_rmse_s']))
+            ok = False
+    elif d['ewt_bias_s'] is not None:
+        print('  FAIL: %s: ewt_bias_s given without contacts' % name)
+        ok = False
+    return ok
+
+
+def routing_clean(d):
+    ok = d.get('routing_checked') is True and d['routing_checks'] > 0
+    if not ok:
+        print('  FAIL: the routing check did not run')
+    for k in ('idle_while_waiting', 'offers_unqualified'):
+        if d.get(k):
+            print('  FAIL: routing check: %s = %d (engine problem; details on stderr)' % (k, d[k]))
+            ok = False
+    return ok
+
+
 def strip_wall(d):
     return {k: v for k, v in d.items() if k not in WALL_KEYS}
 
@@ -131,10 +204,13 @@ def check_scenario(sim, path):
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = os.path.join(tmp, 'intervals.csv')
-        cmd = [sim, '--scenario', path, '--json', '--intervals', csv_path]
+        cmd = [sim, '--scenario', path, '--json', '--intervals', csv_path, '--check-routing']
         print('$ ' + ' '.join(cmd))
-        a = last_json(run(cmd).stdout)
+        pa = run(cmd)
+        a = last_json(pa.stdout)
         b = last_json(run(cmd).stdout)
+        if pa.stderr.strip():
+            print('  stderr: ' + pa.stderr.strip().replace('\n', '\n          '))
         if strip_wall(a) != strip_wall(b):
             print('  FAIL: two runs with the same seed differ')
             ok = False
@@ -159,6 +235,14 @@ def check_scenario(sim, path):
             print('  FAIL: %d waits reported by the engine differ from the simulator\'s clock'
                   % a['wait_mismatches'])
             ok = False
+        ok = routing_clean(a) and ok
+        overflow = any(q['overflowed'] for q in a['queues'])
+        ok = ewt_consistent(a, 'all', overflow) and ok
+        for q in a['queues']:
+            ok = ewt_consistent(q, q['queue'], overflow) and ok
+        print('  routing check: %d checks, nothing found; EWT: bias %s s, MAE %s s over %d '
+              'answered contacts' % (a['routing_checks'], fmt_num(a['ewt_bias_s'], True),
+                                     fmt_num(a['ewt_mae_s']), a['ewt_n']))
         # The measured intervals of the interval file add up to the totals (the warm-up,
         # if any, must end on an interval boundary, as in the shipped scenarios).
         with open(csv_path) as f:
@@ -182,6 +266,84 @@ def check_scenario(sim, path):
         print('  service level %.4f, ASA %.2f s, abandonment %.4f, occupancy %.4f, '
               '%.0f contacts/s' % (a['service_level'], a['asa'], a['abandon_rate'],
                                    a['occupancy'], a['sim_contacts_per_s']))
+    return ok
+
+
+def fmt_num(v, sign=False):
+    return '-' if v is None else (('%+.2f' if sign else '%.2f') % v)
+
+
+STRATEGIES = ('longest-idle', 'least-occupied', 'fewest-contacts', 'least-talk-time',
+              'round-robin', 'linear', 'random', 'weighted-random', 'best-skill', 'ring-all',
+              'ring-progressive')
+
+
+def check_strategies(sim, path):
+    ok = True
+    with open(path) as f:
+        text = f.read()
+    if 'STRATEGY' not in text:
+        raise SystemExit('check_sim.py: %s has no STRATEGY placeholder' % path)
+    with tempfile.TemporaryDirectory() as tmp:
+        for st in STRATEGIES:
+            scn = os.path.join(tmp, st + '.scn')
+            with open(scn, 'w') as f:
+                f.write(text.replace('STRATEGY', st))
+            p = run([sim, '--scenario', scn, '--json', '--check-routing'], expect_rc=None)
+            if p.returncode != 0:
+                print('  FAIL %-17s exit status %d: %s' % (st, p.returncode, p.stderr.strip()))
+                ok = False
+                continue
+            d = last_json(p.stdout)
+            good = routing_clean(d) and d['in_progress'] == 0 and d['wait_mismatches'] == 0
+            good = accounted(d, st, 0) and good
+            ok = ok and good
+            print('  %-4s %-17s %d checks, SL %.3f, %d ring timeouts, %d overflowed'
+                  % ('ok' if good else 'FAIL', st, d['routing_checks'], d['service_level'],
+                     d['ring_timeouts'], d['overflowed']))
+    return ok
+
+
+def check_ewt(sim, argv):
+    if not argv or argv[0] != '--':
+        raise SystemExit('check_sim.py: ewt -- SIM-ARGS...')
+    args, scale = scaled_args(argv[1:])
+    cmd = [sim] + args + ['--json']
+    print('$ ' + ' '.join(cmd) + ('   (CCENTER_SIM_TEST_SCALE=%g)' % scale if scale != 1 else ''))
+    d = last_json(run(cmd).stdout)
+    ok = ewt_consistent(d, 'all', False)
+    if not ok:
+        return False
+    print('  %d answered with an EWT (%d unknown); bias %+.3f s (batch SE %.3f), MAE %.2f s, '
+          'RMSE %.2f s, within 30 s %.4f, within 20 %% %.4f'
+          % (d['ewt_n'], d['ewt_unknown'], d['ewt_bias_s'], d['se_ewt_bias_s'], d['ewt_mae_s'],
+             d['ewt_rmse_s'], d['ewt_within_30s'], d['ewt_within_20pct']))
+    print('  queued: %d, bias %+.3f s, MAE %.2f s, within 30 s %.4f, within 20 %% %.4f'
+          % (d['ewt_queued_n'], d['ewt_queued_bias_s'], d['ewt_queued_mae_s'],
+             d['ewt_queued_within_30s'], d['ewt_queued_within_20pct']))
+    if d['ewt_unknown'] > 0.001 * d['ewt_n']:
+        print('  FAIL: more than 0.1 %% of the EWTs unknown after the warm-up')
+        ok = False
+    if abs(d['ewt_bias_s']) > EWT_BIAS_BOUND_S:
+        print('  FAIL: |bias| %.3f s > %.1f s' % (abs(d['ewt_bias_s']), EWT_BIAS_BOUND_S))
+        ok = False
+    if d['ewt_within_30s'] < EWT_WITHIN_30S_MIN:
+        print('  FAIL: within 30 s %.4f < %.2f' % (d['ewt_within_30s'], EWT_WITHIN_30S_MIN))
+        ok = False
+    return ok
+
+
+def check_ewt_idle(sim, path):
+    cmd = [sim, '--scenario', path, '--json', '--check-routing']
+    print('$ ' + ' '.join(cmd))
+    d = last_json(run(cmd).stdout)
+    ok = ewt_consistent(d, 'all', False) and routing_clean(d)
+    n, zero = d['ewt_queued_n'], d['ewt_queued_zero']
+    print('  %d callers queued (mean wait of the answered %.0f s); %d of them were told EWT 0'
+          % (n, d['asa'], zero))
+    if n < 20 or zero > 0.1 * n:
+        print('  FAIL: expected at least 20 callers who queued and at most 10 %% told 0')
+        ok = False
     return ok
 
 
@@ -211,6 +373,31 @@ BAD_SCENARIOS = [
      'could not be used'),
     ('sim hours=2 end=10:00\n', 1, 'not both'),
     ('sim seed=-4\n', 1, 'expected a whole number'),
+    # The routing model.
+    ('queue q\nqueue r step=\'cards >= 5 and language = "zh"\':20s\n', 2,
+     'bad requirement "cards >= 5 and language = "zh"" at offset 24: 1:25: unexpected \'=\''),
+    ('queue q step=\'cards or loans\':20s\n', 1, "offset 6: 1:7: 'or' is not supported"),
+    ('queue q step=cards\n', 1, 'expected REQUIREMENT:DURATION'),
+    ('queue q step=cards:2d\n', 1, 'expected a duration from 1ms to 1d'),
+    ('queue q step="cards:20s\n', 1, 'unterminated double quote'),
+    ('queue q strategy=fastest\n', 1, 'expected longest-idle, least-occupied'),
+    ('queue q reserve_wait=2d\n', 1, 'reserve_wait=2d: expected a duration from 0 to 1d'),
+    ('queue q\nagent 1 queues=q skills=cards:11\n', 2, 'expected a level 1..10'),
+    ('queue q\nagent 1 queues=q skills=and:3\n', 2, 'skill "and": expected a name'),
+    ('queue q\nagent 1 queues=q skills=cards:3,cards:4\n', 2, 'skill "cards" given twice'),
+    ('queue q\nagent 1 queues=q attrs=language\n', 2, 'expected KEY:VALUE'),
+    ('queue q\nagent 1 queues=q:2000\n', 2, 'priority from -1000 to 1000'),
+    ('queue q\nagent 1 queues=q:1:delay=soon\n', 2, 'delay=soon: expected a duration'),
+    ('queue q\nagent 1 queues=q:reserve\narrivals q 08:00-09:00 rate=10 aht=60\n', 2,
+     'has no reserve_wait= or reserve_ewt='),
+    ('queue q\narrivals q 08:00-09:00 rate=10 aht=60 emergency=2\n', 2,
+     'emergency=2: expected a whole number from 0 to 1'),
+    ('queue q\narrivals q 08:00-09:00 rate=10 aht=60 steps=a:10s;b\n', 2,
+     'b: expected REQUIREMENT:DURATION'),
+    ('queue q\narrivals q 08:00-09:00 rate=10 aht=60 steps=a:10s;\'b >\':5s\n', 2,
+     'step 2: bad requirement "b >"'),
+    ('queue q\nagent 1 queues=q\narrivals q 08:00-09:00 rate=10 aht=60 preferred=2\n', 3,
+     'preferred agent "2" is not defined'),
 ]
 
 
@@ -226,8 +413,8 @@ def check_parse_errors(sim):
             cite = '%s:%d:' % (path, line)
             good = p.returncode == 2 and any(cite in l and want in l for l in err)
             ok = ok and good
-            print('  %-4s %s' % ('ok' if good else 'FAIL',
-                                 (err[-1] if err else '(no message)').replace(tmp + '/', '')))
+            shown = [l for l in err if cite in l] or err[-1:] or ['(no message)']
+            print('  %-4s %s' % ('ok' if good else 'FAIL', shown[0].replace(tmp + '/', '')))
         # A good file with an empty period, and a missing file.
         p = run([sim, '--scenario', os.path.join(tmp, 'none.scn')], expect_rc=None)
         good = p.returncode == 2 and 'cannot open' in p.stderr
@@ -271,6 +458,12 @@ def main():
         ok = check_erlang(sim, rest)
     elif mode == 'scenario':
         ok = check_scenario(sim, rest[0])
+    elif mode == 'strategies':
+        ok = check_strategies(sim, rest[0])
+    elif mode == 'ewt':
+        ok = check_ewt(sim, rest)
+    elif mode == 'ewt-idle':
+        ok = check_ewt_idle(sim, rest[0])
     elif mode == 'parse-errors':
         ok = check_parse_errors(sim)
     elif mode == 'cli-errors':

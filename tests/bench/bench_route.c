@@ -18,30 +18,38 @@
  * service around 50,000 waiting. An agent answers 1–3 s after an offer starts ringing and
  * talks 30–90 s. The event callback only writes down what happened; the driver acts after
  * each call returns and calls ccenter_engine_advance() at ccenter_engine_next_deadline()
- * when that comes first (step expiry, service-level, ring and wrap-up timers).
+ * when that comes first or in the same millisecond (step expiry, service-level, ring and
+ * wrap-up timers), so a person's call never also runs other contacts' timers.
  *
  * Figures. Every API call is timed with CLOCK_MONOTONIC (its own median cost, clock_ns,
  * subtracted). A routing decision is a call that made an offer (CONTACT_OFFERED events):
  * in steady state that is a ccenter_contact_end() (no wrap-up) or wrap-up end after which
  * the agent takes its next contact, an enqueue matched at once, or an advance whose step
- * expiry let a free agent take a contact. p50/p99 are over those calls; decisions_per_s is
- * decisions per second of time spent in them, ops_per_s API calls per second of time spent
- * in the engine (the driver excluded; wall_* fields include it). Memory: cc_engine_memory()
- * per agent (queues only, then the agents added, serving, logged in and READY, no
- * contacts), and per waiting contact (at steady state, before and after removing every
- * waiting contact, so the maps' spare capacity is not counted: `memory` measures growth).
+ * expiry let a free agent take a contact. In steady state no agent is free when a contact
+ * arrives, so enqueues matched at once are measured separately (fill_enqueue_*), while the
+ * backlog builds up from 100,000 free agents. p50/p99 are over the steady-state calls;
+ * decisions_per_s is decisions per second of time spent in them, ops_per_s API calls per
+ * second of time spent in the engine (the driver excluded; wall_* fields include it;
+ * cpu_share, the process's CPU time / wall time while measuring, shows whether other
+ * programs took the core).
+ * Memory: cc_engine_memory() per agent (queues only, then the agents added, serving,
+ * logged in and READY, no contacts), and per waiting contact (at steady state, before and
+ * after removing every waiting contact, so the maps' spare capacity is not counted:
+ * `memory` measures growth).
  *
  * Reference router. The same workload at 1,000, 10,000 and 100,000 agents (10, 100, 1,000
  * queues; 500, 5,000, 50,000 waiting): once in steady state, decisions are measured with
  * the indexed router, then cc_engine_set_reference_routing(e, 1) and the run continues
- * with the reference router, which walks every agent or every contact per decision; the
- * number of reference decisions is capped (REF_DECISIONS). ratio_N = mean latency of a
- * reference decision / mean latency of an indexed decision. The 100,000 run is the main
- * run.
+ * with the reference router, which walks every agent or every contact per decision. The
+ * decisions measured: indexed 50,000, 100,000 and 300,000; reference 5,000, 1,000 and
+ * REF_DECISIONS_100K (200). ratio_N = mean latency of a reference decision / mean latency
+ * of an indexed decision; ratio_p50_N the same with medians, which a busy machine (a
+ * preempted call counts milliseconds) disturbs less. The 100,000 run is the main run.
  *
  * Equivalence (fails the scenario). Two engines in lockstep, one indexed and one reference,
- * are given the identical stream (2,000 agents, 20 queues, 1,000 waiting, 20,000 calls,
- * arrivals at 4 x service until the backlog is reached). After every call the events of
+ * are given the identical stream (2,000 agents, 20 queues, 20,000 calls: the first half at
+ * 70 % load, where contacts choose among free agents, then arrivals at 4 x service until
+ * 1,000 wait, where agents choose among contacts). After every call the events of
  * both — every offer (contact, agent) among them — and the return codes must be identical,
  * and cc_engine_check() must pass on both every 2,000 calls; the first difference is
  * printed on stderr. cc_engine_check() also runs on the main engine after each phase.
@@ -50,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acd/engine_int.h"
 #include "bench.h"
@@ -147,6 +156,7 @@ typedef struct sim {
   size_t n_heap, cap_heap;
   uint64_t order;
   int64_t now, next_arrival;
+  double arrival_ms; /* next arrival, fractional: several may share a millisecond */
   int filled;
   uint32_t waiting;
   uint64_t calls, offers, withdrawn, stale;
@@ -463,7 +473,8 @@ static void next_arrival(sim *s)
     f = f < 0.5 ? 0.5 : f > 1.5 ? 1.5 : f;
   }
   double u = ((double)(bench_rand(&s->rng) >> 11) + 0.5) / 9007199254740992.0;
-  s->next_arrival = s->now + 1 + (int64_t)(-log(u) / (mu * f));
+  s->arrival_ms += -log(u) / (mu * f);
+  s->next_arrival = (int64_t)s->arrival_ms;
 }
 
 static void perform(sim *s, const action *a)
@@ -503,7 +514,9 @@ static int step(sim *s)
   if (s->n_eng > 1 && !s->diff[0] && ccenter_engine_next_deadline(s->eng[1].e) != td)
     snprintf(s->diff, sizeof s->diff, "next deadlines differ at t=%lld ms (call %llu)",
              (long long)(s->now - T0), (unsigned long long)s->calls);
-  if (td < ta && td < tn) {
+  /* Timers due first, so that a person's call does not also run timers of other contacts
+   * that fell due at the same millisecond (it would if its `now` had passed them). */
+  if (td <= ta && td <= tn) {
     s->now = td;
     API(s, K_ADVANCE, "engine_advance", ccenter_engine_advance(E, s->now));
   } else if (tn <= ta) {
@@ -564,6 +577,7 @@ static int sim_init(sim *s, uint32_t agents, uint32_t queues, uint32_t target, d
   s->n_eng = lockstep ? 2 : 1;
   s->rng = seed;
   s->now = T0;
+  s->arrival_ms = (double)T0;
   s->aid = calloc(agents, sizeof *s->aid);
   s->qid = calloc(queues, sizeof *s->qid);
   s->q = calloc(queues, sizeof *s->q);
@@ -727,18 +741,25 @@ static double meas_mean(const meas *m)
   return m->dec_calls ? (double)m->dec_ns / (double)m->dec_calls : 0;
 }
 
-/* Fill to the backlog, then run SETTLE_MS of virtual time balanced. */
-static int warm_up(sim *s)
+/* Fill to the backlog (measured into fill, when not NULL), then run SETTLE_MS of virtual
+ * time balanced. */
+static int warm_up(sim *s, meas *fill)
 {
   int64_t limit = s->now + 3600 * SEC;
+  s->m = fill; /* may be NULL */
   while (!s->filled) {
-    if (step(s))
+    if (step(s)) {
+      s->m = NULL;
       return -1;
+    }
     if (s->now > limit) {
-      fprintf(stderr, "route: the backlog did not build up within an hour of virtual time\n");
+      fprintf(stderr, "route: %u agents: the backlog did not reach %u within an hour of "
+              "virtual time (%u waiting)\n", s->n_agents, s->target, s->waiting);
+      s->m = NULL;
       return -1;
     }
   }
+  s->m = NULL;
   int64_t until = s->now + SETTLE_MS;
   while (s->now < until)
     if (step(s))
@@ -746,17 +767,27 @@ static int warm_up(sim *s)
   return 0;
 }
 
+/* CPU time of the process: on a shared machine, wall time also counts other programs. */
+static uint64_t cpu_now_ns(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Runs until m has seen `decisions` decisions. */
-static int measure(sim *s, meas *m, uint64_t decisions, uint64_t *wall_ns)
+static int measure(sim *s, meas *m, uint64_t decisions, uint64_t *wall_ns, uint64_t *cpu_ns)
 {
   s->m = m;
-  uint64_t t0 = bench_now_ns();
+  uint64_t t0 = bench_now_ns(), c0 = cpu_now_ns();
   while (m->decisions < decisions)
     if (step(s)) {
       s->m = NULL;
       return -1;
     }
   *wall_ns = bench_now_ns() - t0;
+  *cpu_ns = cpu_now_ns() - c0;
   s->m = NULL;
   return 0;
 }
@@ -770,34 +801,35 @@ typedef struct scale {
 } scale;
 
 typedef struct main_result {
-  meas ix, ref;
-  uint64_t ix_wall_ns;
+  meas ix, ref, fill; /* fill: while the backlog builds (the agents free at first) */
+  uint64_t ix_wall_ns, ix_cpu_ns;
   size_t mem_queues, mem_agents, mem_with, mem_without, rss;
   uint32_t waiting_at_mem;
   uint64_t offers, withdrawn;
   int64_t virtual_ms;
 } main_result;
 
-static void ratio_key(char *buf, size_t len, uint32_t agents)
+static void ratio_key(char *buf, size_t len, const char *prefix, uint32_t agents)
 {
   if (agents % 1000 == 0)
-    snprintf(buf, len, "ratio_%uk", agents / 1000);
+    snprintf(buf, len, "%s_%uk", prefix, agents / 1000);
   else
-    snprintf(buf, len, "ratio_%u", agents);
+    snprintf(buf, len, "%s_%u", prefix, agents);
 }
 
 /* One scale: warm up, indexed decisions, reference decisions. With res (the main run):
  * memory and the other figures too. */
-static int run_scale(const bench_ctx *ctx, const scale *sc, double *ratio, main_result *res)
+static int run_scale(const bench_ctx *ctx, const scale *sc, double ratio[3], main_result *res)
 {
   sim s;
   meas ix_local, ref_local;
   meas *ix = res ? &res->ix : &ix_local, *ref = res ? &res->ref : &ref_local;
   int rc = -1;
-  uint64_t wall = 0;
+  uint64_t wall = 0, cpu = 0;
   const char *bad = NULL;
   int ok_meas = !meas_init(ix, (size_t)sc->decisions + 1024, res != NULL) &&
-                !meas_init(ref, (size_t)sc->ref_decisions + 64, 0);
+                !meas_init(ref, (size_t)sc->ref_decisions + 64, 0) &&
+                (!res || !meas_init(&res->fill, (size_t)sc->agents * 4 + 1024, 1));
   if (sim_init(&s, sc->agents, sc->queues, sc->waiting, RAMP, 0, ctx->seed ^ sc->agents) ||
       !ok_meas) {
     fprintf(stderr, "route: out of memory\n");
@@ -810,20 +842,23 @@ static int run_scale(const bench_ctx *ctx, const scale *sc, double *ratio, main_
   if (add_agents(&s))
     goto out;
   size_t mem_agents = cc_engine_memory(s.eng[0].e);
-  if (warm_up(&s) || measure(&s, ix, sc->decisions, &wall))
+  if (warm_up(&s, res ? &res->fill : NULL) || measure(&s, ix, sc->decisions, &wall, &cpu))
     goto out;
   if ((bad = check_all(&s)))
     goto bad;
   cc_engine_set_reference_routing(s.eng[0].e, 1);
-  uint64_t ref_wall = 0;
-  if (measure(&s, ref, sc->ref_decisions, &ref_wall))
+  uint64_t ref_wall = 0, ref_cpu = 0;
+  if (measure(&s, ref, sc->ref_decisions, &ref_wall, &ref_cpu))
     goto out;
   cc_engine_set_reference_routing(s.eng[0].e, 0);
   if ((bad = check_all(&s)))
     goto bad;
-  *ratio = meas_mean(ref) / meas_mean(ix);
+  ratio[0] = meas_mean(ref) / meas_mean(ix);
+  ratio[1] = (double)bench_percentile(&ref->lat, 50) / (double)bench_percentile(&ix->lat, 50);
+  ratio[2] = (double)bench_percentile(&ix->lat, 50);
   if (res) {
     res->ix_wall_ns = wall;
+    res->ix_cpu_ns = cpu;
     res->mem_queues = mem_queues;
     res->mem_agents = mem_agents;
     res->rss = bench_rss_bytes();
@@ -864,6 +899,7 @@ out:
   } else if (rc) {
     meas_free(ix);
     meas_free(ref);
+    meas_free(&res->fill);
   }
   sim_free(&s);
   return rc;
@@ -884,6 +920,9 @@ static int equivalence(const bench_ctx *ctx, uint32_t agents, uint64_t calls, ui
   next_arrival(&s);
   s.calls = 0;
   while (s.calls < calls) {
+    /* First half: 70 % load, so most contacts find several free agents with different idle
+     * times (the strategy's choice); second half: a backlog (the agents' choice). */
+    s.ramp = s.calls < calls / 2 ? 0.7 : 4.0;
     if (step(&s))
       goto out;
     if (s.calls % 2000 == 0 && (bad = check_all(&s)))
@@ -922,7 +961,7 @@ static int run(const bench_ctx *ctx)
   const scale *sc = ctx->quick ? quick : full;
   const uint32_t eq_agents = ctx->quick ? 500 : 2000;
   const uint64_t eq_calls = ctx->quick ? 5000 : 20000;
-  double ratio[3];
+  double ratio[3][3]; /* per scale: mean ratio, median ratio, indexed p50 */
   main_result r;
   memset(&r, 0, sizeof r);
 
@@ -930,9 +969,9 @@ static int run(const bench_ctx *ctx)
   if (equivalence(ctx, eq_agents, eq_calls, &eq_offers))
     return 1;
   for (int i = 0; i < 2; i++)
-    if (run_scale(ctx, &sc[i], &ratio[i], NULL))
+    if (run_scale(ctx, &sc[i], ratio[i], NULL))
       return 1;
-  if (run_scale(ctx, &sc[2], &ratio[2], &r))
+  if (run_scale(ctx, &sc[2], ratio[2], &r))
     return 1;
 
   meas *m = &r.ix;
@@ -957,8 +996,16 @@ static int run(const bench_ctx *ctx)
                         (double)r.waiting_at_mem);
   bench_json_uint(&j, "waiting_at_memory", r.waiting_at_mem);
   for (int i = 0; i < 3; i++) {
-    ratio_key(key, sizeof key, sc[i].agents);
-    bench_json_double(&j, key, ratio[i]);
+    ratio_key(key, sizeof key, "ratio", sc[i].agents);
+    bench_json_double(&j, key, ratio[i][0]);
+  }
+  for (int i = 0; i < 3; i++) {
+    ratio_key(key, sizeof key, "ratio_p50", sc[i].agents);
+    bench_json_double(&j, key, ratio[i][1]);
+  }
+  for (int i = 0; i < 2; i++) { /* the indexed router's p50 at the smaller scales */
+    ratio_key(key, sizeof key, "p50_ns", sc[i].agents);
+    bench_json_double(&j, key, ratio[i][2]);
   }
   bench_json_double(&j, "ref_mean_ns", meas_mean(&r.ref));
   bench_json_uint(&j, "ref_decisions", r.ref.decisions);
@@ -974,10 +1021,14 @@ static int run(const bench_ctx *ctx)
   bench_json_uint(&j, "wrap_end_p50_ns", bench_percentile(&m->kind[K_WRAP_END], 50));
   bench_json_uint(&j, "wrap_end_p99_ns", bench_percentile(&m->kind[K_WRAP_END], 99));
   bench_json_uint(&j, "enqueue_p99_ns", bench_percentile(&m->kind[K_ENQUEUE], 99));
+  bench_json_uint(&j, "fill_enqueue_decisions", r.fill.dec_by_kind[K_ENQUEUE]);
+  bench_json_uint(&j, "fill_enqueue_p50_ns", bench_percentile(&r.fill.kind[K_ENQUEUE], 50));
+  bench_json_uint(&j, "fill_enqueue_p99_ns", bench_percentile(&r.fill.kind[K_ENQUEUE], 99));
   bench_json_uint(&j, "advance_p99_ns", bench_percentile(&m->kind[K_ADVANCE], 99));
   bench_json_double(&j, "wall_decisions_per_s",
                     (double)m->decisions / ((double)r.ix_wall_ns / 1e9));
   bench_json_double(&j, "wall_s", (double)r.ix_wall_ns / 1e9);
+  bench_json_double(&j, "cpu_share", (double)r.ix_cpu_ns / (double)r.ix_wall_ns);
   bench_json_double(&j, "virtual_s", (double)r.virtual_ms / 1e3);
   bench_json_uint(&j, "withdrawn", r.withdrawn);
   bench_json_bool(&j, "routers_agree", 1);
@@ -989,6 +1040,7 @@ static int run(const bench_ctx *ctx)
   bench_json_end(&j);
   meas_free(&r.ix);
   meas_free(&r.ref);
+  meas_free(&r.fill);
   return 0;
 }
 

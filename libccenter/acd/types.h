@@ -164,49 +164,54 @@ typedef struct rejection {
   cc_timer_id timer;
 } rejection;
 
+/* Laid out by size, flags as bits: a waiting contact's footprint is a goal of the design
+ * (docs/performance.md). */
 struct contact {
   char *id;
-  uint64_t seq;
   char *customer;
   ccenter_attr *attrs; /* keys and values in one block after the array */
-  size_t n_attrs;
-  ccenter_channel channel;
-  int priority;
-  int emergency;
-  int64_t order_key; /* priority with ageing folded in; higher first */
   queue *q;
-  int64_t enq_at;
-  cc_tnode node;     /* in q->waiting */
-  cc_tnode cls_node; /* in cls->contacts */
   rclass *cls;
-  int in_queue;
   stepset *steps;      /* the steps it waits under (its own or its queue's), or NULL */
-  size_t step;         /* index of the current step; == steps->n: final (match-all) */
-  int64_t step_started;
   char **preferred;    /* agent ids for the preferred phase */
-  size_t n_preferred;
-  int64_t preferred_until; /* preferred phase ends; -1 none */
-  int pref_phase;          /* in the phase: indexed under its preferred agents, not its class */
-  work *offers;            /* ringing works (several with ring-all / progressive) */
-  unsigned n_offers;
-  work *primary;           /* connected work */
+  work *offers;        /* ringing works (several with ring-all / progressive) */
+  work *primary;       /* connected work */
   work *consult;
-  unsigned n_wrap;
-  ccenter_outcome outcome;
-  int is_callback, callback_offered, callback_due_sent, max_wait_due, on_hold;
-  int answered;
-  int64_t answered_wait;
-  int dead;
-  int64_t hold_since;
-  int64_t max_wait_at;
-  cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer;
-  int64_t route_at;
   rejection *rej;
   size_t n_rej, cap_rej;
-  int survey;
+  uint64_t seq;
+  int64_t order_key; /* priority with ageing folded in; higher first */
+  int64_t enq_at;
+  int64_t step_started;
+  int64_t preferred_until; /* preferred phase ends; -1 none */
+  int64_t answered_wait;   /* the wait before its answer in its current queue */
+  int64_t hold_since;
+  int64_t max_wait_at;
+  int64_t route_at;
+  cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer, sla_timer;
+  cc_tnode node;     /* in q->waiting */
+  cc_tnode cls_node; /* in cls->contacts */
+  int priority;
   int orig_position, exit_position;
-  cc_timer_id sla_timer;
-  int sla_stage;
+  uint32_t n_attrs;
+  uint32_t step;     /* index of the current step; == steps->n: final (match-all) */
+  uint32_t n_offers;
+  uint32_t n_wrap;
+  int16_t survey;
+  uint8_t channel;   /* ccenter_channel */
+  uint8_t outcome;   /* ccenter_outcome */
+  uint8_t sla_stage; /* 1: warning armed, 2: breach armed, 0: none */
+  uint8_t n_preferred;
+  unsigned emergency : 1;
+  unsigned in_queue : 1;
+  unsigned pref_phase : 1; /* indexed under its preferred agents, not its class */
+  unsigned is_callback : 1;
+  unsigned callback_offered : 1;
+  unsigned callback_due_sent : 1;
+  unsigned max_wait_due : 1;
+  unsigned on_hold : 1;
+  unsigned answered : 1; /* connected at least once in its current queue */
+  unsigned dead : 1;     /* ENDED raised: later paths of the same call must not repeat it */
 };
 
 typedef struct grave {

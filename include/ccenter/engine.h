@@ -198,7 +198,11 @@ typedef enum ccenter_event_type {
   CCENTER_EV_ANNOUNCE = 15,          /**< ACT: tell the customer position and ewt_ms */
   CCENTER_EV_CONVERSATION_ENDED = 16,/**< talk over; the agent is in wrap-up (duration_ms talk) */
   CCENTER_EV_WRAP_UP_ENDED = 17,     /**< agent done with the contact; duration_ms wrap-up */
-  CCENTER_EV_CONTACT_ENDED = 18,     /**< final: outcome, wait_ms; the id may be reused after */
+  CCENTER_EV_CONTACT_ENDED = 18,     /**< final: outcome, wait_ms; the id may be reused after.
+                                          HANDLED: after its last wrap-up. Other outcomes: when
+                                          the customer's side ends, even while an agent of an
+                                          earlier leg (before a transfer) still wraps up; that
+                                          wrap-up's WRAP_UP_ENDED follows later */
   CCENTER_EV_CONSULT_OFFERED = 19,   /**< ACT: ring agent_to for a consultation */
   CCENTER_EV_CONSULT_CONNECTED = 20, /**< agent_to answered the consultation */
   CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation cancelled or not answered; reason */

@@ -469,7 +469,9 @@ static void finish_work(ccenter_engine *e, work *w)
 }
 
 /* The connected agent's part of the conversation is over (end, transfer, requeue). */
-static void leg_to_wrap(ccenter_engine *e, contact *c)
+/* Detaches the connected agent's work from the contact (resuming a held contact); the
+ * caller starts its wrap-up. */
+static work *leg_detach(ccenter_engine *e, contact *c)
 {
   work *w = c->primary;
   c->primary = NULL;
@@ -479,7 +481,12 @@ static void leg_to_wrap(ccenter_engine *e, contact *c)
     if (ev)
       ev->duration_ms = e->now - c->hold_since;
   }
-  start_wrap(e, w);
+  return w;
+}
+
+static void leg_to_wrap(ccenter_engine *e, contact *c)
+{
+  start_wrap(e, leg_detach(e, c));
 }
 
 static void end_consult(ccenter_engine *e, contact *c, const char *reason)
@@ -609,23 +616,35 @@ static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcom
   c->outcome = outcome;
 }
 
+/* A contact ends when nothing of the customer's side is left: HANDLED once the last
+ * wrap-up is over; any other outcome at once, even while an agent of an earlier leg still
+ * wraps up (the integrator must learn of a timeout or an abandon when it happens). Such a
+ * contact leaves the id table at once (the id may be reused) and its record is freed with
+ * its last wrap-up. */
 static void contact_maybe_done(ccenter_engine *e, contact *c)
 {
-  if (c->dead || c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->n_offers ||
-      c->consult || c->n_wrap)
+  if (c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->n_offers ||
+      c->consult)
     return;
-  c->dead = 1;
-  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
-  if (ev) {
-    ev->outcome = c->outcome;
-    ev->wait_ms = c->answered ? c->answered_wait : e->now - c->enq_at;
-    ev->position = c->exit_position;
+  if (!c->dead) {
+    if (c->n_wrap && c->outcome == CCENTER_OUTCOME_HANDLED)
+      return;
+    c->dead = 1;
+    ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
+    if (ev) {
+      ev->outcome = c->outcome;
+      ev->wait_ms = c->answered ? c->answered_wait : e->now - c->enq_at;
+      ev->position = c->exit_position;
+    }
+    contact_timers_off(e, c);
+    for (size_t i = 0; i < c->n_rej; i++)
+      cc_eng_disarm(e, &c->rej[i].timer);
+    cc_map_del(&e->contacts, c->id);
   }
-  contact_timers_off(e, c);
-  for (size_t i = 0; i < c->n_rej; i++)
-    cc_eng_disarm(e, &c->rej[i].timer);
-  cc_map_del(&e->contacts, c->id);
-  bury(e, c, 1);
+  if (!c->n_wrap && !c->buried) {
+    c->buried = 1;
+    bury(e, c, 1);
+  }
 }
 
 static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type,
@@ -661,6 +680,24 @@ static void queued_then_route(ccenter_engine *e, contact *c)
   }
 }
 
+/* Keeps the contact from the agent for the engine's reject delay. */
+static void exclude_agent(ccenter_engine *e, contact *c, const agent *a)
+{
+  if (e->reject_delay <= 0)
+    return;
+  size_t old_cap = c->cap_rej;
+  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "reject delay of %s for %s not kept: out of memory",
+            c->id, a->id);
+    return;
+  }
+  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
+  rejection *r = &c->rej[c->n_rej++];
+  r->agent_seq = a->seq;
+  r->until = e->now + e->reject_delay;
+  r->timer = cc_eng_arm(e, r->until, T_REJECT, c);
+}
+
 /* Takes a ringing work off its contact's list of offers. */
 static void offer_unlink(ccenter_engine *e, contact *c, work *w)
 {
@@ -690,16 +727,8 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
     ev->duration_ms = e->now - w->since;
   }
   offer_unlink(e, c, w);
-  if (miss >= 0 && e->reject_delay > 0) {
-    size_t old_cap = c->cap_rej;
-    if (!cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
-      e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
-      rejection *r = &c->rej[c->n_rej++];
-      r->agent_seq = a->seq;
-      r->until = e->now + e->reject_delay;
-      r->timer = cc_eng_arm(e, r->until, T_REJECT, c);
-    }
-  }
+  if (miss >= 0)
+    exclude_agent(e, c, a);
   work_unlink(e, w);
   /* Back to its place first, so that a presence change below (no-answer) sees it waiting
    * when the queue's leave-empty rule is checked. */
@@ -723,6 +752,7 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
       const char *r = cc_eng_intern(e, "no-answer");
       if (cc_agent_work(a)) {
         a->pending = r;
+        cc_route_refresh(e, a); /* out of the indexes before the contact is routed again */
         ccenter_event *pev = ev_push(e, CCENTER_EV_AGENT_PENDING);
         if (pev) {
           pev->agent = a->id;
@@ -799,6 +829,8 @@ static int empty_by_rule(const queue *q, int64_t rule)
 
 static void check_leave_empty(ccenter_engine *e, queue *q)
 {
+  if (q->removing)
+    return;
   if (!q->n_waiting || !empty_by_rule(q, q->leave_empty))
     return;
   if (ev_reserve(e, 2 * (size_t)q->n_waiting))
@@ -1394,8 +1426,16 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
     return CCENTER_EBUSY;
   if (drain && drain->max_length && drain->n_waiting + moving > (uint64_t)drain->max_length)
     return CCENTER_EFULL;
-  if (ev_reserve(e, 3 * (size_t)moving + 8))
+  if (ev_reserve(e, 3 * (size_t)moving + 2 * q->n_members + 8))
     return CCENTER_ENOMEM;
+  /* Members first: an agent freed by a withdrawn offer below must not take another of
+   * this queue's contacts. */
+  q->removing = 1;
+  while (q->n_members) {
+    agent *a = q->members[0]->a;
+    unserve(e, q->members[0]);
+    cc_route_refresh(e, a);
+  }
   if (moving) {
     /* Offered contacts are not in the waiting tree; queue removal is rare enough to look
      * for them among all contacts. */
@@ -1427,11 +1467,6 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
           cc_route_contact(e, c);
     }
     cc_free(&e->alloc, moved);
-  }
-  while (q->n_members) {
-    agent *a = q->members[0]->a;
-    unserve(e, q->members[0]);
-    cc_route_refresh(e, a);
   }
   size_t it = 0;
   queue *o;
@@ -1970,11 +2005,13 @@ static int op_hold(ccenter_engine *e, contact *c, int hold)
   return 0;
 }
 
-static int op_wrap(ccenter_engine *e, agent *a, contact *c, int64_t extra)
+/* Found through the agent's works by the contact's id: the contact itself may already have
+ * ended (abandoned or timed out after a transfer while this agent wraps up). */
+static int op_wrap(ccenter_engine *e, agent *a, const char *contact_id, int64_t extra)
 {
   work *found = NULL;
   for (work *w = a->works; w; w = w->next)
-    if (w->c == c && w->state == W_WRAP)
+    if (w->state == W_WRAP && strcmp(w->c->id, contact_id) == 0)
       found = w;
   if (!found)
     return CCENTER_ESTATE;
@@ -2061,8 +2098,10 @@ static int op_requeue(ccenter_engine *e, contact *c)
   if (c->q->max_length && c->q->n_waiting >= (uint64_t)c->q->max_length)
     return CCENTER_EFULL;
   end_consult(e, c, "requeued");
-  agent *a = c->primary->a;
-  leg_to_wrap(e, c);
+  work *w = leg_detach(e, c);
+  agent *a = w->a;
+  /* The agent who sent it back is not its next agent: kept off for the reject delay. */
+  exclude_agent(e, c, a);
   contact_enter_queue(e, c, c->q, c->enq_at, 0);
   /* Back at its original place, with a fresh max wait from now: a caller who was just
    * talking to someone must not time out at once. */
@@ -2076,6 +2115,7 @@ static int op_requeue(ccenter_engine *e, contact *c)
   ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
   if (ev)
     ev->agent = a->id;
+  start_wrap(e, w);
   cc_route_contact(e, c);
   return 0;
 }
@@ -2468,18 +2508,16 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_AGENT_SET_WRAP_UP:
     a->wrap_override = r->i[0] == -1 ? -2 : r->i[0];
     return 0;
+  case CC_OP_AGENT_WRAP_UP_END:
+    return op_wrap(e, a, r->s[1], -1);
+  case CC_OP_AGENT_WRAP_UP_EXTEND:
+    return op_wrap(e, a, r->s[1], r->i[0]);
   case CC_OP_OFFER_ACCEPT:
   case CC_OP_OFFER_REJECT:
   case CC_OP_OFFER_MISSED:
-  case CC_OP_AGENT_WRAP_UP_END:
-  case CC_OP_AGENT_WRAP_UP_EXTEND:
     NEED(c = find_contact(e, r->s[1]), CCENTER_ENOENT);
     if (r->op == CC_OP_OFFER_ACCEPT)
       return op_accept(e, a, c);
-    if (r->op == CC_OP_AGENT_WRAP_UP_END)
-      return op_wrap(e, a, c, -1);
-    if (r->op == CC_OP_AGENT_WRAP_UP_EXTEND)
-      return op_wrap(e, a, c, r->i[0]);
     return op_reject_or_miss(e, a, c, r->op == CC_OP_OFFER_MISSED);
   case CC_OP_CONTACT_ABANDON:
     return op_abandon(e, c, CCENTER_OUTCOME_ABANDONED);
@@ -2716,6 +2754,11 @@ void ccenter_engine_free(ccenter_engine *e)
       work *w = a->works;
       a->works = w->next;
       q_unref(e, w->q);
+      contact *wc = w->c;
+      if (w->state == W_WRAP && wc->dead && !wc->buried && --wc->n_wrap == 0) {
+        wc->buried = 1;
+        bury(e, wc, 1);
+      }
       cc_eng_free(e, w, sizeof *w);
     }
     for (size_t i = 0; i < a->n_mem; i++) {
@@ -2734,6 +2777,9 @@ void ccenter_engine_free(ccenter_engine *e)
   it = 0;
   while ((c = cc_map_next(&e->contacts, &it)))
     free_contact(e, c);
+  for (size_t i = 0; i < e->n_graves; i++)
+    if (e->graves[i].kind == 1)
+      free_contact(e, e->graves[i].p);
   it = 0;
   while ((q = cc_map_next(&e->queues, &it)))
     free_queue(e, q);
@@ -3263,8 +3309,10 @@ const char *cc_engine_check(const ccenter_engine *e)
         con++;
       else
         wr++;
-      if (!cc_map_get(&e->contacts, w->c->id) || cc_map_get(&e->contacts, w->c->id) != w->c)
-        return "a work refers to a contact that has ended";
+      if (w->state != W_WRAP && cc_map_get(&e->contacts, w->c->id) != w->c)
+        return "a ringing or connected work refers to a contact that has ended";
+      if (w->state == W_WRAP && w->c->dead && w->c->outcome == CCENTER_OUTCOME_HANDLED)
+        return "a handled contact ended before its wrap-ups";
       if (w->state == W_CONNECTED && w->c->primary != w && w->c->consult != w)
         return "a connected work is not its contact's current leg";
       if (w->state == W_RINGING && w->c->consult != w) {
@@ -3276,8 +3324,6 @@ const char *cc_engine_check(const ccenter_engine *e)
       }
       if (w->state == W_WRAP && w->wrap_deadline >= 0 && !w->timer)
         return "a timed wrap-up has no timer";
-      if (w->state == W_RINGING && ring_timeout_of(w->q) > 0 && !w->timer)
-        return "a ringing offer has no ring timer";
     }
     for (int ch = 0; ch < NCH; ch++)
       if (n[ch] != a->n[ch])

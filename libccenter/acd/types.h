@@ -89,6 +89,7 @@ struct queue {
   uint32_t seq;
   int refs; /* contacts and works pointing here; a removed queue lives until 0 */
   int removed;
+  int removing; /* being removed: its members are gone, its contacts are moving out */
   int64_t max_length, join_empty, leave_empty, max_wait, max_wait_action, ring_timeout,
       wrap_up, announce_every;
   int64_t sl_threshold, sl_target, sl_warning, callback_ewt;
@@ -212,6 +213,7 @@ struct contact {
   unsigned on_hold : 1;
   unsigned answered : 1; /* connected at least once in its current queue */
   unsigned dead : 1;     /* ENDED raised: later paths of the same call must not repeat it */
+  unsigned buried : 1;   /* handed to the graveyard (after its last wrap-up) */
 };
 
 typedef struct grave {

@@ -988,9 +988,11 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     if (!(ag = agent_of(st, ev->agent, t)))
       break;
     int64_t a = t - ev->duration_ms;
-    l = c ? leg_find(ag, c->id, 2, a) : NULL;
-    if (!l && c && (l = leg_find(ag, c->id, 0, 0)))
-      leg_end_talk(st, ag, l, a, 1); /* a requeue: wrap-up (of 0) before REQUEUED */
+    /* By id: the contact may have ended already (abandoned or timed out in another queue
+     * while this agent of an earlier leg wraps up). */
+    l = ev->contact ? leg_find(ag, ev->contact, 2, a) : NULL;
+    if (!l && ev->contact && (l = leg_find(ag, ev->contact, 0, 0)))
+      leg_end_talk(st, ag, l, a, 1); /* a leg whose talk end was not seen */
     agent_span(st, ag, a, t, AFIELD(wrap_ms), NULL, 1);
     agent_count(st, ag, t, AFIELD(handled));
     if (!l) {

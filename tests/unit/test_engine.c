@@ -661,6 +661,45 @@ START_TEST(ewt_ignores_idle_members_who_cannot_take_it)
 }
 END_TEST
 
+START_TEST(timeout_while_earlier_agent_wraps_up_is_reported_at_once)
+{
+  OK(ccenter_queue_add(eng, "q1", 0));
+  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_WRAP_UP, -1, 0));
+  OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_MAX_WAIT, 5000, 0));
+  agent_ready("a", "q1", 0);
+  OK(ccenter_contact_enqueue(eng, "c", "q1", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "c", 0));
+  OK(ccenter_contact_transfer_queue(eng, "c", "q2", 2000));
+  /* Nobody serves q2: the caller times out at 7 s while a still wraps up (unlimited). */
+  OK(ccenter_engine_advance(eng, 7000));
+  SEEN("7000 CONTACT_ENDED c=c out=3");
+  ck_assert_int_eq(cstate("c"), CCENTER_ENOENT);
+  /* The id is free again, and a can still end its wrap-up of the first leg. */
+  OK(ccenter_contact_enqueue(eng, "c", "q1", NULL, 8000));
+  OK(ccenter_agent_wrap_up_end(eng, "a", "c", 9000));
+  SEEN("9000 WRAP_UP_ENDED a=a c=c");
+  SEEN("9000 OFFERED a=a c=c");
+  ck_assert_int_eq(sc_count("CONTACT_ENDED c=c"), 1);
+}
+END_TEST
+
+START_TEST(requeue_reports_before_wrap_up_and_skips_the_agent)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a", "c", 0));
+  int from = R.n;
+  OK(ccenter_contact_requeue(eng, "c", 1000));
+  ck_assert_msg(sc_seen_from(from, "CONTACT_REQUEUED c=c"), "no REQUEUED");
+  ck_assert_msg(strstr(R.line[from], "CONTACT_REQUEUED") != NULL, "first: %s", R.line[from]);
+  NOT_SEEN("1000 OFFERED a=a c=c"); /* not straight back to the agent who sent it back */
+  OK(ccenter_engine_advance(eng, 31000));
+  SEEN("31000 OFFERED a=a c=c");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
@@ -692,6 +731,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, not_ready_reason_change_starts_a_new_stretch);
   tcase_add_test(tc, state_durations_add_up);
   tcase_add_test(tc, ewt_ignores_idle_members_who_cannot_take_it);
+  tcase_add_test(tc, timeout_while_earlier_agent_wraps_up_is_reported_at_once);
+  tcase_add_test(tc, requeue_reports_before_wrap_up_and_skips_the_agent);
   suite_add_tcase(s, tc);
   return s;
 }

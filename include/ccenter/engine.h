@@ -747,6 +747,28 @@ typedef struct ccenter_contact_info {
 CCENTER_EXPORT int ccenter_contact_info_get(const ccenter_engine *engine, const char *contact,
                                             int64_t now, ccenter_contact_info *info);
 
+/** Real-time view of one skill across the centre. Set size = sizeof before the call. */
+typedef struct ccenter_skill_info {
+  size_t size;
+  unsigned agents;         /**< agents who have the skill (any level) */
+  unsigned logged_in;      /**< ... of whom logged in */
+  unsigned ready;          /**< ... READY (busy or not) */
+  unsigned available;      /**< ... READY with free capacity and no pending change */
+  unsigned busy;           /**< ... with at least one contact in progress */
+  unsigned waiting;        /**< waiting contacts whose current routing step requires it */
+  int64_t longest_wait_ms; /**< the longest wait among those; 0 if none */
+  double mean_level;       /**< mean proficiency of the logged-in agents who have it */
+} ccenter_skill_info;
+
+/**
+ * Fills *info for `skill` at time `now`. A skill nobody has and no step requires gives
+ * zeros. Costs a walk of the agents and the waiting contacts: meant for wallboards, a few
+ * times a second, not for every event. Query.
+ * Errors: CCENTER_EINVAL (NULL, bad name, or size smaller than the 0.1 struct). Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_skill_info_get(const ccenter_engine *engine, const char *skill,
+                                          int64_t now, ccenter_skill_info *info);
+
 /**
  * The value of a contact attribute, or NULL if absent or the contact is unknown. The
  * pointer is valid until the contact ends. Query. Since 0.1.

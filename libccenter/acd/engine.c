@@ -3261,6 +3261,53 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   return fill_sized(info, &v, sizeof v);
 }
 
+int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t now,
+                           ccenter_skill_info *info)
+{
+  if (!e || !info || !valid_id(skill))
+    return CCENTER_EINVAL;
+  ccenter_skill_info v;
+  memset(&v, 0, sizeof v);
+  v.size = sizeof v;
+  /* Skill names are interned: a name never interned is a skill nobody has or needs. */
+  const char *k = cc_map_get(&e->strings, skill);
+  if (k) {
+    unsigned level_sum = 0;
+    size_t it = 0;
+    agent *a;
+    while ((a = cc_map_next(&e->agents, &it))) {
+      int level = 0;
+      for (size_t i = 0; i < a->n_skills; i++)
+        if (a->skills[i].name == k)
+          level = a->skills[i].level;
+      if (!level)
+        continue;
+      v.agents++;
+      if (a->state == CCENTER_AGENT_LOGGED_OUT)
+        continue;
+      v.logged_in++;
+      level_sum += (unsigned)level;
+      v.ready += a->state == CCENTER_AGENT_READY;
+      v.available += cc_agent_routable(a);
+      v.busy += cc_agent_work(a) > 0;
+    }
+    if (v.logged_in)
+      v.mean_level = (double)level_sum / v.logged_in;
+    it = 0;
+    queue *q;
+    while ((q = cc_map_next(&e->queues, &it)))
+      for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
+        contact *c = node_contact(t);
+        if (!cc_route_requires_skill(c, k))
+          continue;
+        v.waiting++;
+        if (now - c->enq_at > v.longest_wait_ms)
+          v.longest_wait_ms = now - c->enq_at;
+      }
+  }
+  return fill_sized(info, &v, sizeof v);
+}
+
 const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id,
                                  const char *key)
 {

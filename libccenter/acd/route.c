@@ -922,6 +922,18 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind)
   cc_route_contact(e, c);
 }
 
+int cc_route_requires_skill(const contact *c, const char *skill)
+{
+  if (!c->cls || !c->cls->req)
+    return 0;
+  size_t n;
+  const cc_req_term *t = cc_req_terms(c->cls->req, &n);
+  for (size_t i = 0; i < n; i++)
+    if (t[i].kind == CC_REQ_SKILL && t[i].name == skill)
+      return !(t[i].levels & 1u); /* bit 0: an agent without the skill would do */
+  return 0;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Invariants                                                                          */
 

@@ -314,5 +314,7 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind);
 void cc_route_contact(ccenter_engine *e, contact *c);
 void cc_route_agent(ccenter_engine *e, agent *a);
 int64_t cc_contact_order_key(const queue *q, const contact *c);
+/* Does the contact's current step require the (interned) skill? */
+int cc_route_requires_skill(const contact *c, const char *skill);
 
 #endif

@@ -232,6 +232,32 @@ START_TEST(ageing_lets_old_low_priority_pass)
 }
 END_TEST
 
+START_TEST(skill_real_time_view)
+{
+  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_add_step(eng, "cards", "cards >= 5", 60000, 0));
+  agent_skilled("x", "cards", "cards", 8, 0);
+  agent_skilled("y", "cards", "cards", 4, 0);
+  OK(ccenter_agent_add(eng, "z", 0));
+  OK(ccenter_agent_set_skill(eng, "z", "cards", 9, 0)); /* logged out */
+  OK(ccenter_contact_enqueue(eng, "c1", "cards", NULL, 1000)); /* to x */
+  OK(ccenter_contact_enqueue(eng, "c2", "cards", NULL, 2000)); /* waits: y is below 5 */
+  ccenter_skill_info si = {.size = sizeof si};
+  OK(ccenter_skill_info_get(eng, "cards", 10000, &si));
+  ck_assert_uint_eq(si.agents, 3);
+  ck_assert_uint_eq(si.logged_in, 2);
+  ck_assert_uint_eq(si.ready, 2);
+  ck_assert_uint_eq(si.available, 1); /* y; x is ringing for c1 */
+  ck_assert_uint_eq(si.busy, 1);
+  ck_assert_uint_eq(si.waiting, 1);
+  ck_assert_int_eq(si.longest_wait_ms, 8000);
+  ck_assert_double_eq_tol(si.mean_level, 6.0, 1e-9);
+  OK(ccenter_skill_info_get(eng, "nobody-has-this", 10000, &si));
+  ck_assert_uint_eq(si.agents, 0);
+  ck_assert_int_eq(ccenter_skill_info_get(eng, "", 10000, &si), CCENTER_EINVAL);
+}
+END_TEST
+
 static void strategy_queue(int64_t strategy)
 {
   OK(ccenter_queue_add(eng, "q", 0));
@@ -662,6 +688,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, ring_progressive_adds_one_at_a_time);
   tcase_add_test(tc, weighted_random_follows_proficiency);
   tcase_add_test(tc, random_is_uniform);
+  tcase_add_test(tc, skill_real_time_view);
   suite_add_tcase(s, tc);
   TCase *diff = tcase_create("reference");
   tcase_set_timeout(diff, 300);

@@ -536,6 +536,13 @@ void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at)
   c->pref_phase = c->n_preferred && c->preferred_until > e->now;
   c->step = 0;
   c->step_started = enq_at;
+  /* A contact that keeps an earlier enqueue time (drained, requeued) starts at the step
+   * its wait has reached; steps already over are not announced. */
+  int64_t t;
+  while ((t = step_end(c)) >= 0 && t <= e->now) {
+    c->step++;
+    c->step_started = t;
+  }
   c->cls = class_of_step(c);
   arm_route(e, c);
 }

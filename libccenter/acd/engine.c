@@ -323,11 +323,32 @@ static void check_leave_empty(ccenter_engine *e, queue *q);
 /* ---------------------------------------------------------------------------------- */
 /* Works: an agent's RINGING → CONNECTED → WRAP_UP on one contact                       */
 
+/* Works a call may need without failing: a ring-all's offers and a few more. */
+#define SPARE_WORKS (RING_ALL_LIMIT + 8)
+
+static int reserve_works(ccenter_engine *e)
+{
+  while (e->n_spare_works < SPARE_WORKS) {
+    work *w = cc_eng_alloc(e, sizeof *w);
+    if (!w)
+      return CCENTER_ENOMEM;
+    w->next = e->spare_works;
+    e->spare_works = w;
+    e->n_spare_works++;
+  }
+  return 0;
+}
+
 static work *work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult)
 {
-  work *w = cc_eng_alloc(e, sizeof *w);
-  if (!w)
+  work *w = e->spare_works;
+  if (w) {
+    e->spare_works = w->next;
+    e->n_spare_works--;
+    memset(w, 0, sizeof *w);
+  } else if (!(w = cc_eng_alloc(e, sizeof *w))) {
     return NULL;
+  }
   w->a = a;
   w->c = c;
   w->q = q;
@@ -366,7 +387,13 @@ static void work_unlink(ccenter_engine *e, work *w)
     a->n_wrap--;
   a->idle_since = e->now;
   q_unref(e, w->q);
-  cc_eng_free(e, w, sizeof *w);
+  if (e->n_spare_works < SPARE_WORKS) {
+    w->next = e->spare_works;
+    e->spare_works = w;
+    e->n_spare_works++;
+  } else {
+    cc_eng_free(e, w, sizeof *w);
+  }
 }
 
 /* After an agent's work ended: pending presence changes, availability, routing. */
@@ -749,7 +776,7 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
     a->missed_in_row++;
     if (e->max_no_answer > 0 && a->missed_in_row >= (unsigned)e->max_no_answer &&
         a->state == CCENTER_AGENT_READY) {
-      const char *r = cc_eng_intern(e, "no-answer");
+      const char *r = e->s_no_answer;
       if (cc_agent_work(a)) {
         a->pending = r;
         cc_route_refresh(e, a); /* out of the indexes before the contact is routed again */
@@ -1095,9 +1122,7 @@ static int op_login(ccenter_engine *e, agent *a)
 {
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
     return CCENTER_ESTATE;
-  const char *r = cc_eng_intern(e, "login");
-  if (!r)
-    return CCENTER_ENOMEM;
+  const char *r = e->s_login;
   a->missed_in_row = 0;
   a->login_at = e->now;
   a->handled_since_login = 0;
@@ -1167,7 +1192,7 @@ static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
-  const char *r = cc_eng_intern(e, reason ? reason : "unspecified");
+  const char *r = reason ? cc_eng_intern(e, reason) : e->s_unspecified;
   if (!r)
     return CCENTER_ENOMEM;
   if (a->state == CCENTER_AGENT_READY && cc_agent_work(a)) {
@@ -1942,11 +1967,23 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   return 0;
 }
 
+/* Room for one more reject-delay entry, so that exclude_agent cannot fail later. */
+static int reserve_exclusion(ccenter_engine *e, contact *c)
+{
+  size_t old_cap = c->cap_rej;
+  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej))
+    return CCENTER_ENOMEM;
+  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
+  return 0;
+}
+
 static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
 {
   work *w = work_of(a, c);
   if (!w || w->state != W_RINGING)
     return CCENTER_ESTATE;
+  if (!w->consult && e->reject_delay > 0 && reserve_exclusion(e, c))
+    return CCENTER_ENOMEM;
   if (w->consult) {
     end_consult(e, c, miss ? "missed" : "rejected");
     return 0;
@@ -2097,6 +2134,8 @@ static int op_requeue(ccenter_engine *e, contact *c)
     return CCENTER_ENOENT;
   if (c->q->max_length && c->q->n_waiting >= (uint64_t)c->q->max_length)
     return CCENTER_EFULL;
+  if (e->reject_delay > 0 && reserve_exclusion(e, c))
+    return CCENTER_ENOMEM;
   end_consult(e, c, "requeued");
   work *w = leg_detach(e, c);
   agent *a = w->a;
@@ -2579,10 +2618,12 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   int rc = check_args(r);
   if (rc)
     return rc;
-  /* Room for the events and graves of an ordinary call, so that they cannot fail halfway. */
-  if (ev_reserve(e, 64) ||
+  /* Room for what an ordinary call creates — events, graves, timers, offers — so that it
+   * cannot fail halfway: a call that would run out fails here, before anything happens. */
+  if (ev_reserve(e, 4 * RING_ALL_LIMIT) ||
       cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 16,
-              sizeof *e->graves))
+              sizeof *e->graves) ||
+      cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || reserve_works(e))
     return CCENTER_ENOMEM;
   e->in_exec = 1;
   int fired = fire_due(e, r->now);
@@ -2714,17 +2755,22 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
   cc_map_init(&e->customers);
   e->rng = 0x9E3779B97F4A7C15ull;
   e->sticky_prune_at = 1024;
-  if (cc_timers_init(&e->timers, &e->alloc, now)) {
-    cc_free(&al, e);
-    return CCENTER_ENOMEM;
-  }
-  if (cc_stats_attach(e)) {
-    cc_timers_destroy(&e->timers);
+  e->s_no_answer = cc_eng_intern(e, "no-answer");
+  e->s_login = cc_eng_intern(e, "login");
+  e->s_unspecified = cc_eng_intern(e, "unspecified");
+  if (!e->s_no_answer || !e->s_login || !e->s_unspecified ||
+      cc_timers_init(&e->timers, &e->alloc, now) || cc_stats_attach(e)) {
+    /* Nothing but strings, empty maps and the timers exist yet (stats attach last). */
+    size_t it = 0;
+    char *str;
+    while ((str = cc_map_next(&e->strings, &it)))
+      cc_free(&al, str);
+    cc_map_destroy(&e->strings, &al);
     cc_map_destroy(&e->agents, &al);
     cc_map_destroy(&e->queues, &al);
     cc_map_destroy(&e->contacts, &al);
-    cc_map_destroy(&e->strings, &al);
     cc_map_destroy(&e->customers, &al);
+    cc_timers_destroy(&e->timers);
     cc_free(&al, e);
     return CCENTER_ENOMEM;
   }
@@ -2795,6 +2841,11 @@ void ccenter_engine_free(ccenter_engine *e)
   }
   cc_map_destroy(&e->customers, &e->alloc);
   cc_free(&e->alloc, e->kicks);
+  while (e->spare_works) {
+    work *w = e->spare_works;
+    e->spare_works = w->next;
+    cc_eng_free(e, w, sizeof *w);
+  }
   it = 0;
   while ((s = cc_map_next(&e->strings, &it)))
     cc_free(&e->alloc, s);

@@ -242,6 +242,9 @@ struct ccenter_engine {
   uint64_t contact_seq;
   uint64_t rng;
   uint64_t sla_version;
+  work *spare_works; /* kept so that an ordinary call's offers cannot fail for memory */
+  size_t n_spare_works;
+  const char *s_no_answer, *s_login, *s_unspecified; /* interned at creation */
   queue **kicks; /* queues whose reserve members must be routed at the end of the call */
   size_t n_kicks, cap_kicks;
   int64_t sticky_max;      /* longest sticky window of any queue; 0: nothing recorded */

@@ -277,6 +277,30 @@ int cc_timers_arm(cc_timers *t, int64_t deadline, uint32_t kind, uint64_t payloa
   return 0;
 }
 
+int cc_timers_reserve(cc_timers *t, size_t n)
+{
+  /* Free nodes are the never-used ones plus the free list: cap - count in all. */
+  if (t->cap - t->count < n) {
+    if (t->count + n > MAX_NODES)
+      return CCENTER_ENOMEM;
+    void *p = t->nodes;
+    size_t cap = t->cap;
+    if (cc_grow(&t->alloc, &p, &cap, t->count + n, sizeof *t->nodes))
+      return CCENTER_ENOMEM;
+    t->nodes = p;
+    t->cap = cap;
+  }
+  if (t->late_cap - t->late_n < n) {
+    void *p = t->late;
+    size_t cap = t->late_cap;
+    if (cc_grow(&t->alloc, &p, &cap, t->late_n + n, sizeof *t->late))
+      return CCENTER_ENOMEM;
+    t->late = p;
+    t->late_cap = cap;
+  }
+  return 0;
+}
+
 static cc_timer_node *lookup(cc_timers *t, cc_timer_id id)
 {
   uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);

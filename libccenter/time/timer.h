@@ -94,6 +94,8 @@ int64_t cc_timers_next(cc_timers *t);
    Returns 1 and fills *out, or 0 when nothing is due. The id is dead afterwards. */
 int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out);
 size_t cc_timers_count(const cc_timers *t);
+/* Makes room so that the next n arms cannot fail for memory. 0 or CCENTER_ENOMEM. */
+int cc_timers_reserve(cc_timers *t, size_t n);
 /* Bytes allocated (not counting the cc_timers struct itself). */
 size_t cc_timers_memory(const cc_timers *t);
 

@@ -45,6 +45,38 @@ static inline uint64_t bench_rand(uint64_t *state)
   return *state = x;
 }
 
+/* A uniform integer in [lo, hi] from the scenario's generator. */
+static inline int64_t bench_range(uint64_t *state, int64_t lo, int64_t hi)
+{
+  return lo + (int64_t)(bench_rand(state) % (uint64_t)(hi - lo + 1));
+}
+
+/* Writes prefix + decimal n ("c123"): the drivers' ids, made without snprintf's cost. */
+static inline void bench_id(char *buf, char prefix, uint32_t n)
+{
+  char tmp[12];
+  int k = 0;
+  do {
+    tmp[k++] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n);
+  buf[0] = prefix;
+  for (int i = 0; i < k; i++)
+    buf[1 + i] = tmp[k - 1 - i];
+  buf[1 + k] = '\0';
+}
+
+/* "c123" -> 123, "a0042" -> 42; -1 for NULL. Ids are the driver's own, so no checks. */
+static inline int32_t bench_id_num(const char *s)
+{
+  if (!s)
+    return -1;
+  int32_t n = 0;
+  for (s++; *s; s++)
+    n = n * 10 + (*s - '0');
+  return n;
+}
+
 /* Latencies of single operations. Capacity is fixed up front so that recording never
    allocates inside a timed loop; samples beyond it are dropped. */
 typedef struct bench_samples {

@@ -148,35 +148,6 @@ static uint64_t rnd(churn *s, uint64_t n)
   return bench_rand(&s->rng) % n;
 }
 
-static int64_t rnd_between(churn *s, int64_t lo, int64_t hi)
-{
-  return lo + (int64_t)rnd(s, (uint64_t)(hi - lo + 1));
-}
-
-static void contact_id(char *buf, uint32_t n)
-{
-  char tmp[12];
-  int k = 0;
-  do {
-    tmp[k++] = (char)('0' + n % 10);
-    n /= 10;
-  } while (n);
-  buf[0] = 'c';
-  for (int i = 0; i < k; i++)
-    buf[1 + i] = tmp[k - 1 - i];
-  buf[1 + k] = '\0';
-}
-
-/* "c123" -> 123, "a0042" -> 42; -1 for NULL. Ids are the driver's own, so no checks. */
-static int32_t id_num(const char *s)
-{
-  if (!s)
-    return -1;
-  int32_t n = 0;
-  for (s++; *s; s++)
-    n = n * 10 + (*s - '0');
-  return n;
-}
 
 /* ---------------------------------------------------------------------------------- */
 /* The event callback: write down, never call a state-changing function                */
@@ -223,8 +194,8 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   rec *r = &s->recs[s->n_recs++];
   r->time = ev->time;
   r->type = (uint8_t)ev->type;
-  r->agent = id_num(ev->agent);
-  r->contact = id_num(ev->contact);
+  r->agent = bench_id_num(ev->agent);
+  r->contact = bench_id_num(ev->contact);
   r->aux = 0;
   switch (ev->type) {
   case CCENTER_EV_AGENT_STATE:
@@ -309,7 +280,7 @@ static action pop_action(churn *s)
 static void on_connected(churn *s, int32_t c, int64_t t)
 {
   cstate *x = &s->cs[c];
-  int64_t talk = rnd_between(s, 20 * SEC, 120 * SEC);
+  int64_t talk = bench_range(&s->rng, 20 * SEC, 120 * SEC);
   uint64_t r = rnd(s, 1000);
   if (!(x->flags & F_TRANSFERRED) && r < P_XFER_QUEUE)
     schedule(s, t + talk / 2, A_XFER_QUEUE, c, -1);
@@ -336,7 +307,7 @@ static void react(churn *s, const rec *r)
       s->no_answer_nr++;
       schedule(s, t + 30 * SEC, A_READY, -1, r->agent); /* a supervisor puts it back */
     } else if (st == CCENTER_AGENT_NOT_READY && why == RS_BREAK) {
-      schedule(s, t + rnd_between(s, 60 * SEC, 300 * SEC), A_READY, -1, r->agent);
+      schedule(s, t + bench_range(&s->rng, 60 * SEC, 300 * SEC), A_READY, -1, r->agent);
     }
     break;
   }
@@ -359,9 +330,9 @@ static void react(churn *s, const rec *r)
     if (p < P_NO_ANSWER)
       ; /* let it ring: the engine withdraws it at the ring timeout */
     else if (p < P_NO_ANSWER + P_REJECT)
-      schedule(s, t + rnd_between(s, 1 * SEC, 3 * SEC), A_REJECT, r->contact, r->agent);
+      schedule(s, t + bench_range(&s->rng, 1 * SEC, 3 * SEC), A_REJECT, r->contact, r->agent);
     else
-      schedule(s, t + rnd_between(s, 1 * SEC, 4 * SEC), A_ACCEPT, r->contact, r->agent);
+      schedule(s, t + bench_range(&s->rng, 1 * SEC, 4 * SEC), A_ACCEPT, r->contact, r->agent);
     break;
   }
   case CCENTER_EV_OFFER_WITHDRAWN:
@@ -442,7 +413,7 @@ static void drain_recs(churn *s)
 static void enqueue(churn *s, uint32_t n, int timed)
 {
   char id[16];
-  contact_id(id, n);
+  bench_id(id, 'c', n);
   s->cs[n].seq = 0;
   s->cs[n].agent = -1;
   s->cs[n].state = ST_NEW;
@@ -470,7 +441,7 @@ static void perform(churn *s, const action *a)
   cstate *x = a->contact >= 0 ? &s->cs[a->contact] : NULL;
   int fresh = x && x->seq == a->seq;
   if (x)
-    contact_id(id, (uint32_t)a->contact);
+    bench_id(id, 'c', (uint32_t)a->contact);
   switch (a->kind) {
   case A_ACCEPT:
     if (fresh && x->state == ST_OFFERED)
@@ -680,7 +651,7 @@ static int run(const bench_ctx *ctx)
       uint32_t n = next_contact++;
       enqueue(s, n, 1);
       if (rnd(s, 1000) < P_IMPATIENT)
-        schedule(s, s->now + rnd_between(s, 500, 5 * SEC), A_ABANDON, (int32_t)n, -1);
+        schedule(s, s->now + bench_range(&s->rng, 500, 5 * SEC), A_ABANDON, (int32_t)n, -1);
       double u = ((double)(bench_rand(&s->rng) >> 11) + 0.5) / 9007199254740992.0;
       next_arrival = s->now + (int64_t)(-log(u) * mean_gap_ms);
     } else {
@@ -738,7 +709,7 @@ static int run(const bench_ctx *ctx)
   const char *bad = cc_engine_check(s->e);
   for (uint32_t k = 0; k < n_parked && !bad; k++) {
     char id[16];
-    contact_id(id, n_contacts + k);
+    bench_id(id, 'c', n_contacts + k);
     if (ccenter_contact_remove(s->e, id, s->now))
       bad = "contact_remove failed in the memory phase";
   }

@@ -174,35 +174,6 @@ static uint64_t rnd(sim *s, uint64_t n)
   return bench_rand(&s->rng) % n;
 }
 
-static int64_t rnd_between(sim *s, int64_t lo, int64_t hi)
-{
-  return lo + (int64_t)rnd(s, (uint64_t)(hi - lo + 1));
-}
-
-static void contact_id(char *buf, uint32_t n)
-{
-  char tmp[12];
-  int k = 0;
-  do {
-    tmp[k++] = (char)('0' + n % 10);
-    n /= 10;
-  } while (n);
-  buf[0] = 'c';
-  for (int i = 0; i < k; i++)
-    buf[1 + i] = tmp[k - 1 - i];
-  buf[1 + k] = '\0';
-}
-
-/* "c123" -> 123, "a42" -> 42; -1 for NULL. Ids are the driver's own, so no checks. */
-static int32_t id_num(const char *p)
-{
-  if (!p)
-    return -1;
-  int32_t n = 0;
-  for (p++; *p; p++)
-    n = n * 10 + (*p - '0');
-  return n;
-}
 
 static int wanted(int type)
 {
@@ -231,8 +202,8 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   rec *r = &g->recs[g->n_recs++];
   r->time = ev->time;
   r->type = (int32_t)ev->type;
-  r->agent = id_num(ev->agent);
-  r->contact = id_num(ev->contact);
+  r->agent = bench_id_num(ev->agent);
+  r->contact = bench_id_num(ev->contact);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -379,7 +350,7 @@ static void react(sim *s, const rec *r)
     x->agent = r->agent;
     x->seq++;
     s->offers++;
-    schedule(s, r->time + rnd_between(s, RING_MIN, RING_MAX), A_ACCEPT, r->contact, r->agent);
+    schedule(s, r->time + bench_range(&s->rng, RING_MIN, RING_MAX), A_ACCEPT, r->contact, r->agent);
     break;
   case CCENTER_EV_OFFER_WITHDRAWN: /* not expected: every offer is answered in time */
     if (x->state == ST_OFFERED) {
@@ -392,13 +363,13 @@ static void react(sim *s, const rec *r)
   case CCENTER_EV_CONTACT_CONNECTED:
     x->state = ST_CONNECTED;
     x->seq++;
-    schedule(s, r->time + rnd_between(s, TALK_MIN, TALK_MAX), A_END, r->contact, x->agent);
+    schedule(s, r->time + bench_range(&s->rng, TALK_MIN, TALK_MAX), A_END, r->contact, x->agent);
     break;
   case CCENTER_EV_CONVERSATION_ENDED:
     x->state = ST_AFTER;
     x->seq++;
     if (s->q[x->queue].wrap)
-      schedule(s, r->time + rnd_between(s, WRAP_MIN, WRAP_MAX), A_WRAP_END, r->contact,
+      schedule(s, r->time + bench_range(&s->rng, WRAP_MIN, WRAP_MAX), A_WRAP_END, r->contact,
                x->agent);
     break;
   case CCENTER_EV_CONTACT_ENDED:
@@ -459,7 +430,7 @@ static void enqueue(sim *s)
   x->seq++;
   s->waiting++;
   char id[16];
-  contact_id(id, n);
+  bench_id(id, 'c', n);
   API(s, K_ENQUEUE, "contact_enqueue",
       ccenter_contact_enqueue(E, id, s->qid[x->queue], NULL, s->now));
 }
@@ -485,7 +456,7 @@ static void perform(sim *s, const action *a)
     return;
   }
   char id[16];
-  contact_id(id, (uint32_t)a->contact);
+  bench_id(id, 'c', (uint32_t)a->contact);
   switch (a->kind) {
   case A_ACCEPT:
     if (x->state == ST_OFFERED)
@@ -872,7 +843,7 @@ static int run_scale(const bench_ctx *ctx, const scale *sc, double ratio[3], mai
       if (s.cs[i].state != ST_WAITING)
         continue;
       char id[16];
-      contact_id(id, i);
+      bench_id(id, 'c', i);
       API(&s, K_REMOVE, "contact_remove", ccenter_contact_remove(E, id, s.now));
       drain(&s);
       if (s.failed) {

@@ -370,6 +370,8 @@ typedef struct ccenter_queue_info {
   unsigned members_ready;
   int64_t longest_wait_ms;  /**< wait of the oldest waiting or offered contact; 0 if none */
   int64_t ewt_ms;           /**< expected wait of a contact joining now; -1 unknown */
+  const char *oldest;       /**< id of the contact waiting (or ringing) longest, or NULL;
+                                 valid until the next state-changing call */
 } ccenter_queue_info;
 
 /**

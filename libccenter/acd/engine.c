@@ -3233,17 +3233,22 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
   v.members = (unsigned)q->n_members;
   v.members_logged_in = q->n_logged_in;
   v.members_ready = q->n_ready;
-  contact *head = node_contact(cc_treap_first(&q->waiting));
-  int64_t oldest = head ? head->enq_at : INT64_MAX;
+  int64_t oldest = INT64_MAX;
+  const contact *oc = NULL;
   /* The head of the tree is the best-priority contact, not necessarily the oldest, and
    * offered contacts are not in the tree: the longest wait needs a walk. */
   for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n))
-    if (node_contact(n)->enq_at < oldest)
-      oldest = node_contact(n)->enq_at;
+    if (node_contact(n)->enq_at < oldest) {
+      oc = node_contact(n);
+      oldest = oc->enq_at;
+    }
   for (size_t i = 0; i < q->n_members; i++)
     for (work *w = q->members[i]->a->works; w; w = w->next)
-      if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest)
-        oldest = w->c->enq_at;
+      if (w->state == W_RINGING && !w->consult && w->c->q == q && w->c->enq_at < oldest) {
+        oc = w->c;
+        oldest = oc->enq_at;
+      }
+  v.oldest = oc ? oc->id : NULL;
   v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
   const rclass *first = q->steps ? q->steps->s[0].k : q->classes[0];
   v.ewt_ms = first->agents.root ? 0 : cc_queue_ewt(e, q, q->n_waiting + 1);

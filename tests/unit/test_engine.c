@@ -420,6 +420,7 @@ START_TEST(announcements_and_ewt)
   ck_assert_uint_eq(qi.waiting, 1);
   ck_assert_uint_eq(qi.offered, 1);
   ck_assert_int_eq(qi.longest_wait_ms, 99000);
+  ck_assert_str_eq(qi.oldest, "w1"); /* ringing at a since 100 s, waiting since 1 s */
   ck_assert_int_eq(qi.ewt_ms, 200000); /* AHT 100 s x position 2 / 1 agent logged in */
 }
 END_TEST

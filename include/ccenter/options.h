@@ -86,6 +86,15 @@ CCENTER_EXPORT int ccenter_options_set_log(ccenter_options *opts, ccenter_log_fn
 CCENTER_EXPORT int ccenter_options_set_event_callback(ccenter_options *opts,
                                                       ccenter_event_fn fn, void *ud);
 
+/**
+ * Turns the engine's interval statistics (ccenter/stats.h) on (the default) or off. An
+ * integrator who keeps its own reports from the events can turn them off: the engine then
+ * does about half the work per event, and the ccenter_stats_* queries fail with
+ * CCENTER_ENOTSUP. Real-time views (ccenter_queue_info_get and the like) are not affected.
+ * Errors: CCENTER_EINVAL if opts is NULL. Since 0.1.
+ */
+CCENTER_EXPORT int ccenter_options_set_statistics(ccenter_options *opts, int enabled);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,9 @@
 /*
  * libccenter — historical statistics, KPIs and the Asterisk queue_log export.
  *
- * Every engine keeps statistics of its own, computed only from the events it raises (and
+ * Every engine keeps statistics of its own (unless created with
+ * ccenter_options_set_statistics(opts, 0): then every ccenter_stats_* query below fails with
+ * CCENTER_ENOTSUP), computed only from the events it raises (and
  * each queue's service-level settings): counters per queue and per agent, per interval of
  * CCENTER_ENGINE_STATS_INTERVAL ms (aligned to multiples of it on the engine clock), for
  * the last CCENTER_ENGINE_STATS_KEEP intervals. docs/statistics.md defines every counter,

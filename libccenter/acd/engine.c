@@ -2759,7 +2759,8 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
   e->s_login = cc_eng_intern(e, "login");
   e->s_unspecified = cc_eng_intern(e, "unspecified");
   if (!e->s_no_answer || !e->s_login || !e->s_unspecified ||
-      cc_timers_init(&e->timers, &e->alloc, now) || cc_stats_attach(e)) {
+      cc_timers_init(&e->timers, &e->alloc, now) ||
+      (!(opts && opts->no_statistics) && cc_stats_attach(e))) {
     /* Nothing but strings, empty maps and the timers exist yet (stats attach last). */
     size_t it = 0;
     char *str;

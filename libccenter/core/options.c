@@ -142,6 +142,14 @@ int ccenter_options_set_log(ccenter_options *opts, ccenter_log_fn fn, ccenter_lo
   return 0;
 }
 
+int ccenter_options_set_statistics(ccenter_options *opts, int enabled)
+{
+  if (!opts)
+    return CCENTER_EINVAL;
+  opts->no_statistics = !enabled;
+  return 0;
+}
+
 int ccenter_options_set_event_callback(ccenter_options *opts, ccenter_event_fn fn, void *ud)
 {
   if (!opts)

@@ -1189,7 +1189,7 @@ static int check_query(const ccenter_engine *engine, const char *id, int64_t fro
   if (out && *(const size_t *)out < min_size)
     return CCENTER_EINVAL;
   if (!cc_engine_get_stats(engine))
-    return CCENTER_ENOENT;
+    return CCENTER_ENOTSUP; /* created with ccenter_options_set_statistics(opts, 0) */
   return 0;
 }
 

@@ -1269,6 +1269,25 @@ START_TEST(property_identity_and_totals)
 }
 END_TEST
 
+START_TEST(statistics_can_be_turned_off)
+{
+  ccenter_options *o = ccenter_options_new();
+  ck_assert_int_eq(ccenter_options_set_statistics(NULL, 0), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_options_set_statistics(o, 0), 0);
+  ccenter_engine *e2;
+  ck_assert_int_eq(ccenter_engine_new(o, 0, &e2), 0);
+  ccenter_options_free(o);
+  ck_assert_int_eq(ccenter_queue_add(e2, "q", 0), 0);
+  ck_assert_int_eq(ccenter_contact_enqueue(e2, "c", "q", NULL, 0), 0);
+  ccenter_queue_stats qs = {.size = sizeof qs};
+  ck_assert_int_eq(ccenter_stats_queue(e2, "q", 0, 900000, &qs), CCENTER_ENOTSUP);
+  ccenter_queue_info qi = {.size = sizeof qi};
+  ck_assert_int_eq(ccenter_queue_info_get(e2, "q", 1000, &qi), 0);
+  ck_assert_uint_eq(qi.waiting, 1);
+  ccenter_engine_free(e2);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("stats");
@@ -1276,6 +1295,7 @@ Suite *make_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, reference_worked_example);
+  tcase_add_test(tc, statistics_can_be_turned_off);
   tcase_add_test(tc, interval_boundaries);
   tcase_add_test(tc, short_abandons);
   tcase_add_test(tc, extra_thresholds_and_config_reset);

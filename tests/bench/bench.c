@@ -273,3 +273,36 @@ int main(int argc, char **argv)
   }
   return failed;
 }
+
+int bench_evlog_init(bench_evlog *l, size_t cap)
+{
+  l->n = 0;
+  l->cap = cap ? cap : 1;
+  l->v = malloc(l->cap * sizeof *l->v);
+  return l->v ? 0 : -1;
+}
+
+void bench_evlog_free(bench_evlog *l)
+{
+  free(l->v);
+  l->v = NULL;
+  l->n = l->cap = 0;
+}
+
+bench_ev *bench_evlog_push(bench_evlog *l, const ccenter_event *ev)
+{
+  if (l->n == l->cap) {
+    bench_ev *v = realloc(l->v, 2 * l->cap * sizeof *v);
+    if (!v)
+      return NULL;
+    l->v = v;
+    l->cap *= 2;
+  }
+  bench_ev *r = &l->v[l->n++];
+  r->time = ev->time;
+  r->type = (uint8_t)ev->type;
+  r->agent = bench_id_num(ev->agent);
+  r->contact = bench_id_num(ev->contact);
+  r->aux = 0;
+  return r;
+}

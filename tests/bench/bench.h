@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccenter/engine.h"
+
 typedef struct bench_ctx {
   int quick;     /* --quick: small sizes, for a CI smoke run of a few seconds */
   uint64_t seed; /* fixed, so runs are comparable */
@@ -76,6 +78,27 @@ static inline int32_t bench_id_num(const char *s)
     n = n * 10 + (*s - '0');
   return n;
 }
+
+/* The drivers' log of events: what they act on after each call returns (state changes are
+ * refused inside the callback), reduced to numbers. */
+typedef struct bench_ev {
+  int64_t time;
+  int32_t agent;   /* the number in the agent's id, -1 when absent */
+  int32_t contact; /* the number in the contact's id, -1 when absent */
+  uint8_t type;
+  uint8_t aux;     /* the driver's own detail; 0 when pushed */
+} bench_ev;
+
+typedef struct bench_evlog {
+  bench_ev *v;
+  size_t n, cap;
+} bench_evlog;
+
+/* 0, or -1 when out of memory. */
+int bench_evlog_init(bench_evlog *l, size_t cap);
+void bench_evlog_free(bench_evlog *l);
+/* Appends ev; NULL when the log could not grow. */
+bench_ev *bench_evlog_push(bench_evlog *l, const ccenter_event *ev);
 
 /* Latencies of single operations. Capacity is fixed up front so that recording never
    allocates inside a timed loop; samples beyond it are dropped. */

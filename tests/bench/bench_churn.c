@@ -81,13 +81,8 @@ enum {
 };
 
 /* What the callback writes down: just enough to act on after the call returns. */
-typedef struct rec {
-  int64_t time;
-  int32_t agent;   /* -1 when absent */
-  int32_t contact; /* -1 when absent */
-  uint8_t type;
-  uint8_t aux; /* AGENT_STATE: new state | reason<<2; WITHDRAWN: reason; ENDED: outcome */
-} rec;
+/* aux: AGENT_STATE: new state | reason<<2; WITHDRAWN: reason; ENDED: outcome. */
+typedef bench_ev rec;
 
 enum { WR_OTHER = 0, WR_RING_TIMEOUT, WR_REJECTED, WR_GONE };
 enum { RS_NONE = 0, RS_LOGIN, RS_NO_ANSWER, RS_BREAK, RS_OTHER };
@@ -112,8 +107,7 @@ typedef struct churn {
   ccenter_engine *e;
   uint64_t rng;
   /* callback output */
-  rec *recs;
-  size_t n_recs, cap_recs;
+  bench_evlog log;
   int oom;
   uint64_t events;
   int64_t last_ev_time;
@@ -181,22 +175,11 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   default:
     break;
   }
-  if (s->n_recs == s->cap_recs) {
-    size_t cap = s->cap_recs * 2;
-    rec *r = realloc(s->recs, cap * sizeof *r);
-    if (!r) {
-      s->oom = 1;
-      return;
-    }
-    s->recs = r;
-    s->cap_recs = cap;
+  rec *r = bench_evlog_push(&s->log, ev);
+  if (!r) {
+    s->oom = 1;
+    return;
   }
-  rec *r = &s->recs[s->n_recs++];
-  r->time = ev->time;
-  r->type = (uint8_t)ev->type;
-  r->agent = bench_id_num(ev->agent);
-  r->contact = bench_id_num(ev->contact);
-  r->aux = 0;
   switch (ev->type) {
   case CCENTER_EV_AGENT_STATE:
   case CCENTER_EV_AGENT_PENDING:
@@ -387,9 +370,9 @@ static void react(churn *s, const rec *r)
 static void drain_recs(churn *s)
 {
   /* react() may schedule, never call the engine: the records stay valid. */
-  for (size_t i = 0; i < s->n_recs; i++)
-    react(s, &s->recs[i]);
-  s->n_recs = 0;
+  for (size_t i = 0; i < s->log.n; i++)
+    react(s, &s->log.v[i]);
+  s->log.n = 0;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -595,12 +578,10 @@ static int run(const bench_ctx *ctx)
   s->now = T0;
   s->n_cs = (size_t)n_contacts + n_parked;
   s->cs = calloc(s->n_cs, sizeof *s->cs);
-  s->cap_recs = 1024;
-  s->recs = malloc(s->cap_recs * sizeof *s->recs);
   s->cap_heap = 4096;
   s->heap = malloc(s->cap_heap * sizeof *s->heap);
   ccenter_options *o = ccenter_options_new();
-  if (!s->cs || !s->recs || !s->heap || !o ||
+  if (!s->cs || bench_evlog_init(&s->log, 1024) || !s->heap || !o ||
       bench_samples_init(&s->lat, (size_t)n_contacts * 6 / SAMPLE_EVERY + 1024) ||
       ccenter_options_set_event_callback(o, on_event, s) ||
       ccenter_engine_new(o, s->now, &s->e)) {
@@ -799,7 +780,7 @@ out:
   ccenter_engine_free(s->e);
   bench_samples_free(&s->lat);
   free(s->cs);
-  free(s->recs);
+  bench_evlog_free(&s->log);
   free(s->heap);
   free(s);
   return result;

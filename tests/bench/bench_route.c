@@ -91,17 +91,11 @@ enum { ST_FREE = 0, ST_WAITING, ST_OFFERED, ST_CONNECTED, ST_AFTER };
 enum { A_ACCEPT = 1, A_END, A_WRAP_END };
 
 /* What the callback writes down. */
-typedef struct rec {
-  int64_t time;
-  int32_t agent;   /* -1 when absent */
-  int32_t contact; /* -1 when absent */
-  int32_t type;
-} rec;
+typedef bench_ev rec;
 
 typedef struct eng {
   ccenter_engine *e;
-  rec *recs;
-  size_t n_recs, cap_recs;
+  bench_evlog log;
   int all; /* record every event (lockstep), not only those the driver acts on */
   int oom;
 } eng;
@@ -189,21 +183,8 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   (void)e;
   if (!g->all && !wanted((int)ev->type))
     return;
-  if (g->n_recs == g->cap_recs) {
-    size_t cap = g->cap_recs * 2;
-    rec *r = realloc(g->recs, cap * sizeof *r);
-    if (!r) {
-      g->oom = 1;
-      return;
-    }
-    g->recs = r;
-    g->cap_recs = cap;
-  }
-  rec *r = &g->recs[g->n_recs++];
-  r->time = ev->time;
-  r->type = (int32_t)ev->type;
-  r->agent = bench_id_num(ev->agent);
-  r->contact = bench_id_num(ev->contact);
+  if (!bench_evlog_push(&g->log, ev))
+    g->oom = 1;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -275,8 +256,8 @@ static void after_call(sim *s, int kind, const char *name, int rc, uint64_t t0, 
   m->engine_ns += d;
   uint64_t offers = 0;
   const eng *g = &s->eng[0];
-  for (size_t i = 0; i < g->n_recs; i++)
-    offers += g->recs[i].type == CCENTER_EV_CONTACT_OFFERED;
+  for (size_t i = 0; i < g->log.n; i++)
+    offers += g->log.v[i].type == CCENTER_EV_CONTACT_OFFERED;
   if (!offers)
     return;
   m->decisions += offers;
@@ -300,9 +281,9 @@ static void compare(sim *s, const char *name, int rc)
              ccenter_err_name(s->rc), ccenter_err_name(rc));
     return;
   }
-  size_t n = a->n_recs < b->n_recs ? a->n_recs : b->n_recs;
+  size_t n = a->log.n < b->log.n ? a->log.n : b->log.n;
   for (size_t i = 0; i <= n; i++) {
-    const rec *x = i < a->n_recs ? &a->recs[i] : NULL, *y = i < b->n_recs ? &b->recs[i] : NULL;
+    const rec *x = i < a->log.n ? &a->log.v[i] : NULL, *y = i < b->log.n ? &b->log.v[i] : NULL;
     if (!x && !y)
       break;
     if (x && y && x->type == y->type && x->agent == y->agent && x->contact == y->contact &&
@@ -389,10 +370,10 @@ static void react(sim *s, const rec *r)
 static void drain(sim *s)
 {
   eng *g = &s->eng[0];
-  for (size_t i = 0; i < g->n_recs; i++)
-    react(s, &g->recs[i]);
+  for (size_t i = 0; i < g->log.n; i++)
+    react(s, &g->log.v[i]);
   for (int i = 0; i < s->n_eng; i++)
-    s->eng[i].n_recs = 0;
+    s->eng[i].log.n = 0;
 }
 
 static int grow_slots(sim *s)
@@ -525,7 +506,7 @@ static void sim_free(sim *s)
 {
   for (int i = 0; i < 2; i++) {
     ccenter_engine_free(s->eng[i].e);
-    free(s->eng[i].recs);
+    bench_evlog_free(&s->eng[i].log);
   }
   free(s->aid);
   free(s->qid);
@@ -560,10 +541,8 @@ static int sim_init(sim *s, uint32_t agents, uint32_t queues, uint32_t target, d
   for (int i = 0; i < s->n_eng; i++) {
     eng *g = &s->eng[i];
     g->all = lockstep;
-    g->cap_recs = 1024;
-    g->recs = malloc(g->cap_recs * sizeof *g->recs);
     ccenter_options *o = ccenter_options_new();
-    int bad = !g->recs || !o || ccenter_options_set_event_callback(o, on_event, g) ||
+    int bad = bench_evlog_init(&g->log, 1024) || !o || ccenter_options_set_event_callback(o, on_event, g) ||
               ccenter_engine_new(o, s->now, &g->e);
     ccenter_options_free(o);
     if (bad)

@@ -2420,6 +2420,11 @@ static void run_ops(model *m, long ops)
       m->pre = 1;
       m->now = base;
     }
+    /* Timers due by `now` fire before a call's own effect and may make offers under the old
+     * capacity: a capacity change is made after them, so that the count it reads and the
+     * capacity the model checks offers against agree. */
+    if (kind == K_CAP)
+      m->pre = 1;
     if (m->pre && m->now > base) {
       int rc = ccenter_engine_advance(e, m->now);
       if (rc)

@@ -232,6 +232,7 @@ static void q_unref(ccenter_engine *e, queue *q)
 }
 
 static void update_reserve(ccenter_engine *e, queue *q);
+static void kick_reserve(ccenter_engine *e, queue *q);
 
 static void queue_insert(ccenter_engine *e, contact *c)
 {
@@ -1601,14 +1602,9 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   if (opt == CCENTER_QUEUE_STICKY_WINDOW && v > e->sticky_max)
     e->sticky_max = v;
   if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT) {
-    /* Contacts may have become routable to reserve members now. */
-    for (cc_tnode *t = cc_treap_first(&q->waiting); t;) {
-      contact *c = node_contact(t);
-      t = cc_treap_next(t);
-      update_reserve(e, q);
-      if (c->in_queue)
-        cc_route_contact(e, c);
-    }
+    /* Only reserve members' eligibility changed: route them at the end of the call. */
+    update_reserve(e, q);
+    kick_reserve(e, q);
   }
   if (opt == CCENTER_QUEUE_LEAVE_EMPTY) {
     if (ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
@@ -1817,6 +1813,21 @@ static void remember_sticky(ccenter_engine *e, contact *c, agent *a)
   st->at = e->now;
 }
 
+/* Routes the queue's reserve members at the end of the call (once, whatever asked). */
+static void kick_reserve(ccenter_engine *e, queue *q)
+{
+  for (size_t i = 0; i < e->n_kicks; i++)
+    if (e->kicks[i] == q)
+      return;
+  if (cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 1, sizeof *e->kicks)) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "queue %s: reserve members not routed: out of memory",
+            q->id);
+    return;
+  }
+  q_ref(q);
+  e->kicks[e->n_kicks++] = q;
+}
+
 /* Reserve members join while the backlog's expected wait is past the queue's threshold;
  * when that starts, they are routed at the end of the call. */
 static void update_reserve(ccenter_engine *e, queue *q)
@@ -1824,16 +1835,8 @@ static void update_reserve(ccenter_engine *e, queue *q)
   int open = 0;
   if (q->reserve_ewt > 0 && q->deq_n >= 3)
     open = mean32(q->deq_gap, q->deq_n) * (int64_t)q->n_waiting >= q->reserve_ewt;
-  if (open && !q->reserve_open) {
-    for (size_t i = 0; i < e->n_kicks; i++)
-      if (e->kicks[i] == q)
-        goto done;
-    if (!cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 1, sizeof *e->kicks)) {
-      q_ref(q);
-      e->kicks[e->n_kicks++] = q;
-    }
-  }
-done:
+  if (open && !q->reserve_open)
+    kick_reserve(e, q);
   q->reserve_open = open;
 }
 

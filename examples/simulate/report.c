@@ -583,6 +583,21 @@ static void jrouting(FILE *f, const sim_results *r)
   jint(f, "offers_unqualified", r->offers_unqualified);
 }
 
+/* The keys every JSON summary ends with: the routing check, the run's size and speed. */
+static void jtail(FILE *f, const sim_results *r, double speed)
+{
+  jrouting(f, r);
+  jint(f, "contacts_simulated", r->contacts);
+  jint(f, "engine_calls", r->engine_calls);
+  jint(f, "engine_events", r->engine_events);
+  jint(f, "ring_timeouts", r->ring_timeouts);
+  jint(f, "no_answer_not_ready", r->no_answer_not_ready);
+  jint(f, "wait_mismatches", r->wait_mismatches);
+  jnum(f, "wall_s", r->wall_s, 0);
+  jnum(f, "sim_contacts_per_s", speed, 0);
+  fputs("}\n", f);
+}
+
 /* "12.3" or "-" */
 static const char *fmt(char *buf, size_t n, const char *f, double v)
 {
@@ -769,16 +784,7 @@ static int report_flags(const scenario *sc, const sim_results *r, const sim_repo
     }
     jewt(f, &r->ewt);
     jnum(f, "se_ewt_bias_s", r->n_batches >= 2 ? ewt_bias_se(r).se : NAN, 0);
-    jrouting(f, r);
-    jint(f, "contacts_simulated", r->contacts);
-    jint(f, "engine_calls", r->engine_calls);
-    jint(f, "engine_events", r->engine_events);
-    jint(f, "ring_timeouts", r->ring_timeouts);
-    jint(f, "no_answer_not_ready", r->no_answer_not_ready);
-    jint(f, "wait_mismatches", r->wait_mismatches);
-    jnum(f, "wall_s", r->wall_s, 0);
-    jnum(f, "sim_contacts_per_s", speed, 0);
-    fputs("}\n", f);
+    jtail(f, r, speed);
     return 0;
   }
 
@@ -883,16 +889,7 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
     }
     fputs("]", f);
     jewt(f, &r->ewt);
-    jrouting(f, r);
-    jint(f, "contacts_simulated", r->contacts);
-    jint(f, "engine_calls", r->engine_calls);
-    jint(f, "engine_events", r->engine_events);
-    jint(f, "ring_timeouts", r->ring_timeouts);
-    jint(f, "no_answer_not_ready", r->no_answer_not_ready);
-    jint(f, "wait_mismatches", r->wait_mismatches);
-    jnum(f, "wall_s", r->wall_s, 0);
-    jnum(f, "sim_contacts_per_s", speed, 0);
-    fputs("}\n", f);
+    jtail(f, r, speed);
     free(pred);
     return 0;
   }

@@ -101,12 +101,19 @@ int sc_count(const char *want)
   return n;
 }
 
-void sc_agent_ready(const char *a, const char *q, int64_t t)
+void sc_agent_skilled(const char *a, const char *q, const char *skill, int level, int64_t t)
 {
   OK(ccenter_agent_add(eng, a, t));
   OK(ccenter_agent_serve(eng, a, q, t));
+  if (skill)
+    OK(ccenter_agent_set_skill(eng, a, skill, level, t));
   OK(ccenter_agent_login(eng, a, t));
   OK(ccenter_agent_ready(eng, a, t));
+}
+
+void sc_agent_ready(const char *a, const char *q, int64_t t)
+{
+  sc_agent_skilled(a, q, NULL, 0, t);
 }
 
 int sc_cstate(const char *c)

@@ -38,6 +38,8 @@ int sc_count(const char *want);
 
 /* Adds agent a serving q, logs it in and makes it READY at t. */
 void sc_agent_ready(const char *a, const char *q, int64_t t);
+/* The same, with one skill at a level first (skill NULL: none). */
+void sc_agent_skilled(const char *a, const char *q, const char *skill, int level, int64_t t);
 /* The contact's ccenter_contact_state, or the error of the query. */
 int sc_cstate(const char *c);
 

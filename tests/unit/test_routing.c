@@ -6,15 +6,7 @@
 
 #include "scenario.h"
 
-static void agent_skilled(const char *a, const char *q, const char *skill, int level, int64_t t)
-{
-  OK(ccenter_agent_add(eng, a, t));
-  OK(ccenter_agent_serve(eng, a, q, t));
-  if (skill)
-    OK(ccenter_agent_set_skill(eng, a, skill, level, t));
-  OK(ccenter_agent_login(eng, a, t));
-  OK(ccenter_agent_ready(eng, a, t));
-}
+#define agent_skilled sc_agent_skilled
 
 static void handle(const char *a, const char *c, int64_t t)
 {

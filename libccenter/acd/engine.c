@@ -28,6 +28,20 @@ void *cc_eng_alloc(ccenter_engine *e, size_t n)
   return p;
 }
 
+/* An agent, queue or contact with its id string right after it, in one block: the id
+ * strings in events then lead back to their objects (cc_engine_*_slot). Only the struct is
+ * counted here; the id is counted with the object's other strings. */
+static void *obj_new(ccenter_engine *e, size_t n, const char *id)
+{
+  size_t len = strlen(id) + 1;
+  char *p = cc_eng_alloc(e, n + len);
+  if (!p)
+    return NULL;
+  e->bytes -= len;
+  memcpy(p + n, id, len);
+  return p;
+}
+
 void cc_eng_free(ccenter_engine *e, void *p, size_t n)
 {
   if (p) {
@@ -1053,13 +1067,10 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->agents, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  agent *a = cc_eng_alloc(e, sizeof *a);
-  char *id = a ? cc_strdup(&e->alloc, r->s[0]) : NULL;
-  if (!id) {
-    cc_eng_free(e, a, sizeof *a);
+  agent *a = obj_new(e, sizeof *a, r->s[0]);
+  if (!a)
     return CCENTER_ENOMEM;
-  }
-  a->id = id;
+  a->id = (char *)(a + 1);
   a->seq = ++e->agent_seq;
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->state_since = a->idle_since = e->now;
@@ -1074,7 +1085,6 @@ static void free_agent(ccenter_engine *e, agent *a)
   cc_free(&e->alloc, a->attrs);
   cc_free(&e->alloc, a->preferring);
   cc_free(&e->alloc, a->mem);
-  cc_free(&e->alloc, a->id);
   cc_eng_free(e, a, sizeof *a);
 }
 
@@ -1407,18 +1417,14 @@ static int op_queue_add(ccenter_engine *e, const char *id)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->queues, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  queue *q = cc_eng_alloc(e, sizeof *q);
-  char *d = q ? cc_strdup(&e->alloc, id) : NULL;
-  if (!d) {
-    cc_eng_free(e, q, sizeof *q);
+  queue *q = obj_new(e, sizeof *q, id);
+  if (!q)
     return CCENTER_ENOMEM;
-  }
   if (cc_queue_init_classes(e, q)) {
-    cc_free(&e->alloc, d);
     cc_eng_free(e, q, sizeof *q);
     return CCENTER_ENOMEM;
   }
-  q->id = d;
+  q->id = (char *)(q + 1);
   q->seq = ++e->queue_seq;
   q->progressive_every = 5000;
   q->preferred_timeout = 20000;
@@ -1439,7 +1445,6 @@ static void free_queue(ccenter_engine *e, queue *q)
   cc_queue_free_classes(e, q);
   cc_free(&e->alloc, q->delays);
   cc_free(&e->alloc, q->members);
-  cc_free(&e->alloc, q->id);
   cc_eng_free(e, q, sizeof *q);
 }
 
@@ -1696,7 +1701,6 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
-  cc_free(&e->alloc, c->id);
   cc_eng_free(e, c, sizeof *c);
 }
 
@@ -1708,7 +1712,6 @@ static void free_contact(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
-  cc_free(&e->alloc, c->id);
   q_unref(e, c->q);
   cc_eng_free(e, c, sizeof *c);
 }
@@ -1878,16 +1881,16 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   const ccenter_contact_params *p = r->params ? r->params : &def;
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  contact *c = cc_eng_alloc(e, sizeof *c);
+  contact *c = obj_new(e, sizeof *c, id);
   if (!c)
     return CCENTER_ENOMEM;
-  c->id = cc_strdup(&e->alloc, id);
+  c->id = (char *)(c + 1);
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
   size_t ablock = p->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < p->n_attrs; i++)
     ablock += strlen(p->attrs[i].key) + strlen(p->attrs[i].value) + 2;
   c->attrs = p->n_attrs ? cc_malloc(&e->alloc, ablock) : NULL;
-  if (!c->id || (p->customer && !c->customer) || (p->n_attrs && !c->attrs)) {
+  if ((p->customer && !c->customer) || (p->n_attrs && !c->attrs)) {
     free_contact_memory(e, c);
     return CCENTER_ENOMEM;
   }
@@ -3380,6 +3383,21 @@ const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id
     if (strcmp(c->attrs[i].key, key) == 0)
       return c->attrs[i].value;
   return NULL;
+}
+
+void **cc_engine_agent_slot(const char *ev_agent)
+{
+  return &((agent *)(void *)ev_agent - 1)->obs;
+}
+
+void **cc_engine_queue_slot(const char *ev_queue)
+{
+  return &((queue *)(void *)ev_queue - 1)->obs;
+}
+
+void **cc_engine_contact_slot(const char *ev_contact)
+{
+  return &((contact *)(void *)ev_contact - 1)->obs;
 }
 
 size_t cc_engine_memory(const ccenter_engine *e)

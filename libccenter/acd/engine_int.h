@@ -105,6 +105,14 @@ int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *
 /* Changes whenever any queue's service-level settings change (or a queue is added), so an
  * observer can keep copies and refresh them only then. */
 uint64_t cc_engine_sla_version(const ccenter_engine *e);
+/* The statistics observer's pointer in the engine's object behind an id string of an event
+ * being delivered (ev->agent and agent_to, ev->queue and queue_to, ev->contact): those
+ * strings live inside the objects, so the observer reaches its own record for the object
+ * without a lookup by id. A slot starts NULL; the engine never reads it. Only for strings
+ * taken from an event, during its delivery (the object may be freed right after). */
+void **cc_engine_agent_slot(const char *ev_agent);
+void **cc_engine_queue_slot(const char *ev_queue);
+void **cc_engine_contact_slot(const char *ev_contact);
 /* The statistics object the engine owns (freed with free_fn when the engine is freed). */
 void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats));
 void *cc_engine_get_stats(const ccenter_engine *e);

@@ -84,8 +84,11 @@ typedef struct delay_count {
   unsigned n;
 } delay_count;
 
+/* Agents, queues and contacts are allocated with their id string right after the struct
+ * (id == (char *)(obj + 1)); `obs` is the statistics observer's (cc_engine_*_slot). */
 struct queue {
   char *id;
+  void *obs;
   uint32_t seq;
   int refs; /* contacts and works pointing here; a removed queue lives until 0 */
   int removed;
@@ -120,6 +123,7 @@ struct queue {
 
 struct agent {
   char *id;
+  void *obs;
   uint32_t seq;
   ccenter_agent_state state;
   const char *reason;  /* interned */
@@ -169,6 +173,7 @@ typedef struct rejection {
  * (docs/performance.md). */
 struct contact {
   char *id;
+  void *obs;
   char *customer;
   ccenter_attr *attrs; /* keys and values in one block after the array */
   queue *q;

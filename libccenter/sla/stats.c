@@ -290,7 +290,8 @@ static stq *queue_of(cc_stats *st, const char *id)
 {
   if (!id)
     return NULL;
-  stq *q = cc_map_get(&st->queues, id);
+  void **slot = cc_engine_queue_slot(id);
+  stq *q = *slot ? *slot : cc_map_get(&st->queues, id);
   if (!q) {
     q = cc_calloc(st->al, 1, sizeof *q);
     if (!q || !(q->id = cc_strdup(st->al, id)) || cc_map_put(&st->queues, st->al, q->id, q)) {
@@ -304,6 +305,7 @@ static stq *queue_of(cc_stats *st, const char *id)
     q->cfg.target_bp = 8000;
     q->cfg.warning_pct = 75;
   }
+  *slot = q;
   uint64_t version = cc_engine_sla_version(st->e);
   if (q->have_cfg && q->cfg_version == version)
     return q;
@@ -337,12 +339,22 @@ static qiv *qnow(cc_stats *st, stq *q, int64_t t)
 /* ---------------------------------------------------------------------------------- */
 /* Agents                                                                              */
 
-static sta *agent_of(cc_stats *st, const char *id, int64_t t)
+/* The agent's record if it has one (id from an event). */
+static sta *agent_find(cc_stats *st, const char *id)
 {
   if (!id)
     return NULL;
-  sta *a = cc_map_get(&st->agents, id);
-  if (a)
+  void **slot = cc_engine_agent_slot(id);
+  if (!*slot)
+    *slot = cc_map_get(&st->agents, id);
+  return *slot;
+}
+
+/* The agent's record, created on first sight (id from an event). */
+static sta *agent_of(cc_stats *st, const char *id, int64_t t)
+{
+  sta *a = agent_find(st, id);
+  if (a || !id)
     return a;
   a = cc_calloc(st->al, 1, sizeof *a);
   if (!a || !(a->id = cc_strdup(st->al, id)) || cc_map_put(&st->agents, st->al, a->id, a)) {
@@ -355,6 +367,7 @@ static sta *agent_of(cc_stats *st, const char *id, int64_t t)
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->since = t;
   a->idle_since = NONE_T;
+  *cc_engine_agent_slot(id) = a;
   return a;
 }
 
@@ -490,9 +503,15 @@ static void leg_end_talk(cc_stats *st, sta *ag, leg *l, int64_t t, int count_que
 /* ---------------------------------------------------------------------------------- */
 /* Contacts and customers                                                              */
 
+/* Contact records live from CONTACT_QUEUED to CONTACT_ENDED (ids from events). */
 static stc *contact_get(cc_stats *st, const char *id)
 {
-  return id ? cc_map_get(&st->contacts, id) : NULL;
+  if (!id)
+    return NULL;
+  void **slot = cc_engine_contact_slot(id);
+  if (!*slot)
+    *slot = cc_map_get(&st->contacts, id);
+  return *slot;
 }
 
 static stc *contact_new(cc_stats *st, const char *id)
@@ -505,6 +524,7 @@ static stc *contact_new(cc_stats *st, const char *id)
     st->dropped++;
     return NULL;
   }
+  *cc_engine_contact_slot(id) = c;
   return c;
 }
 
@@ -738,6 +758,7 @@ static void on_ended(cc_stats *st, const ccenter_event *ev, stc *c)
     }
   }
   cc_map_del(&st->contacts, c->id);
+  *cc_engine_contact_slot(ev->contact) = NULL;
   contact_free(st, c);
 }
 
@@ -747,7 +768,7 @@ static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
     st->dropped++;
     return;
   }
-  sta *ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+  sta *ag = agent_find(st, ev->agent);
   leg *l = leg_find(ag, c->id, 0, 0);
   visit at = l ? l->v : c->answered;
   if (ev->reason) {
@@ -825,7 +846,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       st->dropped++;
       break;
     }
-    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    ag = agent_find(st, ev->agent);
     if ((l = leg_find(ag, c->id, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     if (c->open)
@@ -867,7 +888,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     visit at = l ? l->v : c->answered;
     int consult = 0;
     if (ev->agent_to) {
-      sta *b = cc_map_get(&st->agents, ev->agent_to);
+      sta *b = agent_find(st, ev->agent_to);
       leg *bl = leg_find(b, c->id, 1, 0);
       if (bl) {
         bl->consult = 0;
@@ -941,12 +962,12 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     }
     break;
   case CCENTER_EV_CONTACT_HELD:
-    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    ag = agent_find(st, ev->agent);
     if (c && (l = leg_find(ag, c->id, 0, 0)))
       l->hold_since = t;
     break;
   case CCENTER_EV_CONTACT_RESUMED: {
-    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    ag = agent_find(st, ev->agent);
     if (!ag || !c) {
       st->dropped++;
       break;
@@ -978,7 +999,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONVERSATION_ENDED:
-    ag = ev->agent ? cc_map_get(&st->agents, ev->agent) : NULL;
+    ag = agent_find(st, ev->agent);
     if (c && (l = leg_find(ag, c->id, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     else

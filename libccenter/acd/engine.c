@@ -425,7 +425,6 @@ static void agent_after_work(ccenter_engine *e, agent *a)
       set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
     }
   }
-  cc_route_refresh(e, a);
   cc_route_agent(e, a);
 }
 
@@ -1194,7 +1193,6 @@ static int op_ready(ccenter_engine *e, agent *a)
   } else {
     set_presence(e, a, CCENTER_AGENT_READY, NULL);
   }
-  cc_route_refresh(e, a);
   cc_route_agent(e, a);
   return 0;
 }
@@ -1243,7 +1241,6 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     m->priority = (int)prio;
     m->delay = delay;
     m->reserve = reserve != 0;
-    cc_route_refresh(e, a);
     cc_route_agent(e, a);
     return 0;
   }
@@ -1279,7 +1276,6 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     ev->value = 1;
     ev->state = a->state;
   }
-  cc_route_refresh(e, a);
   cc_route_agent(e, a);
   return 0;
 }
@@ -2539,7 +2535,6 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     return op_unserve(e, a, q);
   case CC_OP_AGENT_SET_CAPACITY:
     a->cap[r->i[0]] = (uint8_t)r->i[1];
-    cc_route_refresh(e, a);
     cc_route_agent(e, a);
     return 0;
   case CC_OP_AGENT_SET_OVERLAP:
@@ -2547,7 +2542,6 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
       a->overlap[r->i[0]] |= (uint8_t)(1u << r->i[1]);
     else
       a->overlap[r->i[0]] &= (uint8_t) ~(1u << r->i[1]);
-    cc_route_refresh(e, a);
     cc_route_agent(e, a);
     return 0;
   case CC_OP_AGENT_SET_WRAP_UP:

@@ -149,6 +149,7 @@ static void cnode_unlink(rclass *k, cnode *n)
   if (n->in_tree) {
     cc_treap_remove(&k->agents, &n->node);
     n->in_tree = 0;
+    n->m->a->n_indexed--;
   }
 }
 
@@ -373,6 +374,8 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
 {
   (void)e;
   int want = cc_agent_routable(a);
+  if (!want && !a->n_indexed)
+    return; /* the common case for a busy agent: its nodes are not touched at all */
   for (size_t i = 0; i < a->n_mem; i++) {
     membership *m = a->mem[i];
     queue *q = m->q;
@@ -391,6 +394,7 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
         n->key2 = k2;
         cc_treap_insert(&k->agents, &n->node);
         n->in_tree = 1;
+        a->n_indexed++;
       }
     }
   }
@@ -861,6 +865,9 @@ static contact *best_reference(ccenter_engine *e, agent *a, int *best_prio)
 
 void cc_route_agent(ccenter_engine *e, agent *a)
 {
+  /* Contacts first, the agent's index nodes after: an agent freed while contacts wait
+   * takes one at once, and its nodes would only go into the indexes to come out again.
+   * Nothing below reads this agent's nodes; cc_offer refreshes them after each offer. */
   while (cc_agent_routable(a)) {
     int prio = 0;
     contact *best = e->reference_routing ? best_reference(e, a, &prio) : best_indexed(e, a, &prio);
@@ -877,13 +884,14 @@ void cc_route_agent(ccenter_engine *e, agent *a)
       }
     }
     if (!best)
-      return;
+      break;
     unsigned before_work = cc_agent_work(a);
     note_offer(best->q, membership_of(a, best->q));
     cc_offer(e, best, a, 0);
     if (cc_agent_work(a) == before_work)
-      return; /* the offer failed (out of memory): do not spin */
+      break; /* the offer failed (out of memory): do not spin */
   }
+  cc_route_refresh(e, a);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -949,6 +957,16 @@ const char *cc_route_check(const ccenter_engine *e)
   ccenter_engine *me = (ccenter_engine *)e; /* eligible() takes a non-const engine */
   size_t it = 0;
   queue *q;
+  agent *a;
+  while ((a = cc_map_next(&e->agents, &it))) {
+    unsigned n_in = 0;
+    for (size_t i = 0; i < a->n_mem; i++)
+      for (size_t s = 0; s < a->mem[i]->n_nodes; s++)
+        n_in += a->mem[i]->nodes[s] && a->mem[i]->nodes[s]->in_tree;
+    if (n_in != a->n_indexed)
+      return "an agent's count of indexed nodes is wrong";
+  }
+  it = 0;
   while ((q = cc_map_next(&e->queues, &it))) {
     size_t indexed = 0;
     for (size_t s = 0; s < q->n_class_slots; s++) {

@@ -137,6 +137,7 @@ struct agent {
   unsigned missed_in_row, handled, handled_since_login;
   int64_t talk_since_login;
   unsigned n_offered, n_connected, n_wrap;
+  unsigned n_indexed; /* index nodes in their class trees (cc_route_refresh) */
   work *works;
   membership **mem;
   size_t n_mem, cap_mem;
@@ -320,6 +321,7 @@ void cc_route_stop(ccenter_engine *e, contact *c);
 void cc_route_timer(ccenter_engine *e, contact *c, int kind);
 /* The two routing moments. */
 void cc_route_contact(ccenter_engine *e, contact *c);
+/* Offers the agent what it may take now, then brings its index nodes up to date. */
 void cc_route_agent(ccenter_engine *e, agent *a);
 int64_t cc_contact_order_key(const queue *q, const contact *c);
 /* Does the contact's current step require the (interned) skill? */

@@ -15,6 +15,7 @@ static void fix(cc_tnode *n)
 void cc_treap_init(cc_treap *t, cc_tcmp cmp)
 {
   t->root = NULL;
+  t->first = NULL;
   t->cmp = cmp;
   t->rng = 0x9E3779B97F4A7C15ull;
 }
@@ -69,12 +70,20 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   n->size = 1;
   n->prio = next_prio(t);
   cc_tnode *p = NULL, **link = &t->root;
+  int leftmost = 1;
   while (*link) {
     p = *link;
     p->size++;
-    link = t->cmp(n, p) < 0 ? &p->left : &p->right;
+    if (t->cmp(n, p) < 0) {
+      link = &p->left;
+    } else {
+      link = &p->right;
+      leftmost = 0;
+    }
   }
   *link = n;
+  if (leftmost)
+    t->first = n;
   n->parent = p;
   while (n->parent && n->parent->prio < n->prio)
     rotate_up(t, n);
@@ -82,6 +91,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
 
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
+  if (t->first == n)
+    t->first = cc_treap_next(n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
     cc_tnode *c = n->left->prio > n->right->prio ? n->left : n->right;
@@ -97,12 +108,7 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
 
 cc_tnode *cc_treap_first(const cc_treap *t)
 {
-  cc_tnode *n = t->root;
-  if (!n)
-    return NULL;
-  while (n->left)
-    n = n->left;
-  return n;
+  return t->first;
 }
 
 cc_tnode *cc_treap_next(const cc_tnode *n)

@@ -20,6 +20,7 @@ typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
 
 typedef struct cc_treap {
   cc_tnode *root;
+  cc_tnode *first; /* kept on insert and remove: routing asks for it on every decision */
   cc_tcmp cmp;
   uint64_t rng;
 } cc_treap;

@@ -3,6 +3,7 @@
 
 #include "ccenter/ccenter.h"
 #include "core/options.h"
+#include "core/treap.h"
 #include "harness.h"
 
 START_TEST(error_table_is_complete_and_distinct)
@@ -106,6 +107,72 @@ START_TEST(grow_doubles_and_keeps_contents)
 }
 END_TEST
 
+/* The treap against a sorted array, over random inserts and removes: order, size, rank,
+ * select and the cached first node after every operation. */
+typedef struct tv {
+  cc_tnode node;
+  int key;
+  int in;
+} tv;
+
+static int tv_cmp(const cc_tnode *a, const cc_tnode *b)
+{
+  const tv *x = (const tv *)a, *y = (const tv *)b;
+  return (x->key > y->key) - (x->key < y->key);
+}
+
+START_TEST(treap_matches_a_sorted_model)
+{
+  enum { N = 300 };
+  static tv v[N];
+  int of_key[N];
+  cc_treap t;
+  cc_treap_init(&t, tv_cmp);
+  uint64_t rng = 12345;
+  for (int i = 0; i < N; i++) {
+    v[i].key = i * 7 % N; /* distinct keys in a scrambled order */
+    v[i].in = 0;
+    of_key[v[i].key] = i;
+  }
+  for (int op = 0; op < 4000; op++) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    tv *x = &v[(rng >> 33) % N];
+    if (x->in)
+      cc_treap_remove(&t, &x->node);
+    else
+      cc_treap_insert(&t, &x->node);
+    x->in = !x->in;
+    /* The model: the elements in, in key order. */
+    size_t n = 0;
+    int min = -1;
+    for (int k = 0; k < N; k++) {
+      tv *y = &v[of_key[k]];
+      if (!y->in)
+        continue;
+      if (min < 0)
+        min = k;
+      ck_assert_ptr_eq(cc_treap_select(&t, n), &y->node);
+      ck_assert_uint_eq(cc_treap_rank(&t, &y->node), n + 1);
+      n++;
+    }
+    ck_assert_uint_eq(cc_treap_size(&t), n);
+    if (min < 0)
+      ck_assert_ptr_null(cc_treap_first(&t));
+    else
+      ck_assert_int_eq(((tv *)cc_treap_first(&t))->key, min);
+    if (op % 1000 == 0) { /* full walk from first: every element once, ascending */
+      size_t seen = 0;
+      int last = -1;
+      for (cc_tnode *p = cc_treap_first(&t); p; p = cc_treap_next(p), seen++) {
+        ck_assert_int_gt(((tv *)p)->key, last);
+        last = ((tv *)p)->key;
+      }
+      ck_assert_uint_eq(seen, n);
+    }
+  }
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("core");
@@ -115,6 +182,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
+  tcase_add_test(tc, treap_matches_a_sorted_model);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -28,18 +28,37 @@ void *cc_eng_alloc(ccenter_engine *e, size_t n)
   return p;
 }
 
-/* An agent, queue or contact with its id string right after it, in one block: the id
- * strings in events then lead back to their objects (cc_engine_*_slot). Only the struct is
- * counted here; the id is counted with the object's other strings. */
+/* An agent, queue or contact comes in one block with its id string in front of it, padded
+ * to 16 bytes: looking an object up by id compares the string next to the fields read
+ * right after, and the id strings in events lead back to their objects
+ * (cc_engine_*_slot). Only the struct is counted here; the id is counted with the
+ * object's other strings. */
+static size_t id_pad(size_t len)
+{
+  return (len + 1 + 15) & ~(size_t)15;
+}
+
+static void *obj_of_id(const char *id)
+{
+  return (void *)(id + id_pad(strlen(id)));
+}
+
 static void *obj_new(ccenter_engine *e, size_t n, const char *id)
 {
-  size_t len = strlen(id) + 1;
-  char *p = cc_eng_alloc(e, n + len);
+  size_t len = strlen(id), pad = id_pad(len);
+  char *p = cc_eng_alloc(e, pad + n);
   if (!p)
     return NULL;
-  e->bytes -= len;
-  memcpy(p + n, id, len);
-  return p;
+  e->bytes -= pad;
+  memcpy(p, id, len + 1);
+  return p + pad;
+}
+
+/* Frees an object of struct size n by its id, the start of its block. */
+static void obj_free(ccenter_engine *e, const char *id, size_t n)
+{
+  e->bytes -= n;
+  cc_free(&e->alloc, (void *)(uintptr_t)id);
 }
 
 void cc_eng_free(ccenter_engine *e, void *p, size_t n)
@@ -1069,7 +1088,7 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
   agent *a = obj_new(e, sizeof *a, r->s[0]);
   if (!a)
     return CCENTER_ENOMEM;
-  a->id = (char *)(a + 1);
+  a->id = (char *)a - id_pad(strlen(r->s[0]));
   a->seq = ++e->agent_seq;
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->state_since = a->idle_since = e->now;
@@ -1084,7 +1103,7 @@ static void free_agent(ccenter_engine *e, agent *a)
   cc_free(&e->alloc, a->attrs);
   cc_free(&e->alloc, a->preferring);
   cc_free(&e->alloc, a->mem);
-  cc_eng_free(e, a, sizeof *a);
+  obj_free(e, a->id, sizeof *a);
 }
 
 static void unserve(ccenter_engine *e, membership *m)
@@ -1416,11 +1435,11 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   queue *q = obj_new(e, sizeof *q, id);
   if (!q)
     return CCENTER_ENOMEM;
+  q->id = (char *)q - id_pad(strlen(id));
   if (cc_queue_init_classes(e, q)) {
-    cc_eng_free(e, q, sizeof *q);
+    obj_free(e, q->id, sizeof *q);
     return CCENTER_ENOMEM;
   }
-  q->id = (char *)(q + 1);
   q->seq = ++e->queue_seq;
   q->progressive_every = 5000;
   q->preferred_timeout = 20000;
@@ -1441,7 +1460,7 @@ static void free_queue(ccenter_engine *e, queue *q)
   cc_queue_free_classes(e, q);
   cc_free(&e->alloc, q->delays);
   cc_free(&e->alloc, q->members);
-  cc_eng_free(e, q, sizeof *q);
+  obj_free(e, q->id, sizeof *q);
 }
 
 static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
@@ -1697,7 +1716,7 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
-  cc_eng_free(e, c, sizeof *c);
+  obj_free(e, c->id, sizeof *c);
 }
 
 static void free_contact(ccenter_engine *e, contact *c)
@@ -1709,7 +1728,7 @@ static void free_contact(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
   q_unref(e, c->q);
-  cc_eng_free(e, c, sizeof *c);
+  obj_free(e, c->id, sizeof *c);
 }
 
 /* The contact's own steps and preferred agents (explicit, or sticky by customer). Changes
@@ -1880,7 +1899,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   contact *c = obj_new(e, sizeof *c, id);
   if (!c)
     return CCENTER_ENOMEM;
-  c->id = (char *)(c + 1);
+  c->id = (char *)c - id_pad(strlen(id));
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
   size_t ablock = p->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < p->n_attrs; i++)
@@ -3381,17 +3400,17 @@ const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id
 
 void **cc_engine_agent_slot(const char *ev_agent)
 {
-  return &((agent *)(void *)ev_agent - 1)->obs;
+  return &((agent *)obj_of_id(ev_agent))->obs;
 }
 
 void **cc_engine_queue_slot(const char *ev_queue)
 {
-  return &((queue *)(void *)ev_queue - 1)->obs;
+  return &((queue *)obj_of_id(ev_queue))->obs;
 }
 
 void **cc_engine_contact_slot(const char *ev_contact)
 {
-  return &((contact *)(void *)ev_contact - 1)->obs;
+  return &((contact *)obj_of_id(ev_contact))->obs;
 }
 
 size_t cc_engine_memory(const ccenter_engine *e)

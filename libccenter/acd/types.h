@@ -84,8 +84,8 @@ typedef struct delay_count {
   unsigned n;
 } delay_count;
 
-/* Agents, queues and contacts are allocated with their id string right after the struct
- * (id == (char *)(obj + 1)); `obs` is the statistics observer's (cc_engine_*_slot). */
+/* Agents, queues and contacts are allocated with their id string in front of the struct,
+ * in one block (engine.c, obj_new); `obs` is the statistics observer's (cc_engine_*_slot). */
 struct queue {
   char *id;
   void *obs;

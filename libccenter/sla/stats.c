@@ -76,8 +76,11 @@ typedef struct span {
   int64_t a, b;
 } span;
 
+#define LEG_ID_INLINE 24
+
 typedef struct leg {
-  char *contact;
+  char id_inline[LEG_ID_INLINE]; /* the contact's id when it fits: no extra cache miss */
+  char *id_long;                 /* otherwise a copy */
   visit v;
   int consult;          /* a consultation not (yet) completed */
   int64_t connected_at;
@@ -100,8 +103,10 @@ typedef struct sta {
   ivlist iv;
 } sta;
 
+/* Reached through the engine contact's slot only (the engine keeps ids unique among live
+ * contacts, and a contact ends before it is freed); listed for the final free. */
 typedef struct stc {
-  char *id;
+  struct stc *prev, *next;
   visit v;       /* current (or last) visit */
   int open;      /* waiting or ringing in v */
   int cb;        /* a callback */
@@ -123,7 +128,9 @@ typedef struct cc_stats {
   int64_t newest; /* newest interval index seen; NONE_T before the first event */
   int64_t reset_at;
   uint64_t dropped;
-  cc_map queues, agents, contacts, customers, strings;
+  cc_map queues, agents, customers, strings;
+  stc *contacts; /* list of the open contact records */
+  size_t n_contacts;
   size_t sweep_at;
 } cc_stats;
 
@@ -425,6 +432,11 @@ static void agent_idle(cc_stats *st, sta *ag, int64_t t)
   }
 }
 
+static const char *leg_contact(const leg *l)
+{
+  return l->id_long ? l->id_long : l->id_inline;
+}
+
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
                     int64_t t)
 {
@@ -432,8 +444,10 @@ static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, 
     return NULL;
   leg *l = &ag->legs[ag->n_legs];
   memset(l, 0, sizeof *l);
-  l->contact = cc_strdup(st->al, contact);
-  if (!l->contact)
+  size_t len = strlen(contact);
+  if (len < LEG_ID_INLINE)
+    memcpy(l->id_inline, contact, len + 1);
+  else if (!(l->id_long = cc_strdup(st->al, contact)))
     return NULL;
   ag->n_legs++;
   l->v = *v;
@@ -446,7 +460,7 @@ static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, 
 
 static void leg_del(cc_stats *st, sta *ag, leg *l)
 {
-  cc_free(st->al, l->contact);
+  cc_free(st->al, l->id_long);
   cc_free(st->al, l->holds);
   *l = ag->legs[--ag->n_legs];
 }
@@ -460,7 +474,7 @@ static leg *leg_find(sta *ag, const char *contact, int mode, int64_t t)
   leg *any = NULL;
   for (size_t i = 0; i < ag->n_legs; i++) {
     leg *l = &ag->legs[i];
-    if (strcmp(l->contact, contact) != 0)
+    if (strcmp(leg_contact(l), contact) != 0)
       continue;
     if (mode == 0 && l->talk_end == NONE_T && !l->consult)
       return l;
@@ -508,29 +522,35 @@ static stc *contact_get(cc_stats *st, const char *id)
 {
   if (!id)
     return NULL;
-  void **slot = cc_engine_contact_slot(id);
-  if (!*slot)
-    *slot = cc_map_get(&st->contacts, id);
-  return *slot;
+  (void)st;
+  return *cc_engine_contact_slot(id);
 }
 
 static stc *contact_new(cc_stats *st, const char *id)
 {
   stc *c = cc_calloc(st->al, 1, sizeof *c);
-  if (!c || !(c->id = cc_strdup(st->al, id)) || cc_map_put(&st->contacts, st->al, c->id, c)) {
-    if (c)
-      cc_free(st->al, c->id);
-    cc_free(st->al, c);
+  if (!c) {
     st->dropped++;
     return NULL;
   }
+  c->next = st->contacts;
+  if (c->next)
+    c->next->prev = c;
+  st->contacts = c;
+  st->n_contacts++;
   *cc_engine_contact_slot(id) = c;
   return c;
 }
 
 static void contact_free(cc_stats *st, stc *c)
 {
-  cc_free(st->al, c->id);
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    st->contacts = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  st->n_contacts--;
   cc_free(st->al, c);
 }
 
@@ -711,7 +731,7 @@ static void on_connected(cc_stats *st, const ccenter_event *ev, stc *c)
   }
   c->answered = c->v;
   if (ag) {
-    if (!leg_new(st, ag, c->id, &c->v, 0, t))
+    if (!leg_new(st, ag, ev->contact, &c->v, 0, t))
       st->dropped++;
     agent_idle(st, ag, t);
   }
@@ -757,7 +777,6 @@ static void on_ended(cc_stats *st, const ccenter_event *ev, stc *c)
       }
     }
   }
-  cc_map_del(&st->contacts, c->id);
   *cc_engine_contact_slot(ev->contact) = NULL;
   contact_free(st, c);
 }
@@ -769,7 +788,7 @@ static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
     return;
   }
   sta *ag = agent_find(st, ev->agent);
-  leg *l = leg_find(ag, c->id, 0, 0);
+  leg *l = leg_find(ag, ev->contact, 0, 0);
   visit at = l ? l->v : c->answered;
   if (ev->reason) {
     qiv *v = qslot(st, &at);
@@ -847,7 +866,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       break;
     }
     ag = agent_find(st, ev->agent);
-    if ((l = leg_find(ag, c->id, 0, 0)))
+    if ((l = leg_find(ag, ev->contact, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     if (c->open)
       st->dropped++;
@@ -884,12 +903,12 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       st->dropped++;
       break;
     }
-    l = leg_find(ag, c->id, 0, 0);
+    l = leg_find(ag, ev->contact, 0, 0);
     visit at = l ? l->v : c->answered;
     int consult = 0;
     if (ev->agent_to) {
       sta *b = agent_find(st, ev->agent_to);
-      leg *bl = leg_find(b, c->id, 1, 0);
+      leg *bl = leg_find(b, ev->contact, 1, 0);
       if (bl) {
         bl->consult = 0;
         consult = 1;
@@ -945,14 +964,14 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     if ((ag = agent_of(st, ev->agent_to, t))) {
       if (ag->ringing)
         ag->ringing--;
-      if (!c || !leg_new(st, ag, c->id, &c->v, 1, t))
+      if (!c || !leg_new(st, ag, ev->contact, &c->v, 1, t))
         st->dropped++;
       agent_idle(st, ag, t);
     }
     break;
   case CCENTER_EV_CONSULT_ENDED:
     if ((ag = agent_of(st, ev->agent_to, t))) {
-      if (c && (l = leg_find(ag, c->id, 1, 0))) {
+      if (c && (l = leg_find(ag, ev->contact, 1, 0))) {
         leg_end_talk(st, ag, l, t, 0);
         leg_del(st, ag, l);
       } else if (ag->ringing) {
@@ -963,7 +982,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   case CCENTER_EV_CONTACT_HELD:
     ag = agent_find(st, ev->agent);
-    if (c && (l = leg_find(ag, c->id, 0, 0)))
+    if (c && (l = leg_find(ag, ev->contact, 0, 0)))
       l->hold_since = t;
     break;
   case CCENTER_EV_CONTACT_RESUMED: {
@@ -974,7 +993,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     }
     l = NULL;
     for (size_t i = 0; i < ag->n_legs && !l; i++)
-      if (ag->legs[i].hold_since != NONE_T && !strcmp(ag->legs[i].contact, c->id))
+      if (ag->legs[i].hold_since != NONE_T && !strcmp(leg_contact(&ag->legs[i]), ev->contact))
         l = &ag->legs[i];
     int64_t a = t - ev->duration_ms;
     agent_span(st, ag, a, t, AFIELD(hold_ms), NULL, 1);
@@ -1000,7 +1019,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
   }
   case CCENTER_EV_CONVERSATION_ENDED:
     ag = agent_find(st, ev->agent);
-    if (c && (l = leg_find(ag, c->id, 0, 0)))
+    if (c && (l = leg_find(ag, ev->contact, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     else
       st->dropped++;
@@ -1073,7 +1092,7 @@ static void stats_free(void *p)
     sta *a = x;
     ivlist_clear(st, &a->iv, aiv_free);
     for (size_t i = 0; i < a->n_legs; i++) {
-      cc_free(st->al, a->legs[i].contact);
+      cc_free(st->al, a->legs[i].id_long);
       cc_free(st->al, a->legs[i].holds);
     }
     cc_free(st->al, a->legs);
@@ -1081,8 +1100,8 @@ static void stats_free(void *p)
     cc_free(st->al, a);
   }
   it = 0;
-  while ((x = cc_map_next(&st->contacts, &it)))
-    contact_free(st, x);
+  while (st->contacts)
+    contact_free(st, st->contacts);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it))) {
     stcust *cu = x;
@@ -1094,7 +1113,6 @@ static void stats_free(void *p)
     cc_free(st->al, x);
   cc_map_destroy(&st->queues, st->al);
   cc_map_destroy(&st->agents, st->al);
-  cc_map_destroy(&st->contacts, st->al);
   cc_map_destroy(&st->customers, st->al);
   cc_map_destroy(&st->strings, st->al);
   cc_free(st->al, st);
@@ -1116,7 +1134,6 @@ int cc_stats_attach(ccenter_engine *e)
   st->sweep_at = 1024;
   cc_map_init(&st->queues);
   cc_map_init(&st->agents);
-  cc_map_init(&st->contacts);
   cc_map_init(&st->customers);
   cc_map_init(&st->strings);
   int rc = cc_engine_add_observer(e, observe, st);
@@ -1131,7 +1148,7 @@ int cc_stats_attach(ccenter_engine *e)
 size_t cc_stats_tracked_contacts(const ccenter_engine *e)
 {
   const cc_stats *st = cc_engine_get_stats(e);
-  return st ? st->contacts.len : 0;
+  return st ? st->n_contacts : 0;
 }
 
 size_t cc_stats_tracked_customers(const ccenter_engine *e)

@@ -49,9 +49,14 @@ typedef struct aiv {
   code_list nr;
 } aiv;
 
-/* Interval records sorted by idx (each begins with its int64_t idx). */
+/* Interval records sorted by idx. */
+typedef struct ivent {
+  int64_t idx; /* a copy of the record's, so that finding one reads only this array */
+  void *rec;
+} ivent;
+
 typedef struct ivlist {
-  void **v;
+  ivent *v;
   size_t n, cap;
 } ivlist;
 
@@ -212,15 +217,10 @@ static void aiv_free(cc_stats *st, void *p)
 static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *))
 {
   for (size_t i = 0; i < l->n; i++)
-    fr(st, l->v[i]);
+    fr(st, l->v[i].rec);
   cc_free(st->al, l->v);
   l->v = NULL;
   l->n = l->cap = 0;
-}
-
-static int64_t iv_idx(const void *p)
-{
-  return *(const int64_t *)p;
 }
 
 /* First position whose idx >= idx. */
@@ -229,7 +229,7 @@ static size_t iv_lower(const ivlist *l, int64_t idx)
   size_t lo = 0, hi = l->n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (iv_idx(l->v[mid]) < idx)
+    if (l->v[mid].idx < idx)
       lo = mid + 1;
     else
       hi = mid;
@@ -246,15 +246,17 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   if (lo == NONE_T || idx < lo || idx > st->newest)
     return NULL;
   size_t old = 0;
-  while (old < l->n && iv_idx(l->v[old]) < lo)
-    fr(st, l->v[old++]);
+  while (old < l->n && l->v[old].idx < lo)
+    fr(st, l->v[old++].rec);
   if (old) {
     memmove(l->v, l->v + old, (l->n - old) * sizeof *l->v);
     l->n -= old;
   }
+  if (l->n && l->v[l->n - 1].idx == idx) /* nearly always: the current interval */
+    return l->v[l->n - 1].rec;
   size_t pos = iv_lower(l, idx);
-  if (pos < l->n && iv_idx(l->v[pos]) == idx)
-    return l->v[pos];
+  if (pos < l->n && l->v[pos].idx == idx)
+    return l->v[pos].rec;
   if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
     st->dropped++;
     return NULL;
@@ -266,7 +268,8 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   }
   *(int64_t *)rec = idx;
   memmove(l->v + pos + 1, l->v + pos, (l->n - pos) * sizeof *l->v);
-  l->v[pos] = rec;
+  l->v[pos].idx = idx;
+  l->v[pos].rec = rec;
   l->n++;
   return rec;
 }
@@ -1267,8 +1270,8 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
     s.intervals = (unsigned)(hi - lo + 1);
     s.from = lo * st->interval_ms;
     s.to = (hi + 1) * st->interval_ms;
-    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && iv_idx(q->iv.v[i]) <= hi; i++)
-      qsum(&s, &((const qiv *)q->iv.v[i])->c);
+    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
+      qsum(&s, &((const qiv *)q->iv.v[i].rec)->c);
   }
   fill(out, &s, sizeof s);
   return 0;
@@ -1358,8 +1361,8 @@ int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t
     s.intervals = (unsigned)(hi - lo + 1);
     s.from = lo * st->interval_ms;
     s.to = (hi + 1) * st->interval_ms;
-    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && iv_idx(ag->iv.v[i]) <= hi; i++)
-      asum(&s, &((const aiv *)ag->iv.v[i])->c);
+    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && ag->iv.v[i].idx <= hi; i++)
+      asum(&s, &((const aiv *)ag->iv.v[i].rec)->c);
     agent_open(st, ag, s.from, min64(s.to, now), &s);
   }
   fill(out, &s, sizeof s);
@@ -1396,8 +1399,8 @@ int ccenter_stats_queue_dispositions(const ccenter_engine *engine, const char *q
   code_list acc = {NULL, 0, 0};
   int64_t lo, hi;
   if (range_of(st, from, to, st->newest, &lo, &hi))
-    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && iv_idx(q->iv.v[i]) <= hi; i++)
-      if ((rc = code_report(st, &acc, &((const qiv *)q->iv.v[i])->disp))) {
+    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
+      if ((rc = code_report(st, &acc, &((const qiv *)q->iv.v[i].rec)->disp))) {
         cc_free(st->al, acc.v);
         return rc;
       }
@@ -1426,8 +1429,8 @@ int ccenter_stats_agent_not_ready(const ccenter_engine *engine, const char *agen
     return rc;
   code_list acc = {NULL, 0, 0};
   if (any) {
-    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && iv_idx(ag->iv.v[i]) <= hi; i++)
-      if ((rc = code_report(st, &acc, &((const aiv *)ag->iv.v[i])->nr))) {
+    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && ag->iv.v[i].idx <= hi; i++)
+      if ((rc = code_report(st, &acc, &((const aiv *)ag->iv.v[i].rec)->nr))) {
         cc_free(st->al, acc.v);
         return rc;
       }

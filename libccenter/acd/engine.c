@@ -1117,7 +1117,6 @@ static void unserve(ccenter_engine *e, membership *m)
     ev->value = 0;
     ev->state = a->state;
   }
-  cc_member_free(e, m);
   cc_queue_delay_del(q, m->delay);
   q->members[m->q_index] = q->members[--q->n_members];
   q->members[m->q_index]->q_index = m->q_index;
@@ -1130,7 +1129,7 @@ static void unserve(ccenter_engine *e, membership *m)
     q->n_logged_in--;
   if (a->state == CCENTER_AGENT_READY)
     q->n_ready--;
-  cc_eng_free(e, m, sizeof *m);
+  cc_member_free(e, m);
 }
 
 static int op_agent_remove(ccenter_engine *e, agent *a)
@@ -1257,7 +1256,7 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
       return CCENTER_ENOMEM;
     if (delay != m->delay)
       cc_queue_delay_del(q, m->delay);
-    m->priority = (int)prio;
+    m->priority = (int32_t)prio;
     m->delay = delay;
     m->reserve = reserve != 0;
     cc_route_agent(e, a);
@@ -1267,21 +1266,18 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
       cc_grow(&e->alloc, (void **)&q->members, &q->cap_members, q->n_members + 1,
               sizeof *q->members))
     return CCENTER_ENOMEM;
-  m = cc_eng_alloc(e, sizeof *m);
+  m = cc_member_new(e, a, q);
   if (!m)
     return CCENTER_ENOMEM;
-  m->a = a;
-  m->q = q;
-  m->priority = (int)prio;
+  m->priority = (int32_t)prio;
   m->delay = delay;
   m->reserve = reserve != 0;
-  if (cc_member_init(e, m) || cc_queue_delay_add(e, q, delay)) {
+  if (cc_queue_delay_add(e, q, delay)) {
     cc_member_free(e, m);
-    cc_eng_free(e, m, sizeof *m);
     return CCENTER_ENOMEM;
   }
   m->ordinal = ++q->next_ordinal;
-  m->q_index = q->n_members;
+  m->q_index = (uint32_t)q->n_members;
   q->members[q->n_members++] = m;
   a->mem[a->n_mem++] = m;
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
@@ -2827,10 +2823,8 @@ void ccenter_engine_free(ccenter_engine *e)
       }
       cc_eng_free(e, w, sizeof *w);
     }
-    for (size_t i = 0; i < a->n_mem; i++) {
+    for (size_t i = 0; i < a->n_mem; i++)
       cc_member_free(e, a->mem[i]);
-      cc_eng_free(e, a->mem[i], sizeof(membership));
-    }
     free_agent(e, a);
   }
   /* The memberships are gone: the queues must not walk them when classes are released. */

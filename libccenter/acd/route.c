@@ -38,6 +38,12 @@ static cnode *of_cnode(const cc_tnode *n)
   return n ? (cnode *)((const char *)n - offsetof(cnode, node)) : NULL;
 }
 
+/* A node lives in its membership's block, at position idx. */
+static membership *member_of(const cnode *n)
+{
+  return (membership *)((char *)(uintptr_t)(n - n->idx) - offsetof(membership, nodes));
+}
+
 int64_t cc_contact_order_key(const queue *q, const contact *c)
 {
   /* With ageing, priority p after waiting w counts as p + w/ageing. Comparing two contacts
@@ -76,7 +82,8 @@ static int cmp_cnode(const cc_tnode *x, const cc_tnode *y)
     return a->key1 < b->key1 ? -1 : 1;
   if (a->key2 != b->key2)
     return a->key2 < b->key2 ? -1 : 1;
-  return a->m->a->seq < b->m->a->seq ? -1 : (a->m->a->seq > b->m->a->seq);
+  uint32_t sa = member_of(a)->a->seq, sb = member_of(b)->a->seq;
+  return sa < sb ? -1 : (sa > sb);
 }
 
 static cc_agent_view view_of(const agent *a)
@@ -93,8 +100,25 @@ static int class_level(const rclass *k, const agent *a)
   return cc_req_level(k->req, &v);
 }
 
+/* key1 is kept in 32 bits (cnode): counts and ordinals beyond 2^31, and talk time beyond
+ * 24.8 days in one login, compare as equal and fall to key2 and the agent's order. */
+static int64_t key1_clamp(int64_t k)
+{
+  return k > INT32_MAX ? INT32_MAX : k < INT32_MIN ? INT32_MIN : k;
+}
+
+static void strategy_key_raw(const queue *q, const rclass *k, const membership *m, int64_t *k1,
+                             int64_t *k2);
+
 static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
                          int64_t *k2)
+{
+  strategy_key_raw(q, k, m, k1, k2);
+  *k1 = key1_clamp(*k1);
+}
+
+static void strategy_key_raw(const queue *q, const rclass *k, const membership *m, int64_t *k1,
+                             int64_t *k2)
 {
   const agent *a = m->a;
   *k1 = cc_agent_work(a);
@@ -149,7 +173,7 @@ static void cnode_unlink(rclass *k, cnode *n)
   if (n->in_tree) {
     cc_treap_remove(&k->agents, &n->node);
     n->in_tree = 0;
-    n->m->a->n_indexed--;
+    member_of(n)->a->n_indexed--;
   }
 }
 
@@ -195,27 +219,66 @@ void cc_queue_free_classes(ccenter_engine *e, queue *q)
       class_free(e, q->classes[i]);
 }
 
-static int member_grow(ccenter_engine *e, membership *m, size_t slots)
+static size_t member_bytes(size_t cap)
 {
-  if (m->n_nodes >= slots)
+  return sizeof(membership) + cap * sizeof(cnode);
+}
+
+static cnode *node_at(const membership *m, size_t slot)
+{
+  for (size_t i = 0; i < m->n_nodes; i++)
+    if (m->nodes[i].slot == slot)
+      return (cnode *)&m->nodes[i];
+  return NULL;
+}
+
+/* The nodes move with the block: out of the trees first (the agent's next refresh puts
+ * them back), and the agent's and the queue's pointers follow the block. */
+static int member_reserve(ccenter_engine *e, membership **mp, size_t cap)
+{
+  membership *m = *mp;
+  if (m->cap_nodes >= cap)
     return 0;
-  cnode **nn = cc_realloc(&e->alloc, m->nodes, slots * sizeof *nn);
-  if (!nn)
+  if (cap > MAX_CLASSES)
+    return CCENTER_ERANGE;
+  for (size_t i = 0; i < m->n_nodes; i++)
+    cnode_unlink(m->q->classes[m->nodes[i].slot], &m->nodes[i]);
+  size_t ai = 0;
+  while (ai < m->a->n_mem && m->a->mem[ai] != m)
+    ai++;
+  int in_q = m->q_index < m->q->n_members && m->q->members[m->q_index] == m;
+  membership *nm = cc_realloc(&e->alloc, m, member_bytes(cap));
+  if (!nm)
     return CCENTER_ENOMEM;
-  for (size_t i = m->n_nodes; i < slots; i++)
-    nn[i] = NULL;
-  e->bytes += (slots - m->n_nodes) * sizeof *nn;
-  m->nodes = nn;
-  m->n_nodes = slots;
+  e->bytes += (cap - nm->cap_nodes) * sizeof(cnode);
+  nm->cap_nodes = (uint8_t)cap;
+  if (ai < nm->a->n_mem)
+    nm->a->mem[ai] = nm;
+  if (in_q)
+    nm->q->members[nm->q_index] = nm;
+  *mp = nm;
   return 0;
 }
 
-static cnode *cnode_new(ccenter_engine *e, membership *m)
+static void node_add(membership *m, size_t slot)
 {
-  cnode *n = cc_eng_alloc(e, sizeof *n);
-  if (n)
-    n->m = m;
-  return n;
+  cnode *n = &m->nodes[m->n_nodes];
+  memset(n, 0, sizeof *n);
+  n->slot = (uint8_t)slot;
+  n->idx = (uint8_t)m->n_nodes++;
+}
+
+/* Removes the node of a slot; the last node takes its place (both out of the trees). */
+static void node_del(membership *m, cnode *n)
+{
+  queue *q = m->q;
+  cnode *last = &m->nodes[m->n_nodes - 1];
+  cnode_unlink(q->classes[n->slot], n);
+  if (n != last) {
+    cnode_unlink(q->classes[last->slot], last);
+    n->slot = last->slot;
+  }
+  m->n_nodes--;
 }
 
 int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc_req_error *err)
@@ -251,36 +314,32 @@ int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc
     }
     free_slot = q->n_class_slots;
   }
-  /* Allocate everything before changing anything: nodes for the members who meet it. */
+  /* Room first, for every member who meets it: a failure then changes nothing (blocks
+   * that moved had their nodes taken out of the trees; the refresh puts them back). */
   rclass *k = class_new(e, req, key, (int)free_slot);
   if (!k) {
     cc_req_free(&e->alloc, req);
     return CCENTER_ENOMEM;
   }
-  size_t i = 0;
-  for (; i < q->n_members; i++) {
+  for (size_t i = 0; i < q->n_members && !rc; i++) {
     membership *m = q->members[i];
-    if (member_grow(e, m, free_slot + 1))
-      break;
-    if (agent_meets(k, m->a) && !(m->nodes[free_slot] = cnode_new(e, m)))
-      break;
+    if (agent_meets(k, m->a))
+      rc = member_reserve(e, &q->members[i], (size_t)m->n_nodes + 1);
   }
-  if (i < q->n_members) {
-    for (size_t j = 0; j <= i && j < q->n_members; j++) {
-      membership *m = q->members[j];
-      if (m->n_nodes > free_slot && m->nodes[free_slot]) {
-        cc_eng_free(e, m->nodes[free_slot], sizeof(cnode));
-        m->nodes[free_slot] = NULL;
-      }
-    }
+  if (rc) {
+    for (size_t i = 0; i < q->n_members; i++)
+      cc_route_refresh(e, q->members[i]->a);
     class_free(e, k);
-    return CCENTER_ENOMEM;
+    return rc;
   }
   q->classes[free_slot] = k;
   if (free_slot == q->n_class_slots)
     q->n_class_slots++;
   k->refs = 1;
-  for (i = 0; i < q->n_members; i++)
+  for (size_t i = 0; i < q->n_members; i++)
+    if (agent_meets(k, q->members[i]->a))
+      node_add(q->members[i], free_slot);
+  for (size_t i = 0; i < q->n_members; i++)
     cc_route_refresh(e, q->members[i]->a);
   *out = k;
   return 0;
@@ -292,11 +351,10 @@ void cc_class_put(ccenter_engine *e, queue *q, rclass *k)
     return;
   for (size_t i = 0; i < q->n_members; i++) {
     membership *m = q->members[i];
-    cnode *n = (size_t)k->slot < m->n_nodes ? m->nodes[k->slot] : NULL;
+    cnode *n = node_at(m, (size_t)k->slot);
     if (n) {
-      cnode_unlink(k, n);
-      cc_eng_free(e, n, sizeof *n);
-      m->nodes[k->slot] = NULL;
+      node_del(m, n);
+      cc_route_refresh(e, m->a);
     }
   }
   q->classes[k->slot] = NULL;
@@ -306,34 +364,34 @@ void cc_class_put(ccenter_engine *e, queue *q, rclass *k)
 /* ---------------------------------------------------------------------------------- */
 /* Members                                                                             */
 
-int cc_member_init(ccenter_engine *e, membership *m)
+static size_t classes_met(const queue *q, const agent *a)
 {
-  queue *q = m->q;
-  if (member_grow(e, m, q->n_class_slots))
-    return CCENTER_ENOMEM;
-  for (size_t i = 0; i < q->n_class_slots; i++) {
-    rclass *k = q->classes[i];
-    if (k && agent_meets(k, m->a) && !(m->nodes[i] = cnode_new(e, m))) {
-      cc_member_free(e, m);
-      return CCENTER_ENOMEM;
-    }
-  }
-  return 0;
+  size_t n = 0;
+  for (size_t i = 0; i < q->n_class_slots; i++)
+    n += q->classes[i] && agent_meets(q->classes[i], a);
+  return n;
+}
+
+membership *cc_member_new(ccenter_engine *e, agent *a, queue *q)
+{
+  size_t cap = classes_met(q, a);
+  membership *m = cc_eng_alloc(e, member_bytes(cap));
+  if (!m)
+    return NULL;
+  m->a = a;
+  m->q = q;
+  m->cap_nodes = (uint8_t)cap;
+  for (size_t i = 0; i < q->n_class_slots; i++)
+    if (q->classes[i] && agent_meets(q->classes[i], a))
+      node_add(m, i);
+  return m;
 }
 
 void cc_member_free(ccenter_engine *e, membership *m)
 {
-  for (size_t i = 0; i < m->n_nodes; i++) {
-    cnode *n = m->nodes[i];
-    if (n) {
-      cnode_unlink(m->q->classes[i], n);
-      cc_eng_free(e, n, sizeof *n);
-    }
-  }
-  e->bytes -= m->n_nodes * sizeof *m->nodes;
-  cc_free(&e->alloc, m->nodes);
-  m->nodes = NULL;
-  m->n_nodes = 0;
+  for (size_t i = 0; i < m->n_nodes; i++)
+    cnode_unlink(m->q->classes[m->nodes[i].slot], &m->nodes[i]);
+  cc_eng_free(e, m, member_bytes(m->cap_nodes));
 }
 
 int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay)
@@ -379,18 +437,16 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
   for (size_t i = 0; i < a->n_mem; i++) {
     membership *m = a->mem[i];
     queue *q = m->q;
-    for (size_t s = 0; s < m->n_nodes; s++) {
-      cnode *n = m->nodes[s];
-      if (!n)
-        continue;
-      rclass *k = q->classes[s];
+    for (size_t j = 0; j < m->n_nodes; j++) {
+      cnode *n = &m->nodes[j];
+      rclass *k = q->classes[n->slot];
       int64_t k1 = 0, k2 = 0;
       if (want)
         strategy_key(q, k, m, &k1, &k2);
       if (n->in_tree && (!want || k1 != n->key1 || k2 != n->key2))
         cnode_unlink(k, n);
       if (want && !n->in_tree) {
-        n->key1 = k1;
+        n->key1 = (int32_t)k1;
         n->key2 = k2;
         cc_treap_insert(&k->agents, &n->node);
         n->in_tree = 1;
@@ -405,21 +461,16 @@ void cc_route_rematch(ccenter_engine *e, agent *a)
   for (size_t i = 0; i < a->n_mem; i++) {
     membership *m = a->mem[i];
     queue *q = m->q;
-    if (member_grow(e, m, q->n_class_slots))
-      continue;
-    for (size_t s = 0; s < q->n_class_slots; s++) {
-      rclass *k = q->classes[s];
-      if (!k)
-        continue;
-      int meets = agent_meets(k, a);
-      if (meets && !m->nodes[s]) {
-        m->nodes[s] = cnode_new(e, m);
-      } else if (!meets && m->nodes[s]) {
-        cnode_unlink(k, m->nodes[s]);
-        cc_eng_free(e, m->nodes[s], sizeof(cnode));
-        m->nodes[s] = NULL;
-      }
-    }
+    for (size_t j = m->n_nodes; j-- > 0;)
+      if (!agent_meets(q->classes[m->nodes[j].slot], a))
+        node_del(m, &m->nodes[j]);
+    size_t want = classes_met(q, a);
+    if (want > m->n_nodes && member_reserve(e, &a->mem[i], want))
+      continue; /* out of memory: the agent keeps the classes it had */
+    m = a->mem[i];
+    for (size_t s = 0; s < q->n_class_slots; s++)
+      if (q->classes[s] && agent_meets(q->classes[s], a) && !node_at(m, s))
+        node_add(m, s);
   }
   cc_route_refresh(e, a);
 }
@@ -628,14 +679,14 @@ static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_t
 {
   for (cc_tnode *n = start; n; n = cc_treap_next(n)) {
     cnode *cn = of_cnode(n);
-    if (eligible(e, c, cn->m, cn->m->a))
+    if (eligible(e, c, member_of(cn), member_of(cn)->a))
       return cn;
   }
   if (!wrap)
     return NULL;
   for (cc_tnode *n = cc_treap_first(&k->agents); n && n != start; n = cc_treap_next(n)) {
     cnode *cn = of_cnode(n);
-    if (eligible(e, c, cn->m, cn->m->a))
+    if (eligible(e, c, member_of(cn), member_of(cn)->a))
       return cn;
   }
   return NULL;
@@ -665,9 +716,9 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
    * proportional to level, and needs no weight sums in the tree. */
   for (int tries = 0; tries < 64; tries++) {
     cnode *cn = of_cnode(cc_treap_select(&k->agents, cc_eng_random(e) % size));
-    if (!eligible(e, c, cn->m, cn->m->a))
+    if (!eligible(e, c, member_of(cn), member_of(cn)->a))
       continue;
-    int w = class_level(k, cn->m->a);
+    int w = class_level(k, member_of(cn)->a);
     if (w <= 0 || (int)(cc_eng_random(e) % 10) < w)
       return cn;
   }
@@ -675,8 +726,8 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
   uint64_t total = 0;
   for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
     cnode *cn = of_cnode(n);
-    if (eligible(e, c, cn->m, cn->m->a)) {
-      int w = class_level(k, cn->m->a);
+    if (eligible(e, c, member_of(cn), member_of(cn)->a)) {
+      int w = class_level(k, member_of(cn)->a);
       total += w > 0 ? (uint64_t)w : 10;
     }
   }
@@ -685,8 +736,8 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
   uint64_t r = cc_eng_random(e) % total;
   for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
     cnode *cn = of_cnode(n);
-    if (eligible(e, c, cn->m, cn->m->a)) {
-      int w = class_level(k, cn->m->a);
+    if (eligible(e, c, member_of(cn), member_of(cn)->a)) {
+      int w = class_level(k, member_of(cn)->a);
       uint64_t wt = w > 0 ? (uint64_t)w : 10;
       if (r < wt)
         return cn;
@@ -763,7 +814,7 @@ static membership *pick_one(ccenter_engine *e, contact *c)
   if (e->reference_routing && deterministic(c->q->strategy))
     return pick_reference(e, c, c->q->rr_last);
   cnode *cn = pick_indexed(e, c);
-  return cn ? cn->m : NULL;
+  return cn ? member_of(cn) : NULL;
 }
 
 void cc_route_contact(ccenter_engine *e, contact *c)
@@ -785,8 +836,8 @@ void cc_route_contact(ccenter_engine *e, contact *c)
     for (cc_tnode *t = cc_treap_first(&c->cls->agents); t && n < RING_ALL_LIMIT;
          t = cc_treap_next(t)) {
       cnode *cn = of_cnode(t);
-      if (eligible(e, c, cn->m, cn->m->a))
-        ring[n++] = cn->m->a;
+      if (eligible(e, c, member_of(cn), member_of(cn)->a))
+        ring[n++] = member_of(cn)->a;
     }
     /* Offers change the agents' keys (and so the tree): collect first, then offer. */
     for (size_t i = 0; i < n; i++)
@@ -825,10 +876,8 @@ static contact *best_indexed(ccenter_engine *e, agent *a, int *best_prio)
     queue *q = m->q;
     if (!q->n_waiting)
       continue;
-    for (size_t s = 0; s < m->n_nodes; s++) {
-      if (!m->nodes[s])
-        continue;
-      rclass *k = q->classes[s];
+    for (size_t j = 0; j < m->n_nodes; j++) {
+      rclass *k = q->classes[m->nodes[j].slot];
       for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(n)) {
         contact *c = of_cls(n);
         if (best && !before(c, m->priority, best, *best_prio))
@@ -961,8 +1010,8 @@ const char *cc_route_check(const ccenter_engine *e)
   while ((a = cc_map_next(&e->agents, &it))) {
     unsigned n_in = 0;
     for (size_t i = 0; i < a->n_mem; i++)
-      for (size_t s = 0; s < a->mem[i]->n_nodes; s++)
-        n_in += a->mem[i]->nodes[s] && a->mem[i]->nodes[s]->in_tree;
+      for (size_t j = 0; j < a->mem[i]->n_nodes; j++)
+        n_in += a->mem[i]->nodes[j].in_tree;
     if (n_in != a->n_indexed)
       return "an agent's count of indexed nodes is wrong";
   }
@@ -975,7 +1024,7 @@ const char *cc_route_check(const ccenter_engine *e)
         continue;
       for (size_t i = 0; i < q->n_members; i++) {
         membership *m = q->members[i];
-        cnode *n = (size_t)s < m->n_nodes ? m->nodes[s] : NULL;
+        cnode *n = node_at(m, s);
         int meets = agent_meets(k, m->a);
         if (meets != (n != NULL))
           return "a member's class nodes disagree with its skills";
@@ -989,7 +1038,7 @@ const char *cc_route_check(const ccenter_engine *e)
         indexed++;
         for (cc_tnode *u = cc_treap_first(&k->agents); u; u = cc_treap_next(u)) {
           cnode *cn = of_cnode(u);
-          if (eligible(me, c, cn->m, cn->m->a))
+          if (eligible(me, c, member_of(cn), member_of(cn)->a))
             return "a waiting contact could be offered to an available agent";
         }
       }

@@ -45,25 +45,32 @@ typedef struct rclass {
   cc_treap contacts; /* contacts (cls_node) */
 } rclass;
 
-/* One agent in one class's index. key1/key2 are the strategy's order, computed when the
- * node is inserted (a change of the inputs re-inserts it). */
+/* One agent in one class's index, inside its membership's block (route.c, member_of).
+ * key1/key2 are the strategy's order, computed when the node is inserted (a change of the
+ * inputs re-inserts it). 48 bytes: there is one per class an agent meets in each queue it
+ * serves, the largest share of an agent's memory. */
 typedef struct cnode {
   cc_tnode node;
-  membership *m;
-  int64_t key1, key2;
-  int in_tree;
+  int64_t key2;
+  int32_t key1;
+  uint8_t slot;    /* the class's slot in the queue */
+  uint8_t idx;     /* position in the membership's nodes */
+  uint8_t in_tree;
 } cnode;
 
+/* One block per agent and queue, with a node for each class of the queue the agent meets;
+ * the block moves when that set grows (route.c, member_reserve), so a->mem and q->members
+ * are the only places that keep its address. */
 struct membership {
   agent *a;
   queue *q;
-  int priority;   /* higher first when the agent chooses among its queues */
-  int64_t delay;  /* contacts must have waited this long for this agent */
-  int reserve;    /* only for contacts past the queue's reserve threshold */
-  uint32_t ordinal; /* order of joining the queue: linear and round-robin */
-  size_t q_index;   /* index in q->members */
-  cnode **nodes;    /* per class slot of the queue: NULL unless the agent meets it */
-  size_t n_nodes;
+  int64_t delay;     /* contacts must have waited this long for this agent */
+  int32_t priority;  /* higher first when the agent chooses among its queues */
+  uint32_t ordinal;  /* order of joining the queue: linear and round-robin */
+  uint32_t q_index;  /* index in q->members */
+  uint8_t reserve;   /* only for contacts past the queue's reserve threshold */
+  uint8_t n_nodes, cap_nodes;
+  cnode nodes[];
 };
 
 typedef struct step {
@@ -306,8 +313,9 @@ void cc_queue_free_classes(ccenter_engine *e, queue *q);
 int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out,
                  cc_req_error *err);
 void cc_class_put(ccenter_engine *e, queue *q, rclass *k);
-/* Memberships: node arrays sized to the queue's class slots. */
-int cc_member_init(ccenter_engine *e, membership *m);
+/* A membership block with a node for each class of q that a meets (not yet in a->mem or
+ * q->members); NULL when out of memory. Freeing takes its nodes out of the trees. */
+membership *cc_member_new(ccenter_engine *e, agent *a, queue *q);
 void cc_member_free(ccenter_engine *e, membership *m);
 int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay);
 void cc_queue_delay_del(queue *q, int64_t delay);

@@ -1262,7 +1262,7 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     cc_route_agent(e, a);
     return 0;
   }
-  if (cc_grow(&e->alloc, (void **)&a->mem, &a->cap_mem, a->n_mem + 1, sizeof *a->mem) ||
+  if (cc_grow_exact(&e->alloc, (void **)&a->mem, &a->cap_mem, a->n_mem + 1, sizeof *a->mem) ||
       cc_grow(&e->alloc, (void **)&q->members, &q->cap_members, q->n_members + 1,
               sizeof *q->members))
     return CCENTER_ENOMEM;
@@ -1325,7 +1325,7 @@ static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t l
     if (a->n_skills == 64)
       return CCENTER_EFULL;
     size_t old = a->cap_skills;
-    if (cc_grow(&e->alloc, (void **)&a->skills, &a->cap_skills, a->n_skills + 1,
+    if (cc_grow_exact(&e->alloc, (void **)&a->skills, &a->cap_skills, a->n_skills + 1,
                 sizeof *a->skills))
       return CCENTER_ENOMEM;
     e->bytes += (a->cap_skills - old) * sizeof *a->skills;
@@ -1360,7 +1360,8 @@ static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char 
     if (a->n_attrs == 32)
       return CCENTER_EFULL;
     size_t old = a->cap_attrs;
-    if (cc_grow(&e->alloc, (void **)&a->attrs, &a->cap_attrs, a->n_attrs + 1, sizeof *a->attrs))
+    if (cc_grow_exact(&e->alloc, (void **)&a->attrs, &a->cap_attrs, a->n_attrs + 1,
+                      sizeof *a->attrs))
       return CCENTER_ENOMEM;
     e->bytes += (a->cap_attrs - old) * sizeof *a->attrs;
     memmove(&a->attrs[i + 1], &a->attrs[i], (a->n_attrs - i) * sizeof *a->attrs);

@@ -493,7 +493,7 @@ static void prefer_link(ccenter_engine *e, contact *c, int link)
     if (!a)
       continue;
     if (link) {
-      if (cc_grow(&e->alloc, (void **)&a->preferring, &a->cap_preferring,
+      if (cc_grow_exact(&e->alloc, (void **)&a->preferring, &a->cap_preferring,
                   a->n_preferring + 1, sizeof *a->preferring))
         continue; /* route_contact still finds the agent by id */
       a->preferring[a->n_preferring++] = c;

@@ -128,32 +128,32 @@ struct queue {
   int backlog;
 };
 
+/* Laid out by size, arrays sized exactly (cc_grow_exact): memory per agent is a goal of
+ * the design (docs/performance.md). */
 struct agent {
   char *id;
   void *obs;
-  uint32_t seq;
-  ccenter_agent_state state;
   const char *reason;  /* interned */
   const char *pending; /* interned NOT_READY reason, or NULL */
-  int pending_logout;
   int64_t state_since, idle_since, login_at;
-  uint8_t cap[NCH];
-  uint16_t n[NCH];
-  uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
   int64_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms */
-  unsigned missed_in_row, handled, handled_since_login;
   int64_t talk_since_login;
-  unsigned n_offered, n_connected, n_wrap;
-  unsigned n_indexed; /* index nodes in their class trees (cc_route_refresh) */
   work *works;
   membership **mem;
-  size_t n_mem, cap_mem;
-  cc_skill *skills; /* sorted by interned name pointer */
-  size_t n_skills, cap_skills;
-  cc_attr_kv *attrs; /* sorted by interned key pointer */
-  size_t n_attrs, cap_attrs;
+  cc_skill *skills;     /* sorted by interned name pointer */
+  cc_attr_kv *attrs;    /* sorted by interned key pointer */
   contact **preferring; /* contacts in their preferred phase naming this agent */
-  size_t n_preferring, cap_preferring;
+  uint32_t seq;
+  ccenter_agent_state state;
+  unsigned missed_in_row, handled, handled_since_login;
+  unsigned n_offered, n_connected, n_wrap;
+  unsigned n_indexed; /* index nodes in their class trees (cc_route_refresh) */
+  uint32_t n_mem, cap_mem, n_skills, cap_skills, n_attrs, cap_attrs, n_preferring,
+      cap_preferring;
+  uint16_t n[NCH];
+  uint8_t cap[NCH];
+  uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
+  uint8_t pending_logout;
 };
 
 struct work {

@@ -69,6 +69,20 @@ int cc_grow(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem
   return 0;
 }
 
+int cc_grow_exact(const cc_alloc *a, void **arr, uint32_t *cap, size_t need, size_t elem)
+{
+  if (need <= *cap)
+    return 0;
+  if (need > UINT32_MAX || need > SIZE_MAX / elem)
+    return CCENTER_ENOMEM;
+  void *p = a->realloc_fn(a->ud, *arr, need * elem);
+  if (!p)
+    return CCENTER_ENOMEM;
+  *arr = p;
+  *cap = (uint32_t)need;
+  return 0;
+}
+
 void cc_free(const cc_alloc *a, void *p)
 {
   if (p)

@@ -36,6 +36,9 @@ void *cc_calloc(const cc_alloc *a, size_t count, size_t size);
 void *cc_realloc(const cc_alloc *a, void *p, size_t n);
 /* Grows an array of elem-size items to hold at least need items; doubles. 0 or ENOMEM. */
 int cc_grow(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem);
+/* Like cc_grow, to exactly `need` elements: for the small per-agent arrays that change by
+ * administration, where doubling would waste more than it saves. */
+int cc_grow_exact(const cc_alloc *a, void **arr, uint32_t *cap, size_t need, size_t elem);
 void cc_free(const cc_alloc *a, void *p);
 char *cc_strdup(const cc_alloc *a, const char *s);
 

@@ -1256,8 +1256,8 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
       return CCENTER_ENOMEM;
     if (delay != m->delay)
       cc_queue_delay_del(q, m->delay);
-    m->priority = (int32_t)prio;
-    m->delay = delay;
+    m->priority = (int16_t)prio;
+    m->delay = (int32_t)delay;
     m->reserve = reserve != 0;
     cc_route_agent(e, a);
     return 0;
@@ -1269,8 +1269,8 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
   m = cc_member_new(e, a, q);
   if (!m)
     return CCENTER_ENOMEM;
-  m->priority = (int32_t)prio;
-  m->delay = delay;
+  m->priority = (int16_t)prio;
+  m->delay = (int32_t)delay;
   m->reserve = reserve != 0;
   if (cc_queue_delay_add(e, q, delay)) {
     cc_member_free(e, m);
@@ -2561,7 +2561,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     cc_route_agent(e, a);
     return 0;
   case CC_OP_AGENT_SET_WRAP_UP:
-    a->wrap_override = r->i[0] == -1 ? -2 : r->i[0];
+    a->wrap_override = r->i[0] == -1 ? -2 : (int32_t)r->i[0];
     return 0;
   case CC_OP_AGENT_WRAP_UP_END:
     return op_wrap(e, a, r->s[1], -1);

@@ -64,12 +64,12 @@ typedef struct cnode {
 struct membership {
   agent *a;
   queue *q;
-  int64_t delay;     /* contacts must have waited this long for this agent */
-  int32_t priority;  /* higher first when the agent chooses among its queues */
+  int32_t delay;     /* ms (at most a day) contacts must have waited for this agent */
   uint32_t ordinal;  /* order of joining the queue: linear and round-robin */
   uint32_t q_index;  /* index in q->members */
-  uint8_t reserve;   /* only for contacts past the queue's reserve threshold */
-  uint8_t n_nodes, cap_nodes;
+  int16_t priority;  /* -1000..1000, higher first when the agent chooses among its queues */
+  uint16_t reserve : 1; /* only for contacts past the queue's reserve threshold */
+  uint16_t n_nodes : 7, cap_nodes : 7; /* at most MAX_CLASSES */
   cnode nodes[];
 };
 
@@ -136,7 +136,6 @@ struct agent {
   const char *reason;  /* interned */
   const char *pending; /* interned NOT_READY reason, or NULL */
   int64_t state_since, idle_since, login_at;
-  int64_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms */
   int64_t talk_since_login;
   work *works;
   membership **mem;
@@ -144,7 +143,7 @@ struct agent {
   cc_attr_kv *attrs;    /* sorted by interned key pointer */
   contact **preferring; /* contacts in their preferred phase naming this agent */
   uint32_t seq;
-  ccenter_agent_state state;
+  int32_t wrap_override; /* -2 none, -1 unlimited, >= 0 ms (at most a day) */
   unsigned missed_in_row, handled, handled_since_login;
   unsigned n_offered, n_connected, n_wrap;
   unsigned n_indexed; /* index nodes in their class trees (cc_route_refresh) */
@@ -154,6 +153,7 @@ struct agent {
   uint8_t cap[NCH];
   uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
   uint8_t pending_logout;
+  uint8_t state; /* ccenter_agent_state */
 };
 
 struct work {

@@ -18,6 +18,13 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp)
   t->first = NULL;
   t->cmp = cmp;
   t->rng = 0x9E3779B97F4A7C15ull;
+  t->counted = 1;
+}
+
+void cc_treap_init_uncounted(cc_treap *t, cc_tcmp cmp)
+{
+  cc_treap_init(t, cmp);
+  t->counted = 0;
 }
 
 static uint32_t next_prio(cc_treap *t)
@@ -60,8 +67,10 @@ static void rotate_up(cc_treap *t, cc_tnode *n)
   }
   p->parent = n;
   replace_child(t, g, p, n);
-  fix(p);
-  fix(n);
+  if (t->counted) {
+    fix(p);
+    fix(n);
+  }
 }
 
 void cc_treap_insert(cc_treap *t, cc_tnode *n)
@@ -101,7 +110,7 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   cc_tnode *child = n->left ? n->left : n->right;
   cc_tnode *p = n->parent;
   replace_child(t, p, n, child);
-  for (; p; p = p->parent)
+  for (; p && t->counted; p = p->parent)
     p->size--;
   n->left = n->right = n->parent = NULL;
 }

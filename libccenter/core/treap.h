@@ -23,9 +23,14 @@ typedef struct cc_treap {
   cc_tnode *first; /* kept on insert and remove: routing asks for it on every decision */
   cc_tcmp cmp;
   uint64_t rng;
+  int counted; /* sizes kept (rank, select, size); see cc_treap_init_uncounted */
 } cc_treap;
 
 void cc_treap_init(cc_treap *t, cc_tcmp cmp);
+/* A treap without subtree sizes: cc_treap_rank, cc_treap_select and cc_treap_size must not
+ * be used on it. Removing a node then touches no ancestor, which matters when each node
+ * is a cache miss. */
+void cc_treap_init_uncounted(cc_treap *t, cc_tcmp cmp);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);
 cc_tnode *cc_treap_first(const cc_treap *t);

@@ -58,6 +58,7 @@ typedef struct ivent {
 typedef struct ivlist {
   ivent *v;
   size_t n, cap;
+  ivent cur; /* the record found last (rec NULL: none), checked before the array */
 } ivlist;
 
 typedef struct stq {
@@ -104,7 +105,8 @@ typedef struct sta {
   unsigned ringing;
   int64_t idle_since; /* NONE_T unless READY with nothing in progress */
   leg *legs;
-  size_t n_legs, cap_legs;
+  size_t n_legs;
+  uint32_t cap_legs; /* exact: usually one or two at a time, and 128 B each */
   ivlist iv;
 } sta;
 
@@ -220,6 +222,7 @@ static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *)
     fr(st, l->v[i].rec);
   cc_free(st->al, l->v);
   l->v = NULL;
+  l->cur.rec = NULL;
   l->n = l->cap = 0;
 }
 
@@ -245,18 +248,23 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   int64_t lo = window_lo(st, st->newest);
   if (lo == NONE_T || idx < lo || idx > st->newest)
     return NULL;
+  if (l->cur.rec && l->cur.idx == idx) /* nearly always: the current interval */
+    return l->cur.rec;
   size_t old = 0;
-  while (old < l->n && l->v[old].idx < lo)
+  while (old < l->n && l->v[old].idx < lo) {
+    if (l->v[old].rec == l->cur.rec)
+      l->cur.rec = NULL;
     fr(st, l->v[old++].rec);
+  }
   if (old) {
     memmove(l->v, l->v + old, (l->n - old) * sizeof *l->v);
     l->n -= old;
   }
-  if (l->n && l->v[l->n - 1].idx == idx) /* nearly always: the current interval */
-    return l->v[l->n - 1].rec;
   size_t pos = iv_lower(l, idx);
-  if (pos < l->n && l->v[pos].idx == idx)
+  if (pos < l->n && l->v[pos].idx == idx) {
+    l->cur = l->v[pos];
     return l->v[pos].rec;
+  }
   if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
     st->dropped++;
     return NULL;
@@ -270,6 +278,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   memmove(l->v + pos + 1, l->v + pos, (l->n - pos) * sizeof *l->v);
   l->v[pos].idx = idx;
   l->v[pos].rec = rec;
+  l->cur = l->v[pos];
   l->n++;
   return rec;
 }
@@ -443,7 +452,7 @@ static const char *leg_contact(const leg *l)
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
                     int64_t t)
 {
-  if (cc_grow(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
+  if (cc_grow_exact(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
     return NULL;
   leg *l = &ag->legs[ag->n_legs];
   memset(l, 0, sizeof *l);

@@ -216,12 +216,23 @@ static const bench_scenario *find(const char *name)
   return NULL;
 }
 
+ccenter_options *bench_options(const bench_ctx *ctx)
+{
+  ccenter_options *o = ccenter_options_new();
+  if (o && ctx->no_stats && ccenter_options_set_statistics(o, 0)) {
+    ccenter_options_free(o);
+    return NULL;
+  }
+  return o;
+}
+
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: ccenter-bench [--quick] [SCENARIO ...]\n"
+  fprintf(f, "usage: ccenter-bench [--quick] [--no-stats] [SCENARIO ...]\n"
              "Runs the named scenarios (all when none is named); one JSON line each.\n"
-             "  --quick  small sizes (CI smoke run)\n"
-             "  --list   list the scenarios\n"
+             "  --quick     small sizes (CI smoke run)\n"
+             "  --no-stats  engines without interval statistics (churn, route, memory)\n"
+             "  --list      list the scenarios\n"
              "scenarios:\n");
   for (size_t i = 0; i < N_SCENARIOS; i++)
     fprintf(f, "  %-10s %s\n", scenarios[i]->name, scenarios[i]->summary);
@@ -229,13 +240,15 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d)};
+  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0};
   const bench_scenario *run[64];
   size_t nrun = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--quick") == 0) {
       ctx.quick = 1;
+    } else if (strcmp(a, "--no-stats") == 0) {
+      ctx.no_stats = 1;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return 0;

@@ -18,7 +18,12 @@
 typedef struct bench_ctx {
   int quick;     /* --quick: small sizes, for a CI smoke run of a few seconds */
   uint64_t seed; /* fixed, so runs are comparable */
+  int no_stats;  /* --no-stats: engines without their interval statistics */
 } bench_ctx;
+
+/* A fresh options object for a scenario's engine (NULL when out of memory): statistics
+ * as --no-stats says. */
+ccenter_options *bench_options(const bench_ctx *ctx);
 
 typedef struct bench_scenario {
   const char *name;

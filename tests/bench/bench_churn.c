@@ -580,7 +580,7 @@ static int run(const bench_ctx *ctx)
   s->cs = calloc(s->n_cs, sizeof *s->cs);
   s->cap_heap = 4096;
   s->heap = malloc(s->cap_heap * sizeof *s->heap);
-  ccenter_options *o = ccenter_options_new();
+  ccenter_options *o = bench_options(ctx);
   if (!s->cs || bench_evlog_init(&s->log, 1024) || !s->heap || !o ||
       bench_samples_init(&s->lat, (size_t)n_contacts * 6 / SAMPLE_EVERY + 1024) ||
       ccenter_options_set_event_callback(o, on_event, s) ||
@@ -735,6 +735,7 @@ static int run(const bench_ctx *ctx)
   lat_mean = s->lat.n ? lat_mean / (double)s->lat.n : 0;
   bench_json j;
   bench_json_begin(&j, "churn");
+  bench_json_bool(&j, "statistics", !ctx->no_stats);
   bench_json_uint(&j, "agents", N_AGENTS);
   bench_json_uint(&j, "queues", N_QUEUES);
   bench_json_uint(&j, "contacts", n_contacts);

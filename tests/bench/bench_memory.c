@@ -71,7 +71,7 @@ static int run(const bench_ctx *ctx)
   ccenter_engine *e = NULL;
   int8_t(*qs)[2] = malloc(n_queues * sizeof *qs);
   bench_samples lat;
-  ccenter_options *o = ccenter_options_new();
+  ccenter_options *o = bench_options(ctx);
   if (!qs || !o || bench_samples_init(&lat, n_contacts) ||
       ccenter_options_set_event_callback(o, on_event, &events) ||
       ccenter_engine_new(o, now, &e)) {
@@ -234,6 +234,7 @@ static int run(const bench_ctx *ctx)
 
   bench_json j;
   bench_json_begin(&j, "memory");
+  bench_json_bool(&j, "statistics", !ctx->no_stats);
   bench_json_uint(&j, "agents", n_agents);
   bench_json_uint(&j, "queues", n_queues);
   bench_json_uint(&j, "contacts", n_contacts);

@@ -518,8 +518,8 @@ static void sim_free(sim *s)
   memset(s, 0, sizeof *s);
 }
 
-static int sim_init(sim *s, uint32_t agents, uint32_t queues, uint32_t target, double ramp,
-                    int lockstep, uint64_t seed)
+static int sim_init(sim *s, const bench_ctx *ctx, uint32_t agents, uint32_t queues,
+                    uint32_t target, double ramp, int lockstep, uint64_t seed)
 {
   memset(s, 0, sizeof *s);
   s->n_agents = agents;
@@ -541,8 +541,7 @@ static int sim_init(sim *s, uint32_t agents, uint32_t queues, uint32_t target, d
   for (int i = 0; i < s->n_eng; i++) {
     eng *g = &s->eng[i];
     g->all = lockstep;
-    ccenter_options *o = ccenter_options_new();
-    if (o && getenv("NOSTATS")) ccenter_options_set_statistics(o, 0);
+    ccenter_options *o = bench_options(ctx);
     int bad = bench_evlog_init(&g->log, 1024) || !o || ccenter_options_set_event_callback(o, on_event, g) ||
               ccenter_engine_new(o, s->now, &g->e);
     ccenter_options_free(o);
@@ -781,7 +780,7 @@ static int run_scale(const bench_ctx *ctx, const scale *sc, double ratio[3], mai
   int ok_meas = !meas_init(ix, (size_t)sc->decisions + 1024, res != NULL) &&
                 !meas_init(ref, (size_t)sc->ref_decisions + 64, 0) &&
                 (!res || !meas_init(&res->fill, (size_t)sc->agents * 4 + 1024, 1));
-  if (sim_init(&s, sc->agents, sc->queues, sc->waiting, RAMP, 0, ctx->seed ^ sc->agents) ||
+  if (sim_init(&s, ctx, sc->agents, sc->queues, sc->waiting, RAMP, 0, ctx->seed ^ sc->agents) ||
       !ok_meas) {
     fprintf(stderr, "route: out of memory\n");
     goto out;
@@ -799,7 +798,7 @@ static int run_scale(const bench_ctx *ctx, const scale *sc, double ratio[3], mai
     goto bad;
   cc_engine_set_reference_routing(s.eng[0].e, 1);
   uint64_t ref_wall = 0, ref_cpu = 0;
-  if (!getenv("ONLYMAIN") && measure(&s, ref, sc->ref_decisions, &ref_wall, &ref_cpu))
+  if (measure(&s, ref, sc->ref_decisions, &ref_wall, &ref_cpu))
     goto out;
   cc_engine_set_reference_routing(s.eng[0].e, 0);
   if ((bad = check_all(&s)))
@@ -862,7 +861,7 @@ static int equivalence(const bench_ctx *ctx, uint32_t agents, uint64_t calls, ui
   sim s;
   int rc = -1;
   const char *bad = NULL;
-  if (sim_init(&s, agents, agents / 100, agents / 2, 4.0, 1, ctx->seed ^ 0x5eedu)) {
+  if (sim_init(&s, ctx, agents, agents / 100, agents / 2, 4.0, 1, ctx->seed ^ 0x5eedu)) {
     fprintf(stderr, "route: out of memory\n");
     goto out;
   }
@@ -917,9 +916,9 @@ static int run(const bench_ctx *ctx)
   memset(&r, 0, sizeof r);
 
   uint64_t eq_offers = 0;
-  if (!getenv("ONLYMAIN") && equivalence(ctx, eq_agents, eq_calls, &eq_offers))
+  if (equivalence(ctx, eq_agents, eq_calls, &eq_offers))
     return 1;
-  for (int i = 0; i < 2 && !getenv("ONLYMAIN"); i++)
+  for (int i = 0; i < 2; i++)
     if (run_scale(ctx, &sc[i], ratio[i], NULL))
       return 1;
   if (run_scale(ctx, &sc[2], ratio[2], &r))
@@ -929,6 +928,7 @@ static int run(const bench_ctx *ctx)
   bench_json j;
   char key[32];
   bench_json_begin(&j, "route");
+  bench_json_bool(&j, "statistics", !ctx->no_stats);
   bench_json_uint(&j, "agents", sc[2].agents);
   bench_json_uint(&j, "queues", sc[2].queues);
   bench_json_uint(&j, "waiting_target", sc[2].waiting);

@@ -29,13 +29,13 @@ void *cc_eng_alloc(ccenter_engine *e, size_t n)
 }
 
 /* An agent, queue or contact comes in one block with its id string in front of it, padded
- * to 16 bytes: looking an object up by id compares the string next to the fields read
+ * to 8 bytes: looking an object up by id compares the string next to the fields read
  * right after, and the id strings in events lead back to their objects
  * (cc_engine_*_slot). Only the struct is counted here; the id is counted with the
  * object's other strings. */
 static size_t id_pad(size_t len)
 {
-  return (len + 1 + 15) & ~(size_t)15;
+  return (len + 1 + 7) & ~(size_t)7; /* the structs need 8-byte alignment */
 }
 
 static void *obj_of_id(const char *id)

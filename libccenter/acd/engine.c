@@ -1445,7 +1445,8 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   q->sl_target = 8000;
   q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
-  cc_treap_init(&q->waiting, cc_cmp_contact);
+  /* Ranked for positions; its first is only needed when walking it. */
+  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   e->sla_version++;
   return 0;

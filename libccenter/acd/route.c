@@ -189,7 +189,7 @@ static rclass *class_new(ccenter_engine *e, cc_req *req, const char *key, int sl
   k->key = kd;
   k->slot = slot;
   cc_treap_init(&k->agents, cmp_cnode);
-  cc_treap_init_uncounted(&k->contacts, cmp_cls); /* walked in order, never ranked */
+  cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_FIRST); /* walked in order, never ranked */
   return k;
 }
 

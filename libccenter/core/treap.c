@@ -18,13 +18,13 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp)
   t->first = NULL;
   t->cmp = cmp;
   t->rng = 0x9E3779B97F4A7C15ull;
-  t->counted = 1;
+  t->what = CC_TREAP_SIZES | CC_TREAP_FIRST;
 }
 
-void cc_treap_init_uncounted(cc_treap *t, cc_tcmp cmp)
+void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
 {
   cc_treap_init(t, cmp);
-  t->counted = 0;
+  t->what = what;
 }
 
 static uint32_t next_prio(cc_treap *t)
@@ -67,7 +67,7 @@ static void rotate_up(cc_treap *t, cc_tnode *n)
   }
   p->parent = n;
   replace_child(t, g, p, n);
-  if (t->counted) {
+  if (t->what & CC_TREAP_SIZES) {
     fix(p);
     fix(n);
   }
@@ -91,7 +91,7 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
     }
   }
   *link = n;
-  if (leftmost)
+  if (leftmost && (t->what & CC_TREAP_FIRST))
     t->first = n;
   n->parent = p;
   while (n->parent && n->parent->prio < n->prio)
@@ -100,7 +100,7 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
 
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
-  if (t->first == n)
+  if ((t->what & CC_TREAP_FIRST) && t->first == n)
     t->first = cc_treap_next(n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
@@ -110,14 +110,19 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   cc_tnode *child = n->left ? n->left : n->right;
   cc_tnode *p = n->parent;
   replace_child(t, p, n, child);
-  for (; p && t->counted; p = p->parent)
+  for (; p && (t->what & CC_TREAP_SIZES); p = p->parent)
     p->size--;
   n->left = n->right = n->parent = NULL;
 }
 
 cc_tnode *cc_treap_first(const cc_treap *t)
 {
-  return t->first;
+  if (t->what & CC_TREAP_FIRST)
+    return t->first;
+  cc_tnode *n = t->root;
+  while (n && n->left)
+    n = n->left;
+  return n;
 }
 
 cc_tnode *cc_treap_next(const cc_tnode *n)

@@ -20,17 +20,24 @@ typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
 
 typedef struct cc_treap {
   cc_tnode *root;
-  cc_tnode *first; /* kept on insert and remove: routing asks for it on every decision */
+  cc_tnode *first; /* with CC_TREAP_FIRST */
   cc_tcmp cmp;
   uint64_t rng;
-  int counted; /* sizes kept (rank, select, size); see cc_treap_init_uncounted */
+  unsigned what; /* CC_TREAP_* */
 } cc_treap;
 
+/* What a treap maintains beyond the order. Each costs touching nodes that are often cache
+ * misses, so a treap keeps only what its user asks of it:
+ * SIZES: subtree sizes, for cc_treap_rank, cc_treap_select and cc_treap_size (otherwise
+ *        these must not be called); removing a node walks up to the root.
+ * FIRST: the first node cached, so cc_treap_first is O(1) (otherwise a descent); removing
+ *        the first node finds its successor. */
+#define CC_TREAP_SIZES 1u
+#define CC_TREAP_FIRST 2u
+
+/* With both. */
 void cc_treap_init(cc_treap *t, cc_tcmp cmp);
-/* A treap without subtree sizes: cc_treap_rank, cc_treap_select and cc_treap_size must not
- * be used on it. Removing a node then touches no ancestor, which matters when each node
- * is a cache miss. */
-void cc_treap_init_uncounted(cc_treap *t, cc_tcmp cmp);
+void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);
 cc_tnode *cc_treap_first(const cc_treap *t);

@@ -121,18 +121,16 @@ static int tv_cmp(const cc_tnode *a, const cc_tnode *b)
   return (x->key > y->key) - (x->key < y->key);
 }
 
-/* _i: 0 with subtree sizes (rank, select, size checked too), 1 without. */
+/* _i: which of CC_TREAP_SIZES (rank, select, size checked too) and CC_TREAP_FIRST. */
 START_TEST(treap_matches_a_sorted_model)
 {
   enum { N = 300 };
   static tv v[N];
   int of_key[N];
-  int sized = _i == 0;
+  unsigned what = (unsigned)_i;
+  int sized = (what & CC_TREAP_SIZES) != 0;
   cc_treap t;
-  if (sized)
-    cc_treap_init(&t, tv_cmp);
-  else
-    cc_treap_init_uncounted(&t, tv_cmp);
+  cc_treap_init_2(&t, tv_cmp, what);
   uint64_t rng = 12345;
   for (int i = 0; i < N; i++) {
     v[i].key = i * 7 % N; /* distinct keys in a scrambled order */
@@ -190,7 +188,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
-  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 2);
+  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 4);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1122,7 +1122,8 @@ static void unserve(ccenter_engine *e, membership *m)
   q->members[m->q_index]->q_index = m->q_index;
   for (size_t i = 0; i < a->n_mem; i++)
     if (a->mem[i] == m) {
-      a->mem[i] = a->mem[--a->n_mem];
+      memmove(&a->mem[i], &a->mem[i + 1], (a->n_mem - i - 1) * sizeof *a->mem);
+      a->n_mem--;
       break;
     }
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
@@ -1245,6 +1246,23 @@ static membership *find_membership(agent *a, queue *q)
   return NULL;
 }
 
+/* Keeps a->mem in descending routing-profile priority after m's priority was set: an agent
+ * looking for work can then pass over its lower-priority queues without reading them. */
+static void mem_order(agent *a, membership *m)
+{
+  size_t i = 0;
+  while (a->mem[i] != m)
+    i++;
+  while (i > 0 && a->mem[i - 1]->priority < m->priority) {
+    a->mem[i] = a->mem[i - 1];
+    a->mem[--i] = m;
+  }
+  while (i + 1 < a->n_mem && a->mem[i + 1]->priority > m->priority) {
+    a->mem[i] = a->mem[i + 1];
+    a->mem[++i] = m;
+  }
+}
+
 static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t prio,
                     int64_t delay, int64_t reserve)
 {
@@ -1259,6 +1277,7 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     m->priority = (int16_t)prio;
     m->delay = (int32_t)delay;
     m->reserve = reserve != 0;
+    mem_order(a, m);
     cc_route_agent(e, a);
     return 0;
   }
@@ -1280,6 +1299,7 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
   m->q_index = (uint32_t)q->n_members;
   q->members[q->n_members++] = m;
   a->mem[a->n_mem++] = m;
+  mem_order(a, m);
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
     q->n_logged_in++;
   if (a->state == CCENTER_AGENT_READY)

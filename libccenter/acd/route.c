@@ -511,6 +511,7 @@ void cc_route_enter(ccenter_engine *e, contact *c)
 {
   c->order_key = cc_contact_order_key(c->q, c);
   cc_treap_insert(&c->q->waiting, &c->node);
+  c->q->n_emergency += c->emergency;
   if (!c->cls)
     c->cls = c->q->classes[0];
   if (!in_preferred_phase(e, c))
@@ -522,6 +523,7 @@ void cc_route_enter(ccenter_engine *e, contact *c)
 void cc_route_leave(ccenter_engine *e, contact *c)
 {
   cc_treap_remove(&c->q->waiting, &c->node);
+  c->q->n_emergency -= c->emergency;
   if (!in_preferred_phase(e, c))
     cc_treap_remove(&c->cls->contacts, &c->cls_node);
   else
@@ -876,6 +878,10 @@ static contact *best_indexed(ccenter_engine *e, agent *a, int *best_prio)
     queue *q = m->q;
     if (!q->n_waiting)
       continue;
+    /* A queue of lower priority for this agent can only offer an emergency over a
+     * non-emergency best (before()); memberships come by descending priority. */
+    if (best && m->priority < *best_prio && (best->emergency || !q->n_emergency))
+      continue;
     for (size_t j = 0; j < m->n_nodes; j++) {
       rclass *k = q->classes[m->nodes[j].slot];
       for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(n)) {
@@ -1008,6 +1014,9 @@ const char *cc_route_check(const ccenter_engine *e)
   queue *q;
   agent *a;
   while ((a = cc_map_next(&e->agents, &it))) {
+    for (size_t i = 1; i < a->n_mem; i++)
+      if (a->mem[i - 1]->priority < a->mem[i]->priority)
+        return "an agent's memberships are not by descending priority";
     unsigned n_in = 0;
     for (size_t i = 0; i < a->n_mem; i++)
       for (size_t j = 0; j < a->mem[i]->n_nodes; j++)
@@ -1044,8 +1053,10 @@ const char *cc_route_check(const ccenter_engine *e)
       }
     }
     size_t preferring = 0;
+    unsigned n_emergency = 0;
     for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
       contact *c = of_node(t);
+      n_emergency += c->emergency;
       if (in_preferred_phase(e, c)) {
         preferring++;
         if (c->n_offers == 0 && pick_preferred(me, c))
@@ -1056,6 +1067,8 @@ const char *cc_route_check(const ccenter_engine *e)
     }
     if (indexed + preferring != q->n_waiting)
       return "class indexes do not hold every waiting contact exactly once";
+    if (n_emergency != q->n_emergency)
+      return "a queue's count of waiting emergencies is wrong";
   }
   return NULL;
 }

@@ -110,6 +110,7 @@ struct queue {
   queue *overflow;
   cc_treap waiting; /* every waiting contact, in queue order (positions) */
   unsigned n_waiting, n_offered;
+  unsigned n_emergency; /* waiting contacts of the emergency class */
   rclass *classes[MAX_CLASSES];
   size_t n_class_slots; /* slots in use are below this */
   stepset *steps;       /* the queue's own steps, or NULL */
@@ -138,7 +139,7 @@ struct agent {
   int64_t state_since, idle_since, login_at;
   int64_t talk_since_login;
   work *works;
-  membership **mem;
+  membership **mem; /* by descending routing-profile priority */
   cc_skill *skills;     /* sorted by interned name pointer */
   cc_attr_kv *attrs;    /* sorted by interned key pointer */
   contact **preferring; /* contacts in their preferred phase naming this agent */

@@ -607,6 +607,7 @@ static void differential(int64_t strategy, uint64_t seed, int ops)
       snprintf(o.q, sizeof o.q, "q%d", (int)(rng_next(&x) % 6));
       o.p.priority = (int)(rng_next(&x) % 3);
       o.p.channel = rng_next(&x) % 4 == 0 ? CCENTER_CHANNEL_CHAT : CCENTER_CHANNEL_VOICE;
+      o.p.emergency = rng_next(&x) % 12 == 0; /* pre-empts the agents' queue priorities */
     } else if (r < 55 && s[0].n_offers) {
       int k = (int)(rng_next(&x) % (uint64_t)s[0].n_offers);
       o.kind = rng_next(&x) % 10 == 0 ? 7 : 1;

@@ -1334,6 +1334,10 @@ static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t l
   while (i < a->n_skills && (uintptr_t)a->skills[i].name < (uintptr_t)k)
     i++;
   int present = i < a->n_skills && a->skills[i].name == k;
+  cc_skill before[64]; /* to restore if the indexes cannot follow */
+  size_t n_before = a->n_skills;
+  if (n_before)
+    memcpy(before, a->skills, n_before * sizeof *before);
   if (level == 0) {
     if (!present)
       return 0;
@@ -1354,7 +1358,14 @@ static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t l
     a->skills[i].level = (uint8_t)level;
     a->n_skills++;
   }
-  cc_route_rematch(e, a);
+  int rc = cc_route_rematch(e, a);
+  if (rc) {
+    if (n_before)
+      memcpy(a->skills, before, n_before * sizeof *before);
+    a->n_skills = (uint32_t)n_before;
+    cc_route_refresh(e, a);
+    return rc;
+  }
   cc_route_agent(e, a);
   return 0;
 }
@@ -1369,6 +1380,10 @@ static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char 
   while (i < a->n_attrs && (uintptr_t)a->attrs[i].key < (uintptr_t)k)
     i++;
   int present = i < a->n_attrs && a->attrs[i].key == k;
+  cc_attr_kv before[32]; /* to restore if the indexes cannot follow */
+  size_t n_before = a->n_attrs;
+  if (n_before)
+    memcpy(before, a->attrs, n_before * sizeof *before);
   if (!v) {
     if (!present)
       return 0;
@@ -1389,7 +1404,14 @@ static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char 
     a->attrs[i].value = v;
     a->n_attrs++;
   }
-  cc_route_rematch(e, a);
+  int rc = cc_route_rematch(e, a);
+  if (rc) {
+    if (n_before)
+      memcpy(a->attrs, before, n_before * sizeof *before);
+    a->n_attrs = (uint32_t)n_before;
+    cc_route_refresh(e, a);
+    return rc;
+  }
   cc_route_agent(e, a);
   return 0;
 }

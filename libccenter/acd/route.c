@@ -456,23 +456,27 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
   }
 }
 
-void cc_route_rematch(ccenter_engine *e, agent *a)
+int cc_route_rematch(ccenter_engine *e, agent *a)
 {
+  /* Room first: on failure only capacities changed (and blocks that moved are out of the
+   * trees until the caller's refresh). */
+  for (size_t i = 0; i < a->n_mem; i++) {
+    int rc = member_reserve(e, &a->mem[i], classes_met(a->mem[i]->q, a));
+    if (rc)
+      return rc;
+  }
   for (size_t i = 0; i < a->n_mem; i++) {
     membership *m = a->mem[i];
     queue *q = m->q;
     for (size_t j = m->n_nodes; j-- > 0;)
       if (!agent_meets(q->classes[m->nodes[j].slot], a))
         node_del(m, &m->nodes[j]);
-    size_t want = classes_met(q, a);
-    if (want > m->n_nodes && member_reserve(e, &a->mem[i], want))
-      continue; /* out of memory: the agent keeps the classes it had */
-    m = a->mem[i];
     for (size_t s = 0; s < q->n_class_slots; s++)
       if (q->classes[s] && agent_meets(q->classes[s], a) && !node_at(m, s))
         node_add(m, s);
   }
   cc_route_refresh(e, a);
+  return 0;
 }
 
 /* ---------------------------------------------------------------------------------- */

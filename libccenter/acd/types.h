@@ -324,8 +324,10 @@ int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay);
 void cc_queue_delay_del(queue *q, int64_t delay);
 /* Re-evaluates which class indexes the agent is in, with fresh strategy keys. */
 void cc_route_refresh(ccenter_engine *e, agent *a);
-/* Re-evaluates the agent's requirement matches (skills or attributes changed). */
-void cc_route_rematch(ccenter_engine *e, agent *a);
+/* Re-evaluates the agent's requirement matches (skills or attributes changed). CCENTER_ENOMEM
+ * leaves the indexes as they were, apart from nodes out of the trees: the caller restores
+ * what it changed and calls cc_route_refresh. */
+int cc_route_rematch(ccenter_engine *e, agent *a);
 /* Contacts entering / leaving the waiting line of their queue. */
 void cc_route_enter(ccenter_engine *e, contact *c);
 void cc_route_leave(ccenter_engine *e, contact *c);

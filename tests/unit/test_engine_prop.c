@@ -3017,6 +3017,12 @@ static void oom_script(oomrun *o)
     X(1000, 0, ccenter_agent_login(e, rid('a', i), NOW));
     X(1000, 0, ccenter_agent_ready(e, rid('a', i), NOW));
   }
+  /* a3 comes to meet q0's steps and leaves them again: its membership blocks grow and
+   * shrink (an ENOMEM must leave its skills and indexes as they were). */
+  X(1000, 0, ccenter_agent_set_skill(e, "a3", "sales", 6, NOW));
+  X(1000, 0, ccenter_agent_set_attr(e, "a3", "lang", "fr", NOW));
+  X(1000, 0, ccenter_agent_set_skill(e, "a3", "sales", 0, NOW));
+  X(1000, 0, ccenter_agent_set_attr(e, "a3", "lang", "de", NOW));
   /* c0: a voice call through its whole life. */
   X(2000, 0, ccenter_contact_enqueue(e, "c0", "q0", &p0, NOW));
   X(3000, 0, ccenter_offer_accept(e, ringing(m, 0, 0), "c0", NOW));

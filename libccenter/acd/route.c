@@ -108,16 +108,6 @@ static int64_t key1_clamp(int64_t k)
 }
 
 static void strategy_key_raw(const queue *q, const rclass *k, const membership *m, int64_t *k1,
-                             int64_t *k2);
-
-static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
-                         int64_t *k2)
-{
-  strategy_key_raw(q, k, m, k1, k2);
-  *k1 = key1_clamp(*k1);
-}
-
-static void strategy_key_raw(const queue *q, const rclass *k, const membership *m, int64_t *k1,
                              int64_t *k2)
 {
   const agent *a = m->a;
@@ -150,6 +140,13 @@ static void strategy_key_raw(const queue *q, const rclass *k, const membership *
   default:
     break;
   }
+}
+
+static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
+                         int64_t *k2)
+{
+  strategy_key_raw(q, k, m, k1, k2);
+  *k1 = key1_clamp(*k1);
 }
 
 /* ---------------------------------------------------------------------------------- */

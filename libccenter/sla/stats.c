@@ -32,9 +32,12 @@ typedef struct code_count {
   int64_t n;        /* count, or ms for not-ready reasons */
 } code_count;
 
+/* Lists below grow to exact size: there is one per record, usually short, and records
+ * exist per agent and per queue for every interval kept. */
 typedef struct code_list {
   code_count *v;
-  size_t n, cap;
+  size_t n;
+  uint32_t cap;
 } code_list;
 
 typedef struct qiv {
@@ -57,7 +60,8 @@ typedef struct ivent {
 
 typedef struct ivlist {
   ivent *v;
-  size_t n, cap;
+  size_t n;
+  uint32_t cap;
   ivent cur; /* the record found last (rec NULL: none), checked before the array */
 } ivlist;
 
@@ -186,7 +190,7 @@ static int code_add(cc_stats *st, code_list *l, const char *code, int64_t n)
       l->v[i].n += n;
       return 0;
     }
-  if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+  if (cc_grow_exact(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
     return CCENTER_ENOMEM;
   l->v[l->n].code = code;
   l->v[l->n].n = n;
@@ -265,7 +269,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
     l->cur = l->v[pos];
     return l->v[pos].rec;
   }
-  if (cc_grow(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
+  if (cc_grow_exact(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
     st->dropped++;
     return NULL;
   }
@@ -1161,6 +1165,49 @@ size_t cc_stats_tracked_contacts(const ccenter_engine *e)
 {
   const cc_stats *st = cc_engine_get_stats(e);
   return st ? st->n_contacts : 0;
+}
+
+static size_t ivlist_memory(const ivlist *l, size_t rec_size, size_t code_list_offset)
+{
+  size_t n = l->cap * sizeof *l->v;
+  for (size_t i = 0; i < l->n; i++) {
+    const code_list *cl = (const code_list *)(const void *)((const char *)l->v[i].rec +
+                                                            code_list_offset);
+    n += rec_size + cl->cap * sizeof *cl->v;
+  }
+  return n;
+}
+
+size_t cc_stats_memory(const ccenter_engine *e)
+{
+  const cc_stats *st = cc_engine_get_stats(e);
+  if (!st)
+    return 0;
+  size_t n = sizeof *st + cc_map_memory(&st->queues) + cc_map_memory(&st->agents) +
+             cc_map_memory(&st->customers) + cc_map_memory(&st->strings);
+  size_t it = 0;
+  void *x;
+  while ((x = cc_map_next(&st->queues, &it))) {
+    const stq *q = x;
+    n += sizeof *q + strlen(q->id) + 1 + ivlist_memory(&q->iv, sizeof(qiv), offsetof(qiv, disp));
+  }
+  it = 0;
+  while ((x = cc_map_next(&st->agents, &it))) {
+    const sta *a = x;
+    n += sizeof *a + strlen(a->id) + 1 + ivlist_memory(&a->iv, sizeof(aiv), offsetof(aiv, nr));
+    n += a->cap_legs * sizeof *a->legs;
+    for (size_t i = 0; i < a->n_legs; i++)
+      n += (a->legs[i].id_long ? strlen(a->legs[i].id_long) + 1 : 0) +
+           a->legs[i].cap_holds * sizeof *a->legs[i].holds;
+  }
+  n += st->n_contacts * sizeof(stc);
+  it = 0;
+  while ((x = cc_map_next(&st->customers, &it)))
+    n += sizeof(stcust) + strlen(((const stcust *)x)->id) + 1;
+  it = 0;
+  while ((x = cc_map_next(&st->strings, &it)))
+    n += strlen(x) + 1;
+  return n;
 }
 
 size_t cc_stats_tracked_customers(const ccenter_engine *e)

@@ -18,6 +18,9 @@ int cc_stats_attach(ccenter_engine *e);
 /* For tests: contacts and customers the statistics are tracking, and agent work legs. */
 size_t cc_stats_tracked_contacts(const ccenter_engine *e);
 size_t cc_stats_tracked_customers(const ccenter_engine *e);
+/* Bytes the statistics hold (records, their strings, maps), as cc_engine_memory() counts
+ * the engine's: without the allocator's overhead. 0 without statistics. For benchmarks. */
+size_t cc_stats_memory(const ccenter_engine *e);
 
 /* The formatter behind ccenter_queue_log_format(); attended = 1 writes a transfer to an
  * agent as ATTENDEDTRANSFER. */

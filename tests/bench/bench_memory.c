@@ -30,6 +30,7 @@
 #endif
 
 #include "acd/engine_int.h"
+#include "sla/stats.h"
 #include "bench.h"
 #include "ccenter/engine.h"
 
@@ -112,7 +113,7 @@ static int run(const bench_ctx *ctx)
     fail("adding queues failed", rc);
     goto out;
   }
-  size_t rss_q = bench_rss_bytes(), mem_q = cc_engine_memory(e);
+  size_t rss_q = bench_rss_bytes(), mem_q = cc_engine_memory(e), st_q = cc_stats_memory(e);
 
   /* Agents: 4 queues whose skills fit in 6, padded to exactly 6 skills. */
   for (uint32_t a = 0; a < n_agents && !rc; a++) {
@@ -158,7 +159,7 @@ static int run(const bench_ctx *ctx)
     fail("adding agents failed", rc);
     goto out;
   }
-  size_t rss_a = bench_rss_bytes(), mem_a = cc_engine_memory(e);
+  size_t rss_a = bench_rss_bytes(), mem_a = cc_engine_memory(e), st_a = cc_stats_memory(e);
 
   /* No agent free, then the contacts. */
   for (uint32_t a = 0; a < n_agents && !rc; a++) {
@@ -169,7 +170,7 @@ static int run(const bench_ctx *ctx)
     fail("agent_not_ready failed", rc);
     goto out;
   }
-  size_t rss_b = bench_rss_bytes(), mem_b = cc_engine_memory(e);
+  size_t rss_b = bench_rss_bytes(), mem_b = cc_engine_memory(e), st_b = cc_stats_memory(e);
   uint64_t t_all = bench_now_ns();
   for (uint32_t c = 0; c < n_contacts && !rc; c++) {
     char qid[16];
@@ -184,7 +185,7 @@ static int run(const bench_ctx *ctx)
     fail("contact_enqueue failed", rc);
     goto out;
   }
-  size_t rss_c = bench_rss_bytes(), mem_c = cc_engine_memory(e);
+  size_t rss_c = bench_rss_bytes(), mem_c = cc_engine_memory(e), st_c = cc_stats_memory(e);
   const char *bad = cc_engine_check(e);
   if (bad) {
     fail(bad, 0);
@@ -244,6 +245,9 @@ static int run(const bench_ctx *ctx)
   bench_json_uint(&j, "rss_bytes", rss_c);
   bench_json_double(&j, "bytes_per_agent", (double)(mem_a - mem_q) / n_agents);
   bench_json_double(&j, "bytes_per_waiting_contact", (double)(mem_c - mem_b) / n_contacts);
+  bench_json_double(&j, "stats_bytes_per_agent", ((double)st_a - (double)st_q) / n_agents);
+  bench_json_double(&j, "stats_bytes_per_waiting_contact",
+                    ((double)st_c - (double)st_b) / n_contacts);
   bench_json_double(&j, "rss_bytes_per_agent", ((double)rss_a - (double)rss_q) / n_agents);
   bench_json_double(&j, "rss_bytes_per_waiting_contact",
                     ((double)rss_c - (double)rss_b) / n_contacts);

@@ -339,6 +339,7 @@ void scenario_queue_init(sc_queue *q, const char *name)
   q->ring_every_ms = -1;
   q->reserve_wait_ms = -1;
   q->reserve_ewt_ms = -1;
+  q->reserve_sl_bp = -1;
   q->sticky_ms = -1;
   q->ageing_ms = -1;
   q->preferred_timeout_ms = -1;
@@ -834,6 +835,11 @@ static int parse_queue(parser *p, char **tok, int n)
     } else if (strcmp(k, "reserve_ewt") == 0) {
       if (want_duration_max(p, k, v, 86400000, &q->reserve_ewt_ms))
         return -1;
+    } else if (strcmp(k, "reserve_sl") == 0) {
+      long long pct;
+      if (want_int(p, k, v, 1, 100, &pct))
+        return -1;
+      q->reserve_sl_bp = pct * 100;
     } else if (strcmp(k, "sticky") == 0) {
       if (want_duration_max(p, k, v, 365 * INT64_C(86400000), &q->sticky_ms))
         return -1;
@@ -846,8 +852,8 @@ static int parse_queue(parser *p, char **tok, int n)
     } else {
       return fail(p, "queue %s: unknown setting \"%s\" (expected wrap_up, max_wait, "
                      "on_max_wait, ring_timeout, max_length, threshold, priority, strategy, "
-                     "ring_every, step, steps, reserve_wait, reserve_ewt, sticky, ageing, "
-                     "preferred_timeout)",
+                     "ring_every, step, steps, reserve_wait, reserve_ewt, reserve_sl, sticky, "
+                     "ageing, preferred_timeout)",
                   q->name, k);
     }
   }
@@ -1444,9 +1450,11 @@ int scenario_finish(scenario *sc, FILE *err)
     const sc_agent *a = &sc->agents[i];
     for (size_t k = 0; k < a->n_queues; k++) {
       const sc_queue *q = &sc->queues[a->queues[k]];
-      if (a->profile[k].reserve && q->reserve_wait_ms <= 0 && q->reserve_ewt_ms <= 0) {
+      if (a->profile[k].reserve && q->reserve_wait_ms <= 0 && q->reserve_ewt_ms <= 0 &&
+          q->reserve_sl_bp <= 0) {
         fprintf(err, "%s:%d: agent %s is a reserve member of queue %s, which has no "
-                     "reserve_wait= or reserve_ewt= (the agent would never take its contacts)\n",
+                     "reserve_wait=, reserve_ewt= or reserve_sl= (the agent would never take "
+                     "its contacts)\n",
                 name, a->line, a->name, q->name);
         return -1;
       }

@@ -352,8 +352,8 @@ static int qualifies(const sim_t *s, const contact_rec *c, size_t ai, int64_t t,
     const sc_queue *q = &s->sc->queues[c->queue];
     if (q->reserve_wait_ms > 0 && t - c->arrival >= q->reserve_wait_ms)
       return 1;
-    if (q->reserve_ewt_ms > 0)
-      return -1;
+    if (q->reserve_ewt_ms > 0 || q->reserve_sl_bp > 0)
+      return -1; /* the engine's estimate or recent service level: not checked here */
     *why = "reserve member before the reserve wait";
     return 0;
   }
@@ -914,6 +914,7 @@ static int setup_engine(sim_t *s)
         set_opt(s, q, CCENTER_QUEUE_RING_EVERY, q->ring_every_ms, "RING_EVERY") ||
         set_opt(s, q, CCENTER_QUEUE_RESERVE_WAIT, q->reserve_wait_ms, "RESERVE_WAIT") ||
         set_opt(s, q, CCENTER_QUEUE_RESERVE_EWT, q->reserve_ewt_ms, "RESERVE_EWT") ||
+        set_opt(s, q, CCENTER_QUEUE_RESERVE_SL, q->reserve_sl_bp, "RESERVE_SL") ||
         set_opt(s, q, CCENTER_QUEUE_STICKY_WINDOW, q->sticky_ms, "STICKY_WINDOW") ||
         set_opt(s, q, CCENTER_QUEUE_AGEING, q->ageing_ms, "AGEING") ||
         set_opt(s, q, CCENTER_QUEUE_PREFERRED_TIMEOUT, q->preferred_timeout_ms,

@@ -149,6 +149,7 @@ typedef struct sc_queue {
   size_t n_steps;
   int64_t reserve_wait_ms;  /* -1: off */
   int64_t reserve_ewt_ms;   /* -1: off */
+  int64_t reserve_sl_bp;    /* -1: off; basis points */
   int64_t sticky_ms;        /* -1: off */
   int64_t ageing_ms;        /* -1: off */
   int64_t preferred_timeout_ms; /* -1: engine default (20 s) */

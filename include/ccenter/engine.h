@@ -133,9 +133,15 @@ typedef enum ccenter_queue_option {
   CCENTER_QUEUE_AGEING = 17,        /**< ms of waiting worth one priority point; 0 = off */
   CCENTER_QUEUE_RESERVE_WAIT = 18,  /**< reserve members take contacts that waited this long;
                                          0 = off (default) */
-  CCENTER_QUEUE_RESERVE_EWT = 19    /**< reserve members take contacts while the backlog's
+  CCENTER_QUEUE_RESERVE_EWT = 19,   /**< reserve members take contacts while the backlog's
                                          expected wait (waiting x recent dequeue gap) is at
                                          least this many ms; 0 = off (default) */
+  CCENTER_QUEUE_RESERVE_SL = 20     /**< reserve members take contacts while the queue's
+                                         recent service level is below this, in basis points
+                                         (0..10000; 8000 = 80 %): of its last 100 contacts
+                                         (at least 10) answered or given up after the
+                                         SL_THRESHOLD, the share answered within it; 0 = off
+                                         (default). Since 0.1. */
 } ccenter_queue_option;
 
 /**

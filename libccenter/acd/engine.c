@@ -334,6 +334,26 @@ static void ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
   ring_push(q->ewt_samples, &q->ewt_n, &q->ewt_pos, (unsigned)e->ewt_samples, handle_ms);
 }
 
+/* One outcome for the queue's recent service level (RESERVE_SL): a contact answered
+ * (met: within the threshold), or given up on after the threshold (not met). Contacts that
+ * give up sooner are not counted, as in the "abandons ignored" service level. */
+static void sl_sample(ccenter_engine *e, queue *q, int met)
+{
+  unsigned p = q->sl_pos;
+  uint64_t bit = UINT64_C(1) << (p % 64);
+  if (q->sl_n == SL_WINDOW)
+    q->sl_met -= (q->sl_bits[p / 64] & bit) != 0;
+  else
+    q->sl_n++;
+  if (met)
+    q->sl_bits[p / 64] |= bit;
+  else
+    q->sl_bits[p / 64] &= ~bit;
+  q->sl_met += met != 0;
+  q->sl_pos = (p + 1) % SL_WINDOW;
+  update_reserve(e, q);
+}
+
 /* A contact left the waiting line for an agent. */
 static void dequeue_sample(ccenter_engine *e, queue *q)
 {
@@ -690,6 +710,8 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
     if (c->n_wrap && c->outcome == CCENTER_OUTCOME_HANDLED)
       return;
     c->dead = 1;
+    if (!c->answered && e->now - c->enq_at > c->q->sl_threshold)
+      sl_sample(e, c->q, 0);
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
     if (ev) {
       ev->outcome = c->outcome;
@@ -1644,6 +1666,10 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
     field = &q->reserve_ewt;
     hi = DAY_MS;
     break;
+  case CCENTER_QUEUE_RESERVE_SL:
+    field = &q->reserve_sl;
+    hi = 10000;
+    break;
   default:
     return CCENTER_EINVAL;
   }
@@ -1661,7 +1687,8 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
     rekey_waiting(e, q);
   if (opt == CCENTER_QUEUE_STICKY_WINDOW && v > e->sticky_max)
     e->sticky_max = v;
-  if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT) {
+  if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT ||
+      opt == CCENTER_QUEUE_RESERVE_SL) {
     /* Only reserve members' eligibility changed: route them at the end of the call. */
     update_reserve(e, q);
     kick_reserve(e, q);
@@ -1696,6 +1723,7 @@ static int queue_get(const queue *q, int64_t opt, int64_t *v)
   case CCENTER_QUEUE_AGEING: *v = q->ageing; return 0;
   case CCENTER_QUEUE_RESERVE_WAIT: *v = q->reserve_wait; return 0;
   case CCENTER_QUEUE_RESERVE_EWT: *v = q->reserve_ewt; return 0;
+  case CCENTER_QUEUE_RESERVE_SL: *v = q->reserve_sl; return 0;
   default: return CCENTER_EINVAL;
   }
 }
@@ -1886,13 +1914,17 @@ static void kick_reserve(ccenter_engine *e, queue *q)
   e->kicks[e->n_kicks++] = q;
 }
 
-/* Reserve members join while the backlog's expected wait is past the queue's threshold;
- * when that starts, they are routed at the end of the call. */
+/* Reserve members join while the backlog's expected wait is past the queue's threshold or
+ * its recent service level below its target; when that starts, they are routed at the end
+ * of the call. */
 static void update_reserve(ccenter_engine *e, queue *q)
 {
   int open = 0;
   if (q->reserve_ewt > 0 && q->deq_n >= 3)
     open = mean32(q->deq_gap, q->deq_n) * (int64_t)q->n_waiting >= q->reserve_ewt;
+  if (q->reserve_sl > 0 && q->sl_n >= SL_MIN &&
+      (int64_t)q->sl_met * 10000 < q->reserve_sl * (int64_t)q->sl_n)
+    open = 1;
   if (open && !q->reserve_open)
     kick_reserve(e, q);
   q->reserve_open = open;
@@ -2017,6 +2049,8 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   cc_eng_disarm(e, &c->announce_timer);
   cc_eng_disarm(e, &c->sla_timer);
   c->max_wait_due = 0;
+  if (!c->answered)
+    sl_sample(e, c->q, e->now - c->enq_at <= c->q->sl_threshold);
   c->answered = 1;
   c->answered_wait = e->now - c->enq_at;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CONNECTED, c, a);
@@ -2682,7 +2716,8 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   if (ev_reserve(e, 4 * RING_ALL_LIMIT) ||
       cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 16,
               sizeof *e->graves) ||
-      cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || reserve_works(e))
+      cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || reserve_works(e) ||
+      cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 8, sizeof *e->kicks))
     return CCENTER_ENOMEM;
   e->in_exec = 1;
   int fired = fire_due(e, r->now);
@@ -3534,6 +3569,11 @@ const char *cc_engine_check(const ccenter_engine *e)
   while ((q = cc_map_next(&e->queues, &it))) {
     if (cc_treap_size(&q->waiting) != q->n_waiting)
       return "queue waiting count disagrees with its tree";
+    unsigned met = 0;
+    for (unsigned i = 0; i < q->sl_n; i++)
+      met += (q->sl_bits[i / 64] >> (i % 64)) & 1u;
+    if (met != q->sl_met || q->sl_n > SL_WINDOW || q->sl_pos >= SL_WINDOW)
+      return "a queue's recent service level disagrees with its outcomes";
     unsigned li = 0, rd = 0;
     for (size_t i = 0; i < q->n_members; i++) {
       li += q->members[i]->a->state != CCENTER_AGENT_LOGGED_OUT;

@@ -22,6 +22,8 @@
 #define MAX_CLASSES 64   /* distinct requirements alive in one queue at once */
 #define MAX_PREFERRED 8
 #define RING_ALL_LIMIT 64
+#define SL_WINDOW 100 /* outcomes in a queue's recent service level (RESERVE_SL) */
+#define SL_MIN 10     /* outcomes before that service level counts */
 
 enum { T_RING = 1, T_WRAP, T_MAXWAIT, T_ANNOUNCE, T_REJECT, T_SLA, T_ROUTE, T_PROGRESS };
 enum { W_RINGING = 1, W_CONNECTED, W_WRAP };
@@ -104,7 +106,7 @@ struct queue {
       wrap_up, announce_every;
   int64_t sl_threshold, sl_target, sl_warning, callback_ewt;
   int64_t strategy, progressive_every, preferred_timeout, sticky_window, ageing, reserve_wait,
-      reserve_ewt;
+      reserve_ewt, reserve_sl;
   int64_t thresholds[MAX_THRESHOLDS];
   size_t n_thresholds;
   queue *overflow;
@@ -127,6 +129,8 @@ struct queue {
   unsigned deq_n, deq_pos;
   int64_t last_deq;
   int backlog;
+  uint64_t sl_bits[(SL_WINDOW + 63) / 64]; /* ring of outcomes: 1 answered within threshold */
+  unsigned sl_n, sl_pos, sl_met;
 };
 
 /* Laid out by size, arrays sized exactly (cc_grow_exact): memory per agent is a goal of

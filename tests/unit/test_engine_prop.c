@@ -714,7 +714,7 @@ static uint64_t digest_n(const model *m, const ccenter_engine *e, int na, int nq
     h = dig_i(h, qi.members_ready);
     h = dig_i(h, qi.longest_wait_ms);
     h = dig_i(h, qi.ewt_ms);
-    for (int opt = CCENTER_QUEUE_MAX_LENGTH; opt <= CCENTER_QUEUE_RESERVE_EWT; opt++) {
+    for (int opt = CCENTER_QUEUE_MAX_LENGTH; opt <= CCENTER_QUEUE_RESERVE_SL; opt++) {
       int64_t v = -7;
       h = dig_i(h, ccenter_queue_get(e, ID('q', i), (ccenter_queue_option)opt, &v));
       h = dig_i(h, v);
@@ -1272,7 +1272,8 @@ static int64_t qopt_value(prng *r, int opt)
   case CCENTER_QUEUE_STICKY_WINDOW: return PICK(r, sticky);
   case CCENTER_QUEUE_AGEING: return pct(r, 60) ? 0 : rr(r, 1, 20000);
   case CCENTER_QUEUE_RESERVE_WAIT: return pct(r, 60) ? 0 : rr(r, 1, 30000);
-  default: return pct(r, 60) ? 0 : rr(r, 1, 60000); /* RESERVE_EWT */
+  case CCENTER_QUEUE_RESERVE_EWT: return pct(r, 60) ? 0 : rr(r, 1, 60000);
+  default: return pct(r, 60) ? 0 : rr(r, 1, 10000); /* RESERVE_SL */
   }
 }
 
@@ -1302,7 +1303,7 @@ static void random_queue_config(model *m, int q, int64_t now)
   const char *qid = ID('q', q);
   int n = (int)rr(r, 2, 8);
   for (int i = 0; i < n; i++) {
-    int opt = (int)rr(r, CCENTER_QUEUE_MAX_LENGTH, CCENTER_QUEUE_RESERVE_EWT);
+    int opt = (int)rr(r, CCENTER_QUEUE_MAX_LENGTH, CCENTER_QUEUE_RESERVE_SL);
     if (opt == CCENTER_QUEUE_JOIN_EMPTY || opt == CCENTER_QUEUE_LEAVE_EMPTY)
       continue;
     ok_setup(m, "queue_set", ccenter_queue_set(e, qid, (ccenter_queue_option)opt,
@@ -1725,7 +1726,7 @@ static int do_op(model *m, int kind)
     }
     break;
   case K_QSET: {
-    int opt = (int)rr(r, CCENTER_QUEUE_MAX_LENGTH, CCENTER_QUEUE_RESERVE_EWT);
+    int opt = (int)rr(r, CCENTER_QUEUE_MAX_LENGTH, CCENTER_QUEUE_RESERVE_SL);
     qi = rand_queue(m);
     int64_t v = qopt_value(r, opt);
     rc = ccenter_queue_set(e, ID('q', qi), (ccenter_queue_option)opt, v, now);
@@ -2086,7 +2087,7 @@ static void do_invalid(model *m)
       break;
     switch (sub) {
     case 0: TRY(CCENTER_EINVAL, ccenter_queue_set(e, Q, (ccenter_queue_option)0, 1, now)); break;
-    case 1: TRY(CCENTER_EINVAL, ccenter_queue_set(e, Q, (ccenter_queue_option)20, 1, now)); break;
+    case 1: TRY(CCENTER_EINVAL, ccenter_queue_set(e, Q, (ccenter_queue_option)21, 1, now)); break;
     case 2: TRY(CCENTER_ERANGE, ccenter_queue_set(e, Q, CCENTER_QUEUE_STRATEGY, 11, now)); break;
     case 3: TRY(CCENTER_ERANGE, ccenter_queue_set(e, Q, CCENTER_QUEUE_RING_EVERY, 0, now)); break;
     case 4: TRY(CCENTER_ERANGE, ccenter_queue_set(e, Q, CCENTER_QUEUE_SL_THRESHOLD, 0, now)); break;
@@ -2560,10 +2561,14 @@ static void finish(model *m)
     now += 2 * DAY_MS;
     ok_setup(m, "finish advance", ccenter_engine_advance(e, now));
     check_model(m);
-    int work = 0;
-    for (int i = 0; i < NA; i++)
+    int work = 0, unready = 0;
+    for (int i = 0; i < NA; i++) {
       work += m->a[i].nw;
-    if (!m->n_live && !work)
+      /* The last advance may have rung offers out (no-answer makes an agent NOT_READY)
+       * before their contacts timed out: another round makes it ready again. */
+      unready += m->a[i].state != CCENTER_AGENT_READY || m->a[i].pending_nr;
+    }
+    if (!m->n_live && !work && !unready)
       break;
   }
   MCHECK(m);
@@ -2612,8 +2617,8 @@ static void finish(model *m)
     ccenter_agent_info info = {.size = sizeof info};
     ck_assert_int_eq(ccenter_agent_info_get(e, ID('a', i), &info), 0);
     ck_assert_msg(info.offered + info.connected + info.wrap_up == 0, "a%d still works", i);
-    ck_assert_msg(info.state == CCENTER_AGENT_READY && !info.pending, "a%d stuck: %d %s", i,
-                  (int)info.state, S_(info.pending));
+    ck_assert_msg(info.state == CCENTER_AGENT_READY && !info.pending, "a%d stuck: %d %s (%s)",
+                  i, (int)info.state, S_(info.pending), S_(info.reason));
   }
   for (int q = 0; q < NQ; q++) {
     ccenter_queue_info qi = {.size = sizeof qi};

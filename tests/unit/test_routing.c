@@ -161,6 +161,61 @@ START_TEST(reserve_joins_past_threshold)
 }
 END_TEST
 
+/* Reserve members join while the queue's recent service level (last 100 outcomes, at least
+ * 10) is below RESERVE_SL, and leave when it is back. */
+START_TEST(reserve_joins_below_service_level)
+{
+  char c[16];
+  int64_t t = 0;
+  OK(ccenter_queue_add(eng, "q", t));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_THRESHOLD, 20000, t));
+  ck_assert_int_eq(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RESERVE_SL, 10001, t),
+                   CCENTER_ERANGE);
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RESERVE_SL, 8000, t));
+  int64_t v = 0;
+  OK(ccenter_queue_get(eng, "q", CCENTER_QUEUE_RESERVE_SL, &v));
+  ck_assert_int_eq(v, 8000);
+  sc_agent_ready("m", "q", t);
+  OK(ccenter_agent_add(eng, "r", t));
+  OK(ccenter_agent_serve_2(eng, "r", "q", 0, 0, 1, t));
+  OK(ccenter_agent_login(eng, "r", t));
+  OK(ccenter_agent_ready(eng, "r", t));
+  /* Ten contacts answered after the threshold: 0 % over 10 outcomes. The reserve member
+   * takes none of them: below 10 outcomes the rule does not count. */
+  for (int i = 0; i < 10; i++) {
+    snprintf(c, sizeof c, "late%d", i);
+    OK(ccenter_agent_not_ready(eng, "m", "busy", t));
+    OK(ccenter_contact_enqueue(eng, c, "q", NULL, t));
+    t += 25000;
+    OK(ccenter_engine_advance(eng, t));
+    if (i < 9)
+      NOT_SEEN("OFFERED a=r");
+    OK(ccenter_agent_ready(eng, "m", t));
+    handle("m", c, t);
+  }
+  NOT_SEEN("OFFERED a=r");
+  /* Now the reserve member takes a contact nobody else can. */
+  OK(ccenter_agent_not_ready(eng, "m", "busy", t));
+  OK(ccenter_contact_enqueue(eng, "x", "q", NULL, t));
+  SEEN("OFFERED a=r c=x");
+  handle("r", "x", t);
+  OK(ccenter_agent_ready(eng, "m", t));
+  /* 39 more answered at once: 40 of 50 within the threshold, 80 % — not below 80 %. */
+  for (int i = 0; i < 39; i++) {
+    snprintf(c, sizeof c, "fast%d", i);
+    OK(ccenter_agent_not_ready(eng, "r", "off", t));
+    OK(ccenter_contact_enqueue(eng, c, "q", NULL, t));
+    handle("m", c, t);
+    OK(ccenter_agent_ready(eng, "r", t));
+    t += 1000;
+  }
+  OK(ccenter_agent_not_ready(eng, "m", "busy", t));
+  OK(ccenter_contact_enqueue(eng, "y", "q", NULL, t));
+  OK(ccenter_engine_advance(eng, t + 19000));
+  NOT_SEEN("OFFERED a=r c=y");
+}
+END_TEST
+
 START_TEST(preferred_then_fallback)
 {
   OK(ccenter_queue_add(eng, "q", 0));
@@ -669,6 +724,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, profile_priority_then_contact_order);
   tcase_add_test(tc, member_delay_holds_until_waited);
   tcase_add_test(tc, reserve_joins_past_threshold);
+  tcase_add_test(tc, reserve_joins_below_service_level);
   tcase_add_test(tc, preferred_then_fallback);
   tcase_add_test(tc, sticky_agent_by_customer);
   tcase_add_test(tc, ageing_lets_old_low_priority_pass);

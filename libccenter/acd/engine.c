@@ -747,19 +747,20 @@ static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_t
 
 /* A contact arrives in its queue: QUEUED, then routing. The event's expected wait is
  * settled by that routing: 0 if the contact was offered at once, else the estimate for its
- * place. (An idle member is no sign of a short wait: it may not qualify.) */
-static void queued_then_route(ccenter_engine *e, contact *c)
+ * place, which routing that offered nothing did not change. (An idle member is no sign of
+ * a short wait: it may not qualify.) Returns that expected wait. */
+static int64_t queued_then_route(ccenter_engine *e, contact *c)
 {
   size_t at = e->n_events;
-  emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
-  cc_route_contact(e, c);
-  if (at < e->n_events && e->events[at].type == CCENTER_EV_CONTACT_QUEUED) {
-    ccenter_event *ev = &e->events[at];
-    if (!c->in_queue)
-      ev->ewt_ms = 0;
-    else
-      ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node));
-  }
+  ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+  int64_t ewt = ev ? ev->ewt_ms
+                   : cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node));
+  cc_route_contact(e, c); /* may move the event buffer: ev is not used after this */
+  if (!c->in_queue)
+    ewt = 0;
+  if (at < e->n_events && e->events[at].type == CCENTER_EV_CONTACT_QUEUED)
+    e->events[at].ewt_ms = ewt;
+  return ewt;
 }
 
 /* Keeps the contact from the agent for the engine's reject delay. */
@@ -2014,9 +2015,9 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   }
   contact_enter_queue(e, c, q, e->now, 1);
   update_reserve(e, q);
-  queued_then_route(e, c);
+  int64_t ewt = queued_then_route(e, c);
   if (c->in_queue)
-    maybe_offer_callback(e, c, cc_queue_ewt(e, q, (unsigned)cc_treap_rank(&q->waiting, &c->node)));
+    maybe_offer_callback(e, c, ewt);
   return 0;
 }
 

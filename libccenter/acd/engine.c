@@ -43,7 +43,8 @@ static void *obj_of_id(const char *id)
   return (void *)(id + id_pad(strlen(id)));
 }
 
-static void *obj_new(ccenter_engine *e, size_t n, const char *id)
+/* The object's struct (zeroed) and, in *id_out, its copy of id. */
+static void *obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
 {
   size_t len = strlen(id), pad = id_pad(len);
   char *p = cc_eng_alloc(e, pad + n);
@@ -51,6 +52,7 @@ static void *obj_new(ccenter_engine *e, size_t n, const char *id)
     return NULL;
   e->bytes -= pad;
   memcpy(p, id, len + 1);
+  *id_out = p;
   return p + pad;
 }
 
@@ -763,18 +765,26 @@ static int64_t queued_then_route(ccenter_engine *e, contact *c)
   return ewt;
 }
 
+/* Room for one more reject-delay record (calls reserve it before changing anything). */
+static int reserve_exclusion(ccenter_engine *e, contact *c)
+{
+  size_t old_cap = c->cap_rej;
+  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej))
+    return CCENTER_ENOMEM;
+  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
+  return 0;
+}
+
 /* Keeps the contact from the agent for the engine's reject delay. */
 static void exclude_agent(ccenter_engine *e, contact *c, const agent *a)
 {
   if (e->reject_delay <= 0)
     return;
-  size_t old_cap = c->cap_rej;
-  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej)) {
+  if (reserve_exclusion(e, c)) {
     cc_logf(&e->log, CCENTER_LOG_ERROR, "reject delay of %s for %s not kept: out of memory",
             c->id, a->id);
     return;
   }
-  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
   rejection *r = &c->rej[c->n_rej++];
   r->agent_seq = a->seq;
   r->until = e->now + e->reject_delay;
@@ -794,6 +804,27 @@ static void offer_unlink(ccenter_engine *e, contact *c, work *w)
     c->q->n_offered--;
     cc_eng_disarm(e, &c->progress_timer);
   }
+}
+
+/* AGENT_PENDING: the presence the agent will take when its work is over (READY: none). */
+static void pending_event(ccenter_engine *e, agent *a, const char *reason,
+                          ccenter_agent_state state)
+{
+  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+  if (ev) {
+    ev->agent = a->id;
+    ev->reason = reason;
+    ev->state = state;
+  }
+}
+
+/* A READY agent with work goes NOT_READY (reason r) when the work is over; it takes no
+ * more work meanwhile. */
+static void pend_not_ready(ccenter_engine *e, agent *a, const char *r)
+{
+  a->pending = r;
+  cc_route_refresh(e, a);
+  pending_event(e, a, r, CCENTER_AGENT_NOT_READY);
 }
 
 /* Takes an offer back. reroute: when it was the contact's last offer, put the contact back
@@ -834,14 +865,7 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
         a->state == CCENTER_AGENT_READY) {
       const char *r = e->s_no_answer;
       if (cc_agent_work(a)) {
-        a->pending = r;
-        cc_route_refresh(e, a); /* out of the indexes before the contact is routed again */
-        ccenter_event *pev = ev_push(e, CCENTER_EV_AGENT_PENDING);
-        if (pev) {
-          pev->agent = a->id;
-          pev->reason = r;
-          pev->state = CCENTER_AGENT_NOT_READY;
-        }
+        pend_not_ready(e, a, r); /* out of the indexes before the contact is routed again */
       } else {
         a->pending = NULL; /* no-answer wins over a NOT_READY that was pending */
         set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
@@ -995,13 +1019,9 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     contact *c = obj;
     c->announce_timer = 0;
     if (c->in_queue) {
-      ccenter_event *ev = ev_contact(e, CCENTER_EV_ANNOUNCE, c, NULL);
-      if (ev) {
-        ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
-        ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)ev->position);
-        ev->wait_ms = e->now - c->enq_at;
+      ccenter_event *ev = emit_queued(e, c, CCENTER_EV_ANNOUNCE, NULL);
+      if (ev)
         maybe_offer_callback(e, c, ev->ewt_ms);
-      }
     }
     if ((c->in_queue || c->n_offers) &&
         c->q->announce_every > 0)
@@ -1108,10 +1128,11 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->agents, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  agent *a = obj_new(e, sizeof *a, r->s[0]);
+  char *own_id;
+  agent *a = obj_new(e, sizeof *a, r->s[0], &own_id);
   if (!a)
     return CCENTER_ENOMEM;
-  a->id = (char *)a - id_pad(strlen(r->s[0]));
+  a->id = own_id;
   a->seq = ++e->agent_seq;
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->state_since = a->idle_since = e->now;
@@ -1205,12 +1226,7 @@ static int op_logout(ccenter_engine *e, agent *a)
     w = next;
   }
   if (a->pending_logout && cc_agent_work(a)) {
-    ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
-    if (ev) {
-      ev->agent = a->id;
-      ev->reason = "logout";
-      ev->state = CCENTER_AGENT_LOGGED_OUT;
-    }
+    pending_event(e, a, "logout", CCENTER_AGENT_LOGGED_OUT);
   } else if (a->pending_logout) {
     a->pending_logout = 0;
     set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL);
@@ -1226,11 +1242,7 @@ static int op_ready(ccenter_engine *e, agent *a)
   if (a->state == CCENTER_AGENT_READY) {
     if (a->pending) {
       a->pending = NULL;
-      ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
-      if (ev) {
-        ev->agent = a->id;
-        ev->state = CCENTER_AGENT_READY;
-      }
+      pending_event(e, a, NULL, CCENTER_AGENT_READY);
     }
   } else {
     set_presence(e, a, CCENTER_AGENT_READY, NULL);
@@ -1247,14 +1259,7 @@ static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
   if (!r)
     return CCENTER_ENOMEM;
   if (a->state == CCENTER_AGENT_READY && cc_agent_work(a)) {
-    a->pending = r;
-    cc_route_refresh(e, a);
-    ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
-    if (ev) {
-      ev->agent = a->id;
-      ev->reason = r;
-      ev->state = CCENTER_AGENT_NOT_READY;
-    }
+    pend_not_ready(e, a, r);
     return 0;
   }
   set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
@@ -1494,10 +1499,11 @@ static int op_queue_add(ccenter_engine *e, const char *id)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->queues, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  queue *q = obj_new(e, sizeof *q, id);
+  char *own_id;
+  queue *q = obj_new(e, sizeof *q, id, &own_id);
   if (!q)
     return CCENTER_ENOMEM;
-  q->id = (char *)q - id_pad(strlen(id));
+  q->id = own_id;
   if (cc_queue_init_classes(e, q)) {
     obj_free(e, q->id, sizeof *q);
     return CCENTER_ENOMEM;
@@ -1790,14 +1796,11 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
 
 static void free_contact(ccenter_engine *e, contact *c)
 {
+  queue *q = c->q;
   e->bytes -= contact_size(c) - sizeof *c;
-  stepset_put(e, c->q, c->steps);
-  prefer_clear(e, c);
-  cc_free(&e->alloc, c->rej);
-  cc_free(&e->alloc, c->attrs);
-  cc_free(&e->alloc, c->customer);
-  q_unref(e, c->q);
-  obj_free(e, c->id, sizeof *c);
+  stepset_put(e, q, c->steps);
+  free_contact_memory(e, c);
+  q_unref(e, q);
 }
 
 /* The contact's own steps and preferred agents (explicit, or sticky by customer). Changes
@@ -1969,10 +1972,11 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   const ccenter_contact_params *p = r->params ? r->params : &def;
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  contact *c = obj_new(e, sizeof *c, id);
+  char *own_id;
+  contact *c = obj_new(e, sizeof *c, id, &own_id);
   if (!c)
     return CCENTER_ENOMEM;
-  c->id = (char *)c - id_pad(strlen(id));
+  c->id = own_id;
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
   size_t ablock = p->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < p->n_attrs; i++)
@@ -2064,15 +2068,6 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
 }
 
 /* Room for one more reject-delay entry, so that exclude_agent cannot fail later. */
-static int reserve_exclusion(ccenter_engine *e, contact *c)
-{
-  size_t old_cap = c->cap_rej;
-  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej))
-    return CCENTER_ENOMEM;
-  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
-  return 0;
-}
-
 static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
 {
   work *w = work_of(a, c);

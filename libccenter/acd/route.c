@@ -174,16 +174,12 @@ static void cnode_unlink(rclass *k, cnode *n)
   }
 }
 
-static rclass *class_new(ccenter_engine *e, cc_req *req, const char *key, int slot)
+static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
 {
   rclass *k = cc_eng_alloc(e, sizeof *k);
-  char *kd = k ? cc_strdup(&e->alloc, key) : NULL;
-  if (!kd) {
-    cc_eng_free(e, k, sizeof *k);
+  if (!k)
     return NULL;
-  }
   k->req = req;
-  k->key = kd;
   k->slot = slot;
   cc_treap_init(&k->agents, cmp_cnode);
   cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_FIRST); /* walked in order, never ranked */
@@ -194,13 +190,12 @@ static void class_free(ccenter_engine *e, rclass *k)
 {
   if (k->req)
     cc_req_free(&e->alloc, k->req);
-  cc_free(&e->alloc, k->key);
   cc_eng_free(e, k, sizeof *k);
 }
 
 int cc_queue_init_classes(ccenter_engine *e, queue *q)
 {
-  rclass *k = class_new(e, NULL, "", 0);
+  rclass *k = class_new(e, NULL, 0);
   if (!k)
     return CCENTER_ENOMEM;
   k->refs = 1;
@@ -290,12 +285,10 @@ int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc
     *out = q->classes[0];
     return 0;
   }
-  char key[2048];
-  cc_req_format(req, key, sizeof key);
   size_t free_slot = 0;
   for (size_t i = 1; i < q->n_class_slots; i++) {
     rclass *k = q->classes[i];
-    if (k && strcmp(k->key, key) == 0) {
+    if (k && cc_req_equal(k->req, req)) { /* same canonical text, however long */
       cc_req_free(&e->alloc, req);
       k->refs++;
       *out = k;
@@ -313,7 +306,7 @@ int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc
   }
   /* Room first, for every member who meets it: a failure then changes nothing (blocks
    * that moved had their nodes taken out of the trees; the refresh puts them back). */
-  rclass *k = class_new(e, req, key, (int)free_slot);
+  rclass *k = class_new(e, req, (int)free_slot);
   if (!k) {
     cc_req_free(&e->alloc, req);
     return CCENTER_ENOMEM;

@@ -40,7 +40,6 @@ typedef struct membership membership;
  * the queue's strategy, and the waiting contacts that currently need it. */
 typedef struct rclass {
   cc_req *req; /* NULL: matches every member */
-  char *key;   /* canonical text */
   int refs;    /* steps and contacts using it; slot 0 is never released */
   int slot;
   cc_treap agents;   /* cnodes */

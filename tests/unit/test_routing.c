@@ -216,6 +216,41 @@ START_TEST(reserve_joins_below_service_level)
 }
 END_TEST
 
+/* Two requirements whose canonical texts are longer than 2 KiB and differ only at the end
+ * are two classes: a contact whose own step wants "fr" is not given to an "en" agent who
+ * meets the queue's step. */
+START_TEST(long_requirements_are_distinct_classes)
+{
+  char en[4096], fr[4096], pad[256];
+  memset(pad, 'a', 250);
+  pad[250] = 0;
+  size_t n = (size_t)snprintf(en, sizeof en, "lang in (");
+  for (int i = 0; i < 9; i++)
+    n += (size_t)snprintf(en + n, sizeof en - n, "\"%s%d\", ", pad, i);
+  memcpy(fr, en, n);
+  snprintf(en + n, sizeof en - n, "\"en\")");
+  snprintf(fr + n, sizeof fr - n, "\"fr\")");
+  ck_assert_uint_gt(strlen(en), 2300);
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add_step(eng, "q", en, 60000, 0));
+  OK(ccenter_agent_add(eng, "a", 0));
+  OK(ccenter_agent_set_attr(eng, "a", "lang", "en", 0));
+  OK(ccenter_agent_serve(eng, "a", "q", 0));
+  OK(ccenter_agent_login(eng, "a", 0));
+  OK(ccenter_agent_ready(eng, "a", 0));
+  ccenter_step own[1] = {{fr, 60000}};
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.steps = own;
+  p.n_steps = 1;
+  OK(ccenter_contact_enqueue(eng, "c", "q", &p, 1000));
+  OK(ccenter_engine_advance(eng, 60999));
+  NOT_SEEN("OFFERED a=a c=c");
+  OK(ccenter_engine_advance(eng, 61000)); /* after its only step: any member */
+  SEEN("61000 OFFERED a=a c=c");
+}
+END_TEST
+
 START_TEST(preferred_then_fallback)
 {
   OK(ccenter_queue_add(eng, "q", 0));
@@ -725,6 +760,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, member_delay_holds_until_waited);
   tcase_add_test(tc, reserve_joins_past_threshold);
   tcase_add_test(tc, reserve_joins_below_service_level);
+  tcase_add_test(tc, long_requirements_are_distinct_classes);
   tcase_add_test(tc, preferred_then_fallback);
   tcase_add_test(tc, sticky_agent_by_customer);
   tcase_add_test(tc, ageing_lets_old_low_priority_pass);

@@ -427,11 +427,15 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
   for (size_t i = 0; i < a->n_mem; i++) {
     membership *m = a->mem[i];
     queue *q = m->q;
+    /* Only best-skill's key depends on the class; the others are the same in all. */
+    int by_class = q->strategy == CCENTER_STRATEGY_BEST_SKILL;
+    int64_t k1 = 0, k2 = 0;
+    if (want && !by_class && m->n_nodes)
+      strategy_key(q, NULL, m, &k1, &k2);
     for (size_t j = 0; j < m->n_nodes; j++) {
       cnode *n = &m->nodes[j];
       rclass *k = q->classes[n->slot];
-      int64_t k1 = 0, k2 = 0;
-      if (want)
+      if (want && by_class)
         strategy_key(q, k, m, &k1, &k2);
       if (n->in_tree && (!want || k1 != n->key1 || k2 != n->key2))
         cnode_unlink(k, n);
@@ -472,14 +476,6 @@ int cc_route_rematch(ccenter_engine *e, agent *a)
 /* ---------------------------------------------------------------------------------- */
 /* Contacts in the indexes                                                             */
 
-/* An explicit flag, not a comparison with the clock: the indexes must change exactly when
- * the phase ends (its timer), not when some other timer of the same millisecond runs. */
-static int in_preferred_phase(const ccenter_engine *e, const contact *c)
-{
-  (void)e;
-  return c->pref_phase;
-}
-
 static void prefer_link(ccenter_engine *e, contact *c, int link)
 {
   for (size_t i = 0; i < c->n_preferred; i++) {
@@ -508,7 +504,7 @@ void cc_route_enter(ccenter_engine *e, contact *c)
   c->q->n_emergency += c->emergency;
   if (!c->cls)
     c->cls = c->q->classes[0];
-  if (!in_preferred_phase(e, c))
+  if (!c->pref_phase)
     cc_treap_insert(&c->cls->contacts, &c->cls_node);
   else
     prefer_link(e, c, 1);
@@ -518,7 +514,7 @@ void cc_route_leave(ccenter_engine *e, contact *c)
 {
   cc_treap_remove(&c->q->waiting, &c->node);
   c->q->n_emergency -= c->emergency;
-  if (!in_preferred_phase(e, c))
+  if (!c->pref_phase)
     cc_treap_remove(&c->cls->contacts, &c->cls_node);
   else
     prefer_link(e, c, 0);
@@ -566,7 +562,7 @@ static void set_class(ccenter_engine *e, contact *c, rclass *k)
 {
   if (c->cls == k)
     return;
-  int indexed = c->in_queue && !in_preferred_phase(e, c);
+  int indexed = c->in_queue && !c->pref_phase;
   if (indexed)
     cc_treap_remove(&c->cls->contacts, &c->cls_node);
   c->cls = k;
@@ -647,9 +643,13 @@ static membership *membership_of(const agent *a, const queue *q)
 /* ---------------------------------------------------------------------------------- */
 /* Choosing an agent for a contact                                                     */
 
-static void note_offer(queue *q, const membership *m)
+/* Round-robin remembers whom q offered to last (only it needs the membership). */
+static void note_offer(queue *q, const agent *a)
 {
-  if (q->strategy == CCENTER_STRATEGY_ROUND_ROBIN && m)
+  if (q->strategy != CCENTER_STRATEGY_ROUND_ROBIN)
+    return;
+  const membership *m = membership_of(a, q);
+  if (m)
     q->rr_last = m->ordinal;
 }
 
@@ -673,17 +673,18 @@ static agent *pick_preferred(ccenter_engine *e, contact *c)
 static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_tnode *start,
                                   int wrap)
 {
-  for (cc_tnode *n = start; n; n = cc_treap_next(n)) {
+  /* From start to the end, then (wrap) from the first back to start. */
+  for (cc_tnode *n = start; n;) {
     cnode *cn = of_cnode(n);
     if (eligible(e, c, member_of(cn), member_of(cn)->a))
       return cn;
-  }
-  if (!wrap)
-    return NULL;
-  for (cc_tnode *n = cc_treap_first(&k->agents); n && n != start; n = cc_treap_next(n)) {
-    cnode *cn = of_cnode(n);
-    if (eligible(e, c, member_of(cn), member_of(cn)->a))
-      return cn;
+    n = cc_treap_next(n);
+    if (!n && wrap) {
+      n = cc_treap_first(&k->agents);
+      wrap = 0;
+    }
+    if (n == start)
+      break;
   }
   return NULL;
 }
@@ -818,10 +819,10 @@ void cc_route_contact(ccenter_engine *e, contact *c)
   if (!c->in_queue)
     return;
   queue *q = c->q;
-  if (in_preferred_phase(e, c)) {
+  if (c->pref_phase) {
     agent *a = pick_preferred(e, c);
     if (a) {
-      note_offer(q, membership_of(a, q));
+      note_offer(q, a);
       cc_offer(e, c, a, 0);
     }
     return;
@@ -843,7 +844,7 @@ void cc_route_contact(ccenter_engine *e, contact *c)
   membership *m = pick_one(e, c);
   if (!m)
     return;
-  note_offer(q, m);
+  note_offer(q, m->a);
   cc_offer(e, c, m->a, 0);
   if (q->strategy == CCENTER_STRATEGY_RING_PROGRESSIVE && q->progressive_every > 0 &&
       c->n_offers && !c->progress_timer)
@@ -899,7 +900,7 @@ static contact *best_reference(ccenter_engine *e, agent *a, int *best_prio)
   size_t it = 0;
   contact *c;
   while ((c = cc_map_next(&e->contacts, &it))) {
-    if (!c->in_queue || in_preferred_phase(e, c))
+    if (!c->in_queue || c->pref_phase)
       continue;
     membership *m = membership_of(a, c->q);
     if (!m || !agent_meets(c->cls, a) || !eligible(e, c, m, a))
@@ -923,7 +924,7 @@ void cc_route_agent(ccenter_engine *e, agent *a)
     /* Contacts waiting for this agent by name (preferred or sticky). */
     for (size_t i = 0; i < a->n_preferring; i++) {
       contact *c = a->preferring[i];
-      if (!c->in_queue || !in_preferred_phase(e, c))
+      if (!c->in_queue || !c->pref_phase)
         continue;
       membership *m = membership_of(a, c->q);
       int p = m ? m->priority : 0;
@@ -935,7 +936,7 @@ void cc_route_agent(ccenter_engine *e, agent *a)
     if (!best)
       break;
     unsigned before_work = cc_agent_work(a);
-    note_offer(best->q, membership_of(a, best->q));
+    note_offer(best->q, a);
     cc_offer(e, best, a, 0);
     if (cc_agent_work(a) == before_work)
       break; /* the offer failed (out of memory): do not spin */
@@ -965,7 +966,7 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind)
       return;
     membership *m = pick_one(e, c);
     if (m) {
-      note_offer(q, m);
+      note_offer(q, m->a);
       cc_offer(e, c, m->a, 0);
     }
     if (q->progressive_every > 0)
@@ -1003,7 +1004,7 @@ int cc_route_requires_skill(const contact *c, const char *skill)
 
 const char *cc_route_check(const ccenter_engine *e)
 {
-  ccenter_engine *me = (ccenter_engine *)e; /* eligible() takes a non-const engine */
+  ccenter_engine *me = (ccenter_engine *)e; /* pick_preferred() takes a non-const engine */
   size_t it = 0;
   queue *q;
   agent *a;
@@ -1036,12 +1037,12 @@ const char *cc_route_check(const ccenter_engine *e)
       }
       for (cc_tnode *t = cc_treap_first(&k->contacts); t; t = cc_treap_next(t)) {
         contact *c = of_cls(t);
-        if (!c->in_queue || c->cls != k || c->q != q || in_preferred_phase(e, c))
+        if (!c->in_queue || c->cls != k || c->q != q || c->pref_phase)
           return "a class index holds a contact that does not belong there";
         indexed++;
         for (cc_tnode *u = cc_treap_first(&k->agents); u; u = cc_treap_next(u)) {
           cnode *cn = of_cnode(u);
-          if (eligible(me, c, member_of(cn), member_of(cn)->a))
+          if (eligible(e, c, member_of(cn), member_of(cn)->a))
             return "a waiting contact could be offered to an available agent";
         }
       }
@@ -1051,7 +1052,7 @@ const char *cc_route_check(const ccenter_engine *e)
     for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
       contact *c = of_node(t);
       n_emergency += c->emergency;
-      if (in_preferred_phase(e, c)) {
+      if (c->pref_phase) {
         preferring++;
         if (c->n_offers == 0 && pick_preferred(me, c))
           return "a contact waits for a preferred agent who is available";

@@ -205,7 +205,9 @@ struct contact {
   uint8_t n_preferred;
   unsigned emergency : 1;
   unsigned in_queue : 1;
-  unsigned pref_phase : 1; /* indexed under its preferred agents, not its class */
+  unsigned pref_phase : 1; /* indexed under its preferred agents, not its class. A flag, not
+                            * a clock comparison: the indexes change exactly when the
+                            * phase's timer runs, not at another timer of that millisecond */
   unsigned is_callback : 1;
   unsigned callback_offered : 1;
   unsigned callback_due_sent : 1;

@@ -82,7 +82,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   int leftmost = 1;
   while (*link) {
     p = *link;
-    p->size++;
+    if (t->what & CC_TREAP_SIZES)
+      p->size++;
     if (t->cmp(n, p) < 0) {
       link = &p->left;
     } else {

@@ -12,6 +12,7 @@
  * touched (route_contact / route_agent), never rescan the world.
  */
 #include "acd/types.h"
+#include "core/util.h"
 #include "sla/stats.h"
 
 #include <limits.h>
@@ -3286,8 +3287,7 @@ static int fill_sized(void *dst, const void *src, size_t min_size)
   size_t ours = *(const size_t *)src;
   if (caller < min_size)
     return CCENTER_EINVAL;
-  size_t n = caller < ours ? caller : ours;
-  memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), n - sizeof(size_t));
+  cc_copy_sized(dst, caller, src, ours);
   return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "ccenter/staffing.h"
+#include "core/util.h"
 
 #define END_OF(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #define METRICS_SIZE_0_1 END_OF(ccenter_erlang_metrics, occupancy)
@@ -45,12 +46,6 @@
 
 /* Copies the fields after `size` of a library-filled struct into the caller's, limited to
  * the caller's size. */
-static void copy_out(void *dst, size_t dst_size, const void *src, size_t src_size)
-{
-  size_t n = dst_size < src_size ? dst_size : src_size;
-  memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), n - sizeof(size_t));
-}
-
 static int valid_traffic(double a)
 {
   return isfinite(a) && a >= 0.0;
@@ -119,7 +114,7 @@ int ccenter_erlang_c_metrics(double traffic_erlangs, unsigned agents, double aht
   ccenter_erlang_metrics m = { .size = sizeof m };
   erlang_c_fill(traffic_erlangs, agents, erlang_b_core(traffic_erlangs, agents), aht_s,
                 threshold_s, &m);
-  copy_out(r, r->size, &m, sizeof m);
+  cc_copy_sized(r, r->size, &m, sizeof m);
   return 0;
 }
 
@@ -354,7 +349,7 @@ int ccenter_erlang_a_metrics(double traffic_erlangs, unsigned agents, double aht
   int rc = erlang_a_core(traffic_erlangs, agents, aht_s, patience_s, threshold_s, &m);
   if (rc)
     return rc;
-  copy_out(r, r->size, &m, sizeof m);
+  cc_copy_sized(r, r->size, &m, sizeof m);
   return 0;
 }
 
@@ -380,7 +375,7 @@ int ccenter_staffing_params_init(ccenter_staffing_params *params)
     return CCENTER_EINVAL;
   ccenter_staffing_params p = { .size = sizeof p };
   params_defaults(&p);
-  copy_out(params, params->size, &p, sizeof p);
+  cc_copy_sized(params, params->size, &p, sizeof p);
   return 0;
 }
 
@@ -492,7 +487,7 @@ int ccenter_staffing_solve(const ccenter_staffing_params *params, ccenter_staffi
     return CCENTER_EINVAL;
   ccenter_staffing_params p = { .size = sizeof p };
   params_defaults(&p);
-  copy_out(&p, sizeof p, params, params->size);
+  cc_copy_sized(&p, sizeof p, params, params->size);
   if (!params_valid(&p))
     return CCENTER_EINVAL;
 
@@ -518,6 +513,6 @@ int ccenter_staffing_solve(const ccenter_staffing_params *params, ccenter_staffi
   out.service_level = m.service_level;
   out.asa_s = m.asa_s;
   out.occupancy = m.occupancy;
-  copy_out(result, result->size, &out, sizeof out);
+  cc_copy_sized(result, result->size, &out, sizeof out);
   return 0;
 }

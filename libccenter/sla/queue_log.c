@@ -11,6 +11,7 @@
 #include "ccenter/stats.h"
 #include "core/map.h"
 #include "core/options.h"
+#include "core/util.h"
 #include "sla/stats.h"
 
 #define QL_LINE 4096
@@ -63,24 +64,16 @@ static void put_i64(wr *w, int64_t v)
     put_ch(w, tmp[--k]);
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-  int64_t q = a / b;
-  if ((a % b) != 0 && a < 0)
-    q--;
-  return q;
-}
-
 /* Whole seconds of a duration in ms (truncated). */
 static int64_t secs(int64_t ms)
 {
-  return floor_div(ms, 1000);
+  return cc_fdiv(ms, 1000);
 }
 
 static void head(wr *w, const ccenter_event *ev, int64_t off, const char *queue,
                  const char *name)
 {
-  put_i64(w, floor_div(ev->time + off, 1000));
+  put_i64(w, cc_fdiv(ev->time + off, 1000));
   put_ch(w, '|');
   put_id(w, ev->contact);
   put_ch(w, '|');

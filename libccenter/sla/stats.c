@@ -20,6 +20,7 @@
 #include "ccenter/stats.h"
 #include "core/map.h"
 #include "core/options.h"
+#include "core/util.h"
 
 #define NX CCENTER_STATS_MAX_THRESHOLDS
 #define NONE_T INT64_MIN
@@ -147,14 +148,6 @@ typedef struct cc_stats {
 
 /* ---------------------------------------------------------------------------------- */
 /* Small helpers                                                                       */
-
-static int64_t fdiv(int64_t a, int64_t b)
-{
-  int64_t q = a / b;
-  if ((a % b) != 0 && ((a < 0) != (b < 0)))
-    q--;
-  return q;
-}
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -350,7 +343,7 @@ static qiv *qslot(cc_stats *st, const visit *v)
 {
   if (!v->q || !v->ok || v->gen != v->q->gen)
     return NULL;
-  return iv_get(st, &v->q->iv, fdiv(v->arr, st->interval_ms), sizeof(qiv), qiv_free);
+  return iv_get(st, &v->q->iv, cc_fdiv(v->arr, st->interval_ms), sizeof(qiv), qiv_free);
 }
 
 static qiv *qnow(cc_stats *st, stq *q, int64_t t)
@@ -419,7 +412,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
   if (b <= a)
     return;
   int64_t I = st->interval_ms;
-  for (int64_t idx = fdiv(a, I), last = fdiv(b - 1, I); idx <= last; idx++) {
+  for (int64_t idx = cc_fdiv(a, I), last = cc_fdiv(b - 1, I); idx <= last; idx++) {
     int64_t part = min64(b, (idx + 1) * I) - max64(a, idx * I);
     aiv *v = aslot(st, ag, idx);
     if (!v)
@@ -432,7 +425,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
 
 static void agent_count(cc_stats *st, sta *ag, int64_t t, size_t off)
 {
-  aiv *v = aslot(st, ag, fdiv(t, st->interval_ms));
+  aiv *v = aslot(st, ag, cc_fdiv(t, st->interval_ms));
   if (v)
     (*(uint64_t *)(void *)((char *)&v->c + off))++;
 }
@@ -844,7 +837,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
   cc_stats *st = ud;
   int64_t t = ev->time;
   sync_cfg(st, t);
-  int64_t idx = fdiv(t, st->interval_ms);
+  int64_t idx = cc_fdiv(t, st->interval_ms);
   if (st->newest == NONE_T || idx > st->newest)
     st->newest = idx;
   stq *q = ev->queue ? queue_of(st, ev->queue) : NULL;
@@ -1259,22 +1252,14 @@ static void asum(ccenter_agent_stats *s, const ccenter_agent_stats *x)
 }
 
 /* Fills out (up to its size) from a complete struct, never writing size. */
-static void fill(void *out, const void *full, size_t full_size)
-{
-  size_t size = *(const size_t *)out;
-  size_t n = size < full_size ? size : full_size;
-  memcpy((char *)out + sizeof(size_t), (const char *)full + sizeof(size_t),
-         n - sizeof(size_t));
-}
-
 /* The interval indexes [*lo, *hi] overlapping [from, to) inside the window. */
 static int range_of(const cc_stats *st, int64_t from, int64_t to, int64_t newest, int64_t *lo,
                     int64_t *hi)
 {
   if (newest == NONE_T)
     return 0;
-  *lo = max64(fdiv(from, st->interval_ms), window_lo(st, newest));
-  *hi = min64(fdiv(to - 1, st->interval_ms), newest);
+  *lo = max64(cc_fdiv(from, st->interval_ms), window_lo(st, newest));
+  *hi = min64(cc_fdiv(to - 1, st->interval_ms), newest);
   return *lo <= *hi;
 }
 
@@ -1299,7 +1284,7 @@ int64_t ccenter_stats_interval_start(const ccenter_engine *engine, int64_t t)
     return t;
   if (t < INT64_MIN + I)
     return INT64_MIN; /* the interval would start before the clock's range */
-  return fdiv(t, I) * I;
+  return cc_fdiv(t, I) * I;
 }
 
 int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t from,
@@ -1329,7 +1314,7 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
     for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
       qsum(&s, &((const qiv *)q->iv.v[i].rec)->c);
   }
-  fill(out, &s, sizeof s);
+  cc_copy_sized(out, *(const size_t *)out, &s, sizeof s);
   return 0;
 }
 
@@ -1389,7 +1374,7 @@ static int agent_query(const ccenter_engine *engine, const char *agent, int64_t 
     return CCENTER_ENOENT;
   int64_t newest = st->newest;
   if (newest != NONE_T)
-    newest = max64(newest, fdiv(now - 1, st->interval_ms));
+    newest = max64(newest, cc_fdiv(now - 1, st->interval_ms));
   *any = range_of(st, from, to, newest, lo, hi);
   *pst = st;
   *pag = ag;
@@ -1421,7 +1406,7 @@ int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t
       asum(&s, &((const aiv *)ag->iv.v[i].rec)->c);
     agent_open(st, ag, s.from, min64(s.to, now), &s);
   }
-  fill(out, &s, sizeof s);
+  cc_copy_sized(out, *(const size_t *)out, &s, sizeof s);
   return 0;
 }
 

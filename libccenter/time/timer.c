@@ -228,33 +228,32 @@ void cc_timers_destroy(cc_timers *t)
   memset(t, 0, sizeof *t);
 }
 
+/* Room for `need` nodes / late entries in all (doubling). */
+static int grow_nodes(cc_timers *t, size_t need)
+{
+  return cc_grow(&t->alloc, (void **)&t->nodes, &t->cap, need, sizeof *t->nodes);
+}
+
+static int grow_late(cc_timers *t, size_t need)
+{
+  return cc_grow(&t->alloc, (void **)&t->late, &t->late_cap, need, sizeof *t->late);
+}
+
 int cc_timers_arm(cc_timers *t, int64_t deadline, uint32_t kind, uint64_t payload,
                   cc_timer_id *out)
 {
   int late = to_key(deadline) < t->wheel_key;
   /* Every allocation comes first, so a failure leaves nothing half done. */
-  if (late && t->late_n == t->late_cap) {
-    void *p = t->late;
-    size_t cap = t->late_cap;
-    if (cc_grow(&t->alloc, &p, &cap, t->late_n + 1, sizeof *t->late))
-      return CCENTER_ENOMEM;
-    t->late = p;
-    t->late_cap = cap;
-  }
+  if (late && t->late_n == t->late_cap && grow_late(t, t->late_n + 1))
+    return CCENTER_ENOMEM;
   uint32_t i = t->free_head;
   if (i != NIL) {
     t->free_head = t->nodes[i].next;
   } else {
     if (t->used >= MAX_NODES)
       return CCENTER_ENOMEM;
-    if (t->used == t->cap) {
-      void *p = t->nodes;
-      size_t cap = t->cap;
-      if (cc_grow(&t->alloc, &p, &cap, (size_t)t->used + 1, sizeof *t->nodes))
-        return CCENTER_ENOMEM;
-      t->nodes = p;
-      t->cap = cap;
-    }
+    if (t->used == t->cap && grow_nodes(t, (size_t)t->used + 1))
+      return CCENTER_ENOMEM;
     i = t->used++;
     t->nodes[i].gen = 0;
   }
@@ -280,24 +279,10 @@ int cc_timers_arm(cc_timers *t, int64_t deadline, uint32_t kind, uint64_t payloa
 int cc_timers_reserve(cc_timers *t, size_t n)
 {
   /* Free nodes are the never-used ones plus the free list: cap - count in all. */
-  if (t->cap - t->count < n) {
-    if (t->count + n > MAX_NODES)
-      return CCENTER_ENOMEM;
-    void *p = t->nodes;
-    size_t cap = t->cap;
-    if (cc_grow(&t->alloc, &p, &cap, t->count + n, sizeof *t->nodes))
-      return CCENTER_ENOMEM;
-    t->nodes = p;
-    t->cap = cap;
-  }
-  if (t->late_cap - t->late_n < n) {
-    void *p = t->late;
-    size_t cap = t->late_cap;
-    if (cc_grow(&t->alloc, &p, &cap, t->late_n + n, sizeof *t->late))
-      return CCENTER_ENOMEM;
-    t->late = p;
-    t->late_cap = cap;
-  }
+  if (t->cap - t->count < n && (t->count + n > MAX_NODES || grow_nodes(t, t->count + n)))
+    return CCENTER_ENOMEM;
+  if (t->late_cap - t->late_n < n && grow_late(t, t->late_n + n))
+    return CCENTER_ENOMEM;
   return 0;
 }
 

@@ -1354,6 +1354,23 @@ static int op_unserve(ccenter_engine *e, agent *a, queue *q)
   return 0;
 }
 
+/* The agent's skills or attributes (arr, *n) just changed: its indexes follow and it is
+ * routed, or — out of memory — arr is put back as it was (before[n_before]). */
+static int rematch_or_restore(ccenter_engine *e, agent *a, void *arr, uint32_t *n,
+                              const void *before, size_t n_before, size_t elem)
+{
+  int rc = cc_route_rematch(e, a);
+  if (rc) {
+    if (n_before)
+      memcpy(arr, before, n_before * elem);
+    *n = (uint32_t)n_before;
+    cc_route_refresh(e, a);
+    return rc;
+  }
+  cc_route_agent(e, a);
+  return 0;
+}
+
 static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level)
 {
   const char *k = cc_eng_intern(e, name);
@@ -1387,16 +1404,7 @@ static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t l
     a->skills[i].level = (uint8_t)level;
     a->n_skills++;
   }
-  int rc = cc_route_rematch(e, a);
-  if (rc) {
-    if (n_before)
-      memcpy(a->skills, before, n_before * sizeof *before);
-    a->n_skills = (uint32_t)n_before;
-    cc_route_refresh(e, a);
-    return rc;
-  }
-  cc_route_agent(e, a);
-  return 0;
+  return rematch_or_restore(e, a, a->skills, &a->n_skills, before, n_before, sizeof *before);
 }
 
 static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value)
@@ -1433,16 +1441,7 @@ static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char 
     a->attrs[i].value = v;
     a->n_attrs++;
   }
-  int rc = cc_route_rematch(e, a);
-  if (rc) {
-    if (n_before)
-      memcpy(a->attrs, before, n_before * sizeof *before);
-    a->n_attrs = (uint32_t)n_before;
-    cc_route_refresh(e, a);
-    return rc;
-  }
-  cc_route_agent(e, a);
-  return 0;
+  return rematch_or_restore(e, a, a->attrs, &a->n_attrs, before, n_before, sizeof *before);
 }
 
 static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t duration)

@@ -1082,20 +1082,11 @@ int cc_req_level(const cc_req *r, const cc_agent_view *v)
 {
   if (!r || !r->primary)
     return 0;
-  uintptr_t k = (uintptr_t)r->primary;
-  size_t lo = 0, hi = v->n_skills;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if ((uintptr_t)v->skills[mid].name < k)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (lo < v->n_skills && v->skills[lo].name == r->primary) {
-    int lv = v->skills[lo].level;
-    return lv > CC_REQ_MAX_LEVEL ? CC_REQ_MAX_LEVEL : lv;
-  }
-  return 0;
+  const cc_skill *se = v->skills + v->n_skills;
+  const cc_skill *s = skill_seek(v->skills, se, (uintptr_t)r->primary);
+  if (s == se || s->name != r->primary)
+    return 0;
+  return s->level > CC_REQ_MAX_LEVEL ? CC_REQ_MAX_LEVEL : s->level;
 }
 
 /* ------------------------------------------------------------------------------------ */

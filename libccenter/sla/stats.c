@@ -1108,7 +1108,6 @@ static void stats_free(void *p)
     cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
-  it = 0;
   while (st->contacts)
     contact_free(st, st->contacts);
   it = 0;

@@ -1595,92 +1595,50 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
   return 0;
 }
 
+/* Each queue option: its field and its range (the defaults are set by op_queue_add). */
+#define QOPT(f, l, h) {offsetof(queue, f), (l), (h), 1}
+static const struct qopt {
+  size_t off;
+  int64_t lo, hi;
+  int known;
+} qopts[] = {
+    [CCENTER_QUEUE_MAX_LENGTH] = QOPT(max_length, 0, 100000000),
+    [CCENTER_QUEUE_JOIN_EMPTY] = QOPT(join_empty, 0, CCENTER_EMPTY_NOT_READY),
+    [CCENTER_QUEUE_LEAVE_EMPTY] = QOPT(leave_empty, 0, CCENTER_EMPTY_NOT_READY),
+    [CCENTER_QUEUE_MAX_WAIT] = QOPT(max_wait, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_MAX_WAIT_ACTION] = QOPT(max_wait_action, 0, CCENTER_MAX_WAIT_CALLBACK),
+    [CCENTER_QUEUE_RING_TIMEOUT] = QOPT(ring_timeout, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_WRAP_UP] = QOPT(wrap_up, -1, 365 * DAY_MS),
+    [CCENTER_QUEUE_ANNOUNCE_EVERY] = QOPT(announce_every, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_SL_THRESHOLD] = QOPT(sl_threshold, 1, DAY_MS),
+    [CCENTER_QUEUE_SL_TARGET] = QOPT(sl_target, 0, 10000),
+    [CCENTER_QUEUE_SL_WARNING] = QOPT(sl_warning, 0, 99),
+    [CCENTER_QUEUE_CALLBACK_EWT] = QOPT(callback_ewt, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_STRATEGY] = QOPT(strategy, 0, CCENTER_STRATEGY_RING_PROGRESSIVE),
+    [CCENTER_QUEUE_RING_EVERY] = QOPT(progressive_every, 1, DAY_MS),
+    [CCENTER_QUEUE_PREFERRED_TIMEOUT] = QOPT(preferred_timeout, 0, DAY_MS),
+    [CCENTER_QUEUE_STICKY_WINDOW] = QOPT(sticky_window, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_AGEING] = QOPT(ageing, 0, DAY_MS),
+    [CCENTER_QUEUE_RESERVE_WAIT] = QOPT(reserve_wait, 0, DAY_MS),
+    [CCENTER_QUEUE_RESERVE_EWT] = QOPT(reserve_ewt, 0, DAY_MS),
+    [CCENTER_QUEUE_RESERVE_SL] = QOPT(reserve_sl, 0, 10000),
+};
+#undef QOPT
+
+static const struct qopt *qopt_of(int64_t opt)
+{
+  if (opt < 0 || (uint64_t)opt >= sizeof qopts / sizeof qopts[0] || !qopts[opt].known)
+    return NULL;
+  return &qopts[opt];
+}
+
 static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
 {
-  int64_t *field;
-  int64_t lo = 0, hi = 365 * DAY_MS;
-  switch (opt) {
-  case CCENTER_QUEUE_MAX_LENGTH:
-    field = &q->max_length;
-    hi = 100000000;
-    break;
-  case CCENTER_QUEUE_JOIN_EMPTY:
-    field = &q->join_empty;
-    hi = CCENTER_EMPTY_NOT_READY;
-    break;
-  case CCENTER_QUEUE_LEAVE_EMPTY:
-    field = &q->leave_empty;
-    hi = CCENTER_EMPTY_NOT_READY;
-    break;
-  case CCENTER_QUEUE_MAX_WAIT:
-    field = &q->max_wait;
-    break;
-  case CCENTER_QUEUE_MAX_WAIT_ACTION:
-    field = &q->max_wait_action;
-    hi = CCENTER_MAX_WAIT_CALLBACK;
-    break;
-  case CCENTER_QUEUE_RING_TIMEOUT:
-    field = &q->ring_timeout;
-    break;
-  case CCENTER_QUEUE_WRAP_UP:
-    field = &q->wrap_up;
-    lo = -1;
-    break;
-  case CCENTER_QUEUE_ANNOUNCE_EVERY:
-    field = &q->announce_every;
-    break;
-  case CCENTER_QUEUE_SL_THRESHOLD:
-    field = &q->sl_threshold;
-    lo = 1;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_SL_TARGET:
-    field = &q->sl_target;
-    hi = 10000;
-    break;
-  case CCENTER_QUEUE_SL_WARNING:
-    field = &q->sl_warning;
-    hi = 99;
-    break;
-  case CCENTER_QUEUE_CALLBACK_EWT:
-    field = &q->callback_ewt;
-    break;
-  case CCENTER_QUEUE_STRATEGY:
-    field = &q->strategy;
-    hi = CCENTER_STRATEGY_RING_PROGRESSIVE;
-    break;
-  case CCENTER_QUEUE_RING_EVERY:
-    field = &q->progressive_every;
-    lo = 1;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_PREFERRED_TIMEOUT:
-    field = &q->preferred_timeout;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_STICKY_WINDOW:
-    field = &q->sticky_window;
-    break;
-  case CCENTER_QUEUE_AGEING:
-    field = &q->ageing;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_RESERVE_WAIT:
-    field = &q->reserve_wait;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_RESERVE_EWT:
-    field = &q->reserve_ewt;
-    hi = DAY_MS;
-    break;
-  case CCENTER_QUEUE_RESERVE_SL:
-    field = &q->reserve_sl;
-    hi = 10000;
-    break;
-  default:
+  const struct qopt *o = qopt_of(opt);
+  if (!o)
     return CCENTER_EINVAL;
-  }
-  if (v < lo || v > hi)
+  int64_t *field = (int64_t *)(void *)((char *)q + o->off);
+  if (v < o->lo || v > o->hi)
     return CCENTER_ERANGE;
   int64_t old = *field;
   *field = v;
@@ -1710,29 +1668,11 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
 
 static int queue_get(const queue *q, int64_t opt, int64_t *v)
 {
-  switch (opt) {
-  case CCENTER_QUEUE_MAX_LENGTH: *v = q->max_length; return 0;
-  case CCENTER_QUEUE_JOIN_EMPTY: *v = q->join_empty; return 0;
-  case CCENTER_QUEUE_LEAVE_EMPTY: *v = q->leave_empty; return 0;
-  case CCENTER_QUEUE_MAX_WAIT: *v = q->max_wait; return 0;
-  case CCENTER_QUEUE_MAX_WAIT_ACTION: *v = q->max_wait_action; return 0;
-  case CCENTER_QUEUE_RING_TIMEOUT: *v = q->ring_timeout; return 0;
-  case CCENTER_QUEUE_WRAP_UP: *v = q->wrap_up; return 0;
-  case CCENTER_QUEUE_ANNOUNCE_EVERY: *v = q->announce_every; return 0;
-  case CCENTER_QUEUE_SL_THRESHOLD: *v = q->sl_threshold; return 0;
-  case CCENTER_QUEUE_SL_TARGET: *v = q->sl_target; return 0;
-  case CCENTER_QUEUE_SL_WARNING: *v = q->sl_warning; return 0;
-  case CCENTER_QUEUE_CALLBACK_EWT: *v = q->callback_ewt; return 0;
-  case CCENTER_QUEUE_STRATEGY: *v = q->strategy; return 0;
-  case CCENTER_QUEUE_RING_EVERY: *v = q->progressive_every; return 0;
-  case CCENTER_QUEUE_PREFERRED_TIMEOUT: *v = q->preferred_timeout; return 0;
-  case CCENTER_QUEUE_STICKY_WINDOW: *v = q->sticky_window; return 0;
-  case CCENTER_QUEUE_AGEING: *v = q->ageing; return 0;
-  case CCENTER_QUEUE_RESERVE_WAIT: *v = q->reserve_wait; return 0;
-  case CCENTER_QUEUE_RESERVE_EWT: *v = q->reserve_ewt; return 0;
-  case CCENTER_QUEUE_RESERVE_SL: *v = q->reserve_sl; return 0;
-  default: return CCENTER_EINVAL;
-  }
+  const struct qopt *o = qopt_of(opt);
+  if (!o)
+    return CCENTER_EINVAL;
+  *v = *(const int64_t *)(const void *)((const char *)q + o->off);
+  return 0;
 }
 
 static int params_valid(const ccenter_contact_params *p)

@@ -3458,6 +3458,18 @@ static ccenter_engine *oneshot_engine(oneshot *o)
   return e;
 }
 
+/* The engine with queue q and agent a1 serving it, READY. */
+static ccenter_engine *oneshot_ready_agent(oneshot *o)
+{
+  ccenter_engine *e = oneshot_engine(o);
+  OK(ccenter_queue_add(e, "q", 0));
+  OK(ccenter_agent_add(e, "a1", 0));
+  OK(ccenter_agent_serve(e, "a1", "q", 0));
+  OK(ccenter_agent_login(e, "a1", 0));
+  OK(ccenter_agent_ready(e, "a1", 0));
+  return e;
+}
+
 static int oneshot_has(const oneshot *o, int from, const char *want)
 {
   for (int i = from; i < o->rec.n; i++)
@@ -3477,12 +3489,7 @@ START_TEST(bug_oom_offer_dropped_but_call_succeeds)
   int hits = 0;
   for (long k = 1; k < 100; k++) {
     oneshot o;
-    ccenter_engine *e = oneshot_engine(&o);
-    OK(ccenter_queue_add(e, "q", 0));
-    OK(ccenter_agent_add(e, "a1", 0));
-    OK(ccenter_agent_serve(e, "a1", "q", 0));
-    OK(ccenter_agent_login(e, "a1", 0));
-    OK(ccenter_agent_ready(e, "a1", 0));
+    ccenter_engine *e = oneshot_ready_agent(&o);
     o.al.fail_at = o.al.count + k;
     int rc = ccenter_contact_enqueue(e, "c1", "q", NULL, 1000);
     int injected = o.al.injected;
@@ -3507,12 +3514,7 @@ START_TEST(bug_oom_reject_delay_dropped)
   int hits = 0;
   for (long k = 1; k < 100; k++) {
     oneshot o;
-    ccenter_engine *e = oneshot_engine(&o);
-    OK(ccenter_queue_add(e, "q", 0));
-    OK(ccenter_agent_add(e, "a1", 0));
-    OK(ccenter_agent_serve(e, "a1", "q", 0));
-    OK(ccenter_agent_login(e, "a1", 0));
-    OK(ccenter_agent_ready(e, "a1", 0));
+    ccenter_engine *e = oneshot_ready_agent(&o);
     OK(ccenter_contact_enqueue(e, "c1", "q", NULL, 1000));
     int from = o.rec.n;
     o.al.fail_at = o.al.count + k;
@@ -3539,14 +3541,9 @@ START_TEST(bug_oom_no_answer_reason_lost)
   int hits = 0;
   for (long k = 1; k < 100; k++) {
     oneshot o;
-    ccenter_engine *e = oneshot_engine(&o);
+    ccenter_engine *e = oneshot_ready_agent(&o);
     OK(ccenter_engine_set(e, CCENTER_ENGINE_MAX_NO_ANSWER, 1, 0));
-    OK(ccenter_queue_add(e, "q", 0));
     OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_RING_TIMEOUT, 1000, 0));
-    OK(ccenter_agent_add(e, "a1", 0));
-    OK(ccenter_agent_serve(e, "a1", "q", 0));
-    OK(ccenter_agent_login(e, "a1", 0));
-    OK(ccenter_agent_ready(e, "a1", 0));
     OK(ccenter_contact_enqueue(e, "c1", "q", NULL, 1000));
     o.al.fail_at = o.al.count + k;
     int rc = ccenter_engine_advance(e, 2000);

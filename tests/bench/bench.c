@@ -228,10 +228,13 @@ ccenter_options *bench_options(const bench_ctx *ctx)
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: ccenter-bench [--quick] [--no-stats] [SCENARIO ...]\n"
+  fprintf(f, "usage: ccenter-bench [--quick] [--no-stats] [--main-only] [SCENARIO ...]\n"
              "Runs the named scenarios (all when none is named); one JSON line each.\n"
              "  --quick     small sizes (CI smoke run)\n"
              "  --no-stats  engines without interval statistics (churn, route, memory)\n"
+             "  --main-only route: the 100,000-agent run only, without the equivalence\n"
+             "              check, the smaller scales and the reference router (their\n"
+             "              fields are left out); for profiling\n"
              "  --list      list the scenarios\n"
              "scenarios:\n");
   for (size_t i = 0; i < N_SCENARIOS; i++)
@@ -240,7 +243,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0};
+  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0, 0};
   const bench_scenario *run[64];
   size_t nrun = 0;
   for (int i = 1; i < argc; i++) {
@@ -249,6 +252,8 @@ int main(int argc, char **argv)
       ctx.quick = 1;
     } else if (strcmp(a, "--no-stats") == 0) {
       ctx.no_stats = 1;
+    } else if (strcmp(a, "--main-only") == 0) {
+      ctx.main_only = 1;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return 0;

@@ -19,6 +19,7 @@ typedef struct bench_ctx {
   int quick;     /* --quick: small sizes, for a CI smoke run of a few seconds */
   uint64_t seed; /* fixed, so runs are comparable */
   int no_stats;  /* --no-stats: engines without their interval statistics */
+  int main_only; /* --main-only: a scenario's main run only (for profiling) */
 } bench_ctx;
 
 /* A fresh options object for a scenario's engine (NULL when out of memory): statistics

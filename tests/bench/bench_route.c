@@ -796,16 +796,18 @@ static int run_scale(const bench_ctx *ctx, const scale *sc, double ratio[3], mai
     goto out;
   if ((bad = check_all(&s)))
     goto bad;
-  cc_engine_set_reference_routing(s.eng[0].e, 1);
-  uint64_t ref_wall = 0, ref_cpu = 0;
-  if (measure(&s, ref, sc->ref_decisions, &ref_wall, &ref_cpu))
-    goto out;
-  cc_engine_set_reference_routing(s.eng[0].e, 0);
-  if ((bad = check_all(&s)))
-    goto bad;
-  ratio[0] = meas_mean(ref) / meas_mean(ix);
-  ratio[1] = (double)bench_percentile(&ref->lat, 50) / (double)bench_percentile(&ix->lat, 50);
   ratio[2] = (double)bench_percentile(&ix->lat, 50);
+  if (!ctx->main_only) {
+    cc_engine_set_reference_routing(s.eng[0].e, 1);
+    uint64_t ref_wall = 0, ref_cpu = 0;
+    if (measure(&s, ref, sc->ref_decisions, &ref_wall, &ref_cpu))
+      goto out;
+    cc_engine_set_reference_routing(s.eng[0].e, 0);
+    if ((bad = check_all(&s)))
+      goto bad;
+    ratio[0] = meas_mean(ref) / meas_mean(ix);
+    ratio[1] = (double)bench_percentile(&ref->lat, 50) / (double)bench_percentile(&ix->lat, 50);
+  }
   if (res) {
     res->ix_wall_ns = wall;
     res->ix_cpu_ns = cpu;
@@ -911,14 +913,14 @@ static int run(const bench_ctx *ctx)
   const scale *sc = ctx->quick ? quick : full;
   const uint32_t eq_agents = ctx->quick ? 500 : 2000;
   const uint64_t eq_calls = ctx->quick ? 5000 : 20000;
-  double ratio[3][3]; /* per scale: mean ratio, median ratio, indexed p50 */
+  double ratio[3][3] = {{0}}; /* per scale: mean ratio, median ratio, indexed p50 */
   main_result r;
   memset(&r, 0, sizeof r);
 
   uint64_t eq_offers = 0;
-  if (equivalence(ctx, eq_agents, eq_calls, &eq_offers))
+  if (!ctx->main_only && equivalence(ctx, eq_agents, eq_calls, &eq_offers))
     return 1;
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 2 && !ctx->main_only; i++)
     if (run_scale(ctx, &sc[i], ratio[i], NULL))
       return 1;
   if (run_scale(ctx, &sc[2], ratio[2], &r))
@@ -946,20 +948,22 @@ static int run(const bench_ctx *ctx)
                     (double)((double)r.mem_with - (double)r.mem_without) /
                         (double)r.waiting_at_mem);
   bench_json_uint(&j, "waiting_at_memory", r.waiting_at_mem);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3 && !ctx->main_only; i++) {
     ratio_key(key, sizeof key, "ratio", sc[i].agents);
     bench_json_double(&j, key, ratio[i][0]);
   }
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3 && !ctx->main_only; i++) {
     ratio_key(key, sizeof key, "ratio_p50", sc[i].agents);
     bench_json_double(&j, key, ratio[i][1]);
   }
-  for (int i = 0; i < 2; i++) { /* the indexed router's p50 at the smaller scales */
+  for (int i = 0; i < 2 && !ctx->main_only; i++) { /* the indexed router's p50 at the smaller scales */
     ratio_key(key, sizeof key, "p50_ns", sc[i].agents);
     bench_json_double(&j, key, ratio[i][2]);
   }
-  bench_json_double(&j, "ref_mean_ns", meas_mean(&r.ref));
-  bench_json_uint(&j, "ref_decisions", r.ref.decisions);
+  if (!ctx->main_only) {
+    bench_json_double(&j, "ref_mean_ns", meas_mean(&r.ref));
+    bench_json_uint(&j, "ref_decisions", r.ref.decisions);
+  }
   bench_json_uint(&j, "decisions", m->decisions);
   bench_json_uint(&j, "decision_calls", m->dec_calls);
   bench_json_uint(&j, "calls", m->calls);
@@ -982,10 +986,12 @@ static int run(const bench_ctx *ctx)
   bench_json_double(&j, "cpu_share", (double)r.ix_cpu_ns / (double)r.ix_wall_ns);
   bench_json_double(&j, "virtual_s", (double)r.virtual_ms / 1e3);
   bench_json_uint(&j, "withdrawn", r.withdrawn);
-  bench_json_bool(&j, "routers_agree", 1);
-  bench_json_uint(&j, "agree_agents", eq_agents);
-  bench_json_uint(&j, "agree_calls", eq_calls);
-  bench_json_uint(&j, "agree_offers", eq_offers);
+  if (!ctx->main_only) {
+    bench_json_bool(&j, "routers_agree", 1);
+    bench_json_uint(&j, "agree_agents", eq_agents);
+    bench_json_uint(&j, "agree_calls", eq_calls);
+    bench_json_uint(&j, "agree_offers", eq_offers);
+  }
   bench_json_uint(&j, "peak_rss_bytes", bench_peak_rss_bytes());
   bench_json_uint(&j, "clock_ns", bench_clock_overhead_ns());
   bench_json_end(&j);

@@ -611,7 +611,7 @@ static void stepset_put(ccenter_engine *e, queue *q, stepset *ss)
     return;
   for (size_t i = 0; i < ss->n; i++)
     cc_class_put(e, q, ss->s[i].k);
-  cc_eng_free(e, ss, sizeof *ss + ss->n * sizeof(step));
+  cc_eng_free(e, ss, sizeof *ss + ss->cap * sizeof(step));
 }
 
 static void prefer_clear(ccenter_engine *e, contact *c)
@@ -1463,6 +1463,7 @@ static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t du
     return rc;
   }
   ss->refs = 1;
+  ss->cap = (uint32_t)(n + 1);
   ss->n = n + 1;
   for (size_t i = 0; i < n; i++) {
     ss->s[i] = q->steps->s[i];
@@ -1753,6 +1754,7 @@ static int contact_routing_params(ccenter_engine *e, contact *c, queue *q,
     if (!ss)
       return CCENTER_ENOMEM;
     ss->refs = 1;
+    ss->cap = (uint32_t)p->n_steps;
     for (size_t i = 0; i < p->n_steps; i++) {
       cc_req_error err;
       int rc = cc_class_get(e, q, p->steps[i].requirement, &ss->s[i].k, &err);

@@ -83,6 +83,7 @@ typedef struct step {
  * reference on each step's class. */
 typedef struct stepset {
   int refs;
+  uint32_t cap; /* steps allocated (n may be fewer while it is being built) */
   size_t n;
   step s[];
 } stepset;

@@ -91,6 +91,31 @@ START_TEST(contact_steps_emergency_widening)
 }
 END_TEST
 
+/* A contact whose later step does not compile is refused and leaves nothing behind: not
+ * even in the engine's count of its memory (the steps block was once returned with the
+ * size of the steps compiled so far, not the size allocated). */
+START_TEST(bad_contact_step_changes_nothing)
+{
+  OK(ccenter_queue_add(eng, "cards", 0));
+  ccenter_step steps[3] = {{"cards >= 5", 10000}, {"language in (\"en\"", 10000}, {"cards", 10000}};
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.steps = steps;
+  p.n_steps = 3;
+  /* The first attempt interns the names it read, which stay; the others add nothing. */
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, "c1", "cards", &p, 0), CCENTER_ESYNTAX);
+  size_t before = cc_engine_memory(eng);
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(ccenter_contact_enqueue(eng, "c1", "cards", &p, 0), CCENTER_ESYNTAX);
+    ck_assert_uint_eq(cc_engine_memory(eng), before);
+  }
+  ck_assert_ptr_null(cc_engine_check(eng));
+  p.n_steps = 1;
+  OK(ccenter_contact_enqueue(eng, "c1", "cards", &p, 0));
+  SEEN("0 QUEUED c=c1");
+}
+END_TEST
+
 START_TEST(emergency_preempts_profile_priority)
 {
   OK(ccenter_queue_add(eng, "vip", 0));
@@ -755,6 +780,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, steps_expand_at_exact_deadlines);
   tcase_add_test(tc, skill_and_attribute_changes_reroute);
   tcase_add_test(tc, contact_steps_emergency_widening);
+  tcase_add_test(tc, bad_contact_step_changes_nothing);
   tcase_add_test(tc, emergency_preempts_profile_priority);
   tcase_add_test(tc, profile_priority_then_contact_order);
   tcase_add_test(tc, member_delay_holds_until_waited);

@@ -37,8 +37,7 @@ typedef struct code_count {
  * exist per agent and per queue for every interval kept. */
 typedef struct code_list {
   code_count *v;
-  size_t n;
-  uint32_t cap;
+  uint32_t n, cap;
 } code_list;
 
 typedef struct qiv {
@@ -47,9 +46,26 @@ typedef struct qiv {
   code_list disp;
 } qiv;
 
+#define A_I64(X)                                                                         \
+  X(logged_in_ms) X(ready_ms) X(ready_idle_ms) X(not_ready_ms) X(talk_ms) X(hold_ms)     \
+  X(wrap_ms)
+#define A_U64(X)                                                                         \
+  X(logins) X(logouts) X(offered) X(answered) X(missed) X(rejected) X(handled) X(transfers)
+
+/* An agent's counters for one interval: ccenter_agent_stats without what only a query
+ * fills in (size, intervals, from, to). */
+typedef struct acounts {
+#define I64_(f) int64_t f;
+#define U64_(f) uint64_t f;
+  A_I64(I64_)
+  A_U64(U64_)
+#undef I64_
+#undef U64_
+} acounts;
+
 typedef struct aiv {
   int64_t idx;
-  ccenter_agent_stats c;
+  acounts c;
   code_list nr;
 } aiv;
 
@@ -63,7 +79,12 @@ typedef struct ivlist {
   ivent *v;
   size_t n;
   uint32_t cap;
+  int emb_used;
   ivent cur; /* the record found last (rec NULL: none), checked before the array */
+  /* Storage for the newest record inside the owner (agents), or NULL: events reach the
+   * current interval's counters without another cache miss. When a newer interval starts,
+   * the record moves out to a block of its own and the newest takes its place. */
+  void *emb;
 } ivlist;
 
 typedef struct stq {
@@ -93,26 +114,30 @@ typedef struct leg {
   char id_inline[LEG_ID_INLINE]; /* the contact's id when it fits: no extra cache miss */
   char *id_long;                 /* otherwise a copy */
   visit v;
-  int consult;          /* a consultation not (yet) completed */
   int64_t connected_at;
   int64_t talk_end;     /* NONE_T while connected; then the start of wrap-up */
   int64_t hold_since;   /* NONE_T when not on hold */
   int64_t hold_ms;      /* closed holds during the conversation */
   span *holds;
-  size_t n_holds, cap_holds;
+  uint32_t n_holds, cap_holds;
+  int consult;          /* a consultation not (yet) completed */
 } leg;
 
+/* One block per agent, in the order events read it: state, the current interval's
+ * counters (iv.cur leads to newest), the first leg (an agent usually has one at a time). */
 typedef struct sta {
-  char *id;
   ccenter_agent_state state;
-  const char *reason; /* interned NOT_READY reason */
-  int64_t since;
   unsigned ringing;
-  int64_t idle_since; /* NONE_T unless READY with nothing in progress */
-  leg *legs;
   size_t n_legs;
-  uint32_t cap_legs; /* exact: usually one or two at a time, and 128 B each */
+  int64_t since;
+  int64_t idle_since; /* NONE_T unless READY with nothing in progress */
+  const char *reason; /* interned NOT_READY reason */
   ivlist iv;
+  char *id;
+  leg leg0;
+  leg *more;          /* legs after the first */
+  uint32_t cap_more;  /* exact: rarely more than one */
+  aiv newest;         /* iv.emb */
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live
@@ -199,24 +224,32 @@ static int64_t window_lo(const cc_stats *st, int64_t newest)
   return newest - st->keep + 1;
 }
 
+/* What a record owns besides itself. */
 static void qiv_free(cc_stats *st, void *p)
 {
   qiv *v = p;
   cc_free(st->al, v->disp.v);
-  cc_free(st->al, v);
 }
 
 static void aiv_free(cc_stats *st, void *p)
 {
   aiv *v = p;
   cc_free(st->al, v->nr.v);
-  cc_free(st->al, v);
+}
+
+static void iv_release(cc_stats *st, ivlist *l, void *rec, void (*fr)(cc_stats *, void *))
+{
+  fr(st, rec);
+  if (rec == l->emb)
+    l->emb_used = 0;
+  else
+    cc_free(st->al, rec);
 }
 
 static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *))
 {
   for (size_t i = 0; i < l->n; i++)
-    fr(st, l->v[i].rec);
+    iv_release(st, l, l->v[i].rec, fr);
   cc_free(st->al, l->v);
   l->v = NULL;
   l->cur.rec = NULL;
@@ -237,6 +270,32 @@ static size_t iv_lower(const ivlist *l, int64_t idx)
   return lo;
 }
 
+/* A zeroed block for a new record of interval idx: the embedded one when it is free or
+ * holds an older interval (which then moves out), else one of its own. */
+static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
+{
+  if (!l->emb)
+    return cc_calloc(st->al, 1, size);
+  if (l->emb_used && *(int64_t *)l->emb >= idx)
+    return cc_calloc(st->al, 1, size);
+  if (l->emb_used) {
+    void *moved = cc_malloc(st->al, size);
+    if (!moved)
+      return NULL;
+    memcpy(moved, l->emb, size);
+    for (size_t i = l->n; i-- > 0;)
+      if (l->v[i].rec == l->emb) {
+        l->v[i].rec = moved;
+        break;
+      }
+    if (l->cur.rec == l->emb)
+      l->cur.rec = moved;
+  }
+  l->emb_used = 1;
+  memset(l->emb, 0, size);
+  return l->emb;
+}
+
 /* The record of interval idx, created if it is inside the kept window; NULL outside it
  * or when out of memory (counted as dropped). */
 static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
@@ -251,7 +310,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   while (old < l->n && l->v[old].idx < lo) {
     if (l->v[old].rec == l->cur.rec)
       l->cur.rec = NULL;
-    fr(st, l->v[old++].rec);
+    iv_release(st, l, l->v[old++].rec, fr);
   }
   if (old) {
     memmove(l->v, l->v + old, (l->n - old) * sizeof *l->v);
@@ -266,7 +325,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
     st->dropped++;
     return NULL;
   }
-  void *rec = cc_calloc(st->al, 1, size);
+  void *rec = iv_new_rec(st, l, idx, size);
   if (!rec) {
     st->dropped++;
     return NULL;
@@ -383,6 +442,7 @@ static sta *agent_of(cc_stats *st, const char *id, int64_t t)
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->since = t;
   a->idle_since = NONE_T;
+  a->iv.emb = &a->newest;
   *cc_engine_agent_slot(id) = a;
   return a;
 }
@@ -392,7 +452,7 @@ static aiv *aslot(cc_stats *st, sta *a, int64_t idx)
   return iv_get(st, &a->iv, idx, sizeof(aiv), aiv_free);
 }
 
-#define AFIELD(name) offsetof(ccenter_agent_stats, name)
+#define AFIELD(name) offsetof(acounts, name)
 
 static int64_t *afield(aiv *v, size_t off)
 {
@@ -446,12 +506,23 @@ static const char *leg_contact(const leg *l)
   return l->id_long ? l->id_long : l->id_inline;
 }
 
+static leg *leg_at(sta *ag, size_t i)
+{
+  return i ? &ag->more[i - 1] : &ag->leg0;
+}
+
+static const leg *leg_at_c(const sta *ag, size_t i)
+{
+  return i ? &ag->more[i - 1] : &ag->leg0;
+}
+
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
                     int64_t t)
 {
-  if (cc_grow_exact(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
+  if (ag->n_legs &&
+      cc_grow_exact(st->al, (void **)&ag->more, &ag->cap_more, ag->n_legs, sizeof *ag->more))
     return NULL;
-  leg *l = &ag->legs[ag->n_legs];
+  leg *l = leg_at(ag, ag->n_legs);
   memset(l, 0, sizeof *l);
   size_t len = strlen(contact);
   if (len < LEG_ID_INLINE)
@@ -471,7 +542,7 @@ static void leg_del(cc_stats *st, sta *ag, leg *l)
 {
   cc_free(st->al, l->id_long);
   cc_free(st->al, l->holds);
-  *l = ag->legs[--ag->n_legs];
+  *l = *leg_at(ag, --ag->n_legs);
 }
 
 /* mode 0: the connected leg (not a consultation); 1: the connected consultation;
@@ -482,7 +553,7 @@ static leg *leg_find(sta *ag, const char *contact, int mode, int64_t t)
     return NULL;
   leg *any = NULL;
   for (size_t i = 0; i < ag->n_legs; i++) {
-    leg *l = &ag->legs[i];
+    leg *l = leg_at(ag, i);
     if (strcmp(leg_contact(l), contact) != 0)
       continue;
     if (mode == 0 && l->talk_end == NONE_T && !l->consult)
@@ -1002,8 +1073,8 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     }
     l = NULL;
     for (size_t i = 0; i < ag->n_legs && !l; i++)
-      if (ag->legs[i].hold_since != NONE_T && !strcmp(leg_contact(&ag->legs[i]), ev->contact))
-        l = &ag->legs[i];
+      if (leg_at(ag, i)->hold_since != NONE_T && !strcmp(leg_contact(leg_at(ag, i)), ev->contact))
+        l = leg_at(ag, i);
     int64_t a = t - ev->duration_ms;
     agent_span(st, ag, a, t, AFIELD(hold_ms), NULL, 1);
     if (!l) {
@@ -1014,8 +1085,8 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       v->c.hold_ms += ev->duration_ms;
     if (l->talk_end == NONE_T) {
       l->hold_ms += t - a;
-      if (!cc_grow(st->al, (void **)&l->holds, &l->cap_holds, l->n_holds + 1,
-                   sizeof *l->holds)) {
+      if (!cc_grow_exact(st->al, (void **)&l->holds, &l->cap_holds, l->n_holds + 1,
+                         sizeof *l->holds)) {
         l->holds[l->n_holds].a = a;
         l->holds[l->n_holds].b = t;
         l->n_holds++;
@@ -1101,10 +1172,10 @@ static void stats_free(void *p)
     sta *a = x;
     ivlist_clear(st, &a->iv, aiv_free);
     for (size_t i = 0; i < a->n_legs; i++) {
-      cc_free(st->al, a->legs[i].id_long);
-      cc_free(st->al, a->legs[i].holds);
+      cc_free(st->al, leg_at(a, i)->id_long);
+      cc_free(st->al, leg_at(a, i)->holds);
     }
-    cc_free(st->al, a->legs);
+    cc_free(st->al, a->more);
     cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
@@ -1165,7 +1236,7 @@ static size_t ivlist_memory(const ivlist *l, size_t rec_size, size_t code_list_o
   for (size_t i = 0; i < l->n; i++) {
     const code_list *cl = (const code_list *)(const void *)((const char *)l->v[i].rec +
                                                             code_list_offset);
-    n += rec_size + cl->cap * sizeof *cl->v;
+    n += (l->v[i].rec == l->emb ? 0 : rec_size) + cl->cap * sizeof *cl->v;
   }
   return n;
 }
@@ -1187,10 +1258,10 @@ size_t cc_stats_memory(const ccenter_engine *e)
   while ((x = cc_map_next(&st->agents, &it))) {
     const sta *a = x;
     n += sizeof *a + strlen(a->id) + 1 + ivlist_memory(&a->iv, sizeof(aiv), offsetof(aiv, nr));
-    n += a->cap_legs * sizeof *a->legs;
+    n += a->cap_more * sizeof *a->more;
     for (size_t i = 0; i < a->n_legs; i++)
-      n += (a->legs[i].id_long ? strlen(a->legs[i].id_long) + 1 : 0) +
-           a->legs[i].cap_holds * sizeof *a->legs[i].holds;
+      n += (leg_at_c(a, i)->id_long ? strlen(leg_at_c(a, i)->id_long) + 1 : 0) +
+           leg_at_c(a, i)->cap_holds * sizeof *leg_at_c(a, i)->holds;
   }
   n += st->n_contacts * sizeof(stc);
   it = 0;
@@ -1220,11 +1291,6 @@ size_t cc_stats_tracked_customers(const ccenter_engine *e)
   X(handled) X(dispositions) X(surveys)
 #define Q_I64(X)                                                                         \
   X(survey_sum) X(wait_answered_ms) X(wait_abandoned_ms) X(talk_ms) X(hold_ms) X(wrap_ms)
-#define A_I64(X)                                                                         \
-  X(logged_in_ms) X(ready_ms) X(ready_idle_ms) X(not_ready_ms) X(talk_ms) X(hold_ms)     \
-  X(wrap_ms)
-#define A_U64(X)                                                                         \
-  X(logins) X(logouts) X(offered) X(answered) X(missed) X(rejected) X(handled) X(transfers)
 
 static void qsum(ccenter_queue_stats *s, const ccenter_queue_stats *x)
 {
@@ -1242,7 +1308,7 @@ static void qsum(ccenter_queue_stats *s, const ccenter_queue_stats *x)
   s->max_wait_abandoned_ms = max64(s->max_wait_abandoned_ms, x->max_wait_abandoned_ms);
 }
 
-static void asum(ccenter_agent_stats *s, const ccenter_agent_stats *x)
+static void asum(ccenter_agent_stats *s, const acounts *x)
 {
 #define ADD_(f) s->f += x->f;
   A_I64(ADD_)
@@ -1341,7 +1407,7 @@ static void agent_open(const cc_stats *st, const sta *ag, int64_t lo, int64_t hi
   if (ag->idle_since != NONE_T)
     s->ready_idle_ms += overlap(ag->idle_since, hi, lo, hi);
   for (size_t i = 0; i < ag->n_legs; i++) {
-    const leg *l = &ag->legs[i];
+    const leg *l = leg_at_c(ag, i);
     if (l->talk_end == NONE_T) {
       int64_t talk = overlap(l->connected_at, hi, lo, hi);
       for (size_t k = 0; k < l->n_holds; k++)

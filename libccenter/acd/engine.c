@@ -1121,6 +1121,27 @@ static void default_agent(agent *a)
   for (int b = 0; b < NCH; b++)
     a->overlap[b] = (b == CCENTER_CHANNEL_VOICE || b == CCENTER_CHANNEL_CALLBACK) ? 0 : mixers;
   a->wrap_override = -2;
+  a->mem = a->mem_in;
+  a->cap_mem = AGENT_MEM_INLINE;
+}
+
+/* Room for need memberships in a->mem: past the agent's own slots, an array of exactly
+ * that size. 0 or CCENTER_ENOMEM (nothing changed). */
+static int mem_reserve(ccenter_engine *e, agent *a, size_t need)
+{
+  if (need <= a->cap_mem)
+    return 0;
+  if (need > UINT32_MAX)
+    return CCENTER_ENOMEM;
+  membership **v = a->mem == a->mem_in ? cc_malloc(&e->alloc, need * sizeof *v)
+                                        : cc_realloc(&e->alloc, a->mem, need * sizeof *v);
+  if (!v)
+    return CCENTER_ENOMEM;
+  if (a->mem == a->mem_in)
+    memcpy(v, a->mem_in, a->n_mem * sizeof *v);
+  a->mem = v;
+  a->cap_mem = (uint32_t)need;
+  return 0;
 }
 
 static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
@@ -1147,7 +1168,8 @@ static void free_agent(ccenter_engine *e, agent *a)
   cc_free(&e->alloc, a->skills);
   cc_free(&e->alloc, a->attrs);
   cc_free(&e->alloc, a->preferring);
-  cc_free(&e->alloc, a->mem);
+  if (a->mem != a->mem_in)
+    cc_free(&e->alloc, a->mem);
   obj_free(e, a->id, sizeof *a);
 }
 
@@ -1310,7 +1332,7 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     cc_route_agent(e, a);
     return 0;
   }
-  if (cc_grow_exact(&e->alloc, (void **)&a->mem, &a->cap_mem, a->n_mem + 1, sizeof *a->mem) ||
+  if (mem_reserve(e, a, (size_t)a->n_mem + 1) ||
       cc_grow(&e->alloc, (void **)&q->members, &q->cap_members, q->n_members + 1,
               sizeof *q->members))
     return CCENTER_ENOMEM;
@@ -3432,7 +3454,7 @@ size_t cc_engine_memory(const ccenter_engine *e)
   size_t it = 0;
   agent *a;
   while ((a = cc_map_next(&e->agents, &it)))
-    n += strlen(a->id) + 1 + a->cap_mem * sizeof(membership *);
+    n += strlen(a->id) + 1 + (a->mem != a->mem_in ? a->cap_mem * sizeof(membership *) : 0);
   it = 0;
   queue *q;
   while ((q = cc_map_next(&e->queues, &it)))

@@ -19,6 +19,7 @@
 #define DAY_MS (24LL * 3600 * 1000)
 #define MAX_THRESHOLDS 8
 #define MAX_STEPS 8
+#define AGENT_MEM_INLINE 4
 #define MAX_CLASSES 64   /* distinct requirements alive in one queue at once */
 #define MAX_PREFERRED 8
 #define RING_ALL_LIMIT 64
@@ -143,7 +144,10 @@ struct agent {
   int64_t state_since, idle_since, login_at;
   int64_t talk_since_login;
   work *works;
-  membership **mem; /* by descending routing-profile priority */
+  membership **mem; /* by descending routing-profile priority; mem_in up to its size */
+  /* Most agents serve a few queues: their memberships are listed in the agent's own
+   * block, one cache miss fewer when it frees up and looks for a contact. */
+  membership *mem_in[AGENT_MEM_INLINE];
   cc_skill *skills;     /* sorted by interned name pointer */
   cc_attr_kv *attrs;    /* sorted by interned key pointer */
   contact **preferring; /* contacts in their preferred phase naming this agent */

@@ -110,17 +110,19 @@ typedef struct span {
 
 #define LEG_ID_INLINE 24
 
+/* What leg_find compares (id, end of talk, consultation) comes first. */
 typedef struct leg {
   char id_inline[LEG_ID_INLINE]; /* the contact's id when it fits: no extra cache miss */
   char *id_long;                 /* otherwise a copy */
-  visit v;
-  int64_t connected_at;
   int64_t talk_end;     /* NONE_T while connected; then the start of wrap-up */
+  int consult;          /* a consultation not (yet) completed */
+  uint32_t n_holds;
+  int64_t connected_at;
   int64_t hold_since;   /* NONE_T when not on hold */
+  visit v;
   int64_t hold_ms;      /* closed holds during the conversation */
   span *holds;
-  uint32_t n_holds, cap_holds;
-  int consult;          /* a consultation not (yet) completed */
+  uint32_t cap_holds;
 } leg;
 
 /* One block per agent, in the order events read it: state, the current interval's
@@ -131,13 +133,13 @@ typedef struct sta {
   size_t n_legs;
   int64_t since;
   int64_t idle_since; /* NONE_T unless READY with nothing in progress */
-  const char *reason; /* interned NOT_READY reason */
   ivlist iv;
-  char *id;
   leg leg0;
+  aiv newest;         /* iv.emb */
+  const char *reason; /* interned NOT_READY reason */
+  char *id;
   leg *more;          /* legs after the first */
   uint32_t cap_more;  /* exact: rarely more than one */
-  aiv newest;         /* iv.emb */
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live

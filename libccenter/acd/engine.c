@@ -552,12 +552,18 @@ static void finish_work(ccenter_engine *e, work *w)
 }
 
 /* The connected agent's part of the conversation is over (end, transfer, requeue). */
+static void set_primary(contact *c, work *w)
+{
+  c->primary = w;
+  c->primary_agent = w ? w->a : NULL;
+}
+
 /* Detaches the connected agent's work from the contact (resuming a held contact); the
  * caller starts its wrap-up. */
 static work *leg_detach(ccenter_engine *e, contact *c)
 {
   work *w = c->primary;
-  c->primary = NULL;
+  set_primary(c, NULL);
   if (c->on_hold) {
     c->on_hold = 0;
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_RESUMED, c, w->a);
@@ -2011,7 +2017,7 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   offer_unlink(e, c, w);
   while (c->offers)
     withdraw(e, c->offers, "answered-elsewhere", -1, 0);
-  c->primary = w;
+  set_primary(c, w);
   cc_route_stop(e, c);
   remember_sticky(e, c, a);
   cc_eng_disarm(e, &c->max_wait_timer);
@@ -2070,7 +2076,7 @@ static int op_end(ccenter_engine *e, contact *c, int64_t party)
     return CCENTER_ESTATE;
   end_consult(e, c, "conversation-ended");
   work *w = c->primary;
-  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, w->a);
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, c->primary_agent);
   if (ev) {
     ev->duration_ms = e->now - w->connected_at;
     ev->reason = party == CCENTER_PARTY_CUSTOMER ? "customer"
@@ -2250,7 +2256,7 @@ static int op_consult_complete(ccenter_engine *e, contact *c)
   c->consult = NULL;
   leg_to_wrap(e, c);
   b->consult = 0;
-  c->primary = b;
+  set_primary(c, b);
   return 0;
 }
 
@@ -3522,6 +3528,8 @@ const char *cc_engine_check(const ccenter_engine *e)
       return "a contact is in no state";
     if (c->consult && !connected(c))
       return "a consultation without a connected contact";
+    if (c->primary_agent != (c->primary ? c->primary->a : NULL))
+      return "a contact's connected agent is not its leg's";
   }
   it = 0;
   queue *q;

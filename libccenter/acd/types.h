@@ -228,6 +228,7 @@ struct contact {
   stepset *steps;      /* the steps it waits under (its own or its queue's), or NULL */
   char **preferred;    /* agent ids for the preferred phase */
   work *primary;       /* connected work */
+  agent *primary_agent; /* primary->a: read without waiting for the work's cache line */
   work *consult;
   rejection *rej;
   size_t cap_rej;

@@ -2104,12 +2104,16 @@ static int op_hold(ccenter_engine *e, contact *c, int hold)
 }
 
 /* Found through the agent's works by the contact's id: the contact itself may already have
- * ended (abandoned or timed out after a transfer while this agent wraps up). */
-static int op_wrap(ccenter_engine *e, agent *a, const char *contact_id, int64_t extra)
+ * ended (abandoned or timed out after a transfer while this agent wraps up). `live` is the
+ * contact of that id still in the engine, if any: a work of it matches without reading
+ * its id (a cache miss at scale); the others are compared by id, so the match is the
+ * same. */
+static int op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *contact_id,
+                   int64_t extra)
 {
   work *found = NULL;
   for (work *w = a->works; w; w = w->next)
-    if (w->state == W_WRAP && strcmp(w->c->id, contact_id) == 0)
+    if (w->state == W_WRAP && (w->c == live || strcmp(w->c->id, contact_id) == 0))
       found = w;
   if (!found)
     return CCENTER_ESTATE;
@@ -2557,8 +2561,12 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_OFFER_ACCEPT:
   case CC_OP_OFFER_REJECT:
   case CC_OP_OFFER_MISSED:
+    NEED(a = find_agent(e, r->s[0]), CCENTER_ENOENT);
+    break;
   case CC_OP_AGENT_WRAP_UP_END:
   case CC_OP_AGENT_WRAP_UP_EXTEND:
+    /* The contact first: its lookup's misses overlap the agent's. */
+    c = find_contact(e, r->s[1]);
     NEED(a = find_agent(e, r->s[0]), CCENTER_ENOENT);
     break;
   case CC_OP_CONTACT_ENQUEUE:
@@ -2607,9 +2615,9 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     a->wrap_override = r->i[0] == -1 ? -2 : (int32_t)r->i[0];
     return 0;
   case CC_OP_AGENT_WRAP_UP_END:
-    return op_wrap(e, a, r->s[1], -1);
+    return op_wrap(e, a, c, r->s[1], -1);
   case CC_OP_AGENT_WRAP_UP_EXTEND:
-    return op_wrap(e, a, r->s[1], r->i[0]);
+    return op_wrap(e, a, c, r->s[1], r->i[0]);
   case CC_OP_OFFER_ACCEPT:
   case CC_OP_OFFER_REJECT:
   case CC_OP_OFFER_MISSED:

@@ -2856,6 +2856,8 @@ void ccenter_engine_free(ccenter_engine *e)
                                         "ignored, the engine stays allocated");
     return;
   }
+  if (e->stats_free)
+    e->stats_free(e->stats); /* first: it finds its records through the objects */
   size_t it = 0;
   contact *c;
   agent *a;
@@ -2920,8 +2922,6 @@ void ccenter_engine_free(ccenter_engine *e)
   cc_map_destroy(&e->queues, &e->alloc);
   cc_map_destroy(&e->contacts, &e->alloc);
   cc_map_destroy(&e->strings, &e->alloc);
-  if (e->stats_free)
-    e->stats_free(e->stats);
   cc_timers_destroy(&e->timers);
   cc_free(&e->alloc, e->events);
   cc_free(&e->alloc, e->graves);
@@ -3457,6 +3457,17 @@ void **cc_engine_queue_slot(const char *ev_queue)
 void **cc_engine_contact_slot(const char *ev_contact)
 {
   return &((contact *)obj_of_id(ev_contact))->obs;
+}
+
+void cc_engine_each_contact_slot(ccenter_engine *e, void (*fn)(void *ud, void **slot), void *ud)
+{
+  size_t it = 0;
+  contact *c;
+  while ((c = cc_map_next(&e->contacts, &it)))
+    fn(ud, &c->obs);
+  for (size_t i = 0; i < e->n_graves; i++)
+    if (e->graves[i].kind == 1)
+      fn(ud, &((contact *)e->graves[i].p)->obs);
 }
 
 size_t cc_engine_memory(const ccenter_engine *e)

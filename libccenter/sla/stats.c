@@ -143,9 +143,10 @@ typedef struct sta {
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live
- * contacts, and a contact ends before it is freed); listed for the final free. */
+ * contacts, and a contact ends before it is freed); found for the final free through the
+ * engine's contacts (cc_engine_each_contact_slot), so no list links records of unrelated
+ * contacts, whose cache lines an end would otherwise write. */
 typedef struct stc {
-  struct stc *prev, *next;
   visit v;       /* current (or last) visit */
   int open;      /* waiting or ringing in v */
   int cb;        /* a callback */
@@ -168,8 +169,7 @@ typedef struct cc_stats {
   int64_t reset_at;
   uint64_t dropped;
   cc_map queues, agents, customers, strings;
-  stc *contacts; /* list of the open contact records */
-  size_t n_contacts;
+  size_t n_contacts; /* contact records */
   size_t sweep_at;
 } cc_stats;
 
@@ -615,10 +615,6 @@ static stc *contact_new(cc_stats *st, const char *id)
     st->dropped++;
     return NULL;
   }
-  c->next = st->contacts;
-  if (c->next)
-    c->next->prev = c;
-  st->contacts = c;
   st->n_contacts++;
   *cc_engine_contact_slot(id) = c;
   return c;
@@ -626,12 +622,6 @@ static stc *contact_new(cc_stats *st, const char *id)
 
 static void contact_free(cc_stats *st, stc *c)
 {
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    st->contacts = c->next;
-  if (c->next)
-    c->next->prev = c->prev;
   st->n_contacts--;
   cc_free(st->al, c);
 }
@@ -1156,6 +1146,14 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
 /* ---------------------------------------------------------------------------------- */
 /* Life cycle                                                                          */
 
+static void free_contact_slot(void *ud, void **slot)
+{
+  if (*slot) {
+    contact_free(ud, *slot);
+    *slot = NULL;
+  }
+}
+
 static void stats_free(void *p)
 {
   cc_stats *st = p;
@@ -1181,8 +1179,7 @@ static void stats_free(void *p)
     cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
-  while (st->contacts)
-    contact_free(st, st->contacts);
+  cc_engine_each_contact_slot(st->e, free_contact_slot, st);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it))) {
     stcust *cu = x;

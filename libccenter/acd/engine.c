@@ -21,6 +21,12 @@
 /* ---------------------------------------------------------------------------------- */
 /* Small helpers                                                                       */
 
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 void *cc_eng_alloc(ccenter_engine *e, size_t n)
 {
   void *p = cc_calloc(&e->alloc, 1, n);
@@ -139,6 +145,11 @@ static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, con
   ccenter_event *ev = ev_push(e, type);
   if (!ev)
     return NULL;
+  /* The observers' records of both are read when the event is delivered, at the end of
+   * the call: start fetching them now, while the engine works on. */
+  PREFETCH(c->obs);
+  if (a)
+    PREFETCH(a->obs);
   ev->contact = c->id;
   ev->queue = c->q ? c->q->id : NULL;
   ev->customer = c->customer;

@@ -699,8 +699,10 @@ CCENTER_EXPORT int ccenter_contact_transfer_agent(ccenter_engine *engine, const 
 /**
  * Re-queues a connected contact: the agent goes to wrap-up and the contact goes back to its
  * queue at its original place (original enqueue time kept), with a fresh max wait counted
- * from now.
- * Errors: CCENTER_ESTATE, CCENTER_ENOENT (its queue was removed) and the common ones.
+ * from now and position announcements again (a callback gets neither, as when it first
+ * waited).
+ * Errors: CCENTER_ESTATE (not connected), CCENTER_ENOENT (its queue was removed),
+ * CCENTER_EFULL (the queue is at its max length) and the common ones.
  * Since 0.1.
  */
 CCENTER_EXPORT int ccenter_contact_requeue(ccenter_engine *engine, const char *contact,

@@ -2219,9 +2219,10 @@ static int op_requeue(ccenter_engine *e, contact *c)
   exclude_agent(e, c, a);
   contact_enter_queue(e, c, c->q, c->enq_at, 0);
   /* Back at its original place, with a fresh max wait from now: a caller who was just
-   * talking to someone must not time out at once. */
+   * talking to someone must not time out at once. A callback, as when it first waited,
+   * is neither announced nor timed out: nobody holds a line. */
   c->answered = 0;
-  if (c->q->announce_every > 0)
+  if (c->q->announce_every > 0 && !c->is_callback)
     c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
   if (c->q->max_wait > 0 && !c->is_callback) {
     c->max_wait_at = e->now + c->q->max_wait;

@@ -701,6 +701,51 @@ START_TEST(requeue_reports_before_wrap_up_and_skips_the_agent)
 }
 END_TEST
 
+/* Back in the queue after a requeue, a call is announced again and gets a fresh max wait
+ * from the requeue (not from its first arrival); a callback, as when it first waited,
+ * gets neither: it holds no line to announce to or to time out. */
+START_TEST(requeue_restarts_announcements_and_max_wait_but_not_for_callbacks)
+{
+  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 60000, 0));
+  OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
+  OK(ccenter_contact_callback(eng, "k", 1000));
+  SEEN("1000 CALLBACK_QUEUED c=k");
+  agent_ready("a", "q", 2000);
+  SEEN("2000 OFFERED a=a c=k");
+  OK(ccenter_offer_accept(eng, "a", "k", 2500));
+  OK(ccenter_contact_requeue(eng, "k", 3000));
+  SEEN("3000 REQUEUED a=a c=k");
+  OK(ccenter_agent_not_ready(eng, "a", "break", 3000));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 4000));
+  agent_ready("b", "q", 5000);
+  /* b takes k (first in line: its original place), then c once k is done. */
+  SEEN("5000 OFFERED a=b c=k");
+  OK(ccenter_offer_reject(eng, "b", "k", 5100));
+  OK(ccenter_agent_not_ready(eng, "b", "break", 5100));
+  OK(ccenter_engine_advance(eng, 200000));
+  NOT_SEEN("ANNOUNCE c=k");
+  NOT_SEEN("CONTACT_ENDED c=k");
+  SEEN("34000 ANNOUNCE c=c");
+  SEEN("64000 ENDED c=c out=3");
+  /* A call: answered, requeued, announced and timed out from the requeue on. */
+  OK(ccenter_queue_add(eng, "q2", 300000));
+  OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 300000));
+  OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_MAX_WAIT, 60000, 300000));
+  OK(ccenter_contact_enqueue(eng, "d", "q2", NULL, 300000));
+  agent_ready("e", "q2", 300500);
+  SEEN("300500 OFFERED a=e c=d");
+  OK(ccenter_offer_accept(eng, "e", "d", 300600));
+  OK(ccenter_contact_requeue(eng, "d", 310000));
+  OK(ccenter_agent_not_ready(eng, "e", "break", 310000));
+  OK(ccenter_engine_advance(eng, 500000));
+  SEEN("340000 ANNOUNCE c=d");
+  NOT_SEEN("360000 CONTACT_ENDED c=d");
+  SEEN("370000 ENDED c=d out=3");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("engine");
@@ -734,6 +779,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, ewt_ignores_idle_members_who_cannot_take_it);
   tcase_add_test(tc, timeout_while_earlier_agent_wraps_up_is_reported_at_once);
   tcase_add_test(tc, requeue_reports_before_wrap_up_and_skips_the_agent);
+  tcase_add_test(tc, requeue_restarts_announcements_and_max_wait_but_not_for_callbacks);
   suite_add_tcase(s, tc);
   return s;
 }

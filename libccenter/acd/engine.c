@@ -1767,6 +1767,8 @@ static size_t contact_size(const contact *c)
 /* Frees what a contact owns apart from its queue and steps. */
 static void free_contact_memory(ccenter_engine *e, contact *c)
 {
+  if (c->obs && e->stats_contact_gone)
+    e->stats_contact_gone(e->stats, c->obs);
   prefer_clear(e, c);
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
@@ -2766,10 +2768,12 @@ int cc_engine_queue_sla(const ccenter_engine *e, const char *queue_id, cc_sla_cf
   return 0;
 }
 
-void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats))
+void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats),
+                         void (*contact_gone)(void *stats, void *record))
 {
   e->stats = stats;
   e->stats_free = free_fn;
+  e->stats_contact_gone = contact_gone;
 }
 
 void *cc_engine_get_stats(const ccenter_engine *e)
@@ -2868,8 +2872,6 @@ void ccenter_engine_free(ccenter_engine *e)
                                         "ignored, the engine stays allocated");
     return;
   }
-  if (e->stats_free)
-    e->stats_free(e->stats); /* first: it finds its records through the objects */
   size_t it = 0;
   contact *c;
   agent *a;
@@ -2935,6 +2937,8 @@ void ccenter_engine_free(ccenter_engine *e)
   cc_map_destroy(&e->contacts, &e->alloc);
   cc_map_destroy(&e->strings, &e->alloc);
   cc_timers_destroy(&e->timers);
+  if (e->stats_free)
+    e->stats_free(e->stats);
   cc_free(&e->alloc, e->events);
   cc_free(&e->alloc, e->graves);
   cc_alloc al = e->alloc;
@@ -3471,16 +3475,7 @@ void **cc_engine_contact_slot(const char *ev_contact)
   return &((contact *)obj_of_id(ev_contact))->obs;
 }
 
-void cc_engine_each_contact_slot(ccenter_engine *e, void (*fn)(void *ud, void **slot), void *ud)
-{
-  size_t it = 0;
-  contact *c;
-  while ((c = cc_map_next(&e->contacts, &it)))
-    fn(ud, &c->obs);
-  for (size_t i = 0; i < e->n_graves; i++)
-    if (e->graves[i].kind == 1)
-      fn(ud, &((contact *)e->graves[i].p)->obs);
-}
+
 
 size_t cc_engine_memory(const ccenter_engine *e)
 {

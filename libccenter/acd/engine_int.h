@@ -113,12 +113,11 @@ uint64_t cc_engine_sla_version(const ccenter_engine *e);
 void **cc_engine_agent_slot(const char *ev_agent);
 void **cc_engine_queue_slot(const char *ev_queue);
 void **cc_engine_contact_slot(const char *ev_contact);
-/* Calls fn with the slot of every contact the engine still holds (waiting, with agents, or
- * ended and kept for a wrap-up): how the statistics find their records when freed. */
-void cc_engine_each_contact_slot(ccenter_engine *e, void (*fn)(void *ud, void **slot), void *ud);
-/* The statistics object the engine owns (freed with free_fn when the engine is freed, first
- * of all, while its objects are still there). */
-void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats));
+/* The statistics object the engine owns, freed with free_fn when the engine is freed (last).
+ * contact_gone(stats, record) is called when the engine frees a contact whose slot is still
+ * set (the contact had not ended: the engine is being freed), so the record goes too. */
+void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats),
+                         void (*contact_gone)(void *stats, void *record));
 void *cc_engine_get_stats(const ccenter_engine *e);
 /* Tests: decide with the plain router that walks every agent and contact. */
 void cc_engine_set_reference_routing(ccenter_engine *e, int on);

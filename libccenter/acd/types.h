@@ -293,6 +293,7 @@ struct ccenter_engine {
   size_t n_obs;
   void *stats;
   void (*stats_free)(void *stats);
+  void (*stats_contact_gone)(void *stats, void *record);
   cc_stats_cfg stats_cfg;
   cc_deadline_fn deadline_fn;
   void *deadline_ud;

@@ -143,9 +143,9 @@ typedef struct sta {
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live
- * contacts, and a contact ends before it is freed); found for the final free through the
- * engine's contacts (cc_engine_each_contact_slot), so no list links records of unrelated
- * contacts, whose cache lines an end would otherwise write. */
+ * contacts, and a contact ends before it is freed); one that has not ended when the engine
+ * is freed comes back through contact_gone. No list links the records: an end would write
+ * two unrelated contacts' records. */
 typedef struct stc {
   visit v;       /* current (or last) visit */
   int open;      /* waiting or ringing in v */
@@ -1146,12 +1146,10 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
 /* ---------------------------------------------------------------------------------- */
 /* Life cycle                                                                          */
 
-static void free_contact_slot(void *ud, void **slot)
+/* The engine frees a contact whose record is still here: it is being freed itself. */
+static void contact_gone(void *ud, void *record)
 {
-  if (*slot) {
-    contact_free(ud, *slot);
-    *slot = NULL;
-  }
+  contact_free(ud, record);
 }
 
 static void stats_free(void *p)
@@ -1179,7 +1177,6 @@ static void stats_free(void *p)
     cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
-  cc_engine_each_contact_slot(st->e, free_contact_slot, st);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it))) {
     stcust *cu = x;
@@ -1219,7 +1216,7 @@ int cc_stats_attach(ccenter_engine *e)
     cc_free(al, st);
     return rc;
   }
-  cc_engine_set_stats(e, st, stats_free);
+  cc_engine_set_stats(e, st, stats_free, contact_gone);
   return 0;
 }
 

@@ -1557,7 +1557,9 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
   /* Ranked for positions; its first is only needed when walking it. */
-  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES);
+  /* Ranked (positions), and the first kept: taking the first contact, as routing mostly
+   * does, then touches no other contact's node on the way up (core/treap.c). */
+  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_FIRST);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   e->sla_version++;
   return 0;

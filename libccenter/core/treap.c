@@ -2,20 +2,16 @@
 
 #include <stddef.h>
 
-static uint32_t tsize(const cc_tnode *n)
-{
-  return n ? n->size : 0;
-}
-
-static void fix(cc_tnode *n)
-{
-  n->size = 1 + tsize(n->left) + tsize(n->right);
-}
+/* With SIZES, a node's size counts it and its right subtree, not its left one: every
+ * ancestor of the first node holds it on its left, so removing the first node (what
+ * routing does to a waiting line) changes no other node's count and walks up nowhere.
+ * Ranks are counted from the end and turned around with t->count. */
 
 void cc_treap_init(cc_treap *t, cc_tcmp cmp)
 {
   t->root = NULL;
   t->first = NULL;
+  t->count = 0;
   t->cmp = cmp;
   t->rng = 0x9E3779B97F4A7C15ull;
   t->what = CC_TREAP_SIZES | CC_TREAP_FIRST;
@@ -68,8 +64,10 @@ static void rotate_up(cc_treap *t, cc_tnode *n)
   p->parent = n;
   replace_child(t, g, p, n);
   if (t->what & CC_TREAP_SIZES) {
-    fix(p);
-    fix(n);
+    if (n->right == p) /* p (with its right subtree) went under n, on its right */
+      n->size += p->size;
+    else /* n and its right subtree left p's right side */
+      p->size -= n->size;
   }
 }
 
@@ -82,15 +80,16 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   int leftmost = 1;
   while (*link) {
     p = *link;
-    if (t->what & CC_TREAP_SIZES)
-      p->size++;
     if (t->cmp(n, p) < 0) {
       link = &p->left;
     } else {
       link = &p->right;
       leftmost = 0;
+      if (t->what & CC_TREAP_SIZES)
+        p->size++;
     }
   }
+  t->count++;
   *link = n;
   if (leftmost && (t->what & CC_TREAP_FIRST))
     t->first = n;
@@ -101,7 +100,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
 
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
-  if ((t->what & CC_TREAP_FIRST) && t->first == n)
+  int first = (t->what & CC_TREAP_FIRST) && t->first == n;
+  if (first)
     t->first = cc_treap_next(n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
@@ -110,9 +110,17 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   }
   cc_tnode *child = n->left ? n->left : n->right;
   cc_tnode *p = n->parent;
+  int from_right = p && p->right == n;
   replace_child(t, p, n, child);
-  for (; p && (t->what & CC_TREAP_SIZES); p = p->parent)
-    p->size--;
+  t->count--;
+  /* The ancestors that held n on their right count one less; the first node has none. */
+  if ((t->what & CC_TREAP_SIZES) && !first) {
+    for (; p; p = p->parent) {
+      if (from_right)
+        p->size--;
+      from_right = p->parent && p->parent->right == p;
+    }
+  }
   n->left = n->right = n->parent = NULL;
 }
 
@@ -141,31 +149,33 @@ cc_tnode *cc_treap_next(const cc_tnode *n)
 
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n)
 {
-  (void)t;
-  size_t r = tsize(n->left) + 1;
+  size_t after = n->size - 1; /* n's right subtree */
   for (; n->parent; n = n->parent)
-    if (n->parent->right == n)
-      r += tsize(n->parent->left) + 1;
-  return r;
+    if (n->parent->left == n)
+      after += n->parent->size;
+  return t->count - after;
 }
 
 size_t cc_treap_size(const cc_treap *t)
 {
-  return tsize(t->root);
+  return t->count;
 }
 
 cc_tnode *cc_treap_select(const cc_treap *t, size_t rank)
 {
+  if (rank >= t->count)
+    return NULL;
+  size_t k = t->count - 1 - rank; /* nodes after the one sought */
   cc_tnode *n = t->root;
   while (n) {
-    size_t l = tsize(n->left);
-    if (rank < l) {
-      n = n->left;
-    } else if (rank == l) {
+    size_t r = n->size - 1;
+    if (k < r) {
+      n = n->right;
+    } else if (k == r) {
       return n;
     } else {
-      rank -= l + 1;
-      n = n->right;
+      k -= r + 1;
+      n = n->left;
     }
   }
   return NULL;

@@ -12,7 +12,7 @@
 typedef struct cc_tnode {
   struct cc_tnode *left, *right, *parent;
   uint32_t prio;
-  uint32_t size;
+  uint32_t size; /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
 } cc_tnode;
 
 /* <0, 0, >0 as a orders before, equal to, after b. */
@@ -21,6 +21,7 @@ typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
 typedef struct cc_treap {
   cc_tnode *root;
   cc_tnode *first; /* with CC_TREAP_FIRST */
+  size_t count;
   cc_tcmp cmp;
   uint64_t rng;
   unsigned what; /* CC_TREAP_* */
@@ -28,8 +29,9 @@ typedef struct cc_treap {
 
 /* What a treap maintains beyond the order. Each costs touching nodes that are often cache
  * misses, so a treap keeps only what its user asks of it:
- * SIZES: subtree sizes, for cc_treap_rank, cc_treap_select and cc_treap_size (otherwise
- *        these must not be called); removing a node walks up to the root.
+ * SIZES: subtree sizes, for cc_treap_rank and cc_treap_select (otherwise these must not
+ *        be called); removing a node walks up to the root, except the first node when
+ *        FIRST is kept too. cc_treap_size works without.
  * FIRST: the first node cached, so cc_treap_first is O(1) (otherwise a descent); removing
  *        the first node finds its successor. */
 #define CC_TREAP_SIZES 1u

@@ -562,7 +562,7 @@ static void finish_work(ccenter_engine *e, work *w)
   contact_maybe_done(e, c);
 }
 
-/* The connected agent's part of the conversation is over (end, transfer, requeue). */
+/* The contact's connected leg, and its agent beside it. */
 static void set_primary(contact *c, work *w)
 {
   c->primary = w;
@@ -584,6 +584,7 @@ static work *leg_detach(ccenter_engine *e, contact *c)
   return w;
 }
 
+/* The connected agent's part of the conversation is over (end, transfer, requeue). */
 static void leg_to_wrap(ccenter_engine *e, contact *c)
 {
   start_wrap(e, leg_detach(e, c));
@@ -1556,7 +1557,6 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   q->sl_target = 8000;
   q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
-  /* Ranked for positions; its first is only needed when walking it. */
   /* Ranked (positions), and the first kept: taking the first contact, as routing mostly
    * does, then touches no other contact's node on the way up (core/treap.c). */
   cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_FIRST);
@@ -2052,7 +2052,6 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   return 0;
 }
 
-/* Room for one more reject-delay entry, so that exclude_agent cannot fail later. */
 static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
 {
   work *w = work_of(a, c);
@@ -3476,8 +3475,6 @@ void **cc_engine_contact_slot(const char *ev_contact)
 {
   return &((contact *)obj_of_id(ev_contact))->obs;
 }
-
-
 
 size_t cc_engine_memory(const ccenter_engine *e)
 {

@@ -107,8 +107,8 @@ static int64_t key1_clamp(int64_t k)
   return k > INT32_MAX ? INT32_MAX : k < INT32_MIN ? INT32_MIN : k;
 }
 
-static void strategy_key_raw(const queue *q, const rclass *k, const membership *m, int64_t *k1,
-                             int64_t *k2)
+static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
+                         int64_t *k2)
 {
   const agent *a = m->a;
   *k1 = cc_agent_work(a);
@@ -140,12 +140,6 @@ static void strategy_key_raw(const queue *q, const rclass *k, const membership *
   default:
     break;
   }
-}
-
-static void strategy_key(const queue *q, const rclass *k, const membership *m, int64_t *k1,
-                         int64_t *k2)
-{
-  strategy_key_raw(q, k, m, k1, k2);
   *k1 = key1_clamp(*k1);
 }
 
@@ -632,6 +626,13 @@ static int eligible(const ccenter_engine *e, const contact *c, const membership 
   return 1;
 }
 
+/* eligible() for the agent behind an index node. */
+static int node_eligible(const ccenter_engine *e, const contact *c, const cnode *cn)
+{
+  const membership *m = member_of(cn);
+  return eligible(e, c, m, m->a);
+}
+
 static membership *membership_of(const agent *a, const queue *q)
 {
   for (size_t i = 0; i < a->n_mem; i++)
@@ -676,7 +677,7 @@ static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_t
   /* From start to the end, then (wrap) from the first back to start. */
   for (cc_tnode *n = start; n;) {
     cnode *cn = of_cnode(n);
-    if (eligible(e, c, member_of(cn), member_of(cn)->a))
+    if (node_eligible(e, c, cn))
       return cn;
     n = cc_treap_next(n);
     if (!n && wrap) {
@@ -704,6 +705,17 @@ static cc_tnode *after_ordinal(const rclass *k, uint32_t after)
   return best;
 }
 
+/* An index node's weight in the exact draw: its level (10 without a primary skill level),
+ * 0 when the agent may not take c. */
+static uint64_t exact_weight(const ccenter_engine *e, const contact *c, const rclass *k,
+                             const cnode *cn)
+{
+  if (!node_eligible(e, c, cn))
+    return 0;
+  int w = class_level(k, member_of(cn)->a);
+  return w > 0 ? (uint64_t)w : 10;
+}
+
 static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
 {
   size_t size = cc_treap_size(&k->agents);
@@ -713,7 +725,7 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
    * proportional to level, and needs no weight sums in the tree. */
   for (int tries = 0; tries < 64; tries++) {
     cnode *cn = of_cnode(cc_treap_select(&k->agents, cc_eng_random(e) % size));
-    if (!eligible(e, c, member_of(cn), member_of(cn)->a))
+    if (!node_eligible(e, c, cn))
       continue;
     int w = class_level(k, member_of(cn)->a);
     if (w <= 0 || (int)(cc_eng_random(e) % 10) < w)
@@ -721,25 +733,16 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
   }
   /* Few eligible among many: draw exactly over the eligible ones. */
   uint64_t total = 0;
-  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
-    cnode *cn = of_cnode(n);
-    if (eligible(e, c, member_of(cn), member_of(cn)->a)) {
-      int w = class_level(k, member_of(cn)->a);
-      total += w > 0 ? (uint64_t)w : 10;
-    }
-  }
+  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n))
+    total += exact_weight(e, c, k, of_cnode(n));
   if (!total)
     return NULL;
   uint64_t r = cc_eng_random(e) % total;
   for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
-    cnode *cn = of_cnode(n);
-    if (eligible(e, c, member_of(cn), member_of(cn)->a)) {
-      int w = class_level(k, member_of(cn)->a);
-      uint64_t wt = w > 0 ? (uint64_t)w : 10;
-      if (r < wt)
-        return cn;
-      r -= wt;
-    }
+    uint64_t wt = exact_weight(e, c, k, of_cnode(n));
+    if (r < wt)
+      return of_cnode(n);
+    r -= wt;
   }
   return NULL;
 }
@@ -833,7 +836,7 @@ void cc_route_contact(ccenter_engine *e, contact *c)
     for (cc_tnode *t = cc_treap_first(&c->cls->agents); t && n < RING_ALL_LIMIT;
          t = cc_treap_next(t)) {
       cnode *cn = of_cnode(t);
-      if (eligible(e, c, member_of(cn), member_of(cn)->a))
+      if (node_eligible(e, c, cn))
         ring[n++] = member_of(cn)->a;
     }
     /* Offers change the agents' keys (and so the tree): collect first, then offer. */
@@ -1042,7 +1045,7 @@ const char *cc_route_check(const ccenter_engine *e)
         indexed++;
         for (cc_tnode *u = cc_treap_first(&k->agents); u; u = cc_treap_next(u)) {
           cnode *cn = of_cnode(u);
-          if (eligible(e, c, member_of(cn), member_of(cn)->a))
+          if (node_eligible(e, c, cn))
             return "a waiting contact could be offered to an available agent";
         }
       }

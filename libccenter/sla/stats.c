@@ -125,8 +125,9 @@ typedef struct leg {
   uint32_t cap_holds;
 } leg;
 
-/* One block per agent, in the order events read it: state, the current interval's
- * counters (iv.cur leads to newest), the first leg (an agent usually has one at a time). */
+/* One block per agent, in the order events read it: state, the interval list (its cur
+ * usually leads to newest), the first leg (an agent usually has one at a time), the
+ * newest interval's counters. */
 typedef struct sta {
   ccenter_agent_state state;
   unsigned ringing;
@@ -276,9 +277,7 @@ static size_t iv_lower(const ivlist *l, int64_t idx)
  * holds an older interval (which then moves out), else one of its own. */
 static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
 {
-  if (!l->emb)
-    return cc_calloc(st->al, 1, size);
-  if (l->emb_used && *(int64_t *)l->emb >= idx)
+  if (!l->emb || (l->emb_used && *(int64_t *)l->emb >= idx))
     return cc_calloc(st->al, 1, size);
   if (l->emb_used) {
     void *moved = cc_malloc(st->al, size);
@@ -508,14 +507,21 @@ static const char *leg_contact(const leg *l)
   return l->id_long ? l->id_long : l->id_inline;
 }
 
-static leg *leg_at(sta *ag, size_t i)
+static const leg *leg_at_c(const sta *ag, size_t i)
 {
   return i ? &ag->more[i - 1] : &ag->leg0;
 }
 
-static const leg *leg_at_c(const sta *ag, size_t i)
+static leg *leg_at(sta *ag, size_t i)
 {
-  return i ? &ag->more[i - 1] : &ag->leg0;
+  return (leg *)(uintptr_t)leg_at_c(ag, i);
+}
+
+/* What a leg owns besides itself. */
+static void leg_release(cc_stats *st, leg *l)
+{
+  cc_free(st->al, l->id_long);
+  cc_free(st->al, l->holds);
 }
 
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
@@ -542,8 +548,7 @@ static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, 
 
 static void leg_del(cc_stats *st, sta *ag, leg *l)
 {
-  cc_free(st->al, l->id_long);
-  cc_free(st->al, l->holds);
+  leg_release(st, l);
   *l = *leg_at(ag, --ag->n_legs);
 }
 
@@ -1064,9 +1069,11 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       break;
     }
     l = NULL;
-    for (size_t i = 0; i < ag->n_legs && !l; i++)
-      if (leg_at(ag, i)->hold_since != NONE_T && !strcmp(leg_contact(leg_at(ag, i)), ev->contact))
-        l = leg_at(ag, i);
+    for (size_t i = 0; i < ag->n_legs && !l; i++) {
+      leg *x = leg_at(ag, i);
+      if (x->hold_since != NONE_T && !strcmp(leg_contact(x), ev->contact))
+        l = x;
+    }
     int64_t a = t - ev->duration_ms;
     agent_span(st, ag, a, t, AFIELD(hold_ms), NULL, 1);
     if (!l) {
@@ -1169,10 +1176,8 @@ static void stats_free(void *p)
   while ((x = cc_map_next(&st->agents, &it))) {
     sta *a = x;
     ivlist_clear(st, &a->iv, aiv_free);
-    for (size_t i = 0; i < a->n_legs; i++) {
-      cc_free(st->al, leg_at(a, i)->id_long);
-      cc_free(st->al, leg_at(a, i)->holds);
-    }
+    for (size_t i = 0; i < a->n_legs; i++)
+      leg_release(st, leg_at(a, i));
     cc_free(st->al, a->more);
     cc_free(st->al, a->id);
     cc_free(st->al, a);
@@ -1255,9 +1260,10 @@ size_t cc_stats_memory(const ccenter_engine *e)
     const sta *a = x;
     n += sizeof *a + strlen(a->id) + 1 + ivlist_memory(&a->iv, sizeof(aiv), offsetof(aiv, nr));
     n += a->cap_more * sizeof *a->more;
-    for (size_t i = 0; i < a->n_legs; i++)
-      n += (leg_at_c(a, i)->id_long ? strlen(leg_at_c(a, i)->id_long) + 1 : 0) +
-           leg_at_c(a, i)->cap_holds * sizeof *leg_at_c(a, i)->holds;
+    for (size_t i = 0; i < a->n_legs; i++) {
+      const leg *l = leg_at_c(a, i);
+      n += (l->id_long ? strlen(l->id_long) + 1 : 0) + l->cap_holds * sizeof *l->holds;
+    }
   }
   n += st->n_contacts * sizeof(stc);
   it = 0;

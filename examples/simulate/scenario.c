@@ -195,19 +195,33 @@ static int parse_span(const char *s, int64_t *from, int64_t *to)
   return *to > *from ? 0 : -1;
 }
 
+/* On failure *f is left empty (path and values NULL, n 0), whatever it held before. */
+static int load_values_failed(sc_file *f, FILE *fp)
+{
+  if (fp)
+    fclose(fp);
+  free(f->path);
+  free(f->values);
+  f->path = NULL;
+  f->values = NULL;
+  f->n = 0;
+  return -1;
+}
+
 int sim_load_values(sc_file *f, const char *path, FILE *err)
 {
+  f->path = NULL;
+  f->values = NULL;
+  f->n = 0;
   FILE *fp = fopen(path, "r");
   if (!fp) {
     fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
-    return -1;
+    return load_values_failed(f, NULL);
   }
   char line[256];
   int lineno = 0;
   size_t cap = 0;
   f->path = sim_xstrdup(path);
-  f->values = NULL;
-  f->n = 0;
   while (fgets(line, sizeof line, fp)) {
     lineno++;
     char *hash = strchr(line, '#');
@@ -222,16 +236,14 @@ int sim_load_values(sc_file *f, const char *path, FILE *err)
     double v;
     if (parse_double(p, &e, &v) || v < 0) {
       fprintf(err, "%s:%d: expected a duration in seconds (a number >= 0)\n", path, lineno);
-      fclose(fp);
-      return -1;
+      return load_values_failed(f, fp);
     }
     while (isspace((unsigned char)*e))
       e++;
     if (*e) {
       fprintf(err, "%s:%d: expected one number per line, found \"%s\" after it\n", path,
               lineno, e);
-      fclose(fp);
-      return -1;
+      return load_values_failed(f, fp);
     }
     if (f->n == cap) {
       cap = cap ? 2 * cap : 256;
@@ -242,7 +254,7 @@ int sim_load_values(sc_file *f, const char *path, FILE *err)
   fclose(fp);
   if (!f->n) {
     fprintf(err, "%s: no values (expected durations in seconds, one per line)\n", path);
-    return -1;
+    return load_values_failed(f, NULL);
   }
   return 0;
 }
@@ -1065,11 +1077,8 @@ static int load_file(parser *p, const char *file, sim_dist *d)
       f = &sc->files[i];
   if (!f) {
     sc_file nf;
-    if (sim_load_values(&nf, full, p->err)) {
-      free(nf.path);
-      free(nf.values);
+    if (sim_load_values(&nf, full, p->err))
       return fail(p, "dist=empirical:%s: the file could not be used", file);
-    }
     sc->files = grow(sc->files, &sc->n_files, sizeof *sc->files);
     sc->files[sc->n_files - 1] = nf;
     f = &sc->files[sc->n_files - 1];

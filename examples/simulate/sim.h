@@ -244,7 +244,9 @@ const char *sim_strategy_name(int strategy);
 int sim_parse_duration_ms(const char *s, int64_t *ms);  /* "20", "20s", "15m", "2h", "500ms" */
 int sim_parse_clock_ms(const char *s, int64_t *ms);     /* "08:30", "8:30:15" */
 int sim_parse_rate(const char *s, double *per_s);       /* "120", "120/h", "2/m", "0.5/s" */
-/* Loads a file of seconds, one per line ('#' comments, blank lines allowed). */
+/* Loads a file of seconds, one per line ('#' comments, blank lines allowed). *f need not
+ * be initialised; on failure (-1, the reason written to err) it is left empty: path and
+ * values NULL, n 0, nothing for the caller to free. */
 int sim_load_values(sc_file *f, const char *path, FILE *err);
 
 /* ---------------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
     check_sim.py SIM strategies FILE
     check_sim.py SIM ewt -- SIM-ARGS...
     check_sim.py SIM ewt-idle FILE
+    check_sim.py SIM rejected FILE LINE TEXT
     check_sim.py SIM parse-errors
     check_sim.py SIM cli-errors
 
@@ -32,6 +33,9 @@ ewt:      runs SIM-ARGS (an M/M/N case) with --json and checks the EWT accuracy 
 ewt-idle: runs FILE (tests/sim/ewt-idle-member.scn) and requires that at most 10 % of the
           callers who queued were told an expected wait of 0 (before the engine's fix in
           423c840, all of them were).
+rejected: runs the scenario FILE, which must be refused cleanly: exit status 2 (not a
+          signal, not a sanitizer's report) and a message that cites FILE:LINE and contains
+          TEXT (tests/sim/missing-empirical.scn).
 parse-errors / cli-errors: broken scenario files and command lines must fail with exit
           status 2 and a message that cites file:line and says what was expected.
 
@@ -424,6 +428,29 @@ def check_parse_errors(sim):
     return ok
 
 
+def check_rejected(sim, path, line, want):
+    cmd = [sim, '--scenario', path]
+    print('$ ' + ' '.join(cmd))
+    p = run(cmd, expect_rc=None)
+    err = p.stderr.strip().splitlines()
+    for l in err:
+        print('  stderr: ' + l)
+    cite = '%s:%s:' % (path, line)
+    ok = True
+    if p.returncode != 2:
+        print('  FAIL: exit status %d (expected 2)%s'
+              % (p.returncode, ' (signal %d)' % -p.returncode if p.returncode < 0 else ''))
+        ok = False
+    if not any(cite in l and want in l for l in err):
+        print('  FAIL: no message citing %s with "%s"' % (cite, want))
+        ok = False
+    bad = [l for l in err if 'Sanitizer' in l or 'double free' in l or 'free():' in l]
+    if bad:
+        print('  FAIL: memory error reported: ' + bad[0])
+        ok = False
+    return ok
+
+
 BAD_COMMAND_LINES = [
     (['--agents', '0', '--calls-per-hour', '10', '--aht', '60'], '--agents 0'),
     (['--agents', '5', '--calls-per-hour', '-1', '--aht', '60'], '--calls-per-hour -1'),
@@ -465,6 +492,8 @@ def main():
         ok = check_ewt(sim, rest)
     elif mode == 'ewt-idle':
         ok = check_ewt_idle(sim, rest[0])
+    elif mode == 'rejected':
+        ok = check_rejected(sim, rest[0], rest[1], rest[2])
     elif mode == 'parse-errors':
         ok = check_parse_errors(sim)
     elif mode == 'cli-errors':

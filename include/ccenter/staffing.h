@@ -27,6 +27,24 @@ extern "C" {
 #endif
 
 /**
+ * The largest number of agents the functions below accept: `agents` of the Erlang
+ * functions and `max_agents` of the solver. Above it they return CCENTER_ERANGE and write
+ * nothing. Erlang B, on which the others build, takes O(agents) time: at this limit a
+ * call takes milliseconds and the slowest solver run about 0.2 s; at 4,294,967,295 agents
+ * Erlang B alone took minutes. A million agents on one queue is beyond any contact centre.
+ * Since 0.2.
+ */
+#define CCENTER_STAFFING_MAX_AGENTS 1000000u
+
+/**
+ * The largest offered traffic, in erlangs, the functions below accept (`traffic_erlangs`).
+ * Above it they return CCENTER_ERANGE and write nothing. It is far above what
+ * CCENTER_STAFFING_MAX_AGENTS agents can serve (Erlang C needs agents > traffic), and
+ * keeps every intermediate quantity well inside double precision. Since 0.2.
+ */
+#define CCENTER_STAFFING_MAX_TRAFFIC 1e12
+
+/**
  * What a queue model predicts for one staffing level, filled by ccenter_erlang_c_metrics()
  * and ccenter_erlang_a_metrics(). Probabilities are per arriving contact.
  */
@@ -66,7 +84,8 @@ typedef struct ccenter_erlang_metrics {
  * agents = 0 gives 1; traffic 0 gives 0 (for agents ≥ 1).
  *
  * Errors: CCENTER_EINVAL if traffic_erlangs is negative or not finite, or blocking is
- * NULL. Since 0.1.
+ * NULL; CCENTER_ERANGE (since 0.2) if agents > CCENTER_STAFFING_MAX_AGENTS or
+ * traffic_erlangs > CCENTER_STAFFING_MAX_TRAFFIC. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_erlang_b(double traffic_erlangs, unsigned agents, double *blocking);
 
@@ -75,7 +94,9 @@ CCENTER_EXPORT int ccenter_erlang_b(double traffic_erlangs, unsigned agents, dou
  * patience), C = N·B / (N − A·(1 − B)) with B = Erlang B(N, A). O(agents) time.
  *
  * Errors: CCENTER_EINVAL if traffic_erlangs is negative or not finite, or p_wait is NULL;
- * CCENTER_ERANGE if agents ≤ traffic_erlangs (the queue grows without bound). Since 0.1.
+ * CCENTER_ERANGE if agents ≤ traffic_erlangs (the queue grows without bound), or (since
+ * 0.2) agents or traffic_erlangs is above its limit (CCENTER_STAFFING_MAX_AGENTS,
+ * CCENTER_STAFFING_MAX_TRAFFIC). Since 0.1.
  */
 CCENTER_EXPORT int ccenter_erlang_c(double traffic_erlangs, unsigned agents, double *p_wait);
 
@@ -88,7 +109,8 @@ CCENTER_EXPORT int ccenter_erlang_c(double traffic_erlangs, unsigned agents, dou
  *
  * Errors: CCENTER_EINVAL if traffic is negative or not finite, aht_s is not finite and
  * > 0, threshold_s is not finite and ≥ 0, r is NULL or r->size is too small;
- * CCENTER_ERANGE if agents ≤ traffic_erlangs. Since 0.1.
+ * CCENTER_ERANGE if agents ≤ traffic_erlangs, or (since 0.2) agents or traffic_erlangs is
+ * above its limit (CCENTER_STAFFING_MAX_AGENTS, CCENTER_STAFFING_MAX_TRAFFIC). Since 0.1.
  */
 CCENTER_EXPORT int ccenter_erlang_c_metrics(double traffic_erlangs, unsigned agents, double aht_s,
                                             double threshold_s, ccenter_erlang_metrics *r);
@@ -121,7 +143,9 @@ CCENTER_EXPORT int ccenter_erlang_c_metrics(double traffic_erlangs, unsigned age
  * > 0, patience_s is NaN or negative, threshold_s is not finite and ≥ 0, r is NULL or
  * r->size is too small; CCENTER_ERANGE if patience_s is +INFINITY and agents ≤ traffic,
  * or if the queue would be so long (tens of millions of contacts: far too few agents and
- * patience of months) that summing the model needs more than 2^24 terms. Since 0.1.
+ * patience of months) that summing the model needs more than 2^24 terms, or (since 0.2)
+ * agents or traffic_erlangs is above its limit (CCENTER_STAFFING_MAX_AGENTS,
+ * CCENTER_STAFFING_MAX_TRAFFIC). Since 0.1.
  */
 CCENTER_EXPORT int ccenter_erlang_a_metrics(double traffic_erlangs, unsigned agents, double aht_s,
                                             double patience_s, double threshold_s,
@@ -135,7 +159,10 @@ CCENTER_EXPORT int ccenter_erlang_a_metrics(double traffic_erlangs, unsigned age
 typedef struct ccenter_staffing_params {
   /** sizeof(ccenter_staffing_params), set by the caller. */
   size_t size;
-  /** Offered traffic A in erlangs (arrivals per second × aht_s), ≥ 0. Default 0. */
+  /**
+   * Offered traffic A in erlangs (arrivals per second × aht_s), ≥ 0, at most
+   * CCENTER_STAFFING_MAX_TRAFFIC (above it: CCENTER_ERANGE). Default 0.
+   */
   double traffic_erlangs;
   /** Mean handle time, seconds, > 0. Default 0 (must be set). */
   double aht_s;
@@ -157,7 +184,10 @@ typedef struct ccenter_staffing_params {
   double max_abandon;
   /** Shrinkage s in [0, 1): staff = ceil(agents / (1 − s)). Default 0. */
   double shrinkage;
-  /** The largest number of agents to consider, ≥ 1. Default 1,000,000. */
+  /**
+   * The largest number of agents to consider, from 1 to CCENTER_STAFFING_MAX_AGENTS
+   * (above it: CCENTER_ERANGE). Default 1,000,000.
+   */
   unsigned max_agents;
 } ccenter_staffing_params;
 
@@ -205,7 +235,8 @@ CCENTER_EXPORT int ccenter_staffing_params_init(ccenter_staffing_params *params)
  * Errors: CCENTER_EINVAL if params or result is NULL, a size is too small, or a field is
  * outside the range given in ccenter_staffing_params (NaN anywhere);
  * CCENTER_ENOSOLUTION if no N ≤ max_agents meets every constraint;
- * CCENTER_ERANGE if staff would not fit in an unsigned. Since 0.1.
+ * CCENTER_ERANGE if staff would not fit in an unsigned, or (since 0.2) max_agents >
+ * CCENTER_STAFFING_MAX_AGENTS or traffic_erlangs > CCENTER_STAFFING_MAX_TRAFFIC. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_staffing_solve(const ccenter_staffing_params *params,
                                           ccenter_staffing_result *result);

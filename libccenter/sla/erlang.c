@@ -51,6 +51,14 @@ static int valid_traffic(double a)
   return isfinite(a) && a >= 0.0;
 }
 
+/* Within CCENTER_STAFFING_MAX_TRAFFIC and CCENTER_STAFFING_MAX_AGENTS (staffing.h): the
+ * inputs for which every function here is fast. Checked after the arguments are known to
+ * be valid, so that an invalid one is still CCENTER_EINVAL. */
+static int within_limits(double a, unsigned n)
+{
+  return a <= CCENTER_STAFFING_MAX_TRAFFIC && n <= CCENTER_STAFFING_MAX_AGENTS;
+}
+
 /* ---- Erlang B and C ---------------------------------------------------------------- */
 
 static double erlang_b_core(double a, unsigned n)
@@ -87,6 +95,8 @@ int ccenter_erlang_b(double traffic_erlangs, unsigned agents, double *blocking)
 {
   if (!valid_traffic(traffic_erlangs) || !blocking)
     return CCENTER_EINVAL;
+  if (!within_limits(traffic_erlangs, agents))
+    return CCENTER_ERANGE;
   *blocking = erlang_b_core(traffic_erlangs, agents);
   return 0;
 }
@@ -95,7 +105,7 @@ int ccenter_erlang_c(double traffic_erlangs, unsigned agents, double *p_wait)
 {
   if (!valid_traffic(traffic_erlangs) || !p_wait)
     return CCENTER_EINVAL;
-  if (!((double)agents > traffic_erlangs))
+  if (!within_limits(traffic_erlangs, agents) || !((double)agents > traffic_erlangs))
     return CCENTER_ERANGE;
   ccenter_erlang_metrics m;
   erlang_c_fill(traffic_erlangs, agents, erlang_b_core(traffic_erlangs, agents), 1.0, 0.0, &m);
@@ -109,7 +119,7 @@ int ccenter_erlang_c_metrics(double traffic_erlangs, unsigned agents, double aht
   if (!valid_traffic(traffic_erlangs) || !(isfinite(aht_s) && aht_s > 0.0) ||
       !(isfinite(threshold_s) && threshold_s >= 0.0) || !r || r->size < METRICS_SIZE_0_1)
     return CCENTER_EINVAL;
-  if (!((double)agents > traffic_erlangs))
+  if (!within_limits(traffic_erlangs, agents) || !((double)agents > traffic_erlangs))
     return CCENTER_ERANGE;
   ccenter_erlang_metrics m = { .size = sizeof m };
   erlang_c_fill(traffic_erlangs, agents, erlang_b_core(traffic_erlangs, agents), aht_s,
@@ -345,6 +355,8 @@ int ccenter_erlang_a_metrics(double traffic_erlangs, unsigned agents, double aht
       !(patience_s >= 0.0) || !(isfinite(threshold_s) && threshold_s >= 0.0) || !r ||
       r->size < METRICS_SIZE_0_1)
     return CCENTER_EINVAL;
+  if (!within_limits(traffic_erlangs, agents))
+    return CCENTER_ERANGE;
   ccenter_erlang_metrics m = { .size = sizeof m };
   int rc = erlang_a_core(traffic_erlangs, agents, aht_s, patience_s, threshold_s, &m);
   if (rc)
@@ -490,6 +502,8 @@ int ccenter_staffing_solve(const ccenter_staffing_params *params, ccenter_staffi
   cc_copy_sized(&p, sizeof p, params, params->size);
   if (!params_valid(&p))
     return CCENTER_EINVAL;
+  if (!within_limits(p.traffic_erlangs, p.max_agents))
+    return CCENTER_ERANGE;
 
   unsigned agents = 0;
   ccenter_erlang_metrics m = { .size = sizeof m };

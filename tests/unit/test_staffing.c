@@ -711,6 +711,17 @@ START_TEST(solver_errors_change_nothing)
   p.shrinkage = 0.5;
   ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
   ck_assert(memcmp(&r, &before, sizeof r) == 0);
+  /* ... within CCENTER_STAFFING_MAX_AGENTS (the case above is refused for its max_agents). */
+  p = params(10, 180);
+  p.target_service_level = 0;
+  p.max_occupancy = 10.0 / 1e6; /* N = 1e6, staff 1e10 */
+  p.shrinkage = 0.9999;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  ck_assert(memcmp(&r, &before, sizeof r) == 0);
+  p.shrinkage = 0.5; /* staff 2e6 fits */
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), 0);
+  ck_assert_uint_eq(r.agents, 1000000u);
+  ck_assert_uint_eq(r.staff, 2000000u);
 }
 END_TEST
 
@@ -732,6 +743,121 @@ START_TEST(solver_params_from_a_larger_struct)
   ccenter_staffing_result r = { .size = sizeof r };
   ck_assert_int_eq(ccenter_staffing_solve(&big.p, &r), 0);
   ck_assert_uint_eq(r.agents, 14);
+}
+END_TEST
+
+/* ---- Limits ---------------------------------------------------------------------------- */
+
+/* Each function at CCENTER_STAFFING_MAX_AGENTS and CCENTER_STAFFING_MAX_TRAFFIC and just
+ * above them: accepted, then CCENTER_ERANGE with the output untouched. The inputs from
+ * issue 12 that ran for minutes come last: before the limits this test case ran into its
+ * timeout there (after failing on the first refusal it expects). */
+START_TEST(limits_agents_and_traffic)
+{
+  const unsigned max_n = CCENTER_STAFFING_MAX_AGENTS, over_n = CCENTER_STAFFING_MAX_AGENTS + 1;
+  const double max_a = CCENTER_STAFFING_MAX_TRAFFIC;
+  const double over_a = nextafter(CCENTER_STAFFING_MAX_TRAFFIC, INFINITY);
+  ck_assert_uint_eq(max_n, 1000000u);
+  ck_assert(max_a == 1e12);
+
+  /* Erlang B */
+  double x = 0.25;
+  ck_assert_int_eq(ccenter_erlang_b(1.0, max_n, &x), 0);
+  ck_assert(x == 0.0);
+  x = 0.25;
+  ck_assert_int_eq(ccenter_erlang_b(1.0, over_n, &x), CCENTER_ERANGE);
+  ck_assert(x == 0.25);
+  ck_assert_int_eq(ccenter_erlang_b(max_a, 10, &x), 0);
+  REL(x, 1.0, 1e-9);
+  x = 0.25;
+  ck_assert_int_eq(ccenter_erlang_b(over_a, 10, &x), CCENTER_ERANGE);
+  ck_assert(x == 0.25);
+  ck_assert_int_eq(ccenter_erlang_b(INFINITY, 10, &x), CCENTER_EINVAL); /* still EINVAL */
+
+  /* Erlang C */
+  ck_assert_int_eq(ccenter_erlang_c(10.0, max_n, &x), 0);
+  ck_assert(x == 0.0);
+  x = 0.25;
+  ck_assert_int_eq(ccenter_erlang_c(10.0, over_n, &x), CCENTER_ERANGE);
+  ck_assert(x == 0.25);
+  ck_assert_int_eq(ccenter_erlang_c(over_a, max_n, &x), CCENTER_ERANGE);
+  ck_assert(x == 0.25);
+
+  ccenter_erlang_metrics m, before;
+  memset(&m, 0x5a, sizeof m);
+  m.size = sizeof m;
+  before = m;
+  ck_assert_int_eq(ccenter_erlang_c_metrics(10.0, over_n, 180, 20, &m), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_erlang_c_metrics(over_a, max_n, 180, 20, &m), CCENTER_ERANGE);
+  ck_assert(memcmp(&m, &before, sizeof m) == 0);
+  m = metrics_c(10.0, max_n, 180, 20);
+  all_finite_and_sane(&m);
+  m = metrics_c(max_n - 1000.0, max_n, 180, 20); /* near the limit on both counts */
+  all_finite_and_sane(&m);
+
+  /* Erlang A */
+  m = metrics_a(10.0, max_n, 180, 600, 20);
+  all_finite_and_sane(&m);
+  m = metrics_a(max_a, 1, 180, 0, 20); /* the loss system */
+  REL(m.p_abandon, 1.0, 1e-9);
+  m = metrics_a(max_a, max_n, 180, 0, 20);
+  all_finite_and_sane(&m);
+  m = before;
+  ck_assert_int_eq(ccenter_erlang_a_metrics(10.0, over_n, 180, 600, 20, &m), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_erlang_a_metrics(over_a, 1, 180, 0, 20, &m), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_erlang_a_metrics(over_a, 0, 180, 600, 20, &m), CCENTER_ERANGE);
+  ck_assert(memcmp(&m, &before, sizeof m) == 0);
+
+  /* The solver */
+  ccenter_staffing_result r, rbefore;
+  memset(&r, 0x5a, sizeof r);
+  r.size = sizeof r;
+  rbefore = r;
+  ccenter_staffing_params p = { .size = sizeof p };
+  ck_assert_int_eq(ccenter_staffing_params_init(&p), 0);
+  ck_assert_uint_le(p.max_agents, CCENTER_STAFFING_MAX_AGENTS); /* the default is accepted */
+  p.traffic_erlangs = 10;
+  p.aht_s = 180;
+  p.max_agents = over_n;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  p.patience_s = 600;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  p.max_agents = max_n;
+  p.traffic_erlangs = over_a;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  p.patience_s = INFINITY;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  ck_assert(memcmp(&r, &rbefore, sizeof r) == 0);
+  p.traffic_erlangs = max_a; /* accepted, but more than max_agents can serve */
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ENOSOLUTION);
+  p.patience_s = 600;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ENOSOLUTION);
+  ck_assert(memcmp(&r, &rbefore, sizeof r) == 0);
+  p.traffic_erlangs = max_n - 1000.0; /* the largest case that is solved */
+  p.patience_s = INFINITY;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), 0);
+  ck_assert_uint_le(r.agents, max_n);
+  ck_assert_uint_gt(r.agents, max_n - 1000);
+  p.patience_s = 600;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), 0);
+  ck_assert_uint_le(r.agents, max_n);
+
+  /* The inputs of issue 12 that ran for minutes: refused at once. */
+  x = 0.25;
+  ck_assert_int_eq(ccenter_erlang_b(4.29e9, 4294967295u, &x), CCENTER_ERANGE);
+  ck_assert(x == 0.25);
+  m = before;
+  ck_assert_int_eq(ccenter_erlang_a_metrics(1e15, 4294967295u, 180, 0, 20, &m), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_erlang_a_metrics(1e15, 1, 180, 600, 20, &m), CCENTER_ERANGE);
+  ck_assert(memcmp(&m, &before, sizeof m) == 0);
+  r = rbefore;
+  p.traffic_erlangs = 4.29e9;
+  p.patience_s = INFINITY;
+  p.max_agents = 4294967295u;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  p.patience_s = 600;
+  ck_assert_int_eq(ccenter_staffing_solve(&p, &r), CCENTER_ERANGE);
+  ck_assert(memcmp(&r, &rbefore, sizeof r) == 0);
 }
 END_TEST
 
@@ -762,6 +888,10 @@ Suite *make_suite(void)
   tcase_add_test(sv, solver_errors_change_nothing);
   tcase_add_test(sv, solver_params_from_a_larger_struct);
   suite_add_tcase(s, sv);
+  TCase *lim = tcase_create("limits");
+  tcase_set_timeout(lim, 120);
+  tcase_add_test(lim, limits_agents_and_traffic);
+  suite_add_tcase(s, lim);
   return s;
 }
 

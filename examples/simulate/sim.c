@@ -461,8 +461,7 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
       break;
     account(s, a, ev->time);
     a->presence = (int)ev->state;
-    if (ev->state == CCENTER_AGENT_NOT_READY && ev->reason &&
-        strcmp(ev->reason, "no-answer") == 0)
+    if (ev->state == CCENTER_AGENT_NOT_READY && ev->cause == CCENTER_CAUSE_NO_ANSWER)
       s->res->no_answer_not_ready++;
     break;
   }
@@ -478,7 +477,7 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
   case CCENTER_EV_STEP: {
     contact_rec *c = contact_of(s, ev->contact);
     if (c)
-      c->step = (uint8_t)(ev->value < 0 ? 0 : ev->value > 255 ? 255 : ev->value);
+      c->step = (uint8_t)(ev->step < 0 ? 0 : ev->step > 255 ? 255 : ev->step);
     break;
   }
   case CCENTER_EV_CONTACT_OFFERED: {
@@ -519,7 +518,7 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
       if (c->state == C_OFFERED && !c->offers)
         c->state = C_WAITING;
     }
-    if (ev->reason && strcmp(ev->reason, "ring-timeout") == 0) {
+    if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT) {
       s->res->ring_timeouts++;
       if (c)
         c->ring_timed_out = 1;
@@ -837,7 +836,7 @@ static void contact_action(sim_t *s, const sim_ev *ev)
   switch (ev->kind) {
   case SEV_END:
     if (c->state == C_CONNECTED)
-      must(s, ccenter_contact_end(s->e, id, s->now), "ccenter_contact_end", id);
+      must(s, ccenter_contact_end(s->e, id, CCENTER_PARTY_UNKNOWN, s->now), "ccenter_contact_end", id);
     break;
   case SEV_ABANDON:
     if (c->state == C_WAITING || c->state == C_OFFERED)
@@ -891,7 +890,7 @@ static int setup_engine(sim_t *s)
     return -1;
   for (size_t i = 0; i < sc->n_queues; i++) {
     const sc_queue *q = &sc->queues[i];
-    if (must(s, ccenter_queue_add(s->e, q->name, t), "ccenter_queue_add", q->name))
+    if (must(s, ccenter_queue_add(s->e, q->name, NULL, t), "ccenter_queue_add", q->name))
       return -1;
     if (s->thr_ms[i] >= 1 && s->thr_ms[i] <= 86400000 &&
         must(s, ccenter_queue_set(s->e, q->name, CCENTER_QUEUE_SL_THRESHOLD, s->thr_ms[i], t),
@@ -947,7 +946,7 @@ static int setup_engine(sim_t *s)
     r->presence = CCENTER_AGENT_LOGGED_OUT;
     r->last_t = t;
     r->ring_delay = a->ring_delay_ms >= 0 ? a->ring_delay_ms : sc->ring_delay_ms;
-    if (must(s, ccenter_agent_add(s->e, a->name, t), "ccenter_agent_add", a->name))
+    if (must(s, ccenter_agent_add(s->e, a->name, NULL, t), "ccenter_agent_add", a->name))
       return -1;
     for (size_t k = 0; k < a->n_skills; k++)
       if (must(s, ccenter_agent_set_skill(s->e, a->name, a->skills[k].name, a->skills[k].level, t),
@@ -961,9 +960,9 @@ static int setup_engine(sim_t *s)
       const sc_profile *pr = &a->profile[k];
       const char *qn = sc->queues[a->queues[k]].name;
       int src = pr->priority || pr->delay_ms || pr->reserve
-                 ? ccenter_agent_serve_2(s->e, a->name, qn, pr->priority, pr->delay_ms,
-                                         pr->reserve, t)
-                 : ccenter_agent_serve(s->e, a->name, qn, t);
+                 ? ccenter_agent_serve(s->e, a->name, qn, &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = pr->priority, .delay_ms = pr->delay_ms, .reserve =
+                                         pr->reserve}, t)
+                 : ccenter_agent_serve(s->e, a->name, qn, NULL, t);
       if (must(s, src, "ccenter_agent_serve_2", a->name))
         return -1;
     }

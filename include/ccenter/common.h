@@ -40,7 +40,7 @@ extern "C" {
   XX(EEXIST, -4, "an object with that id already exists")                          \
   XX(ESTATE, -5, "not allowed in the current state")                               \
   XX(ETIME, -6, "time went backwards")                                             \
-  XX(EFULL, -7, "queue is full")                                                   \
+  XX(EFULL, -7, "a limit was reached")                                            \
   XX(ECAPACITY, -8, "no free capacity on that channel")                            \
   XX(EBUSY, -9, "object is in use")                                                \
   XX(ECALLBACK, -10, "not allowed from inside the event callback")                 \

@@ -9,8 +9,18 @@
  * `now` has passed their deadline — before that call's own work, so the order is always
  * the order of time. ccenter_engine_next_deadline() says when to call advance again.
  *
- * Identifiers are the integrator's own NUL-terminated strings (1..255 bytes). The engine
- * copies them; the pointers it hands back in events stay valid until the callback returns.
+ * Identifiers are the integrator's own NUL-terminated strings (1..CCENTER_MAX_ID bytes). The
+ * engine copies them. Beside its id, every queue, agent and contact carries a pointer of
+ * the integrator's own (its user data, set when the object is created and changeable with
+ * the *_set_user_data functions); events carry it next to each id they name, so a handler
+ * reaches its own object without a lookup.
+ *
+ * Lifetime of returned strings, one rule for all: a string the engine hands out (in an
+ * event, an info struct or from a getter) stays valid until the next state-changing call
+ * on the same engine, and never past ccenter_engine_free(). Two cases last longer: an
+ * event pulled with ccenter_engine_next_event() stays valid, with every string it points
+ * to, until the next ccenter_engine_next_event() (state-changing calls in between are
+ * fine); and static strings (names of enums, error texts) live forever.
  *
  * Errors. Every state-changing call returns 0 or a negative code from ccenter/common.h and,
  * when it fails, its own operation changes nothing. Time is the one exception, and it is
@@ -24,11 +34,21 @@
  * transition is not legal now), CCENTER_ECALLBACK (called from inside the event callback),
  * CCENTER_ENOMEM. Each function lists its own further codes.
  *
- * Re-entrancy. Events are delivered after the call that caused them has finished its work,
- * in the order they happened, so the engine is consistent while the callback runs. Inside
- * the callback every query function works; every state-changing function fails with
- * CCENTER_ECALLBACK and changes nothing. Remember the action and make the call after the
- * callback returns (the libuv adapter and the examples show the pattern).
+ * Events, pushed or pulled. Everything the engine decides is an event, raised after the
+ * call that caused it has finished its work, in the order things happened. An engine
+ * either pushes them to the callback set with ccenter_options_set_event_callback(), or
+ * keeps them in its queue for ccenter_engine_next_event() when
+ * ccenter_options_set_event_queue() is on (docs/concepts.md says which suits which
+ * program); with neither, events are dropped (statistics still see them).
+ *
+ * Re-entrancy. While the callback runs the engine is consistent: every query function
+ * works, and so do the user-data setters, but every state-changing function fails with
+ * CCENTER_ECALLBACK and changes nothing. A program that wants to act on an event at once
+ * pulls events instead: between two ccenter_engine_next_event() calls every function may
+ * be called, and the events it raises queue behind the ones not yet pulled.
+ *
+ * Limits are named constants (CCENTER_MAX_*); a call that would pass one fails with
+ * CCENTER_EFULL ("a limit was reached"), a value outside its range with CCENTER_ERANGE.
  *
  * Thread safety: none. One engine is used from one thread at a time; engines are
  * independent of each other.
@@ -48,6 +68,34 @@ extern "C" {
 
 /** Longest identifier, in bytes, without the terminating NUL. */
 #define CCENTER_MAX_ID 255
+/** Longest skill name and attribute key, in bytes. */
+#define CCENTER_MAX_NAME 64
+/** Longest attribute value, in bytes. */
+#define CCENTER_MAX_VALUE 255
+/** Longest requirement expression, in bytes. */
+#define CCENTER_MAX_REQUIREMENT 4096
+/** Routing steps of a queue or a contact. */
+#define CCENTER_MAX_STEPS 8
+/** Skills of an agent. */
+#define CCENTER_MAX_SKILLS 64
+/** Attributes of an agent. */
+#define CCENTER_MAX_ATTRS 32
+/** Extra service-level thresholds of a queue. */
+#define CCENTER_MAX_THRESHOLDS 8
+/** Preferred agents of a contact. */
+#define CCENTER_MAX_PREFERRED 8
+/** Capacity of an agent on one channel. */
+#define CCENTER_MAX_CAPACITY 64
+/** Distinct requirements (steps of the queue and of its contacts) alive in one queue. */
+#define CCENTER_MAX_REQUIREMENTS 64
+/** Agents rung at once for one contact (ring-all). */
+#define CCENTER_MAX_RING 64
+/** Longest duration taken by a step, a wrap-up, a profile delay, ...: one day, in ms. */
+#define CCENTER_MAX_DURATION_MS 86400000
+/** Contact priorities are -CCENTER_MAX_PRIORITY..CCENTER_MAX_PRIORITY. */
+#define CCENTER_MAX_PRIORITY 1000000
+/** Routing-profile priorities are -CCENTER_MAX_PROFILE_PRIORITY..CCENTER_MAX_PROFILE_PRIORITY. */
+#define CCENTER_MAX_PROFILE_PRIORITY 1000
 
 /* ---------------------------------------------------------------------------------- */
 /* Enumerations                                                                        */
@@ -189,9 +237,9 @@ typedef enum ccenter_event_type {
                                           NOT_READY was cancelled by ccenter_agent_ready */
   CCENTER_EV_CONTACT_QUEUED = 3,     /**< joined queue; position */
   CCENTER_EV_CONTACT_OFFERED = 4,    /**< ACT: offer contact to agent (ring); ring_timeout_ms */
-  CCENTER_EV_OFFER_WITHDRAWN = 5,    /**< ACT: stop ringing; reason: "ring-timeout", "rejected",
-                                          "missed", "abandoned", "removed", "agent-logout",
-                                          "queue-removed", "answered-elsewhere" (ring-all) */
+  CCENTER_EV_OFFER_WITHDRAWN = 5,    /**< ACT: stop ringing; cause RING_TIMEOUT, REJECTED,
+                                          MISSED, ABANDONED, REMOVED, AGENT_LOGOUT,
+                                          QUEUE_REMOVED or ANSWERED_ELSEWHERE (ring-all) */
   CCENTER_EV_CONTACT_CONNECTED = 6,  /**< agent answered; wait_ms = time waited */
   CCENTER_EV_CONTACT_HELD = 7,
   CCENTER_EV_CONTACT_RESUMED = 8,    /**< duration_ms = time on hold */
@@ -211,46 +259,100 @@ typedef enum ccenter_event_type {
                                           wrap-up's WRAP_UP_ENDED follows later */
   CCENTER_EV_CONSULT_OFFERED = 19,   /**< ACT: ring agent_to for a consultation */
   CCENTER_EV_CONSULT_CONNECTED = 20, /**< agent_to answered the consultation */
-  CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation cancelled or not answered; reason */
-  CCENTER_EV_DISPOSITION = 22,       /**< a disposition code (reason) or survey score (value) */
+  CCENTER_EV_CONSULT_ENDED = 21,     /**< consultation over without a transfer; cause */
+  CCENTER_EV_DISPOSITION = 22,       /**< a disposition code (reason) or survey score (score) */
   CCENTER_EV_QUEUE_MOVED = 23,       /**< contact moved to queue_to by ccenter_queue_remove drain */
   CCENTER_EV_SLA_WARNING = 24,       /**< an unanswered contact (waiting or ringing) reached the
-                                          queue's warning point */
-  CCENTER_EV_SLA_BREACH = 25,        /**< a waiting contact reached the service-level threshold */
-  CCENTER_EV_AGENT_SERVE = 26,       /**< agent joined (value 1) or left (value 0) queue */
-  CCENTER_EV_STEP = 27               /**< a contact's routing step changed; value = new step
+                                          queue's warning point; threshold_ms */
+  CCENTER_EV_SLA_BREACH = 25,        /**< a waiting contact reached the service-level
+                                          threshold; threshold_ms */
+  CCENTER_EV_AGENT_SERVE = 26,       /**< agent joined (serving 1) or left (serving 0) queue */
+  CCENTER_EV_STEP = 27               /**< a contact's routing step changed; step = new step
                                           index (== number of steps: any member) */
 } ccenter_event_type;
 
 /**
- * An event. Allocated by the engine, read-only, valid during the callback. Fields that do
- * not apply are NULL or 0. `size` is the size of the struct the library filled: fields
- * added in later versions are present only when size says so.
+ * Why the engine did what an event reports, when the engine decided it rather than the
+ * call that raised the event (CCENTER_CAUSE_NONE). Separate from `reason`, which is only
+ * ever the integrator's own text. New causes may be added: handle unknown ones by default.
+ */
+typedef enum ccenter_cause {
+  CCENTER_CAUSE_NONE = 0,
+  CCENTER_CAUSE_RING_TIMEOUT = 1,       /**< the offer (or consultation) rang out */
+  CCENTER_CAUSE_REJECTED = 2,           /**< the agent declined (ccenter_offer_reject) */
+  CCENTER_CAUSE_MISSED = 3,             /**< reported not answered (ccenter_offer_missed) */
+  CCENTER_CAUSE_ABANDONED = 4,          /**< the customer hung up */
+  CCENTER_CAUSE_REMOVED = 5,            /**< the integrator took the contact out */
+  CCENTER_CAUSE_AGENT_LOGOUT = 6,       /**< the agent logged out */
+  CCENTER_CAUSE_QUEUE_REMOVED = 7,      /**< the queue was removed (drain) */
+  CCENTER_CAUSE_ANSWERED_ELSEWHERE = 8, /**< another agent answered first (ring-all) */
+  CCENTER_CAUSE_NO_ANSWER = 9,          /**< NOT_READY after max_no_answer misses in a row */
+  CCENTER_CAUSE_LOGIN = 10,             /**< NOT_READY because the agent just logged in */
+  CCENTER_CAUSE_CONVERSATION_ENDED = 11,/**< consultation over: the conversation ended */
+  CCENTER_CAUSE_TRANSFERRED = 12,       /**< consultation over: the contact was transferred */
+  CCENTER_CAUSE_REQUEUED = 13,          /**< consultation over: the contact was re-queued */
+  CCENTER_CAUSE_CANCELLED = 14,         /**< consultation cancelled (consult_cancel) */
+  CCENTER_CAUSE_COUNT_ = 15
+} ccenter_cause;
+
+/**
+ * The name of a cause in lower case with dashes, e.g. "ring-timeout", "no-answer" (as
+ * queue_log and the statistics write it); "none" for CCENTER_CAUSE_NONE and "unknown" for a
+ * value this version does not know. Static string. Never fails. Since 0.2.
+ */
+CCENTER_EXPORT const char *ccenter_cause_name(ccenter_cause cause);
+
+/** Who ended a conversation (ccenter_contact_end). */
+typedef enum ccenter_party {
+  CCENTER_PARTY_UNKNOWN = 0,
+  CCENTER_PARTY_CUSTOMER = 1,
+  CCENTER_PARTY_AGENT = 2
+} ccenter_party;
+
+/**
+ * An event. Allocated by the engine, read-only; valid during the callback, or, pulled,
+ * until the next ccenter_engine_next_event(). Fields that do not apply are NULL or 0.
+ * `size` is the size of the struct the library filled: fields added in later versions
+ * are present only when size says so. Each id comes with the object's user data.
  */
 struct ccenter_event {
   size_t size;
   ccenter_event_type type;
+  ccenter_cause cause;      /**< why the engine did it; NONE when the call itself did */
   int64_t time;             /**< engine time the event happened (ms) */
   const char *agent;        /**< agent concerned */
+  void *agent_data;         /**< ... its user data */
   const char *contact;      /**< contact concerned */
+  void *contact_data;       /**< ... its user data */
   const char *queue;        /**< queue concerned (the contact's queue at that moment) */
+  void *queue_data;         /**< ... its user data */
   const char *queue_to;     /**< transfer / overflow / drain target queue */
+  void *queue_to_data;      /**< ... its user data */
   const char *agent_to;     /**< transfer / consult target agent */
-  const char *reason;       /**< not-ready reason, withdraw reason, disposition code */
+  void *agent_to_data;      /**< ... its user data */
+  const char *reason;       /**< the integrator's text: NOT_READY reason (AGENT_STATE,
+                                 AGENT_PENDING), disposition code (DISPOSITION) */
   const char *customer;     /**< the contact's customer id, if any */
   ccenter_channel channel;
-  ccenter_agent_state state;      /**< AGENT_STATE: new presence */
+  ccenter_agent_state state;      /**< AGENT_STATE: new presence; AGENT_PENDING: the one
+                                       pending (READY: a pending change was cancelled) */
   ccenter_agent_state prev_state; /**< AGENT_STATE: previous presence */
   ccenter_outcome outcome;        /**< CONTACT_ENDED */
+  ccenter_party party;      /**< CONVERSATION_ENDED: who hung up */
   int priority;
   int position;             /**< 1-based queue position: QUEUED, ANNOUNCE, REQUEUED, MOVED;
                                  position left from: ENDED (abandoned, timed out, exit) */
   int orig_position;        /**< position when the contact joined its current queue */
+  int step;                 /**< STEP: the new step's index (== number of steps: any member) */
+  int score;                /**< DISPOSITION: survey score 0..100, or -1 for a code */
+  int serving;              /**< AGENT_SERVE: 1 joined the queue, 0 left it */
   int64_t wait_ms;          /**< time waited in queue so far (CONNECTED, ENDED, ...) */
-  int64_t duration_ms;      /**< talk, hold, wrap-up or ring time, per event */
+  int64_t duration_ms;      /**< talk, hold, wrap-up, ring or presence time, per event */
   int64_t ewt_ms;           /**< expected wait, ANNOUNCE / QUEUED; -1 = unknown */
-  int64_t value;            /**< survey score (DISPOSITION), ring timeout (OFFERED),
-                                 1/0 (AGENT_SERVE), threshold ms (SLA_WARNING/SLA_BREACH) */
+  int64_t ring_timeout_ms;  /**< CONTACT_OFFERED, CONSULT_OFFERED: ms until it rings out
+                                 (0: rings until answered or withdrawn) */
+  int64_t threshold_ms;     /**< SLA_WARNING, SLA_BREACH: the queue's SL threshold */
+  int64_t session_ms;       /**< AGENT_STATE to LOGGED_OUT: time since the login */
 };
 
 /**
@@ -266,7 +368,8 @@ CCENTER_EXPORT const char *ccenter_event_name(ccenter_event_type type);
 /**
  * Creates an engine. opts may be NULL (defaults); the engine copies what it needs.
  * `now` is the engine's starting time. On success *out receives the engine.
- * Errors: CCENTER_EINVAL (out NULL), CCENTER_ENOMEM. Since 0.1.
+ * Errors: CCENTER_EINVAL (out NULL; or opts asks for both an event callback and the
+ * event queue), CCENTER_ENOMEM. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_engine_new(const ccenter_options *opts, int64_t now,
                                       ccenter_engine **out);
@@ -296,6 +399,35 @@ CCENTER_EXPORT int64_t ccenter_engine_next_deadline(const ccenter_engine *engine
 CCENTER_EXPORT int64_t ccenter_engine_now(const ccenter_engine *engine);
 
 /**
+ * Called with the engine's new next deadline (CCENTER_NO_DEADLINE when none) whenever a
+ * call changed it, and once when the hook is set. It runs at the end of the call, after
+ * the events were delivered. It may arm a timer of the caller's loop; it must not call
+ * state-changing functions of the engine.
+ */
+typedef void (*ccenter_deadline_fn)(void *ud, int64_t next_deadline);
+
+/**
+ * Sets the engine's deadline hook, so that any event loop (libuv, epoll, asyncio...) can
+ * drive the engine: arm one timer at the deadline and call ccenter_engine_advance() when
+ * it fires. One hook per engine; fn NULL removes it. Allowed inside the event callback.
+ * Errors: CCENTER_EINVAL (engine NULL), CCENTER_EBUSY (a hook is set already: remove it
+ * first). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_engine_set_deadline_hook(ccenter_engine *engine,
+                                                    ccenter_deadline_fn fn, void *ud);
+
+/**
+ * The next event in the engine's queue (ccenter_options_set_event_queue()), or NULL when
+ * the queue is empty, the engine does not queue events, or engine is NULL. The event and
+ * its strings stay valid until the next call of this function; every engine function may
+ * be called meanwhile, and the events it raises queue behind. Since 0.2.
+ */
+CCENTER_EXPORT const ccenter_event *ccenter_engine_next_event(ccenter_engine *engine);
+
+/** Events in the engine's queue not yet pulled; 0 for NULL. Query. Since 0.2. */
+CCENTER_EXPORT size_t ccenter_engine_pending_events(const ccenter_engine *engine);
+
+/**
  * Sets an engine-wide option (ccenter_engine_option).
  * Errors: CCENTER_EINVAL (unknown option), CCENTER_ERANGE (negative or too large value),
  * CCENTER_ETIME, CCENTER_ECALLBACK. Since 0.1.
@@ -307,10 +439,34 @@ CCENTER_EXPORT int ccenter_engine_set(ccenter_engine *engine, ccenter_engine_opt
 /* Queues                                                                              */
 
 /**
- * Creates a queue with default settings. Errors: CCENTER_EEXIST, CCENTER_EINVAL, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.1.
+ * Creates a queue with default settings; user_data (may be NULL) is the integrator's
+ * pointer that events carry beside the queue's id. Errors: CCENTER_EEXIST, CCENTER_EINVAL,
+ * CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.1; user_data since 0.2.
  */
-CCENTER_EXPORT int ccenter_queue_add(ccenter_engine *engine, const char *queue, int64_t now);
+CCENTER_EXPORT int ccenter_queue_add(ccenter_engine *engine, const char *queue,
+                                     void *user_data, int64_t now);
+
+/**
+ * Replaces the user data of a queue, agent or contact (a contact's while it lives, until
+ * its CONTACT_ENDED). Not a state change: no `now`, no event, allowed inside the event
+ * callback, not journaled (after a recovery the integrator sets them again).
+ * Errors: CCENTER_EINVAL (engine NULL or malformed id), CCENTER_ENOENT. Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_queue_set_user_data(ccenter_engine *engine, const char *queue,
+                                               void *user_data);
+CCENTER_EXPORT int ccenter_agent_set_user_data(ccenter_engine *engine, const char *agent,
+                                               void *user_data);
+CCENTER_EXPORT int ccenter_contact_set_user_data(ccenter_engine *engine, const char *contact,
+                                                 void *user_data);
+
+/**
+ * The user data of a queue, agent or contact; NULL when it has none or the id is unknown.
+ * Query. Since 0.2.
+ */
+CCENTER_EXPORT void *ccenter_queue_user_data(const ccenter_engine *engine, const char *queue);
+CCENTER_EXPORT void *ccenter_agent_user_data(const ccenter_engine *engine, const char *agent);
+CCENTER_EXPORT void *ccenter_contact_user_data(const ccenter_engine *engine,
+                                               const char *contact);
 
 /**
  * Removes a queue. With contacts waiting or offered it fails with CCENTER_EBUSY unless
@@ -352,10 +508,13 @@ CCENTER_EXPORT int ccenter_queue_get(const ccenter_engine *engine, const char *q
 /**
  * Appends a routing step to the queue: while a contact's step applies, only members who
  * meet `requirement` (docs/routing-expressions.md) may take it; after `duration_ms` the
- * next step applies, and after the last one any member may. At most 8 steps. New steps
- * apply to contacts that join from now on. The requirement is compiled once here.
- * Errors: CCENTER_ESYNTAX (bad requirement; the log says where), CCENTER_ERANGE (8 steps
- * already, duration not in 1..86400000, or the queue's 64 distinct requirements in use),
+ * next step applies, and after the last one any member may. At most CCENTER_MAX_STEPS
+ * steps. New steps apply to contacts that join from now on. The requirement is compiled
+ * once here.
+ * Errors: CCENTER_ESYNTAX (bad requirement; the log says where), CCENTER_EFULL
+ * (CCENTER_MAX_STEPS steps already, or the queue's CCENTER_MAX_REQUIREMENTS distinct
+ * requirements in use), CCENTER_ERANGE (duration not in 1..CCENTER_MAX_DURATION_MS),
+ * CCENTER_EINVAL (requirement NULL or longer than CCENTER_MAX_REQUIREMENT),
  * CCENTER_ENOENT, and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_add_step(ccenter_engine *engine, const char *queue,
@@ -366,7 +525,7 @@ CCENTER_EXPORT int ccenter_queue_add_step(ccenter_engine *engine, const char *qu
 CCENTER_EXPORT int ccenter_queue_clear_steps(ccenter_engine *engine, const char *queue,
                                              int64_t now);
 
-/** Real-time view of a queue. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
+/** Real-time view of a queue. Set size = sizeof before the call: `ccenter_queue_info i = {.size = sizeof i};` */
 typedef struct ccenter_queue_info {
   size_t size;
   unsigned waiting;         /**< contacts waiting (including callbacks keeping a place) */
@@ -381,7 +540,8 @@ typedef struct ccenter_queue_info {
 } ccenter_queue_info;
 
 /**
- * Fills *info (up to info->size bytes). Query.
+ * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
+ * the fields it knows). Query.
  * Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct), CCENTER_ENOENT. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_info_get(const ccenter_engine *engine, const char *queue,
@@ -394,9 +554,11 @@ CCENTER_EXPORT int ccenter_queue_info_get(const ccenter_engine *engine, const ch
  * Creates an agent, LOGGED_OUT, with the default capacities (voice 1, chat 3, email 5,
  * sms 5, callback 1, task 1) and the default overlap rule (a voice or callback contact
  * blocks every other channel; other channels mix freely up to their capacities).
- * Errors: CCENTER_EEXIST and the common ones. Since 0.1.
+ * user_data (may be NULL) is the integrator's pointer that events carry beside the id.
+ * Errors: CCENTER_EEXIST and the common ones. Since 0.1; user_data since 0.2.
  */
-CCENTER_EXPORT int ccenter_agent_add(ccenter_engine *engine, const char *agent, int64_t now);
+CCENTER_EXPORT int ccenter_agent_add(ccenter_engine *engine, const char *agent,
+                                     void *user_data, int64_t now);
 
 /**
  * Removes an agent. Errors: CCENTER_ENOENT, CCENTER_EBUSY (not LOGGED_OUT), and the common
@@ -405,7 +567,8 @@ CCENTER_EXPORT int ccenter_agent_add(ccenter_engine *engine, const char *agent, 
 CCENTER_EXPORT int ccenter_agent_remove(ccenter_engine *engine, const char *agent, int64_t now);
 
 /**
- * Logs an agent in. It starts NOT_READY with reason "login"; call ccenter_agent_ready().
+ * Logs an agent in. It starts NOT_READY with cause CCENTER_CAUSE_LOGIN (no reason text);
+ * call ccenter_agent_ready().
  * Errors: CCENTER_ESTATE (already logged in) and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_agent_login(ccenter_engine *engine, const char *agent, int64_t now);
@@ -425,7 +588,8 @@ CCENTER_EXPORT int ccenter_agent_logout(ccenter_engine *engine, const char *agen
 CCENTER_EXPORT int ccenter_agent_ready(ccenter_engine *engine, const char *agent, int64_t now);
 
 /**
- * Makes an agent NOT_READY with a reason code (e.g. "break", "lunch"; NULL = "unspecified").
+ * Makes an agent NOT_READY with a reason code (e.g. "break", "lunch", at most
+ * CCENTER_MAX_ID bytes; NULL: none, reported as "unspecified" by the statistics).
  * If the agent is working (offered, connected or wrap-up), nothing is withdrawn: no new offers
  * are made, and the NOT_READY applies when the last contact's wrap-up ends (AGENT_PENDING).
  * Errors: CCENTER_ESTATE (logged out) and the common ones. Since 0.1.
@@ -434,45 +598,62 @@ CCENTER_EXPORT int ccenter_agent_not_ready(ccenter_engine *engine, const char *a
                                            const char *reason, int64_t now);
 
 /**
- * Adds (or removes) a queue to the agent's routing profile.
- * Errors: CCENTER_ENOENT (agent or queue), CCENTER_EEXIST (already served) / CCENTER_ENOENT
- * (remove: not served), and the common ones. Since 0.1.
+ * An agent's routing-profile settings for one queue. Initialise with
+ * ccenter_serve_params_init(), then change fields.
+ */
+typedef struct ccenter_serve_params {
+  size_t size;
+  int priority;     /**< higher first when the agent chooses among its queues' contacts;
+                         -CCENTER_MAX_PROFILE_PRIORITY..CCENTER_MAX_PROFILE_PRIORITY; default 0 */
+  int64_t delay_ms; /**< a contact must have waited this long before this agent may get it;
+                         0..CCENTER_MAX_DURATION_MS; default 0 */
+  int reserve;      /**< the agent takes this queue's contacts only past the queue's
+                         reserve thresholds; default 0 */
+} ccenter_serve_params;
+
+/** Fills *params with size and the defaults. NULL does nothing. Since 0.2. */
+CCENTER_EXPORT void ccenter_serve_params_init(ccenter_serve_params *params);
+
+/**
+ * Puts a queue in the agent's routing profile with the given settings (params NULL: the
+ * defaults), or, when the agent serves it already, changes the settings. AGENT_SERVE is
+ * raised when the agent starts serving the queue.
+ * Errors: CCENTER_ENOENT (agent or queue), CCENTER_ERANGE (a setting out of range),
+ * CCENTER_EINVAL (params->size too small, or unknown trailing fields set), and the common
+ * ones. Since 0.1; params since 0.2.
  */
 CCENTER_EXPORT int ccenter_agent_serve(ccenter_engine *engine, const char *agent,
-                                       const char *queue, int64_t now);
+                                       const char *queue, const ccenter_serve_params *params,
+                                       int64_t now);
+
+/**
+ * Takes a queue out of the agent's routing profile (AGENT_SERVE with serving 0).
+ * Errors: CCENTER_ENOENT (agent or queue unknown, or the queue not served), and the common
+ * ones. Since 0.1.
+ */
 CCENTER_EXPORT int ccenter_agent_unserve(ccenter_engine *engine, const char *agent,
                                          const char *queue, int64_t now);
 
 /**
- * As ccenter_agent_serve(), with the routing-profile settings for this queue: `priority`
- * (higher first when the agent chooses among its queues' contacts; -1000..1000), `delay_ms`
- * (a contact must have waited this long before this agent may get it) and `reserve` (the
- * agent takes this queue's contacts only past the queue's reserve thresholds). Serving a
- * queue already served updates the settings. Errors: CCENTER_ERANGE, CCENTER_ENOENT, and
- * the common ones. Since 0.1.
- */
-CCENTER_EXPORT int ccenter_agent_serve_2(ccenter_engine *engine, const char *agent,
-                                         const char *queue, int priority, int64_t delay_ms,
-                                         int reserve, int64_t now);
-
-/**
  * Sets a skill's proficiency 1..10 (10 best), or removes the skill with 0. Routing is
- * re-evaluated at once. Errors: CCENTER_EINVAL (name), CCENTER_ERANGE (level), CCENTER_EFULL
- * (64 skills already), and the common ones. Since 0.1.
+ * re-evaluated at once. Errors: CCENTER_EINVAL (name empty or longer than
+ * CCENTER_MAX_NAME), CCENTER_ERANGE (level), CCENTER_EFULL (CCENTER_MAX_SKILLS skills
+ * already), and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_agent_set_skill(ccenter_engine *engine, const char *agent,
                                            const char *skill, int level, int64_t now);
 
 /**
  * Sets an attribute (language, site, team, tier, or any key), or removes it with value
- * NULL. Errors: CCENTER_EINVAL, CCENTER_EFULL (32 attributes already), and the common ones.
- * Since 0.1.
+ * NULL. Errors: CCENTER_EINVAL (key longer than CCENTER_MAX_NAME, value longer than
+ * CCENTER_MAX_VALUE), CCENTER_EFULL (CCENTER_MAX_ATTRS attributes already), and the
+ * common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_agent_set_attr(ccenter_engine *engine, const char *agent,
                                           const char *key, const char *value, int64_t now);
 
 /**
- * Sets the agent's capacity on one channel (0..64). Lowering it below the contacts in
+ * Sets the agent's capacity on one channel (0..CCENTER_MAX_CAPACITY). Lowering it below the contacts in
  * progress is allowed: no new ones are offered until it frees up.
  * Errors: CCENTER_EINVAL (channel), CCENTER_ERANGE (capacity), and the common ones. Since 0.1.
  */
@@ -501,8 +682,8 @@ CCENTER_EXPORT int ccenter_agent_set_wrap_up(ccenter_engine *engine, const char 
 typedef struct ccenter_agent_info {
   size_t size;
   ccenter_agent_state state;
-  const char *reason;        /**< NOT_READY reason; valid until the next state-changing call */
-  const char *pending;       /**< pending NOT_READY reason, "logout", or NULL */
+  const char *reason;        /**< NOT_READY reason text, or NULL (none, or cause below) */
+  const char *pending;       /**< reason text of a pending NOT_READY, or NULL */
   int64_t state_since;       /**< when the presence (or the NOT_READY reason) last changed */
   int64_t idle_since;        /**< when the agent last had no contact (for longest-idle) */
   unsigned offered;          /**< contacts ringing */
@@ -511,20 +692,30 @@ typedef struct ccenter_agent_info {
   unsigned in_channel[CCENTER_CHANNEL_COUNT_]; /**< contacts per channel, any work state */
   unsigned missed_in_row;    /**< consecutive ring-no-answers */
   unsigned handled;          /**< contacts handled since the agent was created */
+  /* Since 0.2: */
+  ccenter_cause cause;       /**< NOT_READY made by the engine: LOGIN or NO_ANSWER; else NONE */
+  ccenter_agent_state pending_state; /**< NOT_READY or LOGGED_OUT pending until the work
+                                          ends; READY when nothing is pending */
+  ccenter_cause pending_cause;       /**< NO_ANSWER when that NOT_READY is pending */
+  int64_t state_ms;          /**< time in the current presence (and reason) at `now` */
 } ccenter_agent_info;
 
 /**
- * Fills *info. Errors: CCENTER_EINVAL (NULL or size too small), CCENTER_ENOENT. Since 0.1.
+ * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
+ * the fields it knows) as at time `now` (at least the engine's time; it moves nothing).
+ * Query. Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct),
+ * CCENTER_ENOENT. Since 0.1; now since 0.2.
  */
 CCENTER_EXPORT int ccenter_agent_info_get(const ccenter_engine *engine, const char *agent,
-                                          ccenter_agent_info *info);
+                                          int64_t now, ccenter_agent_info *info);
 
 /* ---------------------------------------------------------------------------------- */
 /* Offers (the agent side of the ring)                                                 */
 
 /**
- * The agent answered the offer: the contact is CONNECTED. For ring-all, later strategies
- * will withdraw the other offers here.
+ * The agent answered the offer: the contact is CONNECTED. Other agents still ringing for
+ * it (ring-all, ring-progressive) see their offers withdrawn with cause
+ * ANSWERED_ELSEWHERE.
  * Errors: CCENTER_ENOENT (agent or contact), CCENTER_ESTATE (no offer of that contact to that
  * agent), and the common ones. Since 0.1.
  */
@@ -582,16 +773,21 @@ typedef struct ccenter_contact_params {
   int64_t preferred_timeout_ms; /**< how long only preferred agents may take it;
                                      -1 = the queue's PREFERRED_TIMEOUT */
   int emergency;             /**< pre-emptive class: routed before every ordinary contact */
+  /* Since 0.2: */
+  void *user_data;           /**< the integrator's pointer, carried by the contact's events */
 } ccenter_contact_params;
 
-/** Fills *params with size and defaults (preferred_timeout_ms -1). Since 0.1. */
+/** Fills *params with size and defaults (preferred_timeout_ms -1). NULL does nothing. Since 0.1. */
 CCENTER_EXPORT void ccenter_contact_params_init(ccenter_contact_params *params);
 
 /**
  * A contact arrives in a queue. params may be NULL (defaults). Routing runs at once.
+ * A caller built against an older, smaller ccenter_contact_params passes its own size:
+ * fields beyond it take their defaults.
  * Errors: CCENTER_EEXIST (contact id in use), CCENTER_ENOENT (queue), CCENTER_EFULL (max
- * length), CCENTER_ENOAGENTS (the queue's join-empty rule holds), CCENTER_EINVAL (channel,
- * priority, attributes, size), and the common ones. Since 0.1.
+ * length, or the queue's CCENTER_MAX_REQUIREMENTS in use), CCENTER_ENOAGENTS (the queue's join-empty rule holds), CCENTER_EINVAL (channel,
+ * priority, attributes, size smaller than the 0.1 struct or unknown trailing fields set),
+ * CCENTER_ESYNTAX (a step's requirement), and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_contact_enqueue(ccenter_engine *engine, const char *contact,
                                            const char *queue,
@@ -614,34 +810,22 @@ CCENTER_EXPORT int ccenter_contact_remove(ccenter_engine *engine, const char *co
                                           int64_t now);
 
 /**
- * The conversation ended (either side hung up). The agent enters wrap-up for the queue's
- * (or its own) wrap-up time; with 0 the contact is done at once: outcome HANDLED. A
- * consultation in progress is cancelled.
- * Errors: CCENTER_ESTATE (not connected) and the common ones. Since 0.1.
+ * The conversation ended; `by` says who hung up (CCENTER_PARTY_UNKNOWN if the switch
+ * cannot tell), carried by CONVERSATION_ENDED as `party` (queue_log's COMPLETECALLER /
+ * COMPLETEAGENT). The agent enters wrap-up for the queue's (or its own) wrap-up time; with
+ * 0 the contact is done at once: outcome HANDLED. A consultation in progress is cancelled.
+ * Errors: CCENTER_ESTATE (not connected), CCENTER_EINVAL (a party not in the enum), and
+ * the common ones. Since 0.1; by since 0.2.
  */
 CCENTER_EXPORT int ccenter_contact_end(ccenter_engine *engine, const char *contact,
-                                       int64_t now);
-
-/** Who ended a conversation, for ccenter_contact_end_by(). */
-typedef enum ccenter_party {
-  CCENTER_PARTY_UNKNOWN = 0,
-  CCENTER_PARTY_CUSTOMER = 1,
-  CCENTER_PARTY_AGENT = 2
-} ccenter_party;
+                                       ccenter_party by, int64_t now);
 
 /**
- * As ccenter_contact_end(), saying who hung up; the CONVERSATION_ENDED event carries it as
- * reason "customer" or "agent" (queue_log's COMPLETECALLER / COMPLETEAGENT).
- * Errors: as ccenter_contact_end, and CCENTER_EINVAL for a party not in the enum. Since 0.1.
- */
-CCENTER_EXPORT int ccenter_contact_end_by(ccenter_engine *engine, const char *contact,
-                                          ccenter_party by, int64_t now);
-
-/**
- * Sets up to 8 extra service-level thresholds (ms, strictly ascending, each 1..86400000) for
- * the per-threshold splits in the statistics; n = 0 clears them.
- * Errors: CCENTER_EINVAL (ms NULL with n > 0, n > 8, not ascending), CCENTER_ERANGE, and
- * the common ones. Since 0.1.
+ * Sets up to CCENTER_MAX_THRESHOLDS extra service-level thresholds (ms, strictly
+ * ascending, each 1..CCENTER_MAX_DURATION_MS) for the per-threshold splits in the
+ * statistics; n = 0 clears them.
+ * Errors: CCENTER_EINVAL (ms NULL with n > 0, not ascending), CCENTER_EFULL (n >
+ * CCENTER_MAX_THRESHOLDS), CCENTER_ERANGE, and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_set_thresholds(ccenter_engine *engine, const char *queue,
                                                 const int64_t *ms, size_t n, int64_t now);
@@ -655,7 +839,8 @@ CCENTER_EXPORT int ccenter_contact_resume(ccenter_engine *engine, const char *co
  * Ends the agent's wrap-up on the contact now (early), or extends it by extra_ms (> 0)
  * from its current deadline (an unlimited wrap-up cannot be extended: end it instead).
  * The agent is named because after a transfer two agents may be wrapping up one contact.
- * Errors: CCENTER_ESTATE (that agent is not in wrap-up on that contact), CCENTER_ERANGE
+ * Errors: CCENTER_ENOENT (agent or contact unknown), CCENTER_ESTATE (that agent is not in
+ * wrap-up on that contact), CCENTER_ERANGE
  * (extra_ms not in 1..86400000) and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_agent_wrap_up_end(ccenter_engine *engine, const char *agent,
@@ -734,7 +919,7 @@ CCENTER_EXPORT int ccenter_contact_consult_cancel(ccenter_engine *engine, const 
 CCENTER_EXPORT int ccenter_contact_callback(ccenter_engine *engine, const char *contact,
                                             int64_t now);
 
-/** Real-time view of a contact. Set size = sizeof before the call: `ccenter_agent_info i = {.size = sizeof i};` */
+/** Real-time view of a contact. Set size = sizeof before the call: `ccenter_contact_info i = {.size = sizeof i};` */
 typedef struct ccenter_contact_info {
   size_t size;
   ccenter_contact_state state;
@@ -752,7 +937,9 @@ typedef struct ccenter_contact_info {
 } ccenter_contact_info;
 
 /**
- * Fills *info. Errors: CCENTER_EINVAL (NULL or size too small), CCENTER_ENOENT. Since 0.1.
+ * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
+ * the fields it knows). Query. Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1
+ * struct), CCENTER_ENOENT. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_contact_info_get(const ccenter_engine *engine, const char *contact,
                                             int64_t now, ccenter_contact_info *info);
@@ -773,7 +960,7 @@ typedef struct ccenter_skill_info {
 /**
  * Fills *info for `skill` at time `now`. A skill nobody has and no step requires gives
  * zeros. Costs a walk of the agents and the waiting contacts: meant for wallboards, a few
- * times a second, not for every event. Query.
+ * times a second, not for every event. Query. Fills up to info->size bytes.
  * Errors: CCENTER_EINVAL (NULL, bad name, or size smaller than the 0.1 struct). Since 0.1.
  */
 CCENTER_EXPORT int ccenter_skill_info_get(const ccenter_engine *engine, const char *skill,
@@ -781,7 +968,7 @@ CCENTER_EXPORT int ccenter_skill_info_get(const ccenter_engine *engine, const ch
 
 /**
  * The value of a contact attribute, or NULL if absent or the contact is unknown. The
- * pointer is valid until the contact ends. Query. Since 0.1.
+ * pointer follows the lifetime rule at the top of this header. Query. Since 0.1.
  */
 CCENTER_EXPORT const char *ccenter_contact_attr(const ccenter_engine *engine,
                                                 const char *contact, const char *key);

@@ -80,11 +80,22 @@ CCENTER_EXPORT int ccenter_options_set_log(ccenter_options *opts, ccenter_log_fn
                                            ccenter_log_level level, void *ud);
 
 /**
- * Sets the event callback. fn NULL means events are dropped (queries still work).
- * Errors: CCENTER_EINVAL if opts is NULL. Since 0.1.
+ * Sets the event callback: events are pushed to it at the end of the call that raised
+ * them. fn NULL (the default) means no callback. Errors: CCENTER_EINVAL if opts is NULL.
+ * Since 0.1.
  */
 CCENTER_EXPORT int ccenter_options_set_event_callback(ccenter_options *opts,
                                                       ccenter_event_fn fn, void *ud);
+
+/**
+ * Turns the engine's event queue on or off (off by default). On, events are kept in the
+ * engine until the integrator pulls them with ccenter_engine_next_event(), and every
+ * engine function may be called between pulls. An engine has either a callback or the
+ * queue: ccenter_engine_new() refuses options with both. With neither, events are
+ * dropped (queries and statistics still work). Errors: CCENTER_EINVAL if opts is NULL.
+ * Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_options_set_event_queue(ccenter_options *opts, int enabled);
 
 /**
  * Turns the engine's interval statistics (ccenter/stats.h) on (the default) or off. An

@@ -13,7 +13,6 @@
  */
 #include "acd/types.h"
 #include "core/util.h"
-#include "sla/stats.h"
 
 #include <limits.h>
 #include <string.h>
@@ -37,17 +36,11 @@ void *cc_eng_alloc(ccenter_engine *e, size_t n)
 
 /* An agent, queue or contact comes in one block with its id string in front of it, padded
  * to 8 bytes: looking an object up by id compares the string next to the fields read
- * right after, and the id strings in events lead back to their objects
- * (cc_engine_*_slot). Only the struct is counted here; the id is counted with the
- * object's other strings. */
+ * right after. Only the struct is counted here; the id is counted with the object's other
+ * strings. */
 static size_t id_pad(size_t len)
 {
   return (len + 1 + 7) & ~(size_t)7; /* the structs need 8-byte alignment */
-}
-
-static void *obj_of_id(const char *id)
-{
-  return (void *)(id + id_pad(strlen(id)));
 }
 
 /* The object's struct (zeroed) and, in *id_out, its copy of id. */
@@ -123,6 +116,38 @@ static int ev_reserve(ccenter_engine *e, size_t extra)
                  sizeof *e->events);
 }
 
+/* Events are built as the public struct, the first member of the observers' view; these
+ * set an id, its user data and the object behind it together. */
+#define OBS_EV(ev) ((cc_obs_event *)(void *)(ev))
+
+static void ev_set_agent(ccenter_event *ev, agent *a)
+{
+  OBS_EV(ev)->agent = (cc_obj *)a;
+  ev->agent = a ? a->id : NULL;
+  ev->agent_data = a ? a->user : NULL;
+}
+
+static void ev_set_agent_to(ccenter_event *ev, agent *a)
+{
+  OBS_EV(ev)->agent_to = (cc_obj *)a;
+  ev->agent_to = a->id;
+  ev->agent_to_data = a->user;
+}
+
+static void ev_set_queue(ccenter_event *ev, queue *q)
+{
+  OBS_EV(ev)->queue = (cc_obj *)q;
+  ev->queue = q ? q->id : NULL;
+  ev->queue_data = q ? q->user : NULL;
+}
+
+static void ev_set_queue_to(ccenter_event *ev, queue *q)
+{
+  OBS_EV(ev)->queue_to = (cc_obj *)q;
+  ev->queue_to = q->id;
+  ev->queue_to_data = q->user;
+}
+
 /* Room was reserved before the operation started mutating; growing here is a fallback. */
 static ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
 {
@@ -130,34 +155,52 @@ static ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
     cc_logf(&e->log, CCENTER_LOG_ERROR, "event dropped: out of memory (type %d)", (int)type);
     return NULL;
   }
-  ccenter_event *ev = &e->events[e->n_events++];
-  memset(ev, 0, sizeof *ev);
+  cc_obs_event *oe = &e->events[e->n_events++];
+  memset(oe, 0, sizeof *oe);
+  ccenter_event *ev = &oe->pub;
   ev->size = sizeof *ev;
   ev->type = type;
   ev->time = e->now;
   ev->ewt_ms = -1;
+  ev->score = -1;
   return ev;
 }
 
-static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, const contact *c,
-                                 const agent *a)
+static ccenter_event *ev_agent(ccenter_engine *e, ccenter_event_type type, agent *a)
+{
+  ccenter_event *ev = ev_push(e, type);
+  if (ev)
+    ev_set_agent(ev, a);
+  return ev;
+}
+
+static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, contact *c,
+                                 agent *a)
 {
   ccenter_event *ev = ev_push(e, type);
   if (!ev)
     return NULL;
   /* The observers' records of both are read when the event is delivered, at the end of
    * the call: start fetching them now, while the engine works on. */
-  PREFETCH(c->obs);
+  PREFETCH(c->slot[0]);
   if (a)
-    PREFETCH(a->obs);
+    PREFETCH(a->slot[0]);
+  OBS_EV(ev)->contact = (cc_obj *)c;
   ev->contact = c->id;
-  ev->queue = c->q ? c->q->id : NULL;
+  ev->contact_data = c->user;
+  ev_set_queue(ev, c->q);
   ev->customer = c->customer;
   ev->channel = c->channel;
   ev->priority = c->priority;
-  ev->agent = a ? a->id : NULL;
+  ev_set_agent(ev, a);
   ev->orig_position = c->orig_position;
   return ev;
+}
+
+/* Events the engine has raised so far: a buried object is named by none after this. */
+static uint64_t ev_seq(const ccenter_engine *e)
+{
+  return e->ev_base + e->n_events;
 }
 
 static void bury(ccenter_engine *e, void *p, int kind)
@@ -171,6 +214,7 @@ static void bury(ccenter_engine *e, void *p, int kind)
   }
   e->graves[e->n_graves].p = p;
   e->graves[e->n_graves].kind = kind;
+  e->graves[e->n_graves].seq = ev_seq(e);
   e->n_graves++;
 }
 
@@ -178,28 +222,67 @@ static void free_agent(ccenter_engine *e, agent *a);
 static void free_contact(ccenter_engine *e, contact *c);
 static void free_queue(ccenter_engine *e, queue *q);
 
-static void deliver(ccenter_engine *e)
+/* Frees the buried objects that no event still to be read names: those buried before
+ * event number `upto` (every event before it has been delivered, or pulled and released). */
+static void free_graves(ccenter_engine *e, uint64_t upto)
 {
-  /* Events raised while delivering are impossible: the callback cannot change state. */
-  e->in_callback = 1;
-  for (size_t i = 0; i < e->n_events; i++) {
-    for (size_t k = 0; k < e->n_obs; k++)
-      e->obs[k].fn(e->obs[k].ud, e, &e->events[i]);
-    if (e->event_fn)
-      e->event_fn(e, &e->events[i], e->event_ud);
-  }
-  e->in_callback = 0;
-  e->n_events = 0;
+  size_t k = 0;
   for (size_t i = 0; i < e->n_graves; i++) {
     grave *g = &e->graves[i];
-    if (g->kind == 0)
+    if (g->seq > upto) {
+      e->graves[k++] = *g;
+      continue;
+    }
+    if (g->kind == CC_OBJ_AGENT)
       free_agent(e, g->p);
-    else if (g->kind == 1)
+    else if (g->kind == CC_OBJ_CONTACT)
       free_contact(e, g->p);
     else
       free_queue(e, g->p);
   }
-  e->n_graves = 0;
+  e->n_graves = k;
+}
+
+/* The event queue: events before ev_head were pulled. Called before a call buffers new
+ * events, so that the buffer holds only what is still to be pulled. */
+static void ev_compact(ccenter_engine *e)
+{
+  if (!e->ev_head)
+    return;
+  memmove(e->events, e->events + e->ev_head, (e->n_events - e->ev_head) * sizeof *e->events);
+  e->ev_base += e->ev_head;
+  e->n_events -= e->ev_head;
+  e->n_delivered -= e->ev_head;
+  e->ev_head = 0;
+}
+
+/* The oldest event a pulled or queued event may still need: the one pulled last is valid
+ * until the next pull. */
+static uint64_t ev_released(const ccenter_engine *e)
+{
+  uint64_t head = e->ev_base + e->ev_head;
+  return e->have_pulled ? head - 1 : head;
+}
+
+static void deliver(ccenter_engine *e)
+{
+  /* Events raised while delivering are impossible: the callback cannot change state. */
+  e->in_callback = 1;
+  for (size_t i = e->n_delivered; i < e->n_events; i++) {
+    for (size_t k = 0; k < e->n_obs; k++)
+      e->obs[k].vt->on_event(e->obs[k].ud, e, &e->events[i]);
+    if (e->event_fn)
+      e->event_fn(e, &e->events[i].pub, e->event_ud);
+  }
+  e->in_callback = 0;
+  if (e->event_queue) {
+    e->n_delivered = e->n_events;
+    free_graves(e, ev_released(e));
+  } else {
+    e->n_events = e->n_delivered = 0;
+    e->ev_base = 0;
+    free_graves(e, UINT64_MAX);
+  }
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -247,7 +330,7 @@ int cc_can_take(const agent *a, ccenter_channel ch)
 
 int cc_agent_routable(const agent *a)
 {
-  if (a->state != CCENTER_AGENT_READY || a->pending || a->pending_logout)
+  if (a->state != CCENTER_AGENT_READY || a->pending_nr || a->pending_logout)
     return 0;
   for (int ch = 0; ch < NCH; ch++)
     if (cc_can_take(a, (ccenter_channel)ch))
@@ -380,9 +463,9 @@ static void dequeue_sample(ccenter_engine *e, queue *q)
 /* ---------------------------------------------------------------------------------- */
 /* Forward declarations of the state machine                                           */
 
-static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute);
+static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute);
 static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
-                         const char *reason);
+                         const char *reason, ccenter_cause cause);
 static void contact_maybe_done(ccenter_engine *e, contact *c);
 static void finish_work(ccenter_engine *e, work *w);
 static void apply_max_wait(ccenter_engine *e, contact *c);
@@ -471,11 +554,15 @@ static void agent_after_work(ccenter_engine *e, agent *a)
     if (a->pending_logout) {
       a->pending_logout = 0;
       a->pending = NULL;
-      set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL);
-    } else if (a->pending) {
+      a->pending_nr = 0;
+      set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
+    } else if (a->pending_nr) {
       const char *r = a->pending;
+      ccenter_cause cause = (ccenter_cause)a->pending_cause;
       a->pending = NULL;
-      set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+      a->pending_nr = 0;
+      a->pending_cause = 0;
+      set_presence(e, a, CCENTER_AGENT_NOT_READY, r, cause);
     }
   }
   cc_route_agent(e, a);
@@ -517,7 +604,7 @@ void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_OFFERED, c, a);
   if (ev) {
     ev->wait_ms = e->now - c->enq_at;
-    ev->value = rt;
+    ev->ring_timeout_ms = rt;
   }
   cc_route_refresh(e, a);
 }
@@ -548,7 +635,7 @@ static void finish_work(ccenter_engine *e, work *w)
   contact *c = w->c;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_WRAP_UP_ENDED, c, a);
   if (ev) {
-    ev->queue = w->q ? w->q->id : NULL;
+    ev_set_queue(ev, w->q);
     ev->duration_ms = e->now - w->since;
   }
   if (w->q && !w->consult)
@@ -590,7 +677,7 @@ static void leg_to_wrap(ccenter_engine *e, contact *c)
   start_wrap(e, leg_detach(e, c));
 }
 
-static void end_consult(ccenter_engine *e, contact *c, const char *reason)
+static void end_consult(ccenter_engine *e, contact *c, ccenter_cause cause)
 {
   work *w = c->consult;
   if (!w)
@@ -599,8 +686,8 @@ static void end_consult(ccenter_engine *e, contact *c, const char *reason)
   agent *b = w->a;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_ENDED, c, c->primary ? c->primary->a : NULL);
   if (ev) {
-    ev->agent_to = b->id;
-    ev->reason = reason;
+    ev_set_agent_to(ev, b);
+    ev->cause = cause;
   }
   work_unlink(e, w);
   agent_after_work(e, b);
@@ -751,7 +838,7 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
 }
 
 static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type,
-                                  const char *from)
+                                  queue *from)
 {
   ccenter_event *ev = ev_contact(e, type, c, NULL);
   if (!ev)
@@ -760,8 +847,8 @@ static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_t
   ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)ev->position);
   ev->wait_ms = e->now - c->enq_at;
   if (from) {
-    ev->queue_to = c->q->id;
-    ev->queue = from;
+    ev_set_queue_to(ev, c->q);
+    ev_set_queue(ev, from);
   }
   return ev;
 }
@@ -779,8 +866,8 @@ static int64_t queued_then_route(ccenter_engine *e, contact *c)
   cc_route_contact(e, c); /* may move the event buffer: ev is not used after this */
   if (!c->in_queue)
     ewt = 0;
-  if (at < e->n_events && e->events[at].type == CCENTER_EV_CONTACT_QUEUED)
-    e->events[at].ewt_ms = ewt;
+  if (at < e->n_events && e->events[at].pub.type == CCENTER_EV_CONTACT_QUEUED)
+    e->events[at].pub.ewt_ms = ewt;
   return ewt;
 }
 
@@ -826,37 +913,39 @@ static void offer_unlink(ccenter_engine *e, contact *c, work *w)
 }
 
 /* AGENT_PENDING: the presence the agent will take when its work is over (READY: none). */
-static void pending_event(ccenter_engine *e, agent *a, const char *reason,
+static void pending_event(ccenter_engine *e, agent *a, const char *reason, ccenter_cause cause,
                           ccenter_agent_state state)
 {
-  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_PENDING);
+  ccenter_event *ev = ev_agent(e, CCENTER_EV_AGENT_PENDING, a);
   if (ev) {
-    ev->agent = a->id;
     ev->reason = reason;
+    ev->cause = cause;
     ev->state = state;
   }
 }
 
-/* A READY agent with work goes NOT_READY (reason r) when the work is over; it takes no
- * more work meanwhile. */
-static void pend_not_ready(ccenter_engine *e, agent *a, const char *r)
+/* A READY agent with work goes NOT_READY (reason r or the engine's cause) when the work is
+ * over; it takes no more work meanwhile. */
+static void pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_cause cause)
 {
   a->pending = r;
+  a->pending_nr = 1;
+  a->pending_cause = (uint8_t)cause;
   cc_route_refresh(e, a);
-  pending_event(e, a, r, CCENTER_AGENT_NOT_READY);
+  pending_event(e, a, r, cause, CCENTER_AGENT_NOT_READY);
 }
 
 /* Takes an offer back. reroute: when it was the contact's last offer, put the contact back
  * in its queue and route it. miss: 1 counts a ring-no-answer, 0 a rejection (both keep the
  * contact from this agent for the reject delay), -1 neither. */
-static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, int reroute)
+static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute)
 {
   contact *c = w->c;
   agent *a = w->a;
   int direct = w->direct;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_OFFER_WITHDRAWN, c, a);
   if (ev) {
-    ev->reason = reason;
+    ev->cause = cause;
     ev->duration_ms = e->now - w->since;
   }
   offer_unlink(e, c, w);
@@ -882,12 +971,13 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
     a->missed_in_row++;
     if (e->max_no_answer > 0 && a->missed_in_row >= (unsigned)e->max_no_answer &&
         a->state == CCENTER_AGENT_READY) {
-      const char *r = e->s_no_answer;
       if (cc_agent_work(a)) {
-        pend_not_ready(e, a, r); /* out of the indexes before the contact is routed again */
+        /* out of the indexes before the contact is routed again */
+        pend_not_ready(e, a, NULL, CCENTER_CAUSE_NO_ANSWER);
       } else {
         a->pending = NULL; /* no-answer wins over a NOT_READY that was pending */
-        set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+        a->pending_nr = 0;
+        set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_NO_ANSWER);
       }
     }
   }
@@ -904,18 +994,20 @@ static void withdraw(ccenter_engine *e, work *w, const char *reason, int miss, i
 /* Presence                                                                            */
 
 static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
-                         const char *reason)
+                         const char *reason, ccenter_cause cause)
 {
   ccenter_agent_state prev = a->state;
   int64_t in_prev = e->now - a->state_since;
   int was_in = prev != CCENTER_AGENT_LOGGED_OUT, now_in = st != CCENTER_AGENT_LOGGED_OUT;
   int was_ready = prev == CCENTER_AGENT_READY, now_ready = st == CCENTER_AGENT_READY;
   const char *new_reason = st == CCENTER_AGENT_NOT_READY ? reason : NULL;
+  uint8_t new_cause = st == CCENTER_AGENT_NOT_READY ? (uint8_t)cause : 0;
   /* A new reason starts a new stretch: durations and reports are per reason. */
-  if (prev != st || new_reason != a->reason)
+  if (prev != st || new_reason != a->reason || new_cause != a->cause)
     a->state_since = e->now;
   a->state = st;
   a->reason = new_reason;
+  a->cause = new_cause;
   if (now_ready && !was_ready && !cc_agent_work(a))
     a->idle_since = e->now;
   for (size_t i = 0; i < a->n_mem; i++) {
@@ -923,15 +1015,15 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
     q->n_logged_in += now_in - was_in;
     q->n_ready += now_ready - was_ready;
   }
-  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_STATE);
+  ccenter_event *ev = ev_agent(e, CCENTER_EV_AGENT_STATE, a);
   if (ev) {
-    ev->agent = a->id;
     ev->state = st;
     ev->prev_state = prev;
     ev->reason = a->reason;
+    ev->cause = (ccenter_cause)a->cause;
     ev->duration_ms = in_prev;
     if (!now_in)
-      ev->value = e->now - a->login_at;
+      ev->session_ms = e->now - a->login_at;
   }
   cc_route_refresh(e, a);
   if ((was_in && !now_in) || (was_ready && !now_ready))
@@ -991,7 +1083,7 @@ static void apply_max_wait(ccenter_engine *e, contact *c)
       (t->max_length == 0 || t->n_waiting < (uint64_t)t->max_length)) {
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_OVERFLOWED, c, NULL);
     if (ev) {
-      ev->queue_to = t->id;
+      ev_set_queue_to(ev, t);
       ev->wait_ms = e->now - c->enq_at;
     }
     queue_take(e, c);
@@ -1013,9 +1105,9 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     contact *c = w->c;
     if (w->consult) {
       c->consult = w;
-      end_consult(e, c, "ring-timeout");
+      end_consult(e, c, CCENTER_CAUSE_RING_TIMEOUT);
     } else {
-      withdraw(e, w, "ring-timeout", 1, 1);
+      withdraw(e, w, CCENTER_CAUSE_RING_TIMEOUT, 1, 1);
     }
     break;
   }
@@ -1057,7 +1149,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
                                    c, c->offers ? c->offers->a : NULL);
     if (ev) {
       ev->wait_ms = e->now - c->enq_at;
-      ev->value = c->q->sl_threshold;
+      ev->threshold_ms = c->q->sl_threshold;
     }
     c->sla_stage = 0;
     if (stage == 1 && c->enq_at + c->q->sl_threshold > e->now) {
@@ -1173,6 +1265,7 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
   if (!a)
     return CCENTER_ENOMEM;
   a->id = own_id;
+  a->user = r->user_data;
   a->seq = ++e->agent_seq;
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->state_since = a->idle_since = e->now;
@@ -1195,11 +1288,10 @@ static void unserve(ccenter_engine *e, membership *m)
 {
   agent *a = m->a;
   queue *q = m->q;
-  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_SERVE);
+  ccenter_event *ev = ev_agent(e, CCENTER_EV_AGENT_SERVE, a);
   if (ev) {
-    ev->agent = a->id;
-    ev->queue = q->id;
-    ev->value = 0;
+    ev_set_queue(ev, q);
+    ev->serving = 0;
     ev->state = a->state;
   }
   cc_queue_delay_del(q, m->delay);
@@ -1236,12 +1328,11 @@ static int op_login(ccenter_engine *e, agent *a)
 {
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
     return CCENTER_ESTATE;
-  const char *r = e->s_login;
   a->missed_in_row = 0;
   a->login_at = e->now;
   a->handled_since_login = 0;
   a->talk_since_login = 0;
-  set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+  set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_LOGIN);
   return 0;
 }
 
@@ -1251,6 +1342,7 @@ static int op_logout(ccenter_engine *e, agent *a)
     return CCENTER_ESTATE;
   a->pending_logout = 1;
   a->pending = NULL;
+  a->pending_nr = 0;
   cc_route_refresh(e, a);
   work *w = a->works;
   while (w) {
@@ -1258,19 +1350,19 @@ static int op_logout(ccenter_engine *e, agent *a)
     if (w->state == W_RINGING) {
       if (w->consult) {
         w->c->consult = w;
-        end_consult(e, w->c, "agent-logout");
+        end_consult(e, w->c, CCENTER_CAUSE_AGENT_LOGOUT);
       } else {
-        withdraw(e, w, "agent-logout", -1, 1);
+        withdraw(e, w, CCENTER_CAUSE_AGENT_LOGOUT, -1, 1);
       }
       next = a->works; /* the list changed under us; ringing works are few */
     }
     w = next;
   }
   if (a->pending_logout && cc_agent_work(a)) {
-    pending_event(e, a, "logout", CCENTER_AGENT_LOGGED_OUT);
+    pending_event(e, a, NULL, CCENTER_CAUSE_NONE, CCENTER_AGENT_LOGGED_OUT);
   } else if (a->pending_logout) {
     a->pending_logout = 0;
-    set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL);
+    set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
   }
   return 0;
 }
@@ -1281,12 +1373,14 @@ static int op_ready(ccenter_engine *e, agent *a)
     return CCENTER_ESTATE;
   a->missed_in_row = 0;
   if (a->state == CCENTER_AGENT_READY) {
-    if (a->pending) {
+    if (a->pending_nr) {
       a->pending = NULL;
-      pending_event(e, a, NULL, CCENTER_AGENT_READY);
+      a->pending_nr = 0;
+      a->pending_cause = 0;
+      pending_event(e, a, NULL, CCENTER_CAUSE_NONE, CCENTER_AGENT_READY);
     }
   } else {
-    set_presence(e, a, CCENTER_AGENT_READY, NULL);
+    set_presence(e, a, CCENTER_AGENT_READY, NULL, CCENTER_CAUSE_NONE);
   }
   cc_route_agent(e, a);
   return 0;
@@ -1296,14 +1390,14 @@ static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
-  const char *r = reason ? cc_eng_intern(e, reason) : e->s_unspecified;
-  if (!r)
+  const char *r = reason ? cc_eng_intern(e, reason) : NULL;
+  if (reason && !r)
     return CCENTER_ENOMEM;
   if (a->state == CCENTER_AGENT_READY && cc_agent_work(a)) {
-    pend_not_ready(e, a, r);
+    pend_not_ready(e, a, r, CCENTER_CAUSE_NONE);
     return 0;
   }
-  set_presence(e, a, CCENTER_AGENT_NOT_READY, r);
+  set_presence(e, a, CCENTER_AGENT_NOT_READY, r, CCENTER_CAUSE_NONE);
   return 0;
 }
 
@@ -1332,12 +1426,10 @@ static void mem_order(agent *a, membership *m)
   }
 }
 
-static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t prio,
-                    int64_t delay, int64_t reserve)
+static int op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t delay,
+                    int64_t reserve)
 {
   membership *m = find_membership(a, q);
-  if (m && !update)
-    return CCENTER_EEXIST;
   if (m) {
     if (delay != m->delay && cc_queue_delay_add(e, q, delay))
       return CCENTER_ENOMEM;
@@ -1373,11 +1465,10 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int update, int64_t p
     q->n_logged_in++;
   if (a->state == CCENTER_AGENT_READY)
     q->n_ready++;
-  ccenter_event *ev = ev_push(e, CCENTER_EV_AGENT_SERVE);
+  ccenter_event *ev = ev_agent(e, CCENTER_EV_AGENT_SERVE, a);
   if (ev) {
-    ev->agent = a->id;
-    ev->queue = q->id;
-    ev->value = 1;
+    ev_set_queue(ev, q);
+    ev->serving = 1;
     ev->state = a->state;
   }
   cc_route_agent(e, a);
@@ -1488,7 +1579,7 @@ static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t du
 {
   size_t n = q->steps ? q->steps->n : 0;
   if (n == MAX_STEPS)
-    return CCENTER_ERANGE;
+    return CCENTER_EFULL;
   stepset *ss = cc_eng_alloc(e, sizeof *ss + (n + 1) * sizeof(step));
   if (!ss)
     return CCENTER_ENOMEM;
@@ -1534,7 +1625,7 @@ static void rekey_waiting(ccenter_engine *e, queue *q)
   cc_free(&e->alloc, all);
 }
 
-static int op_queue_add(ccenter_engine *e, const char *id)
+static int op_queue_add(ccenter_engine *e, const char *id, void *user_data)
 {
   if (find_queue(e, id))
     return CCENTER_EEXIST;
@@ -1545,6 +1636,7 @@ static int op_queue_add(ccenter_engine *e, const char *id)
   if (!q)
     return CCENTER_ENOMEM;
   q->id = own_id;
+  q->user = user_data;
   if (cc_queue_init_classes(e, q)) {
     obj_free(e, q->id, sizeof *q);
     return CCENTER_ENOMEM;
@@ -1601,7 +1693,7 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
     while ((c = cc_map_next(&e->contacts, &it)))
       if (c->q == q && c->n_offers) {
         while (c->offers)
-          withdraw(e, c->offers, "queue-removed", -1, 0);
+          withdraw(e, c->offers, CCENTER_CAUSE_QUEUE_REMOVED, -1, 0);
         queue_insert(e, c);
       }
     contact **moved = cc_malloc(&e->alloc, sizeof *moved * q->n_waiting);
@@ -1611,7 +1703,7 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
       c = node_contact(n);
       queue_take(e, c);
       contact_enter_queue(e, c, drain, c->enq_at, 0);
-      emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q->id);
+      emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q);
       if (moved)
         moved[nm++] = c;
     }
@@ -1767,10 +1859,18 @@ static size_t contact_size(const contact *c)
 }
 
 /* Frees what a contact owns apart from its queue and steps. */
+/* An object freed while an observer still holds a record in its slot: the object's end
+ * was never delivered (the engine is being freed, or an event was lost to memory). */
+static void obs_gone(ccenter_engine *e, cc_obj_kind kind, cc_obj *o)
+{
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].vt->on_free && e->obs[i].slot >= 0 && o->slot[e->obs[i].slot])
+      e->obs[i].vt->on_free(e->obs[i].ud, kind, o->slot[e->obs[i].slot]);
+}
+
 static void free_contact_memory(ccenter_engine *e, contact *c)
 {
-  if (c->obs && e->stats_contact_gone)
-    e->stats_contact_gone(e->stats, c->obs);
+  obs_gone(e, CC_OBJ_CONTACT, (cc_obj *)c);
   prefer_clear(e, c);
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
@@ -1935,7 +2035,7 @@ void cc_eng_step_event(ccenter_engine *e, contact *c)
 {
   ccenter_event *ev = ev_contact(e, CCENTER_EV_STEP, c, NULL);
   if (ev) {
-    ev->value = (int64_t)c->step;
+    ev->step = (int)c->step;
     ev->wait_ms = e->now - c->enq_at;
   }
 }
@@ -1962,6 +2062,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   if (!c)
     return CCENTER_ENOMEM;
   c->id = own_id;
+  c->user = p->user_data;
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
   size_t ablock = p->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < p->n_attrs; i++)
@@ -2026,12 +2127,12 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_CONNECTED, c,
                                    c->primary ? c->primary->a : NULL);
     if (ev)
-      ev->agent_to = a->id;
+      ev_set_agent_to(ev, a);
     return 0;
   }
   offer_unlink(e, c, w);
   while (c->offers)
-    withdraw(e, c->offers, "answered-elsewhere", -1, 0);
+    withdraw(e, c->offers, CCENTER_CAUSE_ANSWERED_ELSEWHERE, -1, 0);
   set_primary(c, w);
   cc_route_stop(e, c);
   remember_sticky(e, c, a);
@@ -2059,11 +2160,12 @@ static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
     return CCENTER_ESTATE;
   if (!w->consult && e->reject_delay > 0 && reserve_exclusion(e, c))
     return CCENTER_ENOMEM;
+  ccenter_cause cause = miss ? CCENTER_CAUSE_MISSED : CCENTER_CAUSE_REJECTED;
   if (w->consult) {
-    end_consult(e, c, miss ? "missed" : "rejected");
+    end_consult(e, c, cause);
     return 0;
   }
-  withdraw(e, w, miss ? "missed" : "rejected", miss, 1);
+  withdraw(e, w, cause, miss, 1);
   return 0;
 }
 
@@ -2077,8 +2179,9 @@ static int op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
   if (!c->in_queue && !c->n_offers)
     return CCENTER_ESTATE;
   while (c->offers)
-    withdraw(e, c->offers, outcome == CCENTER_OUTCOME_ABANDONED ? "abandoned" : "removed", -1,
-             0);
+    withdraw(e, c->offers,
+             outcome == CCENTER_OUTCOME_ABANDONED ? CCENTER_CAUSE_ABANDONED : CCENTER_CAUSE_REMOVED,
+             -1, 0);
   contact_leave_for_good(e, c, outcome);
   contact_maybe_done(e, c);
   return 0;
@@ -2088,14 +2191,12 @@ static int op_end(ccenter_engine *e, contact *c, int64_t party)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
-  end_consult(e, c, "conversation-ended");
+  end_consult(e, c, CCENTER_CAUSE_CONVERSATION_ENDED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, c->primary_agent);
   if (ev) {
     ev->duration_ms = e->now - w->connected_at;
-    ev->reason = party == CCENTER_PARTY_CUSTOMER ? "customer"
-                 : party == CCENTER_PARTY_AGENT  ? "agent"
-                                                 : NULL;
+    ev->party = (ccenter_party)party;
   }
   c->outcome = CCENTER_OUTCOME_HANDLED;
   leg_to_wrap(e, c);
@@ -2159,7 +2260,7 @@ static int op_disposition(ccenter_engine *e, contact *c, const char *code, int64
   ccenter_event *ev = ev_contact(e, CCENTER_EV_DISPOSITION, c, holder ? holder->a : NULL);
   if (ev) {
     ev->reason = k;
-    ev->value = code ? -1 : score;
+    ev->score = code ? -1 : (int)score;
   }
   return 0;
 }
@@ -2172,11 +2273,11 @@ static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
     return CCENTER_EFULL;
   if (empty_by_rule(t, t->join_empty))
     return CCENTER_ENOAGENTS;
-  end_consult(e, c, "transferred");
+  end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev) {
-    ev->queue_to = t->id;
+    ev_set_queue_to(ev, t);
     ev->duration_ms = e->now - w->connected_at;
   }
   leg_to_wrap(e, c);
@@ -2192,11 +2293,11 @@ static int op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
     return CCENTER_ESTATE;
   if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
-  end_consult(e, c, "transferred");
+  end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev) {
-    ev->agent_to = b->id;
+    ev_set_agent_to(ev, b);
     ev->duration_ms = e->now - w->connected_at;
   }
   leg_to_wrap(e, c);
@@ -2215,7 +2316,7 @@ static int op_requeue(ccenter_engine *e, contact *c)
     return CCENTER_EFULL;
   if (e->reject_delay > 0 && reserve_exclusion(e, c))
     return CCENTER_ENOMEM;
-  end_consult(e, c, "requeued");
+  end_consult(e, c, CCENTER_CAUSE_REQUEUED);
   work *w = leg_detach(e, c);
   agent *a = w->a;
   /* The agent who sent it back is not its next agent: kept off for the reject delay. */
@@ -2233,7 +2334,7 @@ static int op_requeue(ccenter_engine *e, contact *c)
   }
   ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
   if (ev)
-    ev->agent = a->id;
+    ev_set_agent(ev, a);
   start_wrap(e, w);
   cc_route_contact(e, c);
   return 0;
@@ -2255,8 +2356,8 @@ static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
     w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_OFFERED, c, c->primary->a);
   if (ev) {
-    ev->agent_to = b->id;
-    ev->value = rt;
+    ev_set_agent_to(ev, b);
+    ev->ring_timeout_ms = rt;
   }
   cc_route_refresh(e, b);
   return 0;
@@ -2269,7 +2370,7 @@ static int op_consult_complete(ccenter_engine *e, contact *c)
   work *w = c->primary, *b = c->consult;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev) {
-    ev->agent_to = b->a->id;
+    ev_set_agent_to(ev, b->a);
     ev->duration_ms = e->now - w->connected_at;
   }
   c->consult = NULL;
@@ -2283,7 +2384,7 @@ static int op_consult_cancel(ccenter_engine *e, contact *c)
 {
   if (!c->consult)
     return CCENTER_ESTATE;
-  end_consult(e, c, "cancelled");
+  end_consult(e, c, CCENTER_CAUSE_CANCELLED);
   return 0;
 }
 
@@ -2409,14 +2510,13 @@ static const struct {
   [CC_OP_QUEUE_SET_THRESHOLDS] = {"queue_set_thresholds", S0},
   [CC_OP_AGENT_SET_SKILL] = {"agent_set_skill", S0 | S1},
   [CC_OP_AGENT_SET_ATTR] = {"agent_set_attr", S0 | S1},
-  [CC_OP_AGENT_SERVE_2] = {"agent_serve_2", S0 | S1},
   [CC_OP_QUEUE_ADD_STEP] = {"queue_add_step", S0},
   [CC_OP_QUEUE_CLEAR_STEPS] = {"queue_clear_steps", S0},
 };
 
 const char *cc_op_name(cc_op op)
 {
-  if ((int)op <= 0 || op >= CC_OP_COUNT_)
+  if ((int)op <= 0 || op >= CC_OP_COUNT_ || !op_info[op].name)
     return "unknown";
   return op_info[op].name;
 }
@@ -2424,7 +2524,7 @@ const char *cc_op_name(cc_op op)
 /* Checks that depend only on the arguments, before any timer fires. */
 static int check_args(const cc_jrec *r)
 {
-  if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_)
+  if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_ || !op_info[r->op].name)
     return CCENTER_EINVAL;
   unsigned m = op_info[r->op].strs;
   if ((m & S0) && !valid_id(r->s[0]))
@@ -2470,8 +2570,9 @@ static int check_args(const cc_jrec *r)
     if (strnlen(r->s[1], 65) > 64 || (r->s[2] && strnlen(r->s[2], 256) > 255))
       return CCENTER_EINVAL;
     break;
-  case CC_OP_AGENT_SERVE_2:
-    if (r->i[0] < -1000 || r->i[0] > 1000 || r->i[1] < 0 || r->i[1] > DAY_MS)
+  case CC_OP_AGENT_SERVE:
+    if (r->i[0] < -CCENTER_MAX_PROFILE_PRIORITY || r->i[0] > CCENTER_MAX_PROFILE_PRIORITY ||
+        r->i[1] < 0 || r->i[1] > DAY_MS)
       return CCENTER_ERANGE;
     break;
   case CC_OP_QUEUE_ADD_STEP:
@@ -2481,8 +2582,10 @@ static int check_args(const cc_jrec *r)
       return CCENTER_ERANGE;
     break;
   case CC_OP_QUEUE_SET_THRESHOLDS:
-    if (r->n_arr > MAX_THRESHOLDS || (r->n_arr && !r->arr))
+    if (r->n_arr && !r->arr)
       return CCENTER_EINVAL;
+    if (r->n_arr > MAX_THRESHOLDS)
+      return CCENTER_EFULL;
     for (size_t i = 0; i < r->n_arr; i++) {
       if (r->arr[i] < 1 || r->arr[i] > DAY_MS)
         return CCENTER_ERANGE;
@@ -2517,7 +2620,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_ENGINE_SET:
     return op_engine_set(e, r->i[0], r->i[1]);
   case CC_OP_QUEUE_ADD:
-    return op_queue_add(e, r->s[0]);
+    return op_queue_add(e, r->s[0], r->user_data);
   case CC_OP_QUEUE_REMOVE: {
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     queue *d = NULL;
@@ -2566,7 +2669,6 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_AGENT_READY:
   case CC_OP_AGENT_NOT_READY:
   case CC_OP_AGENT_SERVE:
-  case CC_OP_AGENT_SERVE_2:
   case CC_OP_AGENT_SET_SKILL:
   case CC_OP_AGENT_SET_ATTR:
   case CC_OP_AGENT_UNSERVE:
@@ -2604,10 +2706,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     return op_not_ready(e, a, r->s[1]);
   case CC_OP_AGENT_SERVE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_serve(e, a, q, 0, 0, 0, 0);
-  case CC_OP_AGENT_SERVE_2:
-    NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_serve(e, a, q, 1, r->i[0], r->i[1], r->i[2]);
+    return op_serve(e, a, q, r->i[0], r->i[1], r->i[2]);
   case CC_OP_AGENT_SET_SKILL:
     return op_set_skill(e, a, r->s[1], r->i[0]);
   case CC_OP_AGENT_SET_ATTR:
@@ -2700,6 +2799,7 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   int rc = check_args(r);
   if (rc)
     return rc;
+  ev_compact(e);
   /* Room for what an ordinary call creates — events, graves, timers, offers — so that it
    * cannot fail halfway: a call that would run out fails here, before anything happens. */
   if (ev_reserve(e, 4 * RING_ALL_LIMIT) ||
@@ -2726,23 +2826,48 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   return rc;
 }
 
-int cc_engine_add_observer(ccenter_engine *e, cc_observer_fn fn, void *ud)
+int cc_engine_add_observer(ccenter_engine *e, const cc_observer *vt, void *ud, int want_slot,
+                           int *slot)
 {
-  if (e->n_obs == sizeof e->obs / sizeof e->obs[0])
-    return CCENTER_EBUSY;
-  e->obs[e->n_obs].fn = fn;
+  int k = -1;
+  if (want_slot) {
+    unsigned used = 0;
+    for (size_t i = 0; i < e->n_obs; i++)
+      if (e->obs[i].slot >= 0)
+        used |= 1u << e->obs[i].slot;
+    for (int i = 0; i < CC_OBS_SLOTS && k < 0; i++)
+      if (!(used & (1u << i)))
+        k = i;
+  }
+  if (e->n_obs == CC_MAX_OBSERVERS || (want_slot && k < 0))
+    return CCENTER_EFULL;
+  if (want_slot)
+    *slot = k;
+  e->obs[e->n_obs].vt = vt;
   e->obs[e->n_obs].ud = ud;
+  e->obs[e->n_obs].slot = k;
   e->n_obs++;
   return 0;
 }
 
-void cc_engine_remove_observer(ccenter_engine *e, cc_observer_fn fn, void *ud)
+/* The observer's slot is free again: it must have set every value it kept there back to
+ * NULL (the queue_log sink does when it is detached). */
+void cc_engine_remove_observer(ccenter_engine *e, const cc_observer *vt, void *ud)
 {
   for (size_t i = 0; i < e->n_obs; i++)
-    if (e->obs[i].fn == fn && e->obs[i].ud == ud) {
-      e->obs[i] = e->obs[--e->n_obs];
+    if (e->obs[i].vt == vt && e->obs[i].ud == ud) {
+      memmove(&e->obs[i], &e->obs[i + 1], (e->n_obs - i - 1) * sizeof e->obs[0]);
+      e->n_obs--;
       return;
     }
+}
+
+void *cc_engine_observer(const ccenter_engine *e, const cc_observer *vt)
+{
+  for (size_t i = 0; e && i < e->n_obs; i++)
+    if (e->obs[i].vt == vt)
+      return e->obs[i].ud;
+  return NULL;
 }
 
 const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e)
@@ -2769,22 +2894,19 @@ int cc_engine_queue_sla(const ccenter_engine *e, const char *queue_id, cc_sla_cf
   return 0;
 }
 
-void cc_engine_set_stats(ccenter_engine *e, void *stats, void (*free_fn)(void *stats),
-                         void (*contact_gone)(void *stats, void *record))
-{
-  e->stats = stats;
-  e->stats_free = free_fn;
-  e->stats_contact_gone = contact_gone;
-}
-
-void *cc_engine_get_stats(const ccenter_engine *e)
-{
-  return e->stats;
-}
-
 const cc_alloc *cc_engine_alloc(const ccenter_engine *e)
 {
   return &e->alloc;
+}
+
+const cc_log *cc_engine_log(const ccenter_engine *e)
+{
+  return &e->log;
+}
+
+int cc_engine_in_callback(const ccenter_engine *e)
+{
+  return e->in_callback;
 }
 
 void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud)
@@ -2793,8 +2915,10 @@ void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud)
   e->journal_ud = ud;
 }
 
-int cc_engine_set_deadline_hook(ccenter_engine *e, cc_deadline_fn fn, void *ud)
+int ccenter_engine_set_deadline_hook(ccenter_engine *e, ccenter_deadline_fn fn, void *ud)
 {
+  if (!e)
+    return CCENTER_EINVAL;
   if (fn && e->deadline_fn)
     return CCENTER_EBUSY;
   e->deadline_fn = fn;
@@ -2804,12 +2928,32 @@ int cc_engine_set_deadline_hook(ccenter_engine *e, cc_deadline_fn fn, void *ud)
   return 0;
 }
 
+const ccenter_event *ccenter_engine_next_event(ccenter_engine *e)
+{
+  if (!e || !e->event_queue || e->in_exec)
+    return NULL;
+  if (e->ev_head == e->n_delivered) {
+    e->have_pulled = 0;
+    free_graves(e, ev_released(e));
+    return NULL;
+  }
+  e->pulled = e->events[e->ev_head++];
+  e->have_pulled = 1;
+  free_graves(e, ev_released(e));
+  return &e->pulled.pub;
+}
+
+size_t ccenter_engine_pending_events(const ccenter_engine *e)
+{
+  return e && e->event_queue ? e->n_delivered - e->ev_head : 0;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Lifecycle                                                                           */
 
-int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine **out)
+int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **out)
 {
-  if (!out)
+  if (!out || (opts && opts->event_fn && opts->event_queue))
     return CCENTER_EINVAL;
   cc_alloc al;
   if (opts)
@@ -2824,6 +2968,7 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
     e->log = opts->log;
     e->event_fn = opts->event_fn;
     e->event_ud = opts->event_ud;
+    e->event_queue = opts->event_queue;
   }
   e->now = now;
   e->max_no_answer = 3;
@@ -2840,24 +2985,8 @@ int ccenter_engine_new(const ccenter_options *opts, int64_t now, ccenter_engine 
   cc_map_init(&e->customers);
   e->rng = 0x9E3779B97F4A7C15ull;
   e->sticky_prune_at = 1024;
-  e->s_no_answer = cc_eng_intern(e, "no-answer");
-  e->s_login = cc_eng_intern(e, "login");
-  e->s_unspecified = cc_eng_intern(e, "unspecified");
-  if (!e->s_no_answer || !e->s_login || !e->s_unspecified ||
-      cc_timers_init(&e->timers, &e->alloc, now) ||
-      (!(opts && opts->no_statistics) && cc_stats_attach(e))) {
-    /* Nothing but strings, empty maps and the timers exist yet (stats attach last). */
-    size_t it = 0;
-    char *str;
-    while ((str = cc_map_next(&e->strings, &it)))
-      cc_free(&al, str);
-    cc_map_destroy(&e->strings, &al);
-    cc_map_destroy(&e->agents, &al);
-    cc_map_destroy(&e->queues, &al);
-    cc_map_destroy(&e->contacts, &al);
-    cc_map_destroy(&e->customers, &al);
-    cc_timers_destroy(&e->timers);
-    cc_free(&al, e);
+  if (cc_timers_init(&e->timers, &e->alloc, now)) {
+    cc_free(&al, e); /* the maps are empty: they own no memory yet */
     return CCENTER_ENOMEM;
   }
   *out = e;
@@ -2938,8 +3067,9 @@ void ccenter_engine_free(ccenter_engine *e)
   cc_map_destroy(&e->contacts, &e->alloc);
   cc_map_destroy(&e->strings, &e->alloc);
   cc_timers_destroy(&e->timers);
-  if (e->stats_free)
-    e->stats_free(e->stats);
+  for (size_t i = e->n_obs; i-- > 0;)
+    if (e->obs[i].vt->destroy)
+      e->obs[i].vt->destroy(e->obs[i].ud);
   cc_free(&e->alloc, e->events);
   cc_free(&e->alloc, e->graves);
   cc_alloc al = e->alloc;
@@ -2986,6 +3116,31 @@ static const char *const event_names[] = {
   [CCENTER_EV_STEP] = "STEP",
 };
 
+static const char *const cause_names[CCENTER_CAUSE_COUNT_] = {
+  [CCENTER_CAUSE_NONE] = "none",
+  [CCENTER_CAUSE_RING_TIMEOUT] = "ring-timeout",
+  [CCENTER_CAUSE_REJECTED] = "rejected",
+  [CCENTER_CAUSE_MISSED] = "missed",
+  [CCENTER_CAUSE_ABANDONED] = "abandoned",
+  [CCENTER_CAUSE_REMOVED] = "removed",
+  [CCENTER_CAUSE_AGENT_LOGOUT] = "agent-logout",
+  [CCENTER_CAUSE_QUEUE_REMOVED] = "queue-removed",
+  [CCENTER_CAUSE_ANSWERED_ELSEWHERE] = "answered-elsewhere",
+  [CCENTER_CAUSE_NO_ANSWER] = "no-answer",
+  [CCENTER_CAUSE_LOGIN] = "login",
+  [CCENTER_CAUSE_CONVERSATION_ENDED] = "conversation-ended",
+  [CCENTER_CAUSE_TRANSFERRED] = "transferred",
+  [CCENTER_CAUSE_REQUEUED] = "requeued",
+  [CCENTER_CAUSE_CANCELLED] = "cancelled",
+};
+
+const char *ccenter_cause_name(ccenter_cause cause)
+{
+  if ((int)cause < 0 || cause >= CCENTER_CAUSE_COUNT_)
+    return "unknown";
+  return cause_names[cause];
+}
+
 const char *ccenter_event_name(ccenter_event_type type)
 {
   if ((int)type <= 0 || (size_t)type >= sizeof event_names / sizeof event_names[0] ||
@@ -3014,9 +3169,11 @@ int ccenter_engine_set(ccenter_engine *e, ccenter_engine_option opt, int64_t val
   return run(e, CC_OP_ENGINE_SET, now, NULL, NULL, opt, value, 0);
 }
 
-int ccenter_queue_add(ccenter_engine *e, const char *queue_id, int64_t now)
+int ccenter_queue_add(ccenter_engine *e, const char *queue_id, void *user_data, int64_t now)
 {
-  return run(e, CC_OP_QUEUE_ADD, now, queue_id, NULL, 0, 0, 0);
+  cc_jrec r = {.op = CC_OP_QUEUE_ADD, .now = now, .s = {queue_id, NULL, NULL},
+               .user_data = user_data};
+  return cc_engine_exec(e, &r);
 }
 
 int ccenter_queue_remove(ccenter_engine *e, const char *queue_id, const char *drain_to,
@@ -3037,9 +3194,61 @@ int ccenter_queue_set_overflow(ccenter_engine *e, const char *queue_id, const ch
   return run(e, CC_OP_QUEUE_SET_OVERFLOW, now, queue_id, target, 0, 0, 0);
 }
 
-int ccenter_agent_add(ccenter_engine *e, const char *agent_id, int64_t now)
+int ccenter_agent_add(ccenter_engine *e, const char *agent_id, void *user_data, int64_t now)
 {
-  return run(e, CC_OP_AGENT_ADD, now, agent_id, NULL, 0, 0, 0);
+  cc_jrec r = {.op = CC_OP_AGENT_ADD, .now = now, .s = {agent_id, NULL, NULL},
+               .user_data = user_data};
+  return cc_engine_exec(e, &r);
+}
+
+/* User data: not a state change, so neither journaled nor refused inside the callback. */
+static cc_obj *user_obj(const ccenter_engine *e, const cc_map *m, const char *id)
+{
+  return e && valid_id(id) ? cc_map_get(m, id) : NULL;
+}
+
+static int set_user(ccenter_engine *e, const cc_map *m, const char *id, void *user_data)
+{
+  if (!e || !valid_id(id))
+    return CCENTER_EINVAL;
+  cc_obj *o = cc_map_get(m, id);
+  if (!o)
+    return CCENTER_ENOENT;
+  o->user = user_data;
+  return 0;
+}
+
+int ccenter_queue_set_user_data(ccenter_engine *e, const char *queue_id, void *user_data)
+{
+  return set_user(e, e ? &e->queues : NULL, queue_id, user_data);
+}
+
+int ccenter_agent_set_user_data(ccenter_engine *e, const char *agent_id, void *user_data)
+{
+  return set_user(e, e ? &e->agents : NULL, agent_id, user_data);
+}
+
+int ccenter_contact_set_user_data(ccenter_engine *e, const char *contact_id, void *user_data)
+{
+  return set_user(e, e ? &e->contacts : NULL, contact_id, user_data);
+}
+
+void *ccenter_queue_user_data(const ccenter_engine *e, const char *queue_id)
+{
+  cc_obj *o = user_obj(e, e ? &e->queues : NULL, queue_id);
+  return o ? o->user : NULL;
+}
+
+void *ccenter_agent_user_data(const ccenter_engine *e, const char *agent_id)
+{
+  cc_obj *o = user_obj(e, e ? &e->agents : NULL, agent_id);
+  return o ? o->user : NULL;
+}
+
+void *ccenter_contact_user_data(const ccenter_engine *e, const char *contact_id)
+{
+  cc_obj *o = user_obj(e, e ? &e->contacts : NULL, contact_id);
+  return o ? o->user : NULL;
 }
 
 int ccenter_agent_remove(ccenter_engine *e, const char *agent_id, int64_t now)
@@ -3068,16 +3277,23 @@ int ccenter_agent_not_ready(ccenter_engine *e, const char *agent_id, const char 
   return run(e, CC_OP_AGENT_NOT_READY, now, agent_id, reason, 0, 0, 0);
 }
 
-int ccenter_agent_serve(ccenter_engine *e, const char *agent_id, const char *queue_id,
-                        int64_t now)
+void ccenter_serve_params_init(ccenter_serve_params *p)
 {
-  return run(e, CC_OP_AGENT_SERVE, now, agent_id, queue_id, 0, 0, 0);
+  if (!p)
+    return;
+  memset(p, 0, sizeof *p);
+  p->size = sizeof *p;
 }
 
-int ccenter_agent_serve_2(ccenter_engine *e, const char *agent_id, const char *queue_id,
-                          int priority, int64_t delay_ms, int reserve, int64_t now)
+int ccenter_agent_serve(ccenter_engine *e, const char *agent_id, const char *queue_id,
+                        const ccenter_serve_params *params, int64_t now)
 {
-  return run(e, CC_OP_AGENT_SERVE_2, now, agent_id, queue_id, priority, delay_ms, reserve != 0);
+  ccenter_serve_params p;
+  ccenter_serve_params_init(&p);
+  if (params && cc_struct_in(&p, sizeof p, params, sizeof p))
+    return CCENTER_EINVAL;
+  return run(e, CC_OP_AGENT_SERVE, now, agent_id, queue_id, p.priority, p.delay_ms,
+             p.reserve != 0);
 }
 
 int ccenter_agent_set_skill(ccenter_engine *e, const char *agent_id, const char *skill,
@@ -3175,11 +3391,18 @@ void ccenter_contact_params_init(ccenter_contact_params *p)
   p->preferred_timeout_ms = -1;
 }
 
+/* The fields of ccenter_contact_params in 0.1: callers built against it keep working. */
+#define CONTACT_PARAMS_MIN offsetof(ccenter_contact_params, user_data)
+
 int ccenter_contact_enqueue(ccenter_engine *e, const char *contact_id, const char *queue_id,
                             const ccenter_contact_params *params, int64_t now)
 {
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  if (params && cc_struct_in(&p, sizeof p, params, CONTACT_PARAMS_MIN))
+    return CCENTER_EINVAL;
   cc_jrec r = {.op = CC_OP_CONTACT_ENQUEUE, .now = now, .s = {contact_id, queue_id, NULL},
-               .params = params};
+               .params = &p};
   return cc_engine_exec(e, &r);
 }
 
@@ -3193,13 +3416,8 @@ int ccenter_contact_remove(ccenter_engine *e, const char *contact_id, int64_t no
   return run(e, CC_OP_CONTACT_REMOVE, now, contact_id, NULL, 0, 0, 0);
 }
 
-int ccenter_contact_end(ccenter_engine *e, const char *contact_id, int64_t now)
-{
-  return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, CCENTER_PARTY_UNKNOWN, 0, 0);
-}
-
-int ccenter_contact_end_by(ccenter_engine *e, const char *contact_id, ccenter_party by,
-                           int64_t now)
+int ccenter_contact_end(ccenter_engine *e, const char *contact_id, ccenter_party by,
+                        int64_t now)
 {
   return run(e, CC_OP_CONTACT_END, now, contact_id, NULL, (int64_t)by, 0, 0);
 }
@@ -3274,15 +3492,10 @@ int ccenter_contact_callback(ccenter_engine *e, const char *contact_id, int64_t 
 /* ---------------------------------------------------------------------------------- */
 /* Queries                                                                             */
 
-/* Fills the caller's struct up to the smaller of the two sizes. */
+/* Fills the caller's struct by the ABI's size rule (core/util.h). */
 static int fill_sized(void *dst, const void *src, size_t min_size)
 {
-  size_t caller = *(const size_t *)dst;
-  size_t ours = *(const size_t *)src;
-  if (caller < min_size)
-    return CCENTER_EINVAL;
-  cc_copy_sized(dst, caller, src, ours);
-  return 0;
+  return cc_struct_out(dst, src, min_size) ? CCENTER_EINVAL : 0;
 }
 
 int ccenter_queue_get(const ccenter_engine *e, const char *queue_id, ccenter_queue_option opt,
@@ -3338,7 +3551,7 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
   return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
 }
 
-int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id,
+int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id, int64_t now,
                            ccenter_agent_info *info)
 {
   if (!e || !agent_id || !info)
@@ -3351,7 +3564,13 @@ int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id,
   v.size = sizeof v;
   v.state = a->state;
   v.reason = a->reason;
-  v.pending = a->pending_logout ? "logout" : a->pending;
+  v.pending = a->pending;
+  v.cause = (ccenter_cause)a->cause;
+  v.pending_state = a->pending_logout ? CCENTER_AGENT_LOGGED_OUT
+                    : a->pending_nr   ? CCENTER_AGENT_NOT_READY
+                                      : CCENTER_AGENT_READY;
+  v.pending_cause = (ccenter_cause)a->pending_cause;
+  v.state_ms = now > a->state_since ? now - a->state_since : 0;
   v.state_since = a->state_since;
   v.idle_since = a->idle_since;
   v.offered = a->n_offered;
@@ -3361,7 +3580,7 @@ int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id,
     v.in_channel[i] = a->n[i];
   v.missed_in_row = a->missed_in_row;
   v.handled = a->handled;
-  return fill_sized(info, &v, sizeof v);
+  return fill_sized(info, &v, offsetof(ccenter_agent_info, cause));
 }
 
 int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, int64_t now,
@@ -3397,7 +3616,7 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   int waiting = c->in_queue || c->n_offers;
   v.wait_ms = waiting && now > c->enq_at ? now - c->enq_at : 0;
   v.ewt_ms = c->in_queue ? cc_queue_ewt(e, c->q, v.position) : (waiting ? 0 : -1);
-  return fill_sized(info, &v, sizeof v);
+  return fill_sized(info, &v, offsetof(ccenter_contact_info, ewt_ms) + sizeof v.ewt_ms);
 }
 
 int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t now,
@@ -3444,7 +3663,7 @@ int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t n
           v.longest_wait_ms = now - c->enq_at;
       }
   }
-  return fill_sized(info, &v, sizeof v);
+  return fill_sized(info, &v, offsetof(ccenter_skill_info, mean_level) + sizeof v.mean_level);
 }
 
 const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id,
@@ -3461,27 +3680,12 @@ const char *ccenter_contact_attr(const ccenter_engine *e, const char *contact_id
   return NULL;
 }
 
-void **cc_engine_agent_slot(const char *ev_agent)
-{
-  return &((agent *)obj_of_id(ev_agent))->obs;
-}
-
-void **cc_engine_queue_slot(const char *ev_queue)
-{
-  return &((queue *)obj_of_id(ev_queue))->obs;
-}
-
-void **cc_engine_contact_slot(const char *ev_contact)
-{
-  return &((contact *)obj_of_id(ev_contact))->obs;
-}
-
 size_t cc_engine_memory(const ccenter_engine *e)
 {
   size_t n = sizeof *e + e->bytes + cc_timers_memory(&e->timers);
   n += cc_map_memory(&e->agents) + cc_map_memory(&e->queues) + cc_map_memory(&e->contacts) +
        cc_map_memory(&e->strings);
-  n += e->cap_events * sizeof(ccenter_event) + e->cap_graves * sizeof(grave);
+  n += e->cap_events * sizeof *e->events + e->cap_graves * sizeof(grave);
   size_t it = 0;
   agent *a;
   while ((a = cc_map_next(&e->agents, &it)))
@@ -3533,7 +3737,7 @@ const char *cc_engine_check(const ccenter_engine *e)
       return "agent work counts disagree with its works";
     if (a->state == CCENTER_AGENT_LOGGED_OUT && (off || con || wr))
       return "a logged-out agent holds work";
-    if (!cc_agent_work(a) && (a->pending || a->pending_logout))
+    if (!cc_agent_work(a) && (a->pending_nr || a->pending_logout))
       return "an idle agent has a pending state change";
   }
   it = 0;

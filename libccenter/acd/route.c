@@ -294,7 +294,7 @@ int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc
   if (!free_slot) {
     if (q->n_class_slots == MAX_CLASSES) {
       cc_req_free(&e->alloc, req);
-      return CCENTER_ERANGE;
+      return CCENTER_EFULL;
     }
     free_slot = q->n_class_slots;
   }

@@ -14,15 +14,15 @@
 
 #define NCH CCENTER_CHANNEL_COUNT_
 #define EWT_MAX_SAMPLES 256
-#define MAX_CAPACITY 64
-#define PRIORITY_LIMIT 1000000
-#define DAY_MS (24LL * 3600 * 1000)
-#define MAX_THRESHOLDS 8
-#define MAX_STEPS 8
+#define MAX_CAPACITY CCENTER_MAX_CAPACITY
+#define PRIORITY_LIMIT CCENTER_MAX_PRIORITY
+#define DAY_MS ((int64_t)CCENTER_MAX_DURATION_MS)
+#define MAX_THRESHOLDS CCENTER_MAX_THRESHOLDS
+#define MAX_STEPS CCENTER_MAX_STEPS
 #define AGENT_MEM_INLINE 4
-#define MAX_CLASSES 64   /* distinct requirements alive in one queue at once */
-#define MAX_PREFERRED 8
-#define RING_ALL_LIMIT 64
+#define MAX_CLASSES CCENTER_MAX_REQUIREMENTS /* distinct requirements alive in one queue */
+#define MAX_PREFERRED CCENTER_MAX_PREFERRED
+#define RING_ALL_LIMIT CCENTER_MAX_RING
 #define SL_WINDOW 100 /* outcomes in a queue's recent service level (RESERVE_SL) */
 #define SL_MIN 10     /* outcomes before that service level counts */
 
@@ -95,10 +95,9 @@ typedef struct delay_count {
 } delay_count;
 
 /* Agents, queues and contacts are allocated with their id string in front of the struct,
- * in one block (engine.c, obj_new); `obs` is the statistics observer's (cc_engine_*_slot). */
+ * in one block (engine.c, obj_new), and begin with CC_OBJ_HEAD (acd/observer.h). */
 struct queue {
-  char *id;
-  void *obs;
+  CC_OBJ_HEAD;
   uint32_t seq;
   int refs; /* contacts and works pointing here; a removed queue lives until 0 */
   int removed;
@@ -137,10 +136,9 @@ struct queue {
 /* Laid out by size, arrays sized exactly (cc_grow_exact): memory per agent is a goal of
  * the design (docs/performance.md). */
 struct agent {
-  char *id;
-  void *obs;
-  const char *reason;  /* interned */
-  const char *pending; /* interned NOT_READY reason, or NULL */
+  CC_OBJ_HEAD;
+  const char *reason;  /* interned integrator's text, or NULL */
+  const char *pending; /* interned NOT_READY reason, or NULL (see pending_nr) */
   int64_t state_since, idle_since, login_at;
   int64_t talk_since_login;
   work *works;
@@ -162,7 +160,10 @@ struct agent {
   uint8_t cap[NCH];
   uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
   uint8_t pending_logout;
-  uint8_t state; /* ccenter_agent_state */
+  uint8_t pending_nr;    /* a NOT_READY is pending (reason `pending`, cause pending_cause) */
+  uint8_t state;         /* ccenter_agent_state */
+  uint8_t cause;         /* ccenter_cause of an engine-made NOT_READY */
+  uint8_t pending_cause; /* ccenter_cause of the pending NOT_READY */
 };
 
 struct work {
@@ -192,8 +193,7 @@ typedef struct rejection {
  * every event about it copies, so that with the id in front of it a contact costs about
  * two cache lines to look at. */
 struct contact {
-  char *id;
-  void *obs;
+  CC_OBJ_HEAD;
   queue *q;
   char *customer;
   cc_tnode cls_node; /* in cls->contacts */
@@ -248,8 +248,16 @@ struct contact {
 
 typedef struct grave {
   void *p;
-  int kind; /* 0 agent, 1 contact, 2 queue */
+  int kind;     /* cc_obj_kind */
+  uint64_t seq; /* events raised before the burial (ev_seq): the ones that may name it */
 } grave;
+
+/* An observer (acd/observer.h). */
+typedef struct obs_entry {
+  const cc_observer *vt;
+  void *ud;
+  int slot; /* its slot in the objects, or -1 */
+} obs_entry;
 
 typedef struct sticky {
   char *customer;
@@ -262,6 +270,7 @@ struct ccenter_engine {
   cc_log log;
   ccenter_event_fn event_fn;
   void *event_ud;
+  int event_queue; /* events are kept for ccenter_engine_next_event() */
   int64_t now;
   int in_callback;
   int in_exec;
@@ -274,28 +283,26 @@ struct ccenter_engine {
   uint64_t sla_version;
   work *spare_works; /* kept so that an ordinary call's offers cannot fail for memory */
   size_t n_spare_works;
-  const char *s_no_answer, *s_login, *s_unspecified; /* interned at creation */
   queue **kicks; /* queues whose reserve members must be routed at the end of the call */
   size_t n_kicks, cap_kicks;
   int64_t sticky_max;      /* longest sticky window of any queue; 0: nothing recorded */
   size_t sticky_prune_at;  /* prune the customer map when it grows past this */
   int64_t max_no_answer, reject_delay, ewt_samples;
-  ccenter_event *events;
-  size_t n_events, cap_events;
+  /* Events of the current call from n_delivered on; with the event queue, also those not
+   * yet pulled from ev_head on. events[0] is the ev_base-th event the engine raised. */
+  cc_obs_event *events;
+  size_t n_events, cap_events, ev_head, n_delivered;
+  uint64_t ev_base;
+  cc_obs_event pulled; /* the event ccenter_engine_next_event() returned last */
+  int have_pulled;
   grave *graves;
   size_t n_graves, cap_graves;
   cc_journal_fn journal_fn;
   void *journal_ud;
-  struct {
-    cc_observer_fn fn;
-    void *ud;
-  } obs[4];
+  obs_entry obs[CC_MAX_OBSERVERS];
   size_t n_obs;
-  void *stats;
-  void (*stats_free)(void *stats);
-  void (*stats_contact_gone)(void *stats, void *record);
   cc_stats_cfg stats_cfg;
-  cc_deadline_fn deadline_fn;
+  ccenter_deadline_fn deadline_fn;
   void *deadline_ud;
   int64_t last_deadline;
   size_t bytes; /* object bytes, for cc_engine_memory */

@@ -172,3 +172,11 @@ int ccenter_options_set_event_callback(ccenter_options *opts, ccenter_event_fn f
   opts->event_ud = ud;
   return 0;
 }
+
+int ccenter_options_set_event_queue(ccenter_options *opts, int enabled)
+{
+  if (!opts)
+    return CCENTER_EINVAL;
+  opts->event_queue = enabled != 0;
+  return 0;
+}

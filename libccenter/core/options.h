@@ -25,6 +25,7 @@ struct ccenter_options {
   cc_log log;
   ccenter_event_fn event_fn;
   void *event_ud;
+  int event_queue;
   int no_statistics;
 };
 

@@ -23,4 +23,40 @@ static inline void cc_copy_sized(void *dst, size_t dst_size, const void *src, si
   memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), n - sizeof(size_t));
 }
 
+/* The one place that applies docs/ABI.md's rule for structs that begin with their size.
+ *
+ * Out (info structs): the library filled `src` (its own sizeof in src->size); the caller's
+ * struct `dst` says its size in its first field. A caller built against an older, smaller
+ * struct gets the fields it knows; one built against a newer, larger one gets its unknown
+ * tail zeroed. Sizes below min_size (the struct's first version) are refused. */
+static inline int cc_struct_out(void *dst, const void *src, size_t min_size)
+{
+  size_t have, ours;
+  memcpy(&have, dst, sizeof have);
+  memcpy(&ours, src, sizeof ours);
+  if (have < min_size)
+    return -1;
+  cc_copy_sized(dst, have, src, ours);
+  if (have > ours)
+    memset((char *)dst + ours, 0, have - ours);
+  return 0;
+}
+
+/* In (params structs): `dst` holds the library's defaults (dst_size its sizeof); the
+ * caller's `src` overrides the fields its version has. Accepted sizes: min_size (the
+ * struct's first version), dst_size, or larger with an all-zero unknown tail (a newer
+ * caller asking for nothing this library lacks); anything else is malformed. */
+static inline int cc_struct_in(void *dst, size_t dst_size, const void *src, size_t min_size)
+{
+  size_t have;
+  memcpy(&have, src, sizeof have);
+  if (have != min_size && have < dst_size)
+    return -1;
+  for (size_t i = dst_size; i < have; i++)
+    if (((const unsigned char *)src)[i])
+      return -1;
+  cc_copy_sized(dst, dst_size, src, have);
+  return 0;
+}
+
 #endif

@@ -1,15 +1,14 @@
 /*
  * Asterisk queue_log export (docs/statistics.md has the mapping). The formatter is a pure
  * function of one event; the attached sink adds what one event cannot say (the wait of a
- * finished conversation, whether a transfer completed a consultation) from a small map
- * per contact, dropped at CONTACT_ENDED. Lines go to the integrator's function: the
+ * finished conversation, whether a transfer completed a consultation) from a small record
+ * per contact, kept in the contact's observer slot and dropped at CONTACT_ENDED. Lines go to the integrator's function: the
  * library writes no file.
  */
 #include <string.h>
 
 #include "acd/engine_int.h"
 #include "ccenter/stats.h"
-#include "core/map.h"
 #include "core/options.h"
 #include "core/util.h"
 #include "sla/stats.h"
@@ -121,7 +120,7 @@ static int build(wr *w, const ccenter_event *ev, int64_t off, int attended)
     return 1;
   case CCENTER_EV_CONVERSATION_ENDED:
     head(w, ev, off, ev->queue,
-         ev->reason && !strcmp(ev->reason, "agent") ? "COMPLETEAGENT" : "COMPLETECALLER");
+         ev->party == CCENTER_PARTY_AGENT ? "COMPLETEAGENT" : "COMPLETECALLER");
     field_i64(w, secs(ev->wait_ms));
     field_i64(w, secs(ev->duration_ms));
     field_i64(w, ev->orig_position);
@@ -147,11 +146,9 @@ static int build(wr *w, const ccenter_event *ev, int64_t off, int attended)
     exit_fields(w, ev);
     return 1;
   case CCENTER_EV_OFFER_WITHDRAWN:
-    if (!ev->reason)
-      return 0;
-    if (!strcmp(ev->reason, "ring-timeout") || !strcmp(ev->reason, "missed"))
+    if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT || ev->cause == CCENTER_CAUSE_MISSED)
       head(w, ev, off, ev->queue, "RINGNOANSWER");
-    else if (!strcmp(ev->reason, "abandoned"))
+    else if (ev->cause == CCENTER_CAUSE_ABANDONED)
       head(w, ev, off, ev->queue, "RINGCANCELED");
     else
       return 0;
@@ -178,7 +175,7 @@ static int build(wr *w, const ccenter_event *ev, int64_t off, int attended)
     field_i64(w, ev->orig_position);
     return 1;
   case CCENTER_EV_AGENT_SERVE:
-    head(w, ev, off, ev->queue, ev->value ? "ADDMEMBER" : "REMOVEMEMBER");
+    head(w, ev, off, ev->queue, ev->serving ? "ADDMEMBER" : "REMOVEMEMBER");
     put_ch(w, '|');
     return 1;
   case CCENTER_EV_AGENT_STATE:
@@ -188,12 +185,14 @@ static int build(wr *w, const ccenter_event *ev, int64_t off, int attended)
     } else if (ev->state == CCENTER_AGENT_LOGGED_OUT) {
       head(w, ev, off, NULL, "AGENTLOGOFF");
       field_id(w, NULL);
-      field_i64(w, secs(ev->value));
+      field_i64(w, secs(ev->session_ms));
     } else if (ev->state == CCENTER_AGENT_NOT_READY) {
       head(w, ev, off, NULL, "PAUSE");
       put_ch(w, '|');
       if (ev->reason)
         put_id(w, ev->reason);
+      else if (ev->cause)
+        put_raw(w, ccenter_cause_name(ev->cause));
     } else if (ev->state == CCENTER_AGENT_READY) {
       head(w, ev, off, NULL, "UNPAUSE");
       put_ch(w, '|');
@@ -232,10 +231,13 @@ int ccenter_queue_log_format(const ccenter_event *ev, int64_t epoch_offset_ms, c
 /* ---------------------------------------------------------------------------------- */
 /* The attached sink                                                                   */
 
+/* What the sink keeps of a contact between its events, in the contact's slot from its
+ * first CONNECTED to its CONTACT_ENDED; listed so that a detach finds them all. */
 typedef struct qlc {
-  char *id;
+  cc_obj *obj;      /* the engine's contact: its slot points back here */
   int64_t wait_ms;  /* wait of the last CONNECTED */
   char *consultee;  /* agent of a connected consultation, or NULL */
+  struct qlc *prev, *next;
 } qlc;
 
 struct ccenter_queue_log {
@@ -245,31 +247,40 @@ struct ccenter_queue_log {
   ccenter_queue_log_fn fn;
   void *ud;
   uint64_t dropped;
-  cc_map contacts;
+  int slot;
+  qlc *records;
 };
 
 static void qlc_free(ccenter_queue_log *ql, qlc *c)
 {
+  *cc_obj_slot(c->obj, ql->slot) = NULL;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    ql->records = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
   cc_free(ql->al, c->consultee);
-  cc_free(ql->al, c->id);
   cc_free(ql->al, c);
 }
 
-static qlc *qlc_get(ccenter_queue_log *ql, const char *id, int create)
+static qlc *qlc_get(ccenter_queue_log *ql, cc_obj *o, int create)
 {
-  if (!id)
+  if (!o)
     return NULL;
-  qlc *c = cc_map_get(&ql->contacts, id);
+  qlc *c = *cc_obj_slot(o, ql->slot);
   if (c || !create)
     return c;
-  c = cc_calloc(ql->al, 1, sizeof *c);
-  if (!c || !(c->id = cc_strdup(ql->al, id)) || cc_map_put(&ql->contacts, ql->al, c->id, c)) {
-    if (c)
-      cc_free(ql->al, c->id);
-    cc_free(ql->al, c);
+  if (!(c = cc_calloc(ql->al, 1, sizeof *c))) {
     ql->dropped++;
     return NULL;
   }
+  c->obj = o;
+  c->next = ql->records;
+  if (c->next)
+    c->next->prev = c;
+  ql->records = c;
+  *cc_obj_slot(o, ql->slot) = c;
   return c;
 }
 
@@ -283,34 +294,35 @@ static void emit(ccenter_queue_log *ql, const ccenter_event *ev, int attended)
     ql->dropped++;
 }
 
-static void ql_observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
+static void ql_observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
 {
   (void)e;
   ccenter_queue_log *ql = ud;
+  const ccenter_event *ev = &oe->pub;
   qlc *c;
   ccenter_event copy;
   switch (ev->type) {
   case CCENTER_EV_CONTACT_CONNECTED:
-    if ((c = qlc_get(ql, ev->contact, 1)))
+    if ((c = qlc_get(ql, oe->contact, 1)))
       c->wait_ms = ev->wait_ms;
     emit(ql, ev, 0);
     break;
   case CCENTER_EV_CONSULT_CONNECTED:
-    if ((c = qlc_get(ql, ev->contact, 1)) && ev->agent_to) {
+    if ((c = qlc_get(ql, oe->contact, 1)) && ev->agent_to) {
       cc_free(ql->al, c->consultee);
       if (!(c->consultee = cc_strdup(ql->al, ev->agent_to)))
         ql->dropped++;
     }
     break;
   case CCENTER_EV_CONSULT_ENDED:
-    if ((c = qlc_get(ql, ev->contact, 0))) {
+    if ((c = qlc_get(ql, oe->contact, 0))) {
       cc_free(ql->al, c->consultee);
       c->consultee = NULL;
     }
     break;
   case CCENTER_EV_CONVERSATION_ENDED:
   case CCENTER_EV_CONTACT_TRANSFERRED: {
-    c = qlc_get(ql, ev->contact, 0);
+    c = qlc_get(ql, oe->contact, 0);
     memcpy(&copy, ev, sizeof copy);
     if (c)
       copy.wait_ms = c->wait_ms;
@@ -324,10 +336,8 @@ static void ql_observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
   }
   case CCENTER_EV_CONTACT_ENDED:
     emit(ql, ev, 0);
-    if ((c = qlc_get(ql, ev->contact, 0))) {
-      cc_map_del(&ql->contacts, c->id);
+    if ((c = qlc_get(ql, oe->contact, 0)))
       qlc_free(ql, c);
-    }
     break;
   default:
     emit(ql, ev, 0);
@@ -335,11 +345,15 @@ static void ql_observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
   }
 }
 
+static const cc_observer ql_observer = {ql_observe, NULL, NULL};
+
 int ccenter_queue_log_attach(ccenter_engine *engine, int64_t epoch_offset_ms,
                              ccenter_queue_log_fn line_fn, void *ud, ccenter_queue_log **out)
 {
   if (!engine || !line_fn || !out)
     return CCENTER_EINVAL;
+  if (cc_engine_in_callback(engine))
+    return CCENTER_ECALLBACK;
   const cc_alloc *al = cc_engine_alloc(engine);
   ccenter_queue_log *ql = cc_calloc(al, 1, sizeof *ql);
   if (!ql)
@@ -349,8 +363,7 @@ int ccenter_queue_log_attach(ccenter_engine *engine, int64_t epoch_offset_ms,
   ql->off = epoch_offset_ms;
   ql->fn = line_fn;
   ql->ud = ud;
-  cc_map_init(&ql->contacts);
-  int rc = cc_engine_add_observer(engine, ql_observe, ql);
+  int rc = cc_engine_add_observer(engine, &ql_observer, ql, 1, &ql->slot);
   if (rc) {
     cc_free(al, ql);
     return rc;
@@ -363,12 +376,9 @@ void ccenter_queue_log_detach(ccenter_queue_log *ql)
 {
   if (!ql)
     return;
-  cc_engine_remove_observer(ql->e, ql_observe, ql);
-  size_t it = 0;
-  qlc *c;
-  while ((c = cc_map_next(&ql->contacts, &it)))
-    qlc_free(ql, c);
-  cc_map_destroy(&ql->contacts, ql->al);
+  while (ql->records)
+    qlc_free(ql, ql->records);
+  cc_engine_remove_observer(ql->e, &ql_observer, ql);
   cc_free(ql->al, ql);
 }
 

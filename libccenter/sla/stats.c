@@ -172,6 +172,7 @@ typedef struct cc_stats {
   cc_map queues, agents, customers, strings;
   size_t n_contacts; /* contact records */
   size_t sweep_at;
+  int slot; /* our slot in the engine's objects (acd/observer.h) */
 } cc_stats;
 
 /* ---------------------------------------------------------------------------------- */
@@ -362,11 +363,12 @@ static void queue_reset(cc_stats *st, stq *q)
 /* The queue's record (created on first sight), with its service-level settings brought
  * up to date: a changed threshold resets its history. A removed queue keeps the last
  * settings seen. */
-static stq *queue_of(cc_stats *st, const char *id)
+static stq *queue_of(cc_stats *st, cc_obj *o)
 {
-  if (!id)
+  if (!o)
     return NULL;
-  void **slot = cc_engine_queue_slot(id);
+  const char *id = o->id;
+  void **slot = cc_obj_slot(o, st->slot);
   stq *q = *slot ? *slot : cc_map_get(&st->queues, id);
   if (!q) {
     q = cc_calloc(st->al, 1, sizeof *q);
@@ -415,23 +417,24 @@ static qiv *qnow(cc_stats *st, stq *q, int64_t t)
 /* ---------------------------------------------------------------------------------- */
 /* Agents                                                                              */
 
-/* The agent's record if it has one (id from an event). */
-static sta *agent_find(cc_stats *st, const char *id)
+/* The agent's record if it has one (the agent named by an event). */
+static sta *agent_find(cc_stats *st, cc_obj *o)
 {
-  if (!id)
+  if (!o)
     return NULL;
-  void **slot = cc_engine_agent_slot(id);
+  void **slot = cc_obj_slot(o, st->slot);
   if (!*slot)
-    *slot = cc_map_get(&st->agents, id);
+    *slot = cc_map_get(&st->agents, o->id);
   return *slot;
 }
 
-/* The agent's record, created on first sight (id from an event). */
-static sta *agent_of(cc_stats *st, const char *id, int64_t t)
+/* The agent's record, created on first sight (the agent named by an event). */
+static sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
 {
-  sta *a = agent_find(st, id);
-  if (a || !id)
+  sta *a = agent_find(st, o);
+  if (a || !o)
     return a;
+  const char *id = o->id;
   a = cc_calloc(st->al, 1, sizeof *a);
   if (!a || !(a->id = cc_strdup(st->al, id)) || cc_map_put(&st->agents, st->al, a->id, a)) {
     if (a)
@@ -444,7 +447,7 @@ static sta *agent_of(cc_stats *st, const char *id, int64_t t)
   a->since = t;
   a->idle_since = NONE_T;
   a->iv.emb = &a->newest;
-  *cc_engine_agent_slot(id) = a;
+  *cc_obj_slot(o, st->slot) = a;
   return a;
 }
 
@@ -605,15 +608,12 @@ static void leg_end_talk(cc_stats *st, sta *ag, leg *l, int64_t t, int count_que
 /* Contacts and customers                                                              */
 
 /* Contact records live from CONTACT_QUEUED to CONTACT_ENDED (ids from events). */
-static stc *contact_get(cc_stats *st, const char *id)
+static stc *contact_get(cc_stats *st, cc_obj *o)
 {
-  if (!id)
-    return NULL;
-  (void)st;
-  return *cc_engine_contact_slot(id);
+  return o ? *cc_obj_slot(o, st->slot) : NULL;
 }
 
-static stc *contact_new(cc_stats *st, const char *id)
+static stc *contact_new(cc_stats *st, cc_obj *o)
 {
   stc *c = cc_calloc(st->al, 1, sizeof *c);
   if (!c) {
@@ -621,7 +621,7 @@ static stc *contact_new(cc_stats *st, const char *id)
     return NULL;
   }
   st->n_contacts++;
-  *cc_engine_contact_slot(id) = c;
+  *cc_obj_slot(o, st->slot) = c;
   return c;
 }
 
@@ -748,10 +748,11 @@ static void sync_cfg(cc_stats *st, int64_t t)
 /* ---------------------------------------------------------------------------------- */
 /* The observer                                                                        */
 
-static void on_agent_state(cc_stats *st, const ccenter_event *ev)
+static void on_agent_state(cc_stats *st, const cc_obs_event *oe)
 {
+  const ccenter_event *ev = &oe->pub;
   int64_t t = ev->time;
-  sta *ag = agent_of(st, ev->agent, t - ev->duration_ms);
+  sta *ag = agent_of(st, oe->agent, t - ev->duration_ms);
   if (!ag)
     return;
   /* Our own clock of the stretch: the engine's duration_ms counts from the last change
@@ -773,17 +774,21 @@ static void on_agent_state(cc_stats *st, const ccenter_event *ev)
   ag->since = t;
   ag->reason = NULL;
   if (ev->state == CCENTER_AGENT_NOT_READY) {
-    ag->reason = intern(st, ev->reason ? ev->reason : "unspecified");
+    /* Reports group not-ready time by reason: the integrator's, else the engine's cause. */
+    ag->reason = intern(st, ev->reason  ? ev->reason
+                            : ev->cause ? ccenter_cause_name(ev->cause)
+                                        : "unspecified");
     if (!ag->reason)
       st->dropped++;
   }
   agent_idle(st, ag, t);
 }
 
-static void on_connected(cc_stats *st, const ccenter_event *ev, stc *c)
+static void on_connected(cc_stats *st, const cc_obs_event *oe, stc *c)
 {
+  const ccenter_event *ev = &oe->pub;
   int64_t t = ev->time;
-  sta *ag = agent_of(st, ev->agent, t);
+  sta *ag = agent_of(st, oe->agent, t);
   if (ag) {
     if (ag->ringing)
       ag->ringing--;
@@ -814,8 +819,9 @@ static void on_connected(cc_stats *st, const ccenter_event *ev, stc *c)
   }
 }
 
-static void on_ended(cc_stats *st, const ccenter_event *ev, stc *c)
+static void on_ended(cc_stats *st, const cc_obs_event *oe, stc *c)
 {
+  const ccenter_event *ev = &oe->pub;
   if (!c) {
     st->dropped++;
     return;
@@ -854,17 +860,18 @@ static void on_ended(cc_stats *st, const ccenter_event *ev, stc *c)
       }
     }
   }
-  *cc_engine_contact_slot(ev->contact) = NULL;
+  *cc_obj_slot(oe->contact, st->slot) = NULL;
   contact_free(st, c);
 }
 
-static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
+static void on_disposition(cc_stats *st, const cc_obs_event *oe, stc *c)
 {
+  const ccenter_event *ev = &oe->pub;
   if (!c) {
     st->dropped++;
     return;
   }
-  sta *ag = agent_find(st, ev->agent);
+  sta *ag = agent_find(st, oe->agent);
   leg *l = leg_find(ag, ev->contact, 0, 0);
   visit at = l ? l->v : c->answered;
   if (ev->reason) {
@@ -877,7 +884,7 @@ static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
     }
     return;
   }
-  if (ev->value < 0)
+  if (ev->score < 0)
     return;
   if (c->has_survey) { /* the last score wins: take the previous one back */
     qiv *old = qslot(st, &c->sv);
@@ -887,7 +894,7 @@ static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
       old->c.survey_hist[c->score >= 100 ? 10 : c->score / 10]--;
     }
   }
-  int64_t s = ev->value > 100 ? 100 : ev->value;
+  int64_t s = ev->score > 100 ? 100 : ev->score;
   qiv *v = qslot(st, &at);
   if (v) {
     v->c.surveys++;
@@ -899,29 +906,30 @@ static void on_disposition(cc_stats *st, const ccenter_event *ev, stc *c)
   c->score = s;
 }
 
-static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
+static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
 {
   (void)e;
+  const ccenter_event *ev = &oe->pub;
   cc_stats *st = ud;
   int64_t t = ev->time;
   sync_cfg(st, t);
   int64_t idx = cc_fdiv(t, st->interval_ms);
   if (st->newest == NONE_T || idx > st->newest)
     st->newest = idx;
-  stq *q = ev->queue ? queue_of(st, ev->queue) : NULL;
-  stc *c = contact_get(st, ev->contact);
+  stq *q = queue_of(st, oe->queue);
+  stc *c = contact_get(st, oe->contact);
   sta *ag;
   leg *l;
   qiv *v;
   switch (ev->type) {
   case CCENTER_EV_AGENT_STATE:
-    on_agent_state(st, ev);
+    on_agent_state(st, oe);
     break;
   case CCENTER_EV_CONTACT_QUEUED: {
     if (!q)
       break;
     int fresh = !c;
-    if (fresh && !(c = contact_new(st, ev->contact)))
+    if (fresh && !(c = contact_new(st, oe->contact)))
       break;
     if (c->open) { /* cannot happen with this engine: keep the old visit counted waiting */
       st->dropped++;
@@ -942,7 +950,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       st->dropped++;
       break;
     }
-    ag = agent_find(st, ev->agent);
+    ag = agent_find(st, oe->agent);
     if ((l = leg_find(ag, ev->contact, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     if (c->open)
@@ -951,7 +959,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       v->c.requeued++;
     break;
   case CCENTER_EV_QUEUE_MOVED: {
-    stq *to = queue_of(st, ev->queue_to);
+    stq *to = queue_of(st, oe->queue_to);
     if (!c || !to) {
       st->dropped++;
       break;
@@ -963,7 +971,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONTACT_OVERFLOWED: {
-    stq *to = queue_of(st, ev->queue_to);
+    stq *to = queue_of(st, oe->queue_to);
     if (!c) {
       st->dropped++;
       break;
@@ -975,7 +983,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONTACT_TRANSFERRED: {
-    ag = agent_of(st, ev->agent, t);
+    ag = agent_of(st, oe->agent, t);
     if (!c) {
       st->dropped++;
       break;
@@ -984,7 +992,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     visit at = l ? l->v : c->answered;
     int consult = 0;
     if (ev->agent_to) {
-      sta *b = agent_find(st, ev->agent_to);
+      sta *b = agent_find(st, oe->agent_to);
       leg *bl = leg_find(b, ev->contact, 1, 0);
       if (bl) {
         bl->consult = 0;
@@ -999,7 +1007,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
         v->c.transferred_out_agent++;
     }
     if (ev->queue_to) {
-      stq *to = queue_of(st, ev->queue_to);
+      stq *to = queue_of(st, oe->queue_to);
       if (to && (v = qnow(st, to, t)))
         v->c.transferred_in++;
     }
@@ -1011,34 +1019,34 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONTACT_OFFERED:
-    if ((ag = agent_of(st, ev->agent, t))) {
+    if ((ag = agent_of(st, oe->agent, t))) {
       ag->ringing++;
       agent_count(st, ag, t, AFIELD(offered));
       agent_idle(st, ag, t);
     }
     break;
   case CCENTER_EV_OFFER_WITHDRAWN:
-    if ((ag = agent_of(st, ev->agent, t))) {
+    if ((ag = agent_of(st, oe->agent, t))) {
       if (ag->ringing)
         ag->ringing--;
-      if (ev->reason && (!strcmp(ev->reason, "ring-timeout") || !strcmp(ev->reason, "missed")))
+      if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT || ev->cause == CCENTER_CAUSE_MISSED)
         agent_count(st, ag, t, AFIELD(missed));
-      else if (ev->reason && !strcmp(ev->reason, "rejected"))
+      else if (ev->cause == CCENTER_CAUSE_REJECTED)
         agent_count(st, ag, t, AFIELD(rejected));
       agent_idle(st, ag, t);
     }
     break;
   case CCENTER_EV_CONTACT_CONNECTED:
-    on_connected(st, ev, c);
+    on_connected(st, oe, c);
     break;
   case CCENTER_EV_CONSULT_OFFERED:
-    if ((ag = agent_of(st, ev->agent_to, t))) {
+    if ((ag = agent_of(st, oe->agent_to, t))) {
       ag->ringing++;
       agent_idle(st, ag, t);
     }
     break;
   case CCENTER_EV_CONSULT_CONNECTED:
-    if ((ag = agent_of(st, ev->agent_to, t))) {
+    if ((ag = agent_of(st, oe->agent_to, t))) {
       if (ag->ringing)
         ag->ringing--;
       if (!c || !leg_new(st, ag, ev->contact, &c->v, 1, t))
@@ -1047,7 +1055,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     }
     break;
   case CCENTER_EV_CONSULT_ENDED:
-    if ((ag = agent_of(st, ev->agent_to, t))) {
+    if ((ag = agent_of(st, oe->agent_to, t))) {
       if (c && (l = leg_find(ag, ev->contact, 1, 0))) {
         leg_end_talk(st, ag, l, t, 0);
         leg_del(st, ag, l);
@@ -1058,12 +1066,12 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     }
     break;
   case CCENTER_EV_CONTACT_HELD:
-    ag = agent_find(st, ev->agent);
+    ag = agent_find(st, oe->agent);
     if (c && (l = leg_find(ag, ev->contact, 0, 0)))
       l->hold_since = t;
     break;
   case CCENTER_EV_CONTACT_RESUMED: {
-    ag = agent_find(st, ev->agent);
+    ag = agent_find(st, oe->agent);
     if (!ag || !c) {
       st->dropped++;
       break;
@@ -1097,14 +1105,14 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONVERSATION_ENDED:
-    ag = agent_find(st, ev->agent);
+    ag = agent_find(st, oe->agent);
     if (c && (l = leg_find(ag, ev->contact, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
     else
       st->dropped++;
     break;
   case CCENTER_EV_WRAP_UP_ENDED: {
-    if (!(ag = agent_of(st, ev->agent, t)))
+    if (!(ag = agent_of(st, oe->agent, t)))
       break;
     int64_t a = t - ev->duration_ms;
     /* By id: the contact may have ended already (abandoned or timed out in another queue
@@ -1127,7 +1135,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
     break;
   }
   case CCENTER_EV_CONTACT_ENDED:
-    on_ended(st, ev, c);
+    on_ended(st, oe, c);
     break;
   case CCENTER_EV_CONTACT_CALLBACK_OFFER:
     if (c && (v = qslot(st, &c->v)))
@@ -1143,7 +1151,7 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
       v->c.callbacks_requested++;
     break;
   case CCENTER_EV_DISPOSITION:
-    on_disposition(st, ev, c);
+    on_disposition(st, oe, c);
     break;
   default:
     break; /* AGENT_PENDING, ANNOUNCE, CALLBACK_DUE, SLA_*, AGENT_SERVE, STEP, newer */
@@ -1153,10 +1161,12 @@ static void observe(void *ud, ccenter_engine *e, const ccenter_event *ev)
 /* ---------------------------------------------------------------------------------- */
 /* Life cycle                                                                          */
 
-/* The engine frees a contact whose record is still here: it is being freed itself. */
-static void contact_gone(void *ud, void *record)
+/* The engine frees a contact whose record is still here: it is being freed itself. Agent
+ * and queue records are kept in our own maps and freed with us. */
+static void object_gone(void *ud, cc_obj_kind kind, void *record)
 {
-  contact_free(ud, record);
+  if (kind == CC_OBJ_CONTACT)
+    contact_free(ud, record);
 }
 
 static void stats_free(void *p)
@@ -1198,6 +1208,13 @@ static void stats_free(void *p)
   cc_free(st->al, st);
 }
 
+static const cc_observer stats_observer = {observe, object_gone, stats_free};
+
+static const cc_stats *stats_of(const ccenter_engine *e)
+{
+  return cc_engine_observer(e, &stats_observer);
+}
+
 int cc_stats_attach(ccenter_engine *e)
 {
   const cc_alloc *al = cc_engine_alloc(e);
@@ -1216,18 +1233,17 @@ int cc_stats_attach(ccenter_engine *e)
   cc_map_init(&st->agents);
   cc_map_init(&st->customers);
   cc_map_init(&st->strings);
-  int rc = cc_engine_add_observer(e, observe, st);
+  int rc = cc_engine_add_observer(e, &stats_observer, st, 1, &st->slot);
   if (rc) {
     cc_free(al, st);
     return rc;
   }
-  cc_engine_set_stats(e, st, stats_free, contact_gone);
   return 0;
 }
 
 size_t cc_stats_tracked_contacts(const ccenter_engine *e)
 {
-  const cc_stats *st = cc_engine_get_stats(e);
+  const cc_stats *st = stats_of(e);
   return st ? st->n_contacts : 0;
 }
 
@@ -1244,7 +1260,7 @@ static size_t ivlist_memory(const ivlist *l, size_t rec_size, size_t code_list_o
 
 size_t cc_stats_memory(const ccenter_engine *e)
 {
-  const cc_stats *st = cc_engine_get_stats(e);
+  const cc_stats *st = stats_of(e);
   if (!st)
     return 0;
   size_t n = sizeof *st + cc_map_memory(&st->queues) + cc_map_memory(&st->agents) +
@@ -1277,7 +1293,7 @@ size_t cc_stats_memory(const ccenter_engine *e)
 
 size_t cc_stats_tracked_customers(const ccenter_engine *e)
 {
-  const cc_stats *st = cc_engine_get_stats(e);
+  const cc_stats *st = stats_of(e);
   return st ? st->customers.len : 0;
 }
 
@@ -1337,7 +1353,7 @@ static int check_query(const ccenter_engine *engine, const char *id, int64_t fro
     return CCENTER_EINVAL;
   if (out && *(const size_t *)out < min_size)
     return CCENTER_EINVAL;
-  if (!cc_engine_get_stats(engine))
+  if (!stats_of(engine))
     return CCENTER_ENOTSUP; /* created with ccenter_options_set_statistics(opts, 0) */
   return 0;
 }
@@ -1362,7 +1378,7 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
   int rc = check_query(engine, queue, from, to, out, sizeof *out);
   if (rc)
     return rc;
-  const cc_stats *st = cc_engine_get_stats(engine);
+  const cc_stats *st = stats_of(engine);
   const stq *q = cc_map_get(&st->queues, queue);
   if (!q)
     return CCENTER_ENOENT;
@@ -1435,7 +1451,7 @@ static int agent_query(const ccenter_engine *engine, const char *agent, int64_t 
 {
   if (now < ccenter_engine_now(engine))
     return CCENTER_ETIME;
-  const cc_stats *st = cc_engine_get_stats(engine);
+  const cc_stats *st = stats_of(engine);
   const sta *ag = cc_map_get(&st->agents, agent);
   if (!ag)
     return CCENTER_ENOENT;
@@ -1500,7 +1516,7 @@ int ccenter_stats_queue_dispositions(const ccenter_engine *engine, const char *q
   int rc = check_query(engine, queue, from, to, NULL, 0);
   if (rc)
     return rc;
-  const cc_stats *st = cc_engine_get_stats(engine);
+  const cc_stats *st = stats_of(engine);
   const stq *q = cc_map_get(&st->queues, queue);
   if (!q)
     return CCENTER_ENOENT;
@@ -1565,7 +1581,7 @@ int ccenter_stats_agent_not_ready(const ccenter_engine *engine, const char *agen
 
 uint64_t ccenter_stats_dropped(const ccenter_engine *engine)
 {
-  const cc_stats *st = engine ? cc_engine_get_stats(engine) : NULL;
+  const cc_stats *st = engine ? stats_of(engine) : NULL;
   return st ? st->dropped : 0;
 }
 

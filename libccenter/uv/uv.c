@@ -1,10 +1,8 @@
-/* The libuv adapter. It depends on the engine's internal deadline hook and nothing else:
- * the engine never learns that libuv exists. */
+/* The libuv adapter. It uses the public deadline hook and nothing else: the engine never
+ * learns that libuv exists, and any other loop can be driven the same way. */
 #include "ccenter/uv.h"
 
 #include <stdlib.h>
-
-#include "acd/engine_int.h"
 
 struct ccenter_uv {
   uv_timer_t timer;
@@ -67,7 +65,7 @@ int ccenter_uv_attach(uv_loop_t *loop, ccenter_engine *engine, ccenter_uv **out)
   int64_t lnow = (int64_t)uv_now(loop);
   int64_t enow = ccenter_engine_now(engine);
   h->offset = enow > lnow ? enow - lnow : 0;
-  int rc = cc_engine_set_deadline_hook(engine, on_deadline, h);
+  int rc = ccenter_engine_set_deadline_hook(engine, on_deadline, h);
   if (rc) {
     /* The handle is initialised: libuv must close it before the memory goes. */
     h->engine = NULL;
@@ -96,7 +94,7 @@ void ccenter_uv_detach(ccenter_uv *h)
 {
   if (!h)
     return;
-  cc_engine_set_deadline_hook(h->engine, NULL, NULL);
+  ccenter_engine_set_deadline_hook(h->engine, NULL, NULL);
   uv_timer_stop(&h->timer);
   uv_close((uv_handle_t *)&h->timer, on_close);
 }

@@ -146,14 +146,14 @@ static uint64_t rnd(churn *s, uint64_t n)
 /* ---------------------------------------------------------------------------------- */
 /* The event callback: write down, never call a state-changing function                */
 
-static uint8_t reason_code(const char *r)
+static uint8_t reason_code(const char *r, ccenter_cause cause)
 {
+  if (cause == CCENTER_CAUSE_LOGIN)
+    return RS_LOGIN;
+  if (cause == CCENTER_CAUSE_NO_ANSWER)
+    return RS_NO_ANSWER;
   if (!r)
     return RS_NONE;
-  if (strcmp(r, "login") == 0)
-    return RS_LOGIN;
-  if (strcmp(r, "no-answer") == 0)
-    return RS_NO_ANSWER;
   if (strcmp(r, "break") == 0)
     return RS_BREAK;
   return RS_OTHER;
@@ -183,14 +183,14 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   switch (ev->type) {
   case CCENTER_EV_AGENT_STATE:
   case CCENTER_EV_AGENT_PENDING:
-    r->aux = (uint8_t)((unsigned)ev->state | (unsigned)reason_code(ev->reason) << 2);
+    r->aux = (uint8_t)((unsigned)ev->state | (unsigned)reason_code(ev->reason, ev->cause) << 2);
     break;
   case CCENTER_EV_OFFER_WITHDRAWN:
-    if (strcmp(ev->reason, "ring-timeout") == 0)
+    if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT)
       r->aux = WR_RING_TIMEOUT;
-    else if (strcmp(ev->reason, "rejected") == 0)
+    else if (ev->cause == CCENTER_CAUSE_REJECTED)
       r->aux = WR_REJECTED;
-    else if (strcmp(ev->reason, "abandoned") == 0 || strcmp(ev->reason, "removed") == 0)
+    else if (ev->cause == CCENTER_CAUSE_ABANDONED || ev->cause == CCENTER_CAUSE_REMOVED)
       r->aux = WR_GONE;
     else
       r->aux = WR_OTHER;
@@ -444,7 +444,7 @@ static void perform(churn *s, const action *a)
     break;
   case A_END:
     if (fresh && x->state == ST_CONNECTED)
-      API(s, "contact_end", ccenter_contact_end(s->e, id, s->now));
+      API(s, "contact_end", ccenter_contact_end(s->e, id, CCENTER_PARTY_UNKNOWN, s->now));
     break;
   case A_XFER_AGENT:
     if (fresh && x->state == ST_CONNECTED) {
@@ -516,7 +516,7 @@ static int setup(churn *s)
   for (int q = 0; q < N_QUEUES; q++) {
     snprintf(s->qid[q], sizeof s->qid[q], "q%02d", q);
     s->wrap_ms[q] = q % 3 == 0 ? 0 : q % 3 == 1 ? 3 * SEC : 8 * SEC;
-    rc |= ccenter_queue_add(e, s->qid[q], t);
+    rc |= ccenter_queue_add(e, s->qid[q], NULL, t);
     rc |= ccenter_queue_set(e, s->qid[q], CCENTER_QUEUE_WRAP_UP, s->wrap_ms[q], t);
     if (q % 5 == 0)
       rc |= ccenter_queue_set(e, s->qid[q], CCENTER_QUEUE_MAX_WAIT, 120 * SEC, t);
@@ -531,7 +531,7 @@ static int add_agents(churn *s)
   int rc = 0;
   for (int a = 0; a < N_AGENTS; a++) {
     snprintf(s->aid[a], sizeof s->aid[a], "a%04d", a);
-    rc |= ccenter_agent_add(e, s->aid[a], t);
+    rc |= ccenter_agent_add(e, s->aid[a], NULL, t);
     int n = 2 + (int)rnd(s, 3), served[4];
     for (int k = 0; k < n; k++) {
       int q, dup;
@@ -542,7 +542,7 @@ static int add_agents(churn *s)
           dup |= served[j] == q;
       } while (dup);
       served[k] = q;
-      rc |= ccenter_agent_serve(e, s->aid[a], s->qid[q], t);
+      rc |= ccenter_agent_serve(e, s->aid[a], s->qid[q], NULL, t);
     }
     rc |= ccenter_agent_login(e, s->aid[a], t);
     rc |= ccenter_agent_ready(e, s->aid[a], t);

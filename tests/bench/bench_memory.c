@@ -105,7 +105,7 @@ static int run(const bench_ctx *ctx)
       snprintf(r2, sizeof r2, "s%d >= 3", qs[q][0]);
     }
     snprintf(id, sizeof id, "q%u", q);
-    rc = ccenter_queue_add(e, id, now);
+    rc = ccenter_queue_add(e, id, NULL, now);
     rc = rc ? rc : ccenter_queue_add_step(e, id, r1, 10 * SEC, now);
     rc = rc ? rc : ccenter_queue_add_step(e, id, r2, 20 * SEC, now);
   }
@@ -141,7 +141,7 @@ static int run(const bench_ctx *ctx)
         sk[n_sk++] = x;
     }
     snprintf(id, sizeof id, "a%u", a);
-    rc = ccenter_agent_add(e, id, now);
+    rc = ccenter_agent_add(e, id, NULL, now);
     for (int k = 0; k < n_sk && !rc; k++) {
       char name[8];
       snprintf(name, sizeof name, "s%d", sk[k]);
@@ -150,7 +150,7 @@ static int run(const bench_ctx *ctx)
     for (int k = 0; k < n_served && !rc; k++) {
       char qid[16];
       snprintf(qid, sizeof qid, "q%d", served[k]);
-      rc = ccenter_agent_serve_2(e, id, qid, 0, 0, 0, now);
+      rc = ccenter_agent_serve(e, id, qid, &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 0, .delay_ms = 0, .reserve = 0}, now);
     }
     rc = rc ? rc : ccenter_agent_login(e, id, now);
     rc = rc ? rc : ccenter_agent_ready(e, id, now);

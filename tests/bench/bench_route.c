@@ -445,7 +445,7 @@ static void perform(sim *s, const action *a)
     break;
   case A_END:
     if (x->state == ST_CONNECTED)
-      API(s, K_END, "contact_end", ccenter_contact_end(E, id, s->now));
+      API(s, K_END, "contact_end", ccenter_contact_end(E, id, CCENTER_PARTY_UNKNOWN, s->now));
     break;
   case A_WRAP_END:
     if (x->state == ST_AFTER)
@@ -575,7 +575,7 @@ static int add_queues(sim *s)
       snprintf(r2, sizeof r2, "s%d >= 3 and s%d >= 1", q->a, q->b);
     }
     const char *id = s->qid[i];
-    API(s, K_SETUP, "queue_add", ccenter_queue_add(E, id, s->now));
+    API(s, K_SETUP, "queue_add", ccenter_queue_add(E, id, NULL, s->now));
     API(s, K_SETUP, "queue_set", ccenter_queue_set(E, id, CCENTER_QUEUE_STRATEGY,
                                                    CCENTER_STRATEGY_LONGEST_IDLE, s->now));
     if (q->wrap)
@@ -632,7 +632,7 @@ static int add_agents(sim *s)
         sk[n_sk++] = x;
     }
     const char *id = s->aid[i];
-    API(s, K_SETUP, "agent_add", ccenter_agent_add(E, id, s->now));
+    API(s, K_SETUP, "agent_add", ccenter_agent_add(E, id, NULL, s->now));
     for (int k = 0; k < n_sk; k++) {
       char name[8];
       int level = 1 + (int)rnd(s, 10);
@@ -641,7 +641,7 @@ static int add_agents(sim *s)
     }
     for (int k = 0; k < n_served; k++) {
       API(s, K_SETUP, "agent_serve_2",
-          ccenter_agent_serve_2(E, id, s->qid[served[k]], k == 0, 0, 0, s->now));
+          ccenter_agent_serve(E, id, s->qid[served[k]], &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = k == 0, .delay_ms = 0, .reserve = 0}, s->now));
       s->mem_q[s->n_mem_q++] = (uint32_t)served[k];
     }
     API(s, K_SETUP, "agent_login", ccenter_agent_login(E, id, s->now));

@@ -10,7 +10,7 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
 {
   sc_rec *r = ud;
   if (r->try_reentry)
-    r->reentry_rc = ccenter_agent_add(e, "intruder", ev->time);
+    r->reentry_rc = ccenter_agent_add(e, "intruder", NULL, ev->time);
   if (r->n >= SC_MAXEV)
     return;
   char *l = r->line[r->n++];
@@ -25,8 +25,14 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
     ADD(" q=%s", ev->queue);
   if (ev->type == CCENTER_EV_AGENT_STATE)
     ADD(" %d->%d", ev->prev_state, ev->state);
+  if (ev->type == CCENTER_EV_AGENT_PENDING)
+    ADD(" to=%d", ev->state);
   if (ev->reason)
     ADD(" r=%s", ev->reason);
+  if (ev->cause)
+    ADD(" cause=%s", ccenter_cause_name(ev->cause));
+  if (ev->party)
+    ADD(" by=%s", ev->party == CCENTER_PARTY_AGENT ? "agent" : "customer");
   if (ev->queue_to)
     ADD(" to=%s", ev->queue_to);
   if (ev->agent_to)
@@ -34,7 +40,7 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   if (ev->type == CCENTER_EV_CONTACT_ENDED)
     ADD(" out=%d", ev->outcome);
   if (ev->type == CCENTER_EV_STEP)
-    ADD(" step=%lld", (long long)ev->value);
+    ADD(" step=%d", ev->step);
   if (ev->type == CCENTER_EV_CONTACT_QUEUED || ev->type == CCENTER_EV_ANNOUNCE)
     ADD(" pos=%d", ev->position);
 #undef ADD
@@ -103,8 +109,8 @@ int sc_count(const char *want)
 
 void sc_agent_skilled(const char *a, const char *q, const char *skill, int level, int64_t t)
 {
-  OK(ccenter_agent_add(eng, a, t));
-  OK(ccenter_agent_serve(eng, a, q, t));
+  OK(ccenter_agent_add(eng, a, NULL, t));
+  OK(ccenter_agent_serve(eng, a, q, NULL, t));
   if (skill)
     OK(ccenter_agent_set_skill(eng, a, skill, level, t));
   OK(ccenter_agent_login(eng, a, t));

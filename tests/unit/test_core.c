@@ -21,7 +21,7 @@ START_TEST(error_table_is_complete_and_distinct)
   ck_assert_str_eq(ccenter_strerror(1), "unknown error");
   ck_assert_str_eq(ccenter_err_name(-1000), "CCENTER_EUNKNOWN");
   ck_assert_str_eq(ccenter_err_name(CCENTER_EFULL), "CCENTER_EFULL");
-  ck_assert_str_eq(ccenter_strerror(CCENTER_EFULL), "queue is full");
+  ck_assert_str_eq(ccenter_strerror(CCENTER_EFULL), "a limit was reached");
 }
 END_TEST
 

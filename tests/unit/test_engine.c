@@ -9,7 +9,7 @@
 
 START_TEST(basic_lifecycle)
 {
-  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_add(eng, "cards", NULL, 0));
   OK(ccenter_queue_set(eng, "cards", CCENTER_QUEUE_WRAP_UP, 5000, 0));
   agent_ready("1001", "cards", 0);
   OK(ccenter_contact_enqueue(eng, "c1", "cards", NULL, 1000));
@@ -20,7 +20,7 @@ START_TEST(basic_lifecycle)
   OK(ccenter_contact_hold(eng, "c1", 4000));
   ck_assert_int_eq(ccenter_contact_hold(eng, "c1", 4000), CCENTER_ESTATE);
   OK(ccenter_contact_resume(eng, "c1", 5000));
-  OK(ccenter_contact_end(eng, "c1", 60000));
+  OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_UNKNOWN, 60000));
   SEEN("60000 CONVERSATION_ENDED a=1001 c=c1");
   ck_assert_int_eq(cstate("c1"), CCENTER_CONTACT_WRAP_UP);
   OK(ccenter_contact_disposition(eng, "c1", "card-lost", 61000));
@@ -32,7 +32,7 @@ START_TEST(basic_lifecycle)
   SEEN("65000 ENDED c=c1 out=1");
   ck_assert_int_eq(cstate("c1"), CCENTER_ENOENT);
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "1001", &ai));
+  OK(ccenter_agent_info_get(eng, "1001", ccenter_engine_now(eng), &ai));
   ck_assert_int_eq(ai.handled, 1);
   ck_assert_int_eq(ai.idle_since, 65000);
   ck_assert_int_eq(ccenter_engine_next_deadline(eng), CCENTER_NO_DEADLINE);
@@ -41,7 +41,7 @@ END_TEST
 
 START_TEST(longest_idle_wins_and_priority_orders_queue)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a1", "q", 0);
   agent_ready("a3", "q", 5);
   agent_ready("a2", "q", 10);
@@ -64,28 +64,29 @@ START_TEST(longest_idle_wins_and_priority_orders_queue)
   ck_assert_uint_eq(ci.position, 2);
   ck_assert_int_eq(ci.wait_ms, 100);
   OK(ccenter_offer_accept(eng, "a1", "x", 400));
-  OK(ccenter_contact_end(eng, "x", 500));
+  OK(ccenter_contact_end(eng, "x", CCENTER_PARTY_UNKNOWN, 500));
   SEEN("500 OFFERED a=a1 c=high");
 }
 END_TEST
 
 START_TEST(ring_timeout_misses_and_no_answer)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 10000, 0));
   OK(ccenter_engine_set(eng, CCENTER_ENGINE_REJECT_DELAY, 0, 0));
   agent_ready("a", "q", 0);
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
   OK(ccenter_engine_advance(eng, 10000));
-  SEEN("10000 WITHDRAWN a=a c=c r=ring-timeout");
+  SEEN("10000 WITHDRAWN a=a c=c cause=ring-timeout");
   /* No reject delay: offered again at once; two more misses make the agent NOT_READY. */
   OK(ccenter_engine_advance(eng, 30000));
-  SEEN("30000 STATE a=a 2->1 r=no-answer");
+  SEEN("30000 STATE a=a 2->1 cause=no-answer");
   ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "a", &ai));
+  OK(ccenter_agent_info_get(eng, "a", ccenter_engine_now(eng), &ai));
   ck_assert_int_eq(ai.state, CCENTER_AGENT_NOT_READY);
-  ck_assert_str_eq(ai.reason, "no-answer");
+  ck_assert_ptr_null(ai.reason);
+  ck_assert_int_eq(ai.cause, CCENTER_CAUSE_NO_ANSWER);
   ck_assert_uint_eq(ai.missed_in_row, 3);
   OK(ccenter_agent_ready(eng, "a", 31000));
   SEEN("31000 OFFERED a=a c=c");
@@ -94,13 +95,13 @@ END_TEST
 
 START_TEST(reject_delay_skips_agent_then_returns)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a", "q", 0);
   agent_ready("b", "q", 1);
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 100));
   SEEN("OFFERED a=a c=c");
   OK(ccenter_offer_reject(eng, "a", "c", 200));
-  SEEN("200 WITHDRAWN a=a c=c r=rejected");
+  SEEN("200 WITHDRAWN a=a c=c cause=rejected");
   SEEN("200 OFFERED a=b c=c");
   OK(ccenter_offer_reject(eng, "b", "c", 300));
   ck_assert_int_eq(cstate("c"), CCENTER_CONTACT_WAITING);
@@ -110,14 +111,14 @@ START_TEST(reject_delay_skips_agent_then_returns)
   OK(ccenter_engine_advance(eng, 30200));
   SEEN("30200 OFFERED a=a c=c");
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "a", &ai));
+  OK(ccenter_agent_info_get(eng, "a", ccenter_engine_now(eng), &ai));
   ck_assert_uint_eq(ai.missed_in_row, 0);
 }
 END_TEST
 
 START_TEST(pending_not_ready_applies_after_wrap_up)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 1000, 0));
   agent_ready("a", "q", 0);
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
@@ -125,7 +126,7 @@ START_TEST(pending_not_ready_applies_after_wrap_up)
   OK(ccenter_agent_not_ready(eng, "a", "lunch", 20));
   SEEN("20 PENDING a=a r=lunch");
   OK(ccenter_contact_enqueue(eng, "d", "q", NULL, 30));
-  OK(ccenter_contact_end(eng, "c", 40));
+  OK(ccenter_contact_end(eng, "c", CCENTER_PARTY_UNKNOWN, 40));
   OK(ccenter_engine_advance(eng, 2000));
   SEEN("1040 STATE a=a 2->1 r=lunch");
   NOT_SEEN("OFFERED a=a c=d");
@@ -136,7 +137,7 @@ END_TEST
 
 START_TEST(logout_withdraws_ringing_and_waits_for_work)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, -1, 0));
   agent_ready("a", "q", 0);
   OK(ccenter_agent_set_capacity(eng, "a", CCENTER_CHANNEL_CHAT, 2, 0));
@@ -147,12 +148,12 @@ START_TEST(logout_withdraws_ringing_and_waits_for_work)
   OK(ccenter_contact_enqueue(eng, "c2", "q", &p, 0));
   OK(ccenter_offer_accept(eng, "a", "c1", 5));
   OK(ccenter_agent_logout(eng, "a", 10));
-  SEEN("10 WITHDRAWN a=a c=c2 r=agent-logout");
-  SEEN("10 PENDING a=a r=logout");
+  SEEN("10 WITHDRAWN a=a c=c2 cause=agent-logout");
+  SEEN("10 PENDING a=a to=0"); /* LOGGED_OUT */
   ck_assert_int_eq(cstate("c2"), CCENTER_CONTACT_WAITING);
   ck_assert_int_eq(ccenter_agent_ready(eng, "a", 11), CCENTER_ESTATE);
   ck_assert_int_eq(ccenter_agent_remove(eng, "a", 11), CCENTER_EBUSY);
-  OK(ccenter_contact_end(eng, "c1", 20));
+  OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_UNKNOWN, 20));
   /* Unlimited wrap-up: only the agent ends it. */
   ck_assert_int_eq(ccenter_agent_wrap_up_extend(eng, "a", "c1", 1000, 21), CCENTER_ESTATE);
   OK(ccenter_agent_wrap_up_end(eng, "a", "c1", 30));
@@ -163,7 +164,7 @@ END_TEST
 
 START_TEST(capacity_and_overlap)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a", "q", 0);
   ccenter_contact_params chat;
   ccenter_contact_params_init(&chat);
@@ -181,7 +182,7 @@ START_TEST(capacity_and_overlap)
   OK(ccenter_agent_set_overlap(eng, "a", CCENTER_CHANNEL_CHAT, CCENTER_CHANNEL_VOICE, 1, 30));
   SEEN("30 OFFERED a=a c=v");
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "a", &ai));
+  OK(ccenter_agent_info_get(eng, "a", ccenter_engine_now(eng), &ai));
   ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_CHAT], 3);
   ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_VOICE], 1);
   ck_assert_int_eq(ccenter_agent_set_capacity(eng, "a", CCENTER_CHANNEL_CHAT, 65, 40),
@@ -193,14 +194,14 @@ END_TEST
 
 START_TEST(abandon_and_remove)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
   OK(ccenter_contact_abandon(eng, "c", 7000));
   SEEN("7000 ENDED c=c out=2");
   agent_ready("a", "q", 8000);
   OK(ccenter_contact_enqueue(eng, "d", "q", NULL, 9000));
   OK(ccenter_contact_abandon(eng, "d", 9500));
-  SEEN("9500 WITHDRAWN a=a c=d r=abandoned");
+  SEEN("9500 WITHDRAWN a=a c=d cause=abandoned");
   SEEN("9500 ENDED c=d out=2");
   OK(ccenter_contact_enqueue(eng, "e", "q", NULL, 9600));
   OK(ccenter_offer_accept(eng, "a", "e", 9700));
@@ -213,9 +214,9 @@ END_TEST
 
 START_TEST(max_wait_timeout_overflow_callback)
 {
-  OK(ccenter_queue_add(eng, "q1", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
-  OK(ccenter_queue_add(eng, "q3", 0));
+  OK(ccenter_queue_add(eng, "q1", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
+  OK(ccenter_queue_add(eng, "q3", NULL, 0));
   OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_MAX_WAIT, 60000, 0));
   OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_MAX_WAIT_ACTION, CCENTER_MAX_WAIT_OVERFLOW, 0));
   OK(ccenter_queue_set_overflow(eng, "q1", "q2", 0));
@@ -244,12 +245,12 @@ END_TEST
 
 START_TEST(join_and_leave_empty)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_JOIN_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 0));
   ck_assert_int_eq(ccenter_contact_enqueue(eng, "c", "q", NULL, 0), CCENTER_ENOAGENTS);
   ck_assert_int_eq(cstate("c"), CCENTER_ENOENT);
-  OK(ccenter_agent_add(eng, "a", 0));
-  OK(ccenter_agent_serve(eng, "a", "q", 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
+  OK(ccenter_agent_serve(eng, "a", "q", NULL, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 10));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_LEAVE_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 20));
@@ -261,7 +262,7 @@ END_TEST
 
 START_TEST(max_length)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_LENGTH, 1, 0));
   OK(ccenter_contact_enqueue(eng, "a", "q", NULL, 0));
   ck_assert_int_eq(ccenter_contact_enqueue(eng, "b", "q", NULL, 0), CCENTER_EFULL);
@@ -276,12 +277,12 @@ END_TEST
 
 START_TEST(transfers_and_requeue)
 {
-  OK(ccenter_queue_add(eng, "q1", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_add(eng, "q1", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
   OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_WRAP_UP, 2000, 0));
   agent_ready("a", "q1", 0);
   agent_ready("b", "q2", 0);
-  OK(ccenter_agent_add(eng, "c", 0));
+  OK(ccenter_agent_add(eng, "c", NULL, 0));
   OK(ccenter_agent_login(eng, "c", 0));
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -316,9 +317,9 @@ END_TEST
 
 START_TEST(consult_transfer)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a", "q", 0);
-  OK(ccenter_agent_add(eng, "sup", 0));
+  OK(ccenter_agent_add(eng, "sup", NULL, 0));
   OK(ccenter_agent_login(eng, "sup", 0));
   OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
   OK(ccenter_offer_accept(eng, "a", "k", 10));
@@ -336,29 +337,29 @@ START_TEST(consult_transfer)
   ccenter_contact_info ci = {.size = sizeof ci};
   OK(ccenter_contact_info_get(eng, "k", 40, &ci));
   ck_assert_str_eq(ci.agent, "sup");
-  OK(ccenter_contact_end(eng, "k", 50));
+  OK(ccenter_contact_end(eng, "k", CCENTER_PARTY_UNKNOWN, 50));
   SEEN("50 ENDED c=k out=1");
 }
 END_TEST
 
 START_TEST(consult_cancel_and_timeout)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 5000, 0));
   agent_ready("a", "q", 0);
-  OK(ccenter_agent_add(eng, "sup", 0));
+  OK(ccenter_agent_add(eng, "sup", NULL, 0));
   OK(ccenter_agent_login(eng, "sup", 0));
   OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
   OK(ccenter_offer_accept(eng, "a", "k", 10));
   OK(ccenter_contact_consult_start(eng, "k", "sup", 20));
   OK(ccenter_engine_advance(eng, 5020));
-  SEEN("5020 CONSULT_ENDED c=k ato=sup r=ring-timeout");
+  SEEN("5020 CONSULT_ENDED c=k ato=sup cause=ring-timeout");
   OK(ccenter_contact_consult_start(eng, "k", "sup", 6000));
   OK(ccenter_offer_accept(eng, "sup", "k", 6100));
   OK(ccenter_contact_consult_cancel(eng, "k", 6200));
-  SEEN("6200 CONSULT_ENDED c=k ato=sup r=cancelled");
+  SEEN("6200 CONSULT_ENDED c=k ato=sup cause=cancelled");
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "sup", &ai));
+  OK(ccenter_agent_info_get(eng, "sup", ccenter_engine_now(eng), &ai));
   ck_assert_uint_eq(ai.connected, 0);
   ck_assert_uint_eq(ai.in_channel[CCENTER_CHANNEL_VOICE], 0);
 }
@@ -366,8 +367,8 @@ END_TEST
 
 START_TEST(queue_remove_drains_in_order)
 {
-  OK(ccenter_queue_add(eng, "old", 0));
-  OK(ccenter_queue_add(eng, "new", 0));
+  OK(ccenter_queue_add(eng, "old", NULL, 0));
+  OK(ccenter_queue_add(eng, "new", NULL, 0));
   OK(ccenter_contact_enqueue(eng, "c1", "old", NULL, 100));
   OK(ccenter_contact_enqueue(eng, "n1", "new", NULL, 150));
   OK(ccenter_contact_enqueue(eng, "c2", "old", NULL, 200));
@@ -388,14 +389,14 @@ END_TEST
 
 START_TEST(queue_removed_while_contact_connected)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 1000, 0));
   agent_ready("a", "q", 0);
   OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
   OK(ccenter_offer_accept(eng, "a", "k", 10));
   OK(ccenter_queue_remove(eng, "q", NULL, 20));
   ck_assert_int_eq(ccenter_contact_requeue(eng, "k", 30), CCENTER_ENOENT);
-  OK(ccenter_contact_end(eng, "k", 40));
+  OK(ccenter_contact_end(eng, "k", CCENTER_PARTY_UNKNOWN, 40));
   OK(ccenter_engine_advance(eng, 2000));
   SEEN("1040 ENDED c=k out=1");
 }
@@ -403,7 +404,7 @@ END_TEST
 
 START_TEST(announcements_and_ewt)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 0));
   agent_ready("a", "q", 0);
   /* One handled contact of 100 s gives the estimator its first sample. */
@@ -411,7 +412,7 @@ START_TEST(announcements_and_ewt)
   OK(ccenter_offer_accept(eng, "a", "h", 0));
   OK(ccenter_contact_enqueue(eng, "w1", "q", NULL, 1000));
   OK(ccenter_contact_enqueue(eng, "w2", "q", NULL, 2000));
-  OK(ccenter_contact_end(eng, "h", 100000));
+  OK(ccenter_contact_end(eng, "h", CCENTER_PARTY_UNKNOWN, 100000));
   /* w1 was offered at 100000; w2 announced at 32000, 62000, 92000 with position 2. */
   SEEN("32000 ANNOUNCE c=w2 pos=2");
   SEEN("92000 ANNOUNCE c=w2 pos=2");
@@ -427,15 +428,15 @@ END_TEST
 
 START_TEST(time_backwards_and_bad_args_change_nothing)
 {
-  OK(ccenter_queue_add(eng, "q", 1000));
+  OK(ccenter_queue_add(eng, "q", NULL, 1000));
   int n = R.n;
-  ck_assert_int_eq(ccenter_queue_add(eng, "r", 999), CCENTER_ETIME);
-  ck_assert_int_eq(ccenter_queue_add(eng, "", 1000), CCENTER_EINVAL);
-  ck_assert_int_eq(ccenter_queue_add(eng, NULL, 1000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_add(eng, "r", NULL, 999), CCENTER_ETIME);
+  ck_assert_int_eq(ccenter_queue_add(eng, "", NULL, 1000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_add(eng, NULL, NULL, 1000), CCENTER_EINVAL);
   char big[300];
   memset(big, 'x', sizeof big - 1);
   big[sizeof big - 1] = 0;
-  ck_assert_int_eq(ccenter_agent_add(eng, big, 1000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_agent_add(eng, big, NULL, 1000), CCENTER_EINVAL);
   ck_assert_int_eq(ccenter_agent_login(eng, "ghost", 1000), CCENTER_ENOENT);
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -463,11 +464,11 @@ END_TEST
 START_TEST(callback_may_query_but_not_change)
 {
   R.try_reentry = 1;
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
   ck_assert_int_eq(R.reentry_rc, CCENTER_ECALLBACK);
   ccenter_agent_info ai = {.size = sizeof ai};
-  ck_assert_int_eq(ccenter_agent_info_get(eng, "intruder", &ai), CCENTER_ENOENT);
+  ck_assert_int_eq(ccenter_agent_info_get(eng, "intruder", ccenter_engine_now(eng), &ai), CCENTER_ENOENT);
 }
 END_TEST
 
@@ -483,9 +484,9 @@ START_TEST(journal_sees_successes_and_due_timers)
 {
   journal_n = 0;
   cc_engine_set_journal(eng, count_journal, NULL);
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   ck_assert_int_eq(journal_n, 1);
-  ck_assert_int_eq(ccenter_queue_add(eng, "q", 0), CCENTER_EEXIST);
+  ck_assert_int_eq(ccenter_queue_add(eng, "q", NULL, 0), CCENTER_EEXIST);
   ck_assert_int_eq(journal_n, 1);
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 100, 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
@@ -499,7 +500,7 @@ END_TEST
 
 START_TEST(sla_warning_and_breach_at_exact_times)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_THRESHOLD, 20000, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_WARNING, 75, 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 1000));
@@ -520,7 +521,7 @@ START_TEST(sla_warning_and_breach_at_exact_times)
   OK(ccenter_queue_set_thresholds(eng, "q", th, 3, 30000));
   int64_t bad[2] = {10000, 5000};
   ck_assert_int_eq(ccenter_queue_set_thresholds(eng, "q", bad, 2, 30000), CCENTER_EINVAL);
-  ck_assert_int_eq(ccenter_queue_set_thresholds(eng, "q", th, 9, 30000), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_set_thresholds(eng, "q", th, 9, 30000), CCENTER_EFULL);
   cc_sla_cfg cfg;
   OK(cc_engine_queue_sla(eng, "q", &cfg));
   ck_assert_uint_eq(cfg.n_extra, 3);
@@ -530,14 +531,14 @@ END_TEST
 
 START_TEST(end_by_and_serve_events)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a", "q", 0);
   SEEN("0 AGENT_SERVE a=a");
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
   OK(ccenter_offer_accept(eng, "a", "c", 0));
-  ck_assert_int_eq(ccenter_contact_end_by(eng, "c", (ccenter_party)7, 10), CCENTER_EINVAL);
-  OK(ccenter_contact_end_by(eng, "c", CCENTER_PARTY_AGENT, 10));
-  SEEN("10 CONVERSATION_ENDED a=a c=c r=agent");
+  ck_assert_int_eq(ccenter_contact_end(eng, "c", (ccenter_party)7, 10), CCENTER_EINVAL);
+  OK(ccenter_contact_end(eng, "c", CCENTER_PARTY_AGENT, 10));
+  SEEN("10 CONVERSATION_ENDED a=a c=c by=agent");
   OK(ccenter_agent_unserve(eng, "a", "q", 20));
   ck_assert_int_eq(ccenter_agent_unserve(eng, "a", "q", 20), CCENTER_ENOENT);
   ck_assert_str_eq(ccenter_event_name(CCENTER_EV_AGENT_SERVE), "AGENT_SERVE");
@@ -547,7 +548,7 @@ END_TEST
 
 START_TEST(ewt_from_backlogged_dequeues_and_callback_offer)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_CALLBACK_EWT, 100000, 0));
   agent_ready("a", "q", 0);
   /* A backlog of 10; the agent takes one every 60 s. */
@@ -562,7 +563,7 @@ START_TEST(ewt_from_backlogged_dequeues_and_callback_offer)
     snprintf(id, sizeof id, "c%d", i);
     OK(ccenter_offer_accept(eng, "a", id, t));
     t += 60000;
-    OK(ccenter_contact_end(eng, id, t));
+    OK(ccenter_contact_end(eng, id, CCENTER_PARTY_UNKNOWN, t));
   }
   /* Four backlogged gaps of 60 s: the contact at position 2 expects about 2 minutes. */
   ccenter_contact_info ci = {.size = sizeof ci};
@@ -580,7 +581,7 @@ END_TEST
 
 START_TEST(not_ready_reason_change_starts_a_new_stretch)
 {
-  OK(ccenter_agent_add(eng, "a", 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_agent_not_ready(eng, "a", "break", 60000));
   OK(ccenter_agent_not_ready(eng, "a", "lunch", 120000));
@@ -588,7 +589,7 @@ START_TEST(not_ready_reason_change_starts_a_new_stretch)
   /* login -> NOT_READY "login" 60 s, "break" 60 s, "lunch" 60 s. */
   ck_assert_int_eq(sc_count("AGENT_STATE a=a"), 4);
   ccenter_agent_info ai = {.size = sizeof ai};
-  OK(ccenter_agent_info_get(eng, "a", &ai));
+  OK(ccenter_agent_info_get(eng, "a", ccenter_engine_now(eng), &ai));
   ck_assert_int_eq(ai.state_since, 180000);
 }
 END_TEST
@@ -609,7 +610,7 @@ START_TEST(state_durations_add_up)
   ccenter_engine *e2;
   OK(ccenter_engine_new(o, 0, &e2));
   ccenter_options_free(o);
-  OK(ccenter_agent_add(e2, "a", 0));
+  OK(ccenter_agent_add(e2, "a", NULL, 0));
   OK(ccenter_agent_login(e2, "a", 0));
   int64_t total = 0;
   OK(ccenter_agent_not_ready(e2, "a", "break", 60000));
@@ -627,11 +628,11 @@ START_TEST(ewt_ignores_idle_members_who_cannot_take_it)
 {
   /* The novice serves the queue but never meets its step: an idle novice must not make
    * the expected wait look like 0. */
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_add_step(eng, "q", "s", 86400000, 0));
-  OK(ccenter_agent_add(eng, "expert", 0));
+  OK(ccenter_agent_add(eng, "expert", NULL, 0));
   OK(ccenter_agent_set_skill(eng, "expert", "s", 5, 0));
-  OK(ccenter_agent_serve(eng, "expert", "q", 0));
+  OK(ccenter_agent_serve(eng, "expert", "q", NULL, 0));
   OK(ccenter_agent_login(eng, "expert", 0));
   OK(ccenter_agent_ready(eng, "expert", 0));
   sc_agent_ready("novice", "q", 0);
@@ -646,7 +647,7 @@ START_TEST(ewt_ignores_idle_members_who_cannot_take_it)
     snprintf(id, sizeof id, "c%d", i);
     OK(ccenter_offer_accept(eng, "expert", id, t));
     t += 300000;
-    OK(ccenter_contact_end(eng, id, t));
+    OK(ccenter_contact_end(eng, id, CCENTER_PARTY_UNKNOWN, t));
   }
   ccenter_contact_info ci = {.size = sizeof ci};
   OK(ccenter_contact_info_get(eng, "c5", t, &ci));
@@ -664,8 +665,8 @@ END_TEST
 
 START_TEST(timeout_while_earlier_agent_wraps_up_is_reported_at_once)
 {
-  OK(ccenter_queue_add(eng, "q1", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_add(eng, "q1", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
   OK(ccenter_queue_set(eng, "q1", CCENTER_QUEUE_WRAP_UP, -1, 0));
   OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_MAX_WAIT, 5000, 0));
   agent_ready("a", "q1", 0);
@@ -687,7 +688,7 @@ END_TEST
 
 START_TEST(requeue_reports_before_wrap_up_and_skips_the_agent)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   agent_ready("a", "q", 0);
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
   OK(ccenter_offer_accept(eng, "a", "c", 0));
@@ -706,7 +707,7 @@ END_TEST
  * gets neither: it holds no line to announce to or to time out. */
 START_TEST(requeue_restarts_announcements_and_max_wait_but_not_for_callbacks)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 60000, 0));
   OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 0));
@@ -730,7 +731,7 @@ START_TEST(requeue_restarts_announcements_and_max_wait_but_not_for_callbacks)
   SEEN("34000 ANNOUNCE c=c");
   SEEN("64000 ENDED c=c out=3");
   /* A call: answered, requeued, announced and timed out from the requeue on. */
-  OK(ccenter_queue_add(eng, "q2", 300000));
+  OK(ccenter_queue_add(eng, "q2", NULL, 300000));
   OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_ANNOUNCE_EVERY, 30000, 300000));
   OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_MAX_WAIT, 60000, 300000));
   OK(ccenter_contact_enqueue(eng, "d", "q2", NULL, 300000));

@@ -11,12 +11,12 @@
 static void handle(const char *a, const char *c, int64_t t)
 {
   OK(ccenter_offer_accept(eng, a, c, t));
-  OK(ccenter_contact_end(eng, c, t));
+  OK(ccenter_contact_end(eng, c, CCENTER_PARTY_UNKNOWN, t));
 }
 
 START_TEST(steps_expand_at_exact_deadlines)
 {
-  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_add(eng, "cards", NULL, 0));
   OK(ccenter_queue_add_step(eng, "cards", "cards >= 7", 10000, 0));
   OK(ccenter_queue_add_step(eng, "cards", "cards >= 3", 20000, 0));
   agent_skilled("expert", "cards", "cards", 8, 0);
@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(skill_and_attribute_changes_reroute)
 {
-  OK(ccenter_queue_add(eng, "fr", 0));
+  OK(ccenter_queue_add(eng, "fr", NULL, 0));
   OK(ccenter_queue_add_step(eng, "fr", "language == \"fr\" and cards", 600000, 0));
   agent_skilled("a", "fr", "cards", 4, 0);
   OK(ccenter_contact_enqueue(eng, "c", "fr", NULL, 0));
@@ -64,10 +64,10 @@ END_TEST
 
 START_TEST(contact_steps_emergency_widening)
 {
-  OK(ccenter_queue_add(eng, "fraud", 0));
-  OK(ccenter_queue_add(eng, "general", 0));
+  OK(ccenter_queue_add(eng, "fraud", NULL, 0));
+  OK(ccenter_queue_add(eng, "general", NULL, 0));
   agent_skilled("sup", "fraud", "supervisor", 5, 0);
-  OK(ccenter_agent_serve_2(eng, "sup", "general", 10, 0, 0, 0));
+  OK(ccenter_agent_serve(eng, "sup", "general", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 10, .delay_ms = 0, .reserve = 0}, 0));
   agent_skilled("fx", "fraud", "fraud-emergency", 9, 0);
   OK(ccenter_agent_not_ready(eng, "fx", "break", 0));
   OK(ccenter_agent_not_ready(eng, "sup", "meeting", 0));
@@ -96,7 +96,7 @@ END_TEST
  * size of the steps compiled so far, not the size allocated). */
 START_TEST(bad_contact_step_changes_nothing)
 {
-  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_add(eng, "cards", NULL, 0));
   ccenter_step steps[3] = {{"cards >= 5", 10000}, {"language in (\"en\"", 10000}, {"cards", 10000}};
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -118,11 +118,11 @@ END_TEST
 
 START_TEST(emergency_preempts_profile_priority)
 {
-  OK(ccenter_queue_add(eng, "vip", 0));
-  OK(ccenter_queue_add(eng, "fraud", 0));
-  OK(ccenter_agent_add(eng, "a", 0));
-  OK(ccenter_agent_serve_2(eng, "a", "vip", 100, 0, 0, 0));
-  OK(ccenter_agent_serve_2(eng, "a", "fraud", 0, 0, 0, 0));
+  OK(ccenter_queue_add(eng, "vip", NULL, 0));
+  OK(ccenter_queue_add(eng, "fraud", NULL, 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
+  OK(ccenter_agent_serve(eng, "a", "vip", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 100, .delay_ms = 0, .reserve = 0}, 0));
+  OK(ccenter_agent_serve(eng, "a", "fraud", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 0, .delay_ms = 0, .reserve = 0}, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -139,11 +139,11 @@ END_TEST
 
 START_TEST(profile_priority_then_contact_order)
 {
-  OK(ccenter_queue_add(eng, "q1", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
-  OK(ccenter_agent_add(eng, "a", 0));
-  OK(ccenter_agent_serve_2(eng, "a", "q1", 5, 0, 0, 0));
-  OK(ccenter_agent_serve_2(eng, "a", "q2", 1, 0, 0, 0));
+  OK(ccenter_queue_add(eng, "q1", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
+  OK(ccenter_agent_serve(eng, "a", "q1", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 5, .delay_ms = 0, .reserve = 0}, 0));
+  OK(ccenter_agent_serve(eng, "a", "q2", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 1, .delay_ms = 0, .reserve = 0}, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_contact_enqueue(eng, "old2", "q2", NULL, 0));
   OK(ccenter_contact_enqueue(eng, "new1", "q1", NULL, 1000));
@@ -151,15 +151,15 @@ START_TEST(profile_priority_then_contact_order)
   SEEN("2000 OFFERED a=a c=new1");
   handle("a", "new1", 2100);
   SEEN("2100 OFFERED a=a c=old2");
-  ck_assert_int_eq(ccenter_agent_serve_2(eng, "a", "q1", 5000, 0, 0, 3000), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_agent_serve(eng, "a", "q1", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 5000, .delay_ms = 0, .reserve = 0}, 3000), CCENTER_ERANGE);
 }
 END_TEST
 
 START_TEST(member_delay_holds_until_waited)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
-  OK(ccenter_agent_add(eng, "backup", 0));
-  OK(ccenter_agent_serve_2(eng, "backup", "q", 0, 30000, 0, 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_agent_add(eng, "backup", NULL, 0));
+  OK(ccenter_agent_serve(eng, "backup", "q", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 0, .delay_ms = 30000, .reserve = 0}, 0));
   OK(ccenter_agent_login(eng, "backup", 0));
   OK(ccenter_agent_ready(eng, "backup", 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 1000));
@@ -172,10 +172,10 @@ END_TEST
 
 START_TEST(reserve_joins_past_threshold)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RESERVE_WAIT, 60000, 0));
-  OK(ccenter_agent_add(eng, "r", 0));
-  OK(ccenter_agent_serve_2(eng, "r", "q", 0, 0, 1, 0));
+  OK(ccenter_agent_add(eng, "r", NULL, 0));
+  OK(ccenter_agent_serve(eng, "r", "q", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 0, .delay_ms = 0, .reserve = 1}, 0));
   OK(ccenter_agent_login(eng, "r", 0));
   OK(ccenter_agent_ready(eng, "r", 0));
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
@@ -192,7 +192,7 @@ START_TEST(reserve_joins_below_service_level)
 {
   char c[16];
   int64_t t = 0;
-  OK(ccenter_queue_add(eng, "q", t));
+  OK(ccenter_queue_add(eng, "q", NULL, t));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_SL_THRESHOLD, 20000, t));
   ck_assert_int_eq(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RESERVE_SL, 10001, t),
                    CCENTER_ERANGE);
@@ -201,8 +201,8 @@ START_TEST(reserve_joins_below_service_level)
   OK(ccenter_queue_get(eng, "q", CCENTER_QUEUE_RESERVE_SL, &v));
   ck_assert_int_eq(v, 8000);
   sc_agent_ready("m", "q", t);
-  OK(ccenter_agent_add(eng, "r", t));
-  OK(ccenter_agent_serve_2(eng, "r", "q", 0, 0, 1, t));
+  OK(ccenter_agent_add(eng, "r", NULL, t));
+  OK(ccenter_agent_serve(eng, "r", "q", &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = 0, .delay_ms = 0, .reserve = 1}, t));
   OK(ccenter_agent_login(eng, "r", t));
   OK(ccenter_agent_ready(eng, "r", t));
   /* Ten contacts answered after the threshold: 0 % over 10 outcomes. The reserve member
@@ -256,11 +256,11 @@ START_TEST(long_requirements_are_distinct_classes)
   snprintf(en + n, sizeof en - n, "\"en\")");
   snprintf(fr + n, sizeof fr - n, "\"fr\")");
   ck_assert_uint_gt(strlen(en), 2300);
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_add_step(eng, "q", en, 60000, 0));
-  OK(ccenter_agent_add(eng, "a", 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
   OK(ccenter_agent_set_attr(eng, "a", "lang", "en", 0));
-  OK(ccenter_agent_serve(eng, "a", "q", 0));
+  OK(ccenter_agent_serve(eng, "a", "q", NULL, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_agent_ready(eng, "a", 0));
   ccenter_step own[1] = {{fr, 60000}};
@@ -278,7 +278,7 @@ END_TEST
 
 START_TEST(preferred_then_fallback)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   sc_agent_ready("known", "q", 0);
   sc_agent_ready("other", "q", 0);
   OK(ccenter_agent_not_ready(eng, "known", "break", 0));
@@ -304,7 +304,7 @@ END_TEST
 
 START_TEST(sticky_agent_by_customer)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_STICKY_WINDOW, 86400000, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_PREFERRED_TIMEOUT, 30000, 0));
   sc_agent_ready("x", "q", 0);
@@ -326,7 +326,7 @@ END_TEST
 
 START_TEST(ageing_lets_old_low_priority_pass)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_AGEING, 1000, 0));
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -341,11 +341,11 @@ END_TEST
 
 START_TEST(skill_real_time_view)
 {
-  OK(ccenter_queue_add(eng, "cards", 0));
+  OK(ccenter_queue_add(eng, "cards", NULL, 0));
   OK(ccenter_queue_add_step(eng, "cards", "cards >= 5", 60000, 0));
   agent_skilled("x", "cards", "cards", 8, 0);
   agent_skilled("y", "cards", "cards", 4, 0);
-  OK(ccenter_agent_add(eng, "z", 0));
+  OK(ccenter_agent_add(eng, "z", NULL, 0));
   OK(ccenter_agent_set_skill(eng, "z", "cards", 9, 0)); /* logged out */
   OK(ccenter_contact_enqueue(eng, "c1", "cards", NULL, 1000)); /* to x */
   OK(ccenter_contact_enqueue(eng, "c2", "cards", NULL, 2000)); /* waits: y is below 5 */
@@ -367,7 +367,7 @@ END_TEST
 
 static void strategy_queue(int64_t strategy)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_STRATEGY, strategy, 0));
 }
 
@@ -434,7 +434,7 @@ START_TEST(fewest_and_least_talk)
   OK(ccenter_contact_enqueue(eng, "long", "q", NULL, 100));
   SEEN("100 OFFERED a=busy c=long");
   OK(ccenter_offer_accept(eng, "busy", "long", 100));
-  OK(ccenter_contact_end(eng, "long", 100100));
+  OK(ccenter_contact_end(eng, "long", CCENTER_PARTY_UNKNOWN, 100100));
   OK(ccenter_contact_enqueue(eng, "next", "q", NULL, 100200));
   SEEN("100200 OFFERED a=calm c=next");
 }
@@ -483,8 +483,8 @@ START_TEST(ring_all_first_answer_wins)
   OK(ccenter_contact_enqueue(eng, "k", "q", NULL, 100));
   ck_assert_int_eq(sc_count("100 OFFERED c=k"), 3);
   OK(ccenter_offer_accept(eng, "b", "k", 200));
-  SEEN("200 WITHDRAWN a=a c=k r=answered-elsewhere");
-  SEEN("200 WITHDRAWN a=c c=k r=answered-elsewhere");
+  SEEN("200 WITHDRAWN a=a c=k cause=answered-elsewhere");
+  SEEN("200 WITHDRAWN a=c c=k cause=answered-elsewhere");
   SEEN("200 CONNECTED a=b c=k");
   ck_assert_int_eq(ccenter_offer_accept(eng, "a", "k", 200), CCENTER_ESTATE);
   /* Both free agents reject: the contact goes back to waiting (reject delay 30 s). */
@@ -511,7 +511,7 @@ START_TEST(ring_progressive_adds_one_at_a_time)
   OK(ccenter_engine_advance(eng, 10100));
   SEEN("10100 OFFERED a=c c=k");
   OK(ccenter_offer_accept(eng, "b", "k", 11000));
-  ck_assert_int_eq(sc_count("11000 WITHDRAWN c=k r=answered-elsewhere"), 2);
+  ck_assert_int_eq(sc_count("11000 WITHDRAWN c=k cause=answered-elsewhere"), 2);
 }
 END_TEST
 
@@ -590,10 +590,10 @@ static void stream_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
     s->cap = s->cap ? 2 * s->cap : 1024;
     s->lines = realloc(s->lines, s->cap * sizeof *s->lines);
   }
-  snprintf(s->lines[s->n++], 160, "%lld %s %s %s %s %lld", (long long)ev->time,
+  snprintf(s->lines[s->n++], 160, "%lld %s %s %s %s %s %d %lld", (long long)ev->time,
            ccenter_event_name(ev->type), ev->agent ? ev->agent : "-",
            ev->contact ? ev->contact : "-", ev->reason ? ev->reason : "-",
-           (long long)ev->value);
+           ccenter_cause_name(ev->cause), ev->step, (long long)ev->ring_timeout_ms);
   if (ev->type == CCENTER_EV_CONTACT_OFFERED && s->n_offers < 512) {
     snprintf(s->offers[s->n_offers][0], 16, "%s", ev->agent);
     snprintf(s->offers[s->n_offers][1], 16, "%s", ev->contact);
@@ -643,7 +643,7 @@ static int apply(ccenter_engine *e, void *arg)
   switch (o->kind) {
   case 0: return ccenter_contact_enqueue(e, o->c, o->q, &o->p, o->now);
   case 1: return ccenter_offer_accept(e, o->a, o->c, o->now);
-  case 2: return ccenter_contact_end(e, o->c, o->now);
+  case 2: return ccenter_contact_end(e, o->c, CCENTER_PARTY_UNKNOWN, o->now);
   case 3: return ccenter_agent_set_skill(e, o->a, o->skill, o->level, o->now);
   case 4: return ccenter_agent_not_ready(e, o->a, "break", o->now);
   case 5: return ccenter_agent_ready(e, o->a, o->now);
@@ -672,7 +672,7 @@ static void differential(int64_t strategy, uint64_t seed, int ops)
     for (int qi = 0; qi < 6; qi++) {
       char q[8];
       snprintf(q, sizeof q, "q%d", qi);
-      OK(ccenter_queue_add(e[k], q, 0));
+      OK(ccenter_queue_add(e[k], q, NULL, 0));
       OK(ccenter_queue_set(e[k], q, CCENTER_QUEUE_STRATEGY, strategy, 0));
       OK(ccenter_queue_set(e[k], q, CCENTER_QUEUE_RING_TIMEOUT, 7000, 0));
       OK(ccenter_queue_set(e[k], q, CCENTER_QUEUE_WRAP_UP, qi % 2 ? 2000 : 0, 0));
@@ -685,7 +685,7 @@ static void differential(int64_t strategy, uint64_t seed, int ops)
     char a[8];
     snprintf(a, sizeof a, "a%d", ai);
     for (int k = 0; k < 2; k++) {
-      OK(ccenter_agent_add(e[k], a, 0));
+      OK(ccenter_agent_add(e[k], a, NULL, 0));
       OK(ccenter_agent_login(e[k], a, 0));
     }
     uint64_t y = x + (uint64_t)ai * 7919;
@@ -696,7 +696,7 @@ static void differential(int64_t strategy, uint64_t seed, int ops)
       int prio = (int)(rng_next(&y) % 3);
       int64_t delay = rng_next(&y) % 4 == 0 ? 2000 : 0;
       for (int k = 0; k < 2; k++)
-        ccenter_agent_serve_2(e[k], a, q, prio, delay, 0, 0);
+        ccenter_agent_serve(e[k], a, q, &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = prio, .delay_ms = delay, .reserve = 0}, 0);
     }
     for (int j = 0; j < 3; j++) {
       char sk[8];

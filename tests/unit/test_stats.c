@@ -51,9 +51,9 @@ static void check_identity(const ccenter_queue_stats *s)
 
 static void add_agent(const char *a, const char *q, int64_t t)
 {
-  OK(ccenter_agent_add(eng, a, t));
+  OK(ccenter_agent_add(eng, a, NULL, t));
   if (q)
-    OK(ccenter_agent_serve(eng, a, q, t));
+    OK(ccenter_agent_serve(eng, a, q, NULL, t));
   OK(ccenter_agent_login(eng, a, t));
 }
 
@@ -64,7 +64,7 @@ static void serve_one(const char *c, const char *q, const char *a, int64_t t, in
   OK(ccenter_contact_enqueue(eng, c, q, NULL, t));
   OK(ccenter_agent_ready(eng, a, t + wait));
   OK(ccenter_offer_accept(eng, a, c, t + wait));
-  OK(ccenter_contact_end(eng, c, t + wait + talk));
+  OK(ccenter_contact_end(eng, c, CCENTER_PARTY_UNKNOWN, t + wait + talk));
   OK(ccenter_agent_not_ready(eng, a, "break", t + wait + talk));
 }
 
@@ -78,7 +78,7 @@ static void abandon_one(const char *c, const char *q, int64_t t, int64_t wait)
 
 START_TEST(reference_worked_example)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   add_agent("a", "q", 0);
   int64_t t = 1000;
   char id[16];
@@ -132,7 +132,7 @@ START_TEST(interval_boundaries)
   const int64_t t1445 = (14 * 60 + 45) * (int64_t)MIN, t1500 = 15 * (int64_t)HOUR;
   const int64_t I = 15 * MIN;
   OK(ccenter_engine_advance(eng, 14 * HOUR));
-  OK(ccenter_queue_add(eng, "q", 14 * HOUR));
+  OK(ccenter_queue_add(eng, "q", NULL, 14 * HOUR));
   add_agent("a", "q", 14 * HOUR);
   /* b serves nothing: its READY time is idle. Logged in 14:40, ready 14:50-15:10. */
   add_agent("b", NULL, t1445 - 5 * MIN);
@@ -140,7 +140,7 @@ START_TEST(interval_boundaries)
   OK(ccenter_contact_enqueue(eng, "c", "q", NULL, t1500 - MIN));   /* 14:59 */
   OK(ccenter_agent_ready(eng, "a", t1500 + MIN));                  /* 15:01 */
   OK(ccenter_offer_accept(eng, "a", "c", t1500 + MIN));
-  OK(ccenter_contact_end(eng, "c", t1500 + 3 * MIN));
+  OK(ccenter_contact_end(eng, "c", CCENTER_PARTY_UNKNOWN, t1500 + 3 * MIN));
   OK(ccenter_agent_not_ready(eng, "b", "break", t1500 + 10 * MIN)); /* 15:10 */
   ck_assert_int_eq(ccenter_stats_interval_start(eng, t1500 - MIN), t1445);
   ck_assert_int_eq(ccenter_stats_interval_start(eng, t1500), t1500);
@@ -200,7 +200,7 @@ END_TEST
 
 START_TEST(short_abandons)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   add_agent("a", "q", 0);
   abandon_one("s1", "q", 1000, 3000);
   abandon_one("s2", "q", 10000, 4999);
@@ -238,7 +238,7 @@ END_TEST
 
 START_TEST(extra_thresholds_and_config_reset)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   add_agent("a", "q", 0);
   const int64_t th[] = {10000, 30000, 60000};
   OK(ccenter_queue_set_thresholds(eng, "q", th, 3, 0));
@@ -308,7 +308,7 @@ static void take_reason(void *ud, const char *code, int64_t ms)
 
 START_TEST(dispositions_and_surveys)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 10000, 0));
   add_agent("a", "q", 0);
   OK(ccenter_agent_ready(eng, "a", 0));
@@ -316,7 +316,7 @@ START_TEST(dispositions_and_surveys)
   OK(ccenter_offer_accept(eng, "a", "c1", 1000));
   OK(ccenter_contact_disposition(eng, "c1", "billing", 2000));
   OK(ccenter_contact_survey(eng, "c1", 90, 2000));
-  OK(ccenter_contact_end(eng, "c1", 3000));
+  OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_UNKNOWN, 3000));
   OK(ccenter_contact_disposition(eng, "c1", "upsell", 4000)); /* in wrap-up */
   OK(ccenter_contact_survey(eng, "c1", 40, 4000));             /* the last score wins */
   OK(ccenter_engine_advance(eng, 20000));
@@ -324,7 +324,7 @@ START_TEST(dispositions_and_surveys)
   OK(ccenter_offer_accept(eng, "a", "c2", 20000));
   OK(ccenter_contact_disposition(eng, "c2", "billing", 21000));
   OK(ccenter_contact_survey(eng, "c2", 100, 21000));
-  OK(ccenter_contact_end(eng, "c2", 22000));
+  OK(ccenter_contact_end(eng, "c2", CCENTER_PARTY_UNKNOWN, 22000));
   OK(ccenter_engine_advance(eng, 40000));
   ccenter_queue_stats s = qstats("q", ALL_FROM, ALL_TO);
   ck_assert_uint_eq(s.dispositions, 3);
@@ -351,8 +351,8 @@ START_TEST(repeat_contacts)
 {
   OK(ccenter_engine_set(eng, CCENTER_ENGINE_REPEAT_WINDOW, HOUR, 0));
   OK(ccenter_engine_set(eng, CCENTER_ENGINE_STATS_INTERVAL, 4 * HOUR, 0));
-  OK(ccenter_queue_add(eng, "q", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
   add_agent("a", "q", 0);
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
@@ -434,7 +434,7 @@ END_TEST
 
 START_TEST(handle_time_hold_and_occupancy)
 {
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 30 * SEC, 0));
   add_agent("a", "q", 0);
   OK(ccenter_agent_ready(eng, "a", 0));
@@ -446,7 +446,7 @@ START_TEST(handle_time_hold_and_occupancy)
   ck_assert_int_eq(s.talk_ms, 50 * SEC);
   ck_assert_int_eq(s.hold_ms, 10 * SEC);
   OK(ccenter_contact_resume(eng, "c", 120 * SEC));
-  OK(ccenter_contact_end(eng, "c", 150 * SEC));
+  OK(ccenter_contact_end(eng, "c", CCENTER_PARTY_UNKNOWN, 150 * SEC));
   OK(ccenter_engine_advance(eng, 200 * SEC));
   ccenter_queue_stats q = qstats("q", ALL_FROM, ALL_TO);
   ck_assert_int_eq(q.talk_ms, 80 * SEC);
@@ -606,10 +606,10 @@ START_TEST(queue_log_lines)
   memset(&L, 0, sizeof L);
   ccenter_queue_log *ql = NULL;
   OK(ccenter_queue_log_attach(eng, QL_OFF, take_line, &L, &ql));
-  OK(ccenter_queue_add(eng, "q", 0));
-  OK(ccenter_queue_add(eng, "q2", 0));
-  OK(ccenter_agent_add(eng, "a", 0));
-  OK(ccenter_agent_serve(eng, "a", "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
+  OK(ccenter_agent_add(eng, "a", NULL, 0));
+  OK(ccenter_agent_serve(eng, "a", "q", NULL, 0));
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_agent_ready(eng, "a", 0));
   EXPECT("1700000000|NONE|q|a|ADDMEMBER|", "1700000000|NONE|NONE|a|AGENTLOGIN|NONE",
@@ -621,15 +621,15 @@ START_TEST(queue_log_lines)
   EXPECT("1700000001|c1|q|NONE|ENTERQUEUE||555");
   OK(ccenter_offer_missed(eng, "a", "c1", 3500));
   EXPECT("1700000003|c1|q|a|RINGNOANSWER|2500");
-  OK(ccenter_agent_add(eng, "b", 5000));
-  OK(ccenter_agent_serve(eng, "b", "q", 5000));
+  OK(ccenter_agent_add(eng, "b", NULL, 5000));
+  OK(ccenter_agent_serve(eng, "b", "q", NULL, 5000));
   OK(ccenter_agent_login(eng, "b", 5000));
   OK(ccenter_agent_ready(eng, "b", 5000));
   EXPECT("1700000005|NONE|q|b|ADDMEMBER|", "1700000005|NONE|NONE|b|AGENTLOGIN|NONE",
          "1700000005|NONE|NONE|b|UNPAUSE|");
   OK(ccenter_offer_accept(eng, "b", "c1", 7000));
   EXPECT("1700000007|c1|q|b|CONNECT|6|c1|2");
-  OK(ccenter_contact_end_by(eng, "c1", CCENTER_PARTY_AGENT, 67000));
+  OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_AGENT, 67000));
   EXPECT("1700000067|c1|q|b|COMPLETEAGENT|6|60|1");
   /* Blind transfer to a queue, then an exit with key there. */
   OK(ccenter_contact_enqueue(eng, "c2", "q", NULL, 70000)); /* a has idled longest */
@@ -645,7 +645,7 @@ START_TEST(queue_log_lines)
   OK(ccenter_contact_consult_start(eng, "c3", "a", 92000));
   OK(ccenter_offer_accept(eng, "a", "c3", 93000));
   OK(ccenter_contact_consult_complete(eng, "c3", 95000));
-  OK(ccenter_contact_end_by(eng, "c3", CCENTER_PARTY_CUSTOMER, 100000));
+  OK(ccenter_contact_end(eng, "c3", CCENTER_PARTY_CUSTOMER, 100000));
   EXPECT("1700000090|c3|q|NONE|ENTERQUEUE||NONE", "1700000091|c3|q|b|CONNECT|1|c3|1",
          "1700000095|c3|q|b|ATTENDEDTRANSFER|BRIDGE|a|1|4|1",
          "1700000100|c3|q|a|COMPLETECALLER|1|7|1");
@@ -654,7 +654,7 @@ START_TEST(queue_log_lines)
   OK(ccenter_offer_accept(eng, "b", "c4", 111000));
   OK(ccenter_contact_transfer_agent(eng, "c4", "a", 120000));
   OK(ccenter_offer_accept(eng, "a", "c4", 121000));
-  OK(ccenter_contact_end(eng, "c4", 130000));
+  OK(ccenter_contact_end(eng, "c4", CCENTER_PARTY_UNKNOWN, 130000));
   EXPECT("1700000110|c4|q|NONE|ENTERQUEUE||NONE", "1700000111|c4|q|b|CONNECT|1|c4|1",
          "1700000120|c4|q|b|BLINDTRANSFER|a|agent|1|9|1", "1700000121|c4|q|a|CONNECT|1|c4|1",
          "1700000130|c4|q|a|COMPLETECALLER|1|9|1");
@@ -667,7 +667,7 @@ START_TEST(queue_log_lines)
   OK(ccenter_agent_not_ready(eng, "b", NULL, 149000));
   OK(ccenter_contact_enqueue(eng, "c6", "q", NULL, 150000));
   OK(ccenter_contact_abandon(eng, "c6", 160000));
-  EXPECT("1700000149|NONE|NONE|a|PAUSE|lunch", "1700000149|NONE|NONE|b|PAUSE|unspecified",
+  EXPECT("1700000149|NONE|NONE|a|PAUSE|lunch", "1700000149|NONE|NONE|b|PAUSE|",
          "1700000150|c6|q|NONE|ENTERQUEUE||NONE", "1700000160|c6|q|NONE|ABANDON|1|1|10");
   /* Timeout. */
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 5000, 170000));
@@ -676,7 +676,7 @@ START_TEST(queue_log_lines)
   EXPECT("1700000170|c7|q|NONE|ENTERQUEUE||NONE", "1700000175|c7|q|NONE|EXITWITHTIMEOUT|1|1|5");
   /* Exit empty: q2's last logged-in member logs off. */
   OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_LEAVE_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 180000));
-  OK(ccenter_agent_serve(eng, "b", "q2", 180000));
+  OK(ccenter_agent_serve(eng, "b", "q2", NULL, 180000));
   OK(ccenter_contact_enqueue(eng, "c8", "q2", NULL, 180000));
   OK(ccenter_agent_logout(eng, "b", 185000));
   OK(ccenter_agent_unserve(eng, "a", "q", 186000));
@@ -706,7 +706,7 @@ START_TEST(queue_log_formatter)
   /* The pure formatter has no wait for a finished conversation: holdtime 0. */
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, buf, sizeof buf), 39);
   ck_assert_str_eq(buf, "61|c_1|sales|ag_7|COMPLETECALLER|0|42|3");
-  ev.reason = "agent";
+  ev.party = CCENTER_PARTY_AGENT;
   ev.wait_ms = 5000;
   ck_assert_int_eq(ccenter_queue_log_format(&ev, -62000, buf, sizeof buf), 38);
   ck_assert_str_eq(buf, "-1|c_1|sales|ag_7|COMPLETEAGENT|5|42|3");
@@ -728,7 +728,7 @@ START_TEST(queue_log_formatter)
   ev.type = CCENTER_EV_ANNOUNCE;
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, buf, sizeof buf), 0);
   ev.type = CCENTER_EV_OFFER_WITHDRAWN;
-  ev.reason = "rejected";
+  ev.cause = CCENTER_CAUSE_REJECTED;
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, buf, sizeof buf), 0);
   ev.type = CCENTER_EV_CONTACT_ENDED;
   ev.outcome = CCENTER_OUTCOME_HANDLED;
@@ -789,7 +789,7 @@ START_TEST(out_of_memory)
   OK(ccenter_options_set_allocator(o, f_malloc, f_realloc, f_free, &f));
   OK(ccenter_engine_new(o, 0, &eng));
   ccenter_options_free(o);
-  OK(ccenter_queue_add(eng, "q", 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
   add_agent("a", "q", 0);
   f.every = 5;
   char id[16];
@@ -805,7 +805,7 @@ START_TEST(out_of_memory)
     ccenter_agent_ready(eng, "a", t + 1000);
     ccenter_offer_accept(eng, "a", id, t + 1000);
     ccenter_contact_disposition(eng, id, i % 2 ? "x" : "y", t + 2000);
-    ccenter_contact_end(eng, id, t + 3000);
+    ccenter_contact_end(eng, id, CCENTER_PARTY_UNKNOWN, t + 3000);
     ccenter_agent_not_ready(eng, "a", i % 3 ? "break" : "lunch", t + 3000);
     ccenter_contact_abandon(eng, id, t + 4000);
   }
@@ -972,9 +972,9 @@ static void model_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   case CCENTER_EV_OFFER_WITHDRAWN:
     if (M->ringing[aidx(ev->agent)] == cidx(ev->contact) + 1)
       M->ringing[aidx(ev->agent)] = 0;
-    if (!strcmp(ev->reason, "ring-timeout") || !strcmp(ev->reason, "missed"))
+    if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT || ev->cause == CCENTER_CAUSE_MISSED)
       M->missed++;
-    else if (!strcmp(ev->reason, "rejected"))
+    else if (ev->cause == CCENTER_CAUSE_REJECTED)
       M->rejected++;
     break;
   case CCENTER_EV_AGENT_STATE: {
@@ -1039,7 +1039,7 @@ START_TEST(property_identity_and_totals)
   OK(ccenter_engine_set(eng, CCENTER_ENGINE_STATS_INTERVAL, PI, 0));
   OK(ccenter_engine_set(eng, CCENTER_ENGINE_STATS_KEEP, PIV, 0));
   for (int q = 0; q < 3; q++)
-    OK(ccenter_queue_add(eng, QN[q], 0));
+    OK(ccenter_queue_add(eng, QN[q], NULL, 0));
   OK(ccenter_queue_set(eng, "q0", CCENTER_QUEUE_MAX_WAIT, 60 * SEC, 0));
   OK(ccenter_queue_set(eng, "q0", CCENTER_QUEUE_MAX_WAIT_ACTION, CCENTER_MAX_WAIT_OVERFLOW, 0));
   OK(ccenter_queue_set_overflow(eng, "q0", "q1", 0));
@@ -1050,10 +1050,10 @@ START_TEST(property_identity_and_totals)
   const int64_t th[] = {10 * SEC, 40 * SEC};
   OK(ccenter_queue_set_thresholds(eng, "q2", th, 2, 0));
   for (int a = 0; a < PA; a++) {
-    OK(ccenter_agent_add(eng, AN[a], 0));
+    OK(ccenter_agent_add(eng, AN[a], NULL, 0));
     for (int q = 0; q < 3; q++)
       if ((a + q) % 3 != 0 || a == 0)
-        OK(ccenter_agent_serve(eng, AN[a], QN[q], 0));
+        OK(ccenter_agent_serve(eng, AN[a], QN[q], NULL, 0));
   }
   int64_t t = 0;
   int next = 0, qx = 0;
@@ -1116,7 +1116,7 @@ START_TEST(property_identity_and_totals)
       }
     } else if (r < 53) {
       if (talking)
-        ccenter_contact_end_by(eng, talking, (ccenter_party)rn(3), t);
+        ccenter_contact_end(eng, talking, (ccenter_party)rn(3), t);
     } else if (r < 56) {
       if (talking)
         ccenter_contact_transfer_queue(eng, talking, QN[rn(qx ? 4 : 3)], t);
@@ -1164,10 +1164,10 @@ START_TEST(property_identity_and_totals)
           ccenter_contact_survey(eng, x, (int)rn(101), t);
       }
     } else if (r < 94) {
-      if (!qx && ccenter_queue_add(eng, "qx", t) == 0) {
+      if (!qx && ccenter_queue_add(eng, "qx", NULL, t) == 0) {
         qx = 1;
-        ccenter_agent_serve(eng, "a1", "qx", t);
-        ccenter_agent_serve(eng, "a4", "qx", t);
+        ccenter_agent_serve(eng, "a1", "qx", NULL, t);
+        ccenter_agent_serve(eng, "a4", "qx", NULL, t);
       } else if (qx && rn(4) == 0 && ccenter_queue_remove(eng, "qx", "q0", t) == 0) {
         qx = 0;
       }
@@ -1277,7 +1277,7 @@ START_TEST(statistics_can_be_turned_off)
   ccenter_engine *e2;
   ck_assert_int_eq(ccenter_engine_new(o, 0, &e2), 0);
   ccenter_options_free(o);
-  ck_assert_int_eq(ccenter_queue_add(e2, "q", 0), 0);
+  ck_assert_int_eq(ccenter_queue_add(e2, "q", NULL, 0), 0);
   ck_assert_int_eq(ccenter_contact_enqueue(e2, "c", "q", NULL, 0), 0);
   ccenter_queue_stats qs = {.size = sizeof qs};
   ck_assert_int_eq(ccenter_stats_queue(e2, "q", 0, 900000, &qs), CCENTER_ENOTSUP);

@@ -60,7 +60,7 @@ static void on_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
     f->offered_loop = (int64_t)uv_now(f->loop);
     break;
   case CCENTER_EV_OFFER_WITHDRAWN:
-    if (ev->reason && strcmp(ev->reason, "ring-timeout") == 0) {
+    if (ev->cause == CCENTER_CAUSE_RING_TIMEOUT) {
       f->withdrawals++;
       f->withdrawn_at = ev->time;
       f->withdrawn_loop = (int64_t)uv_now(f->loop);
@@ -102,10 +102,10 @@ START_TEST(ring_timeout_fires_from_the_loop_and_loop_exits)
   ck_assert_int_ge(ccenter_uv_now(f.h), ccenter_engine_now(f.e));
 
   int64_t now = ccenter_uv_now(f.h);
-  ck_assert_int_eq(ccenter_queue_add(f.e, "q", now), 0);
+  ck_assert_int_eq(ccenter_queue_add(f.e, "q", NULL, now), 0);
   ck_assert_int_eq(ccenter_queue_set(f.e, "q", CCENTER_QUEUE_RING_TIMEOUT, 50, now), 0);
-  ck_assert_int_eq(ccenter_agent_add(f.e, "a1", now), 0);
-  ck_assert_int_eq(ccenter_agent_serve(f.e, "a1", "q", now), 0);
+  ck_assert_int_eq(ccenter_agent_add(f.e, "a1", NULL, now), 0);
+  ck_assert_int_eq(ccenter_agent_serve(f.e, "a1", "q", NULL, now), 0);
   ck_assert_int_eq(ccenter_agent_login(f.e, "a1", now), 0);
   ck_assert_int_eq(ccenter_agent_ready(f.e, "a1", now), 0);
   ck_assert_int_eq(ccenter_contact_enqueue(f.e, "c1", "q", NULL, now), 0);
@@ -130,7 +130,7 @@ START_TEST(ring_timeout_fires_from_the_loop_and_loop_exits)
   ck_assert_int_eq(ccenter_engine_next_deadline(f.e), CCENTER_NO_DEADLINE);
   ck_assert_int_eq(ccenter_uv_last_error(f.h), 0);
   ccenter_agent_info ai = {.size = sizeof ai};
-  ck_assert_int_eq(ccenter_agent_info_get(f.e, "a1", &ai), 0);
+  ck_assert_int_eq(ccenter_agent_info_get(f.e, "a1", ccenter_engine_now(f.e), &ai), 0);
   ck_assert_int_eq(ai.state, CCENTER_AGENT_NOT_READY);
   ck_assert_int_eq(ai.missed_in_row, 1);
 
@@ -163,7 +163,7 @@ START_TEST(attach_refuses_null_and_second_adapter)
   ck_assert_int_ge(ccenter_uv_now(h), 5000);
   /* The first adapter still drives the engine. */
   int64_t now = ccenter_uv_now(h);
-  ck_assert_int_eq(ccenter_queue_add(e, "q", now), 0);
+  ck_assert_int_eq(ccenter_queue_add(e, "q", NULL, now), 0);
   ck_assert_int_eq(ccenter_queue_set(e, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 20, now), 0);
   ck_assert_int_eq(ccenter_contact_enqueue(e, "c1", "q", NULL, now), 0);
   ck_assert_int_ne(uv_run(&loop, UV_RUN_ONCE), 0);

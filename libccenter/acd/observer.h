@@ -1,0 +1,95 @@
+/*
+ * Internal: the observer contract. The statistics and the queue_log sink (sla/) see the
+ * engine only through it; acd/ knows nothing of them. They are plugged in from one
+ * composition root (libccenter/ccenter.c).
+ *
+ * An observer sees every event at the end of the call that raised it, before the
+ * integrator (callback or queue), while the engine refuses state changes. Each event comes
+ * with the engine's objects it names, so an observer reaches its own record for an object
+ * through the object's slot, handed out at registration, without a lookup by id.
+ */
+#ifndef CC_ACD_OBSERVER_H
+#define CC_ACD_OBSERVER_H
+
+#include "ccenter/engine.h"
+#include "core/options.h"
+
+/* Slots per object: one for each observer that keeps records per object. */
+#define CC_OBS_SLOTS 2
+
+/* What every agent, queue and contact begins with: its id (a copy owned by the engine),
+ * the integrator's user data, and the observers' slots (NULL until an observer sets its
+ * own; the engine never reads them). */
+#define CC_OBJ_HEAD \
+  char *id;         \
+  void *user;       \
+  void *slot[CC_OBS_SLOTS]
+
+typedef struct cc_obj {
+  CC_OBJ_HEAD;
+} cc_obj;
+
+typedef enum cc_obj_kind { CC_OBJ_AGENT = 0, CC_OBJ_CONTACT = 1, CC_OBJ_QUEUE = 2 } cc_obj_kind;
+
+/* An event as observers see it: the public event and the objects it names (NULL where the
+ * event names none). The objects live at least until the end of the delivery. */
+typedef struct cc_obs_event {
+  ccenter_event pub;
+  cc_obj *agent, *contact, *queue, *queue_to, *agent_to;
+} cc_obs_event;
+
+typedef struct cc_observer {
+  void (*on_event)(void *ud, ccenter_engine *e, const cc_obs_event *ev);
+  /* The engine frees an object whose slot `value` (this observer's) is still set: the
+   * object's end was never delivered (the engine is being freed). May be NULL. */
+  void (*on_free)(void *ud, cc_obj_kind kind, void *value);
+  /* The engine is freed: after every object. May be NULL. */
+  void (*destroy)(void *ud);
+} cc_observer;
+
+/* Registers an observer (at most CC_MAX_OBSERVERS). want_slot: hand it one of the objects'
+ * slots, whose index goes to *slot. CCENTER_EFULL when no observer or slot is left. */
+#define CC_MAX_OBSERVERS 4
+int cc_engine_add_observer(ccenter_engine *e, const cc_observer *vt, void *ud, int want_slot,
+                           int *slot);
+void cc_engine_remove_observer(ccenter_engine *e, const cc_observer *vt, void *ud);
+/* The user data of the (first) observer registered with vt, or NULL. */
+void *cc_engine_observer(const ccenter_engine *e, const cc_observer *vt);
+
+static inline void **cc_obj_slot(cc_obj *o, int slot)
+{
+  return &o->slot[slot];
+}
+
+/* Settings the engine keeps for its observers (ccenter_engine_set STATS_*, SHORT_ABANDON,
+ * REPEAT_WINDOW): the engine validates and stores them, the statistics read them. */
+typedef struct cc_stats_cfg {
+  int64_t interval_ms;
+  int64_t keep;
+  int64_t short_abandon_ms;
+  int64_t repeat_window_ms;
+} cc_stats_cfg;
+
+/* A queue's service-level settings. */
+typedef struct cc_sla_cfg {
+  int64_t threshold_ms;
+  int64_t target_bp;
+  int64_t warning_pct;
+  size_t n_extra;
+  int64_t extra_ms[CCENTER_MAX_THRESHOLDS];
+} cc_sla_cfg;
+
+const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e);
+/* CCENTER_ENOENT for an unknown (or removed) queue. */
+int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *out);
+/* Changes whenever any queue's service-level settings change (or a queue is added), so an
+ * observer can keep copies and refresh them only then. */
+uint64_t cc_engine_sla_version(const ccenter_engine *e);
+/* The allocator the engine was created with. */
+const cc_alloc *cc_engine_alloc(const ccenter_engine *e);
+/* The engine's log. */
+const cc_log *cc_engine_log(const ccenter_engine *e);
+/* Is the engine inside a delivery (observers or the integrator's callback running)? */
+int cc_engine_in_callback(const ccenter_engine *e);
+
+#endif

@@ -963,7 +963,7 @@ static int setup_engine(sim_t *s)
                  ? ccenter_agent_serve(s->e, a->name, qn, &(ccenter_serve_params){.size = sizeof(ccenter_serve_params), .priority = pr->priority, .delay_ms = pr->delay_ms, .reserve =
                                          pr->reserve}, t)
                  : ccenter_agent_serve(s->e, a->name, qn, NULL, t);
-      if (must(s, src, "ccenter_agent_serve_2", a->name))
+      if (must(s, src, "ccenter_agent_serve", a->name))
         return -1;
     }
     if (a->wrap_up_ms >= 0 &&

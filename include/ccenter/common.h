@@ -62,7 +62,7 @@ typedef enum ccenter_errno {
 } ccenter_errno;
 
 /**
- * A human-readable description of an error code, for example "queue is full".
+ * A human-readable description of an error code, for example "a limit was reached".
  * Returns "success" for 0 and "unknown error" for a code not in the table.
  * The string is static. Never fails. Since 0.1.
  */

@@ -26,8 +26,10 @@ typedef struct ccenter_uv ccenter_uv;
 
 /**
  * Attaches engine to loop. One adapter per engine. The adapter's memory comes from the C
- * library's malloc. Errors: CCENTER_EINVAL (NULL argument), CCENTER_EBUSY (the engine is
- * already attached), CCENTER_EIO (uv_timer_init failed), CCENTER_ENOMEM. Since 0.1.
+ * library's malloc. It drives the engine through its deadline hook
+ * (ccenter_engine_set_deadline_hook), which it owns while attached. Errors: CCENTER_EINVAL
+ * (NULL argument), CCENTER_EBUSY (the engine is already attached, or has a deadline hook
+ * of the integrator's), CCENTER_EIO (uv_timer_init failed), CCENTER_ENOMEM. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_uv_attach(uv_loop_t *loop, ccenter_engine *engine, ccenter_uv **out);
 

@@ -23,6 +23,9 @@ static inline void cc_copy_sized(void *dst, size_t dst_size, const void *src, si
   memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t), n - sizeof(size_t));
 }
 
+/* The end of a struct's member: a struct's first version ends at its last member then. */
+#define CC_END_OF(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+
 /* The one place that applies docs/ABI.md's rule for structs that begin with their size.
  *
  * Out (info structs): the library filled `src` (its own sizeof in src->size); the caller's
@@ -55,6 +58,21 @@ static inline int cc_struct_in(void *dst, size_t dst_size, const void *src, size
   for (size_t i = dst_size; i < have; i++)
     if (((const unsigned char *)src)[i])
       return -1;
+  cc_copy_sized(dst, dst_size, src, have);
+  return 0;
+}
+
+/* Back in (a struct the library filled and the caller hands back, as statistics to a KPI
+ * function): the fields the caller's version has, zeros for the rest, a newer caller's
+ * extra fields ignored. `dst` gets its own size. Sizes below min_size are refused. */
+static inline int cc_struct_read(void *dst, size_t dst_size, const void *src, size_t min_size)
+{
+  size_t have;
+  memcpy(&have, src, sizeof have);
+  if (have < min_size)
+    return -1;
+  memset(dst, 0, dst_size);
+  memcpy(dst, &dst_size, sizeof dst_size);
   cc_copy_sized(dst, dst_size, src, have);
   return 0;
 }

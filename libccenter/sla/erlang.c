@@ -28,10 +28,9 @@
 #include "ccenter/staffing.h"
 #include "core/util.h"
 
-#define END_OF(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
-#define METRICS_SIZE_0_1 END_OF(ccenter_erlang_metrics, occupancy)
-#define PARAMS_SIZE_0_1 END_OF(ccenter_staffing_params, max_agents)
-#define RESULT_SIZE_0_1 END_OF(ccenter_staffing_result, occupancy)
+#define METRICS_SIZE_0_1 CC_END_OF(ccenter_erlang_metrics, occupancy)
+#define PARAMS_SIZE_0_1 CC_END_OF(ccenter_staffing_params, max_agents)
+#define RESULT_SIZE_0_1 CC_END_OF(ccenter_staffing_result, occupancy)
 
 /* Relative size of the part of a sum left out. */
 #define TAIL_EPS 1e-18
@@ -124,7 +123,7 @@ int ccenter_erlang_c_metrics(double traffic_erlangs, unsigned agents, double aht
   ccenter_erlang_metrics m = { .size = sizeof m };
   erlang_c_fill(traffic_erlangs, agents, erlang_b_core(traffic_erlangs, agents), aht_s,
                 threshold_s, &m);
-  cc_copy_sized(r, r->size, &m, sizeof m);
+  cc_struct_out(r, &m, METRICS_SIZE_0_1);
   return 0;
 }
 
@@ -361,7 +360,7 @@ int ccenter_erlang_a_metrics(double traffic_erlangs, unsigned agents, double aht
   int rc = erlang_a_core(traffic_erlangs, agents, aht_s, patience_s, threshold_s, &m);
   if (rc)
     return rc;
-  cc_copy_sized(r, r->size, &m, sizeof m);
+  cc_struct_out(r, &m, METRICS_SIZE_0_1);
   return 0;
 }
 
@@ -387,7 +386,7 @@ int ccenter_staffing_params_init(ccenter_staffing_params *params)
     return CCENTER_EINVAL;
   ccenter_staffing_params p = { .size = sizeof p };
   params_defaults(&p);
-  cc_copy_sized(params, params->size, &p, sizeof p);
+  cc_struct_out(params, &p, PARAMS_SIZE_0_1);
   return 0;
 }
 
@@ -499,7 +498,8 @@ int ccenter_staffing_solve(const ccenter_staffing_params *params, ccenter_staffi
     return CCENTER_EINVAL;
   ccenter_staffing_params p = { .size = sizeof p };
   params_defaults(&p);
-  cc_copy_sized(&p, sizeof p, params, params->size);
+  if (cc_struct_in(&p, sizeof p, params, PARAMS_SIZE_0_1))
+    return CCENTER_EINVAL;
   if (!params_valid(&p))
     return CCENTER_EINVAL;
   if (!within_limits(p.traffic_erlangs, p.max_agents))
@@ -527,6 +527,6 @@ int ccenter_staffing_solve(const ccenter_staffing_params *params, ccenter_staffi
   out.service_level = m.service_level;
   out.asa_s = m.asa_s;
   out.occupancy = m.occupancy;
-  cc_copy_sized(result, result->size, &out, sizeof out);
+  cc_struct_out(result, &out, RESULT_SIZE_0_1);
   return 0;
 }

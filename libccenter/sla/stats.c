@@ -1346,6 +1346,10 @@ static int range_of(const cc_stats *st, int64_t from, int64_t to, int64_t newest
   return *lo <= *hi;
 }
 
+/* The 0.1 statistics structs: callers built against them keep working (docs/ABI.md). */
+#define QSTATS_MIN CC_END_OF(ccenter_queue_stats, wrap_ms)
+#define ASTATS_MIN CC_END_OF(ccenter_agent_stats, transfers)
+
 static int check_query(const ccenter_engine *engine, const char *id, int64_t from, int64_t to,
                        const void *out, size_t min_size)
 {
@@ -1375,7 +1379,7 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
 {
   if (!out)
     return CCENTER_EINVAL;
-  int rc = check_query(engine, queue, from, to, out, sizeof *out);
+  int rc = check_query(engine, queue, from, to, out, QSTATS_MIN);
   if (rc)
     return rc;
   const cc_stats *st = stats_of(engine);
@@ -1397,8 +1401,7 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
     for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
       qsum(&s, &((const qiv *)q->iv.v[i].rec)->c);
   }
-  cc_copy_sized(out, *(const size_t *)out, &s, sizeof s);
-  return 0;
+  return cc_struct_out(out, &s, QSTATS_MIN) ? CCENTER_EINVAL : 0;
 }
 
 /* Length of [a, b) inside [lo, hi). */
@@ -1469,7 +1472,7 @@ int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t
 {
   if (!out)
     return CCENTER_EINVAL;
-  int rc = check_query(engine, agent, from, to, out, sizeof *out);
+  int rc = check_query(engine, agent, from, to, out, ASTATS_MIN);
   if (rc)
     return rc;
   const cc_stats *st;
@@ -1489,8 +1492,7 @@ int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t
       asum(&s, &((const aiv *)ag->iv.v[i].rec)->c);
     agent_open(st, ag, s.from, min64(s.to, now), &s);
   }
-  cc_copy_sized(out, *(const size_t *)out, &s, sizeof s);
-  return 0;
+  return cc_struct_out(out, &s, ASTATS_MIN) ? CCENTER_EINVAL : 0;
 }
 
 static int code_cmp(const void *a, const void *b)
@@ -1617,71 +1619,91 @@ static int sl_formula(const ccenter_queue_stats *s, ccenter_sl_variant v, uint64
   }
 }
 
-int ccenter_kpi_service_level(const ccenter_queue_stats *s, ccenter_sl_variant v, double *out)
+int ccenter_kpi_service_level(const ccenter_queue_stats *caller, ccenter_sl_variant v, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   return sl_formula(s, v, s->answered_within, s->abandoned_within, out);
 }
 
-int ccenter_kpi_service_level_extra(const ccenter_queue_stats *s, ccenter_sl_variant v,
+int ccenter_kpi_service_level_extra(const ccenter_queue_stats *caller, ccenter_sl_variant v,
                                     size_t index, double *out)
 {
-  if (!s || !out || s->size < sizeof *s || index >= s->n_extra || index >= NX)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
+    return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
+  if (index >= s->n_extra || index >= NX)
     return CCENTER_EINVAL;
   return sl_formula(s, v, s->answered_within_extra[index], s->abandoned_within_extra[index],
                     out);
 }
 
-int ccenter_kpi_asa(const ccenter_queue_stats *s, double *out)
+int ccenter_kpi_asa(const ccenter_queue_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   return ratio((double)s->wait_answered_ms, (double)s->answered, out);
 }
 
-int ccenter_kpi_aht(const ccenter_queue_stats *s, double *out)
+int ccenter_kpi_aht(const ccenter_queue_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   return ratio((double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms, (double)s->handled,
                out);
 }
 
-int ccenter_kpi_abandon_rate(const ccenter_queue_stats *s, int exclude_short, double *out)
+int ccenter_kpi_abandon_rate(const ccenter_queue_stats *caller, int exclude_short, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   double sh = exclude_short ? (double)s->short_abandoned : 0;
   return ratio((double)s->abandoned - sh, (double)s->offered - sh, out);
 }
 
-int ccenter_kpi_transfer_rate(const ccenter_queue_stats *s, double *out)
+int ccenter_kpi_transfer_rate(const ccenter_queue_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   return ratio((double)s->transferred_out, (double)s->handled, out);
 }
 
-int ccenter_kpi_repeat_rate(const ccenter_queue_stats *s, double *out)
+int ccenter_kpi_repeat_rate(const ccenter_queue_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_queue_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, QSTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_queue_stats *s = &s_;
   return ratio((double)s->repeat_contacts, (double)s->contacts, out);
 }
 
-int ccenter_kpi_occupancy(const ccenter_agent_stats *s, double *out)
+int ccenter_kpi_occupancy(const ccenter_agent_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_agent_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, ASTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_agent_stats *s = &s_;
   double busy = (double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms;
   return ratio(busy, busy + (double)s->ready_idle_ms, out);
 }
 
-int ccenter_kpi_utilisation(const ccenter_agent_stats *s, double *out)
+int ccenter_kpi_utilisation(const ccenter_agent_stats *caller, double *out)
 {
-  if (!s || !out || s->size < sizeof *s)
+  ccenter_agent_stats s_;
+  if (!caller || !out || cc_struct_read(&s_, sizeof s_, caller, ASTATS_MIN))
     return CCENTER_EINVAL;
+  const ccenter_agent_stats *s = &s_;
   return ratio((double)s->talk_ms + (double)s->hold_ms + (double)s->wrap_ms,
                (double)s->logged_in_ms, out);
 }

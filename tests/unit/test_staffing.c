@@ -189,7 +189,8 @@ END_TEST
 
 START_TEST(result_size_is_respected)
 {
-  /* A caller built against a future, larger struct: the library writes only its own part. */
+  /* A caller built against a future, larger struct: the library fills its own part and
+   * zeroes the fields it does not know (docs/ABI.md). */
   struct {
     ccenter_erlang_metrics m;
     double future;
@@ -198,11 +199,12 @@ START_TEST(result_size_is_respected)
   big.m.size = sizeof big;
   big.future = 123.5;
   ck_assert_int_eq(ccenter_erlang_c_metrics(10, 14, 180, 20, &big.m), 0);
-  ck_assert(big.future == 123.5);
+  ck_assert(big.future == 0);
+  big.future = 123.5;
   ck_assert(big.m.size == sizeof big);
   NEAR(big.m.p_wait, 0.17413, 0.000005);
   ck_assert_int_eq(ccenter_erlang_a_metrics(10, 14, 180, 600, 20, &big.m), 0);
-  ck_assert(big.future == 123.5);
+  ck_assert(big.future == 0);
   ck_assert(big.m.size == sizeof big);
 }
 END_TEST
@@ -736,13 +738,18 @@ START_TEST(solver_params_from_a_larger_struct)
   big.p.size = sizeof big;
   big.future = 7.25;
   ck_assert_int_eq(ccenter_staffing_params_init(&big.p), 0);
-  ck_assert(big.future == 7.25);
+  ck_assert(big.future == 0); /* unknown to this library: zeroed */
   big.p.traffic_erlangs = 10;
   big.p.aht_s = 180;
   big.p.max_occupancy = 0.85;
   ccenter_staffing_result r = { .size = sizeof r };
   ck_assert_int_eq(ccenter_staffing_solve(&big.p, &r), 0);
   ck_assert_uint_eq(r.agents, 14);
+  /* A field this library does not know, set: refused, nothing written. */
+  big.future = 7.25;
+  r.agents = 99;
+  ck_assert_int_eq(ccenter_staffing_solve(&big.p, &r), CCENTER_EINVAL);
+  ck_assert_uint_eq(r.agents, 99);
 }
 END_TEST
 

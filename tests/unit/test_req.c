@@ -1433,7 +1433,7 @@ END_TEST
 
 Suite *make_suite(void)
 {
-  Suite *s = suite_create("routing");
+  Suite *s = suite_create("req");
   TCase *tc = tcase_create("req");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 120);

@@ -773,7 +773,7 @@ END_TEST
 
 Suite *make_suite(void)
 {
-  Suite *s = suite_create("routing_model");
+  Suite *s = suite_create("routing");
   TCase *tc = tcase_create("model");
   tcase_add_checked_fixture(tc, sc_setup, sc_teardown);
   tcase_set_timeout(tc, 120);

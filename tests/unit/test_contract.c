@@ -1,0 +1,417 @@
+/*
+ * The 0.2 contract an integrator holds: user data in every event, pulled events with calls
+ * between pulls, causes apart from reasons, the public deadline hook, serve with settings,
+ * the one "limit reached" code, and the observer slots behind the statistics and queue_log.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ccenter/ccenter.h"
+#include "harness.h"
+
+#define OK(x) ck_assert_int_eq((x), 0)
+
+typedef struct thing {
+  const char *name;
+} thing;
+
+static thing Q = {"queue q"}, A = {"agent a"}, B = {"agent b"}, C = {"call c"}, Q2 = {"queue q2"};
+
+static ccenter_engine *pull_engine(void)
+{
+  ccenter_options *o = ccenter_options_new();
+  ck_assert_ptr_nonnull(o);
+  OK(ccenter_options_set_event_queue(o, 1));
+  ccenter_engine *e = NULL;
+  OK(ccenter_engine_new(o, 0, &e));
+  ccenter_options_free(o);
+  return e;
+}
+
+/* Pulls every queued event; returns how many. */
+static int drain(ccenter_engine *e)
+{
+  int n = 0;
+  while (ccenter_engine_next_event(e))
+    n++;
+  return n;
+}
+
+static const ccenter_event *next_of(ccenter_engine *e, ccenter_event_type type)
+{
+  const ccenter_event *ev;
+  while ((ev = ccenter_engine_next_event(e)))
+    if (ev->type == type)
+      return ev;
+  return NULL;
+}
+
+START_TEST(pulled_events_carry_user_data_and_allow_calls_between_pulls)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", &Q, 0));
+  OK(ccenter_agent_add(e, "a", &A, 0));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, 0));
+  OK(ccenter_agent_login(e, "a", 0));
+  OK(ccenter_agent_ready(e, "a", 0));
+  ck_assert_uint_gt(ccenter_engine_pending_events(e), 0);
+  drain(e);
+  ck_assert_uint_eq(ccenter_engine_pending_events(e), 0);
+  ck_assert_ptr_null(ccenter_engine_next_event(e));
+
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.user_data = &C;
+  OK(ccenter_contact_enqueue(e, "c", "q", &p, 1000));
+  const ccenter_event *ev = next_of(e, CCENTER_EV_CONTACT_OFFERED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_ptr_eq(ev->agent_data, &A);
+  ck_assert_ptr_eq(ev->contact_data, &C);
+  ck_assert_ptr_eq(ev->queue_data, &Q);
+  ck_assert_int_eq(ev->ring_timeout_ms, 15000);
+  /* Act on the pulled event at once, with its own strings, and keep reading it. */
+  OK(ccenter_offer_accept(e, ev->agent, ev->contact, 2000));
+  OK(ccenter_contact_end(e, ev->contact, CCENTER_PARTY_AGENT, 3000));
+  ck_assert_str_eq(ev->contact, "c");
+  ck_assert_str_eq(ev->agent, "a");
+  /* The events those calls raised queue behind the rest. */
+  ev = next_of(e, CCENTER_EV_CONTACT_CONNECTED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->time, 2000);
+  ev = next_of(e, CCENTER_EV_CONVERSATION_ENDED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->party, CCENTER_PARTY_AGENT);
+  ev = next_of(e, CCENTER_EV_CONTACT_ENDED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->outcome, CCENTER_OUTCOME_HANDLED);
+  /* The contact is gone from the engine, its id free again; the pulled event still names
+   * it, with the user data it had, until the next pull. */
+  ck_assert_ptr_null(ccenter_contact_user_data(e, "c"));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 4000));
+  ck_assert_str_eq(ev->contact, "c");
+  ck_assert_ptr_eq(ev->contact_data, &C);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(queue_removal_keeps_pulled_strings_until_the_next_pull)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "temporary", &Q, 0));
+  OK(ccenter_queue_add(e, "q2", &Q2, 0));
+  OK(ccenter_contact_enqueue(e, "c", "temporary", NULL, 0));
+  OK(ccenter_queue_remove(e, "temporary", "q2", 10));
+  const ccenter_event *ev = next_of(e, CCENTER_EV_QUEUE_MOVED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_ptr_eq(ev->queue_data, &Q);
+  ck_assert_ptr_eq(ev->queue_to_data, &Q2);
+  /* More calls, and a new queue under the old name: the removed one's id stays readable. */
+  OK(ccenter_queue_add(e, "temporary", NULL, 20));
+  OK(ccenter_engine_advance(e, 30));
+  ck_assert_str_eq(ev->queue, "temporary");
+  ck_assert_str_eq(ev->queue_to, "q2");
+  drain(e);
+  ccenter_engine_free(e); /* events never pulled are freed with the engine */
+}
+END_TEST
+
+START_TEST(unpulled_events_are_freed_with_the_engine)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  for (int i = 0; i < 50; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_contact_enqueue(e, id, "q", NULL, i));
+    OK(ccenter_contact_abandon(e, id, i));
+  }
+  ck_assert_uint_eq(ccenter_engine_pending_events(e), 2 * 50); /* QUEUED, ENDED */
+  ck_assert_ptr_nonnull(ccenter_engine_next_event(e));
+  ccenter_engine_free(e);
+}
+END_TEST
+
+static void line_sink(void *ud, const char *line, size_t len)
+{
+  (void)line;
+  (void)len;
+  (*(int *)ud)++;
+}
+
+static int pushed;
+static void count_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  (void)ev;
+  (void)ud;
+  pushed++;
+  /* User data may change inside the callback; state may not. */
+  ck_assert_int_eq(ccenter_agent_set_user_data(e, "a", &B), 0);
+  ck_assert_int_eq(ccenter_agent_login(e, "a", 0), CCENTER_ECALLBACK);
+  ccenter_queue_log *ql = NULL;
+  ck_assert_int_eq(ccenter_queue_log_attach(e, 0, line_sink, &pushed, &ql),
+                   CCENTER_ECALLBACK);
+}
+
+START_TEST(callback_and_queue_are_one_or_the_other)
+{
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_event_queue(o, 1));
+  OK(ccenter_options_set_event_callback(o, count_event, NULL));
+  ccenter_engine *e = NULL;
+  ck_assert_int_eq(ccenter_engine_new(o, 0, &e), CCENTER_EINVAL);
+  ck_assert_ptr_null(e);
+  OK(ccenter_options_set_event_queue(o, 0));
+  OK(ccenter_engine_new(o, 0, &e));
+  ccenter_options_free(o);
+  ck_assert_ptr_null(ccenter_engine_next_event(e)); /* pushed, not queued */
+  ck_assert_uint_eq(ccenter_engine_pending_events(e), 0);
+  OK(ccenter_agent_add(e, "a", &A, 0));
+  pushed = 0;
+  OK(ccenter_agent_login(e, "a", 10));
+  ck_assert_int_eq(pushed, 1);
+  ck_assert_ptr_eq(ccenter_agent_user_data(e, "a"), &B);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(user_data_setters_and_getters)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", &Q, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 0));
+  ck_assert_ptr_eq(ccenter_queue_user_data(e, "q"), &Q);
+  ck_assert_ptr_null(ccenter_agent_user_data(e, "a"));
+  ck_assert_ptr_null(ccenter_contact_user_data(e, "c"));
+  OK(ccenter_agent_set_user_data(e, "a", &A));
+  OK(ccenter_contact_set_user_data(e, "c", &C));
+  OK(ccenter_queue_set_user_data(e, "q", &Q2));
+  ck_assert_ptr_eq(ccenter_agent_user_data(e, "a"), &A);
+  ck_assert_ptr_eq(ccenter_contact_user_data(e, "c"), &C);
+  ck_assert_ptr_eq(ccenter_queue_user_data(e, "q"), &Q2);
+  ck_assert_int_eq(ccenter_agent_set_user_data(e, "nobody", &A), CCENTER_ENOENT);
+  ck_assert_int_eq(ccenter_contact_set_user_data(e, "", &C), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_queue_set_user_data(NULL, "q", &Q), CCENTER_EINVAL);
+  ck_assert_ptr_null(ccenter_queue_user_data(e, NULL));
+  ck_assert_ptr_null(ccenter_agent_user_data(NULL, "a"));
+  /* Not a state change: nothing queued, nothing journaled, the clock untouched. */
+  drain(e);
+  OK(ccenter_agent_set_user_data(e, "a", &B));
+  ck_assert_uint_eq(ccenter_engine_pending_events(e), 0);
+  ck_assert_int_eq(ccenter_engine_now(e), 0);
+  /* An abandoned contact's event carries the user data set last. */
+  OK(ccenter_contact_abandon(e, "c", 5));
+  const ccenter_event *ev = next_of(e, CCENTER_EV_CONTACT_ENDED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_ptr_eq(ev->contact_data, &C);
+  ck_assert_ptr_eq(ev->queue_data, &Q2);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(causes_are_apart_from_reasons)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_engine_set(e, CCENTER_ENGINE_MAX_NO_ANSWER, 1, 0));
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_RING_TIMEOUT, 1000, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, 0));
+  OK(ccenter_agent_login(e, "a", 0));
+  const ccenter_event *ev = next_of(e, CCENTER_EV_AGENT_STATE);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->cause, CCENTER_CAUSE_LOGIN);
+  ck_assert_ptr_null(ev->reason);
+  OK(ccenter_agent_ready(e, "a", 0));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 0));
+  OK(ccenter_engine_advance(e, 1000));
+  ev = next_of(e, CCENTER_EV_OFFER_WITHDRAWN);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->cause, CCENTER_CAUSE_RING_TIMEOUT);
+  ck_assert_ptr_null(ev->reason);
+  ev = next_of(e, CCENTER_EV_AGENT_STATE);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->state, CCENTER_AGENT_NOT_READY);
+  ck_assert_int_eq(ev->cause, CCENTER_CAUSE_NO_ANSWER);
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(e, "a", 1500, &ai));
+  ck_assert_int_eq(ai.cause, CCENTER_CAUSE_NO_ANSWER);
+  ck_assert_ptr_null(ai.reason);
+  ck_assert_int_eq(ai.state_ms, 500);
+  ck_assert_int_eq(ai.pending_state, CCENTER_AGENT_READY);
+  /* The integrator's reason, and no cause. */
+  OK(ccenter_agent_not_ready(e, "a", "lunch", 2000));
+  ev = next_of(e, CCENTER_EV_AGENT_STATE);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_str_eq(ev->reason, "lunch");
+  ck_assert_int_eq(ev->cause, CCENTER_CAUSE_NONE);
+  ck_assert_str_eq(ccenter_cause_name(CCENTER_CAUSE_ANSWERED_ELSEWHERE), "answered-elsewhere");
+  ck_assert_str_eq(ccenter_cause_name(CCENTER_CAUSE_NONE), "none");
+  ck_assert_str_eq(ccenter_cause_name((ccenter_cause)999), "unknown");
+  ck_assert_str_eq(ccenter_cause_name((ccenter_cause)-1), "unknown");
+  ccenter_engine_free(e);
+}
+END_TEST
+
+static int64_t hook_seen[16];
+static int hook_n;
+static void on_deadline(void *ud, int64_t d)
+{
+  (void)ud;
+  if (hook_n < 16)
+    hook_seen[hook_n++] = d;
+}
+
+START_TEST(deadline_hook_reports_each_change)
+{
+  ccenter_engine *e = pull_engine();
+  hook_n = 0;
+  OK(ccenter_engine_set_deadline_hook(e, on_deadline, NULL));
+  ck_assert_int_eq(hook_n, 1);
+  ck_assert_int_eq(hook_seen[0], CCENTER_NO_DEADLINE);
+  ck_assert_int_eq(ccenter_engine_set_deadline_hook(e, on_deadline, NULL), CCENTER_EBUSY);
+  ck_assert_int_eq(ccenter_engine_set_deadline_hook(NULL, on_deadline, NULL), CCENTER_EINVAL);
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  ck_assert_int_eq(hook_n, 1); /* no timer: no change, no call */
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_MAX_WAIT, 5000, 0));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_SL_THRESHOLD, 60000, 0));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_SL_WARNING, 0, 0));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 100));
+  ck_assert_int_eq(hook_n, 2);
+  ck_assert_int_eq(hook_seen[1], 5100);
+  ck_assert_int_eq(ccenter_engine_next_deadline(e), 5100);
+  /* Any loop: advance when the hook's deadline comes. */
+  OK(ccenter_engine_advance(e, hook_seen[1]));
+  ck_assert_int_eq(hook_n, 3);
+  ck_assert_int_eq(hook_seen[2], CCENTER_NO_DEADLINE);
+  ck_assert_ptr_nonnull(next_of(e, CCENTER_EV_CONTACT_ENDED));
+  OK(ccenter_engine_set_deadline_hook(e, NULL, NULL));
+  OK(ccenter_contact_enqueue(e, "d", "q", NULL, 6000));
+  ck_assert_int_eq(hook_n, 3);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(serve_sets_or_changes_the_profile)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  ccenter_serve_params sp;
+  ccenter_serve_params_init(&sp);
+  ck_assert_uint_eq(sp.size, sizeof sp);
+  sp.priority = 5;
+  sp.delay_ms = 2000;
+  OK(ccenter_agent_serve(e, "a", "q", &sp, 0));
+  const ccenter_event *ev = next_of(e, CCENTER_EV_AGENT_SERVE);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->serving, 1);
+  /* Again: the settings change, no second AGENT_SERVE. */
+  sp.delay_ms = 0;
+  OK(ccenter_agent_serve(e, "a", "q", &sp, 0));
+  ck_assert_ptr_null(next_of(e, CCENTER_EV_AGENT_SERVE));
+  OK(ccenter_agent_login(e, "a", 0));
+  OK(ccenter_agent_ready(e, "a", 0));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 10));
+  ev = next_of(e, CCENTER_EV_CONTACT_OFFERED);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->time, 10); /* no 2 s delay any more */
+  sp.priority = CCENTER_MAX_PROFILE_PRIORITY + 1;
+  ck_assert_int_eq(ccenter_agent_serve(e, "a", "q", &sp, 20), CCENTER_ERANGE);
+  sp.priority = 0;
+  sp.size = sizeof sp - 1;
+  ck_assert_int_eq(ccenter_agent_serve(e, "a", "q", &sp, 20), CCENTER_EINVAL);
+  OK(ccenter_agent_unserve(e, "a", "q", 30));
+  ev = next_of(e, CCENTER_EV_AGENT_SERVE);
+  ck_assert_ptr_nonnull(ev);
+  ck_assert_int_eq(ev->serving, 0);
+  ck_assert_int_eq(ccenter_agent_unserve(e, "a", "q", 30), CCENTER_ENOENT);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(every_limit_is_efull)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  for (int i = 0; i < CCENTER_MAX_STEPS; i++)
+    OK(ccenter_queue_add_step(e, "q", "", 1000, 0));
+  ck_assert_int_eq(ccenter_queue_add_step(e, "q", "", 1000, 0), CCENTER_EFULL);
+  int64_t th[CCENTER_MAX_THRESHOLDS + 1];
+  for (int i = 0; i <= CCENTER_MAX_THRESHOLDS; i++)
+    th[i] = 1000 * (i + 1);
+  ck_assert_int_eq(ccenter_queue_set_thresholds(e, "q", th, CCENTER_MAX_THRESHOLDS + 1, 0),
+                   CCENTER_EFULL);
+  OK(ccenter_queue_set_thresholds(e, "q", th, CCENTER_MAX_THRESHOLDS, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  char name[32];
+  for (int i = 0; i < CCENTER_MAX_SKILLS; i++) {
+    snprintf(name, sizeof name, "s%d", i);
+    OK(ccenter_agent_set_skill(e, "a", name, 5, 0));
+  }
+  ck_assert_int_eq(ccenter_agent_set_skill(e, "a", "one_more", 5, 0), CCENTER_EFULL);
+  for (int i = 0; i < CCENTER_MAX_ATTRS; i++) {
+    snprintf(name, sizeof name, "k%d", i);
+    OK(ccenter_agent_set_attr(e, "a", name, "v", 0));
+  }
+  ck_assert_int_eq(ccenter_agent_set_attr(e, "a", "one_more", "v", 0), CCENTER_EFULL);
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_MAX_LENGTH, 1, 0));
+  OK(ccenter_contact_enqueue(e, "c1", "q", NULL, 0));
+  ck_assert_int_eq(ccenter_contact_enqueue(e, "c2", "q", NULL, 0), CCENTER_EFULL);
+  ck_assert_str_eq(ccenter_strerror(CCENTER_EFULL), "a limit was reached");
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(observer_slots_are_handed_back)
+{
+  /* The statistics hold one slot; queue_log sinks take the other one after another. */
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, 0));
+  OK(ccenter_agent_login(e, "a", 0));
+  OK(ccenter_agent_ready(e, "a", 0));
+  int lines = 0;
+  for (int round = 0; round < 5; round++) {
+    ccenter_queue_log *ql = NULL, *second = NULL;
+    OK(ccenter_queue_log_attach(e, 0, line_sink, &lines, &ql));
+    ck_assert_int_eq(ccenter_queue_log_attach(e, 0, line_sink, &lines, &second), CCENTER_EFULL);
+    char id[16];
+    snprintf(id, sizeof id, "c%d", round);
+    int64_t t = 1000 * (round + 1);
+    OK(ccenter_contact_enqueue(e, id, "q", NULL, t));
+    OK(ccenter_offer_accept(e, "a", id, t));
+    /* Detached with a contact connected: its record goes, the slot is free again. */
+    ccenter_queue_log_detach(ql);
+    OK(ccenter_contact_end(e, id, CCENTER_PARTY_CUSTOMER, t + 1));
+    drain(e);
+  }
+  ck_assert_int_eq(lines, 5 * 2); /* ENTERQUEUE and CONNECT of each round */
+  ccenter_queue_stats qs = {.size = sizeof qs};
+  OK(ccenter_stats_queue(e, "q", 0, 10000, &qs));
+  ck_assert_uint_eq(qs.answered, 5);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("contract");
+  TCase *tc = tcase_create("contract");
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, pulled_events_carry_user_data_and_allow_calls_between_pulls);
+  tcase_add_test(tc, queue_removal_keeps_pulled_strings_until_the_next_pull);
+  tcase_add_test(tc, unpulled_events_are_freed_with_the_engine);
+  tcase_add_test(tc, callback_and_queue_are_one_or_the_other);
+  tcase_add_test(tc, user_data_setters_and_getters);
+  tcase_add_test(tc, causes_are_apart_from_reasons);
+  tcase_add_test(tc, deadline_hook_reports_each_change);
+  tcase_add_test(tc, serve_sets_or_changes_the_profile);
+  tcase_add_test(tc, every_limit_is_efull);
+  tcase_add_test(tc, observer_slots_are_handed_back);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CC_TEST_MAIN()

@@ -10,21 +10,17 @@
  * Routing invariant: after every call, no waiting contact could be offered to an agent
  * available for it. So each change only has to route the one contact or the one agent it
  * touched (route_contact / route_agent), never rescan the world.
+ *
+ * This file holds the decisions about a call as a whole: which arguments an op takes and
+ * which are valid before anything happens (check_args), the room reserved so that a call
+ * cannot fail halfway, the order of a call (timers, the op, reserve kicks, the journal,
+ * delivery, the deadline hook), which op function runs for each journal record (dispatch),
+ * the engine's own options, and creating and freeing an engine. The operations themselves
+ * live beside it, one file per seam (acd/engine_priv.h lists them): objects.c, events.c,
+ * timers.c, ewt.c, work.c, contact.c, transfer.c, presence.c, agent.c, queue.c, api.c,
+ * query.c, check.c; route.c decides who gets what.
  */
-#include "acd/types.h"
-#include "core/util.h"
-
-#include <limits.h>
-#include <string.h>
-
-/* ---------------------------------------------------------------------------------- */
-/* Small helpers                                                                       */
-
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
+#include "acd/engine_priv.h"
 
 void *cc_eng_alloc(ccenter_engine *e, size_t n)
 {
@@ -44,7 +40,7 @@ static size_t id_pad(size_t len)
 }
 
 /* The object's struct (zeroed) and, in *id_out, its copy of id. */
-static void *obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
 {
   size_t len = strlen(id), pad = id_pad(len);
   char *p = cc_eng_alloc(e, pad + n);
@@ -57,7 +53,7 @@ static void *obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
 }
 
 /* Frees an object of struct size n by its id, the start of its block. */
-static void obj_free(ccenter_engine *e, const char *id, size_t n)
+void cc_obj_free(ccenter_engine *e, const char *id, size_t n)
 {
   e->bytes -= n;
   cc_free(&e->alloc, (void *)(uintptr_t)id);
@@ -71,7 +67,7 @@ void cc_eng_free(ccenter_engine *e, void *p, size_t n)
   }
 }
 
-static int valid_id(const char *s)
+int cc_valid_id(const char *s)
 {
   if (!s || !*s)
     return 0;
@@ -107,103 +103,7 @@ static void *payload_ptr(uint64_t v)
   return (void *)(uintptr_t)v;
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Events and the graveyard                                                            */
-
-static int ev_reserve(ccenter_engine *e, size_t extra)
-{
-  return cc_grow(&e->alloc, (void **)&e->events, &e->cap_events, e->n_events + extra,
-                 sizeof *e->events);
-}
-
-/* Events are built as the public struct, the first member of the observers' view; these
- * set an id, its user data and the object behind it together. */
-#define OBS_EV(ev) ((cc_obs_event *)(void *)(ev))
-
-static void ev_set_agent(ccenter_event *ev, agent *a)
-{
-  OBS_EV(ev)->agent = (cc_obj *)a;
-  ev->agent = a ? a->id : NULL;
-  ev->agent_data = a ? a->user : NULL;
-}
-
-static void ev_set_agent_to(ccenter_event *ev, agent *a)
-{
-  OBS_EV(ev)->agent_to = (cc_obj *)a;
-  ev->agent_to = a->id;
-  ev->agent_to_data = a->user;
-}
-
-static void ev_set_queue(ccenter_event *ev, queue *q)
-{
-  OBS_EV(ev)->queue = (cc_obj *)q;
-  ev->queue = q ? q->id : NULL;
-  ev->queue_data = q ? q->user : NULL;
-}
-
-static void ev_set_queue_to(ccenter_event *ev, queue *q)
-{
-  OBS_EV(ev)->queue_to = (cc_obj *)q;
-  ev->queue_to = q->id;
-  ev->queue_to_data = q->user;
-}
-
-/* Room was reserved before the operation started mutating; growing here is a fallback. */
-static ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
-{
-  if (e->n_events == e->cap_events && ev_reserve(e, 1)) {
-    cc_logf(&e->log, CCENTER_LOG_ERROR, "event dropped: out of memory (type %d)", (int)type);
-    return NULL;
-  }
-  cc_obs_event *oe = &e->events[e->n_events++];
-  memset(oe, 0, sizeof *oe);
-  ccenter_event *ev = &oe->pub;
-  ev->size = sizeof *ev;
-  ev->type = type;
-  ev->time = e->now;
-  ev->ewt_ms = -1;
-  ev->score = -1;
-  return ev;
-}
-
-static ccenter_event *ev_agent(ccenter_engine *e, ccenter_event_type type, agent *a)
-{
-  ccenter_event *ev = ev_push(e, type);
-  if (ev)
-    ev_set_agent(ev, a);
-  return ev;
-}
-
-static ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, contact *c,
-                                 agent *a)
-{
-  ccenter_event *ev = ev_push(e, type);
-  if (!ev)
-    return NULL;
-  /* The observers' records of both are read when the event is delivered, at the end of
-   * the call: start fetching them now, while the engine works on. */
-  PREFETCH(c->slot[0]);
-  if (a)
-    PREFETCH(a->slot[0]);
-  OBS_EV(ev)->contact = (cc_obj *)c;
-  ev->contact = c->id;
-  ev->contact_data = c->user;
-  ev_set_queue(ev, c->q);
-  ev->customer = c->customer;
-  ev->channel = c->channel;
-  ev->priority = c->priority;
-  ev_set_agent(ev, a);
-  ev->orig_position = c->orig_position;
-  return ev;
-}
-
-/* Events the engine has raised so far: a buried object is named by none after this. */
-static uint64_t ev_seq(const ccenter_engine *e)
-{
-  return e->ev_base + e->n_events;
-}
-
-static void bury(ccenter_engine *e, void *p, int kind)
+void cc_bury(ccenter_engine *e, void *p, int kind)
 {
   if (cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 1,
               sizeof *e->graves)) {
@@ -218,10 +118,6 @@ static void bury(ccenter_engine *e, void *p, int kind)
   e->n_graves++;
 }
 
-static void free_agent(ccenter_engine *e, agent *a);
-static void free_contact(ccenter_engine *e, contact *c);
-static void free_queue(ccenter_engine *e, queue *q);
-
 /* Frees the buried objects that no event still to be read names: those buried before
  * event number `upto` (every event before it has been delivered, or pulled and released). */
 static void free_graves(ccenter_engine *e, uint64_t upto)
@@ -234,18 +130,18 @@ static void free_graves(ccenter_engine *e, uint64_t upto)
       continue;
     }
     if (g->kind == CC_OBJ_AGENT)
-      free_agent(e, g->p);
+      cc_free_agent(e, g->p);
     else if (g->kind == CC_OBJ_CONTACT)
-      free_contact(e, g->p);
+      cc_free_contact(e, g->p);
     else
-      free_queue(e, g->p);
+      cc_free_queue(e, g->p);
   }
   e->n_graves = k;
 }
 
 /* The event queue: events before ev_head were pulled. Called before a call buffers new
  * events, so that the buffer holds only what is still to be pulled. */
-static void ev_compact(ccenter_engine *e)
+void cc_ev_compact(ccenter_engine *e)
 {
   if (!e->ev_head)
     return;
@@ -264,7 +160,7 @@ static uint64_t ev_released(const ccenter_engine *e)
   return e->have_pulled ? head - 1 : head;
 }
 
-static void deliver(ccenter_engine *e)
+void cc_deliver(ccenter_engine *e)
 {
   /* Events raised while delivering are impossible: the callback cannot change state. */
   e->in_callback = 1;
@@ -285,9 +181,6 @@ static void deliver(ccenter_engine *e)
   }
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Timers                                                                              */
-
 cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj)
 {
   cc_timer_id id = 0;
@@ -305,39 +198,6 @@ void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
   *id = 0;
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Queue order and agent availability                                                  */
-
-static contact *node_contact(cc_tnode *n)
-{
-  return n ? (contact *)((char *)n - offsetof(contact, node)) : NULL;
-}
-
-unsigned cc_agent_work(const agent *a)
-{
-  return a->n_offered + a->n_connected + a->n_wrap;
-}
-
-int cc_can_take(const agent *a, ccenter_channel ch)
-{
-  if (a->n[ch] >= a->cap[ch])
-    return 0;
-  for (int b = 0; b < NCH; b++)
-    if (b != (int)ch && a->n[b] && !(a->overlap[b] & (1u << ch)))
-      return 0;
-  return 1;
-}
-
-int cc_agent_routable(const agent *a)
-{
-  if (a->state != CCENTER_AGENT_READY || a->pending_nr || a->pending_logout)
-    return 0;
-  for (int ch = 0; ch < NCH; ch++)
-    if (cc_can_take(a, (ccenter_channel)ch))
-      return 1;
-  return 0;
-}
-
 uint64_t cc_eng_random(ccenter_engine *e)
 {
   /* xorshift64*: deterministic, so a journal replay makes the same random choices. */
@@ -347,44 +207,6 @@ uint64_t cc_eng_random(ccenter_engine *e)
   x ^= x >> 27;
   e->rng = x;
   return x * 0x2545F4914F6CDD1Dull;
-}
-
-static void q_ref(queue *q)
-{
-  if (q)
-    q->refs++;
-}
-
-static void q_unref(ccenter_engine *e, queue *q)
-{
-  if (q && --q->refs == 0 && q->removed)
-    bury(e, q, 2);
-}
-
-static void update_reserve(ccenter_engine *e, queue *q);
-static void kick_reserve(ccenter_engine *e, queue *q);
-
-static void queue_insert(ccenter_engine *e, contact *c)
-{
-  cc_route_enter(e, c);
-  c->in_queue = 1;
-  c->q->n_waiting++;
-}
-
-static void queue_take(ccenter_engine *e, contact *c)
-{
-  cc_route_leave(e, c);
-  c->in_queue = 0;
-  if (--c->q->n_waiting == 0)
-    c->q->backlog = 0;
-}
-
-int cc_excluded(const ccenter_engine *e, const contact *c, const agent *a)
-{
-  for (size_t i = 0; i < c->n_rej; i++)
-    if (c->rej[i].agent_seq == a->seq && c->rej[i].until > e->now)
-      return 1;
-  return 0;
 }
 
 static int64_t mean32(const int32_t *v, unsigned n)
@@ -426,7 +248,7 @@ static void ring_push(int32_t *v, unsigned *n, unsigned *pos, unsigned k, int64_
     (*n)++;
 }
 
-static void ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
+void cc_ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
 {
   ring_push(q->ewt_samples, &q->ewt_n, &q->ewt_pos, (unsigned)e->ewt_samples, handle_ms);
 }
@@ -434,7 +256,7 @@ static void ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms)
 /* One outcome for the queue's recent service level (RESERVE_SL): a contact answered
  * (met: within the threshold), or given up on after the threshold (not met). Contacts that
  * give up sooner are not counted, as in the "abandons ignored" service level. */
-static void sl_sample(ccenter_engine *e, queue *q, int met)
+void cc_sl_sample(ccenter_engine *e, queue *q, int met)
 {
   unsigned p = q->sl_pos;
   uint64_t bit = UINT64_C(1) << (p % 64);
@@ -448,11 +270,11 @@ static void sl_sample(ccenter_engine *e, queue *q, int met)
     q->sl_bits[p / 64] &= ~bit;
   q->sl_met += met != 0;
   q->sl_pos = (p + 1) % SL_WINDOW;
-  update_reserve(e, q);
+  cc_update_reserve(e, q);
 }
 
 /* A contact left the waiting line for an agent. */
-static void dequeue_sample(ccenter_engine *e, queue *q)
+void cc_dequeue_sample(ccenter_engine *e, queue *q)
 {
   if (q->backlog)
     ring_push(q->deq_gap, &q->deq_n, &q->deq_pos, (unsigned)e->ewt_samples, e->now - q->last_deq);
@@ -460,24 +282,10 @@ static void dequeue_sample(ccenter_engine *e, queue *q)
   q->backlog = q->n_waiting > 0;
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Forward declarations of the state machine                                           */
-
-static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute);
-static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
-                         const char *reason, ccenter_cause cause);
-static void contact_maybe_done(ccenter_engine *e, contact *c);
-static void finish_work(ccenter_engine *e, work *w);
-static void apply_max_wait(ccenter_engine *e, contact *c);
-static void check_leave_empty(ccenter_engine *e, queue *q);
-
-/* ---------------------------------------------------------------------------------- */
-/* Works: an agent's RINGING → CONNECTED → WRAP_UP on one contact                       */
-
 /* Works a call may need without failing: a ring-all's offers and a few more. */
 #define SPARE_WORKS (RING_ALL_LIMIT + 8)
 
-static int reserve_works(ccenter_engine *e)
+int cc_reserve_works(ccenter_engine *e)
 {
   while (e->n_spare_works < SPARE_WORKS) {
     work *w = cc_eng_alloc(e, sizeof *w);
@@ -490,7 +298,7 @@ static int reserve_works(ccenter_engine *e)
   return 0;
 }
 
-static work *work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult)
+work *cc_work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult)
 {
   work *w = e->spare_works;
   if (w) {
@@ -555,27 +363,22 @@ static void agent_after_work(ccenter_engine *e, agent *a)
       a->pending_logout = 0;
       a->pending = NULL;
       a->pending_nr = 0;
-      set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
+      cc_set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
     } else if (a->pending_nr) {
       const char *r = a->pending;
       ccenter_cause cause = (ccenter_cause)a->pending_cause;
       a->pending = NULL;
       a->pending_nr = 0;
       a->pending_cause = 0;
-      set_presence(e, a, CCENTER_AGENT_NOT_READY, r, cause);
+      cc_set_presence(e, a, CCENTER_AGENT_NOT_READY, r, cause);
     }
   }
   cc_route_agent(e, a);
 }
 
-static int64_t ring_timeout_of(const queue *q)
-{
-  return q ? q->ring_timeout : 15000;
-}
-
 void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
 {
-  work *w = work_new(e, a, c, c->q, 0);
+  work *w = cc_work_new(e, a, c, c->q, 0);
   if (!w) {
     cc_logf(&e->log, CCENTER_LOG_ERROR, "offer of %s to %s failed: out of memory", c->id,
             a->id);
@@ -584,8 +387,8 @@ void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
   w->direct = direct;
   if (c->in_queue) {
     queue_take(e, c);
-    dequeue_sample(e, c->q);
-    update_reserve(e, c->q);
+    cc_dequeue_sample(e, c->q);
+    cc_update_reserve(e, c->q);
   }
   if (!c->n_offers)
     c->q->n_offered++;
@@ -609,7 +412,7 @@ void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
   cc_route_refresh(e, a);
 }
 
-static void start_wrap(ccenter_engine *e, work *w)
+void cc_start_wrap(ccenter_engine *e, work *w)
 {
   agent *a = w->a;
   a->talk_since_login += e->now - w->connected_at;
@@ -620,7 +423,7 @@ static void start_wrap(ccenter_engine *e, work *w)
   w->c->n_wrap++;
   int64_t wrap = a->wrap_override != -2 ? a->wrap_override : (w->q ? w->q->wrap_up : 0);
   if (wrap == 0) {
-    finish_work(e, w);
+    cc_finish_work(e, w);
     return;
   }
   if (wrap > 0) {
@@ -629,7 +432,7 @@ static void start_wrap(ccenter_engine *e, work *w)
   }
 }
 
-static void finish_work(ccenter_engine *e, work *w)
+void cc_finish_work(ccenter_engine *e, work *w)
 {
   agent *a = w->a;
   contact *c = w->c;
@@ -639,26 +442,19 @@ static void finish_work(ccenter_engine *e, work *w)
     ev->duration_ms = e->now - w->since;
   }
   if (w->q && !w->consult)
-    ewt_sample(e, w->q, e->now - w->connected_at);
+    cc_ewt_sample(e, w->q, e->now - w->connected_at);
   a->handled++;
   if (!w->consult)
     a->handled_since_login++;
   c->n_wrap--;
   work_unlink(e, w);
   agent_after_work(e, a);
-  contact_maybe_done(e, c);
-}
-
-/* The contact's connected leg, and its agent beside it. */
-static void set_primary(contact *c, work *w)
-{
-  c->primary = w;
-  c->primary_agent = w ? w->a : NULL;
+  cc_contact_maybe_done(e, c);
 }
 
 /* Detaches the connected agent's work from the contact (resuming a held contact); the
  * caller starts its wrap-up. */
-static work *leg_detach(ccenter_engine *e, contact *c)
+work *cc_leg_detach(ccenter_engine *e, contact *c)
 {
   work *w = c->primary;
   set_primary(c, NULL);
@@ -672,12 +468,12 @@ static work *leg_detach(ccenter_engine *e, contact *c)
 }
 
 /* The connected agent's part of the conversation is over (end, transfer, requeue). */
-static void leg_to_wrap(ccenter_engine *e, contact *c)
+void cc_leg_to_wrap(ccenter_engine *e, contact *c)
 {
-  start_wrap(e, leg_detach(e, c));
+  cc_start_wrap(e, cc_leg_detach(e, c));
 }
 
-static void end_consult(ccenter_engine *e, contact *c, ccenter_cause cause)
+void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause)
 {
   work *w = c->consult;
   if (!w)
@@ -710,7 +506,7 @@ static void sla_arm(ccenter_engine *e, contact *c)
   }
 }
 
-static void stepset_put(ccenter_engine *e, queue *q, stepset *ss)
+void cc_stepset_put(ccenter_engine *e, queue *q, stepset *ss)
 {
   if (!ss || --ss->refs > 0)
     return;
@@ -731,12 +527,12 @@ static void prefer_clear(ccenter_engine *e, contact *c)
 
 /* Puts the contact in q's waiting line at enq_at. A contact that changes queue drops the
  * routing state of the old one (its steps, its preferred agents) and takes q's steps. */
-static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at,
-                                int fresh)
+void cc_contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at,
+                            int fresh)
 {
   if (c->q != q) {
     if (c->q) {
-      stepset_put(e, c->q, c->steps);
+      cc_stepset_put(e, c->q, c->steps);
       c->steps = NULL;
       prefer_clear(e, c);
     }
@@ -771,7 +567,7 @@ static void contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t
 }
 
 /* Offer a callback once when the expected wait is past the queue's limit. */
-static void maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt)
+void cc_maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt)
 {
   if (c->q->callback_ewt <= 0 || c->callback_offered || c->is_callback || ewt < 0 ||
       ewt <= c->q->callback_ewt)
@@ -793,7 +589,7 @@ static void contact_timers_off(ccenter_engine *e, contact *c)
   cc_route_stop(e, c);
 }
 
-static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome)
+void cc_contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome)
 {
   c->exit_position = 0;
   if (c->in_queue) {
@@ -809,7 +605,7 @@ static void contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcom
  * wraps up (the integrator must learn of a timeout or an abandon when it happens). Such a
  * contact leaves the id table at once (the id may be reused) and its record is freed with
  * its last wrap-up. */
-static void contact_maybe_done(ccenter_engine *e, contact *c)
+void cc_contact_maybe_done(ccenter_engine *e, contact *c)
 {
   if (c->outcome == CCENTER_OUTCOME_NONE || c->in_queue || c->primary || c->n_offers ||
       c->consult)
@@ -819,7 +615,7 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
       return;
     c->dead = 1;
     if (!c->answered && e->now - c->enq_at > c->q->sl_threshold)
-      sl_sample(e, c->q, 0);
+      cc_sl_sample(e, c->q, 0);
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_ENDED, c, NULL);
     if (ev) {
       ev->outcome = c->outcome;
@@ -833,12 +629,12 @@ static void contact_maybe_done(ccenter_engine *e, contact *c)
   }
   if (!c->n_wrap && !c->buried) {
     c->buried = 1;
-    bury(e, c, 1);
+    cc_bury(e, c, 1);
   }
 }
 
-static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type,
-                                  queue *from)
+ccenter_event *cc_emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type,
+                              queue *from)
 {
   ccenter_event *ev = ev_contact(e, type, c, NULL);
   if (!ev)
@@ -857,10 +653,10 @@ static ccenter_event *emit_queued(ccenter_engine *e, contact *c, ccenter_event_t
  * settled by that routing: 0 if the contact was offered at once, else the estimate for its
  * place, which routing that offered nothing did not change. (An idle member is no sign of
  * a short wait: it may not qualify.) Returns that expected wait. */
-static int64_t queued_then_route(ccenter_engine *e, contact *c)
+int64_t cc_queued_then_route(ccenter_engine *e, contact *c)
 {
   size_t at = e->n_events;
-  ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+  ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
   int64_t ewt = ev ? ev->ewt_ms
                    : cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node));
   cc_route_contact(e, c); /* may move the event buffer: ev is not used after this */
@@ -872,7 +668,7 @@ static int64_t queued_then_route(ccenter_engine *e, contact *c)
 }
 
 /* Room for one more reject-delay record (calls reserve it before changing anything). */
-static int reserve_exclusion(ccenter_engine *e, contact *c)
+int cc_reserve_exclusion(ccenter_engine *e, contact *c)
 {
   size_t old_cap = c->cap_rej;
   if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej))
@@ -882,11 +678,11 @@ static int reserve_exclusion(ccenter_engine *e, contact *c)
 }
 
 /* Keeps the contact from the agent for the engine's reject delay. */
-static void exclude_agent(ccenter_engine *e, contact *c, const agent *a)
+void cc_exclude_agent(ccenter_engine *e, contact *c, const agent *a)
 {
   if (e->reject_delay <= 0)
     return;
-  if (reserve_exclusion(e, c)) {
+  if (cc_reserve_exclusion(e, c)) {
     cc_logf(&e->log, CCENTER_LOG_ERROR, "reject delay of %s for %s not kept: out of memory",
             c->id, a->id);
     return;
@@ -926,7 +722,7 @@ static void pending_event(ccenter_engine *e, agent *a, const char *reason, ccent
 
 /* A READY agent with work goes NOT_READY (reason r or the engine's cause) when the work is
  * over; it takes no more work meanwhile. */
-static void pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_cause cause)
+void cc_pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_cause cause)
 {
   a->pending = r;
   a->pending_nr = 1;
@@ -938,7 +734,7 @@ static void pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_c
 /* Takes an offer back. reroute: when it was the contact's last offer, put the contact back
  * in its queue and route it. miss: 1 counts a ring-no-answer, 0 a rejection (both keep the
  * contact from this agent for the reject delay), -1 neither. */
-static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute)
+void cc_withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute)
 {
   contact *c = w->c;
   agent *a = w->a;
@@ -950,19 +746,19 @@ static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, 
   }
   offer_unlink(e, c, w);
   if (miss >= 0)
-    exclude_agent(e, c, a);
+    cc_exclude_agent(e, c, a);
   work_unlink(e, w);
   /* Back to its place first, so that a presence change below (no-answer) sees it waiting
    * when the queue's leave-empty rule is checked. */
   int back = reroute && !c->n_offers;
   if (back) {
     if (direct && c->q->removed) {
-      contact_leave_for_good(e, c, CCENTER_OUTCOME_REMOVED);
-      contact_maybe_done(e, c);
+      cc_contact_leave_for_good(e, c, CCENTER_OUTCOME_REMOVED);
+      cc_contact_maybe_done(e, c);
       back = 0;
     } else if (direct) {
-      contact_enter_queue(e, c, c->q, e->now, 1);
-      emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
+      cc_contact_enter_queue(e, c, c->q, e->now, 1);
+      cc_emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
     } else {
       queue_insert(e, c);
     }
@@ -973,28 +769,25 @@ static void withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, 
         a->state == CCENTER_AGENT_READY) {
       if (cc_agent_work(a)) {
         /* out of the indexes before the contact is routed again */
-        pend_not_ready(e, a, NULL, CCENTER_CAUSE_NO_ANSWER);
+        cc_pend_not_ready(e, a, NULL, CCENTER_CAUSE_NO_ANSWER);
       } else {
         a->pending = NULL; /* no-answer wins over a NOT_READY that was pending */
         a->pending_nr = 0;
-        set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_NO_ANSWER);
+        cc_set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_NO_ANSWER);
       }
     }
   }
   if (back && c->in_queue) {
     if (c->max_wait_due && !direct)
-      apply_max_wait(e, c);
+      cc_apply_max_wait(e, c);
     else
       cc_route_contact(e, c);
   }
   agent_after_work(e, a);
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Presence                                                                            */
-
-static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
-                         const char *reason, ccenter_cause cause)
+void cc_set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
+                     const char *reason, ccenter_cause cause)
 {
   ccenter_agent_state prev = a->state;
   int64_t in_prev = e->now - a->state_since;
@@ -1028,10 +821,10 @@ static void set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st,
   cc_route_refresh(e, a);
   if ((was_in && !now_in) || (was_ready && !now_ready))
     for (size_t i = 0; i < a->n_mem; i++)
-      check_leave_empty(e, a->mem[i]->q);
+      cc_check_leave_empty(e, a->mem[i]->q);
 }
 
-static int empty_by_rule(const queue *q, int64_t rule)
+int cc_empty_by_rule(const queue *q, int64_t rule)
 {
   switch (rule) {
   case CCENTER_EMPTY_NO_MEMBERS:
@@ -1045,26 +838,23 @@ static int empty_by_rule(const queue *q, int64_t rule)
   }
 }
 
-static void check_leave_empty(ccenter_engine *e, queue *q)
+void cc_check_leave_empty(ccenter_engine *e, queue *q)
 {
   if (q->removing)
     return;
-  if (!q->n_waiting || !empty_by_rule(q, q->leave_empty))
+  if (!q->n_waiting || !cc_empty_by_rule(q, q->leave_empty))
     return;
   if (ev_reserve(e, 2 * (size_t)q->n_waiting))
     cc_logf(&e->log, CCENTER_LOG_WARN, "leave-empty on %s: event room not reserved", q->id);
   cc_tnode *n;
   while ((n = cc_treap_first(&q->waiting))) {
     contact *c = node_contact(n);
-    contact_leave_for_good(e, c, CCENTER_OUTCOME_EXIT_EMPTY);
-    contact_maybe_done(e, c);
+    cc_contact_leave_for_good(e, c, CCENTER_OUTCOME_EXIT_EMPTY);
+    cc_contact_maybe_done(e, c);
   }
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Timer handlers                                                                      */
-
-static void apply_max_wait(ccenter_engine *e, contact *c)
+void cc_apply_max_wait(ccenter_engine *e, contact *c)
 {
   queue *q = c->q;
   c->max_wait_due = 0;
@@ -1087,12 +877,12 @@ static void apply_max_wait(ccenter_engine *e, contact *c)
       ev->wait_ms = e->now - c->enq_at;
     }
     queue_take(e, c);
-    contact_enter_queue(e, c, t, e->now, 1);
-    queued_then_route(e, c);
+    cc_contact_enter_queue(e, c, t, e->now, 1);
+    cc_queued_then_route(e, c);
     return;
   }
-  contact_leave_for_good(e, c, CCENTER_OUTCOME_TIMED_OUT);
-  contact_maybe_done(e, c);
+  cc_contact_leave_for_good(e, c, CCENTER_OUTCOME_TIMED_OUT);
+  cc_contact_maybe_done(e, c);
 }
 
 static void fire(ccenter_engine *e, const cc_timer_fired *f)
@@ -1105,23 +895,23 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     contact *c = w->c;
     if (w->consult) {
       c->consult = w;
-      end_consult(e, c, CCENTER_CAUSE_RING_TIMEOUT);
+      cc_end_consult(e, c, CCENTER_CAUSE_RING_TIMEOUT);
     } else {
-      withdraw(e, w, CCENTER_CAUSE_RING_TIMEOUT, 1, 1);
+      cc_withdraw(e, w, CCENTER_CAUSE_RING_TIMEOUT, 1, 1);
     }
     break;
   }
   case T_WRAP: {
     work *w = obj;
     w->timer = 0;
-    finish_work(e, w);
+    cc_finish_work(e, w);
     break;
   }
   case T_MAXWAIT: {
     contact *c = obj;
     c->max_wait_timer = 0;
     if (c->in_queue)
-      apply_max_wait(e, c);
+      cc_apply_max_wait(e, c);
     else if (c->n_offers)
       c->max_wait_due = 1;
     break;
@@ -1130,9 +920,9 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     contact *c = obj;
     c->announce_timer = 0;
     if (c->in_queue) {
-      ccenter_event *ev = emit_queued(e, c, CCENTER_EV_ANNOUNCE, NULL);
+      ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_ANNOUNCE, NULL);
       if (ev)
-        maybe_offer_callback(e, c, ev->ewt_ms);
+        cc_maybe_offer_callback(e, c, ev->ewt_ms);
     }
     if ((c->in_queue || c->n_offers) &&
         c->q->announce_every > 0)
@@ -1179,7 +969,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
   }
 }
 
-static int fire_due(ccenter_engine *e, int64_t now)
+int cc_fire_due(ccenter_engine *e, int64_t now)
 {
   int fired = 0;
   cc_timer_fired f;
@@ -1193,24 +983,6 @@ static int fire_due(ccenter_engine *e, int64_t now)
   }
   e->now = now;
   return fired;
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* Operations                                                                          */
-
-static agent *find_agent(ccenter_engine *e, const char *id)
-{
-  return cc_map_get(&e->agents, id);
-}
-
-static queue *find_queue(ccenter_engine *e, const char *id)
-{
-  return cc_map_get(&e->queues, id);
-}
-
-static contact *find_contact(ccenter_engine *e, const char *id)
-{
-  return cc_map_get(&e->contacts, id);
 }
 
 static work *work_of(agent *a, contact *c)
@@ -1254,14 +1026,14 @@ static int mem_reserve(ccenter_engine *e, agent *a, size_t need)
   return 0;
 }
 
-static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
+int cc_op_agent_add(ccenter_engine *e, const cc_jrec *r)
 {
   if (find_agent(e, r->s[0]))
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->agents, &e->alloc, 1))
     return CCENTER_ENOMEM;
   char *own_id;
-  agent *a = obj_new(e, sizeof *a, r->s[0], &own_id);
+  agent *a = cc_obj_new(e, sizeof *a, r->s[0], &own_id);
   if (!a)
     return CCENTER_ENOMEM;
   a->id = own_id;
@@ -1274,17 +1046,17 @@ static int op_agent_add(ccenter_engine *e, const cc_jrec *r)
   return 0;
 }
 
-static void free_agent(ccenter_engine *e, agent *a)
+void cc_free_agent(ccenter_engine *e, agent *a)
 {
   cc_free(&e->alloc, a->skills);
   cc_free(&e->alloc, a->attrs);
   cc_free(&e->alloc, a->preferring);
   if (a->mem != a->mem_in)
     cc_free(&e->alloc, a->mem);
-  obj_free(e, a->id, sizeof *a);
+  cc_obj_free(e, a->id, sizeof *a);
 }
 
-static void unserve(ccenter_engine *e, membership *m)
+void cc_unserve(ccenter_engine *e, membership *m)
 {
   agent *a = m->a;
   queue *q = m->q;
@@ -1310,21 +1082,21 @@ static void unserve(ccenter_engine *e, membership *m)
   cc_member_free(e, m);
 }
 
-static int op_agent_remove(ccenter_engine *e, agent *a)
+int cc_op_agent_remove(ccenter_engine *e, agent *a)
 {
   if (a->state != CCENTER_AGENT_LOGGED_OUT || cc_agent_work(a))
     return CCENTER_EBUSY;
   while (a->n_mem) {
     queue *q = a->mem[0]->q;
-    unserve(e, a->mem[0]);
-    check_leave_empty(e, q);
+    cc_unserve(e, a->mem[0]);
+    cc_check_leave_empty(e, q);
   }
   cc_map_del(&e->agents, a->id);
-  bury(e, a, 0);
+  cc_bury(e, a, 0);
   return 0;
 }
 
-static int op_login(ccenter_engine *e, agent *a)
+int cc_op_login(ccenter_engine *e, agent *a)
 {
   if (a->state != CCENTER_AGENT_LOGGED_OUT)
     return CCENTER_ESTATE;
@@ -1332,11 +1104,11 @@ static int op_login(ccenter_engine *e, agent *a)
   a->login_at = e->now;
   a->handled_since_login = 0;
   a->talk_since_login = 0;
-  set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_LOGIN);
+  cc_set_presence(e, a, CCENTER_AGENT_NOT_READY, NULL, CCENTER_CAUSE_LOGIN);
   return 0;
 }
 
-static int op_logout(ccenter_engine *e, agent *a)
+int cc_op_logout(ccenter_engine *e, agent *a)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
@@ -1350,9 +1122,9 @@ static int op_logout(ccenter_engine *e, agent *a)
     if (w->state == W_RINGING) {
       if (w->consult) {
         w->c->consult = w;
-        end_consult(e, w->c, CCENTER_CAUSE_AGENT_LOGOUT);
+        cc_end_consult(e, w->c, CCENTER_CAUSE_AGENT_LOGOUT);
       } else {
-        withdraw(e, w, CCENTER_CAUSE_AGENT_LOGOUT, -1, 1);
+        cc_withdraw(e, w, CCENTER_CAUSE_AGENT_LOGOUT, -1, 1);
       }
       next = a->works; /* the list changed under us; ringing works are few */
     }
@@ -1362,12 +1134,12 @@ static int op_logout(ccenter_engine *e, agent *a)
     pending_event(e, a, NULL, CCENTER_CAUSE_NONE, CCENTER_AGENT_LOGGED_OUT);
   } else if (a->pending_logout) {
     a->pending_logout = 0;
-    set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
+    cc_set_presence(e, a, CCENTER_AGENT_LOGGED_OUT, NULL, CCENTER_CAUSE_NONE);
   }
   return 0;
 }
 
-static int op_ready(ccenter_engine *e, agent *a)
+int cc_op_ready(ccenter_engine *e, agent *a)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
@@ -1380,13 +1152,13 @@ static int op_ready(ccenter_engine *e, agent *a)
       pending_event(e, a, NULL, CCENTER_CAUSE_NONE, CCENTER_AGENT_READY);
     }
   } else {
-    set_presence(e, a, CCENTER_AGENT_READY, NULL, CCENTER_CAUSE_NONE);
+    cc_set_presence(e, a, CCENTER_AGENT_READY, NULL, CCENTER_CAUSE_NONE);
   }
   cc_route_agent(e, a);
   return 0;
 }
 
-static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
+int cc_op_not_ready(ccenter_engine *e, agent *a, const char *reason)
 {
   if (a->state == CCENTER_AGENT_LOGGED_OUT || a->pending_logout)
     return CCENTER_ESTATE;
@@ -1394,10 +1166,10 @@ static int op_not_ready(ccenter_engine *e, agent *a, const char *reason)
   if (reason && !r)
     return CCENTER_ENOMEM;
   if (a->state == CCENTER_AGENT_READY && cc_agent_work(a)) {
-    pend_not_ready(e, a, r, CCENTER_CAUSE_NONE);
+    cc_pend_not_ready(e, a, r, CCENTER_CAUSE_NONE);
     return 0;
   }
-  set_presence(e, a, CCENTER_AGENT_NOT_READY, r, CCENTER_CAUSE_NONE);
+  cc_set_presence(e, a, CCENTER_AGENT_NOT_READY, r, CCENTER_CAUSE_NONE);
   return 0;
 }
 
@@ -1426,8 +1198,8 @@ static void mem_order(agent *a, membership *m)
   }
 }
 
-static int op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t delay,
-                    int64_t reserve)
+int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t delay,
+                int64_t reserve)
 {
   membership *m = find_membership(a, q);
   if (m) {
@@ -1475,13 +1247,13 @@ static int op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t
   return 0;
 }
 
-static int op_unserve(ccenter_engine *e, agent *a, queue *q)
+int cc_op_unserve(ccenter_engine *e, agent *a, queue *q)
 {
   membership *m = find_membership(a, q);
   if (!m)
     return CCENTER_ENOENT;
-  unserve(e, m);
-  check_leave_empty(e, q);
+  cc_unserve(e, m);
+  cc_check_leave_empty(e, q);
   return 0;
 }
 
@@ -1502,7 +1274,7 @@ static int rematch_or_restore(ccenter_engine *e, agent *a, void *arr, uint32_t *
   return 0;
 }
 
-static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level)
+int cc_op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level)
 {
   const char *k = cc_eng_intern(e, name);
   if (!k)
@@ -1538,7 +1310,7 @@ static int op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t l
   return rematch_or_restore(e, a, a->skills, &a->n_skills, before, n_before, sizeof *before);
 }
 
-static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value)
+int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value)
 {
   const char *k = cc_eng_intern(e, key);
   const char *v = value ? cc_eng_intern(e, value) : NULL;
@@ -1575,7 +1347,7 @@ static int op_set_attr(ccenter_engine *e, agent *a, const char *key, const char 
   return rematch_or_restore(e, a, a->attrs, &a->n_attrs, before, n_before, sizeof *before);
 }
 
-static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t duration)
+int cc_op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t duration)
 {
   size_t n = q->steps ? q->steps->n : 0;
   if (n == MAX_STEPS)
@@ -1602,7 +1374,7 @@ static int op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t du
   }
   ss->s[n].k = k;
   ss->s[n].duration = duration;
-  stepset_put(e, q, q->steps);
+  cc_stepset_put(e, q, q->steps);
   q->steps = ss;
   return 0;
 }
@@ -1625,20 +1397,20 @@ static void rekey_waiting(ccenter_engine *e, queue *q)
   cc_free(&e->alloc, all);
 }
 
-static int op_queue_add(ccenter_engine *e, const char *id, void *user_data)
+int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data)
 {
   if (find_queue(e, id))
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->queues, &e->alloc, 1))
     return CCENTER_ENOMEM;
   char *own_id;
-  queue *q = obj_new(e, sizeof *q, id, &own_id);
+  queue *q = cc_obj_new(e, sizeof *q, id, &own_id);
   if (!q)
     return CCENTER_ENOMEM;
   q->id = own_id;
   q->user = user_data;
   if (cc_queue_init_classes(e, q)) {
-    obj_free(e, q->id, sizeof *q);
+    cc_obj_free(e, q->id, sizeof *q);
     return CCENTER_ENOMEM;
   }
   q->seq = ++e->queue_seq;
@@ -1657,16 +1429,16 @@ static int op_queue_add(ccenter_engine *e, const char *id, void *user_data)
   return 0;
 }
 
-static void free_queue(ccenter_engine *e, queue *q)
+void cc_free_queue(ccenter_engine *e, queue *q)
 {
-  stepset_put(e, q, q->steps);
+  cc_stepset_put(e, q, q->steps);
   cc_queue_free_classes(e, q);
   cc_free(&e->alloc, q->delays);
   cc_free(&e->alloc, q->members);
-  obj_free(e, q->id, sizeof *q);
+  cc_obj_free(e, q->id, sizeof *q);
 }
 
-static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
+int cc_op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
 {
   if (drain == q)
     return CCENTER_EINVAL;
@@ -1682,7 +1454,7 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
   q->removing = 1;
   while (q->n_members) {
     agent *a = q->members[0]->a;
-    unserve(e, q->members[0]);
+    cc_unserve(e, q->members[0]);
     cc_route_refresh(e, a);
   }
   if (moving) {
@@ -1693,7 +1465,7 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
     while ((c = cc_map_next(&e->contacts, &it)))
       if (c->q == q && c->n_offers) {
         while (c->offers)
-          withdraw(e, c->offers, CCENTER_CAUSE_QUEUE_REMOVED, -1, 0);
+          cc_withdraw(e, c->offers, CCENTER_CAUSE_QUEUE_REMOVED, -1, 0);
         queue_insert(e, c);
       }
     contact **moved = cc_malloc(&e->alloc, sizeof *moved * q->n_waiting);
@@ -1702,8 +1474,8 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
     while ((n = cc_treap_first(&q->waiting))) {
       c = node_contact(n);
       queue_take(e, c);
-      contact_enter_queue(e, c, drain, c->enq_at, 0);
-      emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q);
+      cc_contact_enter_queue(e, c, drain, c->enq_at, 0);
+      cc_emit_queued(e, c, CCENTER_EV_QUEUE_MOVED, q);
       if (moved)
         moved[nm++] = c;
     }
@@ -1725,11 +1497,11 @@ static int op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
   cc_map_del(&e->queues, q->id);
   q->removed = 1;
   if (q->refs == 0)
-    bury(e, q, 2);
+    cc_bury(e, q, 2);
   return 0;
 }
 
-/* Each queue option: its field and its range (the defaults are set by op_queue_add). */
+/* Each queue option: its field and its range (the defaults are set by cc_op_queue_add). */
 #define QOPT(f, l, h) {offsetof(queue, f), (l), (h), 1}
 static const struct qopt {
   size_t off;
@@ -1766,7 +1538,7 @@ static const struct qopt *qopt_of(int64_t opt)
   return &qopts[opt];
 }
 
-static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
+int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
 {
   const struct qopt *o = qopt_of(opt);
   if (!o)
@@ -1789,18 +1561,18 @@ static int op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT ||
       opt == CCENTER_QUEUE_RESERVE_SL) {
     /* Only reserve members' eligibility changed: route them at the end of the call. */
-    update_reserve(e, q);
-    kick_reserve(e, q);
+    cc_update_reserve(e, q);
+    cc_kick_reserve(e, q);
   }
   if (opt == CCENTER_QUEUE_LEAVE_EMPTY) {
     if (ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
       return CCENTER_ENOMEM;
-    check_leave_empty(e, q);
+    cc_check_leave_empty(e, q);
   }
   return 0;
 }
 
-static int queue_get(const queue *q, int64_t opt, int64_t *v)
+int cc_queue_get(const queue *q, int64_t opt, int64_t *v)
 {
   const struct qopt *o = qopt_of(opt);
   if (!o)
@@ -1809,7 +1581,7 @@ static int queue_get(const queue *q, int64_t opt, int64_t *v)
   return 0;
 }
 
-static int params_valid(const ccenter_contact_params *p)
+int cc_params_valid(const ccenter_contact_params *p)
 {
   if (!p)
     return 1;
@@ -1819,14 +1591,14 @@ static int params_valid(const ccenter_contact_params *p)
     return 0;
   if (p->priority < -PRIORITY_LIMIT || p->priority > PRIORITY_LIMIT)
     return 0;
-  if (p->customer && !valid_id(p->customer))
+  if (p->customer && !cc_valid_id(p->customer))
     return 0;
   if (p->n_attrs && !p->attrs)
     return 0;
   if (p->n_attrs > 64)
     return 0;
   for (size_t i = 0; i < p->n_attrs; i++) {
-    if (!valid_id(p->attrs[i].key) || !p->attrs[i].value ||
+    if (!cc_valid_id(p->attrs[i].key) || !p->attrs[i].value ||
         strnlen(p->attrs[i].value, 4096) >= 4096)
       return 0;
     for (size_t j = 0; j < i; j++)
@@ -1842,7 +1614,7 @@ static int params_valid(const ccenter_contact_params *p)
   if (p->n_preferred > MAX_PREFERRED || (p->n_preferred && !p->preferred))
     return 0;
   for (size_t i = 0; i < p->n_preferred; i++)
-    if (!valid_id(p->preferred[i]))
+    if (!cc_valid_id(p->preferred[i]))
       return 0;
   if (p->preferred_timeout_ms < -1 || p->preferred_timeout_ms > DAY_MS)
     return 0;
@@ -1875,14 +1647,14 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
-  obj_free(e, c->id, sizeof *c);
+  cc_obj_free(e, c->id, sizeof *c);
 }
 
-static void free_contact(ccenter_engine *e, contact *c)
+void cc_free_contact(ccenter_engine *e, contact *c)
 {
   queue *q = c->q;
   e->bytes -= contact_size(c) - sizeof *c;
-  stepset_put(e, q, c->steps);
+  cc_stepset_put(e, q, c->steps);
   free_contact_memory(e, c);
   q_unref(e, q);
 }
@@ -1906,7 +1678,7 @@ static int contact_routing_params(ccenter_engine *e, contact *c, queue *q,
           cc_logf(&e->log, CCENTER_LOG_WARN, "contact %s step %zu: %zu: %s", c->id, i + 1,
                   err.offset, err.msg);
         ss->n = i;
-        stepset_put(e, q, ss);
+        cc_stepset_put(e, q, ss);
         return rc;
       }
       ss->s[i].duration = p->steps[i].duration_ms;
@@ -1940,13 +1712,13 @@ static int contact_routing_params(ccenter_engine *e, contact *c, queue *q,
   return 0;
 nomem:
   prefer_clear(e, c);
-  stepset_put(e, q, c->steps);
+  cc_stepset_put(e, q, c->steps);
   c->steps = NULL;
   return CCENTER_ENOMEM;
 }
 
 /* Remembers who served a customer, for the sticky-agent rule. */
-static void remember_sticky(ccenter_engine *e, contact *c, agent *a)
+void cc_remember_sticky(ccenter_engine *e, contact *c, agent *a)
 {
   if (!c->customer || e->sticky_max <= 0)
     return;
@@ -1989,7 +1761,7 @@ static void remember_sticky(ccenter_engine *e, contact *c, agent *a)
 }
 
 /* Routes the queue's reserve members at the end of the call (once, whatever asked). */
-static void kick_reserve(ccenter_engine *e, queue *q)
+void cc_kick_reserve(ccenter_engine *e, queue *q)
 {
   for (size_t i = 0; i < e->n_kicks; i++)
     if (e->kicks[i] == q)
@@ -2006,7 +1778,7 @@ static void kick_reserve(ccenter_engine *e, queue *q)
 /* Reserve members join while the backlog's expected wait is past the queue's threshold or
  * its recent service level below its target; when that starts, they are routed at the end
  * of the call. */
-static void update_reserve(ccenter_engine *e, queue *q)
+void cc_update_reserve(ccenter_engine *e, queue *q)
 {
   int open = 0;
   if (q->reserve_ewt > 0 && q->deq_n >= 3)
@@ -2015,11 +1787,11 @@ static void update_reserve(ccenter_engine *e, queue *q)
       (int64_t)q->sl_met * 10000 < q->reserve_sl * (int64_t)q->sl_n)
     open = 1;
   if (open && !q->reserve_open)
-    kick_reserve(e, q);
+    cc_kick_reserve(e, q);
   q->reserve_open = open;
 }
 
-static void run_kicks(ccenter_engine *e)
+void cc_run_kicks(ccenter_engine *e)
 {
   for (size_t i = 0; i < e->n_kicks; i++) {
     queue *q = e->kicks[i];
@@ -2040,7 +1812,7 @@ void cc_eng_step_event(ccenter_engine *e, contact *c)
   }
 }
 
-static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
+int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
 {
   const char *id = r->s[0];
   queue *q = find_queue(e, r->s[1]);
@@ -2050,7 +1822,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_ENOENT;
   if (q->max_length && q->n_waiting >= (uint64_t)q->max_length)
     return CCENTER_EFULL;
-  if (empty_by_rule(q, q->join_empty))
+  if (cc_empty_by_rule(q, q->join_empty))
     return CCENTER_ENOAGENTS;
   ccenter_contact_params def;
   ccenter_contact_params_init(&def);
@@ -2058,7 +1830,7 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
   char *own_id;
-  contact *c = obj_new(e, sizeof *c, id, &own_id);
+  contact *c = cc_obj_new(e, sizeof *c, id, &own_id);
   if (!c)
     return CCENTER_ENOMEM;
   c->id = own_id;
@@ -2103,15 +1875,15 @@ static int op_enqueue(ccenter_engine *e, const cc_jrec *r)
     c->steps = q->steps;
     q->steps->refs++;
   }
-  contact_enter_queue(e, c, q, e->now, 1);
-  update_reserve(e, q);
-  int64_t ewt = queued_then_route(e, c);
+  cc_contact_enter_queue(e, c, q, e->now, 1);
+  cc_update_reserve(e, q);
+  int64_t ewt = cc_queued_then_route(e, c);
   if (c->in_queue)
-    maybe_offer_callback(e, c, ewt);
+    cc_maybe_offer_callback(e, c, ewt);
   return 0;
 }
 
-static int op_accept(ccenter_engine *e, agent *a, contact *c)
+int cc_op_accept(ccenter_engine *e, agent *a, contact *c)
 {
   work *w = work_of(a, c);
   if (!w || w->state != W_RINGING)
@@ -2132,16 +1904,16 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   }
   offer_unlink(e, c, w);
   while (c->offers)
-    withdraw(e, c->offers, CCENTER_CAUSE_ANSWERED_ELSEWHERE, -1, 0);
+    cc_withdraw(e, c->offers, CCENTER_CAUSE_ANSWERED_ELSEWHERE, -1, 0);
   set_primary(c, w);
   cc_route_stop(e, c);
-  remember_sticky(e, c, a);
+  cc_remember_sticky(e, c, a);
   cc_eng_disarm(e, &c->max_wait_timer);
   cc_eng_disarm(e, &c->announce_timer);
   cc_eng_disarm(e, &c->sla_timer);
   c->max_wait_due = 0;
   if (!c->answered)
-    sl_sample(e, c->q, e->now - c->enq_at <= c->q->sl_threshold);
+    cc_sl_sample(e, c->q, e->now - c->enq_at <= c->q->sl_threshold);
   c->answered = 1;
   c->answered_wait = e->now - c->enq_at;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_CONNECTED, c, a);
@@ -2153,45 +1925,40 @@ static int op_accept(ccenter_engine *e, agent *a, contact *c)
   return 0;
 }
 
-static int op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
+int cc_op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
 {
   work *w = work_of(a, c);
   if (!w || w->state != W_RINGING)
     return CCENTER_ESTATE;
-  if (!w->consult && e->reject_delay > 0 && reserve_exclusion(e, c))
+  if (!w->consult && e->reject_delay > 0 && cc_reserve_exclusion(e, c))
     return CCENTER_ENOMEM;
   ccenter_cause cause = miss ? CCENTER_CAUSE_MISSED : CCENTER_CAUSE_REJECTED;
   if (w->consult) {
-    end_consult(e, c, cause);
+    cc_end_consult(e, c, cause);
     return 0;
   }
-  withdraw(e, w, cause, miss, 1);
+  cc_withdraw(e, w, cause, miss, 1);
   return 0;
 }
 
-static int connected(const contact *c)
-{
-  return c->primary && c->primary->state == W_CONNECTED;
-}
-
-static int op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
+int cc_op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome)
 {
   if (!c->in_queue && !c->n_offers)
     return CCENTER_ESTATE;
   while (c->offers)
-    withdraw(e, c->offers,
+    cc_withdraw(e, c->offers,
              outcome == CCENTER_OUTCOME_ABANDONED ? CCENTER_CAUSE_ABANDONED : CCENTER_CAUSE_REMOVED,
              -1, 0);
-  contact_leave_for_good(e, c, outcome);
-  contact_maybe_done(e, c);
+  cc_contact_leave_for_good(e, c, outcome);
+  cc_contact_maybe_done(e, c);
   return 0;
 }
 
-static int op_end(ccenter_engine *e, contact *c, int64_t party)
+int cc_op_end(ccenter_engine *e, contact *c, int64_t party)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
-  end_consult(e, c, CCENTER_CAUSE_CONVERSATION_ENDED);
+  cc_end_consult(e, c, CCENTER_CAUSE_CONVERSATION_ENDED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, c->primary_agent);
   if (ev) {
@@ -2199,12 +1966,12 @@ static int op_end(ccenter_engine *e, contact *c, int64_t party)
     ev->party = (ccenter_party)party;
   }
   c->outcome = CCENTER_OUTCOME_HANDLED;
-  leg_to_wrap(e, c);
-  contact_maybe_done(e, c);
+  cc_leg_to_wrap(e, c);
+  cc_contact_maybe_done(e, c);
   return 0;
 }
 
-static int op_hold(ccenter_engine *e, contact *c, int hold)
+int cc_op_hold(ccenter_engine *e, contact *c, int hold)
 {
   if (!connected(c) || c->on_hold == hold)
     return CCENTER_ESTATE;
@@ -2223,8 +1990,8 @@ static int op_hold(ccenter_engine *e, contact *c, int hold)
  * contact of that id still in the engine, if any: a work of it matches without reading
  * its id (a cache miss at scale); the others are compared by id, so the match is the
  * same. */
-static int op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *contact_id,
-                   int64_t extra)
+int cc_op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *contact_id,
+               int64_t extra)
 {
   work *found = NULL;
   for (work *w = a->works; w; w = w->next)
@@ -2233,7 +2000,7 @@ static int op_wrap(ccenter_engine *e, agent *a, const contact *live, const char 
   if (!found)
     return CCENTER_ESTATE;
   if (extra < 0) {
-    finish_work(e, found);
+    cc_finish_work(e, found);
     return 0;
   }
   if (found->wrap_deadline < 0)
@@ -2244,7 +2011,7 @@ static int op_wrap(ccenter_engine *e, agent *a, const contact *live, const char 
   return 0;
 }
 
-static int op_disposition(ccenter_engine *e, contact *c, const char *code, int64_t score)
+int cc_op_disposition(ccenter_engine *e, contact *c, const char *code, int64_t score)
 {
   work *holder = c->primary && c->primary->state == W_CONNECTED ? c->primary : NULL;
   if (!holder && !c->n_wrap)
@@ -2265,48 +2032,48 @@ static int op_disposition(ccenter_engine *e, contact *c, const char *code, int64
   return 0;
 }
 
-static int op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
+int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
   if (t->max_length && t->n_waiting >= (uint64_t)t->max_length)
     return CCENTER_EFULL;
-  if (empty_by_rule(t, t->join_empty))
+  if (cc_empty_by_rule(t, t->join_empty))
     return CCENTER_ENOAGENTS;
-  end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev) {
     ev_set_queue_to(ev, t);
     ev->duration_ms = e->now - w->connected_at;
   }
-  leg_to_wrap(e, c);
-  contact_enter_queue(e, c, t, e->now, 1);
-  queued_then_route(e, c);
+  cc_leg_to_wrap(e, c);
+  cc_contact_enter_queue(e, c, t, e->now, 1);
+  cc_queued_then_route(e, c);
   return 0;
 }
 
-static int op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
+int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
 {
   if (!connected(c) || c->primary->a == b || b->state == CCENTER_AGENT_LOGGED_OUT ||
       b->pending_logout)
     return CCENTER_ESTATE;
   if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
-  end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev) {
     ev_set_agent_to(ev, b);
     ev->duration_ms = e->now - w->connected_at;
   }
-  leg_to_wrap(e, c);
+  cc_leg_to_wrap(e, c);
   c->enq_at = e->now;
   cc_offer(e, c, b, 1);
   return 0;
 }
 
-static int op_requeue(ccenter_engine *e, contact *c)
+int cc_op_requeue(ccenter_engine *e, contact *c)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
@@ -2314,14 +2081,14 @@ static int op_requeue(ccenter_engine *e, contact *c)
     return CCENTER_ENOENT;
   if (c->q->max_length && c->q->n_waiting >= (uint64_t)c->q->max_length)
     return CCENTER_EFULL;
-  if (e->reject_delay > 0 && reserve_exclusion(e, c))
+  if (e->reject_delay > 0 && cc_reserve_exclusion(e, c))
     return CCENTER_ENOMEM;
-  end_consult(e, c, CCENTER_CAUSE_REQUEUED);
-  work *w = leg_detach(e, c);
+  cc_end_consult(e, c, CCENTER_CAUSE_REQUEUED);
+  work *w = cc_leg_detach(e, c);
   agent *a = w->a;
   /* The agent who sent it back is not its next agent: kept off for the reject delay. */
-  exclude_agent(e, c, a);
-  contact_enter_queue(e, c, c->q, c->enq_at, 0);
+  cc_exclude_agent(e, c, a);
+  cc_contact_enter_queue(e, c, c->q, c->enq_at, 0);
   /* Back at its original place, with a fresh max wait from now: a caller who was just
    * talking to someone must not time out at once. A callback, as when it first waited,
    * is neither announced nor timed out: nobody holds a line. */
@@ -2332,22 +2099,22 @@ static int op_requeue(ccenter_engine *e, contact *c)
     c->max_wait_at = e->now + c->q->max_wait;
     c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
   }
-  ccenter_event *ev = emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
+  ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
   if (ev)
     ev_set_agent(ev, a);
-  start_wrap(e, w);
+  cc_start_wrap(e, w);
   cc_route_contact(e, c);
   return 0;
 }
 
-static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
+int cc_op_consult_start(ccenter_engine *e, contact *c, agent *b)
 {
   if (!connected(c) || c->consult || c->primary->a == b ||
       b->state == CCENTER_AGENT_LOGGED_OUT || b->pending_logout)
     return CCENTER_ESTATE;
   if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
-  work *w = work_new(e, b, c, c->q, 1);
+  work *w = cc_work_new(e, b, c, c->q, 1);
   if (!w)
     return CCENTER_ENOMEM;
   c->consult = w;
@@ -2363,7 +2130,7 @@ static int op_consult_start(ccenter_engine *e, contact *c, agent *b)
   return 0;
 }
 
-static int op_consult_complete(ccenter_engine *e, contact *c)
+int cc_op_consult_complete(ccenter_engine *e, contact *c)
 {
   if (!connected(c) || !c->consult || c->consult->state != W_CONNECTED)
     return CCENTER_ESTATE;
@@ -2374,21 +2141,21 @@ static int op_consult_complete(ccenter_engine *e, contact *c)
     ev->duration_ms = e->now - w->connected_at;
   }
   c->consult = NULL;
-  leg_to_wrap(e, c);
+  cc_leg_to_wrap(e, c);
   b->consult = 0;
   set_primary(c, b);
   return 0;
 }
 
-static int op_consult_cancel(ccenter_engine *e, contact *c)
+int cc_op_consult_cancel(ccenter_engine *e, contact *c)
 {
   if (!c->consult)
     return CCENTER_ESTATE;
-  end_consult(e, c, CCENTER_CAUSE_CANCELLED);
+  cc_end_consult(e, c, CCENTER_CAUSE_CANCELLED);
   return 0;
 }
 
-static int op_callback(ccenter_engine *e, contact *c)
+int cc_op_callback(ccenter_engine *e, contact *c)
 {
   if (!c->in_queue || c->is_callback)
     return CCENTER_ESTATE;
@@ -2400,7 +2167,7 @@ static int op_callback(ccenter_engine *e, contact *c)
   cc_eng_disarm(e, &c->max_wait_timer);
   cc_eng_disarm(e, &c->announce_timer);
   c->max_wait_at = -1;
-  emit_queued(e, c, CCENTER_EV_CONTACT_CALLBACK_QUEUED, NULL);
+  cc_emit_queued(e, c, CCENTER_EV_CONTACT_CALLBACK_QUEUED, NULL);
   cc_route_contact(e, c);
   return 0;
 }
@@ -2455,9 +2222,6 @@ static int op_engine_set(ccenter_engine *e, int64_t opt, int64_t v)
     return CCENTER_EINVAL;
   }
 }
-
-/* ---------------------------------------------------------------------------------- */
-/* Dispatch                                                                            */
 
 /* Which string arguments each op takes: bit 0..2 = s[0..2] required as ids;
  * bit 3 = s[1] optional id (reason, drain target, overflow target). */
@@ -2527,11 +2291,11 @@ static int check_args(const cc_jrec *r)
   if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_ || !op_info[r->op].name)
     return CCENTER_EINVAL;
   unsigned m = op_info[r->op].strs;
-  if ((m & S0) && !valid_id(r->s[0]))
+  if ((m & S0) && !cc_valid_id(r->s[0]))
     return CCENTER_EINVAL;
-  if ((m & S1) && !valid_id(r->s[1]))
+  if ((m & S1) && !cc_valid_id(r->s[1]))
     return CCENTER_EINVAL;
-  if ((m & S1_OPT) && r->s[1] && !valid_id(r->s[1]))
+  if ((m & S1_OPT) && r->s[1] && !cc_valid_id(r->s[1]))
     return CCENTER_EINVAL;
   switch (r->op) {
   case CC_OP_AGENT_SET_CAPACITY:
@@ -2594,7 +2358,7 @@ static int check_args(const cc_jrec *r)
     }
     break;
   case CC_OP_CONTACT_ENQUEUE:
-    if (!params_valid(r->params))
+    if (!cc_params_valid(r->params))
       return CCENTER_EINVAL;
     break;
   default:
@@ -2620,23 +2384,23 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
   case CC_OP_ENGINE_SET:
     return op_engine_set(e, r->i[0], r->i[1]);
   case CC_OP_QUEUE_ADD:
-    return op_queue_add(e, r->s[0], r->user_data);
+    return cc_op_queue_add(e, r->s[0], r->user_data);
   case CC_OP_QUEUE_REMOVE: {
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
     queue *d = NULL;
     if (r->s[1])
       NEED(d = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_queue_remove(e, q, d);
+    return cc_op_queue_remove(e, q, d);
   }
   case CC_OP_QUEUE_SET:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
-    return op_queue_set(e, q, r->i[0], r->i[1]);
+    return cc_op_queue_set(e, q, r->i[0], r->i[1]);
   case CC_OP_QUEUE_ADD_STEP:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
-    return op_add_step(e, q, r->s[1], r->i[0]);
+    return cc_op_add_step(e, q, r->s[1], r->i[0]);
   case CC_OP_QUEUE_CLEAR_STEPS:
     NEED(q = find_queue(e, r->s[0]), CCENTER_ENOENT);
-    stepset_put(e, q, q->steps);
+    cc_stepset_put(e, q, q->steps);
     q->steps = NULL;
     return 0;
   case CC_OP_QUEUE_SET_THRESHOLDS:
@@ -2656,7 +2420,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     return 0;
   }
   case CC_OP_AGENT_ADD:
-    return op_agent_add(e, r);
+    return cc_op_agent_add(e, r);
   default:
     break;
   }
@@ -2687,7 +2451,7 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     NEED(a = find_agent(e, r->s[0]), CCENTER_ENOENT);
     break;
   case CC_OP_CONTACT_ENQUEUE:
-    return op_enqueue(e, r);
+    return cc_op_enqueue(e, r);
   default:
     NEED(c = find_contact(e, r->s[0]), CCENTER_ENOENT);
     break;
@@ -2695,25 +2459,25 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
 
   switch (r->op) {
   case CC_OP_AGENT_REMOVE:
-    return op_agent_remove(e, a);
+    return cc_op_agent_remove(e, a);
   case CC_OP_AGENT_LOGIN:
-    return op_login(e, a);
+    return cc_op_login(e, a);
   case CC_OP_AGENT_LOGOUT:
-    return op_logout(e, a);
+    return cc_op_logout(e, a);
   case CC_OP_AGENT_READY:
-    return op_ready(e, a);
+    return cc_op_ready(e, a);
   case CC_OP_AGENT_NOT_READY:
-    return op_not_ready(e, a, r->s[1]);
+    return cc_op_not_ready(e, a, r->s[1]);
   case CC_OP_AGENT_SERVE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_serve(e, a, q, r->i[0], r->i[1], r->i[2]);
+    return cc_op_serve(e, a, q, r->i[0], r->i[1], r->i[2]);
   case CC_OP_AGENT_SET_SKILL:
-    return op_set_skill(e, a, r->s[1], r->i[0]);
+    return cc_op_set_skill(e, a, r->s[1], r->i[0]);
   case CC_OP_AGENT_SET_ATTR:
-    return op_set_attr(e, a, r->s[1], r->s[2]);
+    return cc_op_set_attr(e, a, r->s[1], r->s[2]);
   case CC_OP_AGENT_UNSERVE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_unserve(e, a, q);
+    return cc_op_unserve(e, a, q);
   case CC_OP_AGENT_SET_CAPACITY:
     a->cap[r->i[0]] = (uint8_t)r->i[1];
     cc_route_agent(e, a);
@@ -2729,47 +2493,47 @@ static int dispatch(ccenter_engine *e, const cc_jrec *r)
     a->wrap_override = r->i[0] == -1 ? -2 : (int32_t)r->i[0];
     return 0;
   case CC_OP_AGENT_WRAP_UP_END:
-    return op_wrap(e, a, c, r->s[1], -1);
+    return cc_op_wrap(e, a, c, r->s[1], -1);
   case CC_OP_AGENT_WRAP_UP_EXTEND:
-    return op_wrap(e, a, c, r->s[1], r->i[0]);
+    return cc_op_wrap(e, a, c, r->s[1], r->i[0]);
   case CC_OP_OFFER_ACCEPT:
   case CC_OP_OFFER_REJECT:
   case CC_OP_OFFER_MISSED:
     NEED(c = find_contact(e, r->s[1]), CCENTER_ENOENT);
     if (r->op == CC_OP_OFFER_ACCEPT)
-      return op_accept(e, a, c);
-    return op_reject_or_miss(e, a, c, r->op == CC_OP_OFFER_MISSED);
+      return cc_op_accept(e, a, c);
+    return cc_op_reject_or_miss(e, a, c, r->op == CC_OP_OFFER_MISSED);
   case CC_OP_CONTACT_ABANDON:
-    return op_abandon(e, c, CCENTER_OUTCOME_ABANDONED);
+    return cc_op_abandon(e, c, CCENTER_OUTCOME_ABANDONED);
   case CC_OP_CONTACT_REMOVE:
-    return op_abandon(e, c, CCENTER_OUTCOME_REMOVED);
+    return cc_op_abandon(e, c, CCENTER_OUTCOME_REMOVED);
   case CC_OP_CONTACT_END:
-    return op_end(e, c, r->i[0]);
+    return cc_op_end(e, c, r->i[0]);
   case CC_OP_CONTACT_HOLD:
-    return op_hold(e, c, 1);
+    return cc_op_hold(e, c, 1);
   case CC_OP_CONTACT_RESUME:
-    return op_hold(e, c, 0);
+    return cc_op_hold(e, c, 0);
   case CC_OP_CONTACT_DISPOSITION:
-    return op_disposition(e, c, r->s[1], 0);
+    return cc_op_disposition(e, c, r->s[1], 0);
   case CC_OP_CONTACT_SURVEY:
-    return op_disposition(e, c, NULL, r->i[0]);
+    return cc_op_disposition(e, c, NULL, r->i[0]);
   case CC_OP_CONTACT_TRANSFER_QUEUE:
     NEED(q = find_queue(e, r->s[1]), CCENTER_ENOENT);
-    return op_transfer_queue(e, c, q);
+    return cc_op_transfer_queue(e, c, q);
   case CC_OP_CONTACT_TRANSFER_AGENT:
     NEED(a = find_agent(e, r->s[1]), CCENTER_ENOENT);
-    return op_transfer_agent(e, c, a);
+    return cc_op_transfer_agent(e, c, a);
   case CC_OP_CONTACT_REQUEUE:
-    return op_requeue(e, c);
+    return cc_op_requeue(e, c);
   case CC_OP_CONTACT_CONSULT_START:
     NEED(a = find_agent(e, r->s[1]), CCENTER_ENOENT);
-    return op_consult_start(e, c, a);
+    return cc_op_consult_start(e, c, a);
   case CC_OP_CONTACT_CONSULT_COMPLETE:
-    return op_consult_complete(e, c);
+    return cc_op_consult_complete(e, c);
   case CC_OP_CONTACT_CONSULT_CANCEL:
-    return op_consult_cancel(e, c);
+    return cc_op_consult_cancel(e, c);
   case CC_OP_CONTACT_CALLBACK:
-    return op_callback(e, c);
+    return cc_op_callback(e, c);
   default:
     return CCENTER_EINVAL;
   }
@@ -2799,19 +2563,19 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   int rc = check_args(r);
   if (rc)
     return rc;
-  ev_compact(e);
+  cc_ev_compact(e);
   /* Room for what an ordinary call creates — events, graves, timers, offers — so that it
    * cannot fail halfway: a call that would run out fails here, before anything happens. */
   if (ev_reserve(e, 4 * RING_ALL_LIMIT) ||
       cc_grow(&e->alloc, (void **)&e->graves, &e->cap_graves, e->n_graves + 16,
               sizeof *e->graves) ||
-      cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || reserve_works(e) ||
+      cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || cc_reserve_works(e) ||
       cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 8, sizeof *e->kicks))
     return CCENTER_ENOMEM;
   e->in_exec = 1;
-  int fired = fire_due(e, r->now);
+  int fired = cc_fire_due(e, r->now);
   rc = dispatch(e, r);
-  run_kicks(e);
+  cc_run_kicks(e);
   e->in_exec = 0;
   if (e->journal_fn) {
     if (rc == 0) {
@@ -2821,7 +2585,7 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
       e->journal_fn(e->journal_ud, &adv);
     }
   }
-  deliver(e);
+  cc_deliver(e);
   notify_deadline(e);
   return rc;
 }
@@ -2948,9 +2712,6 @@ size_t ccenter_engine_pending_events(const ccenter_engine *e)
   return e && e->event_queue ? e->n_delivered - e->ev_head : 0;
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Lifecycle                                                                           */
-
 int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **out)
 {
   if (!out || (opts && opts->event_fn && opts->event_queue))
@@ -3018,13 +2779,13 @@ void ccenter_engine_free(ccenter_engine *e)
       contact *wc = w->c;
       if (w->state == W_WRAP && wc->dead && !wc->buried && --wc->n_wrap == 0) {
         wc->buried = 1;
-        bury(e, wc, 1);
+        cc_bury(e, wc, 1);
       }
       cc_eng_free(e, w, sizeof *w);
     }
     for (size_t i = 0; i < a->n_mem; i++)
       cc_member_free(e, a->mem[i]);
-    free_agent(e, a);
+    cc_free_agent(e, a);
   }
   /* The memberships are gone: the queues must not walk them when classes are released. */
   it = 0;
@@ -3035,16 +2796,16 @@ void ccenter_engine_free(ccenter_engine *e)
       ((queue *)e->graves[i].p)->n_members = 0;
   it = 0;
   while ((c = cc_map_next(&e->contacts, &it)))
-    free_contact(e, c);
+    cc_free_contact(e, c);
   for (size_t i = 0; i < e->n_graves; i++)
     if (e->graves[i].kind == 1)
-      free_contact(e, e->graves[i].p);
+      cc_free_contact(e, e->graves[i].p);
   it = 0;
   while ((q = cc_map_next(&e->queues, &it)))
-    free_queue(e, q);
+    cc_free_queue(e, q);
   for (size_t i = 0; i < e->n_graves; i++)
     if (e->graves[i].kind == 2)
-      free_queue(e, e->graves[i].p);
+      cc_free_queue(e, e->graves[i].p);
   it = 0;
   sticky *st;
   while ((st = cc_map_next(&e->customers, &it))) {
@@ -3075,9 +2836,6 @@ void ccenter_engine_free(ccenter_engine *e)
   cc_alloc al = e->alloc;
   cc_free(&al, e);
 }
-
-/* ---------------------------------------------------------------------------------- */
-/* Public calls: each packs its input into a journal record                            */
 
 static int run(ccenter_engine *e, cc_op op, int64_t now, const char *s0, const char *s1,
                int64_t i0, int64_t i1, int64_t i2)
@@ -3204,12 +2962,12 @@ int ccenter_agent_add(ccenter_engine *e, const char *agent_id, void *user_data, 
 /* User data: not a state change, so neither journaled nor refused inside the callback. */
 static cc_obj *user_obj(const ccenter_engine *e, const cc_map *m, const char *id)
 {
-  return e && valid_id(id) ? cc_map_get(m, id) : NULL;
+  return e && cc_valid_id(id) ? cc_map_get(m, id) : NULL;
 }
 
 static int set_user(ccenter_engine *e, const cc_map *m, const char *id, void *user_data)
 {
-  if (!e || !valid_id(id))
+  if (!e || !cc_valid_id(id))
     return CCENTER_EINVAL;
   cc_obj *o = cc_map_get(m, id);
   if (!o)
@@ -3489,9 +3247,6 @@ int ccenter_contact_callback(ccenter_engine *e, const char *contact_id, int64_t 
   return run(e, CC_OP_CONTACT_CALLBACK, now, contact_id, NULL, 0, 0, 0);
 }
 
-/* ---------------------------------------------------------------------------------- */
-/* Queries                                                                             */
-
 /* Fills the caller's struct by the ABI's size rule (core/util.h). */
 static int fill_sized(void *dst, const void *src, size_t min_size)
 {
@@ -3507,7 +3262,7 @@ int ccenter_queue_get(const ccenter_engine *e, const char *queue_id, ccenter_que
   if (!q)
     return CCENTER_ENOENT;
   int64_t v;
-  int rc = queue_get(q, opt, &v);
+  int rc = cc_queue_get(q, opt, &v);
   if (rc == 0)
     *value = v;
   return rc;
@@ -3622,7 +3377,7 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
 int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t now,
                            ccenter_skill_info *info)
 {
-  if (!e || !info || !valid_id(skill))
+  if (!e || !info || !cc_valid_id(skill))
     return CCENTER_EINVAL;
   ccenter_skill_info v;
   memset(&v, 0, sizeof v);
@@ -3696,9 +3451,6 @@ size_t cc_engine_memory(const ccenter_engine *e)
     n += strlen(q->id) + 1 + q->cap_members * sizeof(membership *);
   return n;
 }
-
-/* ---------------------------------------------------------------------------------- */
-/* Invariants (tests call this after every operation)                                  */
 
 const char *cc_engine_check(const ccenter_engine *e)
 {

@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "acd/types.h"
+#include "acd/engine_priv.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Orders                                                                              */

@@ -1,6 +1,7 @@
 /*
- * Internal: the engine's objects, shared by engine.c (state machine, timers, events,
- * journal) and route.c (requirement classes, indexes, strategies).
+ * Internal: the engine's objects, shared by the engine's files (engine.c lists them; what
+ * they share of each other is in acd/engine_priv.h) and route.c (requirement classes,
+ * indexes, strategies; acd/route.h).
  */
 #ifndef CC_ACD_TYPES_H
 #define CC_ACD_TYPES_H
@@ -95,7 +96,7 @@ typedef struct delay_count {
 } delay_count;
 
 /* Agents, queues and contacts are allocated with their id string in front of the struct,
- * in one block (engine.c, obj_new), and begin with CC_OBJ_HEAD (acd/observer.h). */
+ * in one block (objects.c, cc_obj_new), and begin with CC_OBJ_HEAD (acd/observer.h). */
 struct queue {
   CC_OBJ_HEAD;
   uint32_t seq;
@@ -307,59 +308,5 @@ struct ccenter_engine {
   int64_t last_deadline;
   size_t bytes; /* object bytes, for cc_engine_memory */
 };
-
-/* ---- engine.c services used by route.c ---- */
-void *cc_eng_alloc(ccenter_engine *e, size_t n);
-void cc_eng_free(ccenter_engine *e, void *p, size_t n);
-const char *cc_eng_intern(ccenter_engine *e, const char *s);
-cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj);
-void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id);
-int cc_can_take(const agent *a, ccenter_channel ch);
-int cc_agent_routable(const agent *a);
-unsigned cc_agent_work(const agent *a);
-int cc_excluded(const ccenter_engine *e, const contact *c, const agent *a);
-void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct);
-int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position);
-uint64_t cc_eng_random(ccenter_engine *e);
-
-void cc_eng_step_event(ccenter_engine *e, contact *c);
-
-/* ---- route.c ---- */
-/* Checks the routing indexes and the routing invariant; NULL or the first breach. */
-const char *cc_route_check(const ccenter_engine *e);
-int cc_cmp_contact(const cc_tnode *x, const cc_tnode *y);
-/* Queue classes and steps. */
-int cc_queue_init_classes(ccenter_engine *e, queue *q);
-void cc_queue_free_classes(ccenter_engine *e, queue *q);
-/* Finds or creates the class for a requirement text in q (refs + 1). */
-int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out,
-                 cc_req_error *err);
-void cc_class_put(ccenter_engine *e, queue *q, rclass *k);
-/* A membership block with a node for each class of q that a meets (not yet in a->mem or
- * q->members); NULL when out of memory. Freeing takes its nodes out of the trees. */
-membership *cc_member_new(ccenter_engine *e, agent *a, queue *q);
-void cc_member_free(ccenter_engine *e, membership *m);
-int cc_queue_delay_add(ccenter_engine *e, queue *q, int64_t delay);
-void cc_queue_delay_del(queue *q, int64_t delay);
-/* Re-evaluates which class indexes the agent is in, with fresh strategy keys. */
-void cc_route_refresh(ccenter_engine *e, agent *a);
-/* Re-evaluates the agent's requirement matches (skills or attributes changed). CCENTER_ENOMEM
- * leaves the indexes as they were, apart from nodes out of the trees: the caller restores
- * what it changed and calls cc_route_refresh. */
-int cc_route_rematch(ccenter_engine *e, agent *a);
-/* Contacts entering / leaving the waiting line of their queue. */
-void cc_route_enter(ccenter_engine *e, contact *c);
-void cc_route_leave(ccenter_engine *e, contact *c);
-/* Sets up the contact's steps and timers for a fresh queue entry. */
-void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at);
-void cc_route_stop(ccenter_engine *e, contact *c);
-void cc_route_timer(ccenter_engine *e, contact *c, int kind);
-/* The two routing moments. */
-void cc_route_contact(ccenter_engine *e, contact *c);
-/* Offers the agent what it may take now, then brings its index nodes up to date. */
-void cc_route_agent(ccenter_engine *e, agent *a);
-int64_t cc_contact_order_key(const queue *q, const contact *c);
-/* Does the contact's current step require the (interned) skill? */
-int cc_route_requires_skill(const contact *c, const char *skill);
 
 #endif

@@ -1,0 +1,303 @@
+/*
+ * Internal: what the engine's files share with each other and with route.c (engine.c
+ * lists the files). Out-of-line functions are declared here by the file that defines
+ * them; the small helpers called on every event or every routing decision (building
+ * events, availability, queue order, lookups) are static inline here, so that splitting
+ * the engine into files costs no calls on the hot path. The objects are in acd/types.h,
+ * route.c's side in acd/route.h; adapters and tests use acd/engine_int.h only.
+ */
+#ifndef CC_ACD_ENGINE_PRIV_H
+#define CC_ACD_ENGINE_PRIV_H
+
+#include "acd/route.h"
+#include "core/util.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* ---- services used by route.c ---- */
+void *cc_eng_alloc(ccenter_engine *e, size_t n);
+void cc_eng_free(ccenter_engine *e, void *p, size_t n);
+const char *cc_eng_intern(ccenter_engine *e, const char *s);
+cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj);
+void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id);
+void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct);
+int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position);
+uint64_t cc_eng_random(ccenter_engine *e);
+void cc_eng_step_event(ccenter_engine *e, contact *c);
+
+/* ---- engine.c ---- */
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out);
+void cc_obj_free(ccenter_engine *e, const char *id, size_t n);
+int cc_valid_id(const char *s);
+void cc_bury(ccenter_engine *e, void *p, int kind);
+void cc_ev_compact(ccenter_engine *e);
+void cc_deliver(ccenter_engine *e);
+int cc_fire_due(ccenter_engine *e, int64_t now);
+void cc_ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms);
+void cc_sl_sample(ccenter_engine *e, queue *q, int met);
+void cc_dequeue_sample(ccenter_engine *e, queue *q);
+void cc_kick_reserve(ccenter_engine *e, queue *q);
+void cc_update_reserve(ccenter_engine *e, queue *q);
+void cc_run_kicks(ccenter_engine *e);
+int cc_reserve_works(ccenter_engine *e);
+work *cc_work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult);
+void cc_start_wrap(ccenter_engine *e, work *w);
+void cc_finish_work(ccenter_engine *e, work *w);
+work *cc_leg_detach(ccenter_engine *e, contact *c);
+void cc_leg_to_wrap(ccenter_engine *e, contact *c);
+void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause);
+void cc_withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute);
+int cc_op_accept(ccenter_engine *e, agent *a, contact *c);
+int cc_op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss);
+int cc_op_end(ccenter_engine *e, contact *c, int64_t party);
+int cc_op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *contact_id,
+               int64_t extra);
+void cc_contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at, int fresh);
+void cc_maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt);
+void cc_contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome);
+void cc_contact_maybe_done(ccenter_engine *e, contact *c);
+ccenter_event *cc_emit_queued(ccenter_engine *e, contact *c, ccenter_event_type type, queue *from);
+int64_t cc_queued_then_route(ccenter_engine *e, contact *c);
+int cc_reserve_exclusion(ccenter_engine *e, contact *c);
+void cc_exclude_agent(ccenter_engine *e, contact *c, const agent *a);
+void cc_apply_max_wait(ccenter_engine *e, contact *c);
+int cc_params_valid(const ccenter_contact_params *p);
+void cc_free_contact(ccenter_engine *e, contact *c);
+void cc_remember_sticky(ccenter_engine *e, contact *c, agent *a);
+int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r);
+int cc_op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome);
+int cc_op_hold(ccenter_engine *e, contact *c, int hold);
+int cc_op_disposition(ccenter_engine *e, contact *c, const char *code, int64_t score);
+int cc_op_callback(ccenter_engine *e, contact *c);
+int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t);
+int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b);
+int cc_op_requeue(ccenter_engine *e, contact *c);
+int cc_op_consult_start(ccenter_engine *e, contact *c, agent *b);
+int cc_op_consult_complete(ccenter_engine *e, contact *c);
+int cc_op_consult_cancel(ccenter_engine *e, contact *c);
+void cc_pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_cause cause);
+void cc_set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st, const char *reason,
+                     ccenter_cause cause);
+int cc_op_login(ccenter_engine *e, agent *a);
+int cc_op_logout(ccenter_engine *e, agent *a);
+int cc_op_ready(ccenter_engine *e, agent *a);
+int cc_op_not_ready(ccenter_engine *e, agent *a, const char *reason);
+int cc_op_agent_add(ccenter_engine *e, const cc_jrec *r);
+void cc_free_agent(ccenter_engine *e, agent *a);
+void cc_unserve(ccenter_engine *e, membership *m);
+int cc_op_agent_remove(ccenter_engine *e, agent *a);
+int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t delay,
+                int64_t reserve);
+int cc_op_unserve(ccenter_engine *e, agent *a, queue *q);
+int cc_op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level);
+int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value);
+void cc_stepset_put(ccenter_engine *e, queue *q, stepset *ss);
+int cc_empty_by_rule(const queue *q, int64_t rule);
+void cc_check_leave_empty(ccenter_engine *e, queue *q);
+int cc_op_add_step(ccenter_engine *e, queue *q, const char *text, int64_t duration);
+int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data);
+void cc_free_queue(ccenter_engine *e, queue *q);
+int cc_op_queue_remove(ccenter_engine *e, queue *q, queue *drain);
+int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v);
+int cc_queue_get(const queue *q, int64_t opt, int64_t *v);
+
+/* ---- hot helpers, inline in every file that calls them ---- */
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+static inline int ev_reserve(ccenter_engine *e, size_t extra)
+{
+  return cc_grow(&e->alloc, (void **)&e->events, &e->cap_events, e->n_events + extra,
+                 sizeof *e->events);
+}
+
+/* Events are built as the public struct, the first member of the observers' view; these
+ * set an id, its user data and the object behind it together. */
+#define OBS_EV(ev) ((cc_obs_event *)(void *)(ev))
+
+static inline void ev_set_agent(ccenter_event *ev, agent *a)
+{
+  OBS_EV(ev)->agent = (cc_obj *)a;
+  ev->agent = a ? a->id : NULL;
+  ev->agent_data = a ? a->user : NULL;
+}
+
+static inline void ev_set_agent_to(ccenter_event *ev, agent *a)
+{
+  OBS_EV(ev)->agent_to = (cc_obj *)a;
+  ev->agent_to = a->id;
+  ev->agent_to_data = a->user;
+}
+
+static inline void ev_set_queue(ccenter_event *ev, queue *q)
+{
+  OBS_EV(ev)->queue = (cc_obj *)q;
+  ev->queue = q ? q->id : NULL;
+  ev->queue_data = q ? q->user : NULL;
+}
+
+static inline void ev_set_queue_to(ccenter_event *ev, queue *q)
+{
+  OBS_EV(ev)->queue_to = (cc_obj *)q;
+  ev->queue_to = q->id;
+  ev->queue_to_data = q->user;
+}
+
+/* Room was reserved before the operation started mutating; growing here is a fallback. */
+static inline ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
+{
+  if (e->n_events == e->cap_events && ev_reserve(e, 1)) {
+    cc_logf(&e->log, CCENTER_LOG_ERROR, "event dropped: out of memory (type %d)", (int)type);
+    return NULL;
+  }
+  cc_obs_event *oe = &e->events[e->n_events++];
+  memset(oe, 0, sizeof *oe);
+  ccenter_event *ev = &oe->pub;
+  ev->size = sizeof *ev;
+  ev->type = type;
+  ev->time = e->now;
+  ev->ewt_ms = -1;
+  ev->score = -1;
+  return ev;
+}
+
+static inline ccenter_event *ev_agent(ccenter_engine *e, ccenter_event_type type, agent *a)
+{
+  ccenter_event *ev = ev_push(e, type);
+  if (ev)
+    ev_set_agent(ev, a);
+  return ev;
+}
+
+static inline ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type type, contact *c,
+                                        agent *a)
+{
+  ccenter_event *ev = ev_push(e, type);
+  if (!ev)
+    return NULL;
+  /* The observers' records of both are read when the event is delivered, at the end of
+   * the call: start fetching them now, while the engine works on. */
+  PREFETCH(c->slot[0]);
+  if (a)
+    PREFETCH(a->slot[0]);
+  OBS_EV(ev)->contact = (cc_obj *)c;
+  ev->contact = c->id;
+  ev->contact_data = c->user;
+  ev_set_queue(ev, c->q);
+  ev->customer = c->customer;
+  ev->channel = c->channel;
+  ev->priority = c->priority;
+  ev_set_agent(ev, a);
+  ev->orig_position = c->orig_position;
+  return ev;
+}
+
+/* Events the engine has raised so far: a buried object is named by none after this. */
+static inline uint64_t ev_seq(const ccenter_engine *e)
+{
+  return e->ev_base + e->n_events;
+}
+
+static inline contact *node_contact(cc_tnode *n)
+{
+  return n ? (contact *)((char *)n - offsetof(contact, node)) : NULL;
+}
+
+static inline unsigned cc_agent_work(const agent *a)
+{
+  return a->n_offered + a->n_connected + a->n_wrap;
+}
+
+static inline int cc_can_take(const agent *a, ccenter_channel ch)
+{
+  if (a->n[ch] >= a->cap[ch])
+    return 0;
+  for (int b = 0; b < NCH; b++)
+    if (b != (int)ch && a->n[b] && !(a->overlap[b] & (1u << ch)))
+      return 0;
+  return 1;
+}
+
+static inline int cc_agent_routable(const agent *a)
+{
+  if (a->state != CCENTER_AGENT_READY || a->pending_nr || a->pending_logout)
+    return 0;
+  for (int ch = 0; ch < NCH; ch++)
+    if (cc_can_take(a, (ccenter_channel)ch))
+      return 1;
+  return 0;
+}
+
+static inline void q_ref(queue *q)
+{
+  if (q)
+    q->refs++;
+}
+
+static inline void q_unref(ccenter_engine *e, queue *q)
+{
+  if (q && --q->refs == 0 && q->removed)
+    cc_bury(e, q, 2);
+}
+
+static inline void queue_insert(ccenter_engine *e, contact *c)
+{
+  cc_route_enter(e, c);
+  c->in_queue = 1;
+  c->q->n_waiting++;
+}
+
+static inline void queue_take(ccenter_engine *e, contact *c)
+{
+  cc_route_leave(e, c);
+  c->in_queue = 0;
+  if (--c->q->n_waiting == 0)
+    c->q->backlog = 0;
+}
+
+static inline int cc_excluded(const ccenter_engine *e, const contact *c, const agent *a)
+{
+  for (size_t i = 0; i < c->n_rej; i++)
+    if (c->rej[i].agent_seq == a->seq && c->rej[i].until > e->now)
+      return 1;
+  return 0;
+}
+
+static inline int64_t ring_timeout_of(const queue *q)
+{
+  return q ? q->ring_timeout : 15000;
+}
+
+/* The contact's connected leg, and its agent beside it. */
+static inline void set_primary(contact *c, work *w)
+{
+  c->primary = w;
+  c->primary_agent = w ? w->a : NULL;
+}
+
+static inline agent *find_agent(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->agents, id);
+}
+
+static inline queue *find_queue(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->queues, id);
+}
+
+static inline contact *find_contact(ccenter_engine *e, const char *id)
+{
+  return cc_map_get(&e->contacts, id);
+}
+
+static inline int connected(const contact *c)
+{
+  return c->primary && c->primary->state == W_CONNECTED;
+}
+
+#endif

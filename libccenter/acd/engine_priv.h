@@ -26,20 +26,28 @@ int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position)
 uint64_t cc_eng_random(ccenter_engine *e);
 void cc_eng_step_event(ccenter_engine *e, contact *c);
 
-/* ---- engine.c ---- */
+/* ---- objects.c ---- */
 void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out);
 void cc_obj_free(ccenter_engine *e, const char *id, size_t n);
 int cc_valid_id(const char *s);
+
+/* ---- events.c ---- */
 void cc_bury(ccenter_engine *e, void *p, int kind);
 void cc_ev_compact(ccenter_engine *e);
 void cc_deliver(ccenter_engine *e);
+
+/* ---- timers.c ---- */
 int cc_fire_due(ccenter_engine *e, int64_t now);
+
+/* ---- ewt.c ---- */
 void cc_ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms);
 void cc_sl_sample(ccenter_engine *e, queue *q, int met);
 void cc_dequeue_sample(ccenter_engine *e, queue *q);
 void cc_kick_reserve(ccenter_engine *e, queue *q);
 void cc_update_reserve(ccenter_engine *e, queue *q);
 void cc_run_kicks(ccenter_engine *e);
+
+/* ---- engine.c ---- */
 int cc_reserve_works(ccenter_engine *e);
 work *cc_work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult);
 void cc_start_wrap(ccenter_engine *e, work *w);

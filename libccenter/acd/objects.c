@@ -1,0 +1,91 @@
+/*
+ * The engine's objects and ids: how agents, queues and contacts are allocated (one block,
+ * the id in front of the struct), what counts as a valid id, the interned strings and the
+ * engine's deterministic random numbers.
+ *
+ * Separate because every other file allocates through it and none of it is a decision of
+ * the state machine.
+ */
+#include "acd/engine_priv.h"
+
+void *cc_eng_alloc(ccenter_engine *e, size_t n)
+{
+  void *p = cc_calloc(&e->alloc, 1, n);
+  if (p)
+    e->bytes += n;
+  return p;
+}
+
+/* An agent, queue or contact comes in one block with its id string in front of it, padded
+ * to 8 bytes: looking an object up by id compares the string next to the fields read
+ * right after. Only the struct is counted here; the id is counted with the object's other
+ * strings. */
+static size_t id_pad(size_t len)
+{
+  return (len + 1 + 7) & ~(size_t)7; /* the structs need 8-byte alignment */
+}
+
+/* The object's struct (zeroed) and, in *id_out, its copy of id. */
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
+{
+  size_t len = strlen(id), pad = id_pad(len);
+  char *p = cc_eng_alloc(e, pad + n);
+  if (!p)
+    return NULL;
+  e->bytes -= pad;
+  memcpy(p, id, len + 1);
+  *id_out = p;
+  return p + pad;
+}
+
+/* Frees an object of struct size n by its id, the start of its block. */
+void cc_obj_free(ccenter_engine *e, const char *id, size_t n)
+{
+  e->bytes -= n;
+  cc_free(&e->alloc, (void *)(uintptr_t)id);
+}
+
+void cc_eng_free(ccenter_engine *e, void *p, size_t n)
+{
+  if (p) {
+    e->bytes -= n;
+    cc_free(&e->alloc, p);
+  }
+}
+
+int cc_valid_id(const char *s)
+{
+  if (!s || !*s)
+    return 0;
+  size_t n = strnlen(s, CCENTER_MAX_ID + 1);
+  return n <= CCENTER_MAX_ID;
+}
+
+/* Interned strings (reasons, codes) live as long as the engine: events can point at them
+ * without copies, and a reason set in one call stays valid while events of later calls
+ * still name an older one. */
+const char *cc_eng_intern(ccenter_engine *e, const char *s)
+{
+  const char *p = cc_map_get(&e->strings, s);
+  if (p)
+    return p;
+  char *d = cc_strdup(&e->alloc, s);
+  if (!d)
+    return NULL;
+  if (cc_map_put(&e->strings, &e->alloc, d, d)) {
+    cc_free(&e->alloc, d);
+    return NULL;
+  }
+  return d;
+}
+
+uint64_t cc_eng_random(ccenter_engine *e)
+{
+  /* xorshift64*: deterministic, so a journal replay makes the same random choices. */
+  uint64_t x = e->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  e->rng = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}

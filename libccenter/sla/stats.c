@@ -300,6 +300,24 @@ static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
 
 /* The record of interval idx, created if it is inside the kept window; NULL outside it
  * or when out of memory (counted as dropped). */
+/* Room for one more interval. Exact while a list is short (most hold one or two), then by
+ * half again: a list can gain an interval per interval for as long as the window keeps
+ * (STATS_KEEP), and a copying realloc each time would make that quadratic. Never past
+ * the window. */
+static int iv_room(cc_stats *st, ivlist *l)
+{
+  if (l->n < l->cap)
+    return 0;
+  size_t want = (size_t)l->n + 1;
+  if (l->n >= 4) {
+    size_t grown = (size_t)l->cap + l->cap / 2, window = (size_t)st->keep + 1;
+    want = grown < window ? grown : window;
+    if (want < (size_t)l->n + 1)
+      want = (size_t)l->n + 1;
+  }
+  return cc_grow_exact(st->al, (void **)&l->v, &l->cap, want, sizeof *l->v);
+}
+
 static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
                     void (*fr)(cc_stats *, void *))
 {
@@ -323,7 +341,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
     l->cur = l->v[pos];
     return l->v[pos].rec;
   }
-  if (cc_grow_exact(st->al, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
+  if (iv_room(st, l)) {
     st->dropped++;
     return NULL;
   }

@@ -36,6 +36,13 @@ static ccenter_queue_stats qstats(const char *q, int64_t from, int64_t to)
   return s;
 }
 
+static ccenter_queue_stats qstats_of(ccenter_engine *e, const char *q)
+{
+  ccenter_queue_stats s = {.size = sizeof s};
+  OK(ccenter_stats_queue(e, q, ALL_FROM, ALL_TO, &s));
+  return s;
+}
+
 static ccenter_agent_stats astats(const char *a, int64_t from, int64_t to, int64_t now)
 {
   ccenter_agent_stats s = {.size = sizeof s};
@@ -1269,6 +1276,60 @@ START_TEST(property_identity_and_totals)
 }
 END_TEST
 
+/* An allocator that counts reallocations of blocks that already existed: each one may copy
+ * the block, so a list that grows by one element per interval costs quadratic time. */
+typedef struct counting {
+  long regrows;
+} counting;
+
+static void *c_malloc(void *ud, size_t n)
+{
+  (void)ud;
+  return malloc(n);
+}
+
+static void *c_realloc(void *ud, void *p, size_t n)
+{
+  if (p)
+    ((counting *)ud)->regrows++;
+  return realloc(p, n);
+}
+
+START_TEST(interval_lists_grow_geometrically)
+{
+  counting cnt = {0};
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_allocator(o, c_malloc, c_realloc, f_free, &cnt));
+  ccenter_engine *e;
+  OK(ccenter_engine_new(o, 0, &e));
+  ccenter_options_free(o);
+  OK(ccenter_engine_set(e, CCENTER_ENGINE_STATS_INTERVAL, 1000, 0));
+  OK(ccenter_engine_set(e, CCENTER_ENGINE_STATS_KEEP, 100000, 0));
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, 0));
+  OK(ccenter_agent_login(e, "a", 0));
+  OK(ccenter_agent_ready(e, "a", 0));
+  long before = cnt.regrows;
+  /* 20,000 one-second intervals, each with a contact answered and an agent state change:
+   * every queue and agent list gains one interval each time. */
+  for (int i = 0; i < 20000; i++) {
+    int64_t t = 1000 * (int64_t)(i + 1);
+    char id[16];
+    snprintf(id, sizeof id, "c%d", i);
+    OK(ccenter_contact_enqueue(e, id, "q", NULL, t));
+    OK(ccenter_offer_accept(e, "a", id, t + 1));
+    OK(ccenter_contact_end(e, id, CCENTER_PARTY_CUSTOMER, t + 2));
+  }
+  /* Geometric growth: a few dozen regrowths per list, not one per interval. */
+  ck_assert_msg(cnt.regrows - before < 500, "%ld reallocations for 20,000 intervals",
+                cnt.regrows - before);
+  ccenter_queue_stats qs = qstats_of(e, "q");
+  ck_assert_uint_eq(qs.answered, 20000);
+  ccenter_engine_free(e);
+}
+END_TEST
+
 START_TEST(statistics_can_be_turned_off)
 {
   ccenter_options *o = ccenter_options_new();
@@ -1307,6 +1368,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, queue_log_lines);
   tcase_add_test(tc, queue_log_formatter);
   tcase_add_test(tc, out_of_memory);
+  tcase_add_test(tc, interval_lists_grow_geometrically);
   tcase_add_test(tc, property_identity_and_totals);
   suite_add_tcase(s, tc);
   return s;

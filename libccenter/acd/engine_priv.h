@@ -47,7 +47,7 @@ void cc_kick_reserve(ccenter_engine *e, queue *q);
 void cc_update_reserve(ccenter_engine *e, queue *q);
 void cc_run_kicks(ccenter_engine *e);
 
-/* ---- engine.c ---- */
+/* ---- work.c ---- */
 int cc_reserve_works(ccenter_engine *e);
 work *cc_work_new(ccenter_engine *e, agent *a, contact *c, queue *q, int consult);
 void cc_start_wrap(ccenter_engine *e, work *w);
@@ -61,6 +61,8 @@ int cc_op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss);
 int cc_op_end(ccenter_engine *e, contact *c, int64_t party);
 int cc_op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *contact_id,
                int64_t extra);
+
+/* ---- contact.c ---- */
 void cc_contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq_at, int fresh);
 void cc_maybe_offer_callback(ccenter_engine *e, contact *c, int64_t ewt);
 void cc_contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome outcome);
@@ -78,12 +80,16 @@ int cc_op_abandon(ccenter_engine *e, contact *c, ccenter_outcome outcome);
 int cc_op_hold(ccenter_engine *e, contact *c, int hold);
 int cc_op_disposition(ccenter_engine *e, contact *c, const char *code, int64_t score);
 int cc_op_callback(ccenter_engine *e, contact *c);
+
+/* ---- transfer.c ---- */
 int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t);
 int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b);
 int cc_op_requeue(ccenter_engine *e, contact *c);
 int cc_op_consult_start(ccenter_engine *e, contact *c, agent *b);
 int cc_op_consult_complete(ccenter_engine *e, contact *c);
 int cc_op_consult_cancel(ccenter_engine *e, contact *c);
+
+/* ---- presence.c ---- */
 void cc_pend_not_ready(ccenter_engine *e, agent *a, const char *r, ccenter_cause cause);
 void cc_set_presence(ccenter_engine *e, agent *a, ccenter_agent_state st, const char *reason,
                      ccenter_cause cause);
@@ -91,6 +97,8 @@ int cc_op_login(ccenter_engine *e, agent *a);
 int cc_op_logout(ccenter_engine *e, agent *a);
 int cc_op_ready(ccenter_engine *e, agent *a);
 int cc_op_not_ready(ccenter_engine *e, agent *a, const char *reason);
+
+/* ---- agent.c ---- */
 int cc_op_agent_add(ccenter_engine *e, const cc_jrec *r);
 void cc_free_agent(ccenter_engine *e, agent *a);
 void cc_unserve(ccenter_engine *e, membership *m);
@@ -100,6 +108,8 @@ int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t del
 int cc_op_unserve(ccenter_engine *e, agent *a, queue *q);
 int cc_op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level);
 int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value);
+
+/* ---- queue.c ---- */
 void cc_stepset_put(ccenter_engine *e, queue *q, stepset *ss);
 int cc_empty_by_rule(const queue *q, int64_t rule);
 void cc_check_leave_empty(ccenter_engine *e, queue *q);

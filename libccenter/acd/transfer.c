@@ -1,0 +1,130 @@
+/*
+ * Transfers: blind transfers to a queue or to an agent, requeue, and consultation
+ * (start, complete, cancel) — every way a connected contact changes hands.
+ *
+ * Separate because each moves a contact between the work and contact state machines.
+ */
+#include "acd/engine_priv.h"
+
+int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
+{
+  if (!connected(c))
+    return CCENTER_ESTATE;
+  if (t->max_length && t->n_waiting >= (uint64_t)t->max_length)
+    return CCENTER_EFULL;
+  if (cc_empty_by_rule(t, t->join_empty))
+    return CCENTER_ENOAGENTS;
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev_set_queue_to(ev, t);
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  cc_leg_to_wrap(e, c);
+  cc_contact_enter_queue(e, c, t, e->now, 1);
+  cc_queued_then_route(e, c);
+  return 0;
+}
+
+int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
+{
+  if (!connected(c) || c->primary->a == b || b->state == CCENTER_AGENT_LOGGED_OUT ||
+      b->pending_logout)
+    return CCENTER_ESTATE;
+  if (!cc_can_take(b, c->channel))
+    return CCENTER_ECAPACITY;
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev_set_agent_to(ev, b);
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  cc_leg_to_wrap(e, c);
+  c->enq_at = e->now;
+  cc_offer(e, c, b, 1);
+  return 0;
+}
+
+int cc_op_requeue(ccenter_engine *e, contact *c)
+{
+  if (!connected(c))
+    return CCENTER_ESTATE;
+  if (c->q->removed)
+    return CCENTER_ENOENT;
+  if (c->q->max_length && c->q->n_waiting >= (uint64_t)c->q->max_length)
+    return CCENTER_EFULL;
+  if (e->reject_delay > 0 && cc_reserve_exclusion(e, c))
+    return CCENTER_ENOMEM;
+  cc_end_consult(e, c, CCENTER_CAUSE_REQUEUED);
+  work *w = cc_leg_detach(e, c);
+  agent *a = w->a;
+  /* The agent who sent it back is not its next agent: kept off for the reject delay. */
+  cc_exclude_agent(e, c, a);
+  cc_contact_enter_queue(e, c, c->q, c->enq_at, 0);
+  /* Back at its original place, with a fresh max wait from now: a caller who was just
+   * talking to someone must not time out at once. A callback, as when it first waited,
+   * is neither announced nor timed out: nobody holds a line. */
+  c->answered = 0;
+  if (c->q->announce_every > 0 && !c->is_callback)
+    c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+  if (c->q->max_wait > 0 && !c->is_callback) {
+    c->max_wait_at = e->now + c->q->max_wait;
+    c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
+  }
+  ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
+  if (ev)
+    ev_set_agent(ev, a);
+  cc_start_wrap(e, w);
+  cc_route_contact(e, c);
+  return 0;
+}
+
+int cc_op_consult_start(ccenter_engine *e, contact *c, agent *b)
+{
+  if (!connected(c) || c->consult || c->primary->a == b ||
+      b->state == CCENTER_AGENT_LOGGED_OUT || b->pending_logout)
+    return CCENTER_ESTATE;
+  if (!cc_can_take(b, c->channel))
+    return CCENTER_ECAPACITY;
+  work *w = cc_work_new(e, b, c, c->q, 1);
+  if (!w)
+    return CCENTER_ENOMEM;
+  c->consult = w;
+  int64_t rt = ring_timeout_of(c->q);
+  if (rt > 0)
+    w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_OFFERED, c, c->primary->a);
+  if (ev) {
+    ev_set_agent_to(ev, b);
+    ev->ring_timeout_ms = rt;
+  }
+  cc_route_refresh(e, b);
+  return 0;
+}
+
+int cc_op_consult_complete(ccenter_engine *e, contact *c)
+{
+  if (!connected(c) || !c->consult || c->consult->state != W_CONNECTED)
+    return CCENTER_ESTATE;
+  work *w = c->primary, *b = c->consult;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev) {
+    ev_set_agent_to(ev, b->a);
+    ev->duration_ms = e->now - w->connected_at;
+  }
+  c->consult = NULL;
+  cc_leg_to_wrap(e, c);
+  b->consult = 0;
+  set_primary(c, b);
+  return 0;
+}
+
+int cc_op_consult_cancel(ccenter_engine *e, contact *c)
+{
+  if (!c->consult)
+    return CCENTER_ESTATE;
+  cc_end_consult(e, c, CCENTER_CAUSE_CANCELLED);
+  return 0;
+}

@@ -14,6 +14,7 @@ packages=(
   python3               # Debian's /usr/bin/python3 runs the ABI checks
   python3-cffi python3-pytest            # the Python bindings and their tests
   valgrind              # meson test --setup=valgrind
+  clang libclang-rt-14-dev  # tests/fuzz: clang and its libFuzzer runtime
 )
 
 missing=()

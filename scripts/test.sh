@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything in build/ and runs every test suite, then builds build-asan/ with
-# AddressSanitizer and UndefinedBehaviorSanitizer and runs the unit suites there.
+# AddressSanitizer and UndefinedBehaviorSanitizer and runs the unit and simulator suites
+# there, then runs the libFuzzer harnesses for a bounded number of runs (build-fuzz/).
 # The last line of output is always "N passed, N failed, N skipped"; the exit status is
 # non-zero if a build failed, a test failed, timed out or errored, or no test ran.
 set -euo pipefail
@@ -40,7 +41,12 @@ run_stage "" ccenter_build build-asan -Db_sanitize=address,undefined -Db_lundef=
 echo "=== build-asan/: unit suites"
 # With --setup=NAME meson writes meson-logs/testlog-NAME.json.
 run_stage "$CCENTER_ROOT/build-asan/meson-logs/testlog-asan.json" \
-  meson test -C "$CCENTER_ROOT/build-asan" --setup=asan --suite unit --print-errorlogs
+  meson test -C "$CCENTER_ROOT/build-asan" --setup=asan --suite unit --suite sim \
+  --print-errorlogs
+
+echo "=== build-fuzz/: libFuzzer harnesses (clang, ASan, UBSan), bounded runs"
+run_stage "$CCENTER_ROOT/build-fuzz/meson-logs/testlog.json" \
+  "$CCENTER_ROOT/tests/fuzz/run.sh" build-fuzz
 
 # Count the results of both runs. meson's testlog.json has one JSON object per test.
 summary=$(/usr/bin/python3 - "${logs[@]}" <<'PY'

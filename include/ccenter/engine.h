@@ -3,8 +3,9 @@
  * to do.
  *
  * Time. Every call that changes state takes `now`, milliseconds on a monotonic clock of
- * the caller's choosing. The engine reads no clock and does no I/O. `now` smaller than the
- * largest `now` seen so far fails with CCENTER_ETIME. Timers (ring timeouts, wrap-up, max
+ * the caller's choosing, within CCENTER_TIME_MIN..CCENTER_TIME_MAX (else CCENTER_ERANGE).
+ * The engine reads no clock and does no I/O. `now` smaller than the largest `now` seen so
+ * far fails with CCENTER_ETIME. Timers (ring timeouts, wrap-up, max
  * wait, announcements) fire inside ccenter_engine_advance() or inside any other call whose
  * `now` has passed their deadline — before that call's own work, so the order is always
  * the order of time. ccenter_engine_next_deadline() says when to call advance again.
@@ -30,6 +31,7 @@
  * that are malformed (NULL, bad ids, out-of-range values) are refused before that, and
  * then nothing at all happens. Common codes:
  * CCENTER_EINVAL (NULL or malformed argument), CCENTER_ETIME (now went backwards),
+ * CCENTER_ERANGE (now outside CCENTER_TIME_MIN..CCENTER_TIME_MAX, or a value out of range),
  * CCENTER_ENOENT (unknown id), CCENTER_EEXIST (id already used), CCENTER_ESTATE (the
  * transition is not legal now), CCENTER_ECALLBACK (called from inside the event callback),
  * CCENTER_ENOMEM. Each function lists its own further codes.
@@ -65,6 +67,16 @@ extern "C" {
 
 /** ccenter_engine_next_deadline() when nothing is scheduled. */
 #define CCENTER_NO_DEADLINE INT64_MAX
+
+/**
+ * The range of `now` every call accepts: CCENTER_TIME_MIN..CCENTER_TIME_MAX ms (2^61 ms,
+ * about 73 million years either side of the clock's zero). A call, an engine or a query
+ * with a `now` outside it fails with CCENTER_ERANGE and changes nothing. With the
+ * durations the engine accepts (at most a year: 365 days for the longest queue options),
+ * no deadline and no difference of two times can overflow. Since 0.2.
+ */
+#define CCENTER_TIME_MAX INT64_C(2305843009213693952)
+#define CCENTER_TIME_MIN (-CCENTER_TIME_MAX)
 
 /** Longest identifier, in bytes, without the terminating NUL. */
 #define CCENTER_MAX_ID 255
@@ -225,8 +237,9 @@ typedef enum ccenter_engine_option {
   CCENTER_ENGINE_SHORT_ABANDON = 6,  /**< abandons under this wait (ms) are short; default 5000 */
   CCENTER_ENGINE_REPEAT_WINDOW = 7,  /**< a contact from the same customer id within this many
                                           ms of the last one is a repeat; default 7 days */
-  CCENTER_ENGINE_SEED = 8            /**< seed of the random and weighted-random strategies;
-                                          default 1 (same seed, same choices) */
+  CCENTER_ENGINE_SEED = 8            /**< seed of the random and weighted-random strategies,
+                                          0..INT64_MAX; default 1 (same seed, same
+                                          choices) */
 } ccenter_engine_option;
 
 /** Everything the engine tells the integrator. See docs/concepts.md for the whole list. */
@@ -369,7 +382,8 @@ CCENTER_EXPORT const char *ccenter_event_name(ccenter_event_type type);
  * Creates an engine. opts may be NULL (defaults); the engine copies what it needs.
  * `now` is the engine's starting time. On success *out receives the engine.
  * Errors: CCENTER_EINVAL (out NULL; or opts asks for both an event callback and the
- * event queue), CCENTER_ENOMEM. Since 0.1.
+ * event queue), CCENTER_ERANGE (now outside CCENTER_TIME_MIN..CCENTER_TIME_MAX),
+ * CCENTER_ENOMEM. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_engine_new(const ccenter_options *opts, int64_t now,
                                       ccenter_engine **out);
@@ -542,7 +556,8 @@ typedef struct ccenter_queue_info {
 /**
  * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
  * the fields it knows). Query.
- * Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct), CCENTER_ENOENT. Since 0.1.
+ * Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct), CCENTER_ERANGE (now
+ * outside CCENTER_TIME_MIN..CCENTER_TIME_MAX), CCENTER_ENOENT. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_info_get(const ccenter_engine *engine, const char *queue,
                                           int64_t now, ccenter_queue_info *info);
@@ -636,8 +651,9 @@ CCENTER_EXPORT int ccenter_agent_unserve(ccenter_engine *engine, const char *age
 
 /**
  * Sets a skill's proficiency 1..10 (10 best), or removes the skill with 0. Routing is
- * re-evaluated at once. Errors: CCENTER_EINVAL (name empty or longer than
- * CCENTER_MAX_NAME), CCENTER_ERANGE (level), CCENTER_EFULL (CCENTER_MAX_SKILLS skills
+ * re-evaluated at once. Errors: CCENTER_EINVAL (a name a requirement could not write: it
+ * must start with a letter, hold only name characters, be no reserved word such as "and",
+ * and be at most CCENTER_MAX_NAME bytes), CCENTER_ERANGE (level), CCENTER_EFULL (CCENTER_MAX_SKILLS skills
  * already), and the common ones. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_agent_set_skill(ccenter_engine *engine, const char *agent,
@@ -704,7 +720,8 @@ typedef struct ccenter_agent_info {
  * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
  * the fields it knows) as at time `now` (at least the engine's time; it moves nothing).
  * Query. Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1 struct),
- * CCENTER_ENOENT. Since 0.1; now since 0.2.
+ * CCENTER_ERANGE (now outside CCENTER_TIME_MIN..CCENTER_TIME_MAX), CCENTER_ENOENT. Since
+ * 0.1; now since 0.2.
  */
 CCENTER_EXPORT int ccenter_agent_info_get(const ccenter_engine *engine, const char *agent,
                                           int64_t now, ccenter_agent_info *info);
@@ -939,7 +956,7 @@ typedef struct ccenter_contact_info {
 /**
  * Fills *info (up to info->size bytes: a caller built against an older, smaller struct gets
  * the fields it knows). Query. Errors: CCENTER_EINVAL (NULL, or size smaller than the 0.1
- * struct), CCENTER_ENOENT. Since 0.1.
+ * struct), CCENTER_ERANGE (now out of range), CCENTER_ENOENT. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_contact_info_get(const ccenter_engine *engine, const char *contact,
                                             int64_t now, ccenter_contact_info *info);
@@ -961,7 +978,8 @@ typedef struct ccenter_skill_info {
  * Fills *info for `skill` at time `now`. A skill nobody has and no step requires gives
  * zeros. Costs a walk of the agents and the waiting contacts: meant for wallboards, a few
  * times a second, not for every event. Query. Fills up to info->size bytes.
- * Errors: CCENTER_EINVAL (NULL, bad name, or size smaller than the 0.1 struct). Since 0.1.
+ * Errors: CCENTER_EINVAL (NULL, bad name, or size smaller than the 0.1 struct),
+ * CCENTER_ERANGE (now out of range). Since 0.1.
  */
 CCENTER_EXPORT int ccenter_skill_info_get(const ccenter_engine *engine, const char *skill,
                                           int64_t now, ccenter_skill_info *info);

@@ -22,55 +22,73 @@
  */
 #include "acd/engine_priv.h"
 
+/* The range of each engine option: checked before anything happens (check_args). */
+static int engine_opt_check(int64_t opt, int64_t v)
+{
+  int64_t lo, hi;
+  switch (opt) {
+  case CCENTER_ENGINE_MAX_NO_ANSWER:
+    lo = 0, hi = 1000;
+    break;
+  case CCENTER_ENGINE_REJECT_DELAY:
+  case CCENTER_ENGINE_SHORT_ABANDON:
+    lo = 0, hi = DAY_MS;
+    break;
+  case CCENTER_ENGINE_EWT_SAMPLES:
+    lo = 2, hi = EWT_MAX_SAMPLES;
+    break;
+  case CCENTER_ENGINE_STATS_INTERVAL:
+    lo = 1000, hi = DAY_MS;
+    break;
+  case CCENTER_ENGINE_STATS_KEEP:
+    lo = 1, hi = 100000;
+    break;
+  case CCENTER_ENGINE_SEED:
+    lo = 0, hi = INT64_MAX;
+    break;
+  case CCENTER_ENGINE_REPEAT_WINDOW:
+    lo = 0, hi = 365 * DAY_MS;
+    break;
+  default:
+    return CCENTER_EINVAL;
+  }
+  return v < lo || v > hi ? CCENTER_ERANGE : 0;
+}
+
 static int op_engine_set(ccenter_engine *e, int64_t opt, int64_t v)
 {
   switch (opt) {
   case CCENTER_ENGINE_MAX_NO_ANSWER:
-    if (v < 0 || v > 1000)
-      return CCENTER_ERANGE;
     e->max_no_answer = v;
-    return 0;
+    break;
   case CCENTER_ENGINE_REJECT_DELAY:
-    if (v < 0 || v > DAY_MS)
-      return CCENTER_ERANGE;
     e->reject_delay = v;
-    return 0;
+    break;
   case CCENTER_ENGINE_EWT_SAMPLES: {
-    if (v < 2 || v > EWT_MAX_SAMPLES)
-      return CCENTER_ERANGE;
     e->ewt_samples = v;
     size_t it = 0;
     queue *q;
     while ((q = cc_map_next(&e->queues, &it)))
       q->ewt_n = q->ewt_pos = q->deq_n = q->deq_pos = 0;
-    return 0;
+    break;
   }
   case CCENTER_ENGINE_STATS_INTERVAL:
-    if (v < 1000 || v > DAY_MS)
-      return CCENTER_ERANGE;
     e->stats_cfg.interval_ms = v;
-    return 0;
+    break;
   case CCENTER_ENGINE_STATS_KEEP:
-    if (v < 1 || v > 100000)
-      return CCENTER_ERANGE;
     e->stats_cfg.keep = v;
-    return 0;
+    break;
   case CCENTER_ENGINE_SHORT_ABANDON:
-    if (v < 0 || v > DAY_MS)
-      return CCENTER_ERANGE;
     e->stats_cfg.short_abandon_ms = v;
-    return 0;
+    break;
   case CCENTER_ENGINE_SEED:
     e->rng = v ? (uint64_t)v : 0x9E3779B97F4A7C15ull;
-    return 0;
+    break;
   case CCENTER_ENGINE_REPEAT_WINDOW:
-    if (v < 0 || v > 365 * DAY_MS)
-      return CCENTER_ERANGE;
     e->stats_cfg.repeat_window_ms = v;
-    return 0;
-  default:
-    return CCENTER_EINVAL;
+    break;
   }
+  return 0;
 }
 
 /* Which string arguments each op takes: bit 0..2 = s[0..2] required as ids;
@@ -136,7 +154,26 @@ const char *cc_op_name(cc_op op)
 }
 
 /* Checks that depend only on the arguments, before any timer fires. */
-static int check_args(const cc_jrec *r)
+static int engine_opt_check(int64_t opt, int64_t v);
+
+static const char *intern_cb(void *ud, const char *s)
+{
+  return cc_eng_intern(ud, s);
+}
+
+/* Compiles a requirement only to see that it would compile (as a queue step will), so that
+ * a bad one is refused before timers fire. Its names are interned, as the step's will be. */
+static int requirement_check(ccenter_engine *e, const char *text)
+{
+  cc_req *req = NULL;
+  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, NULL);
+  cc_req_free(&e->alloc, req);
+  return rc;
+}
+
+/* Everything that depends only on the arguments, before any timer fires: a malformed call
+ * changes nothing, not even the clock (engine.h, "Errors"). */
+static int check_args(ccenter_engine *e, const cc_jrec *r)
 {
   if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_ || !op_info[r->op].name)
     return CCENTER_EINVAL;
@@ -177,8 +214,18 @@ static int check_args(const cc_jrec *r)
   case CC_OP_AGENT_SET_SKILL:
     if (r->i[0] < 0 || r->i[0] > 10)
       return CCENTER_ERANGE;
-    if (strnlen(r->s[1], 65) > 64)
+    /* A skill a requirement could not name could never be routed on. */
+    if (cc_req_check_name(r->s[1]))
       return CCENTER_EINVAL;
+    break;
+  case CC_OP_ENGINE_SET:
+    return engine_opt_check(r->i[0], r->i[1]);
+  case CC_OP_QUEUE_SET:
+    return cc_queue_opt_check(r->i[0], r->i[1]);
+  case CC_OP_QUEUE_REMOVE:
+  case CC_OP_QUEUE_SET_OVERFLOW:
+    if (r->s[1] && strcmp(r->s[0], r->s[1]) == 0)
+      return CCENTER_EINVAL; /* drained or overflowing into itself */
     break;
   case CC_OP_AGENT_SET_ATTR:
     if (strnlen(r->s[1], 65) > 64 || (r->s[2] && strnlen(r->s[2], 256) > 255))
@@ -190,11 +237,11 @@ static int check_args(const cc_jrec *r)
       return CCENTER_ERANGE;
     break;
   case CC_OP_QUEUE_ADD_STEP:
-    if (!r->s[1] || strnlen(r->s[1], 4097) > 4096)
+    if (!r->s[1] || strnlen(r->s[1], CCENTER_MAX_REQUIREMENT + 1) > CCENTER_MAX_REQUIREMENT)
       return CCENTER_EINVAL;
     if (r->i[0] < 1 || r->i[0] > DAY_MS)
       return CCENTER_ERANGE;
-    break;
+    return requirement_check(e, r->s[1]);
   case CC_OP_QUEUE_SET_THRESHOLDS:
     if (r->n_arr && !r->arr)
       return CCENTER_EINVAL;
@@ -210,6 +257,11 @@ static int check_args(const cc_jrec *r)
   case CC_OP_CONTACT_ENQUEUE:
     if (!cc_params_valid(r->params))
       return CCENTER_EINVAL;
+    for (size_t i = 0; r->params && i < r->params->n_steps; i++) {
+      int rc = requirement_check(e, r->params->steps[i].requirement);
+      if (rc)
+        return rc;
+    }
     break;
   default:
     break;
@@ -408,9 +460,11 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_ECALLBACK;
   if (e->in_exec)
     return CCENTER_EBUSY;
+  if (r->now < CCENTER_TIME_MIN || r->now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   if (r->now < e->now)
     return CCENTER_ETIME;
-  int rc = check_args(r);
+  int rc = check_args(e, r);
   if (rc)
     return rc;
   cc_ev_compact(e);
@@ -463,6 +517,8 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
 {
   if (!out || (opts && opts->event_fn && opts->event_queue))
     return CCENTER_EINVAL;
+  if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   cc_alloc al;
   if (opts)
     al = opts->alloc;

@@ -118,6 +118,8 @@ int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data);
 void cc_free_queue(ccenter_engine *e, queue *q);
 int cc_op_queue_remove(ccenter_engine *e, queue *q, queue *drain);
 int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v);
+/* 0, CCENTER_EINVAL (unknown option) or CCENTER_ERANGE: checked before anything happens. */
+int cc_queue_opt_check(int64_t opt, int64_t v);
 int cc_queue_get(const queue *q, int64_t opt, int64_t *v);
 
 /* ---- hot helpers, inline in every file that calls them ---- */

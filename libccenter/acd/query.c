@@ -32,6 +32,8 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
 {
   if (!e || !queue_id || !info)
     return CCENTER_EINVAL;
+  if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   queue *q = cc_map_get(&e->queues, queue_id);
   if (!q)
     return CCENTER_ENOENT;
@@ -70,6 +72,8 @@ int ccenter_agent_info_get(const ccenter_engine *e, const char *agent_id, int64_
 {
   if (!e || !agent_id || !info)
     return CCENTER_EINVAL;
+  if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   agent *a = cc_map_get(&e->agents, agent_id);
   if (!a)
     return CCENTER_ENOENT;
@@ -102,6 +106,8 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
 {
   if (!e || !contact_id || !info)
     return CCENTER_EINVAL;
+  if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   contact *c = cc_map_get(&e->contacts, contact_id);
   if (!c)
     return CCENTER_ENOENT;
@@ -138,6 +144,8 @@ int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t n
 {
   if (!e || !info || !cc_valid_id(skill))
     return CCENTER_EINVAL;
+  if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   ccenter_skill_info v;
   memset(&v, 0, sizeof v);
   v.size = sizeof v;

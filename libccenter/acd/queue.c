@@ -237,6 +237,14 @@ static const struct qopt *qopt_of(int64_t opt)
   return &qopts[opt];
 }
 
+int cc_queue_opt_check(int64_t opt, int64_t v)
+{
+  const struct qopt *o = qopt_of(opt);
+  if (!o)
+    return CCENTER_EINVAL;
+  return v < o->lo || v > o->hi ? CCENTER_ERANGE : 0;
+}
+
 int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
 {
   const struct qopt *o = qopt_of(opt);

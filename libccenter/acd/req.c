@@ -1185,6 +1185,11 @@ static int check_name(const char *name)
   return n > CC_REQ_MAX_NAME ? CCENTER_ERANGE : 0;
 }
 
+int cc_req_check_name(const char *name)
+{
+  return check_name(name) ? CCENTER_EINVAL : 0;
+}
+
 static int check_value(const char *v)
 {
   if (!v)

@@ -105,6 +105,11 @@ typedef struct cc_req_term {
 int cc_req_compile(const cc_alloc *a, const char *text, cc_intern_fn intern, void *intern_ud,
                    cc_req **out, cc_req_error *err);
 
+/* 0 when `name` can be written in a requirement as a skill name or attribute key (a
+ * letter first, name characters, not a reserved word, at most CC_REQ_MAX_NAME bytes);
+ * CCENTER_EINVAL otherwise. */
+int cc_req_check_name(const char *name);
+
 /* Frees a requirement (one block). NULL does nothing. */
 void cc_req_free(const cc_alloc *a, cc_req *r);
 

@@ -381,8 +381,13 @@ int cc_op_wrap(ccenter_engine *e, agent *a, const contact *live, const char *con
   for (work *w = a->works; w; w = w->next)
     if (w->state == W_WRAP && (w->c == live || strcmp(w->c->id, contact_id) == 0))
       found = w;
-  if (!found)
-    return CCENTER_ESTATE;
+  if (!found) {
+    /* The contact is known if it is live or this agent still has work on it. */
+    for (work *w = a->works; w && !live; w = w->next)
+      if (strcmp(w->c->id, contact_id) == 0)
+        return CCENTER_ESTATE;
+    return live ? CCENTER_ESTATE : CCENTER_ENOENT;
+  }
   if (extra < 0) {
     cc_finish_work(e, found);
     return 0;

@@ -395,6 +395,138 @@ START_TEST(observer_slots_are_handed_back)
 }
 END_TEST
 
+/* Each malformed call is refused before the timers due by its `now` fire: the clock and
+ * the contact waiting with a due max wait stay as they were. */
+START_TEST(malformed_calls_are_refused_before_timers_fire)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_queue_add(e, "q2", NULL, 0));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_MAX_WAIT, 1000, 0));
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  drain(e);
+  const int64_t late = 5000; /* the max wait was due at 1000 */
+  ccenter_contact_params bad_step;
+  ccenter_contact_params_init(&bad_step);
+  ccenter_step st = {"skill(", 1000};
+  bad_step.steps = &st;
+  bad_step.n_steps = 1;
+  struct {
+    const char *what;
+    int rc, want;
+  } cases[] = {
+    {"queue_set out of range",
+     ccenter_queue_set(e, "q", CCENTER_QUEUE_SL_TARGET, 10001, late), CCENTER_ERANGE},
+    {"queue_set unknown option", ccenter_queue_set(e, "q", (ccenter_queue_option)999, 1, late),
+     CCENTER_EINVAL},
+    {"engine_set out of range", ccenter_engine_set(e, CCENTER_ENGINE_EWT_SAMPLES, 1, late),
+     CCENTER_ERANGE},
+    {"engine_set unknown option", ccenter_engine_set(e, (ccenter_engine_option)999, 1, late),
+     CCENTER_EINVAL},
+    {"engine_set negative seed", ccenter_engine_set(e, CCENTER_ENGINE_SEED, -1, late),
+     CCENTER_ERANGE},
+    {"add_step bad requirement", ccenter_queue_add_step(e, "q", "skill(", 1000, late),
+     CCENTER_ESYNTAX},
+    {"enqueue bad step", ccenter_contact_enqueue(e, "d", "q", &bad_step, late), CCENTER_ESYNTAX},
+    {"queue_remove into itself", ccenter_queue_remove(e, "q", "q", late), CCENTER_EINVAL},
+    {"set_overflow to itself", ccenter_queue_set_overflow(e, "q", "q", late), CCENTER_EINVAL},
+    {"set_skill reserved word", ccenter_agent_set_skill(e, "a", "and", 5, late), CCENTER_EINVAL},
+    {"set_skill digit first", ccenter_agent_set_skill(e, "a", "9lives", 5, late),
+     CCENTER_EINVAL},
+    {"set_skill blank", ccenter_agent_set_skill(e, "a", "a b", 5, late), CCENTER_EINVAL},
+    {"now past the range", ccenter_engine_advance(e, CCENTER_TIME_MAX + 1), CCENTER_ERANGE},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ck_assert_msg(cases[i].rc == cases[i].want, "%s: %s, want %s", cases[i].what,
+                  ccenter_err_name(cases[i].rc), ccenter_err_name(cases[i].want));
+  ck_assert_int_eq(ccenter_engine_now(e), 0);
+  ck_assert_uint_eq(ccenter_engine_pending_events(e), 0);
+  ck_assert_int_eq(ccenter_engine_next_deadline(e), 1000);
+  /* Well-formed, the same kind of call fires the due timer first. */
+  OK(ccenter_agent_set_skill(e, "a", "billing", 5, late));
+  ck_assert_ptr_nonnull(next_of(e, CCENTER_EV_CONTACT_ENDED));
+  ck_assert_int_eq(ccenter_engine_now(e), late);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+START_TEST(wrap_up_of_an_unknown_contact_is_enoent)
+{
+  ccenter_engine *e = pull_engine();
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_WRAP_UP, 60000, 0));
+  OK(ccenter_agent_add(e, "a", NULL, 0));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, 0));
+  OK(ccenter_agent_login(e, "a", 0));
+  OK(ccenter_agent_ready(e, "a", 0));
+  ck_assert_int_eq(ccenter_agent_wrap_up_end(e, "a", "ghost", 0), CCENTER_ENOENT);
+  ck_assert_int_eq(ccenter_agent_wrap_up_extend(e, "a", "ghost", 1000, 0), CCENTER_ENOENT);
+  OK(ccenter_contact_enqueue(e, "c", "q", NULL, 0));
+  /* Known but not in wrap-up: a state error. */
+  ck_assert_int_eq(ccenter_agent_wrap_up_end(e, "a", "c", 0), CCENTER_ESTATE);
+  OK(ccenter_offer_accept(e, "a", "c", 0));
+  OK(ccenter_contact_end(e, "c", CCENTER_PARTY_CUSTOMER, 10));
+  /* Handled and ended for the engine, still in this agent's wrap-up: found by id. */
+  OK(ccenter_agent_wrap_up_extend(e, "a", "c", 1000, 20));
+  OK(ccenter_agent_wrap_up_end(e, "a", "c", 30));
+  ck_assert_int_eq(ccenter_agent_wrap_up_end(e, "a", "c", 40), CCENTER_ENOENT);
+  ccenter_engine_free(e);
+}
+END_TEST
+
+/* Both ends of the accepted time range, with every kind of timer armed near the top:
+ * nothing overflows (UBSan would say) and advance returns. */
+static void run_near(int64_t start)
+{
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_event_queue(o, 1));
+  ccenter_engine *e = NULL;
+  OK(ccenter_engine_new(o, start, &e));
+  ccenter_options_free(o);
+  const int64_t year = 365 * (int64_t)CCENTER_MAX_DURATION_MS;
+  OK(ccenter_queue_add(e, "q", NULL, start));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_MAX_WAIT, year, start));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, year, start));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_RING_TIMEOUT, year, start));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_WRAP_UP, year, start));
+  OK(ccenter_queue_set(e, "q", CCENTER_QUEUE_SL_THRESHOLD, CCENTER_MAX_DURATION_MS, start));
+  OK(ccenter_agent_add(e, "a", NULL, start));
+  OK(ccenter_agent_serve(e, "a", "q", NULL, start));
+  OK(ccenter_agent_login(e, "a", start));
+  OK(ccenter_agent_ready(e, "a", start));
+  OK(ccenter_contact_enqueue(e, "c1", "q", NULL, start));
+  OK(ccenter_contact_enqueue(e, "c2", "q", NULL, start + 1));
+  OK(ccenter_offer_accept(e, "a", "c1", start + 2));
+  OK(ccenter_contact_end(e, "c1", CCENTER_PARTY_AGENT, start + 3));
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(e, "a", start + 3, &ai));
+  ck_assert_int_eq(ccenter_agent_info_get(e, "a", INT64_MAX, &ai), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_agent_info_get(e, "a", INT64_MIN, &ai), CCENTER_ERANGE);
+  ccenter_queue_info qi = {.size = sizeof qi};
+  OK(ccenter_queue_info_get(e, "q", start + 3, &qi));
+  ccenter_queue_stats qs = {.size = sizeof qs};
+  OK(ccenter_stats_queue(e, "q", INT64_MIN, INT64_MAX, &qs));
+  ck_assert_uint_eq(qs.answered, 1);
+  int64_t end = start + 3 * year > CCENTER_TIME_MAX ? CCENTER_TIME_MAX : start + 3 * year;
+  OK(ccenter_engine_advance(e, end));
+  ck_assert_int_le(drain(e), 100); /* a few announcements, not a storm */
+  OK(ccenter_engine_advance(e, CCENTER_TIME_MAX));
+  ck_assert_int_eq(ccenter_engine_advance(e, CCENTER_TIME_MAX + 1), CCENTER_ERANGE);
+  ccenter_engine_free(e);
+}
+
+START_TEST(time_range_both_ends)
+{
+  ccenter_engine *e = NULL;
+  ck_assert_int_eq(ccenter_engine_new(NULL, CCENTER_TIME_MAX + 1, &e), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_engine_new(NULL, INT64_MIN, &e), CCENTER_ERANGE);
+  ck_assert_ptr_null(e);
+  run_near(CCENTER_TIME_MIN);
+  run_near(CCENTER_TIME_MAX - 2 * 365 * (int64_t)CCENTER_MAX_DURATION_MS);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("contract");
@@ -411,6 +543,12 @@ Suite *make_suite(void)
   tcase_add_test(tc, every_limit_is_efull);
   tcase_add_test(tc, observer_slots_are_handed_back);
   suite_add_tcase(s, tc);
+  TCase *hard = tcase_create("hardening");
+  tcase_set_timeout(hard, 60);
+  tcase_add_test(hard, malformed_calls_are_refused_before_timers_fire);
+  tcase_add_test(hard, wrap_up_of_an_unknown_contact_is_enoent);
+  tcase_add_test(hard, time_range_both_ends);
+  suite_add_tcase(s, hard);
   return s;
 }
 

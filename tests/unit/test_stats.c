@@ -620,12 +620,12 @@ START_TEST(queue_log_lines)
   OK(ccenter_agent_login(eng, "a", 0));
   OK(ccenter_agent_ready(eng, "a", 0));
   EXPECT("1700000000|NONE|q|a|ADDMEMBER|", "1700000000|NONE|NONE|a|AGENTLOGIN|NONE",
-         "1700000000|NONE|NONE|a|UNPAUSE|");
+         "1700000000|NONE|NONE|a|UNPAUSEALL|", "1700000000|NONE|q|a|UNPAUSE|");
   ccenter_contact_params p;
   ccenter_contact_params_init(&p);
   p.customer = "555";
   OK(ccenter_contact_enqueue(eng, "c1", "q", &p, 1000));
-  EXPECT("1700000001|c1|q|NONE|ENTERQUEUE||555");
+  EXPECT("1700000001|c1|q|NONE|ENTERQUEUE||555|1");
   OK(ccenter_offer_missed(eng, "a", "c1", 3500));
   EXPECT("1700000003|c1|q|a|RINGNOANSWER|2500");
   OK(ccenter_agent_add(eng, "b", NULL, 5000));
@@ -633,7 +633,7 @@ START_TEST(queue_log_lines)
   OK(ccenter_agent_login(eng, "b", 5000));
   OK(ccenter_agent_ready(eng, "b", 5000));
   EXPECT("1700000005|NONE|q|b|ADDMEMBER|", "1700000005|NONE|NONE|b|AGENTLOGIN|NONE",
-         "1700000005|NONE|NONE|b|UNPAUSE|");
+         "1700000005|NONE|NONE|b|UNPAUSEALL|", "1700000005|NONE|q|b|UNPAUSE|");
   OK(ccenter_offer_accept(eng, "b", "c1", 7000));
   EXPECT("1700000007|c1|q|b|CONNECT|6|c1|2");
   OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_AGENT, 67000));
@@ -643,51 +643,50 @@ START_TEST(queue_log_lines)
   OK(ccenter_offer_accept(eng, "a", "c2", 71000));
   OK(ccenter_contact_transfer_queue(eng, "c2", "q2", 80000));
   OK(ccenter_contact_remove(eng, "c2", 85000));
-  EXPECT("1700000070|c2|q|NONE|ENTERQUEUE||NONE", "1700000071|c2|q|a|CONNECT|1|c2|1",
+  EXPECT("1700000070|c2|q|NONE|ENTERQUEUE|||1", "1700000071|c2|q|a|CONNECT|1|c2|1",
          "1700000080|c2|q|a|BLINDTRANSFER|q2|queue|1|9|1",
-         "1700000080|c2|q2|NONE|ENTERQUEUE||NONE", "1700000085|c2|q2|NONE|EXITWITHKEY||1|1|5");
-  /* Consultation completed: an attended transfer; the consulted agent completes. */
+         "1700000080|c2|q2|NONE|ENTERQUEUE|||1", "1700000085|c2|q2|NONE|EXITWITHKEY||1|1|5");
+  /* Consultation completed: an attended transfer, the caller's last line in the queue. */
   OK(ccenter_contact_enqueue(eng, "c3", "q", NULL, 90000)); /* b idle since 67 s */
   OK(ccenter_offer_accept(eng, "b", "c3", 91000));
   OK(ccenter_contact_consult_start(eng, "c3", "a", 92000));
   OK(ccenter_offer_accept(eng, "a", "c3", 93000));
   OK(ccenter_contact_consult_complete(eng, "c3", 95000));
   OK(ccenter_contact_end(eng, "c3", CCENTER_PARTY_CUSTOMER, 100000));
-  EXPECT("1700000090|c3|q|NONE|ENTERQUEUE||NONE", "1700000091|c3|q|b|CONNECT|1|c3|1",
-         "1700000095|c3|q|b|ATTENDEDTRANSFER|BRIDGE|a|1|4|1",
-         "1700000100|c3|q|a|COMPLETECALLER|1|7|1");
-  /* Blind transfer to an agent. */
+  EXPECT("1700000090|c3|q|NONE|ENTERQUEUE|||1", "1700000091|c3|q|b|CONNECT|1|c3|1",
+         "1700000095|c3|q|b|ATTENDEDTRANSFER|BRIDGE|a|1|4|1");
+  /* Blind transfer to an agent: likewise the last line. */
   OK(ccenter_contact_enqueue(eng, "c4", "q", NULL, 110000)); /* b idle since 95 s */
   OK(ccenter_offer_accept(eng, "b", "c4", 111000));
   OK(ccenter_contact_transfer_agent(eng, "c4", "a", 120000));
   OK(ccenter_offer_accept(eng, "a", "c4", 121000));
   OK(ccenter_contact_end(eng, "c4", CCENTER_PARTY_UNKNOWN, 130000));
-  EXPECT("1700000110|c4|q|NONE|ENTERQUEUE||NONE", "1700000111|c4|q|b|CONNECT|1|c4|1",
-         "1700000120|c4|q|b|BLINDTRANSFER|a|agent|1|9|1", "1700000121|c4|q|a|CONNECT|1|c4|1",
-         "1700000130|c4|q|a|COMPLETECALLER|1|9|1");
+  EXPECT("1700000110|c4|q|NONE|ENTERQUEUE|||1", "1700000111|c4|q|b|CONNECT|1|c4|1",
+         "1700000120|c4|q|b|BLINDTRANSFER|a|agent|1|9|1");
   /* Abandoned while ringing, then while waiting. */
   OK(ccenter_contact_enqueue(eng, "c5", "q", NULL, 140000)); /* b idle since 120 s */
   OK(ccenter_contact_abandon(eng, "c5", 142000));
-  EXPECT("1700000140|c5|q|NONE|ENTERQUEUE||NONE", "1700000142|c5|q|b|RINGCANCELED|2000",
+  EXPECT("1700000140|c5|q|NONE|ENTERQUEUE|||1", "1700000142|c5|q|b|RINGCANCELED|2000",
          "1700000142|c5|q|NONE|ABANDON|0|1|2");
   OK(ccenter_agent_not_ready(eng, "a", "lunch", 149000));
   OK(ccenter_agent_not_ready(eng, "b", NULL, 149000));
   OK(ccenter_contact_enqueue(eng, "c6", "q", NULL, 150000));
   OK(ccenter_contact_abandon(eng, "c6", 160000));
-  EXPECT("1700000149|NONE|NONE|a|PAUSE|lunch", "1700000149|NONE|NONE|b|PAUSE|",
-         "1700000150|c6|q|NONE|ENTERQUEUE||NONE", "1700000160|c6|q|NONE|ABANDON|1|1|10");
+  EXPECT("1700000149|NONE|NONE|a|PAUSEALL|lunch", "1700000149|NONE|q|a|PAUSE|lunch",
+         "1700000149|NONE|NONE|b|PAUSEALL|", "1700000149|NONE|q|b|PAUSE|",
+         "1700000150|c6|q|NONE|ENTERQUEUE|||1", "1700000160|c6|q|NONE|ABANDON|1|1|10");
   /* Timeout. */
   OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_MAX_WAIT, 5000, 170000));
   OK(ccenter_contact_enqueue(eng, "c7", "q", NULL, 170000));
   OK(ccenter_engine_advance(eng, 175000));
-  EXPECT("1700000170|c7|q|NONE|ENTERQUEUE||NONE", "1700000175|c7|q|NONE|EXITWITHTIMEOUT|1|1|5");
+  EXPECT("1700000170|c7|q|NONE|ENTERQUEUE|||1", "1700000175|c7|q|NONE|EXITWITHTIMEOUT|1|1|5");
   /* Exit empty: q2's last logged-in member logs off. */
   OK(ccenter_queue_set(eng, "q2", CCENTER_QUEUE_LEAVE_EMPTY, CCENTER_EMPTY_LOGGED_OUT, 180000));
   OK(ccenter_agent_serve(eng, "b", "q2", NULL, 180000));
   OK(ccenter_contact_enqueue(eng, "c8", "q2", NULL, 180000));
   OK(ccenter_agent_logout(eng, "b", 185000));
   OK(ccenter_agent_unserve(eng, "a", "q", 186000));
-  EXPECT("1700000180|NONE|q2|b|ADDMEMBER|", "1700000180|c8|q2|NONE|ENTERQUEUE||NONE",
+  EXPECT("1700000180|NONE|q2|b|ADDMEMBER|", "1700000180|c8|q2|NONE|ENTERQUEUE|||1",
          "1700000185|NONE|NONE|b|AGENTLOGOFF|NONE|180", "1700000185|c8|q2|NONE|EXITEMPTY|1|1|5",
          "1700000186|NONE|q|a|REMOVEMEMBER|");
   ck_assert_uint_eq(ccenter_queue_log_dropped(ql), 0);
@@ -735,7 +734,7 @@ START_TEST(queue_log_formatter)
   ev.type = CCENTER_EV_ANNOUNCE;
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, buf, sizeof buf), 0);
   ev.type = CCENTER_EV_OFFER_WITHDRAWN;
-  ev.cause = CCENTER_CAUSE_REJECTED;
+  ev.cause = CCENTER_CAUSE_ANSWERED_ELSEWHERE;
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, buf, sizeof buf), 0);
   ev.type = CCENTER_EV_CONTACT_ENDED;
   ev.outcome = CCENTER_OUTCOME_HANDLED;

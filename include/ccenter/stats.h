@@ -244,9 +244,11 @@ CCENTER_EXPORT int ccenter_kpi_utilisation(const ccenter_agent_stats *s, double 
  * BLINDTRANSFER; the attached sink (ccenter_queue_log_attach) fills both in. A '|', CR or
  * LF inside an id is written as '_'. Pure; safe from any thread.
  * Returns the line's length (without the NUL), 0 if the event has no queue_log
- * equivalent (nothing written), CCENTER_ERANGE if buf cannot hold the line and its NUL
- * (nothing written past len; buf holds "" if len > 0), CCENTER_EINVAL (ev or buf NULL).
- * Since 0.1.
+ * equivalent (nothing written), CCENTER_ERANGE if buf cannot hold the line and its NUL,
+ * or if ev->time + epoch_offset_ms overflows (nothing written past len; buf holds "" if
+ * len > 0), CCENTER_EINVAL (ev or buf NULL). The attached sink writes a few lines more
+ * than this function for some events (PAUSE per queue after PAUSEALL, the exit from the
+ * queue left by an overflow or a drain): docs/statistics.md. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_log_format(const ccenter_event *ev, int64_t epoch_offset_ms,
                                             char *buf, size_t len);
@@ -261,9 +263,12 @@ typedef struct ccenter_queue_log ccenter_queue_log;
  * Attaches a queue_log export to the engine: from now on every event with a queue_log
  * equivalent becomes one call of line_fn, made before the integrator's event callback and
  * under the same rules (no state-changing call inside it). The library never writes files:
- * line_fn does. Not from inside the event callback.
- * Errors: CCENTER_EINVAL (NULL), CCENTER_EBUSY (the engine has no room for another
- * observer: 4 in all, the statistics use one), CCENTER_ENOMEM.
+ * line_fn does. Not from inside the event callback. Attach it before adding agents and
+ * contacts: it writes from what it has seen. epoch_offset_ms is in
+ * CCENTER_TIME_MIN..CCENTER_TIME_MAX.
+ * Errors: CCENTER_EINVAL (NULL), CCENTER_ERANGE (epoch_offset_ms), CCENTER_ECALLBACK
+ * (inside the event callback), CCENTER_EFULL (the engine has no room for another
+ * observer or observer slot: the statistics use one of two slots), CCENTER_ENOMEM.
  * Since 0.1.
  */
 CCENTER_EXPORT int ccenter_queue_log_attach(ccenter_engine *engine, int64_t epoch_offset_ms,

@@ -250,6 +250,12 @@ int cc_queue_log_format(const ccenter_event *ev, int64_t epoch_offset_ms, int at
 {
   if (!ev || !buf)
     return CCENTER_EINVAL;
+  int64_t epoch_ms;
+  if (__builtin_add_overflow(ev->time, epoch_offset_ms, &epoch_ms)) {
+    if (len)
+      buf[0] = '\0';
+    return CCENTER_ERANGE; /* no epoch to write */
+  }
   wr w = {buf, len, 0, 0};
   if (!build(&w, ev, epoch_offset_ms, attended))
     return 0;
@@ -597,6 +603,9 @@ int ccenter_queue_log_attach(ccenter_engine *engine, int64_t epoch_offset_ms,
 {
   if (!engine || !line_fn || !out)
     return CCENTER_EINVAL;
+  /* With engine times in the same range, their sum cannot overflow. */
+  if (epoch_offset_ms < CCENTER_TIME_MIN || epoch_offset_ms > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE;
   if (cc_engine_in_callback(engine))
     return CCENTER_ECALLBACK;
   const cc_alloc *al = cc_engine_alloc(engine);

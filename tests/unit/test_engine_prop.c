@@ -1269,7 +1269,7 @@ static int64_t qopt_value(prng *r, int opt)
   case CCENTER_QUEUE_SL_WARNING: return rr(r, 0, 99);
   case CCENTER_QUEUE_CALLBACK_EWT: return PICK(r, cbewt);
   case CCENTER_QUEUE_STRATEGY: return rr(r, 0, CCENTER_STRATEGY_RING_PROGRESSIVE);
-  case CCENTER_QUEUE_RING_EVERY: return rr(r, 1, 8000);
+  case CCENTER_QUEUE_RING_EVERY: return rr(r, 100, 8000);
   case CCENTER_QUEUE_PREFERRED_TIMEOUT: return PICK(r, pref);
   case CCENTER_QUEUE_STICKY_WINDOW: return PICK(r, sticky);
   case CCENTER_QUEUE_AGEING: return pct(r, 60) ? 0 : rr(r, 1, 20000);
@@ -2307,7 +2307,8 @@ static void do_invalid(model *m)
     if (eq < 0)
       break;
     if (sub < 10)
-      TRY(m->qsteps[eq] >= 8 ? CCENTER_EFULL : CCENTER_ESYNTAX,
+      /* A malformed requirement is refused before any state is looked at (0.2). */
+      TRY(CCENTER_ESYNTAX,
           ccenter_queue_add_step(e, Q, PICK(r, REQ_BAD), 1000, now));
     else if (sub < 13)
       TRY(CCENTER_ERANGE, ccenter_queue_add_step(e, Q, "s1", pct(r, 50) ? 0 : DAY_MS + 1, now));

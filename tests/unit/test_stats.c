@@ -742,6 +742,18 @@ START_TEST(queue_log_formatter)
   ck_assert_int_eq(ccenter_queue_log_format(NULL, 0, buf, sizeof buf), CCENTER_EINVAL);
   ck_assert_int_eq(ccenter_queue_log_format(&ev, 0, NULL, 0), CCENTER_EINVAL);
   ck_assert_int_eq(ccenter_queue_log_attach(eng, 0, NULL, NULL, NULL), CCENTER_EINVAL);
+  /* An epoch past int64: refused, not wrapped (UBSan). */
+  ev.type = CCENTER_EV_CONTACT_QUEUED;
+  ev.time = INT64_MAX - 10;
+  ck_assert_int_eq(ccenter_queue_log_format(&ev, 11, buf, sizeof buf), CCENTER_ERANGE);
+  ck_assert_str_eq(buf, "");
+  ev.time = INT64_MIN + 10;
+  ck_assert_int_eq(ccenter_queue_log_format(&ev, -11, buf, sizeof buf), CCENTER_ERANGE);
+  ccenter_queue_log *ql = NULL;
+  ck_assert_int_eq(ccenter_queue_log_attach(eng, INT64_MAX, take_line, NULL, &ql), CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_queue_log_attach(eng, CCENTER_TIME_MIN - 1, take_line, NULL, &ql),
+                   CCENTER_ERANGE);
+  ck_assert_ptr_null(ql);
 }
 END_TEST
 

@@ -177,7 +177,10 @@ typedef enum ccenter_queue_option {
   CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever */
   CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0; -1 = until
                                          the agent ends it (ccenter_agent_wrap_up_end) */
-  CCENTER_QUEUE_ANNOUNCE_EVERY = 8, /**< ms between position announcements; 0 = none (default) */
+  CCENTER_QUEUE_ANNOUNCE_EVERY = 8, /**< ms between position announcements; 0 = none
+                                         (default), else at least 1000 (CCENTER_ERANGE).
+                                         After a late call the missed one fires once and
+                                         the next is a period after that call */
   CCENTER_QUEUE_SL_THRESHOLD = 9,   /**< service-level threshold, ms; default 20000 */
   CCENTER_QUEUE_SL_TARGET = 10,     /**< service-level target in basis points; default 8000 (80 %) */
   CCENTER_QUEUE_SL_WARNING = 11,    /**< warning point, percent of the threshold; default 75; 0 = none */
@@ -185,7 +188,10 @@ typedef enum ccenter_queue_option {
                                          exceeds this many ms (at join and at announcements);
                                          0 = never (default) */
   CCENTER_QUEUE_STRATEGY = 13,      /**< ccenter_strategy; default LONGEST_IDLE */
-  CCENTER_QUEUE_RING_EVERY = 14,    /**< RING_PROGRESSIVE: ms between added agents; default 5000 */
+  CCENTER_QUEUE_RING_EVERY = 14,    /**< RING_PROGRESSIVE: ms between added agents; default
+                                         5000; at least 100 (CCENTER_ERANGE). After a late
+                                         call one agent is added and the next a period
+                                         after that call */
   CCENTER_QUEUE_PREFERRED_TIMEOUT = 15, /**< ms a contact waits for its preferred or sticky
                                          agent before anyone may take it; default 20000 */
   CCENTER_QUEUE_STICKY_WINDOW = 16, /**< prefer the agent who last served the same customer
@@ -548,7 +554,12 @@ typedef struct ccenter_queue_info {
   unsigned members_logged_in;
   unsigned members_ready;
   int64_t longest_wait_ms;  /**< wait of the oldest waiting or offered contact; 0 if none */
-  int64_t ewt_ms;           /**< expected wait of a contact joining now; -1 unknown */
+  int64_t ewt_ms;           /**< expected wait of a voice contact joining now; -1 unknown.
+                                 0 only if it would be offered at once (one of the first
+                                 few available members of the first step has free voice
+                                 capacity, no delay, is no reserve member while the reserve
+                                 is closed); an idle member who could not take it does not
+                                 make it 0 */
   const char *oldest;       /**< id of the contact waiting (or ringing) longest, or NULL;
                                  valid until the next state-changing call */
 } ccenter_queue_info;
@@ -902,7 +913,9 @@ CCENTER_EXPORT int ccenter_contact_transfer_agent(ccenter_engine *engine, const 
  * Re-queues a connected contact: the agent goes to wrap-up and the contact goes back to its
  * queue at its original place (original enqueue time kept), with a fresh max wait counted
  * from now and position announcements again (a callback gets neither, as when it first
- * waited).
+ * waited). The agent who requeued it is kept from it for the reject delay
+ * (CCENTER_ENGINE_REJECT_DELAY), as after a rejection: it goes to another agent, or waits
+ * for that agent until the delay is over.
  * Errors: CCENTER_ESTATE (not connected), CCENTER_ENOENT (its queue was removed),
  * CCENTER_EFULL (the queue is at its max length) and the common ones.
  * Since 0.1.

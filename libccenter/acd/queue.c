@@ -200,12 +200,16 @@ int cc_op_queue_remove(ccenter_engine *e, queue *q, queue *drain)
   return 0;
 }
 
-/* Each queue option: its field and its range (the defaults are set by cc_op_queue_add). */
-#define QOPT(f, l, h) {offsetof(queue, f), (l), (h), 1}
+/* Each queue option: its field and its range (the defaults are set by cc_op_queue_add).
+ * QOPT_OFF: 0 (off) or min_on..h. Periodic timers have a minimum period (timers.c): with
+ * one contact an announcement every millisecond would be 3.6 million events an hour. */
+#define QOPT(f, l, h) {offsetof(queue, f), (l), (h), 1, 0}
+#define QOPT_OFF(f, m, h) {offsetof(queue, f), 0, (h), 1, (m)}
 static const struct qopt {
   size_t off;
   int64_t lo, hi;
   int known;
+  int64_t min_on; /* a value other than 0 is at least this */
 } qopts[] = {
     [CCENTER_QUEUE_MAX_LENGTH] = QOPT(max_length, 0, 100000000),
     [CCENTER_QUEUE_JOIN_EMPTY] = QOPT(join_empty, 0, CCENTER_EMPTY_NOT_READY),
@@ -214,13 +218,13 @@ static const struct qopt {
     [CCENTER_QUEUE_MAX_WAIT_ACTION] = QOPT(max_wait_action, 0, CCENTER_MAX_WAIT_CALLBACK),
     [CCENTER_QUEUE_RING_TIMEOUT] = QOPT(ring_timeout, 0, 365 * DAY_MS),
     [CCENTER_QUEUE_WRAP_UP] = QOPT(wrap_up, -1, 365 * DAY_MS),
-    [CCENTER_QUEUE_ANNOUNCE_EVERY] = QOPT(announce_every, 0, 365 * DAY_MS),
+    [CCENTER_QUEUE_ANNOUNCE_EVERY] = QOPT_OFF(announce_every, 1000, 365 * DAY_MS),
     [CCENTER_QUEUE_SL_THRESHOLD] = QOPT(sl_threshold, 1, DAY_MS),
     [CCENTER_QUEUE_SL_TARGET] = QOPT(sl_target, 0, 10000),
     [CCENTER_QUEUE_SL_WARNING] = QOPT(sl_warning, 0, 99),
     [CCENTER_QUEUE_CALLBACK_EWT] = QOPT(callback_ewt, 0, 365 * DAY_MS),
     [CCENTER_QUEUE_STRATEGY] = QOPT(strategy, 0, CCENTER_STRATEGY_RING_PROGRESSIVE),
-    [CCENTER_QUEUE_RING_EVERY] = QOPT(progressive_every, 1, DAY_MS),
+    [CCENTER_QUEUE_RING_EVERY] = QOPT(progressive_every, 100, DAY_MS),
     [CCENTER_QUEUE_PREFERRED_TIMEOUT] = QOPT(preferred_timeout, 0, DAY_MS),
     [CCENTER_QUEUE_STICKY_WINDOW] = QOPT(sticky_window, 0, 365 * DAY_MS),
     [CCENTER_QUEUE_AGEING] = QOPT(ageing, 0, DAY_MS),
@@ -229,6 +233,7 @@ static const struct qopt {
     [CCENTER_QUEUE_RESERVE_SL] = QOPT(reserve_sl, 0, 10000),
 };
 #undef QOPT
+#undef QOPT_OFF
 
 static const struct qopt *qopt_of(int64_t opt)
 {
@@ -242,7 +247,7 @@ int cc_queue_opt_check(int64_t opt, int64_t v)
   const struct qopt *o = qopt_of(opt);
   if (!o)
     return CCENTER_EINVAL;
-  return v < o->lo || v > o->hi ? CCENTER_ERANGE : 0;
+  return v < o->lo || v > o->hi || (v > 0 && v < o->min_on) ? CCENTER_ERANGE : 0;
 }
 
 int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
@@ -251,7 +256,7 @@ int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   if (!o)
     return CCENTER_EINVAL;
   int64_t *field = (int64_t *)(void *)((char *)q + o->off);
-  if (v < o->lo || v > o->hi)
+  if (v < o->lo || v > o->hi || (v > 0 && v < o->min_on))
     return CCENTER_ERANGE;
   int64_t old = *field;
   *field = v;

@@ -972,8 +972,11 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind)
       note_offer(q, m->a);
       cc_offer(e, c, m->a, 0);
     }
+    /* Periodic: the next step a period after the call that fired this one, not after
+     * the deadline it may have missed (a stall rings one more agent, not all of them). */
+    int64_t base = e->call_now > e->now ? e->call_now : e->now;
     if (q->progressive_every > 0)
-      c->progress_timer = cc_eng_arm(e, e->now + q->progressive_every, T_PROGRESS, c);
+      c->progress_timer = cc_eng_arm(e, base + q->progressive_every, T_PROGRESS, c);
     return;
   }
   c->route_timer = 0;

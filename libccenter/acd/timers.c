@@ -3,6 +3,12 @@
  * fires (ring timeout, wrap-up end, max wait, announcements, SLA warning and breach,
  * reject delay; routing timers are handed to route.c), each at its own deadline.
  *
+ * Periodic timers (announcements here, the ring-progressive step in route.c) re-arm a
+ * period after the call that fired them (periodic_base), not after the deadline they
+ * missed: a call after a stall fires each of them once, as libuv's repeating timers do,
+ * instead of once per missed period. With the minimum periods (queue.c) that bounds the
+ * events one call can raise.
+ *
  * Separate because it is the one place where time alone, not a call, changes state.
  */
 #include "acd/engine_priv.h"
@@ -32,6 +38,13 @@ void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
   if (*id)
     cc_timers_cancel(&e->timers, *id);
   *id = 0;
+}
+
+/* Where a periodic timer that fires now starts its next period: the time of the call,
+ * not the deadline being caught up (e->now while a late timer fires). */
+static int64_t periodic_base(const ccenter_engine *e)
+{
+  return e->call_now > e->now ? e->call_now : e->now;
 }
 
 static void fire(ccenter_engine *e, const cc_timer_fired *f)
@@ -73,9 +86,9 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
       if (ev)
         cc_maybe_offer_callback(e, c, ev->ewt_ms);
     }
-    if ((c->in_queue || c->n_offers) &&
-        c->q->announce_every > 0)
-      c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
+    if ((c->in_queue || c->n_offers) && c->q->announce_every > 0)
+      c->announce_timer =
+          cc_eng_arm(e, periodic_base(e) + c->q->announce_every, T_ANNOUNCE, c);
     break;
   }
   case T_SLA: {
@@ -122,6 +135,7 @@ int cc_fire_due(ccenter_engine *e, int64_t now)
 {
   int fired = 0;
   cc_timer_fired f;
+  e->call_now = now;
   while (cc_timers_pop(&e->timers, now, &f)) {
     /* Each handler runs at its own deadline: events carry the time things happened. */
     if (f.deadline > e->now)

@@ -273,6 +273,7 @@ struct ccenter_engine {
   void *event_ud;
   int event_queue; /* events are kept for ccenter_engine_next_event() */
   int64_t now;
+  int64_t call_now; /* the time of the call whose due timers are firing (timers.c) */
   int in_callback;
   int in_exec;
   int reference_routing; /* tests: the plain router that walks everything */

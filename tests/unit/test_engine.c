@@ -412,6 +412,9 @@ START_TEST(announcements_and_ewt)
   OK(ccenter_offer_accept(eng, "a", "h", 0));
   OK(ccenter_contact_enqueue(eng, "w1", "q", NULL, 1000));
   OK(ccenter_contact_enqueue(eng, "w2", "q", NULL, 2000));
+  /* Called at each deadline (a call after a stall fires a periodic timer once). */
+  for (int64_t t = 32000; t <= 92000; t += 30000)
+    OK(ccenter_engine_advance(eng, t));
   OK(ccenter_contact_end(eng, "h", CCENTER_PARTY_UNKNOWN, 100000));
   /* w1 was offered at 100000; w2 announced at 32000, 62000, 92000 with position 2. */
   SEEN("32000 ANNOUNCE c=w2 pos=2");

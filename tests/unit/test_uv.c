@@ -164,7 +164,7 @@ START_TEST(attach_refuses_null_and_second_adapter)
   /* The first adapter still drives the engine. */
   int64_t now = ccenter_uv_now(h);
   ck_assert_int_eq(ccenter_queue_add(e, "q", NULL, now), 0);
-  ck_assert_int_eq(ccenter_queue_set(e, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 20, now), 0);
+  ck_assert_int_eq(ccenter_queue_set(e, "q", CCENTER_QUEUE_ANNOUNCE_EVERY, 1000, now), 0);
   ck_assert_int_eq(ccenter_contact_enqueue(e, "c1", "q", NULL, now), 0);
   ck_assert_int_ne(uv_run(&loop, UV_RUN_ONCE), 0);
   ck_assert_int_eq(ccenter_contact_abandon(e, "c1", ccenter_uv_now(h)), 0);

@@ -67,6 +67,7 @@ void cc_free_agent(ccenter_engine *e, agent *a)
   cc_free(&e->alloc, a->preferring);
   if (a->mem != a->mem_in)
     cc_free(&e->alloc, a->mem);
+  cc_obs_gone(e, CC_OBJ_AGENT, (cc_obj *)a);
   cc_obj_free(e, a->id, sizeof *a);
 }
 

@@ -283,19 +283,10 @@ static size_t contact_size(const contact *c)
   return n + c->cap_rej * sizeof(rejection);
 }
 
-/* An object freed while an observer still holds a record in its slot: the object's end
- * was never delivered (the engine is being freed, or an event was lost to memory). */
-static void obs_gone(ccenter_engine *e, cc_obj_kind kind, cc_obj *o)
-{
-  for (size_t i = 0; i < e->n_obs; i++)
-    if (e->obs[i].vt->on_free && e->obs[i].slot >= 0 && o->slot[e->obs[i].slot])
-      e->obs[i].vt->on_free(e->obs[i].ud, kind, o->slot[e->obs[i].slot]);
-}
-
 /* Frees what a contact owns apart from its queue and steps. */
 static void free_contact_memory(ccenter_engine *e, contact *c)
 {
-  obs_gone(e, CC_OBJ_CONTACT, (cc_obj *)c);
+  cc_obs_gone(e, CC_OBJ_CONTACT, (cc_obj *)c);
   prefer_clear(e, c);
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);

@@ -101,6 +101,8 @@ int cc_op_not_ready(ccenter_engine *e, agent *a, const char *reason);
 /* ---- agent.c ---- */
 int cc_op_agent_add(ccenter_engine *e, const cc_jrec *r);
 void cc_free_agent(ccenter_engine *e, agent *a);
+/* events.c: tells the observers that hold a record in the object's slots that it goes. */
+void cc_obs_gone(ccenter_engine *e, cc_obj_kind kind, cc_obj *o);
 void cc_unserve(ccenter_engine *e, membership *m);
 int cc_op_agent_remove(ccenter_engine *e, agent *a);
 int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t delay,

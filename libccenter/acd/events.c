@@ -252,3 +252,13 @@ const char *ccenter_event_name(ccenter_event_type type)
     return "UNKNOWN";
   return event_names[type];
 }
+
+/* An object freed while an observer still holds a record in its slot: the object's end
+ * was never delivered (the engine is being freed, or an event was lost to memory), or the
+ * observer keeps records the engine knows nothing of (queue_log's per-agent queues). */
+void cc_obs_gone(ccenter_engine *e, cc_obj_kind kind, cc_obj *o)
+{
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].vt->on_free && e->obs[i].slot >= 0 && o->slot[e->obs[i].slot])
+      e->obs[i].vt->on_free(e->obs[i].ud, kind, o->slot[e->obs[i].slot]);
+}

@@ -323,6 +323,7 @@ void scenario_free(scenario *sc)
   for (size_t i = 0; i < sc->n_agents; i++)
     free_agent_fields(&sc->agents[i]);
   free(sc->agents);
+  free(sc->agent_index);
   for (size_t i = 0; i < sc->n_streams; i++)
     free_stream_fields(&sc->streams[i]);
   free(sc->streams);
@@ -966,20 +967,82 @@ static int validate_agent(parser *p, const sc_agent *a, const char *what)
   return 0;
 }
 
+/* The agents' name index (sc->agent_index, see sim.h). A group line defines up to 100,000
+ * agents, each checked against every agent defined before it: a scan of the array made
+ * that quadratic (minutes for one "group a count=100000" line). */
+static size_t name_hash(const char *s)
+{
+  uint64_t h = 14695981039346656037u; /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return (size_t)(h ^ (h >> 32));
+}
+
+static void index_put(size_t *slots, size_t cap, const sc_agent *agents, size_t i)
+{
+  size_t k = name_hash(agents[i].name) & (cap - 1);
+  while (slots[k])
+    k = (k + 1) & (cap - 1);
+  slots[k] = i + 1;
+}
+
+/* Adds sc->agents[i] (the agent just pushed) to the index, doubling it when half full. */
+static void index_agent(scenario *sc, size_t i)
+{
+  if ((sc->agent_index_n + 1) * 2 > sc->agent_index_cap) {
+    size_t cap = sc->agent_index_cap ? sc->agent_index_cap * 2 : 64;
+    size_t *slots = sim_xcalloc(cap, sizeof *slots);
+    for (size_t k = 0; k < sc->agent_index_cap; k++)
+      if (sc->agent_index[k])
+        index_put(slots, cap, sc->agents, sc->agent_index[k] - 1);
+    free(sc->agent_index);
+    sc->agent_index = slots;
+    sc->agent_index_cap = cap;
+  }
+  index_put(sc->agent_index, sc->agent_index_cap, sc->agents, i);
+  sc->agent_index_n++;
+}
+
+/* The agent called `name`, or NULL if there is none. */
+static const sc_agent *find_agent(const scenario *sc, const char *name)
+{
+  if (sc->agent_index_n != sc->n_agents) { /* agents not added by push_agent: scan */
+    for (size_t i = 0; i < sc->n_agents; i++)
+      if (strcmp(sc->agents[i].name, name) == 0)
+        return &sc->agents[i];
+    return NULL;
+  }
+  if (!sc->agent_index_cap)
+    return NULL;
+  size_t mask = sc->agent_index_cap - 1;
+  for (size_t k = name_hash(name) & mask; sc->agent_index[k]; k = (k + 1) & mask) {
+    const sc_agent *a = &sc->agents[sc->agent_index[k] - 1];
+    if (strcmp(a->name, name) == 0)
+      return a;
+  }
+  return NULL;
+}
+
+/* The line that defined agent `name`, or 0 if there is none. */
 static int agent_exists(const scenario *sc, const char *name)
 {
-  for (size_t i = 0; i < sc->n_agents; i++)
-    if (strcmp(sc->agents[i].name, name) == 0)
-      return sc->agents[i].line;
-  return 0;
+  const sc_agent *a = find_agent(sc, name);
+  return a ? a->line : 0;
 }
 
 static sc_agent *push_agent(scenario *sc, const sc_agent *tpl, const char *name, int64_t shift_ms)
 {
-  sc->agents = grow(sc->agents, &sc->n_agents, sizeof *sc->agents);
-  sc_agent *a = &sc->agents[sc->n_agents - 1];
+  /* Doubling, not grow()'s one more: ASan's realloc always moves the block, so one realloc
+   * per agent copied the whole array each time, quadratic again for a large group. */
+  if (sc->n_agents >= sc->agents_cap) {
+    size_t cap = sc->n_agents >= 8 ? sc->n_agents * 2 : 16;
+    sc->agents = sim_xrealloc(sc->agents, cap * sizeof *sc->agents);
+    sc->agents_cap = cap;
+  }
+  sc_agent *a = &sc->agents[sc->n_agents++];
   *a = *tpl;
   a->name = sim_xstrdup(name);
+  index_agent(sc, sc->n_agents - 1);
   a->queues = sim_xmalloc(tpl->n_queues * sizeof *a->queues);
   a->profile = sim_xmalloc(tpl->n_queues * sizeof *a->profile);
   if (tpl->n_queues) {
@@ -1445,10 +1508,7 @@ int scenario_finish(scenario *sc, FILE *err)
   for (size_t i = 0; i < sc->n_streams; i++) {
     const sc_stream *st = &sc->streams[i];
     for (size_t k = 0; k < st->n_preferred; k++) {
-      int found = 0;
-      for (size_t a = 0; a < sc->n_agents && !found; a++)
-        found = strcmp(sc->agents[a].name, st->preferred[k]) == 0;
-      if (!found) {
+      if (!find_agent(sc, st->preferred[k])) {
         fprintf(err, "%s:%d: arrivals %s: preferred agent \"%s\" is not defined\n", name,
                 st->line, sc->queues[st->queue].name, st->preferred[k]);
         return -1;

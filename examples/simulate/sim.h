@@ -207,6 +207,14 @@ typedef struct scenario {
   size_t n_queues;
   sc_agent *agents;
   size_t n_agents;
+  size_t agents_cap;   /* allocated length of agents (scenario.c grows it by doubling) */
+  /* The agents' names, hashed (scenario.c: open addressing, linear probing): each slot is
+   * 0 (empty) or 1 + an index into agents; agent_index_cap is 0 or a power of two, at least
+   * twice agent_index_n. The agents added by the scenario parser are all in it; agents
+   * added otherwise (ccenter-sim's flag mode) are not, and lookups then scan the array. */
+  size_t *agent_index;
+  size_t agent_index_cap;
+  size_t agent_index_n;
   sc_stream *streams;
   size_t n_streams;
   sc_file *files;

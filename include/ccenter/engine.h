@@ -174,7 +174,9 @@ typedef enum ccenter_queue_option {
   CCENTER_QUEUE_LEAVE_EMPTY = 3,    /**< ccenter_empty_rule emptying the queue; default NEVER */
   CCENTER_QUEUE_MAX_WAIT = 4,       /**< ms before the max-wait action; 0 = none (default) */
   CCENTER_QUEUE_MAX_WAIT_ACTION = 5,/**< ccenter_max_wait_action; default TIMEOUT */
-  CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever */
+  CCENTER_QUEUE_RING_TIMEOUT = 6,   /**< ms an offer rings; default 15000; 0 = forever. An offer
+                                         made while a late call catches up on its timers
+                                         rings from that call's now */
   CCENTER_QUEUE_WRAP_UP = 7,        /**< ms of wrap-up after each contact; default 0; -1 = until
                                          the agent ends it (ccenter_agent_wrap_up_end) */
   CCENTER_QUEUE_ANNOUNCE_EVERY = 8, /**< ms between position announcements; 0 = none

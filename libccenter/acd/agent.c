@@ -146,9 +146,12 @@ int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t del
     if (delay != m->delay)
       cc_queue_delay_del(q, m->delay);
     m->priority = (int16_t)prio;
+    int new_delay = delay != m->delay;
     m->delay = (int32_t)delay;
     m->reserve = reserve != 0;
     mem_order(a, m);
+    if (new_delay && delay > 0)
+      cc_route_rearm_queue(e, q);
     cc_route_agent(e, a);
     return 0;
   }
@@ -181,6 +184,9 @@ int cc_op_serve(ccenter_engine *e, agent *a, queue *q, int64_t prio, int64_t del
     ev->serving = 1;
     ev->state = a->state;
   }
+  /* Contacts already waiting must be routed again when their wait reaches the delay. */
+  if (delay > 0)
+    cc_route_rearm_queue(e, q);
   cc_route_agent(e, a);
   return 0;
 }

@@ -132,6 +132,15 @@ int cc_queue_get(const queue *q, int64_t opt, int64_t *v);
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/* The time of the call being made. While a late call catches up on its due timers,
+ * e->now is each timer's own deadline; what starts then and is meant to last from the
+ * moment the integrator hears of it (a ring, a period) starts at the call's time, so a
+ * stall ends one late timer, not a chain of them (timers.c). */
+static inline int64_t cc_call_time(const ccenter_engine *e)
+{
+  return e->call_now > e->now ? e->call_now : e->now;
+}
+
 static inline int ev_reserve(ccenter_engine *e, size_t extra)
 {
   return cc_grow(&e->alloc, (void **)&e->events, &e->cap_events, e->n_events + extra,

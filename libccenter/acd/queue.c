@@ -270,6 +270,8 @@ int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
     rekey_waiting(e, q);
   if (opt == CCENTER_QUEUE_STICKY_WINDOW && v > e->sticky_max)
     e->sticky_max = v;
+  if (opt == CCENTER_QUEUE_RESERVE_WAIT && old != v)
+    cc_route_rearm_queue(e, q);
   if (opt == CCENTER_QUEUE_RESERVE_WAIT || opt == CCENTER_QUEUE_RESERVE_EWT ||
       opt == CCENTER_QUEUE_RESERVE_SL) {
     /* Only reserve members' eligibility changed: route them at the end of the call. */

@@ -588,6 +588,12 @@ void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at)
   arm_route(e, c);
 }
 
+void cc_route_rearm_queue(ccenter_engine *e, queue *q)
+{
+  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n))
+    arm_route(e, node_contact(n));
+}
+
 void cc_route_stop(ccenter_engine *e, contact *c)
 {
   cc_eng_disarm(e, &c->route_timer);
@@ -974,7 +980,7 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind)
     }
     /* Periodic: the next step a period after the call that fired this one, not after
      * the deadline it may have missed (a stall rings one more agent, not all of them). */
-    int64_t base = e->call_now > e->now ? e->call_now : e->now;
+    int64_t base = cc_call_time(e);
     if (q->progressive_every > 0)
       c->progress_timer = cc_eng_arm(e, base + q->progressive_every, T_PROGRESS, c);
     return;

@@ -37,6 +37,9 @@ void cc_route_leave(ccenter_engine *e, contact *c);
 /* Sets up the contact's steps and timers for a fresh queue entry. */
 void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at);
 void cc_route_stop(ccenter_engine *e, contact *c);
+/* The queue's delays or reserve wait changed: its waiting contacts' routing timers follow.
+ * Walks the waiting line: administration only. */
+void cc_route_rearm_queue(ccenter_engine *e, queue *q);
 void cc_route_timer(ccenter_engine *e, contact *c, int kind);
 /* The two routing moments. */
 void cc_route_contact(ccenter_engine *e, contact *c);

@@ -44,7 +44,7 @@ void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
  * not the deadline being caught up (e->now while a late timer fires). */
 static int64_t periodic_base(const ccenter_engine *e)
 {
-  return e->call_now > e->now ? e->call_now : e->now;
+  return cc_call_time(e);
 }
 
 static void fire(ccenter_engine *e, const cc_timer_fired *f)

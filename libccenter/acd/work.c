@@ -123,8 +123,11 @@ void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
   c->offers = w;
   c->n_offers++;
   int64_t rt = ring_timeout_of(c->q);
+  /* An offer made while a late call catches up rings from the call's time: the phone
+   * cannot ring before the integrator hears of it, and a ring timeout of its own deadline
+   * would re-offer, ring out and re-offer all the way up to the call. */
   if (rt > 0)
-    w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
+    w->timer = cc_eng_arm(e, cc_call_time(e) + rt, T_RING, w);
   if (c->is_callback && !c->callback_due_sent) {
     c->callback_due_sent = 1;
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CALLBACK_DUE, c, a);

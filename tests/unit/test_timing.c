@@ -259,6 +259,67 @@ START_TEST(requeue_goes_to_another_agent)
 }
 END_TEST
 
+/* A ring timeout of 1 ms, no reject delay, no no-answer limit, and ten seconds without a
+ * call: the offer rang out at its deadline and was made again; made while the call
+ * catches up, it rings from the call's time, so the chain stops there instead of raising
+ * 10,000 offers. */
+START_TEST(ring_timeout_chain_after_stall_stops_at_the_call)
+{
+  OK(ccenter_engine_set(eng, CCENTER_ENGINE_REJECT_DELAY, 0, 0));
+  OK(ccenter_engine_set(eng, CCENTER_ENGINE_MAX_NO_ANSWER, 0, 0));
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 1, 0));
+  sc_agent_ready("a", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  SEEN("0 OFFERED a=a c=c");
+  OK(ccenter_engine_advance(eng, 10000));
+  int n = sc_count("OFFERED a=a c=c");
+  ck_assert_msg(n <= 3, "%d offers after a stall of 10 s with a 1 ms ring timeout", n);
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 10001);
+  OK(ccenter_engine_advance(eng, 10001));
+  SEEN("10001 WITHDRAWN a=a c=c cause=ring-timeout");
+}
+END_TEST
+
+/* A member with a routing-profile delay who joins after the contact started waiting gets
+ * it when the wait reaches the delay: the contact's routing timer follows the queue's new
+ * delay. Likewise a reserve member when RESERVE_WAIT is set while the contact waits. */
+START_TEST(delayed_member_joining_later_gets_the_waiting_contact)
+{
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  OK(ccenter_agent_add(eng, "late", NULL, 100));
+  ccenter_serve_params sp;
+  ccenter_serve_params_init(&sp);
+  sp.delay_ms = 5000;
+  OK(ccenter_agent_serve(eng, "late", "q", &sp, 100));
+  OK(ccenter_agent_login(eng, "late", 100));
+  OK(ccenter_agent_ready(eng, "late", 100));
+  NOT_SEEN("OFFERED a=late c=c");
+  ck_assert_int_eq(ccenter_engine_next_deadline(eng), 5000);
+  OK(ccenter_engine_advance(eng, 6000));
+  SEEN("5000 OFFERED a=late c=c");
+}
+END_TEST
+
+START_TEST(reserve_wait_set_while_a_contact_waits)
+{
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_agent_add(eng, "r", NULL, 0));
+  ccenter_serve_params sp;
+  ccenter_serve_params_init(&sp);
+  sp.reserve = 1;
+  OK(ccenter_agent_serve(eng, "r", "q", &sp, 0));
+  OK(ccenter_agent_login(eng, "r", 0));
+  OK(ccenter_agent_ready(eng, "r", 0));
+  OK(ccenter_contact_enqueue(eng, "c", "q", NULL, 0));
+  NOT_SEEN("OFFERED a=r c=c");
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RESERVE_WAIT, 3000, 100));
+  OK(ccenter_engine_advance(eng, 4000));
+  SEEN("3000 OFFERED a=r c=c");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("timing");
@@ -274,6 +335,9 @@ Suite *make_suite(void)
   tcase_add_test(tc, ewt_zero_when_a_new_contact_would_ring_at_once);
   tcase_add_test(tc, requeue_keeps_sender_off_for_reject_delay);
   tcase_add_test(tc, requeue_goes_to_another_agent);
+  tcase_add_test(tc, ring_timeout_chain_after_stall_stops_at_the_call);
+  tcase_add_test(tc, delayed_member_joining_later_gets_the_waiting_contact);
+  tcase_add_test(tc, reserve_wait_set_while_a_contact_waits);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -837,8 +837,8 @@ static int parse_queue(parser *p, char **tok, int n)
     } else if (strcmp(k, "ring_every") == 0) {
       if (want_duration_max(p, k, v, 86400000, &q->ring_every_ms))
         return -1;
-      if (q->ring_every_ms < 1)
-        return fail(p, "ring_every=%s: expected a duration of at least 1ms", v);
+      if (q->ring_every_ms < 100)
+        return fail(p, "ring_every=%s: expected a duration of at least 100ms (the engine's minimum)", v);
     } else if (strcmp(k, "step") == 0 || strcmp(k, "steps") == 0) {
       if (parse_steps(p, what, k, v, k[4] == 's', &q->steps, &q->n_steps))
         return -1;

@@ -372,6 +372,7 @@ BAD_SCENARIOS = [
     ('queue q\nqueue q\n', 2, 'already defined on line 1'),
     ('queue q wrap_up=soon\n', 1, 'expected a duration'),
     ('queue q colour=red\n', 1, 'unknown setting "colour"'),
+    ('queue q strategy=ring-progressive ring_every=50ms\n', 1, 'at least 100ms'),
     ('queue q on_max_wait=overflow:r\n', 1, 'needs max_wait'),
     ('queue q\nagent 1 queues=nope\n', 2, 'unknown queue "nope"'),
     ('queue q\nagent 1 shift=08:00\n', 2, 'expected HH:MM-HH:MM'),

@@ -153,7 +153,8 @@ CCENTER_EXPORT int ccenter_stats_queue(const ccenter_engine *engine, const char 
  * Sums the kept intervals of `agent` that overlap [from, to) into *out, including the time
  * accrued up to `now` in the agent's current state and work. Query.
  * Errors: CCENTER_EINVAL (NULL, from >= to, size too small), CCENTER_ETIME (now before the
- * engine's time), CCENTER_ENOENT (never seen). Since 0.1.
+ * engine's time), CCENTER_ERANGE (now past CCENTER_TIME_MAX), CCENTER_ENOENT (never seen).
+ * Since 0.1.
  */
 CCENTER_EXPORT int ccenter_stats_agent(const ccenter_engine *engine, const char *agent,
                                        int64_t from, int64_t to, int64_t now,
@@ -178,7 +179,8 @@ CCENTER_EXPORT int ccenter_stats_queue_dispositions(const ccenter_engine *engine
 /**
  * Calls fn once per not-ready reason of the agent in [from, to) (up to now, the current
  * stretch included), in strcmp order. Returns the number of reasons.
- * Errors: CCENTER_EINVAL, CCENTER_ETIME, CCENTER_ENOENT, CCENTER_ENOMEM. Since 0.1.
+ * Errors: CCENTER_EINVAL, CCENTER_ETIME, CCENTER_ERANGE (now past CCENTER_TIME_MAX),
+ * CCENTER_ENOENT, CCENTER_ENOMEM. Since 0.1.
  */
 CCENTER_EXPORT int ccenter_stats_agent_not_ready(const ccenter_engine *engine,
                                                  const char *agent, int64_t from, int64_t to,

@@ -1470,6 +1470,8 @@ static int agent_query(const ccenter_engine *engine, const char *agent, int64_t 
                        int64_t to, int64_t now, const cc_stats **pst, const sta **pag,
                        int64_t *lo, int64_t *hi, int *any)
 {
+  if (now > CCENTER_TIME_MAX)
+    return CCENTER_ERANGE; /* the engine's own time range: now - 1 and spans stay exact */
   if (now < ccenter_engine_now(engine))
     return CCENTER_ETIME;
   const cc_stats *st = stats_of(engine);

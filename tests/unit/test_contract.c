@@ -508,6 +508,12 @@ static void run_near(int64_t start)
   ccenter_queue_stats qs = {.size = sizeof qs};
   OK(ccenter_stats_queue(e, "q", INT64_MIN, INT64_MAX, &qs));
   ck_assert_uint_eq(qs.answered, 1);
+  ccenter_agent_stats as = {.size = sizeof as};
+  OK(ccenter_stats_agent(e, "a", INT64_MIN, INT64_MAX, start + 3, &as));
+  OK(ccenter_stats_agent(e, "a", INT64_MIN, INT64_MAX, CCENTER_TIME_MAX, &as));
+  ck_assert_int_eq(ccenter_stats_agent(e, "a", INT64_MIN, INT64_MAX, INT64_MAX, &as),
+                   CCENTER_ERANGE);
+  ck_assert_int_eq(ccenter_stats_interval_start(e, INT64_MIN) <= INT64_MIN + 900000, 1);
   int64_t end = start + 3 * year > CCENTER_TIME_MAX ? CCENTER_TIME_MAX : start + 3 * year;
   OK(ccenter_engine_advance(e, end));
   ck_assert_int_le(drain(e), 100); /* a few announcements, not a storm */

@@ -151,32 +151,31 @@ static inline int ev_reserve(ccenter_engine *e, size_t extra)
  * set an id, its user data and the object behind it together. */
 #define OBS_EV(ev) ((cc_obs_event *)(void *)(ev))
 
+static inline void ev_name(cc_obj **obj, const char **id, void **data, cc_obj *o)
+{
+  *obj = o;
+  *id = o ? o->id : NULL;
+  *data = o ? o->user : NULL;
+}
+
 static inline void ev_set_agent(ccenter_event *ev, agent *a)
 {
-  OBS_EV(ev)->agent = (cc_obj *)a;
-  ev->agent = a ? a->id : NULL;
-  ev->agent_data = a ? a->user : NULL;
+  ev_name(&OBS_EV(ev)->agent, &ev->agent, &ev->agent_data, (cc_obj *)a);
 }
 
 static inline void ev_set_agent_to(ccenter_event *ev, agent *a)
 {
-  OBS_EV(ev)->agent_to = (cc_obj *)a;
-  ev->agent_to = a->id;
-  ev->agent_to_data = a->user;
+  ev_name(&OBS_EV(ev)->agent_to, &ev->agent_to, &ev->agent_to_data, (cc_obj *)a);
 }
 
 static inline void ev_set_queue(ccenter_event *ev, queue *q)
 {
-  OBS_EV(ev)->queue = (cc_obj *)q;
-  ev->queue = q ? q->id : NULL;
-  ev->queue_data = q ? q->user : NULL;
+  ev_name(&OBS_EV(ev)->queue, &ev->queue, &ev->queue_data, (cc_obj *)q);
 }
 
 static inline void ev_set_queue_to(ccenter_event *ev, queue *q)
 {
-  OBS_EV(ev)->queue_to = (cc_obj *)q;
-  ev->queue_to = q->id;
-  ev->queue_to_data = q->user;
+  ev_name(&OBS_EV(ev)->queue_to, &ev->queue_to, &ev->queue_to_data, (cc_obj *)q);
 }
 
 /* Room was reserved before the operation started mutating; growing here is a fallback. */

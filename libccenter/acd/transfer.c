@@ -6,6 +6,18 @@
  */
 #include "acd/engine_priv.h"
 
+/* A blind transfer starts: a consultation in progress ends, and TRANSFERRED tells the talk
+ * of the connected leg; the caller names the target. */
+static ccenter_event *transferred(ccenter_engine *e, contact *c)
+{
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  work *w = c->primary;
+  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
+  if (ev)
+    ev->duration_ms = e->now - w->connected_at;
+  return ev;
+}
+
 int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
 {
   if (!connected(c))
@@ -14,13 +26,9 @@ int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
     return CCENTER_EFULL;
   if (cc_empty_by_rule(t, t->join_empty))
     return CCENTER_ENOAGENTS;
-  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
-  work *w = c->primary;
-  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
-  if (ev) {
+  ccenter_event *ev = transferred(e, c);
+  if (ev)
     ev_set_queue_to(ev, t);
-    ev->duration_ms = e->now - w->connected_at;
-  }
   cc_leg_to_wrap(e, c);
   cc_contact_enter_queue(e, c, t, e->now, 1);
   cc_queued_then_route(e, c);
@@ -34,13 +42,9 @@ int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
     return CCENTER_ESTATE;
   if (!cc_can_take(b, c->channel))
     return CCENTER_ECAPACITY;
-  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
-  work *w = c->primary;
-  ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
-  if (ev) {
+  ccenter_event *ev = transferred(e, c);
+  if (ev)
     ev_set_agent_to(ev, b);
-    ev->duration_ms = e->now - w->connected_at;
-  }
   cc_leg_to_wrap(e, c);
   c->enq_at = e->now;
   cc_offer(e, c, b, 1);

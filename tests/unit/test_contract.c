@@ -4,7 +4,10 @@
  * the one "limit reached" code, and the observer slots behind the statistics and queue_log.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "acd/engine_int.h"
 
 #include "ccenter/ccenter.h"
 #include "harness.h"
@@ -112,6 +115,187 @@ START_TEST(queue_removal_keeps_pulled_strings_until_the_next_pull)
   ck_assert_str_eq(ev->queue_to, "q2");
   drain(e);
   ccenter_engine_free(e); /* events never pulled are freed with the engine */
+}
+END_TEST
+
+/* ---- pushed and pulled: the same events ---------------------------------------- */
+
+/* One event as a line: everything but the pointers. */
+static void ev_text(char *buf, size_t cap, const ccenter_event *ev)
+{
+#define S_(x) ((x) ? (x) : "-")
+  snprintf(buf, cap,
+           "%lld %s a=%s c=%s q=%s qt=%s at=%s r=%s cause=%d party=%d st=%d ps=%d out=%d pos=%d "
+           "opos=%d w=%lld d=%lld ewt=%lld rt=%lld step=%d score=%d serving=%d",
+           (long long)ev->time, ccenter_event_name(ev->type), S_(ev->agent), S_(ev->contact),
+           S_(ev->queue), S_(ev->queue_to), S_(ev->agent_to), S_(ev->reason), (int)ev->cause,
+           (int)ev->party, (int)ev->state, (int)ev->prev_state, (int)ev->outcome, ev->position,
+           ev->orig_position, (long long)ev->wait_ms, (long long)ev->duration_ms,
+           (long long)ev->ewt_ms, (long long)ev->ring_timeout_ms, ev->step, ev->score,
+           ev->serving);
+#undef S_
+}
+
+#define MAXLINES 200000
+typedef struct evlines {
+  char (*l)[200];
+  int n;
+} evlines;
+
+static void push_line(evlines *ls, const ccenter_event *ev)
+{
+  ck_assert_int_lt(ls->n, MAXLINES);
+  ev_text(ls->l[ls->n++], sizeof ls->l[0], ev);
+}
+
+/* The latest offers seen, for the session to answer or decline. */
+static char offer_agent[16][16], offer_contact[16][16];
+static unsigned n_offers_seen;
+
+static void on_push(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  (void)e;
+  push_line(ud, ev);
+  if (ev->type == CCENTER_EV_CONTACT_OFFERED) {
+    unsigned k = n_offers_seen++ % 16;
+    snprintf(offer_agent[k], sizeof offer_agent[k], "%s", ev->agent);
+    snprintf(offer_contact[k], sizeof offer_contact[k], "%s", ev->contact);
+  }
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+/* The same random session on an engine that pushes and on one that queues: the pulled
+ * events are the pushed ones, in the same order. The puller falls behind on purpose
+ * (pulls only now and then), acts on some events between pulls, and re-reads the event it
+ * holds after later calls (ASan checks that its strings are still alive). */
+START_TEST(pulled_events_equal_pushed_events)
+{
+  evlines pushed = {malloc(MAXLINES * sizeof *pushed.l), 0};
+  evlines pulled = {malloc(MAXLINES * sizeof *pulled.l), 0};
+  ck_assert_ptr_nonnull(pushed.l);
+  ck_assert_ptr_nonnull(pulled.l);
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_event_callback(o, on_push, &pushed));
+  ccenter_engine *ep = NULL, *eq = NULL;
+  OK(ccenter_engine_new(o, 0, &ep));
+  OK(ccenter_options_set_event_callback(o, NULL, NULL));
+  OK(ccenter_options_set_event_queue(o, 1));
+  OK(ccenter_engine_new(o, 0, &eq));
+  ccenter_options_free(o);
+  ccenter_engine *both[2] = {ep, eq};
+  enum { NQ = 3, NA = 6, NC = 40 };
+  char id[32];
+  for (int k = 0; k < 2; k++) {
+    ccenter_engine *e = both[k];
+    OK(ccenter_engine_set(e, CCENTER_ENGINE_REJECT_DELAY, 2000, 0));
+    for (int q = 0; q < NQ; q++) {
+      snprintf(id, sizeof id, "q%d", q);
+      OK(ccenter_queue_add(e, id, NULL, 0));
+      OK(ccenter_queue_set(e, id, CCENTER_QUEUE_RING_TIMEOUT, 3000, 0));
+      OK(ccenter_queue_set(e, id, CCENTER_QUEUE_WRAP_UP, 500 * q, 0));
+      OK(ccenter_queue_set(e, id, CCENTER_QUEUE_MAX_WAIT, 20000, 0));
+      OK(ccenter_queue_set(e, id, CCENTER_QUEUE_ANNOUNCE_EVERY, 5000, 0));
+    }
+    OK(ccenter_queue_set(e, "q0", CCENTER_QUEUE_MAX_WAIT_ACTION, CCENTER_MAX_WAIT_OVERFLOW, 0));
+    OK(ccenter_queue_set_overflow(e, "q0", "q1", 0));
+    for (int a = 0; a < NA; a++) {
+      snprintf(id, sizeof id, "a%d", a);
+      OK(ccenter_agent_add(e, id, NULL, 0));
+      for (int q = 0; q < NQ; q++)
+        if ((a + q) % 2 == 0) {
+          char qid[8];
+          snprintf(qid, sizeof qid, "q%d", q);
+          OK(ccenter_agent_serve(e, id, qid, NULL, 0));
+        }
+    }
+  }
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  int64_t now = 0;
+  const ccenter_event *held = NULL;
+  char held_text[200] = "";
+  for (int step = 0; step < 20000; step++) {
+    now += (int64_t)(rnd(&x) % 700);
+    /* Weighted towards what moves contacts along: answers, ends, agents made ready. */
+    static const int ops[20] = {0, 0, 0, 1, 1, 1, 1, 2, 3, 3, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11};
+    int op = ops[rnd(&x) % 20];
+    char a[16], c[16], q[16];
+    snprintf(a, sizeof a, "a%d", (int)(rnd(&x) % NA));
+    snprintf(c, sizeof c, "c%d", (int)(rnd(&x) % NC));
+    snprintf(q, sizeof q, "q%d", (int)(rnd(&x) % NQ));
+    if ((op == 1 || op == 2) && n_offers_seen) { /* answer or decline a recent offer */
+      unsigned k = (unsigned)(rnd(&x) % (n_offers_seen < 16 ? n_offers_seen : 16));
+      snprintf(a, sizeof a, "%s", offer_agent[k]);
+      snprintf(c, sizeof c, "%s", offer_contact[k]);
+    }
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+      ccenter_engine *e = both[k];
+      switch (op) {
+      case 0: rc[k] = ccenter_contact_enqueue(e, c, q, NULL, now); break;
+      case 1: rc[k] = ccenter_offer_accept(e, a, c, now); break;
+      case 2: rc[k] = ccenter_offer_reject(e, a, c, now); break;
+      case 3: rc[k] = ccenter_contact_end(e, c, CCENTER_PARTY_CUSTOMER, now); break;
+      case 4: rc[k] = ccenter_contact_abandon(e, c, now); break;
+      case 5: rc[k] = ccenter_agent_login(e, a, now); break;
+      case 6: rc[k] = ccenter_agent_ready(e, a, now); break;
+      case 7: rc[k] = ccenter_agent_not_ready(e, a, "break", now); break;
+      case 8: rc[k] = ccenter_agent_logout(e, a, now); break;
+      case 9: rc[k] = ccenter_contact_transfer_queue(e, c, q, now); break;
+      case 10: rc[k] = ccenter_contact_requeue(e, c, now); break;
+      default: rc[k] = ccenter_engine_advance(e, now); break;
+      }
+    }
+    ck_assert_msg(rc[0] == rc[1], "step %d op %d: pushed %s, pulled %s", step, op,
+                  ccenter_err_name(rc[0]), ccenter_err_name(rc[1]));
+    /* The event held since the last pull is intact after the calls above. */
+    if (held) {
+      char again[200];
+      ev_text(again, sizeof again, held);
+      ck_assert_str_eq(again, held_text);
+    }
+    /* Pull now and then, sometimes only part of the queue. */
+    if (rnd(&x) % 4 == 0) {
+      int want = (int)(rnd(&x) % 8);
+      for (int i = 0; i < want || rnd(&x) % 8 == 0; i++) {
+        const ccenter_event *ev = ccenter_engine_next_event(eq);
+        held = ev;
+        if (!ev)
+          break;
+        push_line(&pulled, ev);
+        ev_text(held_text, sizeof held_text, ev);
+      }
+    }
+  }
+  while ((held = ccenter_engine_next_event(eq)))
+    push_line(&pulled, held);
+  ck_assert_int_gt(pushed.n, 10000);
+  int connected = 0, transferred = 0, requeued = 0, overflowed = 0;
+  for (int i = 0; i < pushed.n; i++) {
+    connected += strstr(pushed.l[i], " CONTACT_CONNECTED ") != NULL;
+    transferred += strstr(pushed.l[i], " CONTACT_TRANSFERRED ") != NULL;
+    requeued += strstr(pushed.l[i], " CONTACT_REQUEUED ") != NULL;
+    overflowed += strstr(pushed.l[i], " CONTACT_OVERFLOWED ") != NULL;
+  }
+  ck_assert_msg(connected > 100 && transferred > 20 && requeued > 20 && overflowed > 5,
+                "a thin session: %d connected, %d transferred, %d requeued, %d overflowed",
+                connected, transferred, requeued, overflowed);
+  ck_assert_int_eq(pulled.n, pushed.n);
+  for (int i = 0; i < pushed.n; i++)
+    ck_assert_msg(strcmp(pushed.l[i], pulled.l[i]) == 0, "event %d: pushed '%s', pulled '%s'",
+                  i, pushed.l[i], pulled.l[i]);
+  ck_assert_str_eq(cc_engine_check(ep) ? cc_engine_check(ep) : "ok", "ok");
+  ck_assert_str_eq(cc_engine_check(eq) ? cc_engine_check(eq) : "ok", "ok");
+  ccenter_engine_free(ep);
+  ccenter_engine_free(eq);
+  free(pushed.l);
+  free(pulled.l);
 }
 END_TEST
 
@@ -541,6 +725,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, pulled_events_carry_user_data_and_allow_calls_between_pulls);
   tcase_add_test(tc, queue_removal_keeps_pulled_strings_until_the_next_pull);
   tcase_add_test(tc, unpulled_events_are_freed_with_the_engine);
+  tcase_add_test(tc, pulled_events_equal_pushed_events);
   tcase_add_test(tc, callback_and_queue_are_one_or_the_other);
   tcase_add_test(tc, user_data_setters_and_getters);
   tcase_add_test(tc, causes_are_apart_from_reasons);

@@ -64,6 +64,8 @@ int bench_samples_init(bench_samples *s, size_t cap)
   s->n = 0;
   s->cap = s->v ? cap : 0;
   s->sorted = 0;
+  if (s->v)
+    bench_touch(s->v, (cap ? cap : 1) * sizeof *s->v);
   bench_clock_overhead_ns(); /* calibrate outside any timed loop */
   return s->v ? 0 : -1;
 }
@@ -115,6 +117,23 @@ size_t bench_rss_bytes(void)
   fclose(f);
   long page = sysconf(_SC_PAGESIZE);
   return ok && page > 0 ? (size_t)resident * (size_t)page : 0;
+}
+
+uint64_t bench_minflt(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    return 0;
+  return (uint64_t)ru.ru_minflt;
+}
+
+void bench_touch(void *p, size_t n)
+{
+  if (!p || !n)
+    return;
+  memset(p, 0, n);
+  /* The compiler must not drop the stores (memory from calloc is known to be zero). */
+  __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 size_t bench_peak_rss_bytes(void)
@@ -297,6 +316,7 @@ int bench_evlog_init(bench_evlog *l, size_t cap)
   l->n = 0;
   l->cap = cap ? cap : 1;
   l->v = malloc(l->cap * sizeof *l->v);
+  bench_touch(l->v, l->cap * sizeof *l->v);
   return l->v ? 0 : -1;
 }
 

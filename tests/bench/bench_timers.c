@@ -44,19 +44,46 @@ static int run(const bench_ctx *ctx)
     fprintf(stderr, "timers: out of memory\n");
     exit(1);
   }
+  bench_touch(ids, n * sizeof *ids);
   int64_t now = 0;
 
+  /* 0. Untimed: the wheel grown to n timers and every page of it touched once, so that
+     no timed part below allocates or takes a page fault. A round of n arms (other
+     deadlines) grows the node array as arming does (doubling; bytes_per_timer is taken
+     here); n cancels in reverse order leave the nodes on the free list in index order, so
+     the timed arms take them as they would from a fresh wheel. Then cc_timers_reserve()
+     for n: the nodes are there already; it adds room for n late timers (deadlines before
+     the wheel's time), which this scenario never arms or touches
+     (reserved_bytes_per_timer counts it). */
+  uint64_t f0 = bench_minflt();
+  uint64_t wrng = ctx->seed ^ UINT64_C(0x7761726d);
+  for (size_t i = 0; i < n; i++)
+    err |= cc_timers_arm(&t, spread_deadline(now, &wrng), 1, i, &ids[i]);
+  size_t memory = cc_timers_memory(&t);
+  for (size_t i = n; i-- > 0;)
+    err |= cc_timers_cancel(&t, ids[i]);
+  if (err || cc_timers_reserve(&t, n)) {
+    fprintf(stderr, "timers: the untimed round or the reserve failed\n");
+    exit(1);
+  }
+  size_t reserved = cc_timers_memory(&t);
+  uint64_t flt_setup = bench_minflt() - f0;
+
   /* 1. Arm n timers. */
+  f0 = bench_minflt();
   uint64_t t0 = bench_now_ns();
   for (size_t i = 0; i < n; i++) {
     int64_t d = spread_deadline(now, &rng);
     TIMED(&s_arm, i, err |= cc_timers_arm(&t, d, 1, i, &ids[i]));
   }
   uint64_t arm_total = bench_now_ns() - t0;
-  size_t memory = cc_timers_memory(&t);
+  uint64_t flt_arm = bench_minflt() - f0;
+  if (cc_timers_memory(&t) != reserved)
+    err = 1; /* the timed arms allocated after all */
   size_t rss = bench_rss_bytes();
 
   /* 2. Steady state at n armed: arm one, cancel a random armed one, n times. */
+  f0 = bench_minflt();
   t0 = bench_now_ns();
   for (size_t i = 0; i < n; i++) {
     size_t k = (size_t)(bench_rand(&rng) % n);
@@ -67,6 +94,7 @@ static int run(const bench_ctx *ctx)
     });
   }
   uint64_t churn_total = bench_now_ns() - t0;
+  uint64_t flt_steady = bench_minflt() - f0;
 
   /* 3. Cancel a random half, in random order. */
   for (size_t i = n - 1; i > 0; i--) {
@@ -76,10 +104,12 @@ static int run(const bench_ctx *ctx)
     ids[j] = x;
   }
   const size_t ncancel = n / 2;
+  f0 = bench_minflt();
   t0 = bench_now_ns();
   for (size_t i = 0; i < ncancel; i++)
     TIMED(&s_cancel, i, err |= cc_timers_cancel(&t, ids[i]));
   uint64_t cancel_total = bench_now_ns() - t0;
+  uint64_t flt_cancel = bench_minflt() - f0;
 
   /* 4. Pop the rest the way an event loop does: sleep until next(), pop what is due.
      Every wakeup is timed (one clock read each, included in pop_per_s) because cascading
@@ -88,6 +118,7 @@ static int run(const bench_ctx *ctx)
   uint64_t wake_max = 0, wake_start = bench_now_ns();
   int64_t last = INT64_MIN;
   cc_timer_fired f;
+  f0 = bench_minflt();
   t0 = wake_start;
   while (cc_timers_count(&t)) {
     now = cc_timers_next(&t);
@@ -108,6 +139,7 @@ static int run(const bench_ctx *ctx)
     wake_start = wake_end;
   }
   uint64_t drain_total = bench_now_ns() - t0;
+  uint64_t flt_pop = bench_minflt() - f0;
   if (err || popped != n - ncancel) {
     fprintf(stderr, "timers: wrong results (err %d, popped %zu of %zu)\n", err, popped,
             n - ncancel);
@@ -128,6 +160,7 @@ static int run(const bench_ctx *ctx)
   bench_json_uint(&j, "p50_ns", bench_percentile(&s_all, 50));
   bench_json_uint(&j, "p99_ns", bench_percentile(&s_all, 99));
   bench_json_uint(&j, "rss_bytes", rss);
+  bench_json_uint(&j, "minflt_timed", flt_arm + flt_steady + flt_cancel + flt_pop);
   bench_json_double(&j, "arm_ns", arm_ns);
   bench_json_double(&j, "cancel_ns", cancel_ns);
   bench_json_double(&j, "arm_cancel_ns", arm_ns + cancel_ns);
@@ -141,6 +174,12 @@ static int run(const bench_ctx *ctx)
   bench_json_uint(&j, "pop_p50_ns", bench_percentile(&s_pop, 50));
   bench_json_uint(&j, "pop_p99_ns", bench_percentile(&s_pop, 99));
   bench_json_double(&j, "bytes_per_timer", (double)memory / (double)n);
+  bench_json_double(&j, "reserved_bytes_per_timer", (double)reserved / (double)n);
+  bench_json_uint(&j, "minflt_arm", flt_arm);
+  bench_json_uint(&j, "minflt_steady", flt_steady);
+  bench_json_uint(&j, "minflt_cancel", flt_cancel);
+  bench_json_uint(&j, "minflt_pop", flt_pop);
+  bench_json_uint(&j, "minflt_setup", flt_setup);
   bench_json_uint(&j, "peak_rss_bytes", bench_peak_rss_bytes());
   bench_json_uint(&j, "clock_ns", bench_clock_overhead_ns());
   bench_json_end(&j);

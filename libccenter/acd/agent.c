@@ -46,12 +46,9 @@ int cc_op_agent_add(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->agents, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  char *own_id;
-  agent *a = cc_obj_new(e, sizeof *a, r->s[0], &own_id);
+  agent *a = cc_obj_new(e, sizeof *a, r->s[0], r->user_data);
   if (!a)
     return CCENTER_ENOMEM;
-  a->id = own_id;
-  a->user = r->user_data;
   a->seq = ++e->agent_seq;
   a->state = CCENTER_AGENT_LOGGED_OUT;
   a->state_since = a->idle_since = e->now;

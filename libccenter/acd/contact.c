@@ -430,12 +430,9 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
   const ccenter_contact_params *p = r->params ? r->params : &def;
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  char *own_id;
-  contact *c = cc_obj_new(e, sizeof *c, id, &own_id);
+  contact *c = cc_obj_new(e, sizeof *c, id, p->user_data);
   if (!c)
     return CCENTER_ENOMEM;
-  c->id = own_id;
-  c->user = p->user_data;
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;
   size_t ablock = p->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < p->n_attrs; i++)

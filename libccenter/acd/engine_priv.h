@@ -27,7 +27,9 @@ uint64_t cc_eng_random(ccenter_engine *e);
 void cc_eng_step_event(ccenter_engine *e, contact *c);
 
 /* ---- objects.c ---- */
-void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out);
+/* A zeroed object of struct size n (which begins with CC_OBJ_HEAD), its id copied in front
+ * of it and its head filled in. NULL when out of memory. */
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data);
 void cc_obj_free(ccenter_engine *e, const char *id, size_t n);
 int cc_valid_id(const char *s);
 

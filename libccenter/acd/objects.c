@@ -25,8 +25,8 @@ static size_t id_pad(size_t len)
   return (len + 1 + 7) & ~(size_t)7; /* the structs need 8-byte alignment */
 }
 
-/* The object's struct (zeroed) and, in *id_out, its copy of id. */
-void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
+/* The object (zeroed, head filled in), its id copied in front of it. */
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data)
 {
   size_t len = strlen(id), pad = id_pad(len);
   char *p = cc_eng_alloc(e, pad + n);
@@ -34,8 +34,10 @@ void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, char **id_out)
     return NULL;
   e->bytes -= pad;
   memcpy(p, id, len + 1);
-  *id_out = p;
-  return p + pad;
+  cc_obj *o = (cc_obj *)(void *)(p + pad);
+  o->id = p;
+  o->user = user_data;
+  return o;
 }
 
 /* Frees an object of struct size n by its id, the start of its block. */

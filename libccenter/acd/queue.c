@@ -102,12 +102,9 @@ int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data)
     return CCENTER_EEXIST;
   if (cc_map_reserve(&e->queues, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  char *own_id;
-  queue *q = cc_obj_new(e, sizeof *q, id, &own_id);
+  queue *q = cc_obj_new(e, sizeof *q, id, user_data);
   if (!q)
     return CCENTER_ENOMEM;
-  q->id = own_id;
-  q->user = user_data;
   if (cc_queue_init_classes(e, q)) {
     cc_obj_free(e, q->id, sizeof *q);
     return CCENTER_ENOMEM;

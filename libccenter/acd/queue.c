@@ -249,12 +249,10 @@ int cc_queue_opt_check(int64_t opt, int64_t v)
 
 int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
 {
-  const struct qopt *o = qopt_of(opt);
-  if (!o)
-    return CCENTER_EINVAL;
-  int64_t *field = (int64_t *)(void *)((char *)q + o->off);
-  if (v < o->lo || v > o->hi || (v > 0 && v < o->min_on))
-    return CCENTER_ERANGE;
+  int rc = cc_queue_opt_check(opt, v); /* checked before timers fired too (check_args) */
+  if (rc)
+    return rc;
+  int64_t *field = (int64_t *)(void *)((char *)q + qopt_of(opt)->off);
   int64_t old = *field;
   *field = v;
   if (opt == CCENTER_QUEUE_SL_THRESHOLD || opt == CCENTER_QUEUE_SL_TARGET ||

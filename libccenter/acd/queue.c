@@ -252,6 +252,9 @@ int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   int rc = cc_queue_opt_check(opt, v); /* checked before timers fired too (check_args) */
   if (rc)
     return rc;
+  /* Room for the exits a leave-empty rule may cause, before anything changes. */
+  if (opt == CCENTER_QUEUE_LEAVE_EMPTY && ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
+    return CCENTER_ENOMEM;
   int64_t *field = (int64_t *)(void *)((char *)q + qopt_of(opt)->off);
   int64_t old = *field;
   *field = v;
@@ -273,11 +276,8 @@ int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
     cc_update_reserve(e, q);
     cc_kick_reserve(e, q);
   }
-  if (opt == CCENTER_QUEUE_LEAVE_EMPTY) {
-    if (ev_reserve(e, 2 * (size_t)q->n_waiting + 1))
-      return CCENTER_ENOMEM;
+  if (opt == CCENTER_QUEUE_LEAVE_EMPTY)
     cc_check_leave_empty(e, q);
-  }
   return 0;
 }
 

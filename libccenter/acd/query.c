@@ -27,55 +27,6 @@ int ccenter_queue_get(const ccenter_engine *e, const char *queue_id, ccenter_que
   return rc;
 }
 
-/* Index nodes of the first step's class looked at for an agent who would take a contact
- * joining now: the estimate must stay cheap in queues with thousands of idle members. */
-#define EWT_ZERO_PROBE 8
-
-static const membership *member_of_node(const cc_tnode *t)
-{
-  const cnode *cn = (const cnode *)(const void *)((const char *)t - offsetof(cnode, node));
-  return (const membership *)(const void *)((const char *)(cn - cn->idx) -
-                                            offsetof(membership, nodes));
-}
-
-/* Could the member take the waiting contact c now (route.c's eligibility)? */
-static int could_take(const ccenter_engine *e, const contact *c, const membership *m,
-                      int64_t now)
-{
-  if (!cc_can_take(m->a, (ccenter_channel)c->channel) || cc_excluded(e, c, m->a) ||
-      now - c->enq_at < m->delay)
-    return 0;
-  for (const work *w = c->offers; w; w = w->onext)
-    if (w->a == m->a)
-      return 0;
-  return 1;
-}
-
-/* Would a voice contact joining q now be offered at once? Only if one of the first few
- * available members of the first step's class needs no wait (no routing-profile delay),
- * is not a reserve member while the reserve is closed, has free voice capacity (nothing
- * blocks it), and is not due to the best waiting contact of that class instead. An idle
- * member who meets the step but cannot take the contact must not make the estimate 0. */
-static int offered_at_once(const ccenter_engine *e, const queue *q, const rclass *first,
-                           int64_t now)
-{
-  const cc_tnode *hn = cc_treap_first(&first->contacts);
-  const contact *head =
-      hn ? (const contact *)(const void *)((const char *)hn - offsetof(contact, cls_node)) : NULL;
-  unsigned n = 0;
-  for (const cc_tnode *t = cc_treap_first(&first->agents); t && n < EWT_ZERO_PROBE;
-       t = cc_treap_next(t), n++) {
-    const membership *m = member_of_node(t);
-    if (m->delay > 0 || (m->reserve && !q->reserve_open) ||
-        !cc_can_take(m->a, CCENTER_CHANNEL_VOICE))
-      continue;
-    if (head && could_take(e, head, m, now))
-      continue;
-    return 1;
-  }
-  return 0;
-}
-
 int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_t now,
                            ccenter_queue_info *info)
 {
@@ -111,8 +62,7 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
       }
   v.oldest = oc ? oc->id : NULL;
   v.longest_wait_ms = oldest == INT64_MAX ? 0 : (now > oldest ? now - oldest : 0);
-  const rclass *first = q->steps ? q->steps->s[0].k : q->classes[0];
-  v.ewt_ms = offered_at_once(e, q, first, now) ? 0 : cc_queue_ewt(e, q, q->n_waiting + 1);
+  v.ewt_ms = cc_route_offers_at_once(e, q, now) ? 0 : cc_queue_ewt(e, q, q->n_waiting + 1);
   return fill_sized(info, &v, offsetof(ccenter_queue_info, ewt_ms) + sizeof(int64_t));
 }
 

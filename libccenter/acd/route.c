@@ -604,9 +604,9 @@ void cc_route_stop(ccenter_engine *e, contact *c)
 /* ---------------------------------------------------------------------------------- */
 /* Eligibility                                                                         */
 
-static int reserve_open(const ccenter_engine *e, const queue *q, const contact *c)
+static int reserve_open(const queue *q, const contact *c, int64_t now)
 {
-  if (q->reserve_wait > 0 && e->now - c->enq_at >= q->reserve_wait)
+  if (q->reserve_wait > 0 && now - c->enq_at >= q->reserve_wait)
     return 1;
   return q->reserve_open;
 }
@@ -620,16 +620,22 @@ static int ringing_for(const contact *c, const agent *a)
 }
 
 /* m may be NULL for a preferred agent who does not serve the queue. */
-static int eligible(const ccenter_engine *e, const contact *c, const membership *m,
-                    const agent *a)
+static int eligible_at(const ccenter_engine *e, const contact *c, const membership *m,
+                       const agent *a, int64_t now)
 {
   if (!cc_can_take(a, c->channel) || cc_excluded(e, c, a) || ringing_for(c, a))
     return 0;
-  if (m && e->now - c->enq_at < m->delay)
+  if (m && now - c->enq_at < m->delay)
     return 0;
-  if (m && m->reserve && !reserve_open(e, m->q, c))
+  if (m && m->reserve && !reserve_open(m->q, c, now))
     return 0;
   return 1;
+}
+
+static int eligible(const ccenter_engine *e, const contact *c, const membership *m,
+                    const agent *a)
+{
+  return eligible_at(e, c, m, a, e->now);
 }
 
 /* eligible() for the agent behind an index node. */
@@ -637,6 +643,28 @@ static int node_eligible(const ccenter_engine *e, const contact *c, const cnode 
 {
   const membership *m = member_of(cn);
   return eligible(e, c, m, m->a);
+}
+
+/* Index nodes of the first step's class looked at by cc_route_offers_at_once: the answer
+ * must stay cheap in queues with thousands of idle members. */
+#define AT_ONCE_PROBE 8
+
+int cc_route_offers_at_once(const ccenter_engine *e, const queue *q, int64_t now)
+{
+  const rclass *first = q->steps ? q->steps->s[0].k : q->classes[0];
+  const contact *head = of_cls(cc_treap_first(&first->contacts));
+  unsigned n = 0;
+  for (const cc_tnode *t = cc_treap_first(&first->agents); t && n < AT_ONCE_PROBE;
+       t = cc_treap_next(t), n++) {
+    const membership *m = member_of(of_cnode(t));
+    if (m->delay > 0 || (m->reserve && !q->reserve_open) ||
+        !cc_can_take(m->a, CCENTER_CHANNEL_VOICE))
+      continue;
+    if (head && eligible_at(e, head, m, m->a, now))
+      continue; /* due to the best waiting contact instead */
+    return 1;
+  }
+  return 0;
 }
 
 static membership *membership_of(const agent *a, const queue *q)

@@ -40,6 +40,13 @@ void cc_route_stop(ccenter_engine *e, contact *c);
 /* The queue's delays or reserve wait changed: its waiting contacts' routing timers follow.
  * Walks the waiting line: administration only. */
 void cc_route_rearm_queue(ccenter_engine *e, queue *q);
+/* Would a voice contact joining q now be offered at once? Only if one of the first few
+ * available members of the first step's class needs no wait (no routing-profile delay),
+ * is not a reserve member while the reserve is closed, has free voice capacity (nothing
+ * blocks it), and is not due to the best waiting contact of that class instead. An idle
+ * member who meets the step but cannot take the contact does not count (the queue's
+ * expected wait, ccenter_queue_info.ewt_ms). */
+int cc_route_offers_at_once(const ccenter_engine *e, const queue *q, int64_t now);
 void cc_route_timer(ccenter_engine *e, contact *c, int kind);
 /* The two routing moments. */
 void cc_route_contact(ccenter_engine *e, contact *c);

@@ -4,7 +4,7 @@
  * reject delay; routing timers are handed to route.c), each at its own deadline.
  *
  * Periodic timers (announcements here, the ring-progressive step in route.c) re-arm a
- * period after the call that fired them (periodic_base), not after the deadline they
+ * period after the call that fired them (cc_call_time), not after the deadline they
  * missed: a call after a stall fires each of them once, as libuv's repeating timers do,
  * instead of once per missed period. With the minimum periods (queue.c) that bounds the
  * events one call can raise.
@@ -40,12 +40,6 @@ void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
   *id = 0;
 }
 
-/* Where a periodic timer that fires now starts its next period: the time of the call,
- * not the deadline being caught up (e->now while a late timer fires). */
-static int64_t periodic_base(const ccenter_engine *e)
-{
-  return cc_call_time(e);
-}
 
 static void fire(ccenter_engine *e, const cc_timer_fired *f)
 {
@@ -88,7 +82,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     }
     if ((c->in_queue || c->n_offers) && c->q->announce_every > 0)
       c->announce_timer =
-          cc_eng_arm(e, periodic_base(e) + c->q->announce_every, T_ANNOUNCE, c);
+          cc_eng_arm(e, cc_call_time(e) + c->q->announce_every, T_ANNOUNCE, c);
     break;
   }
   case T_SLA: {

@@ -67,54 +67,63 @@ int ccenter_agent_add(ccenter_engine *e, const char *agent_id, void *user_data, 
   return cc_engine_exec(e, &r);
 }
 
-/* User data: not a state change, so neither journaled nor refused inside the callback. */
-static cc_obj *user_obj(const ccenter_engine *e, const cc_map *m, const char *id)
+/* User data: not a state change, so neither journaled nor refused inside the callback.
+ * The object of that kind and id, or NULL (engine NULL, malformed or unknown id). */
+static cc_obj *obj_named(const ccenter_engine *e, cc_obj_kind kind, const char *id)
 {
-  return e && cc_valid_id(id) ? cc_map_get(m, id) : NULL;
+  if (!e || !cc_valid_id(id))
+    return NULL;
+  const cc_map *m = kind == CC_OBJ_AGENT     ? &e->agents
+                    : kind == CC_OBJ_CONTACT ? &e->contacts
+                                             : &e->queues;
+  return cc_map_get(m, id);
 }
 
-static int set_user(ccenter_engine *e, const cc_map *m, const char *id, void *user_data)
+static int set_user(ccenter_engine *e, cc_obj_kind kind, const char *id, void *user_data)
 {
   if (!e || !cc_valid_id(id))
     return CCENTER_EINVAL;
-  cc_obj *o = cc_map_get(m, id);
+  cc_obj *o = obj_named(e, kind, id);
   if (!o)
     return CCENTER_ENOENT;
   o->user = user_data;
   return 0;
 }
 
+static void *user_of(const ccenter_engine *e, cc_obj_kind kind, const char *id)
+{
+  cc_obj *o = obj_named(e, kind, id);
+  return o ? o->user : NULL;
+}
+
 int ccenter_queue_set_user_data(ccenter_engine *e, const char *queue_id, void *user_data)
 {
-  return set_user(e, e ? &e->queues : NULL, queue_id, user_data);
+  return set_user(e, CC_OBJ_QUEUE, queue_id, user_data);
 }
 
 int ccenter_agent_set_user_data(ccenter_engine *e, const char *agent_id, void *user_data)
 {
-  return set_user(e, e ? &e->agents : NULL, agent_id, user_data);
+  return set_user(e, CC_OBJ_AGENT, agent_id, user_data);
 }
 
 int ccenter_contact_set_user_data(ccenter_engine *e, const char *contact_id, void *user_data)
 {
-  return set_user(e, e ? &e->contacts : NULL, contact_id, user_data);
+  return set_user(e, CC_OBJ_CONTACT, contact_id, user_data);
 }
 
 void *ccenter_queue_user_data(const ccenter_engine *e, const char *queue_id)
 {
-  cc_obj *o = user_obj(e, e ? &e->queues : NULL, queue_id);
-  return o ? o->user : NULL;
+  return user_of(e, CC_OBJ_QUEUE, queue_id);
 }
 
 void *ccenter_agent_user_data(const ccenter_engine *e, const char *agent_id)
 {
-  cc_obj *o = user_obj(e, e ? &e->agents : NULL, agent_id);
-  return o ? o->user : NULL;
+  return user_of(e, CC_OBJ_AGENT, agent_id);
 }
 
 void *ccenter_contact_user_data(const ccenter_engine *e, const char *contact_id)
 {
-  cc_obj *o = user_obj(e, e ? &e->contacts : NULL, contact_id);
-  return o ? o->user : NULL;
+  return user_of(e, CC_OBJ_CONTACT, contact_id);
 }
 
 int ccenter_agent_remove(ccenter_engine *e, const char *agent_id, int64_t now)

@@ -351,38 +351,43 @@ static void qlr_free(ccenter_queue_log *ql, qlr *r)
   cc_free(ql->al, r);
 }
 
-static qlc *qlc_get(ccenter_queue_log *ql, cc_obj *o, int create)
+/* The sink's record in o's slot; with create, a new zeroed one of `size` bytes when there
+ * is none (*fresh set), linked and put in the slot. NULL if none or out of memory. */
+static qlr *qlr_get(ccenter_queue_log *ql, cc_obj *o, int create, size_t size,
+                    cc_obj_kind kind, int *fresh)
 {
+  *fresh = 0;
   if (!o)
     return NULL;
-  qlc *c = *cc_obj_slot(o, ql->slot);
-  if (c || !create)
-    return c;
-  if (!(c = cc_calloc(ql->al, 1, sizeof *c))) {
+  qlr *r = *cc_obj_slot(o, ql->slot);
+  if (r || !create)
+    return r;
+  if (!(r = cc_calloc(ql->al, 1, size))) {
     ql->dropped++;
     return NULL;
   }
-  /* Named for the first time: a contact that was waiting when the sink was attached is
-   * taken to be in a visit. */
-  c->in_visit = 1;
-  c->connected_at = -1;
-  qlr_link(ql, &c->h, CC_OBJ_CONTACT, o);
+  qlr_link(ql, r, kind, o);
+  *fresh = 1;
+  return r;
+}
+
+static qlc *qlc_get(ccenter_queue_log *ql, cc_obj *o, int create)
+{
+  int fresh;
+  qlc *c = (qlc *)qlr_get(ql, o, create, sizeof(qlc), CC_OBJ_CONTACT, &fresh);
+  if (fresh) {
+    /* Named for the first time: a contact that was waiting when the sink was attached is
+     * taken to be in a visit. */
+    c->in_visit = 1;
+    c->connected_at = -1;
+  }
   return c;
 }
 
 static qla *qla_get(ccenter_queue_log *ql, cc_obj *o, int create)
 {
-  if (!o)
-    return NULL;
-  qla *a = *cc_obj_slot(o, ql->slot);
-  if (a || !create)
-    return a;
-  if (!(a = cc_calloc(ql->al, 1, sizeof *a))) {
-    ql->dropped++;
-    return NULL;
-  }
-  qlr_link(ql, &a->h, CC_OBJ_AGENT, o);
-  return a;
+  int fresh;
+  return (qla *)qlr_get(ql, o, create, sizeof(qla), CC_OBJ_AGENT, &fresh);
 }
 
 /* AGENT_SERVE: the agent's queues follow; the record goes with the last one. */

@@ -22,6 +22,8 @@ const char *cc_eng_intern(ccenter_engine *e, const char *s);
 cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj);
 void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id);
 void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct);
+/* work.c: starts a ringing work's ring timer (from the call's time); its timeout, 0: none. */
+int64_t cc_arm_ring(ccenter_engine *e, work *w);
 int64_t cc_queue_ewt(const ccenter_engine *e, const queue *q, unsigned position);
 uint64_t cc_eng_random(ccenter_engine *e);
 void cc_eng_step_event(ccenter_engine *e, contact *c);

@@ -96,9 +96,7 @@ int cc_op_consult_start(ccenter_engine *e, contact *c, agent *b)
   if (!w)
     return CCENTER_ENOMEM;
   c->consult = w;
-  int64_t rt = ring_timeout_of(c->q);
-  if (rt > 0)
-    w->timer = cc_eng_arm(e, e->now + rt, T_RING, w);
+  int64_t rt = cc_arm_ring(e, w);
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONSULT_OFFERED, c, c->primary->a);
   if (ev) {
     ev_set_agent_to(ev, b);

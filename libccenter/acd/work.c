@@ -103,6 +103,18 @@ static void agent_after_work(ccenter_engine *e, agent *a)
   cc_route_agent(e, a);
 }
 
+/* Starts the ring of an offer (or a consultation) and returns its timeout (0: rings until
+ * answered). An offer made while a late call catches up rings from the call's time: the
+ * phone cannot ring before the integrator hears of it, and a ring timeout of its own
+ * deadline would re-offer, ring out and re-offer all the way up to the call. */
+int64_t cc_arm_ring(ccenter_engine *e, work *w)
+{
+  int64_t rt = ring_timeout_of(w->c->q);
+  if (rt > 0)
+    w->timer = cc_eng_arm(e, cc_call_time(e) + rt, T_RING, w);
+  return rt;
+}
+
 void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
 {
   work *w = cc_work_new(e, a, c, c->q, 0);
@@ -122,12 +134,7 @@ void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct)
   w->onext = c->offers;
   c->offers = w;
   c->n_offers++;
-  int64_t rt = ring_timeout_of(c->q);
-  /* An offer made while a late call catches up rings from the call's time: the phone
-   * cannot ring before the integrator hears of it, and a ring timeout of its own deadline
-   * would re-offer, ring out and re-offer all the way up to the call. */
-  if (rt > 0)
-    w->timer = cc_eng_arm(e, cc_call_time(e) + rt, T_RING, w);
+  int64_t rt = cc_arm_ring(e, w);
   if (c->is_callback && !c->callback_due_sent) {
     c->callback_due_sent = 1;
     ccenter_event *ev = ev_contact(e, CCENTER_EV_CALLBACK_DUE, c, a);

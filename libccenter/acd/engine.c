@@ -154,7 +154,6 @@ const char *cc_op_name(cc_op op)
 }
 
 /* Checks that depend only on the arguments, before any timer fires. */
-static int engine_opt_check(int64_t opt, int64_t v);
 
 static const char *intern_cb(void *ud, const char *s)
 {

@@ -153,23 +153,6 @@ const char *cc_op_name(cc_op op)
   return op_info[op].name;
 }
 
-/* Checks that depend only on the arguments, before any timer fires. */
-
-static const char *intern_cb(void *ud, const char *s)
-{
-  return cc_eng_intern(ud, s);
-}
-
-/* Compiles a requirement only to see that it would compile (as a queue step will), so that
- * a bad one is refused before timers fire. Its names are interned, as the step's will be. */
-static int requirement_check(ccenter_engine *e, const char *text)
-{
-  cc_req *req = NULL;
-  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, NULL);
-  cc_req_free(&e->alloc, req);
-  return rc;
-}
-
 /* Everything that depends only on the arguments, before any timer fires: a malformed call
  * changes nothing, not even the clock (engine.h, "Errors"). */
 static int check_args(ccenter_engine *e, const cc_jrec *r)
@@ -240,7 +223,7 @@ static int check_args(ccenter_engine *e, const cc_jrec *r)
       return CCENTER_EINVAL;
     if (r->i[0] < 1 || r->i[0] > DAY_MS)
       return CCENTER_ERANGE;
-    return requirement_check(e, r->s[1]);
+    return cc_requirement_check(e, r->s[1]);
   case CC_OP_QUEUE_SET_THRESHOLDS:
     if (r->n_arr && !r->arr)
       return CCENTER_EINVAL;
@@ -257,7 +240,7 @@ static int check_args(ccenter_engine *e, const cc_jrec *r)
     if (!cc_params_valid(r->params))
       return CCENTER_EINVAL;
     for (size_t i = 0; r->params && i < r->params->n_steps; i++) {
-      int rc = requirement_check(e, r->params->steps[i].requirement);
+      int rc = cc_requirement_check(e, r->params->steps[i].requirement);
       if (rc)
         return rc;
     }

@@ -151,6 +151,14 @@ static const char *intern_cb(void *ud, const char *s)
   return cc_eng_intern(ud, s);
 }
 
+int cc_requirement_check(ccenter_engine *e, const char *text)
+{
+  cc_req *req = NULL;
+  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, NULL);
+  cc_req_free(&e->alloc, req);
+  return rc;
+}
+
 static int agent_meets(const rclass *k, const agent *a)
 {
   if (!k->req)

@@ -19,6 +19,10 @@ void cc_queue_free_classes(ccenter_engine *e, queue *q);
 int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out,
                  cc_req_error *err);
 void cc_class_put(ccenter_engine *e, queue *q, rclass *k);
+/* Compiles a requirement only to see that it would compile as a step (0, CCENTER_ESYNTAX,
+ * CCENTER_ERANGE, CCENTER_ENOMEM), so that a bad one is refused before timers fire; its
+ * names are interned, as the step's will be. */
+int cc_requirement_check(ccenter_engine *e, const char *text);
 /* A membership block with a node for each class of q that a meets (not yet in a->mem or
  * q->members); NULL when out of memory. Freeing takes its nodes out of the trees. */
 membership *cc_member_new(ccenter_engine *e, agent *a, queue *q);

@@ -50,7 +50,9 @@ extern "C" {
   XX(EIO, -14, "input/output error")                                               \
   XX(ECORRUPT, -15, "data is corrupt")                                             \
   XX(ENOAGENTS, -16, "the queue has no agent who could serve it")                  \
-  XX(ENOSOLUTION, -17, "no value satisfies the constraints")
+  XX(ENOSOLUTION, -17, "no value satisfies the constraints")                      \
+  XX(EPERM, -18, "the actor is not allowed to do this")                            \
+  XX(ECONDITION, -19, "a condition of the transition is not met")
 
 /** Error codes. 0 is success; every error is negative. */
 typedef enum ccenter_errno {
@@ -58,7 +60,7 @@ typedef enum ccenter_errno {
 #define CCENTER_ERR_ENUM_(name, code, text) CCENTER_##name = (code),
   CCENTER_ERRNO_MAP(CCENTER_ERR_ENUM_)
 #undef CCENTER_ERR_ENUM_
-  CCENTER_ERRNO_END_ = -18 /* one past the last code; not an error */
+  CCENTER_ERRNO_END_ = -20 /* one past the last code; not an error */
 } ccenter_errno;
 
 /**

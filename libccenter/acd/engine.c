@@ -516,6 +516,8 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
     e->event_ud = opts->event_ud;
     e->event_queue = opts->event_queue;
   }
+  e->event_mask = opts ? opts->event_mask : CCENTER_EVENTS_ALL;
+  cc_ev_want_update(e);
   e->now = now;
   e->max_no_answer = 3;
   e->reject_delay = 30000;

@@ -38,6 +38,8 @@ int cc_valid_id(const char *s);
 /* ---- events.c ---- */
 void cc_bury(ccenter_engine *e, void *p, int kind);
 void cc_ev_compact(ccenter_engine *e);
+/* Recomputes e->ev_want after the receivers of events changed. */
+void cc_ev_want_update(ccenter_engine *e);
 void cc_deliver(ccenter_engine *e);
 
 /* ---- timers.c ---- */
@@ -185,6 +187,9 @@ static inline void ev_set_queue_to(ccenter_event *ev, queue *q)
 /* Room was reserved before the operation started mutating; growing here is a fallback. */
 static inline ccenter_event *ev_push(ccenter_engine *e, ccenter_event_type type)
 {
+  /* Nobody wants it: not built at all. Every caller already copes with no event. */
+  if (!((e->ev_want >> type) & 1))
+    return NULL;
   if (e->n_events == e->cap_events && ev_reserve(e, 1)) {
     cc_logf(&e->log, CCENTER_LOG_ERROR, "event dropped: out of memory (type %d)", (int)type);
     return NULL;

@@ -73,8 +73,12 @@ void cc_deliver(ccenter_engine *e)
   for (size_t i = e->n_delivered; i < e->n_events; i++) {
     for (size_t k = 0; k < e->n_obs; k++)
       e->obs[k].vt->on_event(e->obs[k].ud, e, &e->events[i]);
+    if (!((e->event_mask >> e->events[i].pub.type) & 1))
+      continue; /* built for the observers only */
     if (e->event_fn)
       e->event_fn(e, &e->events[i].pub, e->event_ud);
+    else if (e->event_queue)
+      e->n_pending++;
   }
   e->in_callback = 0;
   if (e->event_queue) {
@@ -85,6 +89,16 @@ void cc_deliver(ccenter_engine *e)
     e->ev_base = 0;
     free_graves(e, UINT64_MAX);
   }
+}
+
+void cc_ev_want_update(ccenter_engine *e)
+{
+  if (e->n_obs)
+    e->ev_want = CCENTER_EVENTS_ALL;
+  else if (e->event_fn || e->event_queue)
+    e->ev_want = e->event_mask;
+  else
+    e->ev_want = 0;
 }
 
 int cc_engine_add_observer(ccenter_engine *e, const cc_observer *vt, void *ud, int want_slot,
@@ -108,6 +122,7 @@ int cc_engine_add_observer(ccenter_engine *e, const cc_observer *vt, void *ud, i
   e->obs[e->n_obs].ud = ud;
   e->obs[e->n_obs].slot = k;
   e->n_obs++;
+  cc_ev_want_update(e);
   return 0;
 }
 
@@ -119,6 +134,7 @@ void cc_engine_remove_observer(ccenter_engine *e, const cc_observer *vt, void *u
     if (e->obs[i].vt == vt && e->obs[i].ud == ud) {
       memmove(&e->obs[i], &e->obs[i + 1], (e->n_obs - i - 1) * sizeof e->obs[0]);
       e->n_obs--;
+      cc_ev_want_update(e);
       return;
     }
 }
@@ -174,12 +190,17 @@ const ccenter_event *ccenter_engine_next_event(ccenter_engine *e)
 {
   if (!e || !e->event_queue || e->in_exec)
     return NULL;
+  /* Events outside the integrator's mask were built for the observers: step over them. */
+  while (e->ev_head < e->n_delivered &&
+         !((e->event_mask >> e->events[e->ev_head].pub.type) & 1))
+    e->ev_head++;
   if (e->ev_head == e->n_delivered) {
     e->have_pulled = 0;
     free_graves(e, ev_released(e));
     return NULL;
   }
   e->pulled = e->events[e->ev_head++];
+  e->n_pending--;
   e->have_pulled = 1;
   free_graves(e, ev_released(e));
   return &e->pulled.pub;
@@ -187,7 +208,7 @@ const ccenter_event *ccenter_engine_next_event(ccenter_engine *e)
 
 size_t ccenter_engine_pending_events(const ccenter_engine *e)
 {
-  return e && e->event_queue ? e->n_delivered - e->ev_head : 0;
+  return e && e->event_queue ? e->n_pending : 0;
 }
 
 static const char *const event_names[] = {

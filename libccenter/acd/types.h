@@ -272,6 +272,11 @@ struct ccenter_engine {
   ccenter_event_fn event_fn;
   void *event_ud;
   int event_queue; /* events are kept for ccenter_engine_next_event() */
+  uint64_t event_mask; /* the integrator's: types it wants delivered */
+  /* The types worth building: every type while an observer listens (the statistics and
+   * the queue_log sink read them all), else the integrator's mask, or none when nobody
+   * receives events at all. */
+  uint64_t ev_want;
   int64_t now;
   int64_t call_now; /* the time of the call whose due timers are firing (timers.c) */
   int in_callback;
@@ -297,6 +302,7 @@ struct ccenter_engine {
   uint64_t ev_base;
   cc_obs_event pulled; /* the event ccenter_engine_next_event() returned last */
   int have_pulled;
+  size_t n_pending; /* delivered to the queue, in the mask, not yet pulled */
   grave *graves;
   size_t n_graves, cap_graves;
   cc_journal_fn journal_fn;

@@ -117,6 +117,7 @@ ccenter_options *ccenter_options_new(void)
     return NULL;
   cc_alloc_default(&o->alloc);
   o->log.level = CCENTER_LOG_WARN;
+  o->event_mask = CCENTER_EVENTS_ALL;
   return o;
 }
 
@@ -178,5 +179,13 @@ int ccenter_options_set_event_queue(ccenter_options *opts, int enabled)
   if (!opts)
     return CCENTER_EINVAL;
   opts->event_queue = enabled != 0;
+  return 0;
+}
+
+int ccenter_options_set_event_mask(ccenter_options *opts, uint64_t mask)
+{
+  if (!opts)
+    return CCENTER_EINVAL;
+  opts->event_mask = mask;
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccenter/options.h"
 
@@ -27,6 +28,7 @@ struct ccenter_options {
   void *event_ud;
   int event_queue;
   int no_statistics;
+  uint64_t event_mask; /* bit n: event type n is delivered */
 };
 
 /* The C library's allocator wrapped in the hook signatures. */

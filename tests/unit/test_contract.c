@@ -152,10 +152,15 @@ static void push_line(evlines *ls, const ccenter_event *ev)
 static char offer_agent[16][16], offer_contact[16][16];
 static unsigned n_offers_seen;
 
-static void on_push(ccenter_engine *e, const ccenter_event *ev, void *ud)
+static void on_push_only(ccenter_engine *e, const ccenter_event *ev, void *ud)
 {
   (void)e;
   push_line(ud, ev);
+}
+
+static void on_push(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  on_push_only(e, ev, ud);
   if (ev->type == CCENTER_EV_CONTACT_OFFERED) {
     unsigned k = n_offers_seen++ % 16;
     snprintf(offer_agent[k], sizeof offer_agent[k], "%s", ev->agent);
@@ -171,28 +176,49 @@ static uint64_t rnd(uint64_t *x)
   return *x;
 }
 
+/* The event types the masked engines deliver: those an integrator acting on offers would
+ * keep, among them ENDED, whose contact is buried right after it. */
+static const uint64_t test_mask =
+  CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_OFFERED) | CCENTER_EVENT_BIT(CCENTER_EV_OFFER_WITHDRAWN) |
+  CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_CONNECTED) | CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_ENDED) |
+  CCENTER_EVENT_BIT(CCENTER_EV_AGENT_STATE);
+
 /* The same random session on an engine that pushes and on one that queues: the pulled
  * events are the pushed ones, in the same order. The puller falls behind on purpose
  * (pulls only now and then), acts on some events between pulls, and re-reads the event it
- * holds after later calls (ASan checks that its strings are still alive). */
+ * holds after later calls (ASan checks that its strings are still alive).
+ * Two more engines take an event mask (test_mask): one pushes with its statistics off
+ * (nothing else reads events, so the others are never built), one queues with its
+ * statistics on (they are built for the statistics and skipped when pulled). Both get the
+ * full engines' events of those types, in the same order, and make the same decisions. */
 START_TEST(pulled_events_equal_pushed_events)
 {
   evlines pushed = {malloc(MAXLINES * sizeof *pushed.l), 0};
   evlines pulled = {malloc(MAXLINES * sizeof *pulled.l), 0};
+  evlines masked_push = {malloc(MAXLINES * sizeof *pushed.l), 0};
+  evlines masked_pull = {malloc(MAXLINES * sizeof *pushed.l), 0};
   ck_assert_ptr_nonnull(pushed.l);
   ck_assert_ptr_nonnull(pulled.l);
+  ck_assert_ptr_nonnull(masked_push.l);
+  ck_assert_ptr_nonnull(masked_pull.l);
   ccenter_options *o = ccenter_options_new();
   OK(ccenter_options_set_event_callback(o, on_push, &pushed));
-  ccenter_engine *ep = NULL, *eq = NULL;
+  ccenter_engine *ep = NULL, *eq = NULL, *em = NULL, *en = NULL;
   OK(ccenter_engine_new(o, 0, &ep));
   OK(ccenter_options_set_event_callback(o, NULL, NULL));
   OK(ccenter_options_set_event_queue(o, 1));
   OK(ccenter_engine_new(o, 0, &eq));
+  OK(ccenter_options_set_event_mask(o, test_mask));
+  OK(ccenter_engine_new(o, 0, &en));
+  OK(ccenter_options_set_event_queue(o, 0));
+  OK(ccenter_options_set_event_callback(o, on_push_only, &masked_push));
+  OK(ccenter_options_set_statistics(o, 0));
+  OK(ccenter_engine_new(o, 0, &em));
   ccenter_options_free(o);
-  ccenter_engine *both[2] = {ep, eq};
+  ccenter_engine *both[4] = {ep, eq, em, en};
   enum { NQ = 3, NA = 6, NC = 40 };
   char id[32];
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < 4; k++) {
     ccenter_engine *e = both[k];
     OK(ccenter_engine_set(e, CCENTER_ENGINE_REJECT_DELAY, 2000, 0));
     for (int q = 0; q < NQ; q++) {
@@ -218,7 +244,7 @@ START_TEST(pulled_events_equal_pushed_events)
   }
   uint64_t x = 0x9e3779b97f4a7c15ull;
   int64_t now = 0;
-  const ccenter_event *held = NULL;
+  const ccenter_event *held = NULL, *mev;
   char held_text[200] = "";
   for (int step = 0; step < 20000; step++) {
     now += (int64_t)(rnd(&x) % 700);
@@ -234,8 +260,8 @@ START_TEST(pulled_events_equal_pushed_events)
       snprintf(a, sizeof a, "%s", offer_agent[k]);
       snprintf(c, sizeof c, "%s", offer_contact[k]);
     }
-    int rc[2];
-    for (int k = 0; k < 2; k++) {
+    int rc[4];
+    for (int k = 0; k < 4; k++) {
       ccenter_engine *e = both[k];
       switch (op) {
       case 0: rc[k] = ccenter_contact_enqueue(e, c, q, NULL, now); break;
@@ -252,8 +278,14 @@ START_TEST(pulled_events_equal_pushed_events)
       default: rc[k] = ccenter_engine_advance(e, now); break;
       }
     }
-    ck_assert_msg(rc[0] == rc[1], "step %d op %d: pushed %s, pulled %s", step, op,
-                  ccenter_err_name(rc[0]), ccenter_err_name(rc[1]));
+    ck_assert_msg(rc[0] == rc[1] && rc[0] == rc[2] && rc[0] == rc[3],
+                  "step %d op %d: pushed %s, pulled %s, masked %s and %s", step, op,
+                  ccenter_err_name(rc[0]), ccenter_err_name(rc[1]), ccenter_err_name(rc[2]),
+                  ccenter_err_name(rc[3]));
+    if (rnd(&x) % 16 == 0) {
+      while ((mev = ccenter_engine_next_event(en)))
+        push_line(&masked_pull, mev);
+    }
     /* The event held since the last pull is intact after the calls above. */
     if (held) {
       char again[200];
@@ -275,6 +307,10 @@ START_TEST(pulled_events_equal_pushed_events)
   }
   while ((held = ccenter_engine_next_event(eq)))
     push_line(&pulled, held);
+  ck_assert_uint_gt(ccenter_engine_pending_events(en), 0);
+  while ((mev = ccenter_engine_next_event(en)))
+    push_line(&masked_pull, mev);
+  ck_assert_uint_eq(ccenter_engine_pending_events(en), 0);
   ck_assert_int_gt(pushed.n, 10000);
   int connected = 0, transferred = 0, requeued = 0, overflowed = 0;
   for (int i = 0; i < pushed.n; i++) {
@@ -290,12 +326,32 @@ START_TEST(pulled_events_equal_pushed_events)
   for (int i = 0; i < pushed.n; i++)
     ck_assert_msg(strcmp(pushed.l[i], pulled.l[i]) == 0, "event %d: pushed '%s', pulled '%s'",
                   i, pushed.l[i], pulled.l[i]);
-  ck_assert_str_eq(cc_engine_check(ep) ? cc_engine_check(ep) : "ok", "ok");
-  ck_assert_str_eq(cc_engine_check(eq) ? cc_engine_check(eq) : "ok", "ok");
-  ccenter_engine_free(ep);
-  ccenter_engine_free(eq);
+  int k = 0;
+  for (int i = 0; i < pushed.n; i++) {
+    static const char *const kept[] = {" CONTACT_OFFERED ", " OFFER_WITHDRAWN ",
+                                       " CONTACT_CONNECTED ", " CONTACT_ENDED ", " AGENT_STATE "};
+    int keep = 0;
+    for (size_t t = 0; t < sizeof kept / sizeof kept[0]; t++)
+      keep |= strstr(pushed.l[i], kept[t]) != NULL;
+    if (!keep)
+      continue;
+    ck_assert_int_lt(k, masked_push.n);
+    ck_assert_msg(strcmp(pushed.l[i], masked_push.l[k]) == 0 &&
+                    strcmp(pushed.l[i], masked_pull.l[k]) == 0,
+                  "kept event %d: '%s', masked pushed '%s', masked pulled '%s'", k,
+                  pushed.l[i], masked_push.l[k], masked_pull.l[k]);
+    k++;
+  }
+  ck_assert_int_eq(k, masked_push.n);
+  ck_assert_int_eq(k, masked_pull.n);
+  for (int i = 0; i < 4; i++) {
+    ck_assert_str_eq(cc_engine_check(both[i]) ? cc_engine_check(both[i]) : "ok", "ok");
+    ccenter_engine_free(both[i]);
+  }
   free(pushed.l);
   free(pulled.l);
+  free(masked_push.l);
+  free(masked_pull.l);
 }
 END_TEST
 

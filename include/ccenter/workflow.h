@@ -351,9 +351,10 @@ typedef void (*ccenter_case_event_fn)(ccenter_cases *ce, const ccenter_case_even
  * One audit record: a canonical line of text (tab-separated fields with \t, \n and \\
  * escaped; no newline at the end) holding seq, time, case, actor, what was done, previous
  * and new state, reason, evidence references, the previous record's hash and this
- * record's hash (hex). hash = SHA-256(prev_hash || line-without-its-hash-field), or
- * HMAC-SHA-256 keyed with the integrator's key. The first record's prev_hash is 32 zero
- * bytes. Valid only during the sink call: a store copies the line.
+ * record's hash (hex). hash = SHA-256(prev_hash || line-without-its-hash-field, i.e. up
+ * to and including the tab before it), or HMAC-SHA-256 keyed with the integrator's key.
+ * The first record's prev_hash is 32 zero bytes. Valid only during the sink call: a
+ * store copies the line.
  */
 typedef struct ccenter_audit_record {
   uint64_t seq;
@@ -372,14 +373,15 @@ typedef struct ccenter_audit_head {
 } ccenter_audit_head;
 
 /**
- * Verifies a chain of audit lines (each as written by the engine, without newline).
- * `key` (NULL with key_len 0 for plain SHA-256) must be the engine's audit key. `head`
- * (may be NULL) is a head kept elsewhere (exported and signed or anchored): with it a
- * truncated chain is detected too. `start` (may be NULL) is the head before lines[0] when
- * the chain does not start at seq 1 (retention). Returns 0 when every line is intact, or
- * CCENTER_ECORRUPT with *first_bad the index of the first line changed, removed,
- * reordered or unparsable (n when lines are missing at the end). Errors: CCENTER_EINVAL.
- * Since 0.3.
+ * Verifies a chain of audit lines (each as written by the engine, without newline; lens
+ * may be NULL when the lines are NUL-terminated). `key` (NULL with key_len 0 for plain
+ * SHA-256) must be the engine's audit key. `head` (may be NULL) is a head kept elsewhere
+ * (exported and signed or anchored): the lines must hold its record, so a truncated chain
+ * is detected too (they may go on after it). `start` (may be NULL) is the head before
+ * lines[0] when the chain does not start at seq 1 (retention). Returns 0 when every line
+ * is intact, or CCENTER_ECORRUPT with *first_bad the index of the first line changed,
+ * removed, reordered or unparsable (n when lines are missing at the end). Errors:
+ * CCENTER_EINVAL. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_audit_verify(const char *const *lines, const size_t *lens, size_t n,
                                         const void *key, size_t key_len,

@@ -139,6 +139,10 @@ typedef struct cc_sha256 {
 void cc_sha256_init(cc_sha256 *c);
 void cc_sha256_update(cc_sha256 *c, const void *data, size_t len);
 void cc_sha256_final(cc_sha256 *c, uint8_t out[32]);
+/* Whether the CPU's SHA instructions are used (1) or the portable code (0). want 0 or 1
+ * first selects (1 takes the instructions only where the CPU has them), -1 only asks:
+ * for the tests and benchmarks that compare both. */
+int cc_sha256_accel(int want);
 
 /* What one audit record says. Strings may be NULL (written as empty). */
 typedef struct cc_audit_fields {
@@ -159,11 +163,15 @@ typedef struct cc_audit {
   cc_alloc alloc;
   uint8_t *key;         /* HMAC key, or NULL */
   size_t key_len;
+  /* With a key: the HMAC inner and outer states after the padded key block, so a record
+   * costs the message's blocks and one more, not three more. */
+  cc_sha256 hmac_in, hmac_out;
   ccenter_audit_head head;
   /* The prepared, not yet committed record. */
   char *line;
   size_t len, cap;
   uint8_t next_hash[32];
+  int64_t next_time;
   int prepared;
 } cc_audit;
 
@@ -178,5 +186,24 @@ int cc_audit_prepare(cc_audit *a, const cc_audit_fields *f);
  * prepare). Cannot fail. */
 void cc_audit_commit(cc_audit *a, ccenter_audit_record *out);
 size_t cc_audit_memory(const cc_audit *a);
+
+/* The fields of an audit line, in their order (the format is described in audit.c). */
+enum {
+  CC_AUDIT_SEQ, CC_AUDIT_TIME, CC_AUDIT_CASE, CC_AUDIT_ACTOR, CC_AUDIT_WHAT, CC_AUDIT_NAME,
+  CC_AUDIT_FROM, CC_AUDIT_TO, CC_AUDIT_VALUE, CC_AUDIT_REASON, CC_AUDIT_EVIDENCE,
+  CC_AUDIT_PREV, CC_AUDIT_HASH, CC_AUDIT_NFIELDS
+};
+
+typedef struct cc_audit_span {
+  const char *p;
+  size_t len;
+} cc_audit_span;
+
+/* Splits a line into its fields and checks each one's syntax. 0 or CCENTER_ECORRUPT. */
+int cc_audit_split(const char *line, size_t len, cc_audit_span f[CC_AUDIT_NFIELDS]);
+/* Decodes an escaped text (a text field, or one evidence name or reference, from a line
+ * that passed cc_audit_split) into out, which has room for len + 1 bytes; NUL-terminates
+ * and returns the decoded length. */
+size_t cc_audit_unescape(const char *p, size_t len, char *out);
 
 #endif

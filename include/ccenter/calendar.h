@@ -15,7 +15,7 @@
  * - A local date is a business day when its weekday has opening hours and it is not a
  *   holiday, or when it was added as an extra working day (China moves working days onto
  *   weekends around its holidays). An extra working day keeps the hours of the weekday
- *   named when it was added.
+ *   named when it was added (so it is a business day while that weekday has hours).
  * - Opening hours are up to CCENTER_CALENDAR_MAX_INTERVALS intervals per weekday, in local
  *   milliseconds of the day (0 to 86,400,000). A new calendar has UTC, Monday to Friday
  *   open all day (00:00-24:00), Saturday and Sunday closed, no holidays.
@@ -97,8 +97,9 @@ typedef struct ccenter_parse_error {
 } ccenter_parse_error;
 
 /**
- * Creates a calendar with the defaults above. `name` (1..64 bytes, no whitespace) names it
- * for workflows. opts may be NULL (the C library's allocator); only its allocator is used.
+ * Creates a calendar with the defaults above. `name` (1..64 bytes of printable ASCII, no
+ * space, no '#') names it for workflows. opts may be NULL (the C library's allocator);
+ * only its allocator is used.
  * Errors: CCENTER_EINVAL (name or out NULL, bad name), CCENTER_ENOMEM. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_calendar_new(const ccenter_options *opts, const char *name,
@@ -233,7 +234,7 @@ CCENTER_EXPORT int ccenter_calendar_add_months(const ccenter_calendar *cal, int6
                                                int64_t *out);
 
 /* ---------------------------------------------------------------------------------- */
-/* The text format (docs/workflows.md, "Calendar files").                              */
+/* The text format (docs/calendars.md, "The text format").                            */
 
 /**
  * Builds a calendar from its text form. `source` names the text in error messages (a
@@ -248,8 +249,9 @@ CCENTER_EXPORT int ccenter_calendar_parse(const ccenter_options *opts, const cha
 /**
  * Writes the calendar's canonical text form into buf (NUL-terminated); parsing it gives an
  * equal calendar. *needed (may be NULL) receives the length without the NUL.
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE (buf too small: nothing useful written, *needed
- * says how much is needed). buf may be NULL with size 0 to ask for the size. Since 0.3.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE (buf too small: buf is untouched, *needed says
+ * how much is needed without the NUL). buf may be NULL with size 0 to ask for the size
+ * (that call returns CCENTER_ERANGE). Since 0.3.
  */
 CCENTER_EXPORT int ccenter_calendar_write(const ccenter_calendar *cal, char *buf, size_t size,
                                           size_t *needed);
@@ -267,9 +269,12 @@ CCENTER_EXPORT int ccenter_calendar_load_file(const ccenter_options *opts, const
  * Adapter (does file I/O): sets the calendar's base offset and transitions from a TZif
  * file (RFC 8536, versions 1-3): `zone` is a path, or a name such as "Europe/London"
  * looked up under /usr/share/zoneinfo. Transitions in [from, to) are kept; the offset in
- * force at `from` becomes the base offset. Replaces the calendar's offsets only when the
- * whole file was read. Errors: CCENTER_EINVAL, CCENTER_EIO (cannot read), CCENTER_ECORRUPT
- * (not a valid TZif file), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * force at `from` becomes the base offset. Past the file's last transition the rule of its
+ * footer (a POSIX TZ string, versions 2+) supplies them. Replaces the calendar's offsets
+ * only when the whole file was read. Errors: CCENTER_EINVAL (also from > to, either
+ * outside the supported years, or a zone name with ".."), CCENTER_EIO (cannot read),
+ * CCENTER_ECORRUPT (not a valid TZif file, or an offset beyond
+ * CCENTER_CALENDAR_MAX_OFFSET_S), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_calendar_load_tzif(ccenter_calendar *cal, const char *zone,
                                               int64_t from, int64_t to);

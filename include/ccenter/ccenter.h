@@ -13,5 +13,6 @@
 #include "ccenter/staffing.h"
 #include "ccenter/routing.h"
 #include "ccenter/stats.h"
+#include "ccenter/calendar.h"
 
 #endif

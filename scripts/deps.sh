@@ -16,6 +16,7 @@ packages=(
   python3-simpy3        # SimPy 3 (module simpy) for tests/bench/sim_vs_simpy.sh; python3-simpy is SimPy 2
   valgrind              # meson test --setup=valgrind
   tzdata                # /usr/share/zoneinfo: test_calendar loads TZif zones from it
+  graphviz              # dot: the workflow templates rendered to SVG, and their test
   clang libclang-rt-14-dev  # tests/fuzz: clang and its libFuzzer runtime
 )
 

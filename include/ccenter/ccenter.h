@@ -14,5 +14,6 @@
 #include "ccenter/routing.h"
 #include "ccenter/stats.h"
 #include "ccenter/calendar.h"
+#include "ccenter/workflow.h"
 
 #endif

@@ -127,8 +127,8 @@ CCENTER_EXPORT int ccenter_workflow_set_calendar(ccenter_workflow *wf, const cha
 /**
  * Sets the golden window: a case that reaches a CONTAINED state within `ms` of opening
  * meets it (CCENTER_CASE_GOLDEN_MET), otherwise it is missed (CCENTER_CASE_GOLDEN_MISSED
- * when the window ends). 0 turns it off. Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0).
- * Since 0.3.
+ * when the window ends, or when the case closes uncontained before). 0 turns it off.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0). Since 0.3.
  */
 CCENTER_EXPORT int ccenter_workflow_set_golden(ccenter_workflow *wf, int64_t ms);
 
@@ -203,8 +203,10 @@ CCENTER_EXPORT int ccenter_workflow_add_action(ccenter_workflow *wf, const char 
  * Limits a transition across all cases of the engine: it may be taken at most `max`
  * times per value of the ACCOUNT field `key_field` (the receiving account). Taking it
  * once more fails with CCENTER_EFULL; reaching the limit raises
- * CCENTER_CASE_LIMIT_REACHED. Errors: CCENTER_EINVAL (unknown transition or field, field
- * not ACCOUNT or TEXT), CCENTER_ERANGE (max < 1), CCENTER_EEXIST. Since 0.3.
+ * CCENTER_CASE_LIMIT_REACHED. The engine counts by transition name and value across all
+ * its workflows, forgotten cases included; a case whose key field is not set cannot take
+ * the transition (CCENTER_ECONDITION). Errors: CCENTER_EINVAL (unknown transition or
+ * field, field not ACCOUNT or TEXT), CCENTER_ERANGE (max < 1), CCENTER_EEXIST. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_workflow_add_limit(ccenter_workflow *wf, const char *transition,
                                               const char *key_field, uint32_t max);
@@ -216,9 +218,13 @@ CCENTER_EXPORT int ccenter_workflow_add_limit(ccenter_workflow *wf, const char *
  * CCENTER_TIMER_KEEP) or closes. `clock` and `amount` give its length (amount >= 0:
  * milliseconds for ELAPSED and BUSINESS_TIME, a count of days or months otherwise).
  * `on_expiry` and `target`: a transition name (TRANSITION), a role (ESCALATE), NULL
- * (ALERT). `flags` are CCENTER_TIMER_*. Errors: CCENTER_EINVAL (bad name, unknown state,
- * target missing or unknown), CCENTER_ERANGE, CCENTER_EEXIST, CCENTER_EFULL,
- * CCENTER_ENOMEM. Since 0.3.
+ * (ALERT). The system actor takes an expiry's transition without role or dual control
+ * (a pending proposal is withdrawn: CCENTER_CASE_REJECTED by the system actor); when the
+ * transition does not leave the current state, or its guards, evidence or limit fail,
+ * the expiry raises a CCENTER_CASE_ALERT instead. A running timer is not restarted when
+ * the case re-enters its start state. `flags` are CCENTER_TIMER_*. Errors: CCENTER_EINVAL
+ * (bad name, unknown state, target missing or unknown), CCENTER_ERANGE, CCENTER_EEXIST,
+ * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_workflow_add_timer(ccenter_workflow *wf, const char *name,
                                               const char *start_state,
@@ -244,7 +250,9 @@ CCENTER_EXPORT int ccenter_workflow_timer_warn(ccenter_workflow *wf, const char 
 
 /**
  * Stops a timer's clock while the case is in `state` ("stop the clock" while waiting for
- * information); it resumes with the time it had left when the case leaves. Errors:
+ * information); it resumes with the time it had left when the case leaves (business
+ * time for business clocks, elapsed time otherwise). A case moving from the timer's start
+ * state into a pause state keeps the timer, paused. Errors:
  * CCENTER_EINVAL (unknown timer or state), CCENTER_EEXIST. Since 0.3.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_pause_in(ccenter_workflow *wf, const char *timer,
@@ -555,7 +563,8 @@ CCENTER_EXPORT int ccenter_case_link_contact(ccenter_cases *ce, const char *case
  * evidence). Returns 0 when it took effect, CCENTER_PROPOSED when it is under dual
  * control and now awaits approval. Errors: CCENTER_EINVAL (bad arguments),
  * CCENTER_ENOENT (no such case, transition or actor), CCENTER_ESTATE (closed case, the
- * transition does not leave the current state, or a proposal is pending: duplicate),
+ * transition does not leave the current state, or a proposal is pending: no transition
+ * is taken or proposed until it is decided),
  * CCENTER_EPERM (actor lacks the role), CCENTER_ECONDITION (a guard is false, required
  * evidence missing), CCENTER_EFULL (a limit across cases), CCENTER_ETIME,
  * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3.
@@ -567,8 +576,9 @@ CCENTER_EXPORT int ccenter_case_transition(ccenter_cases *ce, const char *case_i
 /**
  * Approves or rejects a case's pending proposal as `actor`, who must differ from the maker
  * and have the approver role. Approval re-checks the guards and limits and then takes the
- * transition (with the maker's input). Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such
- * case or actor, no pending proposal), CCENTER_EPERM (the maker, or no approver role),
+ * transition (with the maker's input: its STATE_CHANGED names the maker and their
+ * reason). Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such case or actor, no pending
+ * proposal), CCENTER_EPERM (the maker, or no approver role),
  * CCENTER_ECONDITION, CCENTER_EFULL, CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM.
  * Since 0.3.
  */
@@ -597,7 +607,7 @@ typedef struct ccenter_case_info {
   const char *proposal;       /**< the pending transition, or NULL */
   const char *proposed_by;
   int64_t proposal_expires;   /**< CCENTER_NO_DEADLINE when none */
-  int64_t next_deadline;      /**< the case's earliest timer, CCENTER_NO_DEADLINE */
+  int64_t next_deadline;      /**< earliest running timer's expiry, CCENTER_NO_DEADLINE */
   size_t contacts;            /**< linked contacts */
 } ccenter_case_info;
 

@@ -1,0 +1,219 @@
+/*
+ * Internal: the case engine's layout (shared by cases.c, the engine's core, and
+ * cases_query.c, its queries and public wrappers) and its journal, the interface the
+ * SQLite store (a later issue) will persist.
+ *
+ * The journal follows the routing engine's (docs/journal.md): every state-changing public
+ * call is packed into a cc_case_jrec — its input, not its result — and executed by
+ * cc_cases_replay(). When the call succeeds (CCENTER_PROPOSED included), or fails after
+ * timers due by its `now` fired, the journal hook receives the record (for a failed call
+ * an ADVANCE record with the engine's time). Replaying the records on a fresh engine
+ * created with the same `now` (and the same audit key, set before the first record: the
+ * key is never journaled, so a store cannot leak it) gives the same cases, audit chain
+ * and events.
+ */
+#ifndef CC_WORKFLOW_CASES_INT_H
+#define CC_WORKFLOW_CASES_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccenter/workflow.h"
+#include "core/map.h"
+#include "core/options.h"
+#include "time/timer.h"
+#include "workflow/wf_int.h"
+
+/* Journal op numbers: a frozen on-disk format. A number is never reused or renumbered; a
+ * retired op keeps its number. Positions each op uses (unused ones are NULL / 0):
+ *   1 ADVANCE       (only now)
+ *   2 OPEN          s0 case, s1 workflow, s2 actor (user data is not part of the format)
+ *   3 SET_INT       s0 case, s1 actor, s2 field, i value
+ *   4 SET_TEXT      s0 case, s1 actor, s2 field, s3 value
+ *   5 SET_MONEY     s0 case, s1 actor, s2 field, s3 currency, i minor units
+ *   6 LINK          s0 case, s1 contact, s2 actor
+ *   7 TRANSITION    s0 case, s1 transition, s2 actor, s3 reason (NULL: none),
+ *                   evidence / n_evidence the references in order
+ *   8 APPROVE       s0 case, s1 actor, s2 reason
+ *   9 REJECT        s0 case, s1 actor, s2 reason
+ *  10 FORGET        s0 case
+ *  11 SET_ACTOR     s0 actor, s1 roles (NULL removes the actor; "" is written as NULL)
+ *  12 ADD_CALENDAR  s0 the calendar's canonical text (ccenter_calendar_write())
+ *  13 ADD_WORKFLOW  s0 the workflow's canonical text (ccenter_workflow_write())
+ */
+typedef enum cc_case_op {
+  CC_COP_ADVANCE = 1,
+  CC_COP_OPEN = 2,
+  CC_COP_SET_INT = 3,
+  CC_COP_SET_TEXT = 4,
+  CC_COP_SET_MONEY = 5,
+  CC_COP_LINK = 6,
+  CC_COP_TRANSITION = 7,
+  CC_COP_APPROVE = 8,
+  CC_COP_REJECT = 9,
+  CC_COP_FORGET = 10,
+  CC_COP_SET_ACTOR = 11,
+  CC_COP_ADD_CALENDAR = 12,
+  CC_COP_ADD_WORKFLOW = 13,
+  CC_COP_COUNT_
+} cc_case_op;
+
+typedef struct cc_case_jrec {
+  cc_case_op op;
+  int64_t now;
+  const char *s[4];
+  int64_t i;
+  const ccenter_case_evidence *evidence; /* TRANSITION only */
+  size_t n_evidence;
+  void *user_data; /* OPEN: the integrator's pointer, not part of the format */
+  /* ADD_CALENDAR / ADD_WORKFLOW made by the public call: the object itself, not part of
+   * the format (the record handed to the journal carries its text in s0 instead). */
+  const void *obj;
+} cc_case_jrec;
+
+typedef void (*cc_cases_journal_fn)(void *ud, const cc_case_jrec *rec);
+
+/* Pointers in a record are valid only during the hook. */
+void cc_cases_set_journal(ccenter_cases *ce, cc_cases_journal_fn fn, void *ud);
+/* Applies one record: 0, CCENTER_PROPOSED or the public call's error. */
+int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *rec);
+const char *cc_case_op_name(cc_case_op op);
+
+/* ---- layout ------------------------------------------------------------------------ */
+
+/* A field's value; text (TEXT, ACCOUNT) is owned. */
+typedef struct cc_cval {
+  int64_t num;
+  char *text;
+  char cur[4];
+  uint8_t set;
+} cc_cval;
+
+/* One armed workflow timer of a case. The wheel holds one entry per armed running timer:
+ * its next warning, or its expiry once every warning has passed. */
+typedef struct cc_armed {
+  int64_t deadline; /* expiry while running */
+  int64_t remain;   /* while paused: elapsed ms, or business ms for business clocks */
+  cc_timer_id wid;  /* 0 while paused */
+  uint16_t timer;   /* index into the definition's timers */
+  uint8_t n_warned; /* warnings fired or passed */
+  uint8_t paused;
+} cc_armed;
+
+/* A pending dual-control proposal: one block, the strings after the struct. */
+typedef struct cc_prop {
+  uint32_t tname;
+  uint32_t n_ev;
+  int64_t expires; /* CCENTER_NO_DEADLINE when never */
+  cc_timer_id wid;
+  char *maker;
+  char *reason; /* NULL: none */
+  ccenter_case_evidence *ev;
+} cc_prop;
+
+typedef struct cc_wfrt {
+  ccenter_workflow *def;            /* the engine's own copy */
+  const ccenter_calendar *cal;      /* its calendar, or the engine's default */
+  ccenter_workflow_stats st;
+  uint64_t *n_state;                /* closings per final state (by outcome) */
+  uint64_t *n_tname;                /* per transition name */
+  uint64_t *n_timer;                /* expiries per timer */
+  uint64_t *n_action;               /* per action, flattened by transition name */
+  uint32_t *act_base;               /* first index of a transition name's actions */
+} cc_wfrt;
+
+typedef struct cc_case {
+  cc_wfrt *wf;
+  void *user_data;
+  cc_cval *vals;      /* n_fields, allocated at the first set */
+  cc_armed *armed;
+  char **contacts;
+  cc_prop *prop;
+  int64_t opened_at, state_since, contained_at;
+  cc_timer_id golden; /* 0: no window pending */
+  uint16_t state;
+  uint16_t n_armed, cap_armed;
+  uint8_t n_contacts, cap_contacts;
+  uint8_t closed;
+  char id[];
+} cc_case;
+
+typedef struct cc_actor {
+  char *roles; /* comma-separated, owned */
+  char id[];
+} cc_actor;
+
+typedef struct cc_limit {
+  uint32_t count;
+  char key[]; /* transition name, 0x1f, key value */
+} cc_limit;
+
+typedef struct cc_calent {
+  ccenter_calendar *cal;
+} cc_calent;
+
+/* Event strings that may not outlive their owners (case ids, actors, reasons, contacts)
+ * are copied into chunks; a chunk is freed when no event refers to it any more. */
+typedef struct cc_chunk {
+  size_t used, cap, refs;
+  char data[];
+} cc_chunk;
+
+typedef struct cc_cev {
+  ccenter_case_event pub;
+  cc_chunk *chunk;
+} cc_cev;
+
+struct ccenter_cases {
+  cc_alloc user;  /* the integrator's allocator */
+  cc_alloc alloc; /* counting wrapper around it: everything below goes through it */
+  size_t mem;
+  cc_log log;
+  int64_t now;
+  cc_timers timers;
+  ccenter_calendar *default_cal;
+  cc_map calendars; /* name -> cc_calent */
+  cc_map workflows; /* name -> cc_wfrt */
+  cc_map actors;    /* id -> cc_actor */
+  cc_map cases;     /* id -> cc_case */
+  cc_map limits;    /* key -> cc_limit; outlives forgotten cases */
+  size_t n_open;
+  cc_audit audit;
+  ccenter_audit_fn sink;
+  void *sink_ud;
+  ccenter_case_event_fn ev_fn;
+  void *ev_ud;
+  cc_cev *ev;       /* events not yet delivered or pulled */
+  size_t n_ev, cap_ev, ev_head;
+  cc_cev last;      /* the event pulled last, valid until the next pull */
+  int have_last;
+  cc_chunk *chunk;  /* where the current unit copies its strings */
+  const char *u[6]; /* the current unit's copies (see unit_begin in cases.c) */
+  char *jtext;      /* ADD_CALENDAR / ADD_WORKFLOW: the canonical text, for the record */
+  uint64_t ev_seq;
+  int in_callback, in_exec;
+  ccenter_deadline_fn dl_fn;
+  void *dl_ud;
+  int64_t last_dl;
+  cc_cases_journal_fn j_fn;
+  void *j_ud;
+};
+
+/* Shared by the engine's files (cases.c, cases_setup.c, cases_query.c). */
+int cc_cases_id_ok(const char *s);
+cc_case *cc_cases_find(const ccenter_cases *ce, const char *id);
+int64_t cc_case_next_deadline(const ccenter_cases *ce, const cc_case *c);
+/* The audit record of the current unit: prepared before anything changes (0 or
+ * CCENTER_ENOMEM), committed and handed to the sink after. */
+int cc_cases_audit_prep(ccenter_cases *ce, const char *case_id, const char *actor,
+                        const char *what, const char *name, const char *from, const char *to,
+                        const char *value, const char *reason,
+                        const ccenter_case_evidence *ev, size_t n_ev);
+void cc_cases_audit_commit(ccenter_cases *ce);
+void cc_cases_case_free(ccenter_cases *ce, cc_case *c);
+void cc_cases_chunk_unref(ccenter_cases *ce, cc_chunk *k);
+void cc_cases_notify_deadline(ccenter_cases *ce);
+int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r);
+int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r);
+
+#endif

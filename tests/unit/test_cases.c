@@ -206,12 +206,19 @@ static ccenter_calendar *cn_calendar(void)
   return cal;
 }
 
+/* When set, env_open journals the new engine's records there (see journal_replay). */
+typedef struct jlog jlog;
+static jlog *env_journal;
+static void on_journal(void *ud, const cc_case_jrec *r);
+
 static void env_open(env *E, const ccenter_options *opts, int pull, int64_t t0, int cn)
 {
   memset(E, 0, sizeof *E);
   E->pull = pull;
   E->t0 = t0;
   OK(ccenter_cases_new(opts, t0, &E->ce));
+  if (env_journal)
+    cc_cases_set_journal(E->ce, on_journal, env_journal);
   if (!pull)
     OK(ccenter_cases_set_event_callback(E->ce, on_event, &E->ev));
   OK(ccenter_cases_set_audit_sink(E->ce, on_audit, &E->audit));
@@ -803,6 +810,42 @@ START_TEST(limit_across_cases)
 }
 END_TEST
 
+/* Approval re-checks the limit: two proposals on one account, a limit of one. */
+START_TEST(approval_rechecks_limit)
+{
+  ccenter_workflow *wf = NULL;
+  OK(ccenter_workflow_new(NULL, "w", &wf));
+  OK(ccenter_workflow_add_field(wf, "acct", CCENTER_FIELD_ACCOUNT));
+  OK(ccenter_workflow_add_state(wf, "A", CCENTER_STATE_INITIAL, NULL));
+  OK(ccenter_workflow_add_state(wf, "Z", CCENTER_STATE_FINAL, "HELD"));
+  OK(ccenter_workflow_add_transition(wf, "hold", "A", "Z", "agent"));
+  OK(ccenter_workflow_set_dual(wf, "hold", "sup", 0));
+  OK(ccenter_workflow_add_limit(wf, "hold", "acct", 1));
+  ccenter_cases *ce = NULL;
+  OK(ccenter_cases_new(NULL, 0, &ce));
+  OK(ccenter_cases_add_workflow(ce, wf, 0));
+  ccenter_workflow_free(wf);
+  OK(ccenter_cases_set_actor(ce, "a", "agent", 0));
+  OK(ccenter_cases_set_actor(ce, "s", "sup", 0));
+  const char *ids[] = {"c1", "c2"};
+  for (int i = 0; i < 2; i++) {
+    OK(ccenter_case_open(ce, ids[i], "w", "a", NULL, 0));
+    OK(ccenter_case_set_text(ce, ids[i], "a", "acct", "X", 0));
+    ck_assert_int_eq(ccenter_case_transition(ce, ids[i], "hold", "a", NULL, 0), CCENTER_PROPOSED);
+  }
+  ccenter_case_info i = {.size = sizeof i};
+  OK(ccenter_case_info_get(ce, "c2", &i));
+  ck_assert_int_eq(i.proposal_expires, CCENTER_NO_DEADLINE); /* never expires */
+  OK(ccenter_case_approve(ce, "c1", "s", NULL, 1));
+  ck_assert_int_eq(ccenter_case_approve(ce, "c2", "s", NULL, 2), CCENTER_EFULL);
+  OK(ccenter_case_info_get(ce, "c2", &i));
+  ck_assert_str_eq(i.proposal, "hold");
+  OK(ccenter_case_reject(ce, "c2", "s", "limit", 3));
+  ck_assert_int_eq(ccenter_case_transition(ce, "c2", "hold", "a", NULL, 4), CCENTER_EFULL);
+  ccenter_cases_free(ce);
+}
+END_TEST
+
 /* ---- timers ------------------------------------------------------------------------- */
 
 START_TEST(warnings_and_expiry_at_exact_deadlines)
@@ -1118,10 +1161,11 @@ END_TEST
 
 typedef struct reent {
   int calls;
-  int rc[8];
+  int rc[16];
   void *ud;
   int64_t dl;
   int dl_calls;
+  const ccenter_workflow *wf;
 } reent;
 
 static void reentrant(ccenter_cases *ce, const ccenter_case_event *e, void *ud)
@@ -1141,6 +1185,18 @@ static void reentrant(ccenter_cases *ce, const ccenter_case_event *e, void *ud)
   r->rc[6] = ccenter_case_info_get(ce, e->case_id, &i);
   r->ud = ccenter_case_user_data(ce, e->case_id);
   ccenter_cases_free(ce); /* ignored */
+  ccenter_calendar *cal = NULL;
+  OK(ccenter_calendar_new(NULL, "CAL", &cal));
+  r->rc[7] = ccenter_cases_add_calendar(ce, cal, t);
+  ccenter_calendar_free(cal);
+  r->rc[8] = ccenter_cases_add_workflow(ce, r->wf, t);
+  r->rc[9] = ccenter_case_set_int(ce, e->case_id, "alice", "score", 1, t);
+  r->rc[10] = ccenter_case_link_contact(ce, e->case_id, "k", "alice", t);
+  r->rc[11] = ccenter_case_transition(ce, e->case_id, "triage", "alice", NULL, t);
+  r->rc[12] = ccenter_case_approve(ce, e->case_id, "alice", NULL, t);
+  r->rc[13] = ccenter_case_reject(ce, e->case_id, "alice", NULL, t);
+  r->rc[14] = ccenter_case_forget(ce, e->case_id, t);
+  r->rc[15] = ccenter_case_set_text(ce, e->case_id, "alice", "note", "x", t);
 }
 
 static void on_deadline(void *ud, int64_t d)
@@ -1156,18 +1212,19 @@ START_TEST(callback_reentrancy_refused)
   OK(ccenter_cases_new(NULL, 0, &ce));
   ccenter_workflow *wf = fraud_wf(NULL);
   OK(ccenter_cases_add_workflow(ce, wf, 0));
-  ccenter_workflow_free(wf);
   OK(ccenter_cases_set_actor(ce, "alice", "agent", 0));
   reent r;
   memset(&r, 0, sizeof r);
+  r.wf = wf;
   OK(ccenter_cases_set_event_callback(ce, reentrant, &r));
   OK(ccenter_cases_set_deadline_hook(ce, on_deadline, &r));
   ck_assert_int_eq(r.dl, CCENTER_NO_DEADLINE);
   ck_assert_int_eq(ccenter_cases_set_deadline_hook(ce, on_deadline, &r), CCENTER_EBUSY);
   OK(ccenter_case_open(ce, "C1", "fraud", "alice", NULL, 10));
   ck_assert_int_eq(r.calls, 1);
-  for (int k = 0; k < 5; k++)
-    ck_assert_int_eq(r.rc[k], CCENTER_ECALLBACK);
+  for (int k = 0; k < 16; k++)
+    if (k < 5 || k > 6)
+      ck_assert_int_eq(r.rc[k], CCENTER_ECALLBACK);
   ck_assert_int_eq(r.rc[5], 0);
   ck_assert_int_eq(r.rc[6], 0);
   ck_assert_ptr_eq(r.ud, &r.calls);
@@ -1177,6 +1234,7 @@ START_TEST(callback_reentrancy_refused)
   ck_assert_int_eq(r.dl_calls, 2);
   OK(ccenter_cases_set_deadline_hook(ce, NULL, NULL));
   ccenter_cases_free(ce);
+  ccenter_workflow_free(wf);
 }
 END_TEST
 
@@ -1188,11 +1246,11 @@ typedef struct jrec_copy {
   ccenter_case_evidence *ev;
 } jrec_copy;
 
-typedef struct jlog {
+struct jlog {
   jrec_copy *v;
   size_t n, cap;
   int advances;
-} jlog;
+};
 
 static char *dup_or_null(const char *s)
 {
@@ -1376,6 +1434,46 @@ START_TEST(memory_is_exact_and_enomem_changes_nothing)
   ccenter_options *o = ccenter_options_new();
   OK(ccenter_options_set_allocator(o, t_malloc, t_realloc, t_free, &ta));
   int64_t t = utc(2026, 3, 2, 1, 0);
+  /* Creation, the audit key and the two definitions, each with the n-th allocation
+     failing until it succeeds. */
+  ccenter_cases *ce = NULL;
+  for (long k = 0;; k++) {
+    ta.fail_in = k;
+    int rc = ccenter_cases_new(o, t, &ce);
+    ta.fail_in = -1;
+    if (rc == 0)
+      break;
+    ck_assert_int_eq(rc, CCENTER_ENOMEM);
+    ck_assert_ptr_null(ce);
+    ck_assert_uint_eq(ta.live, 0);
+  }
+  ccenter_calendar *cal = cn_calendar();
+  ccenter_workflow *wf = fraud_wf("CN-2026");
+  for (int step = 0; step < 3; step++)
+    for (long k = 0;; k++) {
+      ccenter_audit_head h0, h1;
+      OK(ccenter_cases_audit_head(ce, &h0));
+      size_t live = ta.live;
+      ta.fail_in = k;
+      int rc = step == 0   ? ccenter_cases_set_audit_key(ce, "key", 3)
+               : step == 1 ? ccenter_cases_add_calendar(ce, cal, t)
+                           : ccenter_cases_add_workflow(ce, wf, t);
+      ta.fail_in = -1;
+      if (rc == 0)
+        break;
+      ck_assert_int_eq(rc, CCENTER_ENOMEM);
+      OK(ccenter_cases_audit_head(ce, &h1));
+      ck_assert_uint_eq(h0.seq, h1.seq);
+      ck_assert_uint_le(ta.live, live + 1024); /* at most reserved room is kept */
+      ck_assert_uint_eq(ccenter_cases_memory(ce), ta.live);
+    }
+  uint64_t n;
+  OK(ccenter_workflow_stat_count(ce, "fraud", CCENTER_COUNT_TRANSITION, "stop", &n));
+  ck_assert_int_eq(ccenter_cases_add_workflow(ce, wf, t), CCENTER_EEXIST);
+  ccenter_calendar_free(cal);
+  ccenter_workflow_free(wf);
+  ccenter_cases_free(ce);
+  ck_assert_uint_eq(ta.live, 0);
   env E;
   env_open(&E, o, _i, t, 1);
   ck_assert_uint_eq(ccenter_cases_memory(E.ce), ta.live);
@@ -1507,7 +1605,11 @@ START_TEST(random_operations)
   for (uint64_t seed = 1; seed <= 6; seed++) {
     env E;
     int64_t t = utc(2026, 2, 9, 1, 0);
+    jlog j;
+    memset(&j, 0, sizeof j);
+    env_journal = &j;
     env_open(&E, NULL, (int)(seed & 1), t, 1);
+    env_journal = NULL;
     uint64_t s = seed * 0x9E3779B97F4A7C15ull;
     ccenter_case_evidence ev[] = {{"police", "R"}};
     for (int step = 0; step < 1500; step++) {
@@ -1541,7 +1643,20 @@ START_TEST(random_operations)
       check_invariants(&E);
     }
     verify_audit(&E);
-    ck_assert_uint_eq(ccenter_cases_memory(E.ce) > 0, 1);
+    /* the journal replayed into a fresh engine gives the same cases, chain and events */
+    env R;
+    memset(&R, 0, sizeof R);
+    OK(ccenter_cases_new(NULL, utc(2026, 2, 9, 1, 0), &R.ce));
+    OK(ccenter_cases_set_event_callback(R.ce, on_event, &R.ev));
+    OK(ccenter_cases_set_audit_sink(R.ce, on_audit, &R.audit));
+    for (size_t i = 0; i < j.n; i++)
+      ck_assert_int_ge(cc_cases_replay(R.ce, &j.v[i].r), 0);
+    drain(&E);
+    tlog_eq(&E.ev, &R.ev);
+    tlog_eq(&E.audit, &R.audit);
+    same_cases(&E, &R);
+    env_close(&R);
+    jlog_free(&j);
     env_close(&E);
   }
 }
@@ -1557,6 +1672,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, errors_change_nothing);
   tcase_add_test(tc, dual_control);
   tcase_add_test(tc, limit_across_cases);
+  tcase_add_test(tc, approval_rechecks_limit);
   tcase_add_loop_test(tc, warnings_and_expiry_at_exact_deadlines, 0, 2);
   tcase_add_test(tc, timer_transition_falls_back_to_alert);
   tcase_add_test(tc, business_days_china_2026);

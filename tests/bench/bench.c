@@ -15,7 +15,8 @@
   X(timers) \
   X(churn) \
   X(route) \
-  X(memory)
+  X(memory) \
+  X(cases)
 
 #define BENCH_DECLARE(n) extern const bench_scenario bench_##n;
 BENCH_SCENARIOS(BENCH_DECLARE)

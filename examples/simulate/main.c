@@ -3,6 +3,7 @@
  *
  *   ccenter-sim --agents N --calls-per-hour X --aht S [--patience S] [--hours H] ...
  *   ccenter-sim --scenario FILE [--seed K] [--json] [--intervals FILE] ...
+ *   ccenter-sim --scenario FILE --sweep-agents GROUP=LO-HI   (one run per group size)
  *
  * The first form is one queue served by N agents with Poisson arrivals: with the default
  * exponential handle times and no wrap-up it is exactly M/M/N (M/M/N+M with --patience),
@@ -23,6 +24,7 @@ static void usage(FILE *f)
   fputs(
     "usage: ccenter-sim --agents N --calls-per-hour X --aht S [options]\n"
     "       ccenter-sim --scenario FILE [--seed K] [--hours H] [--json] [options]\n"
+    "       ccenter-sim --scenario FILE --sweep-agents GROUP=LO-HI [options]\n"
     "\n"
     "Simulates a contact centre on virtual time, driving the libccenter engine, and\n"
     "compares the result with Erlang C / Erlang A.\n"
@@ -51,6 +53,11 @@ static void usage(FILE *f)
     "  --json                the last line of stdout is one JSON object\n"
     "  --ewt-report          how good the engine's expected-wait estimates were\n"
     "  --check-routing       check the engine's routing invariant as the run goes (slower)\n"
+    "  --sweep-agents G=LO-HI  (--scenario) run once for each size LO..HI of group G and\n"
+    "                        print a row each: the cases queue's service level and its\n"
+    "                        golden-window attainment (JSON lines with --json)\n"
+    "  --sweep-target P      the sweep names the fewest agents with attainment >= P %\n"
+    "                        (default 95)\n"
     "  --progress            progress and speed on stderr (default: when stderr is a tty)\n"
     "  --help, --version\n",
     f);
@@ -65,8 +72,120 @@ static int bad(const char *opt, const char *val, const char *want)
 enum {
   O_AGENTS = 256, O_CPH, O_AHT, O_PATIENCE, O_HOURS, O_THRESHOLD, O_SEED, O_WARMUP, O_JSON,
   O_INTERVALS, O_INTERVAL, O_PROGRESS, O_SCENARIO, O_DIST, O_AHT_SD, O_WRAP, O_RING,
-  O_BATCHES, O_SHORT, O_HELP, O_VERSION, O_EWT, O_CHECK
+  O_BATCHES, O_SHORT, O_HELP, O_VERSION, O_EWT, O_CHECK, O_SWEEP, O_SWEEP_TARGET
 };
+
+/* The settings the command line overrides in a scenario (negative: not given). */
+typedef struct overrides {
+  double hours;
+  int64_t warmup_ms, threshold_ms, short_ms, interval_ms;
+  long long batches;
+  int have_seed;
+  unsigned long long seed;
+} overrides;
+
+/* Loads a scenario file with the command line's overrides. 2 on error (printed). */
+static int load_scenario(scenario *sc, const char *path, const overrides *ov)
+{
+  if (scenario_load(sc, path, stderr))
+    return 2;
+  if (ov->hours > 0)
+    sc->end_ms = sc->start_ms + llround(ov->hours * 3600000.0);
+  if (ov->warmup_ms >= 0)
+    sc->warmup_ms = ov->warmup_ms;
+  if (ov->batches >= 0)
+    sc->batches = (unsigned)ov->batches;
+  return 0;
+}
+
+/* The overrides both modes share, defaults, and the size of the interval table. 2 on error
+ * (printed). */
+static int finish_scenario(scenario *sc, const overrides *ov, int flag_mode)
+{
+  if (ov->have_seed)
+    sc->seed = ov->seed;
+  if (ov->threshold_ms >= 0)
+    sc->threshold_s = (double)ov->threshold_ms / SIM_MS_PER_S;
+  if (ov->short_ms >= 0)
+    sc->short_abandon_s = (double)ov->short_ms / SIM_MS_PER_S;
+  if (ov->interval_ms > 0)
+    sc->interval_ms = ov->interval_ms;
+  if (scenario_finish(sc, stderr))
+    return 2;
+  /* The interval table must stay a sensible size (about 200 bytes per queue and interval):
+   * long one-queue runs get wider intervals unless --interval was given. */
+  int64_t period = sc->end_ms - sc->start_ms;
+  if (ov->interval_ms <= 0 && flag_mode && period / sc->interval_ms > 100000) {
+    int64_t minute = 60000;
+    sc->interval_ms = ((period / 100000 + minute - 1) / minute) * minute;
+  }
+  if (period / sc->interval_ms * (int64_t)sc->n_queues > 1000000) {
+    fprintf(stderr, "ccenter-sim: more than 1,000,000 queue-intervals: use a longer --interval\n");
+    return 2;
+  }
+  return 0;
+}
+
+/* --sweep-agents G=LO-HI: the scenario once per size of group G, common random numbers
+ * (same seed). Exit status as main's. */
+static int sweep(const char *path, const overrides *ov, const char *group, long long lo,
+                 long long hi, double target, const sim_report_opts *ro, const sim_run_opts *so)
+{
+  long long best = -1;
+  sim_attainment best_a = {NAN, NAN, NAN, ""};
+  int any_cases = 0;
+  for (long long n = lo; n <= hi; n++) {
+    scenario sc;
+    scenario_init(&sc);
+    sc.count_group = group;
+    sc.count_value = n;
+    int rc = load_scenario(&sc, path, ov);
+    if (!rc)
+      rc = finish_scenario(&sc, ov, 0);
+    if (rc) {
+      scenario_free(&sc);
+      return rc;
+    }
+    sim_results res;
+    rc = sim_run(&sc, so, &res) ? 1 : 0;
+    if (!rc && ro->json) {
+      sim_report_opts one = *ro;
+      one.sweep_group = group;
+      one.sweep_agents = n;
+      rc = sim_report(&sc, &res, &one) ? 1 : 0;
+    } else if (!rc) {
+      if (n == lo)
+        printf("ccenter-sim: %s, seed %llu, group %s from %lld to %lld agents\n\n", sc.path,
+               (unsigned long long)sc.seed, group, lo, hi);
+      sim_sweep_row(&sc, &res, n, n == lo);
+    }
+    /* As for one run: a routing check that found something fails the sweep. */
+    if (!rc && (res.idle_while_waiting || res.offers_unqualified))
+      rc = 1;
+    if (!rc && res.n_cases) {
+      any_cases = 1;
+      sim_attainment a = sim_attainment_of(&res.cases[0], res.n_batches);
+      if (best < 0 && a.value >= target / 100.0) {
+        best = n;
+        best_a = a;
+      }
+    }
+    sim_results_free(&res);
+    scenario_free(&sc);
+    if (rc)
+      return rc;
+  }
+  if (!ro->json && any_cases) {
+    if (best >= 0)
+      printf("\nfewest agents with golden-window attainment >= %g %%: %lld (%.1f %%, 95 %% CI "
+             "%.1f-%.1f)\n",
+             target, best, 100 * best_a.value, 100 * best_a.low, 100 * best_a.high);
+    else
+      printf("\nno size from %lld to %lld reaches golden-window attainment >= %g %%\n", lo, hi,
+             target);
+  }
+  return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -92,6 +211,8 @@ int main(int argc, char **argv)
     {"short-abandon", required_argument, NULL, O_SHORT},
     {"ewt-report", no_argument, NULL, O_EWT},
     {"check-routing", no_argument, NULL, O_CHECK},
+    {"sweep-agents", required_argument, NULL, O_SWEEP},
+    {"sweep-target", required_argument, NULL, O_SWEEP_TARGET},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -105,6 +226,9 @@ int main(int argc, char **argv)
   unsigned long long seed = 1;
   const char *intervals = NULL, *scenario_path = NULL, *dist = NULL;
   int one_queue_flag = 0;
+  char sweep_group[256] = "";
+  long long sweep_lo = 0, sweep_hi = 0;
+  double sweep_target = 95.0;
 
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -201,6 +325,22 @@ int main(int argc, char **argv)
     case O_CHECK:
       check_routing = 1;
       break;
+    case O_SWEEP: {
+      const char *eq = strrchr(optarg, '=');
+      int used = 0;
+      if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof sweep_group ||
+          sscanf(eq + 1, "%lld-%lld%n", &sweep_lo, &sweep_hi, &used) != 2 || eq[1 + used] ||
+          sweep_lo < 1 || sweep_hi < sweep_lo || sweep_hi > 100000)
+        return bad("--sweep-agents", optarg, "GROUP=LO-HI with 1 <= LO <= HI <= 100000");
+      memcpy(sweep_group, optarg, (size_t)(eq - optarg));
+      sweep_group[eq - optarg] = '\0';
+      break;
+    }
+    case O_SWEEP_TARGET:
+      sweep_target = strtod(optarg, &e);
+      if (e == optarg || *e || !(sweep_target > 0) || sweep_target > 100)
+        return bad("--sweep-target", optarg, "a percentage above 0 and at most 100");
+      break;
     case O_HELP:
       usage(stdout);
       return 0;
@@ -220,7 +360,16 @@ int main(int argc, char **argv)
   scenario sc;
   scenario_init(&sc);
   sim_report_opts ro = {.json = json, .ewt_report = ewt_report, .intervals_path = intervals};
+  overrides ov = {hours, warmup_ms, threshold_ms, short_ms, interval_ms, batches, have_seed,
+                  seed};
+  sim_run_opts so = {.progress = progress, .check_routing = check_routing,
+                     .label = "ccenter-sim"};
 
+  if (sweep_group[0] && (!scenario_path || intervals || ewt_report)) {
+    fprintf(stderr, "ccenter-sim: --sweep-agents goes with --scenario, without --intervals "
+                    "and --ewt-report\n");
+    return 2;
+  }
   if (scenario_path) {
     if (one_queue_flag) {
       fprintf(stderr, "ccenter-sim: --agents, --calls-per-hour, --aht, --patience, --dist, "
@@ -228,16 +377,12 @@ int main(int argc, char **argv)
                       "with --scenario put them in the file\n");
       return 2;
     }
-    if (scenario_load(&sc, scenario_path, stderr)) {
+    if (sweep_group[0])
+      return sweep(scenario_path, &ov, sweep_group, sweep_lo, sweep_hi, sweep_target, &ro, &so);
+    if (load_scenario(&sc, scenario_path, &ov)) {
       scenario_free(&sc);
       return 2;
     }
-    if (hours > 0)
-      sc.end_ms = sc.start_ms + llround(hours * 3600000.0);
-    if (warmup_ms >= 0)
-      sc.warmup_ms = warmup_ms;
-    if (batches >= 0)
-      sc.batches = (unsigned)batches;
   } else {
     int empirical = dist && strncmp(dist, "empirical:", 10) == 0;
     if (agents < 0 || cph < 0 || (aht_ms < 0 && !empirical)) {
@@ -337,34 +482,12 @@ int main(int argc, char **argv)
     sc.batches = batches >= 0 ? (unsigned)batches : 20;
     sc.interval_ms = 15 * 60 * 1000;
   }
-  if (have_seed)
-    sc.seed = seed;
-  if (threshold_ms >= 0)
-    sc.threshold_s = (double)threshold_ms / SIM_MS_PER_S;
-  if (short_ms >= 0)
-    sc.short_abandon_s = (double)short_ms / SIM_MS_PER_S;
-  if (interval_ms > 0)
-    sc.interval_ms = interval_ms;
-  if (scenario_finish(&sc, stderr)) {
-    scenario_free(&sc);
-    return 2;
-  }
-  /* The interval table must stay a sensible size (about 200 bytes per queue and interval):
-   * long one-queue runs get wider intervals unless --interval was given. */
-  int64_t period = sc.end_ms - sc.start_ms;
-  if (interval_ms <= 0 && ro.flag_mode && period / sc.interval_ms > 100000) {
-    int64_t minute = 60000;
-    sc.interval_ms = ((period / 100000 + minute - 1) / minute) * minute;
-  }
-  if (period / sc.interval_ms * (int64_t)sc.n_queues > 1000000) {
-    fprintf(stderr, "ccenter-sim: more than 1,000,000 queue-intervals: use a longer --interval\n");
+  if (finish_scenario(&sc, &ov, ro.flag_mode)) {
     scenario_free(&sc);
     return 2;
   }
 
   sim_results res;
-  sim_run_opts so = {.progress = progress, .check_routing = check_routing,
-                     .label = "ccenter-sim"};
   int rc = sim_run(&sc, &so, &res);
   if (rc == 0)
     rc = sim_report(&sc, &res, &ro);

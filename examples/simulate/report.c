@@ -463,6 +463,59 @@ static batch_se ewt_bias_se(const sim_results *r)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Golden-window attainment of fraud cases                                              */
+
+#define Z95 1.959963985
+
+/* Student's t quantile for a two-sided 95 % interval with nu degrees of freedom (the
+ * Cornish-Fisher expansion around the normal's; within 0.001 of the table for nu >= 5). */
+static double t95(double nu)
+{
+  double z = Z95, z2 = z * z;
+  double z3 = z2 * z, z5 = z3 * z2, z7 = z5 * z2, z9 = z7 * z2;
+  return z + (z3 + z) / (4 * nu) + (5 * z5 + 16 * z3 + 3 * z) / (96 * nu * nu) +
+         (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * nu * nu * nu) +
+         (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * nu * nu * nu * nu);
+}
+
+sim_attainment sim_attainment_of(const sim_case_results *c, unsigned n_batches)
+{
+  sim_attainment a = {NAN, NAN, NAN, "wilson"};
+  double met = (double)c->st.golden_met, n = met + (double)c->st.golden_missed;
+  if (!(n > 0))
+    return a;
+  double p = met / n;
+  a.value = p;
+  /* Wilson's score interval: binomial, as if the cases were independent. */
+  double d = 1 + Z95 * Z95 / n;
+  double mid = (p + Z95 * Z95 / (2 * n)) / d;
+  double half = Z95 * sqrt(p * (1 - p) / n + Z95 * Z95 / (4 * n * n)) / d;
+  a.low = mid - half;
+  a.high = mid + half;
+  if (n_batches < 2)
+    return a;
+  /* Cases of one busy hour miss together, so batch means are the honest width; never
+   * narrower than Wilson's, which it would be when every batch met every window (SE 0). */
+  double *x = sim_xcalloc(n_batches, sizeof *x), *y = sim_xcalloc(n_batches, sizeof *y);
+  for (unsigned i = 0; i < n_batches; i++) {
+    x[i] = (double)c->b_met[i];
+    y[i] = (double)(c->b_met[i] + c->b_missed[i]);
+  }
+  batch_se se = ratio_se(x, y, n_batches);
+  free(x);
+  free(y);
+  if (isfinite(se.se)) {
+    double w = t95((double)n_batches - 1) * se.se;
+    a.low = fmin(a.low, p - w);
+    a.high = fmax(a.high, p + w);
+    a.method = "batch-means";
+  }
+  a.low = fmax(a.low, 0.0);
+  a.high = fmin(a.high, 1.0);
+  return a;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Output helpers                                                                      */
 
 static void jnum(FILE *f, const char *key, double v, int first)
@@ -596,6 +649,34 @@ static void jtail(FILE *f, const sim_results *r, double speed)
   jnum(f, "wall_s", r->wall_s, 0);
   jnum(f, "sim_contacts_per_s", speed, 0);
   fputs("}\n", f);
+}
+
+/* The fraud cases of a queue: the "cases" object of its JSON entry. */
+static void jcases(FILE *f, const sim_case_results *c, unsigned n_batches)
+{
+  sim_attainment a = sim_attainment_of(c, n_batches);
+  int known = c->golden_ms > 0;
+  uint64_t ended = c->st.golden_met + c->st.golden_missed;
+  fputs(",\"cases\":{", f);
+  jnum(f, "golden_window_s", known ? (double)c->golden_ms / SIM_MS_PER_S : NAN, 1);
+  jstr(f, "workflow", c->workflow);
+  jint(f, "opened", c->opened);
+  jint(f, "contained", c->contained);
+  jnum(f, "contained_within", known ? (double)c->contained_within : NAN, 0);
+  jint(f, "closed", c->closed);
+  jint(f, "golden_met", c->st.golden_met);
+  jint(f, "golden_missed", c->st.golden_missed);
+  jint(f, "golden_pending", c->opened > ended ? c->opened - ended : 0);
+  jnum(f, "golden_attainment", a.value, 0);
+  jnum(f, "golden_ci_low", a.low, 0);
+  jnum(f, "golden_ci_high", a.high, 0);
+  jstr(f, "golden_ci_method", a.method);
+  jint(f, "engine_opened", c->st.opened);
+  jint(f, "engine_closed", c->st.closed);
+  jint(f, "engine_open", c->st.open);
+  jint(f, "events_golden_met", c->ev_met);
+  jint(f, "events_golden_missed", c->ev_missed);
+  fprintf(f, ",\"windows_ended\":%s}", c->windows_ended ? "true" : "false");
 }
 
 /* "12.3" or "-" */
@@ -842,6 +923,74 @@ static int report_flags(const scenario *sc, const sim_results *r, const sim_repo
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Fraud cases, text                                                                    */
+
+/* The cases line of queue q, or -1. */
+static int cases_line(const scenario *sc, size_t q)
+{
+  for (size_t i = 0; i < sc->n_cases; i++)
+    if (sc->cases[i].queue == q)
+      return (int)i;
+  return -1;
+}
+
+static const char *window_str(int64_t ms, char *buf, size_t n)
+{
+  if (ms <= 0)
+    snprintf(buf, n, "(file)");
+  else if (ms % 60000 == 0)
+    snprintf(buf, n, "%lldm", (long long)(ms / 60000));
+  else
+    snprintf(buf, n, "%gs", (double)ms / SIM_MS_PER_S);
+  return buf;
+}
+
+static const char *ci_str(const sim_attainment *a, char *buf, size_t n)
+{
+  if (isfinite(a->low))
+    snprintf(buf, n, "%.1f-%.1f", 100 * a->low, 100 * a->high);
+  else
+    snprintf(buf, n, "-");
+  return buf;
+}
+
+static void print_cases(const scenario *sc, const sim_results *r)
+{
+  if (!r->n_cases)
+    return;
+  char b[4][32];
+  printf("\nFraud cases: one per contact arriving in the measured period, contained by the "
+         "agent who\nanswers; golden window from the arrival (the case engine's statistics).\n");
+  printf("%-11s %-16s %6s %7s %7s %6s %7s | %7s %11s %5s\n", "queue", "workflow", "window",
+         "opened", "met", "missed", "pending", "attain%", "95% CI", "SL%");
+  const char *method = "wilson";
+  for (size_t i = 0; i < r->n_cases; i++) {
+    const sim_case_results *c = &r->cases[i];
+    size_t q = sc->cases[i].queue;
+    sim_attainment a = sim_attainment_of(c, r->n_batches);
+    sim_kpi k = sim_kpi_of(&r->q_total[q], &r->q_occ[q]);
+    uint64_t ended = c->st.golden_met + c->st.golden_missed;
+    if (isfinite(a.value))
+      method = a.method;
+    printf("%-11.11s %-16.16s %6s %7llu %7llu %6llu %7llu | %7s %11s %5s\n",
+           sc->queues[q].name, c->workflow, window_str(c->golden_ms, b[0], 32),
+           (unsigned long long)c->opened, (unsigned long long)c->st.golden_met,
+           (unsigned long long)c->st.golden_missed,
+           (unsigned long long)(c->opened > ended ? c->opened - ended : 0),
+           fmt(b[1], 32, "%.1f", 100 * a.value), ci_str(&a, b[2], 32),
+           fmt(b[3], 32, "%.1f", 100 * k.service_level));
+  }
+  char how[64];
+  if (strcmp(method, "wilson") == 0)
+    snprintf(how, sizeof how, "Wilson's binomial interval");
+  else
+    snprintf(how, sizeof how, "batch means over %u batches", r->n_batches);
+  printf("attain%% = met / (met + missed); pending = windows not ended when the run stopped;\n"
+         "95%% CI: %s; SL%% is the queue's, as above.\n",
+         how);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Scenario mode                                                                        */
 
 static int report_scenario(const scenario *sc, const sim_results *r, const sim_report_opts *o)
@@ -856,6 +1005,10 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
   if (o->json) {
     FILE *f = stdout;
     fputs("{\"mode\":\"scenario\"", f);
+    if (o->sweep_group) {
+      jstr(f, "sweep_group", o->sweep_group);
+      fprintf(f, ",\"sweep_agents\":%lld", o->sweep_agents);
+    }
     jstr(f, "scenario", sc->path);
     fprintf(f, ",\"seed\":%llu", (unsigned long long)sc->seed);
     jnum(f, "threshold_s", sc->threshold_s, 0);
@@ -885,6 +1038,9 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
         jpred(f, "erlang_a_", &pred[q].a, 1);
       }
       jewt(f, &r->q_ewt[q]);
+      int cl = cases_line(sc, q);
+      if (cl >= 0)
+        jcases(f, &r->cases[cl], r->n_batches);
       fputs("}", f);
     }
     fputs("]", f);
@@ -939,6 +1095,7 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
   if (any_unstable)
     printf("C* = Erlang C has no steady state in some intervals (agents <= load): its SL counts "
            "0 there, no ASA.\n");
+  print_cases(sc, r);
   if (r->in_progress)
     printf("\n%llu contacts were still in progress when the run stopped (at %s)\n",
            (unsigned long long)r->in_progress, sim_clock_str(r->last_time_ms, b[0], 32));
@@ -963,6 +1120,30 @@ static int report_scenario(const scenario *sc, const sim_results *r, const sim_r
          (unsigned long long)r->contacts, r->wall_s, speed);
   free(pred);
   return 0;
+}
+
+void sim_sweep_row(const scenario *sc, const sim_results *r, long long agents, int header)
+{
+  /* The queue of the first cases line (the one the sweep is about), else the centre. */
+  int has_cases = r->n_cases > 0;
+  size_t q = has_cases ? sc->cases[0].queue : 0;
+  const sim_counts *c = has_cases ? &r->q_total[q] : &r->total;
+  sim_kpi k = sim_kpi_of(c, has_cases ? &r->q_occ[q] : &r->occ);
+  char b[10][32];
+  if (header)
+    printf("%6s %8s %6s %7s %6s %5s | %6s %6s %6s %7s %11s\n", "agents", "offered", "SL%",
+           "ASA s", "aband%", "occ%", "cases", "met", "missed", "attain%", "95% CI");
+  printf("%6lld %8llu %6s %7s %6s %5s", agents, (unsigned long long)c->offered,
+         fmt(b[0], 32, "%.1f", 100 * k.service_level), fmt(b[1], 32, "%.1f", k.asa_s),
+         fmt(b[2], 32, "%.1f", 100 * k.abandon_rate), fmt(b[3], 32, "%.1f", 100 * k.occupancy));
+  if (has_cases) {
+    const sim_case_results *cr = &r->cases[0];
+    sim_attainment a = sim_attainment_of(cr, r->n_batches);
+    printf(" | %6llu %6llu %6llu %7s %11s", (unsigned long long)cr->opened,
+           (unsigned long long)cr->st.golden_met, (unsigned long long)cr->st.golden_missed,
+           fmt(b[4], 32, "%.1f", 100 * a.value), ci_str(&a, b[5], 32));
+  }
+  putchar('\n');
 }
 
 int sim_report(const scenario *sc, const sim_results *res, const sim_report_opts *o)

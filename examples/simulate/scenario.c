@@ -17,6 +17,10 @@
  *   group     senior count=6 queues=cards:10,vip:0:reserve skills=cards:8 attrs=language:zh
  *   arrivals  fraud 08:00-20:00 rate=12 aht=8m emergency=1 steps=fraud-emergency:20s;supervisor:10m
  *
+ * and fraud cases (each contact of the queue opens a case; the agent contains it):
+ *
+ *   cases     fraud golden=30m contain=2m/exp
+ *
  * A value may be quoted, '...' (taken as is) or "..." (\" and \\ are escapes), so that it
  * can hold blanks and '#'. docs/simulator.md describes every keyword. The parser reports
  * the first error as "file:line: what was expected" and stops.
@@ -25,6 +29,7 @@
 
 #include <ccenter/engine.h>
 #include <ccenter/routing.h>
+#include <ccenter/workflow.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -311,6 +316,27 @@ static void free_stream_fields(sc_stream *st)
   free(st->preferred);
 }
 
+static void free_cases_fields(sc_cases *cs)
+{
+  free(cs->name);
+  free(cs->wf_path);
+  ccenter_workflow_free(cs->wf);
+  ccenter_calendar_free(cs->cal);
+  for (size_t k = 0; k < cs->n_transitions; k++)
+    free(cs->transitions[k]);
+  free(cs->transitions);
+  for (size_t k = 0; k < cs->n_fields; k++) {
+    free(cs->fields[k].key);
+    free(cs->fields[k].value);
+  }
+  free(cs->fields);
+  free(cs->close);
+  free(cs->role);
+  for (size_t k = 0; k < cs->n_evidence; k++)
+    free(cs->evidence[k]);
+  free(cs->evidence);
+}
+
 void scenario_free(scenario *sc)
 {
   free(sc->path);
@@ -335,6 +361,9 @@ void scenario_free(scenario *sc)
     free(sc->files[i].values);
   }
   free(sc->files);
+  for (size_t i = 0; i < sc->n_cases; i++)
+    free_cases_fields(&sc->cases[i]);
+  free(sc->cases);
   memset(sc, 0, sizeof *sc);
 }
 
@@ -1088,6 +1117,10 @@ static int parse_agent(parser *p, char **tok, int n, int group)
   int64_t stagger_ms = 0;
   int rc = parse_agent_settings(p, &tpl, what, tok, 2, n, group ? &count : NULL, &stagger_ms,
                                 &stagger_n);
+  if (rc == 0 && group && sc->count_group && strcmp(tok[1], sc->count_group) == 0) {
+    count = sc->count_value;
+    sc->count_group_seen = 1;
+  }
   if (rc == 0 && group && count == 0)
     rc = fail(p, "%s: expected count=N", what);
   if (rc == 0) {
@@ -1121,19 +1154,27 @@ static int parse_agent(parser *p, char **tok, int n, int group)
   return rc;
 }
 
-static int load_file(parser *p, const char *file, sim_dist *d)
+/* Relative paths in a scenario are relative to the scenario file's directory. */
+static int scenario_relative(parser *p, const char *key, const char *file, char *full,
+                             size_t size)
 {
-  scenario *sc = p->sc;
-  /* Relative paths are relative to the scenario file's directory. */
-  char full[4096];
   const char *slash = strrchr(p->path, '/');
   int len;
   if (file[0] != '/' && slash)
-    len = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - p->path), p->path, file);
+    len = snprintf(full, size, "%.*s/%s", (int)(slash - p->path), p->path, file);
   else
-    len = snprintf(full, sizeof full, "%s", file);
-  if (len < 0 || (size_t)len >= sizeof full)
-    return fail(p, "dist=empirical:%s: path too long", file);
+    len = snprintf(full, size, "%s", file);
+  if (len < 0 || (size_t)len >= size)
+    return fail(p, "%s%s: path too long", key, file);
+  return 0;
+}
+
+static int load_file(parser *p, const char *file, sim_dist *d)
+{
+  scenario *sc = p->sc;
+  char full[4096];
+  if (scenario_relative(p, "dist=empirical:", file, full, sizeof full))
+    return -1;
   sc_file *f = NULL;
   for (size_t i = 0; i < sc->n_files; i++)
     if (strcmp(sc->files[i].path, full) == 0)
@@ -1353,6 +1394,207 @@ static int parse_arrivals(parser *p, char **tok, int n)
   return 0;
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Fraud cases: "cases QUEUE ..." (the case engine itself is driven by cases.c)          */
+
+/* The library's rule for workflow names: 1..64 bytes of [A-Za-z0-9_.:-]. */
+static int workflow_name_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if (n == 0 || n > CCENTER_WF_MAX_NAME)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && !strchr("_.:-", s[i]))
+      return 0;
+  return 1;
+}
+
+/* contain=2m (fixed), 2m/exp, 2m/fixed, or 30% (of the contact's handle time). */
+static int parse_contain(parser *p, const char *what, char *v, sc_cases *cs)
+{
+  size_t len = strlen(v);
+  if (len > 1 && v[len - 1] == '%') {
+    const char *e;
+    double pct;
+    v[len - 1] = '\0';
+    if (parse_double(v, &e, &pct) || *e || !(pct > 0) || pct > 100)
+      return fail(p, "%s: contain=%s%%: expected a share of the handle time above 0 and at "
+                     "most 100%%",
+                  what, v);
+    cs->contain_share = pct / 100.0;
+    return 0;
+  }
+  char *slash = strchr(v, '/');
+  cs->contain.kind = SIM_DIST_FIXED;
+  if (slash) {
+    *slash = '\0';
+    if (strcmp(slash + 1, "exp") == 0)
+      cs->contain.kind = SIM_DIST_EXP;
+    else if (strcmp(slash + 1, "fixed") != 0)
+      return fail(p, "%s: contain=%s/%s: expected /exp or /fixed after the duration", what, v,
+                  slash + 1);
+  }
+  int64_t ms;
+  if (sim_parse_duration_ms(v, &ms))
+    return fail(p, "%s: contain=%s: expected DURATION[/exp] (after the answer) or N%% (of "
+                   "the handle time)",
+                what, v);
+  cs->contain.mean = (double)ms / SIM_MS_PER_S;
+  return 0;
+}
+
+static int load_case_files(parser *p, const char *what, const char *workflow,
+                           const char *calendar, sc_cases *cs)
+{
+  char full[4096];
+  ccenter_parse_error pe;
+  if (calendar) {
+    memset(&pe, 0, sizeof pe);
+    pe.size = sizeof pe;
+    if (scenario_relative(p, "calendar=", calendar, full, sizeof full))
+      return -1;
+    int rc = ccenter_calendar_load_file(NULL, full, &cs->cal, &pe);
+    if (rc)
+      return fail(p, "%s: calendar=%s: %s", what, calendar,
+                  rc == CCENTER_ESYNTAX || rc == CCENTER_EIO ? pe.message : ccenter_strerror(rc));
+  }
+  if (workflow) {
+    memset(&pe, 0, sizeof pe);
+    pe.size = sizeof pe;
+    if (scenario_relative(p, "workflow=", workflow, full, sizeof full))
+      return -1;
+    int rc = ccenter_workflow_load_file(NULL, full, &cs->wf, &pe);
+    if (rc)
+      return fail(p, "%s: workflow=%s: %s", what, workflow,
+                  rc == CCENTER_ESYNTAX || rc == CCENTER_EIO ? pe.message : ccenter_strerror(rc));
+    cs->wf_path = sim_xstrdup(workflow);
+    cs->name = sim_xstrdup(ccenter_workflow_name(cs->wf));
+    if (cs->golden_ms >= 0 && ccenter_workflow_set_golden(cs->wf, cs->golden_ms))
+      return fail(p, "%s: golden=: the workflow refused it", what);
+  }
+  return 0;
+}
+
+static int cases_body(parser *p, char **tok, int n, sc_cases *cs)
+{
+  scenario *sc = p->sc;
+  if (n < 2 || strchr(tok[1], '='))
+    return fail(p, "cases: expected \"cases QUEUE [workflow=FILE] [golden=DURATION] "
+                   "[contain=DURATION[/exp]|N%%] ...\"");
+  if (find_queue(sc, tok[1], &cs->queue))
+    return fail(p, "cases: unknown queue \"%s\" (define it with a \"queue\" line first)",
+                tok[1]);
+  for (size_t i = 0; i < sc->n_cases; i++)
+    if (sc->cases[i].queue == cs->queue)
+      return fail(p, "cases %s: the queue already has a cases line (line %d)", tok[1],
+                  sc->cases[i].line);
+  char what[300];
+  snprintf(what, sizeof what, "cases %s", tok[1]);
+  cs->line = p->line;
+  cs->golden_ms = -1;
+  cs->contain.kind = SIM_DIST_FIXED;
+  cs->contain.mean = 120.0;
+  const char *workflow = NULL, *calendar = NULL, *name = tok[1], *close = NULL;
+  const char *role = "agent";
+  for (int i = 2; i < n; i++) {
+    char *k = tok[i], *v = split_kv(tok[i]);
+    if (!v)
+      return fail(p, "%s: expected key=value, found \"%s\"", what, k);
+    if (strcmp(k, "workflow") == 0) {
+      workflow = v;
+    } else if (strcmp(k, "calendar") == 0) {
+      calendar = v;
+    } else if (strcmp(k, "name") == 0) {
+      name = v;
+    } else if (strcmp(k, "golden") == 0) {
+      if (want_duration(p, k, v, &cs->golden_ms))
+        return -1;
+      if (cs->golden_ms <= 0)
+        return fail(p, "%s: golden=%s: expected a window longer than 0", what, v);
+    } else if (strcmp(k, "contain") == 0) {
+      if (parse_contain(p, what, v, cs))
+        return -1;
+    } else if (strcmp(k, "transition") == 0 || strcmp(k, "transitions") == 0) {
+      char *save = NULL;
+      for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        cs->transitions = grow(cs->transitions, &cs->n_transitions, sizeof *cs->transitions);
+        cs->transitions[cs->n_transitions - 1] = sim_xstrdup(t);
+      }
+    } else if (strcmp(k, "set") == 0) {
+      char *save = NULL;
+      for (char *f = strtok_r(v, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(f, ':');
+        if (!colon || colon == f || !colon[1])
+          return fail(p, "%s: set: \"%s\": expected FIELD:VALUE", what, f);
+        *colon = '\0';
+        cs->fields = grow(cs->fields, &cs->n_fields, sizeof *cs->fields);
+        cs->fields[cs->n_fields - 1] = (sc_attr){sim_xstrdup(f), sim_xstrdup(colon + 1)};
+      }
+    } else if (strcmp(k, "close") == 0) {
+      close = v;
+    } else if (strcmp(k, "role") == 0) {
+      role = v;
+    } else if (strcmp(k, "evidence") == 0) {
+      char *save = NULL;
+      for (char *e = strtok_r(v, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        if (cs->n_evidence >= CCENTER_WF_MAX_EVIDENCE)
+          return fail(p, "%s: more than %d evidence names", what, CCENTER_WF_MAX_EVIDENCE);
+        cs->evidence = grow(cs->evidence, &cs->n_evidence, sizeof *cs->evidence);
+        cs->evidence[cs->n_evidence - 1] = sim_xstrdup(e);
+      }
+    } else {
+      return fail(p, "%s: unknown setting \"%s\" (expected workflow, calendar, name, golden, "
+                     "contain, transition, set, close, role, evidence)",
+                  what, k);
+    }
+  }
+  if (workflow && name != tok[1])
+    return fail(p, "%s: name= names the built-in workflow; a workflow file has its own name",
+                what);
+  if (!workflow && calendar)
+    return fail(p, "%s: calendar= goes with workflow=FILE (the built-in workflow has no "
+                   "calendar timers)",
+                what);
+  if (!workflow && !workflow_name_ok(name))
+    return fail(p, "%s: \"%s\" cannot name a workflow (1..%d of A-Z a-z 0-9 _ . : -): give "
+                   "name=NAME",
+                what, name, CCENTER_WF_MAX_NAME);
+  if (load_case_files(p, what, workflow, calendar, cs))
+    return -1;
+  if (!cs->name)
+    cs->name = sim_xstrdup(name);
+  for (size_t i = 0; i < sc->n_cases; i++)
+    if (strcmp(sc->cases[i].name, cs->name) == 0)
+      return fail(p, "%s: workflow \"%s\" is already used by the cases line on line %d%s",
+                  what, cs->name, sc->cases[i].line, workflow ? "" : " (give name=NAME)");
+  /* The built-in workflow closes its cases; a file's closing transition must be named. */
+  if (close && strcmp(close, "none") != 0)
+    cs->close = sim_xstrdup(close);
+  else if (!close && !workflow)
+    cs->close = sim_xstrdup("close");
+  if (!cs->n_transitions) {
+    cs->transitions = grow(cs->transitions, &cs->n_transitions, sizeof *cs->transitions);
+    cs->transitions[0] = sim_xstrdup("contain");
+  }
+  if (!workflow && cs->n_transitions > 1)
+    return fail(p, "%s: the built-in workflow contains with one transition", what);
+  cs->role = sim_xstrdup(role);
+  return 0;
+}
+
+static int parse_cases(parser *p, char **tok, int n)
+{
+  sc_cases cs;
+  memset(&cs, 0, sizeof cs);
+  if (cases_body(p, tok, n, &cs)) {
+    free_cases_fields(&cs);
+    return -1;
+  }
+  p->sc->cases = grow(p->sc->cases, &p->sc->n_cases, sizeof *p->sc->cases);
+  p->sc->cases[p->sc->n_cases - 1] = cs;
+  return 0;
+}
+
 /*
  * Splits a line into words, in place. Blanks separate words and '#' starts a comment,
  * except inside quotes: '...' is taken as is, "..." has the escapes \" and \\ (any other
@@ -1417,7 +1659,10 @@ static int parse_line(parser *p, char *line)
     return parse_agent(p, tok, n, 1);
   if (strcmp(tok[0], "arrivals") == 0)
     return parse_arrivals(p, tok, n);
-  return fail(p, "unknown keyword \"%s\" (expected sim, queue, agent, group or arrivals)",
+  if (strcmp(tok[0], "cases") == 0)
+    return parse_cases(p, tok, n);
+  return fail(p, "unknown keyword \"%s\" (expected sim, queue, agent, group, arrivals or "
+                 "cases)",
               tok[0]);
 }
 
@@ -1444,6 +1689,12 @@ int scenario_load(scenario *sc, const char *path, FILE *err)
   fclose(fp);
   if (rc)
     return -1;
+  if (sc->count_group && !sc->count_group_seen) {
+    fprintf(err, "%s: no group \"%s\" to give %lld agents (expected a line \"group %s "
+                 "count=N ...\")\n",
+            path, sc->count_group, sc->count_value, sc->count_group);
+    return -1;
+  }
   if (p.has_hours)
     sc->end_ms = sc->start_ms + p.hours_ms;
   if (p.has_end && sc->end_ms <= sc->start_ms) {

@@ -7,7 +7,8 @@
  *   - the engine's own deadlines (ring timeouts, wrap-up ends, max wait), through
  *     ccenter_engine_next_deadline() and ccenter_engine_advance().
  * Whichever is earlier runs first (engine deadlines first on a tie, so every call at time
- * t sees an engine whose timers up to t have fired).
+ * t sees an engine whose timers up to t have fired). A scenario with fraud cases adds a
+ * third, the case engine's deadlines (cases.c), first of all on a tie for the same reason.
  *
  * The engine forbids state-changing calls inside its event callback, so the callback only
  * updates the simulator's mirror of contacts and agents, counts statistics and writes
@@ -49,6 +50,8 @@ typedef struct contact_rec {
   int64_t pref_until; /* preferred or sticky phase until then (the check leaves it alone) */
   double handle_s;
   double patience_s; /* < 0: never abandons */
+  uint32_t case_no;  /* its fraud case (cases.c), 0: none */
+  double contain_s;  /* from the answer to the containment of its case */
 } contact_rec;
 
 typedef struct agent_rec {
@@ -101,6 +104,8 @@ typedef struct sim_t {
   int check;            /* check the routing invariant */
   uint8_t *match;       /* [agent * n_reqs + req]: the agent meets the requirement */
   unsigned reported;    /* routing-check messages printed so far */
+  sim_cases *cases;     /* the case engine, when the scenario has cases lines */
+  int32_t *q_cases;     /* [queue]: its cases line, -1 none */
   char idbuf[32];
 } sim_t;
 
@@ -227,14 +232,19 @@ static void account(sim_t *s, agent_rec *a, int64_t t)
 /* ---------------------------------------------------------------------------------- */
 /* Engine calls                                                                        */
 
+void sim_call_failed(const char *what, const char *arg, int64_t now, int rc)
+{
+  char b[32];
+  fprintf(stderr, "ccenter-sim: %s(%s) at %s (t=%lld ms) failed: %s (%s)\n", what,
+          arg ? arg : "", sim_clock_str(now, b, sizeof b), (long long)now, ccenter_strerror(rc),
+          ccenter_err_name(rc));
+}
+
 static int must(sim_t *s, int rc, const char *what, const char *arg)
 {
   s->res->engine_calls++;
   if (rc < 0 && !s->failed) {
-    char b[32];
-    fprintf(stderr, "ccenter-sim: %s(%s) at %s (t=%lld ms) failed: %s (%s)\n", what,
-            arg ? arg : "", sim_clock_str(s->now, b, sizeof b), (long long)s->now,
-            ccenter_strerror(rc), ccenter_err_name(rc));
+    sim_call_failed(what, arg, s->now, rc);
     s->failed = 1;
   }
   return rc;
@@ -528,6 +538,13 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
         if (e[i])
           ewt_add(e[i], c->ewt_ms, wait_ms, c->offered_at > c->arrival);
     }
+    if (c->case_no && a) {
+      /* The agent contains the case during the call: after the drawn time, or when the
+       * call ends if that comes first (pushed before the end, so it goes first on a tie). */
+      double d = c->contain_s < c->handle_s ? c->contain_s : c->handle_s;
+      sim_heap_push(&s->heap, ev->time + llround(d * SIM_MS_PER_S), SEV_CONTAIN, c->agent,
+                    c->case_no, (uint32_t)s->q_cases[c->queue]);
+    }
     sim_heap_push(&s->heap, ev->time + llround(c->handle_s * SIM_MS_PER_S), SEV_END,
                   (uint32_t)(c - s->c), c->gen, 0);
     break;
@@ -591,6 +608,9 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
         break;
       }
     }
+    if (c->case_no && ev->outcome == CCENTER_OUTCOME_HANDLED)
+      sim_heap_push(&s->heap, ev->time, SEV_CASE_CLOSE, c->agent, c->case_no,
+                    (uint32_t)s->q_cases[c->queue]);
     if (c->tracked)
       s->in_progress--;
     free_slot(s, c);
@@ -698,6 +718,10 @@ static void arrival(sim_t *s, uint32_t si)
   c->patience_s = st->patience.kind == SIM_DIST_NONE ? -1.0
                                                      : sim_dist_draw(&st->patience, &ss->patience);
   r->contacts++;
+  if (s->cases && c->counted && s->q_cases[c->queue] >= 0 &&
+      sim_cases_open(s->cases, (size_t)s->q_cases[c->queue], c->batch, c->handle_s, t,
+                     &c->case_no, &c->contain_s))
+    s->failed = 1;
 
   sim_counts *cell[4];
   int n = cells_of(s, c, cell);
@@ -791,6 +815,15 @@ static void agent_action(sim_t *s, const sim_ev *ev)
   default:
     break;
   }
+}
+
+static void case_action(sim_t *s, const sim_ev *ev)
+{
+  const char *agent = s->ag[ev->a].sc->name;
+  int rc = ev->kind == SEV_CONTAIN ? sim_cases_contain(s->cases, ev->c, ev->b, agent, s->now)
+                                   : sim_cases_close(s->cases, ev->c, ev->b, agent, s->now);
+  if (rc)
+    s->failed = 1;
 }
 
 static void contact_action(sim_t *s, const sim_ev *ev)
@@ -997,6 +1030,12 @@ static void alloc_results(const scenario *sc, sim_results *r)
   r->b_occ = sim_xcalloc(r->n_batches, sizeof *r->b_occ);
   r->q_ewt = sim_xcalloc(r->n_queues, sizeof *r->q_ewt);
   r->b_ewt = sim_xcalloc(r->n_batches, sizeof *r->b_ewt);
+  r->n_cases = sc->n_cases;
+  r->cases = sim_xcalloc(r->n_cases, sizeof *r->cases);
+  for (size_t i = 0; i < r->n_cases; i++) {
+    r->cases[i].b_met = sim_xcalloc(r->n_batches, sizeof *r->cases[i].b_met);
+    r->cases[i].b_missed = sim_xcalloc(r->n_batches, sizeof *r->cases[i].b_missed);
+  }
 }
 
 void sim_results_free(sim_results *r)
@@ -1010,6 +1049,11 @@ void sim_results_free(sim_results *r)
   free(r->b_occ);
   free(r->q_ewt);
   free(r->b_ewt);
+  for (size_t i = 0; i < r->n_cases; i++) {
+    free(r->cases[i].b_met);
+    free(r->cases[i].b_missed);
+  }
+  free(r->cases);
   memset(r, 0, sizeof *r);
 }
 
@@ -1066,8 +1110,16 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     res->routing_checked = 1;
   }
 
+  s.q_cases = sim_xcalloc(sc->n_queues, sizeof *s.q_cases);
+  for (size_t i = 0; i < sc->n_queues; i++)
+    s.q_cases[i] = -1;
+  for (size_t i = 0; i < sc->n_cases; i++)
+    s.q_cases[sc->cases[i].queue] = (int32_t)i;
+
   double t0 = wall_now(), last = t0;
   int rc = setup_engine(&s);
+  if (rc == 0 && sc->n_cases && !(s.cases = sim_cases_new(sc, res, sc->start_ms)))
+    rc = -1;
   if (rc == 0) {
     for (size_t i = 0; i < sc->n_streams; i++) {
       stream_state *ss = &s.ss[i];
@@ -1083,11 +1135,22 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     while (!s.failed) {
       int64_t te = ccenter_engine_next_deadline(s.e);
       int64_t th = sim_heap_top_time(&s.heap);
+      int64_t tc = s.cases ? sim_cases_next(s.cases) : SIM_INF_TIME;
       int64_t t = te < th ? te : th;
+      if (tc < t)
+        t = tc;
       if (t >= SIM_INF_TIME || t > s.hard_end)
         break;
       if (t >= s.end && s.in_progress == 0)
         break;
+      if (tc == t) {
+        /* The case engine's timers up to t fire before anything else at t; they touch
+         * neither the routing engine nor the simulator's contacts. */
+        s.now = tc;
+        if (sim_cases_advance(s.cases, tc))
+          s.failed = 1;
+        continue;
+      }
       if (te <= th) {
         s.now = te;
         must(&s, ccenter_engine_advance(s.e, te), "ccenter_engine_advance", NULL);
@@ -1107,6 +1170,10 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
         case SEV_ABANDON:
           contact_action(&s, &ev);
           break;
+        case SEV_CONTAIN:
+        case SEV_CASE_CLOSE:
+          case_action(&s, &ev);
+          break;
         default:
           agent_action(&s, &ev);
           break;
@@ -1123,11 +1190,21 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
         }
       }
     }
+    /* The last contact's end leaves its case's close on the heap at the time the run
+     * stopped: take it (anything else due then no longer matters). */
+    while (s.cases && !s.failed && sim_heap_top_time(&s.heap) <= s.now) {
+      sim_ev ev;
+      sim_heap_pop(&s.heap, &ev);
+      if (ev.kind == SEV_CONTAIN || ev.kind == SEV_CASE_CLOSE)
+        case_action(&s, &ev);
+    }
     /* Close the occupancy books at the time the run stopped. */
     for (size_t i = 0; i < sc->n_agents; i++)
       account(&s, &s.ag[i], s.now);
     res->in_progress = s.in_progress;
     res->last_time_ms = s.now;
+    if (s.cases && !s.failed && sim_cases_finish(s.cases, s.now, s.in_progress == 0))
+      s.failed = 1;
     if (s.failed)
       rc = -1;
   }
@@ -1136,6 +1213,8 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     progress(&s, o, t0, 1);
 
   ccenter_engine_free(s.e);
+  sim_cases_free(s.cases);
+  free(s.q_cases);
   sim_heap_free(&s.heap);
   free(s.c);
   free(s.free_slots);

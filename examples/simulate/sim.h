@@ -8,6 +8,8 @@
  *   scenario.c  the scenario data model and the line-based scenario-file parser
  *   sim.c       the event loop: feeds arrivals, answers, hang-ups and shifts to the engine,
  *               merges them with the engine's own deadlines, and collects statistics
+ *   cases.c     fraud cases: a case engine (<ccenter/workflow.h>) on the same clock, one case
+ *               per contact of a `cases` queue, contained by the agent who answers
  *   report.c    KPI formulas, Erlang predictions, text tables, JSON, interval files
  *   main.c      command line
  *
@@ -21,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <ccenter/workflow.h>
 
 #define SIM_MS_PER_S 1000.0
 #define SIM_INF_TIME (INT64_MAX / 4)
@@ -77,7 +81,9 @@ typedef enum sim_ev_kind {
   SEV_LOGIN,        /* a = agent: log in and become READY */
   SEV_LOGOUT,       /* a = agent */
   SEV_BREAK,        /* a = agent, b = break index */
-  SEV_BACK          /* a = agent: end of a break, READY again */
+  SEV_BACK,         /* a = agent: end of a break, READY again */
+  SEV_CONTAIN,      /* a = agent, b = case number, c = cases line: the agent contains it */
+  SEV_CASE_CLOSE    /* a = agent, b = case number, c = cases line: the agent closes it */
 } sim_ev_kind;
 
 typedef struct sim_ev {
@@ -201,6 +207,28 @@ typedef struct sc_file {
   size_t n;
 } sc_file;
 
+/* A `cases QUEUE ...` line: every contact that arrives on QUEUE in the measured period opens
+ * a case (cases.c); the agent who answers it contains it some time later. */
+typedef struct sc_cases {
+  size_t queue;
+  int line;
+  char *name;              /* the built-in workflow's name (the queue's by default) */
+  char *wf_path;           /* workflow=FILE as written, or NULL: the built-in workflow */
+  ccenter_workflow *wf;    /* the loaded file (owned), or NULL */
+  ccenter_calendar *cal;   /* calendar=FILE (owned), or NULL */
+  int64_t golden_ms;       /* -1: 30 min for the built-in workflow, the file's own otherwise */
+  sim_dist contain;        /* from the answer to the containment, seconds */
+  double contain_share;    /* > 0: containment after this share of the handle time instead */
+  char **transitions;      /* taken in order by the agent to contain (the last contains) */
+  size_t n_transitions;
+  sc_attr *fields;         /* set by the agent just before: FIELD:VALUE (number: integer) */
+  size_t n_fields;
+  char *close;             /* the transition the agent takes when the call ends, or NULL */
+  char *role;              /* the agents' role */
+  char **evidence;         /* evidence names the containment is given a reference for */
+  size_t n_evidence;
+} sc_cases;
+
 typedef struct scenario {
   char *path;          /* scenario file, or NULL for the flag mode */
   sc_queue *queues;
@@ -221,6 +249,13 @@ typedef struct scenario {
   size_t n_files;
   char **reqs;         /* the distinct requirement texts used by steps */
   size_t n_reqs;
+  sc_cases *cases;     /* `cases` lines, at most one per queue */
+  size_t n_cases;
+  /* Set before scenario_load(): the group named count_group gets count_value agents
+   * whatever its count= says (--sweep-agents). */
+  const char *count_group;
+  long long count_value;
+  int count_group_seen;
 
   int64_t start_ms;     /* simulated time at which the run starts */
   int64_t end_ms;       /* end of the measured period; arrivals stop here */
@@ -320,6 +355,21 @@ typedef struct sim_model_cell {
   double agents;     /* scheduled agents apportioned to the queue (time average) */
 } sim_model_cell;
 
+/* The cases of one `cases` line (cases.c fills, report.c reads). The case engine's own
+ * statistics (ccenter_workflow_stats_get) next to what the simulator saw. */
+typedef struct sim_case_results {
+  const char *workflow;     /* its name (owned by the scenario or a static string) */
+  int64_t golden_ms;        /* the window, -1 when the workflow file's own (unknown here) */
+  ccenter_workflow_stats st;/* ccenter_workflow_stats_get() when the run stopped */
+  uint64_t opened;          /* cases the simulator opened */
+  uint64_t contained;       /* containment transitions that took effect */
+  uint64_t contained_within;/* of those, within the window by the simulator's clock */
+  uint64_t closed;          /* close transitions that took effect */
+  uint64_t ev_met, ev_missed; /* CCENTER_CASE_GOLDEN_MET / _MISSED events */
+  uint64_t *b_met, *b_missed; /* [batch], from the events, by the case's arrival */
+  int windows_ended;        /* every window had ended when the report was made */
+} sim_case_results;
+
 typedef struct sim_results {
   size_t n_queues;
   size_t n_intervals;
@@ -352,6 +402,8 @@ typedef struct sim_results {
   uint64_t routing_checks;     /* times the invariant was checked */
   int64_t last_time_ms;
   double wall_s;
+  sim_case_results *cases; /* [scenario's cases lines] */
+  size_t n_cases;
 } sim_results;
 
 typedef struct sim_run_opts {
@@ -359,6 +411,37 @@ typedef struct sim_run_opts {
   int check_routing; /* check the routing invariant after every step (slower) */
   const char *label; /* for the progress line */
 } sim_run_opts;
+
+/* Fraud cases (cases.c). Case-engine time is the simulator's ms plus SIM_CASES_EPOCH_MS
+ * (Monday 2 March 2026 00:00 UTC), so that calendars see a plausible date. */
+#define SIM_CASES_EPOCH_MS INT64_C(1772409600000)
+
+typedef struct sim_cases sim_cases;
+/* A case engine with the scenario's workflows, the agents as actors and an intake actor.
+ * NULL after printing why. */
+sim_cases *sim_cases_new(const scenario *sc, sim_results *res, int64_t now);
+void sim_cases_free(sim_cases *cs);
+/* Its next deadline in simulator ms, SIM_INF_TIME when none. */
+int64_t sim_cases_next(const sim_cases *cs);
+/* Each returns 0, or -1 after printing which call failed (the run fails). */
+int sim_cases_advance(sim_cases *cs, int64_t now);
+/* Opens a case for a contact arriving on line `line`'s queue; *case_no receives its
+ * number (1, 2, ...), *contain_s the drawn time from answer to containment (seconds; a
+ * share of handle_s for contain=N%). */
+int sim_cases_open(sim_cases *cs, size_t line, int32_t batch, double handle_s, int64_t now,
+                   uint32_t *case_no, double *contain_s);
+int sim_cases_contain(sim_cases *cs, size_t line, uint32_t case_no, const char *agent,
+                      int64_t now);
+/* The close transition, if the line has one. */
+int sim_cases_close(sim_cases *cs, size_t line, uint32_t case_no, const char *agent,
+                    int64_t now);
+/* At the end of the run: with `settled` (no contact left in progress, so nothing can still
+ * contain a case) the case engine runs on until every golden window has ended; then the
+ * statistics are read into the results. */
+int sim_cases_finish(sim_cases *cs, int64_t now, int settled);
+
+/* Prints that an engine call failed: "ccenter-sim: what(arg) at HH:MM (t=... ms) failed". */
+void sim_call_failed(const char *what, const char *arg, int64_t now, int rc);
 
 /* Runs the scenario on a fresh engine. Returns 0, or -1 after printing why to stderr. */
 int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res);
@@ -402,9 +485,23 @@ typedef struct sim_report_opts {
   unsigned agents;          /* flag mode */
   double calls_per_hour;    /* flag mode */
   double hours;             /* flag mode */
+  const char *sweep_group;  /* --sweep-agents with --json: the group and its size */
+  long long sweep_agents;
 } sim_report_opts;
 
 int sim_report(const scenario *sc, const sim_results *res, const sim_report_opts *o);
+
+/* Golden-window attainment of one cases line: met / (met + missed) from the case engine's
+ * statistics, with a 95 % confidence interval (batch means when the run has batches, else
+ * Wilson's binomial interval). NAN when no window ended. */
+typedef struct sim_attainment {
+  double value, low, high;
+  const char *method; /* "batch-means" or "wilson" */
+} sim_attainment;
+sim_attainment sim_attainment_of(const sim_case_results *c, unsigned n_batches);
+
+/* --sweep-agents: one row of the sweep table per run (header first when `header`). */
+void sim_sweep_row(const scenario *sc, const sim_results *res, long long agents, int header);
 
 /* Small helpers. */
 void *sim_xmalloc(size_t n);

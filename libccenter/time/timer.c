@@ -102,11 +102,21 @@ static void unlink_node(cc_timers *t, uint32_t i)
 /* Requires deadline >= the wheel's time. */
 static void place(cc_timers *t, uint32_t i)
 {
-  uint64_t key = to_key(t->nodes[i].deadline);
+  int64_t d = t->nodes[i].deadline;
+  uint64_t key = to_key(d);
   uint64_t diff = key ^ t->wheel_key;
   int l = diff ? (63 - clz64(diff)) / 6 : 0;
   uint32_t s = (uint32_t)(key >> (6 * l)) & (CC_TIMER_SLOTS - 1);
-  append(t, (uint32_t)l * CC_TIMER_SLOTS + s, i);
+  uint32_t b = (uint32_t)l * CC_TIMER_SLOTS + s;
+  append(t, b, i);
+  if (t->nb_valid && b == t->nb) {
+    if (d < t->nb_min) {
+      t->nb_min = d;
+      t->nb_cnt = 1;
+    } else if (d == t->nb_min) {
+      t->nb_cnt++;
+    }
+  }
 }
 
 /* Moves the wheel's time to the start of slot s at level l and spreads that slot over
@@ -119,6 +129,8 @@ static void cascade(cc_timers *t, int l, int s)
   uint32_t i = t->buckets[b].head;
   t->buckets[b].head = NIL;
   occ_clear(t, b);
+  if (b == t->nb)
+    t->nb_valid = 0;
   t->wheel_key = slot_key(t, l, s);
   while (!(i & END)) {
     uint32_t nx = t->nodes[i].next;
@@ -182,10 +194,15 @@ static void late_remove(cc_timers *t, size_t pos)
 static void detach(cc_timers *t, uint32_t i)
 {
   uint32_t p = t->nodes[i].prev;
-  if ((p & (END | HEAP)) == HEAP)
+  if ((p & (END | HEAP)) == HEAP) {
     late_remove(t, p & LOW);
-  else
-    unlink_node(t, i);
+    return;
+  }
+  /* Late and due timers are all earlier than every timer above level 0: only a timer of
+     bucket nb can have deadline nb_min. */
+  if (t->nb_valid && t->nodes[i].deadline == t->nb_min && --t->nb_cnt == 0)
+    t->nb_valid = 0;
+  unlink_node(t, i);
 }
 
 static void release(cc_timers *t, uint32_t i)
@@ -326,13 +343,26 @@ static int64_t compute_next(cc_timers *t)
       cascade(t, l, s);
       continue;
     }
+    uint32_t b = (uint32_t)l * CC_TIMER_SLOTS + (uint32_t)s;
+    if (t->nb_valid && t->nb == b)
+      return t->nb_min;
     int64_t min = INT64_MAX;
-    uint32_t i = t->buckets[(uint32_t)l * CC_TIMER_SLOTS + (uint32_t)s].head;
+    uint32_t cnt = 0;
+    uint32_t i = t->buckets[b].head;
     while (!(i & END)) {
-      if (t->nodes[i].deadline < min)
-        min = t->nodes[i].deadline;
+      int64_t d = t->nodes[i].deadline;
+      if (d < min) {
+        min = d;
+        cnt = 1;
+      } else if (d == min) {
+        cnt++;
+      }
       i = t->nodes[i].next;
     }
+    t->nb = b;
+    t->nb_min = min;
+    t->nb_cnt = cnt;
+    t->nb_valid = 1;
     return min;
   }
   return INT64_MAX;

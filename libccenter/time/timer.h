@@ -77,6 +77,14 @@ typedef struct cc_timers {
   uint64_t late_seq;
   int64_t next_cache;     /* cc_timers_next, while next_valid */
   int next_valid;
+  /* The earliest deadline in bucket nb (a level above 0), and how many armed timers have
+     it, while nb_valid: so cc_timers_next walks a large far bucket once, not after every
+     cancel of its earliest timer. A deadline lives in one bucket only (slot order is time
+     order), so a timer with deadline nb_min is in nb. */
+  uint32_t nb;
+  uint32_t nb_cnt;
+  int64_t nb_min;
+  int nb_valid;
 } cc_timers;
 
 /* 0 or CCENTER_ENOMEM. `now` is the starting time. */

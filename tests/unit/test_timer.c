@@ -384,6 +384,63 @@ START_TEST(matches_sorted_array_model)
 }
 END_TEST
 
+/* A far bucket full of equal deadlines: cc_timers_next remembers that bucket's earliest
+ * deadline and how many timers share it, so that it need not walk the bucket after every
+ * cancel. Cancels of the earliest ones, in random order, arms of earlier, equal and later
+ * deadlines into the same bucket, and pops as time reaches them keep next() equal to a
+ * brute-force minimum. */
+START_TEST(next_stays_exact_as_far_minima_go)
+{
+  cc_alloc a = std_alloc();
+  cc_timers t;
+  ck_assert_int_eq(cc_timers_init(&t, &a, 0), 0);
+  enum { N = 3000 };
+  static cc_timer_id ids[N];
+  static int64_t dl[N];
+  static int live[N];
+  uint64_t rng = 0x2545f4914f6cdd1du;
+  const int64_t base = INT64_C(172800000); /* 48 h: a bucket far above level 0 */
+  for (int i = 0; i < N; i++) {
+    dl[i] = base + (int64_t)(xorshift(&rng) % 4) * 1000; /* four distinct deadlines */
+    ck_assert_int_eq(cc_timers_arm(&t, dl[i], 0, (uint64_t)i, &ids[i]), 0);
+    live[i] = 1;
+  }
+  int64_t now = 0;
+  for (int step = 0; step < 20000; step++) {
+    int i = (int)(xorshift(&rng) % N);
+    uint64_t r = xorshift(&rng) % 10;
+    if (live[i] && r < 6) {
+      ck_assert_int_eq(cc_timers_cancel(&t, ids[i]), 0);
+      live[i] = 0;
+    } else if (!live[i]) {
+      /* Mostly the same four deadlines, sometimes one just before or after them. */
+      int64_t d = base + (int64_t)(xorshift(&rng) % 4) * 1000;
+      if (r == 7)
+        d -= 1 + (int64_t)(xorshift(&rng) % 500);
+      else if (r == 8)
+        d += 1 + (int64_t)(xorshift(&rng) % 500);
+      ck_assert_int_eq(cc_timers_arm(&t, d, 0, (uint64_t)i, &ids[i]), 0);
+      dl[i] = d;
+      live[i] = 1;
+    }
+    if (step % 1000 == 999) { /* time moves on, pops what is due */
+      now += 9000000;
+      cc_timer_fired f;
+      while (cc_timers_pop(&t, now, &f)) {
+        ck_assert(live[f.payload]);
+        live[f.payload] = 0;
+      }
+    }
+    int64_t min = INT64_MAX;
+    for (int k = 0; k < N; k++)
+      if (live[k] && dl[k] < min)
+        min = dl[k];
+    ck_assert_int_eq(cc_timers_next(&t), min);
+  }
+  cc_timers_destroy(&t);
+}
+END_TEST
+
 /* ---- allocation failure ---- */
 
 typedef struct budget {
@@ -518,6 +575,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, past_and_far_future_deadlines);
   tcase_add_test(tc, arming_while_draining);
   tcase_add_test(tc, matches_sorted_array_model);
+  tcase_add_test(tc, next_stays_exact_as_far_minima_go);
   tcase_add_test(tc, allocation_failure_changes_nothing);
   tcase_add_test(tc, memory_stays_under_48_bytes_per_timer);
   suite_add_tcase(s, tc);

@@ -39,18 +39,29 @@ static int build(ccenter_cases *ce)
   return rc;
 }
 
+/* The integrator's side, reduced to counting: without a callback the engine would keep
+ * every event for pulling. */
+static void on_event(ccenter_cases *ce, const ccenter_case_event *ev, void *ud)
+{
+  (void)ce;
+  (void)ev;
+  ++*(uint64_t *)ud;
+}
+
 static int run(const bench_ctx *ctx)
 {
   const uint32_t n = ctx->quick ? 20000 : 1000000;
   const size_t ops = ctx->quick ? 40000 : 2000000;
   uint64_t rng = ctx->seed;
   int err = 0, rc = 1;
+  uint64_t events = 0;
   ccenter_cases *ce = NULL;
   bench_samples s;
   /* The driver's own view of each case: 0 INTAKE, 1 STOP_ACTIVE, 2 AWAIT. */
   unsigned char *state = malloc(n);
   if (!state || bench_samples_init(&s, ops / SAMPLE_EVERY + 16) ||
-      ccenter_cases_new(NULL, T0, &ce) || build(ce)) {
+      ccenter_cases_new(NULL, T0, &ce) ||
+      ccenter_cases_set_event_callback(ce, on_event, &events) || build(ce)) {
     fprintf(stderr, "cases: set-up failed\n");
     exit(1);
   }
@@ -126,6 +137,7 @@ static int run(const bench_ctx *ctx)
   bench_json_double(&j, "open_and_stop_per_s", (double)n / ((double)open_total / 1e9));
   bench_json_double(&j, "bytes_per_open_case", (double)(mem_open - mem0) / (double)n);
   bench_json_uint(&j, "memory_bytes", mem_open);
+  bench_json_uint(&j, "events", events);
   bench_json_uint(&j, "warnings", st.warnings);
   bench_json_uint(&j, "deadlines_missed", st.deadlines_missed);
   bench_json_uint(&j, "peak_rss_bytes", bench_peak_rss_bytes());

@@ -100,33 +100,33 @@ typedef struct ccenter_parse_error {
  * Creates a calendar with the defaults above. `name` (1..64 bytes of printable ASCII, no
  * space, no '#') names it for workflows. opts may be NULL (the C library's allocator);
  * only its allocator is used.
- * Errors: CCENTER_EINVAL (name or out NULL, bad name), CCENTER_ENOMEM. Since 0.3.
+ * Errors: CCENTER_EINVAL (name or out NULL, bad name), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_new(const ccenter_options *opts, const char *name,
                                         ccenter_calendar **out);
 
-/** Frees a calendar. NULL does nothing. Since 0.3. */
+/** Frees a calendar. NULL does nothing. Since 0.2. */
 CCENTER_EXPORT void ccenter_calendar_free(ccenter_calendar *cal);
 
 /**
- * A deep copy with the same allocator. Errors: CCENTER_EINVAL, CCENTER_ENOMEM. Since 0.3.
+ * A deep copy with the same allocator. Errors: CCENTER_EINVAL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_clone(const ccenter_calendar *cal, ccenter_calendar **out);
 
-/** The calendar's name; NULL for NULL. Since 0.3. */
+/** The calendar's name; NULL for NULL. Since 0.2. */
 CCENTER_EXPORT const char *ccenter_calendar_name(const ccenter_calendar *cal);
 
 /**
  * Sets the base UTC offset (before the first transition), in seconds east of UTC.
  * Errors: CCENTER_EINVAL, CCENTER_ERANGE (|offset_s| > CCENTER_CALENDAR_MAX_OFFSET_S).
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_set_offset(ccenter_calendar *cal, int32_t offset_s);
 
 /**
  * From instant `at` on, the UTC offset is offset_s. Transitions may be added in any order.
  * Errors: CCENTER_EINVAL, CCENTER_ERANGE (offset or instant out of range), CCENTER_EEXIST
- * (a transition at that instant), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * (a transition at that instant), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_transition(ccenter_calendar *cal, int64_t at,
                                                    int32_t offset_s);
@@ -134,19 +134,19 @@ CCENTER_EXPORT int ccenter_calendar_add_transition(ccenter_calendar *cal, int64_
 /**
  * Adds an opening interval [open_ms, close_ms) of local time to a weekday.
  * Errors: CCENTER_EINVAL (bad weekday; open_ms >= close_ms; overlaps an interval of that
- * day), CCENTER_ERANGE (outside 0..86,400,000), CCENTER_EFULL. Since 0.3.
+ * day), CCENTER_ERANGE (outside 0..86,400,000), CCENTER_EFULL. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_hours(ccenter_calendar *cal, int weekday,
                                               int32_t open_ms, int32_t close_ms);
 
 /** Removes every opening interval of a weekday: it is closed. Errors: CCENTER_EINVAL.
- * Since 0.3. */
+ * Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_clear_hours(ccenter_calendar *cal, int weekday);
 
 /**
  * Makes a local date a holiday (closed all day).
  * Errors: CCENTER_EINVAL (no such date), CCENTER_ERANGE (year), CCENTER_EEXIST (already a
- * holiday or an extra working day), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * holiday or an extra working day), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_holiday(ccenter_calendar *cal, int year, int month,
                                                 int day);
@@ -154,7 +154,7 @@ CCENTER_EXPORT int ccenter_calendar_add_holiday(ccenter_calendar *cal, int year,
 /**
  * Makes a local date an extra working day, open with the hours of `as_weekday`.
  * Errors: as ccenter_calendar_add_holiday(); CCENTER_EINVAL also for a bad weekday.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_working_day(ccenter_calendar *cal, int year,
                                                     int month, int day, int as_weekday);
@@ -164,11 +164,11 @@ CCENTER_EXPORT int ccenter_calendar_add_working_day(ccenter_calendar *cal, int y
 /* success. Common errors: CCENTER_EINVAL (NULL argument), CCENTER_ERANGE (an instant  */
 /* or result outside the supported years).                                             */
 
-/** The UTC offset in force at instant t. Since 0.3. */
+/** The UTC offset in force at instant t. Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_offset_at(const ccenter_calendar *cal, int64_t t,
                                               int32_t *offset_s);
 
-/** Instant t as local civil time (out->size set by the caller). Since 0.3. */
+/** Instant t as local civil time (out->size set by the caller). Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_to_civil(const ccenter_calendar *cal, int64_t t,
                                              ccenter_civil *out);
 
@@ -176,21 +176,21 @@ CCENTER_EXPORT int ccenter_calendar_to_civil(const ccenter_calendar *cal, int64_
  * The instant of a local civil time (weekday and offset_s are ignored). A local time that
  * does not exist (skipped by a transition) maps to the instant the skip ends; a local time
  * that occurs twice maps to the earlier one. Errors: also CCENTER_EINVAL for an invalid
- * date or time. Since 0.3.
+ * date or time. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_from_civil(const ccenter_calendar *cal,
                                                const ccenter_civil *in, int64_t *out);
 
-/** 1 when the local date is a business day, 0 when not; or a negative error. Since 0.3. */
+/** 1 when the local date is a business day, 0 when not; or a negative error. Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_is_business_day(const ccenter_calendar *cal, int year,
                                                     int month, int day);
 
-/** 1 when the calendar is open at instant t, 0 when not; or a negative error. Since 0.3. */
+/** 1 when the calendar is open at instant t, 0 when not; or a negative error. Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_is_open(const ccenter_calendar *cal, int64_t t);
 
 /**
  * The first instant >= t at which the calendar is open (t itself when open).
- * Errors: also CCENTER_ENOENT (no opening within CCENTER_CALENDAR_SEARCH_DAYS). Since 0.3.
+ * Errors: also CCENTER_ENOENT (no opening within CCENTER_CALENDAR_SEARCH_DAYS). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_next_open(const ccenter_calendar *cal, int64_t t,
                                               int64_t *out);
@@ -199,7 +199,7 @@ CCENTER_EXPORT int ccenter_calendar_next_open(const ccenter_calendar *cal, int64
  * n business days after t (n >= 0). Day 1 is the first business day after t's local
  * date; with n = 0 the result is on t's own date when that is a business day, otherwise
  * on the next one. `mode` places the result on that day. Errors: also CCENTER_EINVAL
- * (n < 0, bad mode), CCENTER_ENOENT (no business day found). Since 0.3.
+ * (n < 0, bad mode), CCENTER_ENOENT (no business day found). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_business_days(const ccenter_calendar *cal, int64_t t,
                                                       int n, ccenter_bday_mode mode,
@@ -209,26 +209,26 @@ CCENTER_EXPORT int ccenter_calendar_add_business_days(const ccenter_calendar *ca
  * The instant at which `ms` milliseconds of opening time have passed since t (ms >= 0).
  * Time before t's next opening does not count. With ms = 0 the result is
  * ccenter_calendar_next_open(t). Errors: also CCENTER_EINVAL (ms < 0), CCENTER_ENOENT.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_business_time(const ccenter_calendar *cal,
                                                       int64_t t, int64_t ms, int64_t *out);
 
 /**
  * The opening time, in milliseconds, between t0 and t1 (t0 <= t1).
- * Errors: also CCENTER_EINVAL (t0 > t1). Since 0.3.
+ * Errors: also CCENTER_EINVAL (t0 > t1). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_business_time_between(const ccenter_calendar *cal,
                                                           int64_t t0, int64_t t1,
                                                           int64_t *ms);
 
-/** The same local time n calendar days later (n may be negative). Since 0.3. */
+/** The same local time n calendar days later (n may be negative). Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_add_days(const ccenter_calendar *cal, int64_t t, int n,
                                              int64_t *out);
 
 /**
  * The same local time n civil months later (n may be negative); a day past the end of the
- * target month is clamped to its last day (31 Aug + 6 months = 28 Feb). Since 0.3.
+ * target month is clamped to its last day (31 Aug + 6 months = 28 Feb). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_add_months(const ccenter_calendar *cal, int64_t t, int n,
                                                int64_t *out);
@@ -240,7 +240,7 @@ CCENTER_EXPORT int ccenter_calendar_add_months(const ccenter_calendar *cal, int6
  * Builds a calendar from its text form. `source` names the text in error messages (a
  * file name; NULL gives "<text>"). opts may be NULL. On CCENTER_ESYNTAX, err (may be
  * NULL) says where and what. Errors: CCENTER_EINVAL, CCENTER_ESYNTAX (including values
- * out of range and duplicates, reported at their line), CCENTER_ENOMEM. Since 0.3.
+ * out of range and duplicates, reported at their line), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_parse(const ccenter_options *opts, const char *text,
                                           size_t len, const char *source,
@@ -251,7 +251,7 @@ CCENTER_EXPORT int ccenter_calendar_parse(const ccenter_options *opts, const cha
  * equal calendar. *needed (may be NULL) receives the length without the NUL.
  * Errors: CCENTER_EINVAL, CCENTER_ERANGE (buf too small: buf is untouched, *needed says
  * how much is needed without the NUL). buf may be NULL with size 0 to ask for the size
- * (that call returns CCENTER_ERANGE). Since 0.3.
+ * (that call returns CCENTER_ERANGE). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_write(const ccenter_calendar *cal, char *buf, size_t size,
                                           size_t *needed);
@@ -259,7 +259,7 @@ CCENTER_EXPORT int ccenter_calendar_write(const ccenter_calendar *cal, char *buf
 /**
  * Adapter (does file I/O): reads and parses a calendar file. Errors: as
  * ccenter_calendar_parse(), and CCENTER_EIO (the file cannot be read; err says why).
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_load_file(const ccenter_options *opts, const char *path,
                                               ccenter_calendar **out,
@@ -274,7 +274,7 @@ CCENTER_EXPORT int ccenter_calendar_load_file(const ccenter_options *opts, const
  * only when the whole file was read. Errors: CCENTER_EINVAL (also from > to, either
  * outside the supported years, or a zone name with ".."), CCENTER_EIO (cannot read),
  * CCENTER_ECORRUPT (not a valid TZif file, or an offset beyond
- * CCENTER_CALENDAR_MAX_OFFSET_S), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_CALENDAR_MAX_OFFSET_S), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_calendar_load_tzif(ccenter_calendar *cal, const char *zone,
                                               int64_t from, int64_t to);

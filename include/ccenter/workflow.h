@@ -106,21 +106,21 @@ typedef enum ccenter_timer_expiry {
 
 /**
  * Creates an empty workflow named `name`. opts may be NULL; only its allocator is used.
- * Errors: CCENTER_EINVAL (NULL or bad name), CCENTER_ENOMEM. Since 0.3.
+ * Errors: CCENTER_EINVAL (NULL or bad name), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_new(const ccenter_options *opts, const char *name,
                                         ccenter_workflow **out);
 
-/** Frees a workflow. NULL does nothing. Since 0.3. */
+/** Frees a workflow. NULL does nothing. Since 0.2. */
 CCENTER_EXPORT void ccenter_workflow_free(ccenter_workflow *wf);
 
-/** The workflow's name; NULL for NULL. Since 0.3. */
+/** The workflow's name; NULL for NULL. Since 0.2. */
 CCENTER_EXPORT const char *ccenter_workflow_name(const ccenter_workflow *wf);
 
 /**
  * Names the calendar (ccenter_cases_add_calendar()) that business and calendar timers
  * use; without one they use UTC with Monday to Friday open all day.
- * Errors: CCENTER_EINVAL. Since 0.3.
+ * Errors: CCENTER_EINVAL. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_calendar(ccenter_workflow *wf, const char *calendar);
 
@@ -128,13 +128,13 @@ CCENTER_EXPORT int ccenter_workflow_set_calendar(ccenter_workflow *wf, const cha
  * Sets the golden window: a case that reaches a CONTAINED state within `ms` of opening
  * meets it (CCENTER_CASE_GOLDEN_MET), otherwise it is missed (CCENTER_CASE_GOLDEN_MISSED
  * when the window ends, or when the case closes uncontained before). 0 turns it off.
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0). Since 0.3.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_golden(ccenter_workflow *wf, int64_t ms);
 
 /**
  * Declares a case field. Errors: CCENTER_EINVAL (bad name or type), CCENTER_EEXIST,
- * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_field(ccenter_workflow *wf, const char *name,
                                               ccenter_field_type type);
@@ -142,7 +142,7 @@ CCENTER_EXPORT int ccenter_workflow_add_field(ccenter_workflow *wf, const char *
 /**
  * Adds a state. `flags` are CCENTER_STATE_*; a FINAL state needs an `outcome` (a name:
  * REIMBURSED, RECOVERED...), other states must pass NULL. Errors: CCENTER_EINVAL,
- * CCENTER_EEXIST, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_EEXIST, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_state(ccenter_workflow *wf, const char *name,
                                               unsigned flags, const char *outcome);
@@ -153,7 +153,7 @@ CCENTER_EXPORT int ccenter_workflow_add_state(ccenter_workflow *wf, const char *
  * system actor, i.e. timers). One name may be added again with other source states as
  * long as no source state repeats. Errors: CCENTER_EINVAL (bad name; unknown state in
  * from or to; a final source state), CCENTER_EEXIST (name already leaves one of these
- * states), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * states), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_transition(ccenter_workflow *wf, const char *name,
                                                    const char *from, const char *to,
@@ -164,7 +164,7 @@ CCENTER_EXPORT int ccenter_workflow_add_transition(ccenter_workflow *wf, const c
  * it, and it takes effect only when a different actor with `approver_role` approves.
  * A proposal not decided within `expires_ms` (0: never) expires. Applies to every source
  * state of that name. Errors: CCENTER_EINVAL (unknown transition, bad role),
- * CCENTER_ERANGE (expires_ms < 0). Since 0.3.
+ * CCENTER_ERANGE (expires_ms < 0). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_dual(ccenter_workflow *wf, const char *transition,
                                              const char *approver_role, int64_t expires_ms);
@@ -176,7 +176,7 @@ CCENTER_EXPORT int ccenter_workflow_set_dual(ccenter_workflow *wf, const char *t
  * and value an integer (INT, FLAG, TIME fields; money in minor units, currency ignored),
  * or a word for TEXT and ACCOUNT fields (== and != only).
  * Errors: CCENTER_EINVAL (unknown transition), CCENTER_ESYNTAX (bad expression, unknown
- * field, operator not allowed for the type), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * field, operator not allowed for the type), CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_guard(ccenter_workflow *wf, const char *transition,
                                               const char *expr);
@@ -184,7 +184,7 @@ CCENTER_EXPORT int ccenter_workflow_add_guard(ccenter_workflow *wf, const char *
 /**
  * Requires an evidence reference named `evidence` in the input of a transition (a police
  * reference, a platform message id, a recording id). Errors: CCENTER_EINVAL,
- * CCENTER_EEXIST, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_EEXIST, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_require_evidence(ccenter_workflow *wf,
                                                      const char *transition,
@@ -194,7 +194,7 @@ CCENTER_EXPORT int ccenter_workflow_require_evidence(ccenter_workflow *wf,
  * Makes a transition request an action the integrator must carry out (place the stop,
  * call the customer back, notify police): a CCENTER_CASE_ACTION event when the
  * transition takes effect, with a deadline `within_ms` later (0: no deadline).
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_action(ccenter_workflow *wf, const char *transition,
                                                const char *action, int64_t within_ms);
@@ -206,7 +206,7 @@ CCENTER_EXPORT int ccenter_workflow_add_action(ccenter_workflow *wf, const char 
  * CCENTER_CASE_LIMIT_REACHED. The engine counts by transition name and value across all
  * its workflows, forgotten cases included; a case whose key field is not set cannot take
  * the transition (CCENTER_ECONDITION). Errors: CCENTER_EINVAL (unknown transition or
- * field, field not ACCOUNT or TEXT), CCENTER_ERANGE (max < 1), CCENTER_EEXIST. Since 0.3.
+ * field, field not ACCOUNT or TEXT), CCENTER_ERANGE (max < 1), CCENTER_EEXIST. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_limit(ccenter_workflow *wf, const char *transition,
                                               const char *key_field, uint32_t max);
@@ -224,7 +224,7 @@ CCENTER_EXPORT int ccenter_workflow_add_limit(ccenter_workflow *wf, const char *
  * the expiry raises a CCENTER_CASE_ALERT instead. A running timer is not restarted when
  * the case re-enters its start state. `flags` are CCENTER_TIMER_*. Errors: CCENTER_EINVAL
  * (bad name, unknown state, target missing or unknown), CCENTER_ERANGE, CCENTER_EEXIST,
- * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_add_timer(ccenter_workflow *wf, const char *name,
                                               const char *start_state,
@@ -235,7 +235,7 @@ CCENTER_EXPORT int ccenter_workflow_add_timer(ccenter_workflow *wf, const char *
 /**
  * Starts a timer from a TIME field instead of a state: when the field is set, the timer
  * runs from the field's value (restarting if the field changes). Errors: CCENTER_EINVAL
- * (unknown timer or field, not a TIME field, the timer has a start state). Since 0.3.
+ * (unknown timer or field, not a TIME field, the timer has a start state). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_start_field(ccenter_workflow *wf, const char *timer,
                                                       const char *field);
@@ -243,7 +243,7 @@ CCENTER_EXPORT int ccenter_workflow_timer_start_field(ccenter_workflow *wf, cons
 /**
  * Adds an early warning `before_ms` before a timer expires (CCENTER_CASE_TIMER_WARNING).
  * Errors: CCENTER_EINVAL, CCENTER_ERANGE (before_ms <= 0), CCENTER_EEXIST, CCENTER_EFULL.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_warn(ccenter_workflow *wf, const char *timer,
                                                int64_t before_ms);
@@ -253,7 +253,7 @@ CCENTER_EXPORT int ccenter_workflow_timer_warn(ccenter_workflow *wf, const char 
  * information); it resumes with the time it had left when the case leaves (business
  * time for business clocks, elapsed time otherwise). A case moving from the timer's start
  * state into a pause state keeps the timer, paused. Errors:
- * CCENTER_EINVAL (unknown timer or state), CCENTER_EEXIST. Since 0.3.
+ * CCENTER_EINVAL (unknown timer or state), CCENTER_EEXIST. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_pause_in(ccenter_workflow *wf, const char *timer,
                                                    const char *state);
@@ -262,7 +262,7 @@ CCENTER_EXPORT int ccenter_workflow_timer_pause_in(ccenter_workflow *wf, const c
  * Checks a workflow for completeness: exactly one initial state, every final state has an
  * outcome, every timer's target exists, every non-final state can reach a final one.
  * ccenter_cases_add_workflow() runs the same check. On CCENTER_ESYNTAX, err (may be NULL)
- * says what is wrong. Errors: CCENTER_EINVAL, CCENTER_ESYNTAX. Since 0.3.
+ * says what is wrong. Errors: CCENTER_EINVAL, CCENTER_ESYNTAX. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_check(const ccenter_workflow *wf,
                                           ccenter_parse_error *err);
@@ -270,7 +270,7 @@ CCENTER_EXPORT int ccenter_workflow_check(const ccenter_workflow *wf,
 /**
  * Builds a workflow from its text form (docs/workflows.md, "Workflow files"). `source`
  * names the text in messages. Errors: CCENTER_EINVAL, CCENTER_ESYNTAX (err says where),
- * CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_parse(const ccenter_options *opts, const char *text,
                                           size_t len, const char *source,
@@ -280,7 +280,7 @@ CCENTER_EXPORT int ccenter_workflow_parse(const ccenter_options *opts, const cha
  * Writes the workflow's canonical text form (parsing it gives an equal workflow), or with
  * ccenter_workflow_write_dot() a Graphviz digraph of its states and transitions. Same
  * buffer contract as ccenter_calendar_write(). Errors: CCENTER_EINVAL, CCENTER_ERANGE.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_write(const ccenter_workflow *wf, char *buf, size_t size,
                                           size_t *needed);
@@ -289,7 +289,7 @@ CCENTER_EXPORT int ccenter_workflow_write_dot(const ccenter_workflow *wf, char *
 
 /**
  * Adapter (does file I/O): reads and parses a workflow file. Errors: as
- * ccenter_workflow_parse(), and CCENTER_EIO. Since 0.3.
+ * ccenter_workflow_parse(), and CCENTER_EIO. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_load_file(const ccenter_options *opts, const char *path,
                                               ccenter_workflow **out,
@@ -346,7 +346,7 @@ typedef struct ccenter_case_event {
   uint32_t count;          /**< LIMIT_REACHED: the limit */
 } ccenter_case_event;
 
-/** The name of an event type without its prefix, "UNKNOWN" for others. Static. Since 0.3. */
+/** The name of an event type without its prefix, "UNKNOWN" for others. Static. Since 0.2. */
 CCENTER_EXPORT const char *ccenter_case_event_name(ccenter_case_event_type type);
 
 typedef void (*ccenter_case_event_fn)(ccenter_cases *ce, const ccenter_case_event *ev,
@@ -389,7 +389,7 @@ typedef struct ccenter_audit_head {
  * lines[0] when the chain does not start at seq 1 (retention). Returns 0 when every line
  * is intact, or CCENTER_ECORRUPT with *first_bad the index of the first line changed,
  * removed, reordered or unparsable (n when lines are missing at the end). Errors:
- * CCENTER_EINVAL. Since 0.3.
+ * CCENTER_EINVAL. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_audit_verify(const char *const *lines, const size_t *lens, size_t n,
                                         const void *key, size_t key_len,
@@ -397,10 +397,10 @@ CCENTER_EXPORT int ccenter_audit_verify(const char *const *lines, const size_t *
                                         const ccenter_audit_head *head, size_t *first_bad);
 
 /** SHA-256 (FIPS 180-4). Never fails for non-NULL out; data may be NULL when len is 0.
- * Since 0.3. */
+ * Since 0.2. */
 CCENTER_EXPORT void ccenter_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/** HMAC-SHA-256 (RFC 2104). Since 0.3. */
+/** HMAC-SHA-256 (RFC 2104). Since 0.2. */
 CCENTER_EXPORT void ccenter_hmac_sha256(const void *key, size_t key_len, const void *data,
                                         size_t len, uint8_t out[32]);
 
@@ -410,31 +410,31 @@ CCENTER_EXPORT void ccenter_hmac_sha256(const void *key, size_t key_len, const v
 /**
  * Creates a case engine at time `now`. opts may be NULL; its allocator and log are used
  * (its routing event callback is not). Errors: CCENTER_EINVAL, CCENTER_ERANGE (now out of
- * CCENTER_TIME_MIN..CCENTER_TIME_MAX), CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_TIME_MIN..CCENTER_TIME_MAX), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_new(const ccenter_options *opts, int64_t now,
                                      ccenter_cases **out);
 
-/** Frees the engine and everything in it, without events. NULL does nothing. Since 0.3. */
+/** Frees the engine and everything in it, without events. NULL does nothing. Since 0.2. */
 CCENTER_EXPORT void ccenter_cases_free(ccenter_cases *ce);
 
 /**
  * Delivers events to fn (NULL: queue them for ccenter_cases_next_event()). Only while no
  * event is queued. Errors: CCENTER_EINVAL, CCENTER_EBUSY (events are queued),
- * CCENTER_ECALLBACK. Since 0.3.
+ * CCENTER_ECALLBACK. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_set_event_callback(ccenter_cases *ce, ccenter_case_event_fn fn,
                                                     void *ud);
 
-/** The next queued event or NULL; see ccenter_case_event for its lifetime. Since 0.3. */
+/** The next queued event or NULL; see ccenter_case_event for its lifetime. Since 0.2. */
 CCENTER_EXPORT const ccenter_case_event *ccenter_cases_next_event(ccenter_cases *ce);
 
-/** Queued events not yet pulled; 0 for NULL. Since 0.3. */
+/** Queued events not yet pulled; 0 for NULL. Since 0.2. */
 CCENTER_EXPORT size_t ccenter_cases_pending_events(const ccenter_cases *ce);
 
 /**
  * Sets where audit records go (fn NULL: nowhere; the chain head is kept either way).
- * Errors: CCENTER_EINVAL, CCENTER_ECALLBACK. Since 0.3.
+ * Errors: CCENTER_EINVAL, CCENTER_ECALLBACK. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_set_audit_sink(ccenter_cases *ce, ccenter_audit_fn fn,
                                                 void *ud);
@@ -442,31 +442,31 @@ CCENTER_EXPORT int ccenter_cases_set_audit_sink(ccenter_cases *ce, ccenter_audit
 /**
  * Keys the audit chain with HMAC-SHA-256 (1..1024 bytes, copied). Only before the first
  * record. Errors: CCENTER_EINVAL, CCENTER_ESTATE (records exist), CCENTER_ENOMEM.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_set_audit_key(ccenter_cases *ce, const void *key,
                                                size_t key_len);
 
-/** The audit chain's head. Errors: CCENTER_EINVAL. Since 0.3. */
+/** The audit chain's head. Errors: CCENTER_EINVAL. Since 0.2. */
 CCENTER_EXPORT int ccenter_cases_audit_head(const ccenter_cases *ce, ccenter_audit_head *out);
 
 /** Fires timers due at or before now. Errors: CCENTER_EINVAL, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3. */
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2. */
 CCENTER_EXPORT int ccenter_cases_advance(ccenter_cases *ce, int64_t now);
 
-/** The earliest pending timer or CCENTER_NO_DEADLINE. Since 0.3. */
+/** The earliest pending timer or CCENTER_NO_DEADLINE. Since 0.2. */
 CCENTER_EXPORT int64_t ccenter_cases_next_deadline(const ccenter_cases *ce);
 
-/** The largest now seen. Since 0.3. */
+/** The largest now seen. Since 0.2. */
 CCENTER_EXPORT int64_t ccenter_cases_now(const ccenter_cases *ce);
 
-/** As ccenter_engine_set_deadline_hook(). Errors: CCENTER_EINVAL, CCENTER_EBUSY. Since 0.3. */
+/** As ccenter_engine_set_deadline_hook(). Errors: CCENTER_EINVAL, CCENTER_EBUSY. Since 0.2. */
 CCENTER_EXPORT int ccenter_cases_set_deadline_hook(ccenter_cases *ce, ccenter_deadline_fn fn,
                                                    void *ud);
 
 /**
  * Adds a copy of a calendar (its name must be new). Errors: CCENTER_EINVAL, CCENTER_EEXIST,
- * CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_add_calendar(ccenter_cases *ce, const ccenter_calendar *cal,
                                               int64_t now);
@@ -475,7 +475,7 @@ CCENTER_EXPORT int ccenter_cases_add_calendar(ccenter_cases *ce, const ccenter_c
  * Adds a copy of a workflow after ccenter_workflow_check() (its calendar, if named, must
  * have been added). Errors: CCENTER_EINVAL, CCENTER_ESYNTAX (the check failed),
  * CCENTER_ENOENT (no such calendar), CCENTER_EEXIST, CCENTER_ETIME, CCENTER_ECALLBACK,
- * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_add_workflow(ccenter_cases *ce, const ccenter_workflow *wf,
                                               int64_t now);
@@ -483,7 +483,7 @@ CCENTER_EXPORT int ccenter_cases_add_workflow(ccenter_cases *ce, const ccenter_w
 /**
  * Gives an actor their roles (comma-separated; NULL or "" removes the actor). Errors:
  * CCENTER_EINVAL (bad id or role, the system actor), CCENTER_EFULL, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_set_actor(ccenter_cases *ce, const char *actor,
                                            const char *roles, int64_t now);
@@ -502,14 +502,14 @@ typedef struct ccenter_case_input {
   size_t n_evidence;
 } ccenter_case_input;
 
-/** Fills in defaults (no reason, no evidence) and the size. Since 0.3. */
+/** Fills in defaults (no reason, no evidence) and the size. Since 0.2. */
 CCENTER_EXPORT void ccenter_case_input_init(ccenter_case_input *in);
 
 /**
  * Opens a case of a workflow in its initial state; starts its timers and golden window.
  * The actor needs no role to open (any known actor). Errors: CCENTER_EINVAL (bad id),
  * CCENTER_ENOENT (no such workflow or actor), CCENTER_EEXIST, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_open(ccenter_cases *ce, const char *case_id,
                                      const char *workflow, const char *actor, void *user_data,
@@ -520,7 +520,7 @@ CCENTER_EXPORT int ccenter_case_open(ccenter_cases *ce, const char *case_id,
  * _set_int, TEXT and ACCOUNT _set_text, MONEY _set_money (currency: three upper-case
  * letters). Errors: CCENTER_EINVAL (bad value, wrong setter for the type), CCENTER_ENOENT
  * (no such case, field or actor), CCENTER_ESTATE (the case is closed), CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_set_int(ccenter_cases *ce, const char *case_id,
                                         const char *actor, const char *field, int64_t value,
@@ -536,7 +536,7 @@ CCENTER_EXPORT int ccenter_case_set_money(ccenter_cases *ce, const char *case_id
 /**
  * Reads a field. Errors: CCENTER_EINVAL (wrong getter for the type), CCENTER_ENOENT (no
  * such case or field, or the field is not set). _get_text's string is valid until the
- * case changes. currency receives 3 letters and a NUL. Since 0.3.
+ * case changes. currency receives 3 letters and a NUL. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_get_int(const ccenter_cases *ce, const char *case_id,
                                         const char *field, int64_t *out);
@@ -549,7 +549,7 @@ CCENTER_EXPORT int ccenter_case_get_money(const ccenter_cases *ce, const char *c
 /**
  * Links a routing-engine contact id to a case (follow-ups, reporting). Errors:
  * CCENTER_EINVAL, CCENTER_ENOENT, CCENTER_EEXIST (already linked), CCENTER_EFULL,
- * CCENTER_ESTATE (closed), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ESTATE (closed), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_link_contact(ccenter_cases *ce, const char *case_id,
                                              const char *contact, const char *actor,
@@ -567,7 +567,7 @@ CCENTER_EXPORT int ccenter_case_link_contact(ccenter_cases *ce, const char *case
  * is taken or proposed until it is decided),
  * CCENTER_EPERM (actor lacks the role), CCENTER_ECONDITION (a guard is false, required
  * evidence missing), CCENTER_EFULL (a limit across cases), CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.3.
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_transition(ccenter_cases *ce, const char *case_id,
                                            const char *transition, const char *actor,
@@ -580,7 +580,7 @@ CCENTER_EXPORT int ccenter_case_transition(ccenter_cases *ce, const char *case_i
  * reason). Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such case or actor, no pending
  * proposal), CCENTER_EPERM (the maker, or no approver role),
  * CCENTER_ECONDITION, CCENTER_EFULL, CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM.
- * Since 0.3.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_approve(ccenter_cases *ce, const char *case_id,
                                         const char *actor, const char *reason, int64_t now);
@@ -590,7 +590,7 @@ CCENTER_EXPORT int ccenter_case_reject(ccenter_cases *ce, const char *case_id,
 /**
  * Removes a closed case from memory (its events, audit and statistics stay). Errors:
  * CCENTER_EINVAL, CCENTER_ENOENT, CCENTER_ESTATE (still open), CCENTER_ETIME,
- * CCENTER_ECALLBACK. Since 0.3.
+ * CCENTER_ECALLBACK. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_forget(ccenter_cases *ce, const char *case_id, int64_t now);
 
@@ -612,26 +612,26 @@ typedef struct ccenter_case_info {
 } ccenter_case_info;
 
 /** Fills *info. Strings valid until the case changes. Errors: CCENTER_EINVAL,
- * CCENTER_ENOENT. Since 0.3. */
+ * CCENTER_ENOENT. Since 0.2. */
 CCENTER_EXPORT int ccenter_case_info_get(const ccenter_cases *ce, const char *case_id,
                                          ccenter_case_info *info);
 
-/** The i-th linked contact (0-based) or NULL. Since 0.3. */
+/** The i-th linked contact (0-based) or NULL. Since 0.2. */
 CCENTER_EXPORT const char *ccenter_case_contact(const ccenter_cases *ce, const char *case_id,
                                                 size_t i);
 
 /** When the case's timer `timer` expires. Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such
- * case or timer, or not running). Paused timers report CCENTER_NO_DEADLINE. Since 0.3. */
+ * case or timer, or not running). Paused timers report CCENTER_NO_DEADLINE. Since 0.2. */
 CCENTER_EXPORT int ccenter_case_timer_deadline(const ccenter_cases *ce, const char *case_id,
                                                const char *timer, int64_t *deadline);
 
 /** The case's user data (NULL when none or no such case) and its setter (no event, no
- * journal; allowed in the callback). Errors: CCENTER_EINVAL, CCENTER_ENOENT. Since 0.3. */
+ * journal; allowed in the callback). Errors: CCENTER_EINVAL, CCENTER_ENOENT. Since 0.2. */
 CCENTER_EXPORT void *ccenter_case_user_data(const ccenter_cases *ce, const char *case_id);
 CCENTER_EXPORT int ccenter_case_set_user_data(ccenter_cases *ce, const char *case_id,
                                               void *user_data);
 
-/** Open cases, and cases in memory (open + closed not forgotten). Since 0.3. */
+/** Open cases, and cases in memory (open + closed not forgotten). Since 0.2. */
 CCENTER_EXPORT size_t ccenter_cases_open_count(const ccenter_cases *ce);
 CCENTER_EXPORT size_t ccenter_cases_count(const ccenter_cases *ce);
 
@@ -664,13 +664,13 @@ typedef enum ccenter_wf_count {
 } ccenter_wf_count;
 
 /** One named counter of a workflow. Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such
- * workflow, or the name is not in it). Since 0.3. */
+ * workflow, or the name is not in it). Since 0.2. */
 CCENTER_EXPORT int ccenter_workflow_stat_count(const ccenter_cases *ce, const char *workflow,
                                                ccenter_wf_count kind, const char *name,
                                                uint64_t *out);
 
 /** The memory the engine holds, in bytes (exact: what its allocator handed out and it has
- * not freed). Since 0.3. */
+ * not freed). Since 0.2. */
 CCENTER_EXPORT size_t ccenter_cases_memory(const ccenter_cases *ce);
 
 #ifdef __cplusplus

@@ -222,7 +222,9 @@ CCENTER_EXPORT int ccenter_workflow_add_limit(ccenter_workflow *wf, const char *
  * (a pending proposal is withdrawn: CCENTER_CASE_REJECTED by the system actor); when the
  * transition does not leave the current state, or its guards, evidence or limit fail,
  * the expiry raises a CCENTER_CASE_ALERT instead. A running timer is not restarted when
- * the case re-enters its start state. `flags` are CCENTER_TIMER_*. Errors: CCENTER_EINVAL
+ * the case re-enters its start state from another state; a transition from its start
+ * state to itself (a second stop, a renewal) restarts it. `flags` are CCENTER_TIMER_*.
+ * Errors: CCENTER_EINVAL
  * (bad name, unknown state, target missing or unknown), CCENTER_ERANGE, CCENTER_EEXIST,
  * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
  */

@@ -434,10 +434,13 @@ static void close_case(ccenter_cases *ce, cc_case *c)
 }
 
 /* The case enters state `to` (also on opening, from == to): timers stop, pause, resume
- * and start; containment and closing. */
+ * and start; containment and closing. A transition from `to` to itself renews what the
+ * state stands for (a second stop-payment, a renewed freeze), so the timers `to` starts
+ * start again. */
 static void enter_state(ccenter_cases *ce, cc_case *c, uint32_t to, int opening)
 {
   const ccenter_workflow *d = c->wf->def;
+  int renew = !opening && c->state == to;
   c->state = (uint16_t)to;
   c->state_since = ce->now;
   const cc_wf_state *s = &d->states[to];
@@ -459,6 +462,10 @@ static void enter_state(ccenter_cases *ce, cc_case *c, uint32_t to, int opening)
     for (uint16_t i = 0; i < c->n_armed;) {
       cc_armed *a = &c->armed[i];
       const cc_wf_timer *t = &d->timers[a->timer];
+      if (renew && t->start_state == (int32_t)to) {
+        disarm(ce, c, i);
+        continue;
+      }
       if (in_pause(t, to)) {
         if (!a->paused)
           pause_timer(ce, c, a);

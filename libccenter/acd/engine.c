@@ -458,6 +458,10 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
       cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || cc_reserve_works(e) ||
       cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 8, sizeof *e->kicks))
     return CCENTER_ENOMEM;
+  /* Write-ahead: the store keeps the input before anything happens, so that a failed
+   * write leaves the engine as the journal has it. */
+  if (e->wal_fn && (rc = e->wal_fn(e->wal_ud, r)) != 0)
+    return rc;
   e->in_exec = 1;
   int fired = cc_fire_due(e, r->now);
   rc = dispatch(e, r);
@@ -480,6 +484,12 @@ void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud)
 {
   e->journal_fn = fn;
   e->journal_ud = ud;
+}
+
+void cc_engine_set_wal(ccenter_engine *e, cc_wal_fn fn, void *ud)
+{
+  e->wal_fn = fn;
+  e->wal_ud = ud;
 }
 
 int ccenter_engine_set_deadline_hook(ccenter_engine *e, ccenter_deadline_fn fn, void *ud)

@@ -79,6 +79,14 @@ typedef struct cc_jrec {
 
 typedef void (*cc_journal_fn)(void *ud, const cc_jrec *rec);
 
+/* The write-ahead hook (the store): called with every call's input after its argument
+ * check and memory reservation, before any timer fires or anything changes. A non-zero
+ * return (a negative error code) fails the call with that code and nothing happens. The
+ * input is the record as the caller built it, whether the call will then succeed or fail:
+ * replaying it does the same (an input that failed fails again, after firing the same
+ * timers), so a write-ahead journal replays to the same engine. */
+typedef int (*cc_wal_fn)(void *ud, const cc_jrec *rec);
+
 int cc_engine_exec(ccenter_engine *e, const cc_jrec *rec);
 /* The engine alone, without observers: ccenter_engine_new() (libccenter/ccenter.c) is this
  * plus the observers the options ask for. */
@@ -86,6 +94,7 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
 /* Tests: decide with the plain router that walks every agent and contact. */
 void cc_engine_set_reference_routing(ccenter_engine *e, int on);
 void cc_engine_set_journal(ccenter_engine *e, cc_journal_fn fn, void *ud);
+void cc_engine_set_wal(ccenter_engine *e, cc_wal_fn fn, void *ud);
 /* Name of an op, for logs and tests. */
 const char *cc_op_name(cc_op op);
 /* Bytes the engine holds (tables, objects, timers), for benchmarks. */

@@ -307,6 +307,8 @@ struct ccenter_engine {
   size_t n_graves, cap_graves;
   cc_journal_fn journal_fn;
   void *journal_ud;
+  cc_wal_fn wal_fn;
+  void *wal_ud;
   obs_entry obs[CC_MAX_OBSERVERS];
   size_t n_obs;
   cc_stats_cfg stats_cfg;

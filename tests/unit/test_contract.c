@@ -355,6 +355,137 @@ START_TEST(pulled_events_equal_pushed_events)
 }
 END_TEST
 
+/* ---- the write-ahead hook ------------------------------------------------------- */
+
+/* A write-ahead log as the store keeps one: each input copied (the session below uses
+ * ops whose records have strings and numbers only), and a failure now and then, as a
+ * full disk would give. */
+typedef struct wal_rec {
+  cc_jrec r;
+  char s[3][32];
+  int has[3];
+  ccenter_contact_params params;
+} wal_rec;
+
+typedef struct wal_log {
+  wal_rec *v;
+  size_t n, cap;
+  uint64_t x;   /* decides the failures */
+  int refused;
+} wal_log;
+
+static int wal_hook(void *ud, const cc_jrec *r)
+{
+  wal_log *w = ud;
+  if (rnd(&w->x) % 10 == 0) {
+    w->refused++;
+    return CCENTER_EIO;
+  }
+  ck_assert_uint_lt(w->n, w->cap);
+  wal_rec *c = &w->v[w->n++];
+  c->r = *r;
+  if (r->params) { /* the defaults: nothing behind a pointer to copy */
+    ck_assert(!r->params->customer && !r->params->n_attrs && !r->params->n_steps &&
+              !r->params->n_preferred);
+    c->params = *r->params;
+  }
+  for (int k = 0; k < 3; k++) {
+    c->has[k] = r->s[k] != NULL;
+    if (r->s[k]) {
+      ck_assert_uint_lt(strlen(r->s[k]), sizeof c->s[k]);
+      strcpy(c->s[k], r->s[k]);
+    }
+  }
+  return 0;
+}
+
+static void wal_fix(wal_rec *c)
+{
+  if (c->r.params)
+    c->r.params = &c->params;
+  for (int k = 0; k < 3; k++)
+    c->r.s[k] = c->has[k] ? c->s[k] : NULL;
+}
+
+/* Engine A writes ahead and its hook refuses one call in ten (CCENTER_EIO); engine B gets
+ * only the calls A's hook accepted. A refused call must change nothing: A and B raise the
+ * same events. Then A's log, replayed into a fresh engine C, raises them again. */
+START_TEST(write_ahead_refusal_changes_nothing_and_the_log_replays)
+{
+  static evlines la, lb, lc;
+  la.l = malloc(MAXLINES * sizeof *la.l);
+  lb.l = malloc(MAXLINES * sizeof *lb.l);
+  lc.l = malloc(MAXLINES * sizeof *lc.l);
+  ck_assert(la.l && lb.l && lc.l);
+  la.n = lb.n = lc.n = 0;
+  wal_log w = {malloc(40000 * sizeof(wal_rec)), 0, 40000, 0x1234567u, 0};
+  ck_assert_ptr_nonnull(w.v);
+  ccenter_engine *ea, *eb, *ec;
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_event_callback(o, on_push_only, &la));
+  OK(ccenter_engine_new(o, 0, &ea));
+  OK(ccenter_options_set_event_callback(o, on_push_only, &lb));
+  OK(ccenter_engine_new(o, 0, &eb));
+  OK(ccenter_options_set_event_callback(o, on_push_only, &lc));
+  OK(ccenter_engine_new(o, 0, &ec));
+  ccenter_options_free(o);
+  cc_engine_set_wal(ea, wal_hook, &w);
+  uint64_t x = 0xabcdef12345ull;
+  int64_t now = 0;
+  char a[16], c[16], q[16];
+  for (int step = 0; step < 20000; step++) {
+    now += (int64_t)(rnd(&x) % 900);
+    int op = (int)(rnd(&x) % 12);
+    snprintf(a, sizeof a, "a%d", (int)(rnd(&x) % 5));
+    snprintf(c, sizeof c, "c%d", (int)(rnd(&x) % 30));
+    snprintf(q, sizeof q, "q%d", (int)(rnd(&x) % 2));
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+      ccenter_engine *e = k ? eb : ea;
+      switch (op) {
+      case 0: rc[k] = ccenter_queue_add(e, q, NULL, now); break;
+      case 1: rc[k] = ccenter_agent_add(e, a, NULL, now); break;
+      case 2: rc[k] = ccenter_agent_serve(e, a, q, NULL, now); break;
+      case 3: rc[k] = ccenter_agent_ready(e, a, now); break;
+      case 4: case 5: rc[k] = ccenter_contact_enqueue(e, c, q, NULL, now); break;
+      case 6: rc[k] = ccenter_offer_accept(e, a, c, now); break;
+      case 7: rc[k] = ccenter_contact_end(e, c, CCENTER_PARTY_AGENT, now); break;
+      case 8: rc[k] = ccenter_contact_abandon(e, c, now); break;
+      case 9: rc[k] = ccenter_agent_not_ready(e, a, "lunch", now); break;
+      case 10: rc[k] = ccenter_agent_login(e, a, now); break;
+      default: rc[k] = ccenter_engine_advance(e, now); break;
+      }
+      if (k == 0 && rc[0] == CCENTER_EIO)
+        break; /* refused before anything happened: B never hears of it */
+    }
+    if (rc[0] != CCENTER_EIO)
+      ck_assert_msg(rc[0] == rc[1], "step %d op %d: %s against %s", step, op,
+                    ccenter_err_name(rc[0]), ccenter_err_name(rc[1]));
+  }
+  ck_assert_int_gt(w.refused, 1000);
+  ck_assert_int_gt(la.n, 5000);
+  ck_assert_int_eq(la.n, lb.n);
+  for (int i = 0; i < la.n; i++)
+    ck_assert_str_eq(la.l[i], lb.l[i]);
+  for (size_t i = 0; i < w.n; i++) {
+    wal_fix(&w.v[i]);
+    (void)cc_engine_exec(ec, &w.v[i].r);
+  }
+  ck_assert_int_eq(lc.n, la.n);
+  for (int i = 0; i < la.n; i++)
+    ck_assert_str_eq(la.l[i], lc.l[i]);
+  ck_assert_int_eq(ccenter_engine_now(ec), ccenter_engine_now(ea));
+  ck_assert_int_eq(ccenter_engine_next_deadline(ec), ccenter_engine_next_deadline(ea));
+  ccenter_engine_free(ea);
+  ccenter_engine_free(eb);
+  ccenter_engine_free(ec);
+  free(w.v);
+  free(la.l);
+  free(lb.l);
+  free(lc.l);
+}
+END_TEST
+
 START_TEST(unpulled_events_are_freed_with_the_engine)
 {
   ccenter_engine *e = pull_engine();
@@ -781,6 +912,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, pulled_events_carry_user_data_and_allow_calls_between_pulls);
   tcase_add_test(tc, queue_removal_keeps_pulled_strings_until_the_next_pull);
   tcase_add_test(tc, unpulled_events_are_freed_with_the_engine);
+  tcase_add_test(tc, write_ahead_refusal_changes_nothing_and_the_log_replays);
   tcase_add_test(tc, pulled_events_equal_pushed_events);
   tcase_add_test(tc, callback_and_queue_are_one_or_the_other);
   tcase_add_test(tc, user_data_setters_and_getters);

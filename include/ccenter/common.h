@@ -52,7 +52,9 @@ extern "C" {
   XX(ENOAGENTS, -16, "the queue has no agent who could serve it")                  \
   XX(ENOSOLUTION, -17, "no value satisfies the constraints")                      \
   XX(EPERM, -18, "the actor is not allowed to do this")                            \
-  XX(ECONDITION, -19, "a condition of the transition is not met")
+  XX(ECONDITION, -19, "a condition of the transition is not met")                 \
+  XX(ENEWER, -20, "written by a newer version of libccenter")                      \
+  XX(ENOSPC, -21, "no space left on the device")
 
 /** Error codes. 0 is success; every error is negative. */
 typedef enum ccenter_errno {
@@ -60,7 +62,7 @@ typedef enum ccenter_errno {
 #define CCENTER_ERR_ENUM_(name, code, text) CCENTER_##name = (code),
   CCENTER_ERRNO_MAP(CCENTER_ERR_ENUM_)
 #undef CCENTER_ERR_ENUM_
-  CCENTER_ERRNO_END_ = -20 /* one past the last code; not an error */
+  CCENTER_ERRNO_END_ = -22 /* one past the last code; not an error */
 } ccenter_errno;
 
 /**

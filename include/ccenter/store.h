@@ -1,0 +1,163 @@
+/*
+ * libccenter — the durable store: a journal of every input the engines accept, on SQLite,
+ * so that a routing engine and a case engine come back exactly where they were after a
+ * crash or a restart.
+ *
+ * The store is an adapter: it depends on the engines, which know nothing of it. It writes
+ * ahead: an engine created through the store (ccenter_store_engine_new(),
+ * ccenter_store_cases_new()) hands every call's input to the store before the call does
+ * anything, and the store keeps it as one journal record. Recovery creates a fresh engine
+ * and runs the journal again; the engines are deterministic, so the recovered engine has
+ * the same state, makes the same later decisions and raises the same events as one that
+ * never stopped. User data and callbacks are not stored: the integrator sets them again
+ * (docs/store.md).
+ *
+ * Durability, per store (ccenter_store_set_durability()):
+ * - CCENTER_DURABILITY_FULL: a call returns only after its input is committed and synced
+ *   (SQLite WAL mode, synchronous=FULL). A call whose write fails returns the error and
+ *   changes nothing.
+ * - CCENTER_DURABILITY_GROUPED (the default): inputs are committed in groups, when
+ *   `max_records` are pending or the first pending one is `max_ms` old (in the engines'
+ *   own time: the `now` of later calls), and at ccenter_store_flush(). A crash loses at
+ *   most the inputs of one window. If a group's commit fails, the engines are ahead of
+ *   the disk by that group: the store refuses every later input (CCENTER_EIO) until a
+ *   ccenter_store_flush() succeeds, so they never get further ahead.
+ * - CCENTER_DURABILITY_MEMORY: nothing is synced (tests); a crash of the process may lose
+ *   anything not yet written by SQLite.
+ * Case-engine inputs and the audit chain are always FULL, whatever the mode.
+ *
+ * The schema is documented in docs/store.md; `sqlite3 FILE` is a way in.
+ *
+ * Not thread-safe: a store and its engines are used from one thread at a time. One
+ * process opens a store file at a time (CCENTER_EBUSY otherwise).
+ */
+#ifndef CCENTER_STORE_H
+#define CCENTER_STORE_H
+
+#include "ccenter/common.h"
+#include "ccenter/options.h"
+#include "ccenter/engine.h"
+#include "ccenter/workflow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An opaque store. */
+typedef struct ccenter_store ccenter_store;
+
+/** The schema version this library writes and reads (PRAGMA user_version). */
+#define CCENTER_STORE_SCHEMA 1
+
+typedef enum ccenter_durability {
+  CCENTER_DURABILITY_FULL = 0,
+  CCENTER_DURABILITY_GROUPED = 1,
+  CCENTER_DURABILITY_MEMORY = 2
+} ccenter_durability;
+
+/**
+ * Opens the store in file `path`, creating it with the current schema when it does not
+ * exist, and migrating an older schema forward. opts may be NULL (its log is used).
+ * Errors: CCENTER_EINVAL, CCENTER_EIO (cannot open or create; the log says why),
+ * CCENTER_EBUSY (another process holds it), CCENTER_ECORRUPT (not a libccenter store, or
+ * damaged), CCENTER_ENEWER (written by a newer libccenter: its schema is above
+ * CCENTER_STORE_SCHEMA), CCENTER_ENOTSUP (built without SQLite), CCENTER_ENOMEM.
+ * Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_open(const char *path, const ccenter_options *opts,
+                                      ccenter_store **out);
+
+/**
+ * Flushes pending inputs and closes the store. The engines created through it stay
+ * usable but are no longer journaled. NULL does nothing. Returns 0, or the error of the
+ * last flush (the inputs it could not write are lost). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_close(ccenter_store *st);
+
+/**
+ * Sets the durability mode. For GROUPED, max_ms (1..60,000) and max_records
+ * (1..1,000,000) bound the group; they are ignored otherwise. Changing mode flushes.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE, CCENTER_EIO (the flush failed). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_set_durability(ccenter_store *st, ccenter_durability mode,
+                                                int64_t max_ms, uint32_t max_records);
+
+/**
+ * Commits every pending input. In GROUPED mode an event loop calls it at
+ * ccenter_store_flush_deadline() (or after each burst of calls).
+ * Errors: CCENTER_EINVAL, CCENTER_EIO, CCENTER_ENOSPC. Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_flush(ccenter_store *st);
+
+/** The engine time at which the pending group must be committed, or CCENTER_NO_DEADLINE.
+ * Since 0.2. */
+CCENTER_EXPORT int64_t ccenter_store_flush_deadline(const ccenter_store *st);
+
+/**
+ * Creates a routing engine named `name` (1..64 bytes of [A-Za-z0-9_.:-]) whose every input
+ * is journaled from its creation on. opts as for ccenter_engine_new(). The engine is the
+ * caller's, freed with ccenter_engine_free() (before or after the store is closed).
+ * Errors: CCENTER_EINVAL, CCENTER_EEXIST (the store has an engine of that name: recover
+ * it), CCENTER_EIO, the errors of ccenter_engine_new(). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_engine_new(ccenter_store *st, const char *name,
+                                            const ccenter_options *opts, int64_t now,
+                                            ccenter_engine **out);
+
+/**
+ * Recreates the routing engine `name` from the journal, and journals it on from there.
+ * The events the replay raises go to opts' callback or queue like any others (an
+ * integrator that only wants the state passes options without either). Errors:
+ * CCENTER_EINVAL, CCENTER_ENOENT (no such engine), CCENTER_ECORRUPT (a record cannot be
+ * read), CCENTER_EIO, CCENTER_ENOMEM. Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *name,
+                                                const ccenter_options *opts,
+                                                ccenter_engine **out);
+
+/**
+ * The same for a case engine: ccenter_store_cases_new() creates one whose inputs are all
+ * journaled (always synced), ccenter_store_cases_recover() replays it. The audit key is
+ * never stored: pass it (or NULL, 0) so that the recovered chain is the same. Its audit
+ * records are also kept in the store (table `audit`, docs/store.md), committed with the
+ * input that made them. Errors: as above.
+ * Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_cases_new(ccenter_store *st, const char *name,
+                                           const ccenter_options *opts, int64_t now,
+                                           const void *audit_key, size_t key_len,
+                                           ccenter_cases **out);
+CCENTER_EXPORT int ccenter_store_cases_recover(ccenter_store *st, const char *name,
+                                               const ccenter_options *opts,
+                                               const void *audit_key, size_t key_len,
+                                               ccenter_cases **out);
+
+/** What ccenter_store_info_get() reports. `size` set by the caller. */
+typedef struct ccenter_store_info {
+  size_t size;
+  int schema;                 /**< the file's schema version */
+  ccenter_durability durability;
+  uint64_t records;           /**< journal records in the file */
+  uint64_t pending;           /**< inputs accepted, not yet committed */
+  uint64_t commits;           /**< commits since opened */
+  uint64_t syncs;             /**< commits that were synced */
+  int failed;                 /**< 1 after a group failed to commit, until a flush succeeds */
+  int last_error;             /**< the last write error, 0 if none */
+  uint64_t file_bytes;        /**< the database and its WAL */
+} ccenter_store_info;
+
+/** Errors: CCENTER_EINVAL. Since 0.2. */
+CCENTER_EXPORT int ccenter_store_info_get(const ccenter_store *st, ccenter_store_info *info);
+
+/**
+ * Checks the file: the schema, every journal record readable and in sequence, and every
+ * stored audit chain (ccenter_audit_verify() with the key given). Returns 0 or
+ * CCENTER_ECORRUPT, with a description in msg (may be NULL). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_verify(ccenter_store *st, const void *audit_key,
+                                        size_t key_len, char *msg, size_t msg_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CCENTER_STORE_H */

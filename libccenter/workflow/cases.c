@@ -255,11 +255,12 @@ void cc_cases_audit_commit(ccenter_cases *ce)
 {
   ccenter_audit_record rec;
   cc_audit_commit(&ce->audit, &rec);
-  if (ce->sink) {
-    ce->in_callback = 1;
+  ce->in_callback = 1;
+  if (ce->tap && ce->tap->audit)
+    ce->tap->audit(ce->tap_ud, &rec);
+  if (ce->sink)
     ce->sink(ce->sink_ud, &rec);
-    ce->in_callback = 0;
-  }
+  ce->in_callback = 0;
 }
 
 int cc_cases_audit_prep(ccenter_cases *ce, const char *case_id, const char *actor,
@@ -1314,6 +1315,25 @@ int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *r)
   int rc = check_args(r);
   if (rc)
     return rc;
+  /* Write-ahead: the store keeps the input before anything happens (event compaction
+   * included), so that a failed write leaves the engine as the journal has it. */
+  if (ce->wal_fn) {
+    cc_case_jrec w = *r;
+    char *text = NULL;
+    if (r->obj) {
+      rc = cc_cases_canonical_text(ce, r->obj, r->op == CC_COP_ADD_WORKFLOW, &text);
+      if (rc)
+        return rc;
+      w.obj = NULL;
+      w.s[0] = text;
+    }
+    ce->in_callback = 1;
+    rc = ce->wal_fn(ce->wal_ud, &w);
+    ce->in_callback = 0;
+    cc_free(&ce->alloc, text);
+    if (rc)
+      return rc;
+  }
   ev_compact(ce);
   ce->in_exec = 1;
   int64_t before = ce->now;
@@ -1345,6 +1365,11 @@ int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *r)
   }
   cc_free(&ce->alloc, ce->jtext);
   ce->jtext = NULL;
+  if (ce->wal_fn && ce->tap && ce->tap->done) {
+    ce->in_callback = 1;
+    ce->tap->done(ce->tap_ud, rc);
+    ce->in_callback = 0;
+  }
   deliver(ce);
   cc_cases_notify_deadline(ce);
   return rc;
@@ -1354,6 +1379,18 @@ void cc_cases_set_journal(ccenter_cases *ce, cc_cases_journal_fn fn, void *ud)
 {
   ce->j_fn = fn;
   ce->j_ud = ud;
+}
+
+void cc_cases_set_wal(ccenter_cases *ce, cc_cases_wal_fn fn, void *ud)
+{
+  ce->wal_fn = fn;
+  ce->wal_ud = ud;
+}
+
+void cc_cases_set_tap(ccenter_cases *ce, const cc_cases_tap *tap, void *ud)
+{
+  ce->tap = tap;
+  ce->tap_ud = ud;
 }
 
 const char *cc_case_op_name(cc_case_op op)

@@ -75,6 +75,28 @@ typedef void (*cc_cases_journal_fn)(void *ud, const cc_case_jrec *rec);
 
 /* Pointers in a record are valid only during the hook. */
 void cc_cases_set_journal(ccenter_cases *ce, cc_cases_journal_fn fn, void *ud);
+
+/* The write-ahead hook (the store), as the routing engine's cc_engine_set_wal(): called
+ * with every call's input after its argument check, before any timer fires or anything
+ * changes. A non-zero return (a negative error code) fails the call with that code and
+ * nothing happens. ADD_CALENDAR / ADD_WORKFLOW reach it as the journal has them: the
+ * object's canonical text in s0, obj NULL (writing that text may fail the call with
+ * CCENTER_ENOMEM before the hook). Replaying the accepted inputs in order on a fresh
+ * engine (failed ones fail again) rebuilds the same engine. */
+typedef int (*cc_cases_wal_fn)(void *ud, const cc_case_jrec *rec);
+void cc_cases_set_wal(ccenter_cases *ce, cc_cases_wal_fn fn, void *ud);
+
+/* What else the store follows, with the wal's ud; each member may be NULL:
+ *   audit: every audit record, whatever the public sink (valid during the call);
+ *   done:  the end of every call whose input the wal accepted, with its result, after its
+ *          audit records and before its events are delivered;
+ *   gone:  ccenter_cases_free() is freeing the engine. */
+typedef struct cc_cases_tap {
+  void (*audit)(void *ud, const ccenter_audit_record *rec);
+  void (*done)(void *ud, int rc);
+  void (*gone)(void *ud);
+} cc_cases_tap;
+void cc_cases_set_tap(ccenter_cases *ce, const cc_cases_tap *tap, void *ud);
 /* Applies one record: 0, CCENTER_PROPOSED or the public call's error. */
 int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *rec);
 const char *cc_case_op_name(cc_case_op op);
@@ -197,6 +219,10 @@ struct ccenter_cases {
   int64_t last_dl;
   cc_cases_journal_fn j_fn;
   void *j_ud;
+  cc_cases_wal_fn wal_fn;
+  void *wal_ud;
+  const cc_cases_tap *tap;
+  void *tap_ud;
 };
 
 /* Shared by the engine's files (cases.c, cases_setup.c, cases_query.c). */
@@ -215,5 +241,7 @@ void cc_cases_chunk_unref(ccenter_cases *ce, cc_chunk *k);
 void cc_cases_notify_deadline(ccenter_cases *ce);
 int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r);
 int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r);
+/* A calendar's (is_wf 0) or workflow's canonical text, allocated from ce->alloc. */
+int cc_cases_canonical_text(ccenter_cases *ce, const void *obj, int is_wf, char **out);
 
 #endif

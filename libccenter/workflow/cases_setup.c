@@ -78,7 +78,7 @@ static int write_obj(const void *obj, int is_wf, char *buf, size_t size, size_t 
                : ccenter_calendar_write(obj, buf, size, needed);
 }
 
-static int canonical_text(ccenter_cases *ce, const void *obj, int is_wf, char **out)
+int cc_cases_canonical_text(ccenter_cases *ce, const void *obj, int is_wf, char **out)
 {
   size_t need = 0;
   int rc = write_obj(obj, is_wf, NULL, 0, &need);
@@ -110,7 +110,7 @@ int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r)
     return CCENTER_EEXIST;
   char *text = NULL;
   int rc = 0;
-  if (src && (rc = canonical_text(ce, src, 0, &text)) != 0)
+  if (src && (rc = cc_cases_canonical_text(ce, src, 0, &text)) != 0)
     return rc;
   const char *t = src ? text : r->s[0];
   ccenter_options o = counting_opts(ce);
@@ -174,7 +174,7 @@ int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r)
   char *text = NULL;
   cc_wfrt *w = NULL;
   if (rc == 0)
-    rc = canonical_text(ce, copy, 1, &text);
+    rc = cc_cases_canonical_text(ce, copy, 1, &text);
   if (rc == 0) {
     const ccenter_workflow *d = copy;
     size_t n_act = 0;
@@ -272,6 +272,8 @@ void ccenter_cases_free(ccenter_cases *ce)
             "ccenter_cases_free called from a callback: ignored, the engine stays allocated");
     return;
   }
+  if (ce->tap && ce->tap->gone)
+    ce->tap->gone(ce->tap_ud);
   size_t it = 0;
   void *v;
   while ((v = cc_map_next(&ce->cases, &it)))

@@ -210,6 +210,11 @@ static ccenter_calendar *cn_calendar(void)
 typedef struct jlog jlog;
 static jlog *env_journal;
 static void on_journal(void *ud, const cc_case_jrec *r);
+/* When set, env_open puts the write-ahead hook and tap on the new engine (see
+ * write_ahead_refusal_changes_nothing_and_the_log_replays). */
+typedef struct walctl walctl;
+static walctl *env_wal;
+static void attach_wal(ccenter_cases *ce, walctl *w);
 
 static void env_open(env *E, const ccenter_options *opts, int pull, int64_t t0, int cn)
 {
@@ -219,6 +224,8 @@ static void env_open(env *E, const ccenter_options *opts, int pull, int64_t t0, 
   OK(ccenter_cases_new(opts, t0, &E->ce));
   if (env_journal)
     cc_cases_set_journal(E->ce, on_journal, env_journal);
+  if (env_wal)
+    attach_wal(E->ce, env_wal);
   if (!pull)
     OK(ccenter_cases_set_event_callback(E->ce, on_event, &E->ev));
   OK(ccenter_cases_set_audit_sink(E->ce, on_audit, &E->audit));
@@ -1662,6 +1669,158 @@ START_TEST(random_operations)
 }
 END_TEST
 
+/* ---- the write-ahead hook ------------------------------------------------------- */
+
+/* A write-ahead log as the store keeps one: every input copied (on_journal's copy), and a
+ * refusal now and then, as a full disk would give; the tap's view of the same calls. */
+struct walctl {
+  jlog j;
+  uint64_t x;   /* decides the refusals; 0: refuse nothing */
+  int refused;
+  size_t done, gone;
+  tlog audit;   /* the tap's audit records */
+};
+
+static int wal_refusing(void *ud, const cc_case_jrec *r)
+{
+  walctl *w = ud;
+  if (w->x && rng_next(&w->x) % 10 == 0) {
+    w->refused++;
+    return CCENTER_EIO;
+  }
+  on_journal(&w->j, r);
+  return 0;
+}
+
+static void tap_audit(void *ud, const ccenter_audit_record *r)
+{
+  tlog_add(&((walctl *)ud)->audit, r->line, r->len);
+}
+
+static void tap_done(void *ud, int rc)
+{
+  (void)rc;
+  ((walctl *)ud)->done++;
+}
+
+static void tap_gone(void *ud)
+{
+  ((walctl *)ud)->gone++;
+}
+
+static const cc_cases_tap test_tap = {tap_audit, tap_done, tap_gone};
+
+static void attach_wal(ccenter_cases *ce, walctl *w)
+{
+  cc_cases_set_wal(ce, wal_refusing, w);
+  cc_cases_set_tap(ce, &test_tap, w);
+}
+
+/* One random call, drawn once and made on several engines. */
+typedef struct rcall {
+  int op;
+  char id[16];
+  const char *who, *arg;
+  int64_t num, t;
+  int n_ev;
+} rcall;
+
+static int make_call(ccenter_cases *ce, const rcall *c)
+{
+  ccenter_case_evidence ev[] = {{"police", "R"}};
+  ccenter_case_input in = {.size = sizeof in, .evidence = ev, .n_evidence = (size_t)c->n_ev};
+  switch (c->op) {
+  case 0: return ccenter_case_open(ce, c->id, "fraud", c->who, NULL, c->t);
+  case 1: return ccenter_case_set_text(ce, c->id, c->who, "payee", c->arg, c->t);
+  case 2: return ccenter_case_set_int(ce, c->id, c->who, "confirmed", c->num, c->t);
+  case 3: return ccenter_case_set_money(ce, c->id, c->who, "amount", c->num, "EUR", c->t);
+  case 4: return ccenter_case_set_int(ce, c->id, c->who, "reported_at", c->t - c->num, c->t);
+  case 5: return ccenter_case_transition(ce, c->id, c->arg, c->who, &in, c->t);
+  case 6: return ccenter_case_approve(ce, c->id, c->who, NULL, c->t);
+  case 7: return ccenter_case_reject(ce, c->id, c->who, "no", c->t);
+  case 8: return ccenter_case_forget(ce, c->id, c->t);
+  case 9: return ccenter_case_link_contact(ce, c->id, c->who, c->who, c->t);
+  default: return ccenter_cases_advance(ce, c->t + c->num);
+  }
+}
+
+/* Engine A writes ahead and its hook refuses one input in ten (CCENTER_EIO); engine B gets
+ * only the calls A's hook accepted. A refused call must change nothing: A and B raise the
+ * same events and audit records. A's log, replayed into a fresh engine C, gives them again.
+ * The calendar and workflow reach the hook as canonical text, and the tap sees every audit
+ * record, the end of every accepted call and the engine's end. */
+START_TEST(write_ahead_refusal_changes_nothing_and_the_log_replays)
+{
+  static const char *const actors[] = {"alice", "bob", "carol", "dave"};
+  static const char *const trans[] = {"triage", "stop", "wait", "resume", "refund",
+                                      "close", "auto_close", "fly"};
+  static const char *const payees[] = {"M1", "M2", "M3"};
+  const int64_t t0 = utc(2026, 2, 9, 1, 0);
+  walctl w;
+  memset(&w, 0, sizeof w);
+  env A, B, C;
+  env_open(&B, NULL, 0, t0, 1);
+  env_wal = &w;
+  env_open(&A, NULL, 0, t0, 1);
+  env_wal = NULL;
+  ck_assert_int_eq(w.j.v[0].r.op, CC_COP_ADD_CALENDAR);
+  ck_assert_ptr_nonnull(strstr(w.j.v[0].s[0], "CN-2026"));
+  ck_assert_int_eq(w.j.v[1].r.op, CC_COP_ADD_WORKFLOW);
+  ck_assert_ptr_nonnull(strstr(w.j.v[1].s[0], "fraud"));
+  w.x = 0x5eed1234ull;
+  uint64_t s = 0xC0FFEEull;
+  int64_t t = t0;
+  for (int step = 0; step < 3000; step++) {
+    rcall c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.id, sizeof c.id, "c%d", (int)(rng_next(&s) % 40));
+    c.who = actors[rng_next(&s) % 4];
+    t += (int64_t)(rng_next(&s) % (20 * MIN_MS));
+    c.t = t;
+    c.op = (int)(rng_next(&s) % 11);
+    c.arg = c.op == 1 ? payees[rng_next(&s) % 3] : trans[rng_next(&s) % 8];
+    c.num = c.op == 10 ? (int64_t)(rng_next(&s) % (2 * DAY_MS))
+            : c.op == 4 ? (int64_t)(rng_next(&s) % DAY_MS)
+                        : (int64_t)(rng_next(&s) % 3);
+    c.n_ev = (int)(rng_next(&s) & 1);
+    int before = w.refused;
+    int ra = make_call(A.ce, &c);
+    if (w.refused > before) {
+      ck_assert_int_eq(ra, CCENTER_EIO);
+      continue; /* refused before anything happened: B never hears of it */
+    }
+    int rb = make_call(B.ce, &c);
+    ck_assert_msg(ra == rb, "step %d op %d: %s against %s", step, c.op, ccenter_err_name(ra),
+                  ccenter_err_name(rb));
+    if (c.op == 10 && ra == 0)
+      t = ccenter_cases_now(A.ce);
+  }
+  ck_assert_int_gt(w.refused, 200);
+  ck_assert_uint_gt(A.ev.n, 1000);
+  ck_assert_uint_eq(w.done, w.j.n);
+  tlog_eq(&A.ev, &B.ev);
+  tlog_eq(&A.audit, &B.audit);
+  tlog_eq(&A.audit, &w.audit);
+  same_cases(&A, &B);
+  memset(&C, 0, sizeof C);
+  OK(ccenter_cases_new(NULL, t0, &C.ce));
+  OK(ccenter_cases_set_event_callback(C.ce, on_event, &C.ev));
+  OK(ccenter_cases_set_audit_sink(C.ce, on_audit, &C.audit));
+  for (size_t i = 0; i < w.j.n; i++)
+    (void)cc_cases_replay(C.ce, &w.j.v[i].r);
+  tlog_eq(&A.ev, &C.ev);
+  tlog_eq(&A.audit, &C.audit);
+  same_cases(&A, &C);
+  ck_assert_uint_eq(w.gone, 0);
+  env_close(&A);
+  ck_assert_uint_eq(w.gone, 1);
+  env_close(&B);
+  env_close(&C);
+  jlog_free(&w.j);
+  tlog_free(&w.audit);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cases");
@@ -1684,6 +1843,7 @@ Suite *make_suite(void)
   tcase_add_loop_test(tc, memory_is_exact_and_enomem_changes_nothing, 0, 2);
   tcase_add_test(tc, memory_per_case);
   tcase_add_test(tc, random_operations);
+  tcase_add_test(tc, write_ahead_refusal_changes_nothing_and_the_log_replays);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -10,13 +10,22 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The scenario table: one X(name) line per bench_<name>.c. */
+/* The scenario table: one X(name) line per bench_<name>.c. The store's scenarios are
+ * there when the build has SQLite (meson.build). */
+#ifdef CCENTER_BENCH_STORE
+#define BENCH_STORE_SCENARIOS(X) \
+  X(journal) \
+  X(recover)
+#else
+#define BENCH_STORE_SCENARIOS(X)
+#endif
 #define BENCH_SCENARIOS(X) \
   X(timers) \
   X(churn) \
   X(route) \
   X(memory) \
-  X(cases)
+  X(cases) \
+  BENCH_STORE_SCENARIOS(X)
 
 #define BENCH_DECLARE(n) extern const bench_scenario bench_##n;
 BENCH_SCENARIOS(BENCH_DECLARE)

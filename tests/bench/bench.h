@@ -157,4 +157,40 @@ void bench_json_double(bench_json *j, const char *key, double value);
 void bench_json_bool(bench_json *j, const char *key, int value);
 void bench_json_end(bench_json *j);
 
+/* The journal scenarios' workload (bench_jdrv.c): a routing engine taking calls, three
+ * inputs per contact (enqueue with parameters, accept, end). Set bench_jdrv_on_event as
+ * the engine's event callback with the driver as its user data, then setup, then run. */
+#define BENCH_JDRV_OFFERS 64
+#define BENCH_JDRV_TALKING 1024
+#define BENCH_JDRV_SAMPLE_EVERY 16 /* power of two */
+typedef struct bench_jdrv {
+  ccenter_engine *e;
+  uint64_t rng;
+  int64_t now;
+  uint64_t inputs;   /* state-changing calls made: one journal record each */
+  uint64_t events;   /* events the engine delivered */
+  uint64_t contacts; /* contacts enqueued */
+  int32_t offer_agent[BENCH_JDRV_OFFERS], offer_contact[BENCH_JDRV_OFFERS];
+  size_t n_offers;
+  int overflow;
+  uint32_t talking[BENCH_JDRV_TALKING]; /* contacts in conversation, oldest first */
+  size_t talk_head, n_talking;
+  bench_samples *lat;  /* NULL, or where sampled call latencies go */
+  const char *failed_call;
+  int failed_rc;
+} bench_jdrv;
+
+void bench_jdrv_init(bench_jdrv *d, uint64_t seed, int64_t now);
+void bench_jdrv_on_event(ccenter_engine *e, const ccenter_event *ev, void *ud);
+/* Queues and agents (2,520 inputs); 0, or -1 after printing which call failed. */
+int bench_jdrv_setup(bench_jdrv *d, ccenter_engine *e);
+/* Drives contacts until d->inputs reaches `inputs`; 0, or -1 after printing why. */
+int bench_jdrv_run(bench_jdrv *d, uint64_t inputs);
+
+/* A fresh directory for store files, $TMPDIR/ccenter-bench-XXXXXX (TMPDIR defaults to
+ * /tmp: point it at the disk to be measured); 0, or -1 after printing why. */
+int bench_store_dir(char *dir, size_t n);
+/* Removes a database file and its -wal, -shm and -journal files. */
+void bench_store_unlink(const char *path);
+
 #endif

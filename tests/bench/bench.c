@@ -137,6 +137,15 @@ uint64_t bench_minflt(void)
   return (uint64_t)ru.ru_minflt;
 }
 
+double bench_cpu_s(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    return 0;
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 void bench_touch(void *p, size_t n)
 {
   if (!p || !n)

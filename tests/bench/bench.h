@@ -139,6 +139,10 @@ uint64_t bench_minflt(void);
    a timed part (for the scenario's own tables only: it overwrites them). */
 void bench_touch(void *p, size_t n);
 
+/* CPU seconds (user + system) of the process so far; 0 when unknown. A timed part's CPU
+   time over its wall time is its cpu_share. */
+double bench_cpu_s(void);
+
 /* Resident set size now, and the peak so far, in bytes (0 when unknown). */
 size_t bench_rss_bytes(void);
 size_t bench_peak_rss_bytes(void);

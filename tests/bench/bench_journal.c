@@ -19,10 +19,12 @@
  *    (ccenter_store_info_get()'s `syncs`).
  * 5. plain full: as many rows of phase 2 inserted one per transaction (autocommit),
  *    synchronous=FULL.
- * 6. fsync: what the disk itself does: 4 KiB written and fdatasync()ed, FULL_INPUTS times,
- *    in the same directory. FULL cannot go faster than this.
+ * 6. fsync: what the disk itself does: 4 KiB appended and fdatasync()ed, FULL_INPUTS
+ *    times, in the same directory. FULL cannot go much faster than this.
  *
- * Each timed phase also reports its cpu_share (CPU time / wall time; see cpu_s()).
+ * Each timed phase also reports its cpu_share (CPU time / wall time: below 1 the phase
+ * waited, for the disk or for a core that other work held, which on a shared machine says
+ * how far to trust its wall time). FULL_INPUTS is 2,000 (100 with --quick).
  *
  * Checks: every call succeeds; the store file holds exactly the inputs made, in sequence
  * (seq 1..n without gaps), and the plain files as many rows.
@@ -32,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,18 +44,6 @@
 
 #define GROUP 1000
 #define T0 INT64_C(1772442000000)
-
-/* CPU seconds of the process so far (user + system). A phase's CPU time over its wall
- * time is its cpu_share: below 1 it waited (for the disk, or for a core other work held),
- * which on a shared machine says how far to trust its wall-time figure. */
-static double cpu_s(void)
-{
-  struct rusage ru;
-  if (getrusage(RUSAGE_SELF, &ru) != 0)
-    return 0;
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 /* ---- a scratch directory ----------------------------------------------------------- */
 
@@ -384,11 +373,11 @@ static int run(const bench_ctx *ctx)
   }
   uint64_t setup_inputs = d.inputs;
   uint64_t t0 = bench_now_ns();
-  double c0 = cpu_s();
+  double c0 = bench_cpu_s();
   if (bench_jdrv_run(&d, n_inputs) != 0)
     goto out;
   double engine_s = (double)(bench_now_ns() - t0) / 1e9;
-  double engine_cpu = cpu_s() - c0;
+  double engine_cpu = bench_cpu_s() - c0;
   uint64_t engine_inputs = d.inputs - setup_inputs;
   ccenter_engine_free(e);
   e = NULL;
@@ -405,12 +394,12 @@ static int run(const bench_ctx *ctx)
   d.lat = &lat;
   uint64_t f0 = bench_minflt();
   t0 = bench_now_ns();
-  c0 = cpu_s();
+  c0 = bench_cpu_s();
   if (bench_jdrv_run(&d, n_inputs) != 0)
     goto out;
   int frc = ccenter_store_flush(st);
   double grouped_s = (double)(bench_now_ns() - t0) / 1e9;
-  double grouped_cpu = cpu_s() - c0;
+  double grouped_cpu = bench_cpu_s() - c0;
   uint64_t flt = bench_minflt() - f0;
   d.lat = NULL;
   ccenter_store_info_get(st, &i1);
@@ -459,9 +448,9 @@ static int run(const bench_ctx *ctx)
   body.n = grouped_inputs;
   if (!(db = plain_open(plain, &rs, path)))
     goto out;
-  c0 = cpu_s();
+  c0 = bench_cpu_s();
   double plain_s = plain_insert(db, &body, body.n, GROUP);
-  double plain_cpu = cpu_s() - c0;
+  double plain_cpu = bench_cpu_s() - c0;
   sqlite3_close(db);
   db = NULL;
   bench_store_unlink(plain);

@@ -76,6 +76,7 @@ static int run(const bench_ctx *ctx)
   if (bench_samples_init(&s, (size_t)repeats) != 0)
     goto out;
   uint64_t flt = 0, recovered_events = 0;
+  double wall = 0, cpu = 0;
   for (int r = 0; r < repeats; r++) {
     recovered_events = 0;
     o = bench_options(ctx);
@@ -85,9 +86,12 @@ static int run(const bench_ctx *ctx)
       goto fail;
     uint64_t f0 = bench_minflt();
     uint64_t t0 = bench_now_ns();
+    double c0 = bench_cpu_s();
     err = ccenter_store_open(path, NULL, &st);
     err = err ? err : ccenter_store_engine_recover(st, "bench", o, &e);
     uint64_t t1 = bench_now_ns();
+    cpu += bench_cpu_s() - c0;
+    wall += (double)(t1 - t0) / 1e9;
     flt += bench_minflt() - f0;
     ccenter_options_free(o);
     o = NULL;
@@ -121,6 +125,7 @@ static int run(const bench_ctx *ctx)
   bench_json_uint(&j, "p50_ns", bench_percentile(&s, 50));
   bench_json_uint(&j, "p99_ns", bench_percentile(&s, 99));
   bench_json_uint(&j, "repeats", (uint64_t)repeats);
+  bench_json_double(&j, "cpu_share", cpu / wall);
   bench_json_uint(&j, "events", recovered_events);
   bench_json_double(&j, "write_s", write_s);
   bench_json_uint(&j, "file_bytes", info.file_bytes);

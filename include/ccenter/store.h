@@ -16,15 +16,16 @@
  * - CCENTER_DURABILITY_FULL: a call returns only after its input is committed and synced
  *   (SQLite WAL mode, synchronous=FULL). A call whose write fails returns the error and
  *   changes nothing.
- * - CCENTER_DURABILITY_GROUPED (the default): inputs are committed in groups, when
- *   `max_records` are pending or the first pending one is `max_ms` old (in the engines'
+ * - CCENTER_DURABILITY_GROUPED (the default, with max_ms 100 and max_records 10,000):
+ *   inputs are committed in groups, when `max_records` are pending or the first pending one is `max_ms` old (in the engines'
  *   own time: the `now` of later calls), and at ccenter_store_flush(). A crash loses at
  *   most the inputs of one window. If a group's commit fails, the engines are ahead of
  *   the disk by that group: the store refuses every later input (CCENTER_EIO) until a
  *   ccenter_store_flush() succeeds, so they never get further ahead.
  * - CCENTER_DURABILITY_MEMORY: nothing is synced (tests); a crash of the process may lose
  *   anything not yet written by SQLite.
- * Case-engine inputs and the audit chain are always FULL, whatever the mode.
+ * Case-engine inputs and the audit chain are always committed before the call goes on,
+ * whatever the mode (synced unless the mode is MEMORY).
  *
  * The schema is documented in docs/store.md; `sqlite3 FILE` is a way in.
  *
@@ -77,7 +78,8 @@ CCENTER_EXPORT int ccenter_store_close(ccenter_store *st);
 /**
  * Sets the durability mode. For GROUPED, max_ms (1..60,000) and max_records
  * (1..1,000,000) bound the group; they are ignored otherwise. Changing mode flushes.
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE, CCENTER_EIO (the flush failed). Since 0.2.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE, CCENTER_EIO or CCENTER_ENOSPC (the flush
+ * failed; the mode is unchanged). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_set_durability(ccenter_store *st, ccenter_durability mode,
                                                 int64_t max_ms, uint32_t max_records);
@@ -108,8 +110,9 @@ CCENTER_EXPORT int ccenter_store_engine_new(ccenter_store *st, const char *name,
  * Recreates the routing engine `name` from the journal, and journals it on from there.
  * The events the replay raises go to opts' callback or queue like any others (an
  * integrator that only wants the state passes options without either). Errors:
- * CCENTER_EINVAL, CCENTER_ENOENT (no such engine), CCENTER_ECORRUPT (a record cannot be
- * read), CCENTER_EIO, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_EINVAL, CCENTER_ENOENT (no such engine), CCENTER_EBUSY (an engine of that name
+ * is journaled through this store now: free it first), CCENTER_ECORRUPT (a record cannot
+ * be read), CCENTER_EIO, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *name,
                                                 const ccenter_options *opts,

@@ -27,12 +27,25 @@ void cc_map_destroy(cc_map *m, const cc_alloc *a)
   cc_map_init(m);
 }
 
+/* Ids are short ("c1234", an agent's name): compared in line, since the call to strcmp
+ * cost more than the compare (5 % of ccenter-sim's time on M/M/50 was strcmp from here). */
+static inline int key_eq(const char *a, const char *b)
+{
+  while (*a == *b) {
+    if (!*a)
+      return 1;
+    a++;
+    b++;
+  }
+  return 0;
+}
+
 static size_t find_slot(const cc_map *m, const char *key, uint64_t h)
 {
   size_t mask = m->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const cc_map_slot *s = &m->slots[i];
-    if (!s->key || (s->hash == h && strcmp(s->key, key) == 0))
+    if (!s->key || (s->hash == h && key_eq(s->key, key)))
       return i;
   }
 }

@@ -363,7 +363,7 @@ int main(int argc, char **argv)
   overrides ov = {hours, warmup_ms, threshold_ms, short_ms, interval_ms, batches, have_seed,
                   seed};
   sim_run_opts so = {.progress = progress, .check_routing = check_routing,
-                     .label = "ccenter-sim"};
+                     .ewt = json || ewt_report, .label = "ccenter-sim"};
 
   if (sweep_group[0] && (!scenario_path || intervals || ewt_report)) {
     fprintf(stderr, "ccenter-sim: --sweep-agents goes with --scenario, without --intervals "

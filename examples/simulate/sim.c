@@ -26,7 +26,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { C_FREE = 0, C_WAITING, C_OFFERED, C_CONNECTED, C_WRAP };
+/* A contact's state as far as the simulator needs it: CONNECTED lasts until its
+ * CONTACT_ENDED (the conversation's end and the wrap-up are not followed: nothing reads
+ * them, so the engine is not asked for CONVERSATION_ENDED). */
+enum { C_FREE = 0, C_WAITING, C_OFFERED, C_CONNECTED };
 
 typedef struct contact_rec {
   uint32_t gen;
@@ -71,6 +74,8 @@ typedef struct agent_rec {
 typedef struct stream_state {
   sim_rng arr, handle, patience, customer;
   ccenter_step *steps; /* the contacts' own steps, for ccenter_contact_params */
+  ccenter_contact_params params; /* what every arrival of the stream is enqueued with,
+                                    but its user data and customer */
   double t; /* seconds: time of the last arrival drawn */
   size_t seg;
   int64_t stop_ms; /* no arrivals from here on */
@@ -93,6 +98,8 @@ typedef struct sim_t {
   imm_accept *imm;
   size_t imm_head, imm_n, imm_cap;
   sim_heap heap;
+  sim_heap arr;       /* the streams' next arrivals, apart (one each: a tiny heap); ties
+                         with the main heap are broken by the same insertion order */
   int64_t now;
   int64_t m0, m1;     /* measured period [m0, m1) */
   int64_t end;        /* arrivals tracked up to here; intervals cover [start, end) */
@@ -102,10 +109,15 @@ typedef struct sim_t {
   uint64_t in_progress; /* tracked contacts not yet ended */
   int failed;
   int check;            /* check the routing invariant */
+  int ewt;              /* follow the EWT of CONTACT_QUEUED (an output reports it) */
   uint8_t *match;       /* [agent * n_reqs + req]: the agent meets the requirement */
   unsigned reported;    /* routing-check messages printed so far */
   sim_cases *cases;     /* the case engine, when the scenario has cases lines */
   int32_t *q_cases;     /* [queue]: its cases line, -1 none */
+  /* The measured-period batch and the interval that account() found last, [lo, hi): a
+   * span inside both needs no division (occ_span). */
+  int64_t bc_lo, bc_hi, ic_lo, ic_hi;
+  size_t bc_b, ic_i;
   char idbuf[32];
 } sim_t;
 
@@ -186,14 +198,22 @@ static void occ_span(sim_t *s, const agent_rec *a, int64_t from, int64_t to, int
     occ_add(&r->occ, busy, idle, (double)(t - f));
     for (size_t k = 0; k < sa->n_queues; k++)
       occ_add(&r->q_occ[sa->queues[k]], busy, idle, (double)(t - f));
-    if (r->n_batches) {
+    if (r->n_batches && f >= s->bc_lo && t <= s->bc_hi) {
+      /* Inside the batch found last: the loop below would add the same, in one piece. */
+      occ_add(&r->b_occ[s->bc_b], busy, idle, (double)(t - f));
+    } else if (r->n_batches) {
       int64_t len = s->m1 - s->m0;
       int64_t b = (f - s->m0) * (int64_t)r->n_batches / len;
       while (f < t && b < (int64_t)r->n_batches) {
+        int64_t bstart = s->m0 + len * b / (int64_t)r->n_batches;
         int64_t bend = s->m0 + len * (b + 1) / (int64_t)r->n_batches;
         int64_t e = bend < t ? bend : t;
-        if (e > f)
+        if (e > f) {
           occ_add(&r->b_occ[b], busy, idle, (double)(e - f));
+          s->bc_lo = bstart;
+          s->bc_hi = bend;
+          s->bc_b = (size_t)b;
+        }
         f = e;
         b++;
       }
@@ -204,9 +224,19 @@ static void occ_span(sim_t *s, const agent_rec *a, int64_t from, int64_t to, int
   int64_t iend = o + w * (int64_t)r->n_intervals;
   f = from > o ? from : o;
   t = to < iend ? to : iend;
+  if (f < t && f >= s->ic_lo && t <= s->ic_hi) {
+    /* Inside the interval found last: one piece, as the loop below would add it. */
+    for (size_t k = 0; k < sa->n_queues; k++)
+      occ_add(&r->q_int_occ[sa->queues[k] * r->n_intervals + s->ic_i], busy, idle,
+              (double)(t - f));
+    return;
+  }
   while (f < t) {
     int64_t i = (f - o) / w;
     int64_t e = o + w * (i + 1);
+    s->ic_lo = o + w * i;
+    s->ic_hi = e;
+    s->ic_i = (size_t)i;
     if (e > t)
       e = t;
     for (size_t k = 0; k < sa->n_queues; k++)
@@ -441,7 +471,8 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
     break;
   }
   case CCENTER_EV_CONTACT_QUEUED: {
-    /* The EWT the engine gave when the contact joined its first queue. */
+    /* The EWT the engine gave when the contact joined its first queue (received only when
+     * an output reports it). */
     contact_rec *c = contact_of(s, ev);
     if (c && !c->ewt_seen && !c->moved) {
       c->ewt_seen = 1;
@@ -450,6 +481,7 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
     break;
   }
   case CCENTER_EV_STEP: {
+    /* Only the routing check reads the step (received only with it). */
     contact_rec *c = contact_of(s, ev);
     if (c)
       c->step = (uint8_t)(ev->step < 0 ? 0 : ev->step > 255 ? 255 : ev->step);
@@ -547,12 +579,6 @@ static void on_event(ccenter_engine *engine, const ccenter_event *ev, void *ud)
     }
     sim_heap_push(&s->heap, ev->time + llround(c->handle_s * SIM_MS_PER_S), SEV_END,
                   (uint32_t)(c - s->c), c->gen, 0);
-    break;
-  }
-  case CCENTER_EV_CONVERSATION_ENDED: {
-    contact_rec *c = contact_of(s, ev);
-    if (c)
-      c->state = C_WRAP;
     break;
   }
   case CCENTER_EV_WRAP_UP_ENDED: {
@@ -664,7 +690,7 @@ static void next_arrival(sim_t *s, size_t si)
       double cand = t + sim_rng_exp(&ss->arr, 1.0) / g->rate_per_s;
       if (cand < to) {
         ss->t = cand;
-        sim_heap_push(&s->heap, llround(cand * SIM_MS_PER_S), SEV_ARRIVAL, (uint32_t)si, 0, 0);
+        sim_heap_push(&s->arr, llround(cand * SIM_MS_PER_S), SEV_ARRIVAL, (uint32_t)si, 0, 0);
         return;
       }
     }
@@ -728,25 +754,13 @@ static void arrival(sim_t *s, uint32_t si)
   for (int i = 0; i < n; i++)
     cell[i]->offered++;
 
-  ccenter_contact_params p;
-  ccenter_contact_params_init(&p);
+  ccenter_contact_params p = ss->params;
   p.user_data = slot_data(slot);
-  p.priority = st->priority;
-  p.emergency = st->emergency;
-  if (st->n_steps) {
-    p.steps = ss->steps;
-    p.n_steps = st->n_steps;
-  }
   char customer[32];
   if (st->customers) {
     uint64_t k = sim_rng_next(&ss->customer) % st->customers + 1;
     snprintf(customer, sizeof customer, "k%llu", (unsigned long long)k);
     p.customer = customer;
-  }
-  if (st->n_preferred) {
-    p.preferred = (const char *const *)st->preferred;
-    p.n_preferred = st->n_preferred;
-    p.preferred_timeout_ms = st->preferred_timeout_ms;
   }
   /* The preferred (or possibly sticky) phase, which the routing check leaves alone. */
   const sc_queue *sq = &s->sc->queues[st->queue];
@@ -861,6 +875,23 @@ static int set_opt(sim_t *s, const sc_queue *q, ccenter_queue_option opt, int64_
                                                                                            : 0;
 }
 
+/* The event types on_event needs for this run. */
+static uint64_t event_mask(const sim_t *s)
+{
+  uint64_t m = CCENTER_EVENT_BIT(CCENTER_EV_AGENT_STATE) |
+               CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_OFFERED) |
+               CCENTER_EVENT_BIT(CCENTER_EV_OFFER_WITHDRAWN) |
+               CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_CONNECTED) |
+               CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_OVERFLOWED) |
+               CCENTER_EVENT_BIT(CCENTER_EV_WRAP_UP_ENDED) |
+               CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_ENDED);
+  if (s->ewt)
+    m |= CCENTER_EVENT_BIT(CCENTER_EV_CONTACT_QUEUED);
+  if (s->check)
+    m |= CCENTER_EVENT_BIT(CCENTER_EV_STEP);
+  return m;
+}
+
 static int setup_engine(sim_t *s)
 {
   const scenario *sc = s->sc;
@@ -875,6 +906,10 @@ static int setup_engine(sim_t *s)
    * the engine runs without them, which saves about a fifth of the CPU time (M/M/50). An
    * output that reads them would turn them on when it is asked for. */
   ccenter_options_set_statistics(o, 0);
+  /* Nothing else reads the events either, so the engine builds only the types on_event
+   * uses (docs/concepts.md, "Receiving only some event types"); CONTACT_QUEUED only when an
+   * output reports the EWT, STEP only for the routing check. */
+  ccenter_options_set_event_mask(o, event_mask(s));
   int rc = ccenter_engine_new(o, sc->start_ms, &s->e);
   ccenter_options_free(o);
   if (must(s, rc, "ccenter_engine_new", NULL))
@@ -1057,6 +1092,18 @@ void sim_results_free(sim_results *r)
   memset(r, 0, sizeof *r);
 }
 
+/* The heap whose earliest event comes first, by time and then insertion order; NULL when
+ * both are empty. */
+static sim_heap *next_heap(sim_t *s)
+{
+  const sim_ev *x = sim_heap_top(&s->heap), *y = sim_heap_top(&s->arr);
+  if (!y)
+    return x ? &s->heap : NULL;
+  if (!x)
+    return &s->arr;
+  return y->t < x->t || (y->t == x->t && y->seq < x->seq) ? &s->arr : &s->heap;
+}
+
 static double wall_now(void)
 {
   struct timespec ts;
@@ -1089,6 +1136,8 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
   s.end = sc->end_ms;
   s.hard_end = sc->end_ms + sc->drain_ms;
   s.now = sc->start_ms;
+  s.arr.seq_from = &s.heap.seq;
+  s.bc_hi = s.ic_hi = INT64_MIN; /* no batch or interval found yet */
   s.short_ms = llround(sc->short_abandon_s * SIM_MS_PER_S);
   s.thr_ms = sim_xcalloc(sc->n_queues, sizeof *s.thr_ms);
   for (size_t i = 0; i < sc->n_queues; i++) {
@@ -1104,7 +1153,21 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     s.ss[i].steps = sim_xcalloc(st->n_steps, sizeof *s.ss[i].steps);
     for (size_t k = 0; k < st->n_steps; k++)
       s.ss[i].steps[k] = (ccenter_step){st->steps[k].req, st->steps[k].duration_ms};
+    ccenter_contact_params *p = &s.ss[i].params;
+    ccenter_contact_params_init(p);
+    p->priority = st->priority;
+    p->emergency = st->emergency;
+    if (st->n_steps) {
+      p->steps = s.ss[i].steps;
+      p->n_steps = st->n_steps;
+    }
+    if (st->n_preferred) {
+      p->preferred = (const char *const *)st->preferred;
+      p->n_preferred = st->n_preferred;
+      p->preferred_timeout_ms = st->preferred_timeout_ms;
+    }
   }
+  s.ewt = o && o->ewt;
   if (o && o->check_routing && setup_check(&s) == 0) {
     s.check = 1;
     res->routing_checked = 1;
@@ -1134,7 +1197,8 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
     uint64_t iter = 0;
     while (!s.failed) {
       int64_t te = ccenter_engine_next_deadline(s.e);
-      int64_t th = sim_heap_top_time(&s.heap);
+      sim_heap *h = next_heap(&s);
+      int64_t th = h ? sim_heap_top(h)->t : SIM_INF_TIME;
       int64_t tc = s.cases ? sim_cases_next(s.cases) : SIM_INF_TIME;
       int64_t t = te < th ? te : th;
       if (tc < t)
@@ -1157,7 +1221,7 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
         run_immediate(&s);
       } else {
         sim_ev ev;
-        sim_heap_pop(&s.heap, &ev);
+        sim_heap_pop(h, &ev);
         s.now = ev.t;
         switch (ev.kind) {
         case SEV_ARRIVAL:
@@ -1216,6 +1280,7 @@ int sim_run(const scenario *sc, const sim_run_opts *o, sim_results *res)
   sim_cases_free(s.cases);
   free(s.q_cases);
   sim_heap_free(&s.heap);
+  sim_heap_free(&s.arr);
   free(s.c);
   free(s.free_slots);
   free(s.ag);

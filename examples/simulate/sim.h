@@ -96,11 +96,17 @@ typedef struct sim_heap {
   sim_ev *v;
   size_t n, cap;
   uint64_t seq;
+  uint64_t *seq_from; /* NULL, or another heap's counter: the two share one order of ties */
 } sim_heap;
 
 void sim_heap_push(sim_heap *h, int64_t t, uint32_t kind, uint32_t a, uint32_t b, uint32_t c);
 /* Pops the earliest event (ties: the one pushed first). Returns 0 when empty. */
 int sim_heap_pop(sim_heap *h, sim_ev *out);
+/* The earliest event, NULL when empty. */
+static inline const sim_ev *sim_heap_top(const sim_heap *h)
+{
+  return h->n ? &h->v[0] : NULL;
+}
 int64_t sim_heap_top_time(const sim_heap *h); /* SIM_INF_TIME when empty */
 void sim_heap_free(sim_heap *h);
 
@@ -409,6 +415,7 @@ typedef struct sim_results {
 typedef struct sim_run_opts {
   int progress;      /* progress line on stderr */
   int check_routing; /* check the routing invariant after every step (slower) */
+  int ewt;           /* an output reports the EWT accuracy (JSON, --ewt-report) */
   const char *label; /* for the progress line */
 } sim_run_opts;
 

@@ -295,7 +295,7 @@ static int agent_step(wl_world *w, uint64_t *x, int64_t t)
     return u < 85 ? ccenter_agent_ready(e, a, t) : ccenter_agent_logout(e, a, t);
   default:
     if (u < 25)
-      return ccenter_agent_not_ready(e, a, u & 1 ? "break" : "", t);
+      return ccenter_agent_not_ready(e, a, u & 1 ? "break" : NULL, t);
     if (u < 45) {
       ccenter_serve_params sp;
       ccenter_serve_params_init(&sp);

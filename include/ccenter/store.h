@@ -135,6 +135,18 @@ CCENTER_EXPORT int ccenter_store_cases_recover(ccenter_store *st, const char *na
                                                const void *audit_key, size_t key_len,
                                                ccenter_cases **out);
 
+/**
+ * Writes a consistent copy of the store to the new file `dest_path` while the store stays
+ * open (SQLite's VACUUM INTO on the store's own connection, after committing what is
+ * pending), then syncs the copy and its directory. The copy is a store of its own: open it
+ * and recover from it like the original. The store's exclusive lock keeps other processes
+ * out while it is open, so this is the way to back up a running store. Errors:
+ * CCENTER_EINVAL, CCENTER_EEXIST (dest_path exists), CCENTER_EIO, CCENTER_ENOSPC (the
+ * copy could not be written; a partial copy is removed), the errors of
+ * ccenter_store_flush(). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_backup(ccenter_store *st, const char *dest_path);
+
 /** What ccenter_store_info_get() reports. `size` set by the caller. */
 typedef struct ccenter_store_info {
   size_t size;

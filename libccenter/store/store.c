@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "acd/observer.h"
 #include "core/util.h"
@@ -684,6 +686,57 @@ int ccenter_store_flush(ccenter_store *st)
   int rc = commit_pending(st);
   if (!rc)
     st->failed = 0;
+  return rc;
+}
+
+/* fsync of a file or directory by path; 0 or CCENTER_EIO. */
+static int sync_path(const char *path, int dir)
+{
+  int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return CCENTER_EIO;
+  int rc = fsync(fd) == 0 ? 0 : CCENTER_EIO;
+  close(fd);
+  return rc;
+}
+
+int ccenter_store_backup(ccenter_store *st, const char *dest_path)
+{
+  if (!st || !dest_path || !*dest_path)
+    return CCENTER_EINVAL;
+  struct stat sb;
+  if (lstat(dest_path, &sb) == 0)
+    return CCENTER_EEXIST;
+  int rc = ccenter_store_flush(st);
+  if (rc)
+    return rc;
+  sqlite3_stmt *s;
+  int src = sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &s, NULL);
+  if (src != SQLITE_OK)
+    return fail(st, src, "VACUUM INTO");
+  sqlite3_bind_text(s, 1, dest_path, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (src != SQLITE_DONE) {
+    rc = fail(st, src, "VACUUM INTO");
+    (void)unlink(dest_path);
+    return rc ? rc : CCENTER_EIO;
+  }
+  /* SQLite does not sync what VACUUM INTO writes: a backup must survive a power cut. */
+  char *dir = cc_strdup(&st->alloc, dest_path);
+  if (!dir)
+    return CCENTER_ENOMEM;
+  char *slash = strrchr(dir, '/');
+  const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+  rc = sync_path(dest_path, 0);
+  if (!rc)
+    rc = sync_path(d, 1);
+  cc_free(&st->alloc, dir);
+  if (rc) {
+    cc_logf(&st->log, CCENTER_LOG_ERROR, "store %s: backup %s: cannot sync the copy", st->path,
+            dest_path);
+    (void)unlink(dest_path);
+  }
   return rc;
 }
 

@@ -914,6 +914,46 @@ START_TEST(recovery_equals_uninterrupted)
 }
 END_TEST
 
+/* A backup taken while the store is open and in use is a store of its own: recovering
+ * from it gives the engines as they were at the backup, events and state, while the live
+ * store went on. */
+START_TEST(backup_of_a_running_store)
+{
+  world a, b;
+  world_new(&a, tpath("live.db"));
+  uint64_t x = 0x5eed1234ull;
+  for (int k = 0; k < 400; k++)
+    world_step(&a, &x, k);
+  static char sa[8192], sb[8192];
+  world_state(&a, sa, sizeof sa);
+  int64_t t_backup = a.now;
+  size_t n_rev = a.rev.n, n_cev = a.cev.n;
+  OK(ccenter_store_backup(a.st, tpath("copy.db")));
+  ck_assert_int_eq(ccenter_store_backup(a.st, tpath("copy.db")), CCENTER_EEXIST);
+  ck_assert_int_eq(ccenter_store_backup(NULL, tpath("x.db")), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_backup(a.st, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_backup(a.st, ""), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_backup(a.st, tpath("no-such-dir/x.db")), CCENTER_EIO);
+  for (int k = 400; k < 500; k++)
+    world_step(&a, &x, k);
+  memset(&b, 0, sizeof b);
+  world_recover(&b, tpath("copy.db"));
+  b.now = t_backup;
+  world_state(&b, sb, sizeof sb);
+  ck_assert_str_eq(sa, sb);
+  ck_assert_uint_eq(b.rev.n, n_rev);
+  ck_assert_uint_eq(b.cev.n, n_cev);
+  for (size_t i = 0; i < n_rev; i++)
+    ck_assert(a.rev.v[i] == b.rev.v[i]);
+  for (size_t i = 0; i < n_cev; i++)
+    ck_assert(a.cev.v[i] == b.cev.v[i]);
+  char msg[256];
+  OK(ccenter_store_verify(b.st, "k3y", 3, msg, sizeof msg));
+  world_free(&a);
+  world_free(&b);
+}
+END_TEST
+
 /* ---- verify ---------------------------------------------------------------------------- */
 
 static void damaged(const char *path, const char *sql, const char *expect)
@@ -1036,6 +1076,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, a_failed_group_refuses_later_inputs_until_a_flush);
   tcase_add_test(tc, extra_blob_round_trips_and_the_decoder_is_strict);
   tcase_add_loop_test(tc, recovery_equals_uninterrupted, 0, 3);
+  tcase_add_test(tc, backup_of_a_running_store);
   tcase_add_test(tc, verify_finds_damage_and_recovery_refuses_it);
   tcase_add_test(tc, engines_and_store_end_in_either_order);
   suite_add_tcase(s, tc);

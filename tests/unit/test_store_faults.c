@@ -1,7 +1,7 @@
 /*
- * The store under I/O faults: the same workload (workload.h) on a store in FULL mode,
- * opened on the fault-injecting VFS (faultvfs.h), once for every call of every method the
- * clean run makes, that call failing. Whatever fails — the open, the schema's creation,
+ * The store under I/O faults: the same workload (workload.h) on a store in FULL mode (and
+ * GROUPED for writes and syncs), opened on the fault-injecting VFS (faultvfs.h), once for
+ * every call of every method the clean run makes, that call failing. Whatever fails — the open, the schema's creation,
  * an engine's creation, an input's commit, a checkpoint — no input the engines carried
  * out is missing from the journal and no input they refused is in it: a store reopened on
  * a healthy disk recovers engines equal to the live ones (same events from the start,
@@ -59,13 +59,22 @@ static void remove_store(const fixture *f)
   }
 }
 
-/* Opens the store on a healthy disk (SQLite's own VFS) in FULL mode. */
-static ccenter_store *open_healthy(const fixture *f)
+/* GROUPED runs: groups of up to 8 inputs within 2 s of engine time. */
+#define MAX_MS 2000
+#define MAX_RECORDS 8
+
+static int set_mode(ccenter_store *st, ccenter_durability mode)
+{
+  return ccenter_store_set_durability(st, mode, MAX_MS, MAX_RECORDS);
+}
+
+/* Opens the store on a healthy disk (SQLite's own VFS). */
+static ccenter_store *open_healthy(const fixture *f, ccenter_durability mode)
 {
   ccenter_store *st = NULL;
   int rc = cc_store_open_vfs(f->path, NULL, NULL, &st);
   ck_assert_msg(rc == 0, "reopening after the fault: %s", ccenter_err_name(rc));
-  OK(ccenter_store_set_durability(st, CCENTER_DURABILITY_FULL, 0, 0));
+  OK(set_mode(st, mode));
   return st;
 }
 
@@ -114,10 +123,12 @@ typedef struct outcome {
  * fsync. The test accepts exactly that: engines recovered equal either the live ones or
  * engines that carried out the refused input too.
  */
-static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc, int flags)
+static outcome run_fault(const fixture *f, ccenter_durability mode, fv_method m, uint64_t nth,
+                         int sqlrc, int flags)
 {
   char when[128];
-  snprintf(when, sizeof when, "%s call %llu -> %s%s", faultvfs_method_name(m),
+  snprintf(when, sizeof when, "%s: %s call %llu -> %s%s",
+           mode == CCENTER_DURABILITY_FULL ? "FULL" : "GROUPED", faultvfs_method_name(m),
            (unsigned long long)nth, sqlite3_errstr(sqlrc),
            flags & FV_PERSIST ? " from then on" : "");
   outcome out = {0, 0, 0};
@@ -131,7 +142,7 @@ static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc,
   ccenter_store *st = NULL;
   int rc = cc_store_open_vfs(f->path, FAULTVFS_NAME, NULL, &st);
   if (rc == 0)
-    rc = ccenter_store_set_durability(st, CCENTER_DURABILITY_FULL, 0, 0);
+    rc = set_mode(st, mode);
   if (rc == 0)
     rc = wl_store_engines(&live, st, 0);
   if (rc) {
@@ -142,7 +153,7 @@ static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc,
     faultvfs_clear();
     wl_free(&live);
     wl_init(&live, SEED);
-    st = open_healthy(f);
+    st = open_healthy(f, mode);
     rc = wl_store_engines(&live, st, 0);
     ck_assert_msg(rc == 0, "%s: setting up again: %s", when, ccenter_err_name(rc));
   }
@@ -163,12 +174,19 @@ static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc,
       ck_assert_msg(rc == CCENTER_ENOSPC, "%s: step %d: %s", when, i, ccenter_err_name(rc));
     if (!(flags & FV_PERSIST)) {
       ck_assert_msg(out.calls_failed == 1, "%s: step %d is the second failed input", when, i);
+      /* GROUPED: the group that failed is still pending and the store refuses inputs
+       * until a flush writes it; the disk is healthy again. */
+      if (mode == CCENTER_DURABILITY_GROUPED) {
+        rc = ccenter_store_flush(st);
+        ck_assert_msg(rc == 0, "%s: step %d: the flush after the fault: %s", when, i,
+                      ccenter_err_name(rc));
+      }
       continue;
     }
     /* The disk stays bad: stop here, and recover on a healthy one. */
     (void)ccenter_store_close(st);
     faultvfs_clear();
-    st = open_healthy(f);
+    st = open_healthy(f, mode);
     recover(st, &again, live.step, when);
     cur = &again;
     const char *d = wl_diff(&live, &again);
@@ -186,9 +204,16 @@ static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc,
                   when, i, d);
     ref = &live;
   }
+  /* GROUPED: the fault may fail the last group's flush; the next one writes it. */
+  if (mode == CCENTER_DURABILITY_GROUPED && ccenter_store_flush(st) != 0) {
+    ck_assert_uint_ge(faultvfs_injected(), 1);
+    out.calls_failed += !(flags & FV_PERSIST);
+    faultvfs_clear();
+    OK(ccenter_store_flush(st));
+  }
   faultvfs_clear();
   OK(ccenter_store_close(st));
-  st = open_healthy(f);
+  st = open_healthy(f, mode);
   recover(st, &last, ref->step, when);
   const char *d = wl_diff(ref, &last);
   ck_assert_msg(d == NULL, "%s: at the end the recovered engines differ: %s", when, d);
@@ -206,9 +231,9 @@ static outcome run_fault(const fixture *f, fv_method m, uint64_t nth, int sqlrc,
 }
 
 /* Calls of each method in a run without a fault. */
-static void clean_counts(const fixture *f, uint64_t counts[FV_COUNT_])
+static void clean_counts(const fixture *f, ccenter_durability mode, uint64_t counts[FV_COUNT_])
 {
-  outcome o = run_fault(f, FV_OPEN, UINT64_MAX, SQLITE_CANTOPEN, 0);
+  outcome o = run_fault(f, mode, FV_OPEN, UINT64_MAX, SQLITE_CANTOPEN, 0);
   ck_assert_int_eq(o.setup_failed + o.calls_failed, 0);
   ck_assert_uint_eq(faultvfs_injected(), 0);
   for (int m = 0; m < FV_COUNT_; m++)
@@ -217,15 +242,16 @@ static void clean_counts(const fixture *f, uint64_t counts[FV_COUNT_])
 
 /* Every call of m in turn fails with sqlrc (flags as faultvfs_fail()). Returns the
  * totals; `calls` receives how many calls were tried. */
-static outcome every_call(fv_method m, int sqlrc, int flags, uint64_t *calls)
+static outcome every_call(ccenter_durability mode, fv_method m, int sqlrc, int flags,
+                          uint64_t *calls)
 {
   fixture f;
   fx_open(&f);
   uint64_t counts[FV_COUNT_];
-  clean_counts(&f, counts);
+  clean_counts(&f, mode, counts);
   outcome sum = {0, 0, 0};
   for (uint64_t k = 1; k <= counts[m]; k++) {
-    outcome o = run_fault(&f, m, k, sqlrc, flags);
+    outcome o = run_fault(&f, mode, m, k, sqlrc, flags);
     sum.setup_failed += o.setup_failed;
     sum.calls_failed += o.calls_failed;
     sum.sync_kept += o.sync_kept;
@@ -240,7 +266,7 @@ START_TEST(a_clean_run_syncs_every_input)
   fixture f;
   fx_open(&f);
   uint64_t counts[FV_COUNT_];
-  clean_counts(&f, counts);
+  clean_counts(&f, CCENTER_DURABILITY_FULL, counts);
   /* A FULL commit per input: a sync each, and the WAL written. */
   ck_assert_uint_ge(counts[FV_SYNC], STEPS);
   ck_assert_uint_ge(counts[FV_WRITE], STEPS);
@@ -256,7 +282,7 @@ END_TEST
 START_TEST(each_write_failing)
 {
   uint64_t n;
-  outcome o = every_call(FV_WRITE, SQLITE_IOERR_WRITE, 0, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_WRITE, SQLITE_IOERR_WRITE, 0, &n);
   ck_assert_int_gt(o.setup_failed, 0);
   ck_assert_int_ge(o.calls_failed, STEPS);
 }
@@ -265,7 +291,7 @@ END_TEST
 START_TEST(each_write_filling_the_disk)
 {
   uint64_t n;
-  outcome o = every_call(FV_WRITE, SQLITE_FULL, FV_PARTIAL | FV_PERSIST, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_WRITE, SQLITE_FULL, FV_PARTIAL | FV_PERSIST, &n);
   ck_assert_int_gt(o.setup_failed, 0);
   ck_assert_int_ge(o.calls_failed, STEPS);
 }
@@ -274,7 +300,7 @@ END_TEST
 START_TEST(each_sync_failing)
 {
   uint64_t n;
-  outcome o = every_call(FV_SYNC, SQLITE_IOERR_FSYNC, 0, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_SYNC, SQLITE_IOERR_FSYNC, 0, &n);
   /* Every sync but the schema's, the engines' and the checkpoint's at the close. */
   ck_assert_int_ge(o.calls_failed, STEPS - 5);
   ck_assert_int_eq(o.sync_kept, 0);
@@ -284,7 +310,7 @@ END_TEST
 START_TEST(each_sync_failing_from_then_on)
 {
   uint64_t n;
-  outcome o = every_call(FV_SYNC, SQLITE_IOERR_FSYNC, FV_PERSIST, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_SYNC, SQLITE_IOERR_FSYNC, FV_PERSIST, &n);
   ck_assert_int_ge(o.calls_failed, STEPS - 5);
   fprintf(stderr, "# a failed sync's input kept by SQLite's recovery in %d of %llu runs\n",
           o.sync_kept, (unsigned long long)n);
@@ -294,7 +320,7 @@ END_TEST
 START_TEST(each_open_failing)
 {
   uint64_t n;
-  outcome o = every_call(FV_OPEN, SQLITE_CANTOPEN, 0, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_OPEN, SQLITE_CANTOPEN, 0, &n);
   ck_assert_int_gt(o.setup_failed, 0);
 }
 END_TEST
@@ -302,14 +328,14 @@ END_TEST
 START_TEST(each_truncate_failing)
 {
   uint64_t n;
-  (void)every_call(FV_TRUNCATE, SQLITE_IOERR_TRUNCATE, 0, &n);
+  (void)every_call(CCENTER_DURABILITY_FULL, FV_TRUNCATE, SQLITE_IOERR_TRUNCATE, 0, &n);
 }
 END_TEST
 
 START_TEST(each_read_failing)
 {
   uint64_t n;
-  outcome o = every_call(FV_READ, SQLITE_IOERR_READ, 0, &n);
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_READ, SQLITE_IOERR_READ, 0, &n);
   ck_assert_int_gt(o.setup_failed + o.calls_failed, 0);
 }
 END_TEST
@@ -326,8 +352,30 @@ START_TEST(each_other_call_failing)
   };
   for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
     uint64_t n;
-    (void)every_call(other[i].m, other[i].rc, 0, &n);
+    (void)every_call(CCENTER_DURABILITY_FULL, other[i].m, other[i].rc, 0, &n);
   }
+}
+END_TEST
+
+/* GROUPED: a failed group commit refuses the input that made it and every later one until
+ * a flush succeeds; then nothing is lost or doubled. */
+START_TEST(each_write_failing_in_grouped_mode)
+{
+  uint64_t n;
+  outcome o = every_call(CCENTER_DURABILITY_GROUPED, FV_WRITE, SQLITE_IOERR_WRITE, 0, &n);
+  fprintf(stderr, "# GROUPED: %llu writes, %d failed the setup, %d an input or a flush\n",
+          (unsigned long long)n, o.setup_failed, o.calls_failed);
+  ck_assert_int_gt(o.setup_failed, 0);
+  ck_assert_int_gt(o.calls_failed, 0);
+}
+END_TEST
+
+START_TEST(each_sync_failing_in_grouped_mode)
+{
+  uint64_t n;
+  outcome o = every_call(CCENTER_DURABILITY_GROUPED, FV_SYNC, SQLITE_IOERR_FSYNC, 0, &n);
+  ck_assert_int_gt(o.calls_failed, 0);
+  ck_assert_int_eq(o.sync_kept, 0);
 }
 END_TEST
 
@@ -346,6 +394,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, each_truncate_failing);
   tcase_add_test(tc, each_read_failing);
   tcase_add_test(tc, each_other_call_failing);
+  tcase_add_test(tc, each_write_failing_in_grouped_mode);
+  tcase_add_test(tc, each_sync_failing_in_grouped_mode);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -22,6 +22,7 @@ static struct {
   int rc;
   int flags;
   uint64_t injected;
+  int skip_syncs;
 } fv;
 
 static const char *const names[FV_COUNT_] = {
@@ -39,6 +40,12 @@ void faultvfs_reset(void)
   memset(fv.count, 0, sizeof fv.count);
   fv.armed = 0;
   fv.injected = 0;
+  fv.skip_syncs = 0;
+}
+
+void faultvfs_skip_syncs(int on)
+{
+  fv.skip_syncs = on;
 }
 
 uint64_t faultvfs_count(fv_method m)
@@ -120,7 +127,7 @@ static int fv_sync(sqlite3_file *f, int flags)
 {
   fv_file *p = (fv_file *)f;
   int rc = hit(FV_SYNC);
-  if (rc != SQLITE_OK)
+  if (rc != SQLITE_OK || fv.skip_syncs)
     return rc;
   return p->real->pMethods->xSync(p->real, flags);
 }

@@ -52,6 +52,10 @@ uint64_t faultvfs_count(fv_method m);
 void faultvfs_fail(fv_method m, uint64_t nth, int rc, int flags);
 /* Disarms the fault; the counters go on. */
 void faultvfs_clear(void);
+/* With on, xSync calls are counted (and may fail) but not passed on: for tests in which
+ * the machine never stops, where a sync only costs time (a killed process leaves its
+ * writes to the kernel either way). Off after faultvfs_reset(). */
+void faultvfs_skip_syncs(int on);
 /* Faults injected since the last reset. */
 uint64_t faultvfs_injected(void);
 /* "xWrite", "xSync", ... */

@@ -108,6 +108,15 @@ START_TEST(passes_through_and_counts)
   ck_assert_int_eq(sqlite3_close(h), SQLITE_OK);
   ck_assert_uint_eq(faultvfs_count(FV_OPEN), opens);
   ck_assert_str_eq(faultvfs_method_name(FV_SYNC), "xSync");
+  /* Syncs skipped are still counted, and can still fail. */
+  h = open_db(FAULTVFS_NAME);
+  faultvfs_skip_syncs(1);
+  uint64_t s = faultvfs_count(FV_SYNC);
+  ck_assert_int_eq(insert_next(h, 22), SQLITE_OK);
+  ck_assert_uint_gt(faultvfs_count(FV_SYNC), s);
+  faultvfs_fail(FV_SYNC, faultvfs_count(FV_SYNC) + 1, SQLITE_IOERR_FSYNC, 0);
+  ck_assert_int_eq(insert_next(h, 23), SQLITE_IOERR_FSYNC);
+  ck_assert_int_eq(sqlite3_close(h), SQLITE_OK);
   faultvfs_reset();
   ck_assert_uint_eq(faultvfs_count(FV_WRITE), 0);
 }

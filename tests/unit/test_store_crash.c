@@ -15,7 +15,8 @@
  *   from the start, the same state through every query, and the audit table holds the
  *   reference chain.
  * The next child recovers the store and goes on from there, so each file sees several
- * crashes and recoveries. The random choices come from one seed (CC_CRASH_SEED, printed
+ * crashes and recoveries; a child also closes and reopens the store now and then, so that
+ * kills land in a close and a recovery too. The random choices come from one seed (CC_CRASH_SEED, printed
  * with every failure); where the kill lands within the child's work is up to the
  * scheduler, which is the point.
  */
@@ -188,19 +189,28 @@ static int write_full(int fd, const void *p, size_t n)
 }
 
 /* Exit codes of a child that stopped by itself (the parent fails with them). */
-enum { CHILD_OPEN = 10, CHILD_MODE, CHILD_ENGINES, CHILD_STEP, CHILD_PIPE, CHILD_INFO };
+enum { CHILD_OPEN = 10, CHILD_MODE, CHILD_ENGINES, CHILD_STEP, CHILD_PIPE, CHILD_INFO, CHILD_CLOSE };
 
-static void child(const char *path, int fd, uint64_t start, ccenter_durability mode)
+/* Opens the store and recovers (or creates) the engines into w at step `start`. */
+static ccenter_store *child_open(const char *path, wl_world *w, uint64_t start,
+                                 ccenter_durability mode)
 {
   ccenter_store *st = NULL;
   if (ccenter_store_open(path, NULL, &st))
     _exit(CHILD_OPEN);
   if (ccenter_store_set_durability(st, mode, MAX_MS, MAX_RECORDS))
     _exit(CHILD_MODE);
-  static wl_world w;
-  wl_init(&w, seed);
-  if (wl_store_engines(&w, st, start))
+  wl_init(w, seed);
+  if (wl_store_engines(w, st, start))
     _exit(CHILD_ENGINES);
+  return st;
+}
+
+static void child(const char *path, int fd, uint64_t start, ccenter_durability mode)
+{
+  static wl_world w;
+  ccenter_store *st = child_open(path, &w, start, mode);
+  uint64_t x = seed ^ start;
   /* Runs until killed; the bound only stops a child its parent forgot. */
   for (uint64_t i = 0; i < 1000000; i++) {
     int rc = wl_step(&w);
@@ -212,6 +222,15 @@ static void child(const char *path, int fd, uint64_t start, ccenter_durability m
     ack a = {w.step - 1, w.now, info.records + info.pending, w.last_cases, rc};
     if (write_full(fd, &a, sizeof a))
       _exit(CHILD_PIPE);
+    /* Now and then a clean restart, so that kills also land in the close (its flush and
+     * checkpoint, the WAL's removal), the reopening and the recovery. */
+    if (rnd(&x) % 40 == 0) {
+      if (ccenter_store_close(st))
+        _exit(CHILD_CLOSE);
+      uint64_t at = w.step;
+      wl_free(&w);
+      st = child_open(path, &w, at, mode);
+    }
   }
   _exit(0);
 }

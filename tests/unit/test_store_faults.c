@@ -99,6 +99,10 @@ static void replay_plain(wl_world *w, uint64_t k, const char *when)
   }
 }
 
+/* A flag of run_fault() beside the VFS's own: after a one-off fault, close the store at
+ * the first failed input and recover there, as after a persistent one. */
+#define REOPEN 0x100
+
 /* What one run found, for the totals the test checks. */
 typedef struct outcome {
   int setup_failed;  /* the open or an engine's creation failed */
@@ -111,9 +115,9 @@ typedef struct outcome {
  * FV_PERSIST). A failure while setting up: the store says EIO or ENOSPC, and the file
  * opens on a healthy disk and the setup completes there. A failed input: EIO, or ENOSPC
  * when the disk is full; once (one fault, one failed input), and later inputs go on. With
- * a persistent fault the store is closed at the first failure and reopened on a healthy
- * disk, where the recovered engines must equal the live ones and then go on in step with
- * them. At the end the journal recovers to the live engines.
+ * a persistent fault (or REOPEN) the store is closed at the first failure and reopened on
+ * a healthy disk, where the recovered engines must equal the live ones and then go on in
+ * step with them. At the end the journal recovers to the live engines.
  *
  * One exception, which no store on SQLite can avoid: when the sync of a commit fails the
  * transaction's frames are already in the WAL file, complete; SQLite reports the error
@@ -131,13 +135,13 @@ static outcome run_fault(const fixture *f, ccenter_durability mode, fv_method m,
   snprintf(when, sizeof when, "%s: %s call %llu -> %s%s",
            mode == CCENTER_DURABILITY_FULL ? "FULL" : "GROUPED", faultvfs_method_name(m),
            (unsigned long long)nth, sqlite3_errstr(sqlrc),
-           flags & FV_PERSIST ? " from then on" : "");
+           flags & FV_PERSIST ? " from then on" : flags & REOPEN ? ", reopened" : "");
   outcome out = {0, 0, 0};
   faultvfs_reset();
   /* Nothing here stops the machine: real syncs would only make the ~1,000 runs slow on a
    * disk (minutes instead of seconds). They are counted and fail as ever. */
   faultvfs_skip_syncs(1);
-  faultvfs_fail(m, nth, sqlrc, flags);
+  faultvfs_fail(m, nth, sqlrc, flags & ~REOPEN);
   /* cur: the engines the store journals; ref: the same inputs, unjournaled after a
    * reopen (the live engines, or plain ones that also carried out a kept input). */
   static wl_world live, again, kept, last;
@@ -176,7 +180,7 @@ static outcome run_fault(const fixture *f, ccenter_durability mode, fv_method m,
                   when, i, ccenter_err_name(rc));
     if (sqlrc == SQLITE_FULL && m == FV_WRITE)
       ck_assert_msg(rc == CCENTER_ENOSPC, "%s: step %d: %s", when, i, ccenter_err_name(rc));
-    if (!(flags & FV_PERSIST)) {
+    if (!(flags & (FV_PERSIST | REOPEN))) {
       ck_assert_msg(out.calls_failed == 1, "%s: step %d is the second failed input", when, i);
       /* GROUPED: the group that failed is still pending and the store refuses inputs
        * until a flush writes it; the disk is healthy again. */
@@ -187,7 +191,7 @@ static outcome run_fault(const fixture *f, ccenter_durability mode, fv_method m,
       }
       continue;
     }
-    /* The disk stays bad: stop here, and recover on a healthy one. */
+    /* The disk stays bad (or REOPEN): stop here, and recover on a healthy one. */
     (void)ccenter_store_close(st);
     faultvfs_clear();
     st = open_healthy(f, mode, FAULTVFS_NAME);
@@ -361,6 +365,26 @@ START_TEST(each_other_call_failing)
 }
 END_TEST
 
+/* The store closed right after the failed input and recovered: the engines are already
+ * the live ones there, not only once later inputs went through. */
+START_TEST(each_write_failing_then_reopened)
+{
+  uint64_t n;
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_WRITE, SQLITE_IOERR_WRITE, REOPEN, &n);
+  ck_assert_int_ge(o.calls_failed, STEPS);
+}
+END_TEST
+
+START_TEST(each_sync_failing_then_reopened)
+{
+  uint64_t n;
+  outcome o = every_call(CCENTER_DURABILITY_FULL, FV_SYNC, SQLITE_IOERR_FSYNC, REOPEN, &n);
+  ck_assert_int_ge(o.calls_failed, STEPS - 5);
+  /* The close's checkpoint succeeds on the healthy disk and drops the WAL. */
+  ck_assert_int_eq(o.sync_kept, 0);
+}
+END_TEST
+
 /* GROUPED: a failed group commit refuses the input that made it and every later one until
  * a flush succeeds; then nothing is lost or doubled. */
 START_TEST(each_write_failing_in_grouped_mode)
@@ -398,6 +422,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, each_truncate_failing);
   tcase_add_test(tc, each_read_failing);
   tcase_add_test(tc, each_other_call_failing);
+  tcase_add_test(tc, each_write_failing_then_reopened);
+  tcase_add_test(tc, each_sync_failing_then_reopened);
   tcase_add_test(tc, each_write_failing_in_grouped_mode);
   tcase_add_test(tc, each_sync_failing_in_grouped_mode);
   suite_add_tcase(s, tc);

@@ -15,7 +15,10 @@
  * Durability, per store (ccenter_store_set_durability()):
  * - CCENTER_DURABILITY_FULL: a call returns only after its input is committed and synced
  *   (SQLite WAL mode, synchronous=FULL). A call whose write fails returns the error and
- *   changes nothing.
+ *   changes nothing. One case is uncertain, as after any failed fsync: when the write
+ *   succeeded and only the sync failed, the input is complete in the WAL file; SQLite's
+ *   next successful commit writes over it, but if the process stops before one succeeds,
+ *   recovery may find the refused input and carry it out (docs/store.md, "FULL").
  * - CCENTER_DURABILITY_GROUPED (the default, with max_ms 100 and max_records 10,000):
  *   inputs are committed in groups, when `max_records` are pending or the first pending one is `max_ms` old (in the engines'
  *   own time: the `now` of later calls), and at ccenter_store_flush(). A crash loses at
@@ -24,8 +27,9 @@
  *   ccenter_store_flush() succeeds, so they never get further ahead.
  * - CCENTER_DURABILITY_MEMORY: nothing is synced (tests); a crash of the process may lose
  *   anything not yet written by SQLite.
- * Case-engine inputs and the audit chain are always committed before the call goes on,
- * whatever the mode (synced unless the mode is MEMORY).
+ * Case-engine inputs are always committed before the call goes on, whatever the mode
+ * (synced unless the mode is MEMORY); the audit records a call makes are committed at its
+ * end (a crash in between leaves them to the next recovery, which writes them again).
  *
  * The schema is documented in docs/store.md; `sqlite3 FILE` is a way in.
  *
@@ -122,8 +126,8 @@ CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *n
  * The same for a case engine: ccenter_store_cases_new() creates one whose inputs are all
  * journaled (always synced), ccenter_store_cases_recover() replays it. The audit key is
  * never stored: pass it (or NULL, 0) so that the recovered chain is the same. Its audit
- * records are also kept in the store (table `audit`, docs/store.md), committed with the
- * input that made them. Errors: as above.
+ * records are also kept in the store (table `audit`, docs/store.md), committed at the end
+ * of the call that made them. Errors: as above.
  * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_cases_new(ccenter_store *st, const char *name,

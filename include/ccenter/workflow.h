@@ -22,9 +22,17 @@
  * HMAC-SHA-256 with an integrator key): see "Audit" below.
  *
  * Errors follow the rest of the library: a negative ccenter_errno, and a call that fails
- * changes nothing. Codes specific to this header: CCENTER_EPERM (the actor lacks the role,
- * or is the maker approving their own proposal), CCENTER_ECONDITION (a guard is false or
- * required evidence is missing), CCENTER_EFULL (a limit across cases was reached).
+ * changes nothing. Time is the one exception, as in the routing engine: a call at `now`
+ * first fires the timers due by `now`, and that stands even if the call then fails
+ * (malformed arguments are refused before, and then nothing happens). Every call that
+ * takes `now` may fail with CCENTER_EINVAL (NULL or malformed argument), CCENTER_ERANGE
+ * (now outside CCENTER_TIME_MIN..CCENTER_TIME_MAX), CCENTER_ETIME (now went backwards),
+ * CCENTER_ECALLBACK (called from inside a callback) and CCENTER_ENOMEM; on an engine
+ * created through a store (ccenter/store.h) also with the store's write errors
+ * (CCENTER_EIO, CCENTER_ENOSPC). Codes specific to this header: CCENTER_EPERM (the actor
+ * lacks the role, or is the maker approving their own proposal), CCENTER_ECONDITION (a
+ * guard is false, required evidence is missing, or a limit's key field is not set),
+ * CCENTER_EFULL (a limit across cases was reached).
  *
  * Not thread-safe: one thread at a time per case engine and per workflow object.
  */
@@ -119,8 +127,9 @@ CCENTER_EXPORT const char *ccenter_workflow_name(const ccenter_workflow *wf);
 
 /**
  * Names the calendar (ccenter_cases_add_calendar()) that business and calendar timers
- * use; without one they use UTC with Monday to Friday open all day.
- * Errors: CCENTER_EINVAL. Since 0.2.
+ * use; without one they use UTC with Monday to Friday open all day. `calendar` follows the
+ * calendar name rules (ccenter_calendar_new()). Errors: CCENTER_EINVAL (NULL or bad
+ * name), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_calendar(ccenter_workflow *wf, const char *calendar);
 
@@ -128,7 +137,8 @@ CCENTER_EXPORT int ccenter_workflow_set_calendar(ccenter_workflow *wf, const cha
  * Sets the golden window: a case that reaches a CONTAINED state within `ms` of opening
  * meets it (CCENTER_CASE_GOLDEN_MET), otherwise it is missed (CCENTER_CASE_GOLDEN_MISSED
  * when the window ends, or when the case closes uncontained before). 0 turns it off.
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0). Since 0.2.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE (ms < 0 or more than 100 years, 36,600 days).
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_golden(ccenter_workflow *wf, int64_t ms);
 
@@ -149,7 +159,7 @@ CCENTER_EXPORT int ccenter_workflow_add_state(ccenter_workflow *wf, const char *
 
 /**
  * Adds a transition `name` from the states in `from` (a comma-separated list, or "*" for
- * every state that is not final) to `to`, allowed to actors with `role` (NULL: only the
+ * every state added so far that is not final) to `to`, allowed to actors with `role` (NULL: only the
  * system actor, i.e. timers). One name may be added again with other source states as
  * long as no source state repeats. Errors: CCENTER_EINVAL (bad name; unknown state in
  * from or to; a final source state), CCENTER_EEXIST (name already leaves one of these
@@ -164,7 +174,7 @@ CCENTER_EXPORT int ccenter_workflow_add_transition(ccenter_workflow *wf, const c
  * it, and it takes effect only when a different actor with `approver_role` approves.
  * A proposal not decided within `expires_ms` (0: never) expires. Applies to every source
  * state of that name. Errors: CCENTER_EINVAL (unknown transition, bad role),
- * CCENTER_ERANGE (expires_ms < 0). Since 0.2.
+ * CCENTER_ERANGE (expires_ms < 0 or more than 100 years), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_set_dual(ccenter_workflow *wf, const char *transition,
                                              const char *approver_role, int64_t expires_ms);
@@ -201,7 +211,7 @@ CCENTER_EXPORT int ccenter_workflow_add_action(ccenter_workflow *wf, const char 
 
 /**
  * Limits a transition across all cases of the engine: it may be taken at most `max`
- * times per value of the ACCOUNT field `key_field` (the receiving account). Taking it
+ * times per value of the ACCOUNT (or TEXT) field `key_field` (the receiving account). Taking it
  * once more fails with CCENTER_EFULL; reaching the limit raises
  * CCENTER_CASE_LIMIT_REACHED. The engine counts by transition name and value across all
  * its workflows, forgotten cases included; a case whose key field is not set cannot take
@@ -244,7 +254,8 @@ CCENTER_EXPORT int ccenter_workflow_timer_start_field(ccenter_workflow *wf, cons
 
 /**
  * Adds an early warning `before_ms` before a timer expires (CCENTER_CASE_TIMER_WARNING).
- * Errors: CCENTER_EINVAL, CCENTER_ERANGE (before_ms <= 0), CCENTER_EEXIST, CCENTER_EFULL.
+ * Errors: CCENTER_EINVAL, CCENTER_ERANGE (before_ms <= 0 or more than 100 years),
+ * CCENTER_EEXIST (the timer already warns then), CCENTER_EFULL.
  * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_warn(ccenter_workflow *wf, const char *timer,
@@ -255,14 +266,17 @@ CCENTER_EXPORT int ccenter_workflow_timer_warn(ccenter_workflow *wf, const char 
  * information); it resumes with the time it had left when the case leaves (business
  * time for business clocks, elapsed time otherwise). A case moving from the timer's start
  * state into a pause state keeps the timer, paused. Errors:
- * CCENTER_EINVAL (unknown timer or state), CCENTER_EEXIST. Since 0.2.
+ * CCENTER_EINVAL (unknown timer or state), CCENTER_EEXIST, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_workflow_timer_pause_in(ccenter_workflow *wf, const char *timer,
                                                    const char *state);
 
 /**
- * Checks a workflow for completeness: exactly one initial state, every final state has an
- * outcome, every timer's target exists, every non-final state can reach a final one.
+ * Checks a workflow for completeness: exactly one initial state, a CONTAINED state when
+ * there is a golden window, every final state has an outcome, every timer has a start
+ * state or a start field, every TRANSITION timer's transition exists and (unless the
+ * timer is CCENTER_TIMER_KEEP) leaves the timer's start state, every non-final state can
+ * reach a final one.
  * ccenter_cases_add_workflow() runs the same check. On CCENTER_ESYNTAX, err (may be NULL)
  * says what is wrong. Errors: CCENTER_EINVAL, CCENTER_ESYNTAX. Since 0.2.
  */
@@ -358,8 +372,8 @@ typedef void (*ccenter_case_event_fn)(ccenter_cases *ce, const ccenter_case_even
 /* Audit                                                                                */
 
 /**
- * One audit record: a canonical line of text (tab-separated fields with \t, \n and \\
- * escaped; no newline at the end) holding seq, time, case, actor, what was done, previous
+ * One audit record: a canonical line of text (13 tab-separated fields, texts escaped as
+ * docs/workflows.md "The line format" says; no newline at the end) holding seq, time, case, actor, what was done, previous
  * and new state, reason, evidence references, the previous record's hash and this
  * record's hash (hex). hash = SHA-256(prev_hash || line-without-its-hash-field, i.e. up
  * to and including the tab before it), or HMAC-SHA-256 keyed with the integrator's key.
@@ -452,8 +466,8 @@ CCENTER_EXPORT int ccenter_cases_set_audit_key(ccenter_cases *ce, const void *ke
 /** The audit chain's head. Errors: CCENTER_EINVAL. Since 0.2. */
 CCENTER_EXPORT int ccenter_cases_audit_head(const ccenter_cases *ce, ccenter_audit_head *out);
 
-/** Fires timers due at or before now. Errors: CCENTER_EINVAL, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2. */
+/** Fires timers due at or before now. Errors: CCENTER_EINVAL, CCENTER_ERANGE (now out of
+ * range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2. */
 CCENTER_EXPORT int ccenter_cases_advance(ccenter_cases *ce, int64_t now);
 
 /** The earliest pending timer or CCENTER_NO_DEADLINE. Since 0.2. */
@@ -468,7 +482,8 @@ CCENTER_EXPORT int ccenter_cases_set_deadline_hook(ccenter_cases *ce, ccenter_de
 
 /**
  * Adds a copy of a calendar (its name must be new). Errors: CCENTER_EINVAL, CCENTER_EEXIST,
- * CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_ERANGE (now out of range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_add_calendar(ccenter_cases *ce, const ccenter_calendar *cal,
                                               int64_t now);
@@ -476,15 +491,16 @@ CCENTER_EXPORT int ccenter_cases_add_calendar(ccenter_cases *ce, const ccenter_c
 /**
  * Adds a copy of a workflow after ccenter_workflow_check() (its calendar, if named, must
  * have been added). Errors: CCENTER_EINVAL, CCENTER_ESYNTAX (the check failed),
- * CCENTER_ENOENT (no such calendar), CCENTER_EEXIST, CCENTER_ETIME, CCENTER_ECALLBACK,
- * CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_ENOENT (no such calendar), CCENTER_EEXIST, CCENTER_ERANGE (now out of range),
+ * CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_add_workflow(ccenter_cases *ce, const ccenter_workflow *wf,
                                               int64_t now);
 
 /**
  * Gives an actor their roles (comma-separated; NULL or "" removes the actor). Errors:
- * CCENTER_EINVAL (bad id or role, the system actor), CCENTER_EFULL, CCENTER_ETIME,
+ * CCENTER_EINVAL (bad id or role, the system actor), CCENTER_EFULL (more than
+ * CCENTER_WF_MAX_ROLES roles), CCENTER_ERANGE (now out of range), CCENTER_ETIME,
  * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_cases_set_actor(ccenter_cases *ce, const char *actor,
@@ -510,8 +526,8 @@ CCENTER_EXPORT void ccenter_case_input_init(ccenter_case_input *in);
 /**
  * Opens a case of a workflow in its initial state; starts its timers and golden window.
  * The actor needs no role to open (any known actor). Errors: CCENTER_EINVAL (bad id),
- * CCENTER_ENOENT (no such workflow or actor), CCENTER_EEXIST, CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_EFULL, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_ENOENT (no such workflow or actor), CCENTER_EEXIST, CCENTER_ERANGE (now out of
+ * range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_open(ccenter_cases *ce, const char *case_id,
                                      const char *workflow, const char *actor, void *user_data,
@@ -521,8 +537,8 @@ CCENTER_EXPORT int ccenter_case_open(ccenter_cases *ce, const char *case_id,
  * Sets a field of an open case. Integer-like fields (INT, FLAG (0/1), TIME) use
  * _set_int, TEXT and ACCOUNT _set_text, MONEY _set_money (currency: three upper-case
  * letters). Errors: CCENTER_EINVAL (bad value, wrong setter for the type), CCENTER_ENOENT
- * (no such case, field or actor), CCENTER_ESTATE (the case is closed), CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
+ * (no such case, field or actor), CCENTER_ESTATE (the case is closed), CCENTER_ERANGE (now
+ * out of range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_set_int(ccenter_cases *ce, const char *case_id,
                                         const char *actor, const char *field, int64_t value,
@@ -551,7 +567,8 @@ CCENTER_EXPORT int ccenter_case_get_money(const ccenter_cases *ce, const char *c
 /**
  * Links a routing-engine contact id to a case (follow-ups, reporting). Errors:
  * CCENTER_EINVAL, CCENTER_ENOENT, CCENTER_EEXIST (already linked), CCENTER_EFULL,
- * CCENTER_ESTATE (closed), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_ESTATE (closed), CCENTER_ERANGE (now out of range), CCENTER_ETIME,
+ * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_link_contact(ccenter_cases *ce, const char *case_id,
                                              const char *contact, const char *actor,
@@ -568,8 +585,9 @@ CCENTER_EXPORT int ccenter_case_link_contact(ccenter_cases *ce, const char *case
  * transition does not leave the current state, or a proposal is pending: no transition
  * is taken or proposed until it is decided),
  * CCENTER_EPERM (actor lacks the role), CCENTER_ECONDITION (a guard is false, required
- * evidence missing), CCENTER_EFULL (a limit across cases), CCENTER_ETIME,
- * CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
+ * evidence missing, a limit's key field not set), CCENTER_EFULL (a limit across cases),
+ * CCENTER_ERANGE (now out of range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM.
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_transition(ccenter_cases *ce, const char *case_id,
                                            const char *transition, const char *actor,
@@ -580,9 +598,9 @@ CCENTER_EXPORT int ccenter_case_transition(ccenter_cases *ce, const char *case_i
  * and have the approver role. Approval re-checks the guards and limits and then takes the
  * transition (with the maker's input: its STATE_CHANGED names the maker and their
  * reason). Errors: CCENTER_EINVAL, CCENTER_ENOENT (no such case or actor, no pending
- * proposal), CCENTER_EPERM (the maker, or no approver role),
- * CCENTER_ECONDITION, CCENTER_EFULL, CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM.
- * Since 0.2.
+ * proposal), CCENTER_EPERM (the maker, or no approver role), CCENTER_ECONDITION and
+ * CCENTER_EFULL (approval only: rejecting checks neither), CCENTER_ERANGE (now out of
+ * range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_approve(ccenter_cases *ce, const char *case_id,
                                         const char *actor, const char *reason, int64_t now);
@@ -591,8 +609,8 @@ CCENTER_EXPORT int ccenter_case_reject(ccenter_cases *ce, const char *case_id,
 
 /**
  * Removes a closed case from memory (its events, audit and statistics stay). Errors:
- * CCENTER_EINVAL, CCENTER_ENOENT, CCENTER_ESTATE (still open), CCENTER_ETIME,
- * CCENTER_ECALLBACK. Since 0.2.
+ * CCENTER_EINVAL, CCENTER_ENOENT, CCENTER_ESTATE (still open), CCENTER_ERANGE (now out of
+ * range), CCENTER_ETIME, CCENTER_ECALLBACK, CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_case_forget(ccenter_cases *ce, const char *case_id, int64_t now);
 
@@ -654,6 +672,8 @@ typedef struct ccenter_workflow_stats {
   uint64_t actions;
 } ccenter_workflow_stats;
 
+/** Fills *out with a workflow's statistics. Errors: CCENTER_EINVAL (NULL argument, or
+ * out->size too small), CCENTER_ENOENT (no such workflow). Since 0.2. */
 CCENTER_EXPORT int ccenter_workflow_stats_get(const ccenter_cases *ce, const char *workflow,
                                               ccenter_workflow_stats *out);
 

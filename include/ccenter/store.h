@@ -33,6 +33,12 @@
  *
  * The schema is documented in docs/store.md; `sqlite3 FILE` is a way in.
  *
+ * Errors: SQLite's failures map to CCENTER_EIO, CCENTER_ENOSPC (disk full), CCENTER_ENOMEM,
+ * CCENTER_EBUSY (locked) and CCENTER_ECORRUPT (damaged file); the log says which SQLite
+ * call failed. A build without SQLite has every function below, and each returns
+ * CCENTER_ENOTSUP (ccenter_store_close(NULL) returns 0, ccenter_store_flush_deadline()
+ * CCENTER_NO_DEADLINE).
+ *
  * Not thread-safe: a store and its engines are used from one thread at a time. One
  * process opens a store file at a time (CCENTER_EBUSY otherwise).
  */
@@ -64,7 +70,8 @@ typedef enum ccenter_durability {
  * Opens the store in file `path`, creating it with the current schema when it does not
  * exist, and migrating an older schema forward. opts may be NULL (its log is used).
  * Errors: CCENTER_EINVAL, CCENTER_EIO (cannot open or create; the log says why),
- * CCENTER_EBUSY (another process holds it), CCENTER_ECORRUPT (not a libccenter store, or
+ * CCENTER_ENOSPC (no room to create or migrate it), CCENTER_EBUSY (another process or
+ * connection holds it), CCENTER_ECORRUPT (not a libccenter store, or
  * damaged), CCENTER_ENEWER (written by a newer libccenter: its schema is above
  * CCENTER_STORE_SCHEMA), CCENTER_ENOTSUP (built without SQLite), CCENTER_ENOMEM.
  * Since 0.2.
@@ -90,8 +97,9 @@ CCENTER_EXPORT int ccenter_store_set_durability(ccenter_store *st, ccenter_durab
 
 /**
  * Commits every pending input. In GROUPED mode an event loop calls it at
- * ccenter_store_flush_deadline() (or after each burst of calls).
- * Errors: CCENTER_EINVAL, CCENTER_EIO, CCENTER_ENOSPC. Since 0.2.
+ * ccenter_store_flush_deadline() (or after each burst of calls). On failure the inputs stay
+ * pending for the next attempt. Errors: CCENTER_EINVAL, CCENTER_EIO, CCENTER_ENOSPC,
+ * CCENTER_ENOMEM, CCENTER_ECORRUPT (SQLite found the file damaged). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_flush(ccenter_store *st);
 
@@ -103,8 +111,10 @@ CCENTER_EXPORT int64_t ccenter_store_flush_deadline(const ccenter_store *st);
  * Creates a routing engine named `name` (1..64 bytes of [A-Za-z0-9_.:-]) whose every input
  * is journaled from its creation on. opts as for ccenter_engine_new(). The engine is the
  * caller's, freed with ccenter_engine_free() (before or after the store is closed).
- * Errors: CCENTER_EINVAL, CCENTER_EEXIST (the store has an engine of that name: recover
- * it), CCENTER_EIO, the errors of ccenter_engine_new(). Since 0.2.
+ * Errors: CCENTER_EINVAL, CCENTER_EEXIST (the store has an engine of that name, of either
+ * kind: recover it), CCENTER_EIO (also: a group failed to commit and no flush has
+ * succeeded since), CCENTER_ENOSPC, CCENTER_ENOMEM, the errors of ccenter_engine_new().
+ * Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_engine_new(ccenter_store *st, const char *name,
                                             const ccenter_options *opts, int64_t now,
@@ -114,9 +124,11 @@ CCENTER_EXPORT int ccenter_store_engine_new(ccenter_store *st, const char *name,
  * Recreates the routing engine `name` from the journal, and journals it on from there.
  * The events the replay raises go to opts' callback or queue like any others (an
  * integrator that only wants the state passes options without either). Errors:
- * CCENTER_EINVAL, CCENTER_ENOENT (no such engine), CCENTER_EBUSY (an engine of that name
- * is journaled through this store now: free it first), CCENTER_ECORRUPT (a record cannot
- * be read), CCENTER_EIO, CCENTER_ENOMEM. Since 0.2.
+ * CCENTER_EINVAL, CCENTER_ENOENT (no routing engine of that name), CCENTER_EBUSY (an
+ * engine of that name is journaled through this store now: free it first),
+ * CCENTER_ECORRUPT (a record cannot be read, or one the engine refuses before doing
+ * anything), CCENTER_EIO, CCENTER_ENOSPC (pending inputs could not be committed first),
+ * CCENTER_ENOMEM, the errors of ccenter_engine_new(). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *name,
                                                 const ccenter_options *opts,
@@ -127,8 +139,9 @@ CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *n
  * journaled (always synced), ccenter_store_cases_recover() replays it. The audit key is
  * never stored: pass it (or NULL, 0) so that the recovered chain is the same. Its audit
  * records are also kept in the store (table `audit`, docs/store.md), committed at the end
- * of the call that made them. Errors: as above.
- * Since 0.2.
+ * of the call that made them. Errors: as above (CCENTER_ENOENT: no case engine of that
+ * name), the errors of ccenter_cases_new(), and CCENTER_EINVAL also for a key that is NULL
+ * with key_len > 0, non-NULL with key_len 0, or longer than 1024 bytes. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_cases_new(ccenter_store *st, const char *name,
                                            const ccenter_options *opts, int64_t now,
@@ -170,8 +183,10 @@ CCENTER_EXPORT int ccenter_store_info_get(const ccenter_store *st, ccenter_store
 
 /**
  * Checks the file: the schema, every journal record readable and in sequence, and every
- * stored audit chain (ccenter_audit_verify() with the key given). Returns 0 or
- * CCENTER_ECORRUPT, with a description in msg (may be NULL). Since 0.2.
+ * stored audit chain (ccenter_audit_verify() with the key given). It reads the file only:
+ * inputs still pending are not checked. Returns 0 or CCENTER_ECORRUPT, with a description
+ * in msg (may be NULL). Errors: CCENTER_EINVAL (st NULL, or audit_key NULL with key_len >
+ * 0), CCENTER_ENOMEM. Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_verify(ccenter_store *st, const void *audit_key,
                                         size_t key_len, char *msg, size_t msg_size);

@@ -36,7 +36,8 @@ extern "C" {
 /** An opaque business calendar. */
 typedef struct ccenter_calendar ccenter_calendar;
 
-/** Limits. Going past one gives CCENTER_EFULL. */
+/** Limits. Going past one of the first three gives CCENTER_EFULL; an offset beyond
+ * CCENTER_CALENDAR_MAX_OFFSET_S gives CCENTER_ERANGE. */
 #define CCENTER_CALENDAR_MAX_INTERVALS 8      /**< opening intervals per weekday */
 #define CCENTER_CALENDAR_MAX_DATES 100000     /**< holidays plus extra working days */
 #define CCENTER_CALENDAR_MAX_TRANSITIONS 100000 /**< offset transitions */
@@ -168,7 +169,8 @@ CCENTER_EXPORT int ccenter_calendar_add_working_day(ccenter_calendar *cal, int y
 CCENTER_EXPORT int ccenter_calendar_offset_at(const ccenter_calendar *cal, int64_t t,
                                               int32_t *offset_s);
 
-/** Instant t as local civil time (out->size set by the caller). Since 0.2. */
+/** Instant t as local civil time (out->size set by the caller; CCENTER_EINVAL when it is
+ * smaller than sizeof(ccenter_civil) of 0.2). Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_to_civil(const ccenter_calendar *cal, int64_t t,
                                              ccenter_civil *out);
 
@@ -181,7 +183,8 @@ CCENTER_EXPORT int ccenter_calendar_to_civil(const ccenter_calendar *cal, int64_
 CCENTER_EXPORT int ccenter_calendar_from_civil(const ccenter_calendar *cal,
                                                const ccenter_civil *in, int64_t *out);
 
-/** 1 when the local date is a business day, 0 when not; or a negative error. Since 0.2. */
+/** 1 when the local date is a business day, 0 when not; or a negative error: also
+ * CCENTER_EINVAL for a date that does not exist. Since 0.2. */
 CCENTER_EXPORT int ccenter_calendar_is_business_day(const ccenter_calendar *cal, int year,
                                                     int month, int day);
 

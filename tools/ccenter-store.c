@@ -7,9 +7,11 @@
  *   ccenter-store backup FILE DEST
  *   ccenter-store compact FILE
  *
- * info, export and backup read the file with SQLite directly, in a read transaction, so they
- * work while a process has the store open and never change the file (no migration: a file
- * of another schema version is reported, not converted). verify opens the store through
+ * info, export and backup read the file with SQLite directly, in a read transaction, and
+ * never change it (no migration: a file of another schema version is reported, not
+ * converted). A process that has the store open holds it exclusively, so all of them
+ * report such a file as in use (after waiting up to 5 s): a running process backs its
+ * store up itself with ccenter_store_backup(). verify opens the store through
  * the library (ccenter_store_open(), ccenter_store_verify()), which is the only way to
  * check what the library itself would read, and so needs the file not to be in use; so does
  * compact, which rewrites the file.
@@ -47,8 +49,9 @@ static void usage(FILE *f)
           "  export [--engine NAME] [--from SEQ] [--audit] FILE\n"
           "                     the journal as JSON lines on stdout (--audit: the audit\n"
           "                     lines too)\n"
-          "  backup FILE DEST   a consistent, compacted copy (VACUUM INTO), also while the\n"
-          "                     store is in use; DEST must not exist\n"
+          "  backup FILE DEST   a consistent, compacted copy (VACUUM INTO) of a store no\n"
+          "                     process has open (a running one: ccenter_store_backup());\n"
+          "                     DEST must not exist\n"
           "  compact FILE       VACUUM in place; the store must not be in use\n"
           "Exit status: 0 ok, 1 the file is damaged, newer or in use, or an error, 2 usage.\n");
 }

@@ -291,7 +291,7 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
   cc_free(&e->alloc, c->rej);
   cc_free(&e->alloc, c->attrs);
   cc_free(&e->alloc, c->customer);
-  cc_obj_free(e, c->id, sizeof *c);
+  cc_contact_obj_free(e, c->id, sizeof *c);
 }
 
 void cc_free_contact(ccenter_engine *e, contact *c)
@@ -430,7 +430,7 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
   const ccenter_contact_params *p = r->params ? r->params : &def;
   if (cc_map_reserve(&e->contacts, &e->alloc, 1))
     return CCENTER_ENOMEM;
-  contact *c = cc_obj_new(e, sizeof *c, id, p->user_data);
+  contact *c = cc_contact_obj_new(e, sizeof *c, id, p->user_data);
   if (!c)
     return CCENTER_ENOMEM;
   c->customer = p->customer ? cc_strdup(&e->alloc, p->customer) : NULL;

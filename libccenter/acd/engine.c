@@ -617,6 +617,7 @@ void ccenter_engine_free(ccenter_engine *e)
     e->spare_works = w->next;
     cc_eng_free(e, w, sizeof *w);
   }
+  cc_contact_spares_free(e, sizeof(contact));
   it = 0;
   while ((s = cc_map_next(&e->strings, &it)))
     cc_free(&e->alloc, s);

@@ -33,6 +33,9 @@ void cc_eng_step_event(ccenter_engine *e, contact *c);
  * of it and its head filled in. NULL when out of memory. */
 void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data);
 void cc_obj_free(ccenter_engine *e, const char *id, size_t n);
+void *cc_contact_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data);
+void cc_contact_obj_free(ccenter_engine *e, const char *id, size_t n);
+void cc_contact_spares_free(ccenter_engine *e, size_t n);
 int cc_valid_id(const char *s);
 
 /* ---- events.c ---- */

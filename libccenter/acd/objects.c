@@ -47,6 +47,53 @@ void cc_obj_free(ccenter_engine *e, const char *id, size_t n)
   cc_free(&e->alloc, (void *)(uintptr_t)id);
 }
 
+/* A contact: as cc_obj_new, but from the blocks freed contacts left when one of the id's
+ * padding is kept (no allocator call, no page of fresh memory). */
+void *cc_contact_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data)
+{
+  size_t len = strlen(id), pad = id_pad(len), k = pad / 8 - 1;
+  if (k >= CC_CONTACT_SPARE_CLASSES || !e->spare_contacts[k])
+    return cc_obj_new(e, n, id, user_data);
+  char *p = e->spare_contacts[k];
+  e->spare_contacts[k] = *(void **)(void *)p;
+  e->n_spare_contacts[k]--;
+  e->bytes -= pad; /* the block was counted whole; a live one counts the struct */
+  memcpy(p, id, len + 1);
+  cc_obj *o = (cc_obj *)(void *)(p + pad);
+  memset(o, 0, n);
+  o->id = p;
+  o->user = user_data;
+  return o;
+}
+
+/* Frees a contact of struct size n by its id, or keeps its block for the next one. */
+void cc_contact_obj_free(ccenter_engine *e, const char *id, size_t n)
+{
+  size_t pad = id_pad(strlen(id)), k = pad / 8 - 1;
+  if (k >= CC_CONTACT_SPARE_CLASSES || e->n_spare_contacts[k] >= CC_CONTACT_SPARE_MAX) {
+    cc_obj_free(e, id, n);
+    return;
+  }
+  void *p = (void *)(uintptr_t)id;
+  *(void **)p = e->spare_contacts[k];
+  e->spare_contacts[k] = p;
+  e->n_spare_contacts[k]++;
+  e->bytes += pad;
+}
+
+void cc_contact_spares_free(ccenter_engine *e, size_t n)
+{
+  for (size_t k = 0; k < CC_CONTACT_SPARE_CLASSES; k++) {
+    while (e->spare_contacts[k]) {
+      void *p = e->spare_contacts[k];
+      e->spare_contacts[k] = *(void **)p;
+      e->bytes -= (k + 1) * 8 + n;
+      cc_free(&e->alloc, p);
+    }
+    e->n_spare_contacts[k] = 0;
+  }
+}
+
 void cc_eng_free(ccenter_engine *e, void *p, size_t n)
 {
   if (p) {

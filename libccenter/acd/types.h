@@ -24,6 +24,9 @@
 #define MAX_CLASSES CCENTER_MAX_REQUIREMENTS /* distinct requirements alive in one queue */
 #define MAX_PREFERRED CCENTER_MAX_PREFERRED
 #define RING_ALL_LIMIT CCENTER_MAX_RING
+/* Contact blocks kept for reuse: per padding class, at most CC_CONTACT_SPARE_MAX. */
+#define CC_CONTACT_SPARE_CLASSES 4
+#define CC_CONTACT_SPARE_MAX 64
 #define SL_WINDOW 100 /* outcomes in a queue's recent service level (RESERVE_SL) */
 #define SL_MIN 10     /* outcomes before that service level counts */
 
@@ -290,6 +293,10 @@ struct ccenter_engine {
   uint64_t sla_version;
   work *spare_works; /* kept so that an ordinary call's offers cannot fail for memory */
   size_t n_spare_works;
+  /* Freed contact blocks kept for the next contacts, by id padding (8, 16, 24, 32 bytes),
+   * linked through their first word; counted in bytes at their full size. */
+  void *spare_contacts[CC_CONTACT_SPARE_CLASSES];
+  uint32_t n_spare_contacts[CC_CONTACT_SPARE_CLASSES];
   queue **kicks; /* queues whose reserve members must be routed at the end of the call */
   size_t n_kicks, cap_kicks;
   int64_t sticky_max;      /* longest sticky window of any queue; 0: nothing recorded */

@@ -11,6 +11,9 @@
 
 /* Works a call may need without failing: a ring-all's offers and a few more. */
 #define SPARE_WORKS (RING_ALL_LIMIT + 8)
+/* Ended works kept past SPARE_WORKS, so that a work that ends and one offered in a later
+ * call do not cost a free and a malloc each (counted in the engine's bytes). */
+#define SPARE_WORKS_SLACK 32
 
 int cc_reserve_works(ccenter_engine *e)
 {
@@ -73,7 +76,7 @@ static void work_unlink(ccenter_engine *e, work *w)
     a->n_wrap--;
   a->idle_since = e->now;
   q_unref(e, w->q);
-  if (e->n_spare_works < SPARE_WORKS) {
+  if (e->n_spare_works < SPARE_WORKS + SPARE_WORKS_SLACK) {
     w->next = e->spare_works;
     e->spare_works = w;
     e->n_spare_works++;

@@ -162,6 +162,9 @@ typedef struct stcust {
   int64_t last;
 } stcust;
 
+/* Contact records kept for reuse when they are freed. */
+#define STATS_SPARE_CONTACTS 64
+
 typedef struct cc_stats {
   ccenter_engine *e;
   const cc_alloc *al;
@@ -171,6 +174,8 @@ typedef struct cc_stats {
   uint64_t dropped;
   cc_map queues, agents, customers, strings;
   size_t n_contacts; /* contact records */
+  void *spare;       /* freed contact records kept for the next ones, linked through */
+  size_t n_spare;    /* their first word; counted in the memory like live ones */
   size_t sweep_at;
   int slot; /* our slot in the engine's objects (acd/observer.h) */
 } cc_stats;
@@ -633,7 +638,14 @@ static stc *contact_get(cc_stats *st, cc_obj *o)
 
 static stc *contact_new(cc_stats *st, cc_obj *o)
 {
-  stc *c = cc_calloc(st->al, 1, sizeof *c);
+  stc *c = st->spare;
+  if (c) {
+    st->spare = *(void **)st->spare;
+    st->n_spare--;
+    memset(c, 0, sizeof *c);
+  } else {
+    c = cc_calloc(st->al, 1, sizeof *c);
+  }
   if (!c) {
     st->dropped++;
     return NULL;
@@ -646,7 +658,13 @@ static stc *contact_new(cc_stats *st, cc_obj *o)
 static void contact_free(cc_stats *st, stc *c)
 {
   st->n_contacts--;
-  cc_free(st->al, c);
+  if (st->n_spare < STATS_SPARE_CONTACTS) {
+    *(void **)(void *)c = st->spare;
+    st->spare = c;
+    st->n_spare++;
+  } else {
+    cc_free(st->al, c);
+  }
 }
 
 /* Drops customers whose last contact is older than the repeat window, when the map has
@@ -1219,6 +1237,11 @@ static void stats_free(void *p)
   it = 0;
   while ((x = cc_map_next(&st->strings, &it)))
     cc_free(st->al, x);
+  while (st->spare) {
+    x = st->spare;
+    st->spare = *(void **)x;
+    cc_free(st->al, x);
+  }
   cc_map_destroy(&st->queues, st->al);
   cc_map_destroy(&st->agents, st->al);
   cc_map_destroy(&st->customers, st->al);
@@ -1299,7 +1322,7 @@ size_t cc_stats_memory(const ccenter_engine *e)
       n += (l->id_long ? strlen(l->id_long) + 1 : 0) + l->cap_holds * sizeof *l->holds;
     }
   }
-  n += st->n_contacts * sizeof(stc);
+  n += (st->n_contacts + st->n_spare) * sizeof(stc);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it)))
     n += sizeof(stcust) + strlen(((const stcust *)x)->id) + 1;

@@ -512,10 +512,7 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
   if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
     return CCENTER_ERANGE;
   cc_alloc al;
-  if (opts)
-    al = opts->alloc;
-  else
-    cc_alloc_default(&al);
+  cc_alloc_of(opts, &al);
   ccenter_engine *e = cc_calloc(&al, 1, sizeof *e);
   if (!e)
     return CCENTER_ENOMEM;

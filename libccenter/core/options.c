@@ -31,6 +31,14 @@ void cc_alloc_default(cc_alloc *a)
   a->ud = NULL;
 }
 
+void cc_alloc_of(const ccenter_options *opts, cc_alloc *a)
+{
+  if (opts)
+    *a = opts->alloc;
+  else
+    cc_alloc_default(a);
+}
+
 void *cc_malloc(const cc_alloc *a, size_t n)
 {
   return a->malloc_fn(a->ud, n);

@@ -33,6 +33,9 @@ struct ccenter_options {
 
 /* The C library's allocator wrapped in the hook signatures. */
 void cc_alloc_default(cc_alloc *a);
+/* The allocator of `opts`, or the C library's for NULL: the rule of every constructor that
+ * takes options. */
+void cc_alloc_of(const ccenter_options *opts, cc_alloc *a);
 
 void *cc_malloc(const cc_alloc *a, size_t n);
 void *cc_calloc(const cc_alloc *a, size_t count, size_t size);

@@ -256,20 +256,12 @@ static ccenter_calendar *cal_alloc(const cc_alloc *a, const char *name)
   return cal;
 }
 
-void cc_alloc_from_options(const ccenter_options *opts, cc_alloc *a)
-{
-  if (opts)
-    *a = opts->alloc;
-  else
-    cc_alloc_default(a);
-}
-
 int ccenter_calendar_new(const ccenter_options *opts, const char *name, ccenter_calendar **out)
 {
   if (!name || !out || !name_ok(name))
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_alloc_from_options(opts, &a);
+  cc_alloc_of(opts, &a);
   ccenter_calendar *cal = cal_alloc(&a, name);
   if (!cal)
     return CCENTER_ENOMEM;

@@ -32,10 +32,6 @@ int cc_days_in_month(int64_t y, int m);
 int64_t cc_calendar_min_t(void);
 int64_t cc_calendar_max_t(void);
 
-/* The allocator of `opts`, or the C library's for NULL: the rule of every constructor that
- * takes options. */
-void cc_alloc_from_options(const ccenter_options *opts, cc_alloc *a);
-
 /* Reads a whole file with stdio into memory from `a` (for the text formats' loaders).
  * 0; CCENTER_EIO with errno saying why (EFBIG for a file larger than max); or
  * CCENTER_ENOMEM. */

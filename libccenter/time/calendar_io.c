@@ -72,7 +72,7 @@ int ccenter_calendar_load_file(const ccenter_options *opts, const char *path,
   if (!path || !out)
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_alloc_from_options(opts, &a);
+  cc_alloc_of(opts, &a);
   char *text = NULL;
   size_t len = 0;
   errno = 0;

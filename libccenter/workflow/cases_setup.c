@@ -225,10 +225,7 @@ int ccenter_cases_new(const ccenter_options *opts, int64_t now, ccenter_cases **
   if (now < CCENTER_TIME_MIN || now > CCENTER_TIME_MAX)
     return CCENTER_ERANGE;
   cc_alloc user;
-  if (opts)
-    user = opts->alloc;
-  else
-    cc_alloc_default(&user);
+  cc_alloc_of(opts, &user);
   ccenter_cases *ce = user.malloc_fn(user.ud, sizeof *ce);
   if (!ce)
     return CCENTER_ENOMEM;

@@ -218,20 +218,12 @@ int cc_wf_new(const cc_alloc *a, const char *name, ccenter_workflow **out, char 
   return 0;
 }
 
-void cc_wf_alloc_of(const ccenter_options *opts, cc_alloc *a)
-{
-  if (opts)
-    *a = opts->alloc;
-  else
-    cc_alloc_default(a);
-}
-
 int ccenter_workflow_new(const ccenter_options *opts, const char *name, ccenter_workflow **out)
 {
   if (!out)
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_wf_alloc_of(opts, &a);
+  cc_alloc_of(opts, &a);
   return cc_wf_new(&a, name, out, NULL);
 }
 

@@ -21,9 +21,6 @@
 #define CC_WF_MAX_DAYS 36600
 #define CC_WF_MAX_MONTHS 1200
 
-/* The allocator of opts, or the C library's for NULL. */
-void cc_wf_alloc_of(const ccenter_options *opts, cc_alloc *a);
-
 int cc_wf_new(const cc_alloc *a, const char *name, ccenter_workflow **out, char *why);
 int cc_wf_set_calendar(ccenter_workflow *wf, const char *calendar, char *why);
 int cc_wf_set_golden(ccenter_workflow *wf, int64_t ms, char *why);

@@ -764,7 +764,7 @@ int ccenter_workflow_parse(const ccenter_options *opts, const char *text, size_t
   memset(&ps, 0, sizeof ps);
   ps.source = source;
   ps.err = err;
-  cc_wf_alloc_of(opts, &ps.alloc);
+  cc_alloc_of(opts, &ps.alloc);
   int rc = 0;
   size_t pos = 0;
   char buf[LINE_MAX_BYTES + 1];

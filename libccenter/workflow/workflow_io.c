@@ -20,7 +20,7 @@ int ccenter_workflow_load_file(const ccenter_options *opts, const char *path,
   if (!path || !out)
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_wf_alloc_of(opts, &a);
+  cc_alloc_of(opts, &a);
   FILE *f = fopen(path, "rb");
   if (!f) {
     cc_parse_error_set(err, path, 0, "cannot open: %s", strerror(errno));

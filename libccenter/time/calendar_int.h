@@ -1,5 +1,5 @@
 /*
- * Internal: what the calendar's adapter (calendar_io.c) and the workflow module share with
+ * Internal: what the calendar's file loader (files/calendar_file.c) and the workflow module share with
  * calendar.c beyond the public API: civil-date arithmetic, the parse-error helper of the
  * text formats, and an all-or-nothing replacement of a calendar's offsets.
  */
@@ -31,11 +31,6 @@ int cc_days_in_month(int64_t y, int m);
 /* The instants the arithmetic accepts: [min, max), the years 1900..9999 in UTC. */
 int64_t cc_calendar_min_t(void);
 int64_t cc_calendar_max_t(void);
-
-/* Reads a whole file with stdio into memory from `a` (for the text formats' loaders).
- * 0; CCENTER_EIO with errno saying why (EFBIG for a file larger than max); or
- * CCENTER_ENOMEM. */
-int cc_read_file(const cc_alloc *a, const char *path, size_t max, char **out, size_t *len);
 
 /* The allocator the calendar was made with. */
 const cc_alloc *cc_calendar_alloc(const ccenter_calendar *cal);

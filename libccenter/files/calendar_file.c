@@ -1,6 +1,7 @@
 /*
- * The calendar's adapter: reading calendar files and TZif zone files (RFC 8536). The only
- * file in the time module that does I/O; it needs nothing beyond stdio.
+ * The calendar's adapter: reading calendar files and TZif zone files (RFC 8536). It lives
+ * in files/, with the other file loaders, because the time module does no I/O; it needs
+ * nothing beyond stdio.
  *
  * A TZif file is untrusted input: every count is checked against the bytes that are
  * actually there before anything is read, and nothing of the calendar changes until the
@@ -13,58 +14,13 @@
 #include "ccenter/calendar.h"
 #include "core/options.h"
 #include "core/util.h"
+#include "files/files.h"
 #include "time/calendar_int.h"
 
 /* Zone files are a few KiB; calendar files a few MiB at the most (100,000 dates). */
 #define TZIF_MAX_BYTES (4u << 20)
 #define TEXT_MAX_BYTES (64u << 20)
 #define ZONEINFO_DIR "/usr/share/zoneinfo/"
-
-int cc_read_file(const cc_alloc *a, const char *path, size_t max, char **out, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return CCENTER_EIO;
-  char *buf = NULL;
-  size_t cap = 0, n = 0;
-  int rc = 0;
-  for (;;) {
-    if (n == cap) {
-      if (cap >= max + 1) {
-        errno = EFBIG;
-        rc = CCENTER_EIO;
-        break;
-      }
-      if (cc_grow(a, (void **)&buf, &cap, n + 4096, 1)) {
-        rc = CCENTER_ENOMEM;
-        break;
-      }
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) {
-        errno = errno ? errno : EIO;
-        rc = CCENTER_EIO;
-      }
-      break;
-    }
-  }
-  int saved = errno;
-  fclose(f);
-  errno = saved;
-  if (rc == 0 && n > max) {
-    errno = EFBIG;
-    rc = CCENTER_EIO;
-  }
-  if (rc) {
-    cc_free(a, buf);
-    return rc;
-  }
-  *out = buf;
-  *len = n;
-  return 0;
-}
 
 int ccenter_calendar_load_file(const ccenter_options *opts, const char *path,
                                ccenter_calendar **out, ccenter_parse_error *err)
@@ -76,7 +32,7 @@ int ccenter_calendar_load_file(const ccenter_options *opts, const char *path,
   char *text = NULL;
   size_t len = 0;
   errno = 0;
-  int rc = cc_read_file(&a, path, TEXT_MAX_BYTES, &text, &len);
+  int rc = cc_read_file(&a, path, TEXT_MAX_BYTES, &text, &len, NULL);
   if (rc == CCENTER_EIO) {
     cc_parse_error_set(err, path, 0, "cannot read: %s", strerror(errno ? errno : EIO));
     return rc;
@@ -469,7 +425,7 @@ int ccenter_calendar_load_tzif(ccenter_calendar *cal, const char *zone, int64_t 
   cc_alloc a = *cc_calendar_alloc(cal);
   char *data = NULL;
   size_t len = 0;
-  int rc = cc_read_file(&a, path, TZIF_MAX_BYTES, &data, &len);
+  int rc = cc_read_file(&a, path, TZIF_MAX_BYTES, &data, &len, NULL);
   if (rc == CCENTER_EIO && errno == EFBIG)
     return CCENTER_ECORRUPT;
   if (rc)

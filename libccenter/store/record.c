@@ -39,6 +39,16 @@
 
 #include "store/store_int.h"
 
+/* A buffer's or decoder's allocator, or the C library's when it was left NULL (tools and
+ * tests that need no accounting). */
+static const cc_alloc *alloc_or_default(const cc_alloc *a, cc_alloc *def)
+{
+  if (a)
+    return a;
+  cc_alloc_default(def);
+  return def;
+}
+
 /* ---- encoding ------------------------------------------------------------------------- */
 
 static int xreserve(cc_xbuf *b, size_t more)
@@ -46,12 +56,7 @@ static int xreserve(cc_xbuf *b, size_t more)
   if (b->len + more <= b->cap)
     return 0;
   cc_alloc def;
-  const cc_alloc *a = b->alloc;
-  if (!a) {
-    cc_alloc_default(&def);
-    a = &def;
-  }
-  return cc_grow(a, (void **)&b->p, &b->cap, b->len + more, 1);
+  return cc_grow(alloc_or_default(b->alloc, &def), (void **)&b->p, &b->cap, b->len + more, 1);
 }
 
 static void put_uint(cc_xbuf *b, uint64_t v)
@@ -250,12 +255,7 @@ int cc_rec_decode(cc_xdec *d, const void *blob, size_t len)
    * NUL after them: the copies never need more than the blob's length. */
   if (d->text_cap < len) {
     cc_alloc def;
-    const cc_alloc *a = d->alloc;
-    if (!a) {
-      cc_alloc_default(&def);
-      a = &def;
-    }
-    char *t = cc_realloc(a, d->text, len);
+    char *t = cc_realloc(alloc_or_default(d->alloc, &def), d->text, len);
     if (!t)
       return CCENTER_ENOMEM;
     d->text = t;
@@ -316,12 +316,7 @@ void cc_rec_xdec_free(cc_xdec *d)
   if (!d)
     return;
   cc_alloc def;
-  const cc_alloc *a = d->alloc;
-  if (!a) {
-    cc_alloc_default(&def);
-    a = &def;
-  }
-  cc_free(a, d->text);
+  cc_free(alloc_or_default(d->alloc, &def), d->text);
   d->text = NULL;
   d->text_cap = 0;
 }

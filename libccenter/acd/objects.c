@@ -25,19 +25,25 @@ static size_t id_pad(size_t len)
   return (len + 1 + 7) & ~(size_t)7; /* the structs need 8-byte alignment */
 }
 
-/* The object (zeroed, head filled in), its id copied in front of it. */
-void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data)
+/* A zeroed block of pad + n bytes made an object: its id in front, its head filled in. The
+ * block's pad bytes leave the engine's count (the id is counted with the strings). */
+static cc_obj *obj_place(ccenter_engine *e, char *p, size_t pad, const char *id, size_t len,
+                         void *user_data)
 {
-  size_t len = strlen(id), pad = id_pad(len);
-  char *p = cc_eng_alloc(e, pad + n);
-  if (!p)
-    return NULL;
   e->bytes -= pad;
   memcpy(p, id, len + 1);
   cc_obj *o = (cc_obj *)(void *)(p + pad);
   o->id = p;
   o->user = user_data;
   return o;
+}
+
+/* The object (zeroed, head filled in), its id copied in front of it. */
+void *cc_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data)
+{
+  size_t len = strlen(id), pad = id_pad(len);
+  char *p = cc_eng_alloc(e, pad + n);
+  return p ? obj_place(e, p, pad, id, len, user_data) : NULL;
 }
 
 /* Frees an object of struct size n by its id, the start of its block. */
@@ -57,13 +63,9 @@ void *cc_contact_obj_new(ccenter_engine *e, size_t n, const char *id, void *user
   char *p = e->spare_contacts[k];
   e->spare_contacts[k] = *(void **)(void *)p;
   e->n_spare_contacts[k]--;
-  e->bytes -= pad; /* the block was counted whole; a live one counts the struct */
-  memcpy(p, id, len + 1);
-  cc_obj *o = (cc_obj *)(void *)(p + pad);
-  memset(o, 0, n);
-  o->id = p;
-  o->user = user_data;
-  return o;
+  /* The block was counted whole, as cc_eng_alloc counts a new one. */
+  memset(p + pad, 0, n);
+  return obj_place(e, p, pad, id, len, user_data);
 }
 
 /* Frees a contact of struct size n by its id, or keeps its block for the next one. */

@@ -147,3 +147,38 @@ size_t cc_map_memory(const cc_map *m)
 {
   return m->cap * sizeof(cc_map_slot);
 }
+
+int cc_map_init_cap(cc_map *m, const cc_alloc *a, size_t cap)
+{
+  cc_map_init(m);
+  if (cap == 0)
+    return 0;
+  if (cap < 16 || (cap & (cap - 1)) || cap > ((size_t)1 << 40))
+    return CCENTER_ECORRUPT;
+  m->slots = cc_calloc(a, cap, sizeof *m->slots);
+  if (!m->slots)
+    return CCENTER_ENOMEM;
+  m->cap = cap;
+  return 0;
+}
+
+int cc_map_place(cc_map *m, size_t idx, const char *key, void *value)
+{
+  if (idx >= m->cap || m->slots[idx].key || !key || (m->len + 1) * 2 > m->cap)
+    return CCENTER_ECORRUPT;
+  m->slots[idx].key = key;
+  m->slots[idx].value = value;
+  m->slots[idx].hash = cc_hash_str(key);
+  m->len++;
+  return 0;
+}
+
+int cc_map_placed_ok(const cc_map *m)
+{
+  for (size_t i = 0; i < m->cap; i++) {
+    const cc_map_slot *s = &m->slots[i];
+    if (s->key && find_slot(m, s->key, s->hash) != i)
+      return CCENTER_ECORRUPT;
+  }
+  return 0;
+}

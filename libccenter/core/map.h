@@ -35,4 +35,15 @@ void *cc_map_del(cc_map *m, const char *key);
 void *cc_map_next(const cc_map *m, size_t *i);
 size_t cc_map_memory(const cc_map *m);
 
+/* Snapshots (core/snap.h) bring a map back slot for slot, so that iteration and later
+ * probing go exactly as in the map that was saved: the writer records cap and, for each
+ * value cc_map_next returns, its slot (*i - 1 after the call). cc_map_init_cap sets up an
+ * empty map of that capacity (0, or a power of two from 16), cc_map_place puts a key in
+ * its slot, cc_map_placed_ok checks the result is a map lookups can use (every key found
+ * in its own slot, the load at most 1/2). Each returns CCENTER_ECORRUPT for what a saved
+ * map cannot be (cc_map_init_cap also CCENTER_ENOMEM). */
+int cc_map_init_cap(cc_map *m, const cc_alloc *a, size_t cap);
+int cc_map_place(cc_map *m, size_t idx, const char *key, void *value);
+int cc_map_placed_ok(const cc_map *m);
+
 #endif

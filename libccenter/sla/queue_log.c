@@ -601,7 +601,7 @@ static void ql_on_free(void *ud, cc_obj_kind kind, void *value)
   qlr_free(ql, r);
 }
 
-static const cc_observer ql_observer = {ql_observe, ql_on_free, NULL};
+static const cc_observer ql_observer = {.on_event = ql_observe, .on_free = ql_on_free};
 
 int ccenter_queue_log_attach(ccenter_engine *engine, int64_t epoch_offset_ms,
                              ccenter_queue_log_fn line_fn, void *ud, ccenter_queue_log **out)

@@ -428,7 +428,7 @@ static void obs_destroy(void *ud)
   link_unlink(ud);
 }
 
-static const cc_observer store_obs = {obs_event, NULL, obs_destroy};
+static const cc_observer store_obs = {.on_event = obs_event, .destroy = obs_destroy};
 
 static slink *link_new(ccenter_store *st, int64_t id, int cases, void *eng)
 {

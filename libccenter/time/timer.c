@@ -429,6 +429,41 @@ int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out)
   }
 }
 
+/* A throwaway copy drained with the real pop: the order is pop's by construction, so it
+   cannot drift from it as the wheel changes. */
+int cc_timers_in_order(const cc_timers *t, const cc_alloc *a, cc_timer_fired **out, size_t *n)
+{
+  *out = NULL;
+  *n = 0;
+  if (!t->count)
+    return 0;
+  cc_timers c = *t;
+  c.nodes = cc_malloc(a, t->cap * sizeof *c.nodes);
+  c.buckets = cc_malloc(a, CC_TIMER_BUCKETS * sizeof *c.buckets);
+  c.late = t->late_cap ? cc_malloc(a, t->late_cap * sizeof *c.late) : NULL;
+  cc_timer_fired *list = cc_malloc(a, t->count * sizeof *list);
+  if (!c.nodes || !c.buckets || (t->late_cap && !c.late) || !list) {
+    cc_free(a, c.nodes);
+    cc_free(a, c.buckets);
+    cc_free(a, c.late);
+    cc_free(a, list);
+    return CCENTER_ENOMEM;
+  }
+  memcpy(c.nodes, t->nodes, t->cap * sizeof *c.nodes);
+  memcpy(c.buckets, t->buckets, CC_TIMER_BUCKETS * sizeof *c.buckets);
+  if (t->late_cap)
+    memcpy(c.late, t->late, t->late_cap * sizeof *c.late);
+  size_t k = 0;
+  while (k < t->count && cc_timers_pop(&c, INT64_MAX, &list[k]))
+    k++;
+  cc_free(a, c.nodes);
+  cc_free(a, c.buckets);
+  cc_free(a, c.late);
+  *out = list;
+  *n = k;
+  return 0;
+}
+
 size_t cc_timers_count(const cc_timers *t)
 {
   return t->count;

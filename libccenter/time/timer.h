@@ -104,6 +104,13 @@ int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out);
 size_t cc_timers_count(const cc_timers *t);
 /* Makes room so that the next n arms cannot fail for memory. 0 or CCENTER_ENOMEM. */
 int cc_timers_reserve(cc_timers *t, size_t n);
+/* Every armed timer, in the order cc_timers_pop would hand them out if time jumped past
+   them all (deadline, ties in arming order), without disturbing t: for snapshots, which
+   arm them again in this order so that a restored wheel breaks ties as the saved one.
+   *out (n entries, allocated from a; NULL when none are armed) is the caller's to free.
+   0 or CCENTER_ENOMEM. */
+int cc_timers_in_order(const cc_timers *t, const cc_alloc *a, cc_timer_fired **out,
+                       size_t *n);
 /* Bytes allocated (not counting the cc_timers struct itself). */
 size_t cc_timers_memory(const cc_timers *t);
 

@@ -482,6 +482,57 @@ static void b_free(void *ud, void *p)
   free(p);
 }
 
+/* The listing is pop's order without disturbing the wheel, and a fresh wheel armed in that
+   order pops every later mix of old and new timers as the original does. */
+START_TEST(in_order_listing_rebuilds_the_same_wheel)
+{
+  cc_alloc a = std_alloc();
+  uint64_t x = 0x5eed0000u + (uint64_t)_i;
+  for (int round = 0; round < 20; round++) {
+    cc_timers t, r;
+    int64_t now = 1000;
+    ck_assert_int_eq(cc_timers_init(&t, &a, now), 0);
+    for (int k = 0; k < 300; k++) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      int64_t d = now + (int64_t)((x >> 33) % 5) * (int64_t)((x >> 20) % 200000);
+      arm(&t, d - (int64_t)((x >> 50) % 3), (uint32_t)k, (uint64_t)k);
+      if (k % 37 == 36) { /* drain part of it: the wheel's time moves, late timers appear */
+        now += (int64_t)((x >> 40) % 90000);
+        cc_timer_fired f;
+        while (cc_timers_pop(&t, now, &f))
+          ;
+      }
+    }
+    cc_timer_fired *list;
+    size_t n;
+    ck_assert_int_eq(cc_timers_in_order(&t, &a, &list, &n), 0);
+    ck_assert_uint_eq(n, cc_timers_count(&t));
+    ck_assert_int_eq(cc_timers_init(&r, &a, now), 0);
+    for (size_t i = 0; i < n; i++)
+      arm(&r, list[i].deadline, list[i].kind, list[i].payload);
+    for (int k = 0; k < 50; k++) { /* new timers on both, ties with the old ones included */
+      int64_t d = list && n ? list[(size_t)k * 7 % n].deadline : now + k;
+      arm(&t, d, 1000u + (uint32_t)k, 0);
+      arm(&r, d, 1000u + (uint32_t)k, 0);
+    }
+    cc_timer_fired f, g;
+    size_t old = 0;
+    while (cc_timers_pop(&t, INT64_MAX, &f)) {
+      ck_assert_int_eq(cc_timers_pop(&r, INT64_MAX, &g), 1);
+      ck_assert_int_eq(f.deadline, g.deadline);
+      ck_assert_uint_eq(f.kind, g.kind);
+      if (f.kind < 1000u)
+        ck_assert_uint_eq(f.id, list[old++].id);
+    }
+    ck_assert_uint_eq(old, n);
+    ck_assert_int_eq(cc_timers_pop(&r, INT64_MAX, &g), 0);
+    cc_free(&a, list);
+    cc_timers_destroy(&t);
+    cc_timers_destroy(&r);
+  }
+}
+END_TEST
+
 START_TEST(allocation_failure_changes_nothing)
 {
   budget b = {0, 0};
@@ -576,6 +627,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, arming_while_draining);
   tcase_add_test(tc, matches_sorted_array_model);
   tcase_add_test(tc, next_stays_exact_as_far_minima_go);
+  tcase_add_loop_test(tc, in_order_listing_rebuilds_the_same_wheel, 0, 4);
   tcase_add_test(tc, allocation_failure_changes_nothing);
   tcase_add_test(tc, memory_stays_under_48_bytes_per_timer);
   suite_add_tcase(s, tc);

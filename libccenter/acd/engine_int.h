@@ -102,4 +102,36 @@ size_t cc_engine_memory(const ccenter_engine *e);
 /* Checks every internal invariant; returns NULL or a description of the first breach. */
 const char *cc_engine_check(const ccenter_engine *e);
 
+/* Snapshots (acd/snapshot.c): the engine's whole state in one blob, so that a store brings
+ * it back without replaying its history. Saved: every queue (removed ones still in use
+ * too), agent and contact with every field, their memberships, works (offers,
+ * conversations, wrap-ups), steps and requirement classes, the routing indexes' keys, the
+ * timers with their deadlines and their order among equal deadlines, EWT and service-level
+ * samples, the random generator, sticky-agent records, the counters and settings of
+ * ccenter_engine_set(), the maps slot for slot (so that every later iteration goes as in
+ * the engine saved), and the state of every observer with a name (the statistics).
+ * Not saved: user data (NULL after a restore), the options (allocator, log, event receivers,
+ * mask: the restore's own), events raised but not yet delivered or pulled, and buried
+ * objects that only such events still name.
+ *
+ * cc_engine_snapshot appends to w. CCENTER_EBUSY inside a callback or a call (the state is
+ * between two inputs only outside them), CCENTER_ENOMEM. */
+int cc_engine_snapshot(const ccenter_engine *e, cc_snap_w *w);
+/* An engine from a snapshot read from r (which must hold exactly one, nothing after it):
+ * created with opts as cc_engine_create() would, then attach(ud, e) plugs in the
+ * observers (may be NULL), then the state is read back. An observer section whose
+ * observer is not attached is skipped; an attached observer with a name but no section in
+ * the snapshot gives CCENTER_ECONDITION (the statistics were off when it was taken).
+ * 0, CCENTER_ECORRUPT, CCENTER_ECONDITION, CCENTER_ENOMEM, CCENTER_EINVAL (opts), or
+ * attach's error; *out is set only on success. Restoring a snapshot and then executing the
+ * journal records made after it gives the same state and the same later events as the
+ * engine that was saved. */
+int cc_engine_restore(const ccenter_options *opts, cc_snap_r *r,
+                      int (*attach)(void *ud, ccenter_engine *e), void *ud,
+                      ccenter_engine **out);
+/* The composition root's restore (libccenter/ccenter.c): cc_engine_restore() with the
+ * observers ccenter_engine_new() would attach for opts. */
+int cc_engine_load_snapshot(const ccenter_options *opts, const void *blob, size_t len,
+                            ccenter_engine **out);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "ccenter/engine.h"
 #include "core/options.h"
+#include "core/snap.h"
 
 /* Slots per object: one for each observer that keeps records per object. */
 #define CC_OBS_SLOTS 2
@@ -45,6 +46,26 @@ typedef struct cc_observer {
   void (*on_free)(void *ud, cc_obj_kind kind, void *value);
   /* The engine is freed: after every object. May be NULL. */
   void (*destroy)(void *ud);
+  /* Snapshots (acd/snapshot.c, cc_engine_snapshot). An observer with a name has its state
+   * saved with the engine's, under that name; NULL: it keeps nothing worth saving and the
+   * members below are NULL too.
+   *   save      its own state, apart from its records of objects (may be NULL);
+   *   save_obj  its record of one object (the object's slot value, which may be NULL);
+   *   load      reads what save wrote, into an observer attached to a restored engine
+   *             before its objects are read back;
+   *   load_obj  reads what save_obj wrote for object o (its id, user data NULL, and the
+   *             engine's own fields already restored; the observer's state loaded) and
+   *             gives the slot value to set in *value.
+   * Loaders return 0, CCENTER_ECORRUPT (what they read is not what a saver writes) or
+   * CCENTER_ENOMEM; a failed load is followed by the engine's destruction, through
+   * on_free and destroy as usual, so whatever a loader has set must be freeable. */
+  const char *name;
+  void (*save)(void *ud, const ccenter_engine *e, cc_snap_w *w);
+  void (*save_obj)(void *ud, cc_obj_kind kind, const cc_obj *o, const void *value,
+                   cc_snap_w *w);
+  int (*load)(void *ud, ccenter_engine *e, cc_snap_r *r);
+  int (*load_obj)(void *ud, ccenter_engine *e, cc_obj_kind kind, cc_obj *o, cc_snap_r *r,
+                  void **value);
 } cc_observer;
 
 /* Registers an observer (at most CC_MAX_OBSERVERS). want_slot: hand it one of the objects'

@@ -21,6 +21,7 @@
 #include "ccenter/workflow.h"
 #include "core/map.h"
 #include "core/options.h"
+#include "core/snap.h"
 #include "time/timer.h"
 #include "workflow/wf_int.h"
 
@@ -100,6 +101,25 @@ void cc_cases_set_tap(ccenter_cases *ce, const cc_cases_tap *tap, void *ud);
 /* Applies one record: 0, CCENTER_PROPOSED or the public call's error. */
 int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *rec);
 const char *cc_case_op_name(cc_case_op op);
+
+/* Snapshots (workflow/cases_snap.c): the case engine's whole state in one blob, so that
+ * a store brings it back without replaying its history: calendars and workflows (as their
+ * canonical text), actors, cases with their fields, contacts, armed and paused timers,
+ * pending proposals, golden windows, the limits, the statistics and counters, the audit
+ * chain's position (its next sequence number and last hash), the timers' order among equal
+ * deadlines, and the maps slot for slot. Not saved: user data (NULL after a restore), the
+ * options, the audit key (never stored anywhere), events not yet delivered or pulled.
+ *
+ * cc_cases_snapshot appends to w: 0, CCENTER_EBUSY (inside a callback or a call),
+ * CCENTER_ENOMEM. cc_cases_restore creates an engine from opts (as ccenter_cases_new()),
+ * sets the audit key (key_len 0: none) without starting a new chain, and reads the state
+ * from r (exactly one snapshot, nothing after it): 0, CCENTER_ECORRUPT, CCENTER_ENOMEM,
+ * CCENTER_EINVAL (opts, key); *out set only on success. Restoring and then replaying the
+ * journal records made after the snapshot gives the same state, audit records and later
+ * events as the engine that was saved. */
+int cc_cases_snapshot(const ccenter_cases *ce, cc_snap_w *w);
+int cc_cases_restore(const ccenter_options *opts, const void *key, size_t key_len,
+                     cc_snap_r *r, ccenter_cases **out);
 
 /* ---- layout ------------------------------------------------------------------------ */
 

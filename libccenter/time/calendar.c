@@ -1131,7 +1131,9 @@ int ccenter_calendar_parse(const ccenter_options *opts, const char *text, size_t
       if (c == '#')
         break;
       size_t s = k;
-      while (k < j && text[k] != ' ' && text[k] != '\t' && text[k] != '\r')
+      /* A CR ends a word only before the LF; elsewhere it is a control character in the
+       * word (stopping at it would make no progress: the line never ended). */
+      while (k < j && text[k] != ' ' && text[k] != '\t' && !(text[k] == '\r' && k + 1 == j))
         k++;
       for (size_t q = s; q < k; q++)
         if ((unsigned char)text[q] < 0x20 || text[q] == 0x7f)

@@ -831,6 +831,9 @@ START_TEST(parse_errors_name_their_line)
       {"calendar A\ntransition 2026-03-29T24:00:00Z +01:00\n", 2, "bad instant"},
       {"calendar A\ntransition 2026-03-29T01:00:00Z\n", 2, "want 'transition"},
       {"calendar A\nholiday 2026-01-01 a\x01 b\n", 2, "control character"},
+      /* A CR not before the LF: the parser once looped on it without end. */
+      {"calendar A\nhours mon 09:00\r-17:00\n", 2, "control character"},
+      {"calendar A\r\r\n", 1, "control character"},
       {"# nothing\n", 0, "src: no 'calendar NAME' line"},
       {"", 0, "no 'calendar NAME' line"},
   };

@@ -17,10 +17,6 @@
 #include <string.h>
 
 
-/* Wheel kinds: a workflow timer's index, or one of these. */
-#define K_PROPOSAL 0x10000u
-#define K_GOLDEN 0x10001u
-
 /* The most events one unit raises: APPROVED, STATE_CHANGED, a withdrawn proposal,
  * LIMIT_REACHED, 16 actions, GOLDEN_MET, GOLDEN_MISSED, CLOSED, and a timer's EXPIRED,
  * DEADLINE_MISSED and ALERT ahead of them. */
@@ -705,7 +701,7 @@ static int op_open(ccenter_cases *ce, const cc_case_jrec *r)
   ev->to = d->states[init].name;
   ev->actor = ce->u[1];
   if (d->golden_ms > 0)
-    (void)cc_timers_arm(&ce->timers, add_ms(ce->now, d->golden_ms), K_GOLDEN,
+    (void)cc_timers_arm(&ce->timers, add_ms(ce->now, d->golden_ms), CC_K_GOLDEN,
                         (uint64_t)(uintptr_t)c, &c->golden);
   enter_state(ce, c, init, 1);
   cc_cases_audit_commit(ce);
@@ -880,7 +876,7 @@ static int op_propose(ccenter_cases *ce, cc_case *c, const cc_wf_edge *e, const 
   p->expires = CCENTER_NO_DEADLINE;
   if (tn->expires_ms > 0) {
     p->expires = add_ms(ce->now, tn->expires_ms);
-    (void)cc_timers_arm(&ce->timers, p->expires, K_PROPOSAL, (uint64_t)(uintptr_t)c, &p->wid);
+    (void)cc_timers_arm(&ce->timers, p->expires, CC_K_PROPOSAL, (uint64_t)(uintptr_t)c, &p->wid);
   }
   c->prop = p;
   c->wf->st.proposals++;
@@ -1107,7 +1103,7 @@ static int fire_one(ccenter_cases *ce, const cc_timer_fired *f)
   cc_case *c = (cc_case *)(uintptr_t)f->payload;
   cc_wfrt *w = c->wf;
   const ccenter_workflow *d = w->def;
-  if (f->kind == K_GOLDEN) {
+  if (f->kind == CC_K_GOLDEN) {
     const char *us[] = {c->id};
     if (unit_begin(ce, us, 1) ||
         cc_cases_audit_prep(ce, c->id, CCENTER_WF_SYSTEM_ACTOR, "golden-missed", NULL, NULL, NULL,
@@ -1119,7 +1115,7 @@ static int fire_one(ccenter_cases *ce, const cc_timer_fired *f)
     cc_cases_audit_commit(ce);
     return 0;
   }
-  if (f->kind == K_PROPOSAL) {
+  if (f->kind == CC_K_PROPOSAL) {
     cc_prop *p = c->prop;
     const char *us[] = {c->id, p->maker};
     const char *tname = d->tnames[p->tname].name;
@@ -1160,9 +1156,9 @@ static void rearm(ccenter_cases *ce, const cc_timer_fired *f)
 {
   cc_case *c = (cc_case *)(uintptr_t)f->payload;
   cc_timer_id *slot;
-  if (f->kind == K_GOLDEN)
+  if (f->kind == CC_K_GOLDEN)
     slot = &c->golden;
-  else if (f->kind == K_PROPOSAL)
+  else if (f->kind == CC_K_PROPOSAL)
     slot = &c->prop->wid;
   else
     slot = &find_armed(c, f->kind)->wid;
@@ -1195,7 +1191,7 @@ static int fire_due(ccenter_cases *ce, int64_t now, size_t *fired)
 
 /* ---- the record: checks, dispatch, journal ------------------------------------------ */
 
-static int currency_ok(const char *s)
+int cc_cases_currency_ok(const char *s)
 {
   if (!s || strlen(s) != 3)
     return 0;
@@ -1221,7 +1217,7 @@ static int check_args(const cc_case_jrec *r)
       return CCENTER_EINVAL;
     if (r->op == CC_COP_SET_TEXT && (!s[3] || !text_ok(s[3])))
       return CCENTER_EINVAL;
-    if (r->op == CC_COP_SET_MONEY && !currency_ok(s[3]))
+    if (r->op == CC_COP_SET_MONEY && !cc_cases_currency_ok(s[3]))
       return CCENTER_EINVAL;
     return 0;
   case CC_COP_LINK:
@@ -1321,7 +1317,7 @@ int cc_cases_replay(ccenter_cases *ce, const cc_case_jrec *r)
     cc_case_jrec w = *r;
     char *text = NULL;
     if (r->obj) {
-      rc = cc_cases_canonical_text(ce, r->obj, r->op == CC_COP_ADD_WORKFLOW, &text);
+      rc = cc_cases_canonical_text(&ce->alloc, r->obj, r->op == CC_COP_ADD_WORKFLOW, &text);
       if (rc)
         return rc;
       w.obj = NULL;

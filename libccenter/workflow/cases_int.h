@@ -142,6 +142,10 @@ typedef struct cc_armed {
   uint8_t paused;
 } cc_armed;
 
+/* Wheel kinds: a workflow timer's index, or one of these. */
+#define CC_K_PROPOSAL 0x10000u
+#define CC_K_GOLDEN 0x10001u
+
 /* A pending dual-control proposal: one block, the strings after the struct. */
 typedef struct cc_prop {
   uint32_t tname;
@@ -247,6 +251,8 @@ struct ccenter_cases {
 
 /* Shared by the engine's files (cases.c, cases_setup.c, cases_query.c). */
 int cc_cases_id_ok(const char *s);
+/* Three letters A-Z. */
+int cc_cases_currency_ok(const char *s);
 cc_case *cc_cases_find(const ccenter_cases *ce, const char *id);
 int64_t cc_case_next_deadline(const ccenter_cases *ce, const cc_case *c);
 /* The audit record of the current unit: prepared before anything changes (0 or
@@ -261,7 +267,16 @@ void cc_cases_chunk_unref(ccenter_cases *ce, cc_chunk *k);
 void cc_cases_notify_deadline(ccenter_cases *ce);
 int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r);
 int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r);
-/* A calendar's (is_wf 0) or workflow's canonical text, allocated from ce->alloc. */
-int cc_cases_canonical_text(ccenter_cases *ce, const void *obj, int is_wf, char **out);
+/* A calendar's (is_wf 0) or workflow's canonical text, allocated from a. */
+int cc_cases_canonical_text(const cc_alloc *a, const void *obj, int is_wf, char **out);
+/* Options for the calendar and workflow parsers, so that their objects are counted. */
+ccenter_options cc_cases_counting_opts(const ccenter_cases *ce);
+/* The runtime of a checked definition d whose calendar (if any) the engine has: zeroed
+ * statistics, counters laid out by cc_cases_wfrt_counters(d). On success it owns d; NULL
+ * (out of memory) leaves d to the caller. */
+cc_wfrt *cc_cases_wfrt_new(ccenter_cases *ce, ccenter_workflow *d);
+size_t cc_cases_wfrt_counters(const ccenter_workflow *d);
+/* Frees a runtime and its definition (w may be NULL). */
+void cc_cases_wfrt_free(ccenter_cases *ce, cc_wfrt *w);
 
 #endif

@@ -61,8 +61,7 @@ static void cnt_free(void *ud, void *ptr)
   ce->user.free_fn(ce->user.ud, base);
 }
 
-/* Options for the calendar and workflow parsers, so that their objects are counted. */
-static ccenter_options counting_opts(const ccenter_cases *ce)
+ccenter_options cc_cases_counting_opts(const ccenter_cases *ce)
 {
   ccenter_options o;
   memset(&o, 0, sizeof o);
@@ -78,17 +77,17 @@ static int write_obj(const void *obj, int is_wf, char *buf, size_t size, size_t 
                : ccenter_calendar_write(obj, buf, size, needed);
 }
 
-int cc_cases_canonical_text(ccenter_cases *ce, const void *obj, int is_wf, char **out)
+int cc_cases_canonical_text(const cc_alloc *a, const void *obj, int is_wf, char **out)
 {
   size_t need = 0;
   int rc = write_obj(obj, is_wf, NULL, 0, &need);
   if (rc && rc != CCENTER_ERANGE)
     return rc;
-  char *buf = cc_malloc(&ce->alloc, need + 1);
+  char *buf = cc_malloc(a, need + 1);
   if (!buf)
     return CCENTER_ENOMEM;
   if ((rc = write_obj(obj, is_wf, buf, need + 1, NULL)) != 0) {
-    cc_free(&ce->alloc, buf);
+    cc_free(a, buf);
     return rc;
   }
   *out = buf;
@@ -110,10 +109,10 @@ int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r)
     return CCENTER_EEXIST;
   char *text = NULL;
   int rc = 0;
-  if (src && (rc = cc_cases_canonical_text(ce, src, 0, &text)) != 0)
+  if (src && (rc = cc_cases_canonical_text(&ce->alloc, src, 0, &text)) != 0)
     return rc;
   const char *t = src ? text : r->s[0];
-  ccenter_options o = counting_opts(ce);
+  ccenter_options o = cc_cases_counting_opts(ce);
   ccenter_calendar *cal = NULL;
   /* The engine's copy is parsed from the canonical text with the counting allocator:
    * the same path a replayed journal takes. */
@@ -141,7 +140,7 @@ int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r)
   return 0;
 }
 
-static void wfrt_free(ccenter_cases *ce, cc_wfrt *w)
+void cc_cases_wfrt_free(ccenter_cases *ce, cc_wfrt *w)
 {
   if (!w)
     return;
@@ -151,13 +150,45 @@ static void wfrt_free(ccenter_cases *ce, cc_wfrt *w)
   cc_free(&ce->alloc, w);
 }
 
+size_t cc_cases_wfrt_counters(const ccenter_workflow *d)
+{
+  size_t n_act = 0;
+  for (uint32_t i = 0; i < d->n_tnames; i++)
+    n_act += d->tnames[i].n_actions;
+  return (size_t)d->n_states + d->n_tnames + d->n_timers + n_act;
+}
+
+cc_wfrt *cc_cases_wfrt_new(ccenter_cases *ce, ccenter_workflow *d)
+{
+  size_t n = cc_cases_wfrt_counters(d);
+  cc_wfrt *w = cc_calloc(&ce->alloc, 1, sizeof *w);
+  if (!w)
+    return NULL;
+  if (!(w->n_state = cc_calloc(&ce->alloc, n ? n : 1, sizeof *w->n_state)) ||
+      !(w->act_base = cc_calloc(&ce->alloc, d->n_tnames ? d->n_tnames : 1,
+                                sizeof *w->act_base))) {
+    cc_cases_wfrt_free(ce, w);
+    return NULL;
+  }
+  w->def = d;
+  w->cal = d->calendar ? ((cc_calent *)cc_map_get(&ce->calendars, d->calendar))->cal
+                       : ce->default_cal;
+  w->st.size = sizeof w->st;
+  w->n_tname = w->n_state + d->n_states;
+  w->n_timer = w->n_tname + d->n_tnames;
+  w->n_action = w->n_timer + d->n_timers;
+  for (uint32_t i = 0, k = 0; i < d->n_tnames; k += d->tnames[i].n_actions, i++)
+    w->act_base[i] = k;
+  return w;
+}
+
 int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r)
 {
   const ccenter_workflow *src = r->obj;
   ccenter_workflow *copy = NULL;
   int rc = 0;
   if (!src) {
-    ccenter_options o = counting_opts(ce);
+    ccenter_options o = cc_cases_counting_opts(ce);
     rc = ccenter_workflow_parse(&o, r->s[0], strlen(r->s[0]), "workflow", &copy, NULL);
     if (rc)
       return rc;
@@ -174,41 +205,23 @@ int cc_cases_op_add_workflow(ccenter_cases *ce, const cc_case_jrec *r)
   char *text = NULL;
   cc_wfrt *w = NULL;
   if (rc == 0)
-    rc = cc_cases_canonical_text(ce, copy, 1, &text);
+    rc = cc_cases_canonical_text(&ce->alloc, copy, 1, &text);
   if (rc == 0) {
-    const ccenter_workflow *d = copy;
-    size_t n_act = 0;
-    for (uint32_t i = 0; i < d->n_tnames; i++)
-      n_act += d->tnames[i].n_actions;
-    size_t n = (size_t)d->n_states + d->n_tnames + d->n_timers + n_act;
     char hex[65];
     hex_digest(text, hex);
-    if (!(w = cc_calloc(&ce->alloc, 1, sizeof *w)) ||
-        !(w->n_state = cc_calloc(&ce->alloc, n ? n : 1, sizeof *w->n_state)) ||
-        !(w->act_base = cc_calloc(&ce->alloc, d->n_tnames ? d->n_tnames : 1,
-                                  sizeof *w->act_base)) ||
-        cc_map_reserve(&ce->workflows, &ce->alloc, 1) ||
-        cc_cases_audit_prep(ce, NULL, NULL, "workflow", d->name, NULL, NULL, hex, NULL, NULL, 0))
+    if (!(w = cc_cases_wfrt_new(ce, copy)) || cc_map_reserve(&ce->workflows, &ce->alloc, 1) ||
+        cc_cases_audit_prep(ce, NULL, NULL, "workflow", copy->name, NULL, NULL, hex, NULL,
+                            NULL, 0))
       rc = CCENTER_ENOMEM;
   }
   if (rc) {
     if (w)
       w->def = NULL;
-    wfrt_free(ce, w);
+    cc_cases_wfrt_free(ce, w);
     ccenter_workflow_free(copy);
     cc_free(&ce->alloc, text);
     return rc;
   }
-  const ccenter_workflow *d = copy;
-  w->def = copy;
-  w->cal = d->calendar ? ((cc_calent *)cc_map_get(&ce->calendars, d->calendar))->cal
-                       : ce->default_cal;
-  w->st.size = sizeof w->st;
-  w->n_tname = w->n_state + d->n_states;
-  w->n_timer = w->n_tname + d->n_tnames;
-  w->n_action = w->n_timer + d->n_timers;
-  for (uint32_t i = 0, k = 0; i < d->n_tnames; k += d->tnames[i].n_actions, i++)
-    w->act_base[i] = k;
   (void)cc_map_put(&ce->workflows, &ce->alloc, copy->name, w);
   cc_cases_audit_commit(ce);
   ce->jtext = text;
@@ -246,7 +259,7 @@ int ccenter_cases_new(const ccenter_options *opts, int64_t now, ccenter_cases **
   cc_map_init(&ce->cases);
   cc_map_init(&ce->limits);
   cc_audit_init(&ce->audit, &ce->alloc);
-  ccenter_options o = counting_opts(ce);
+  ccenter_options o = cc_cases_counting_opts(ce);
   if (cc_timers_init(&ce->timers, &ce->alloc, now)) {
     user.free_fn(user.ud, ce);
     return CCENTER_ENOMEM;
@@ -277,7 +290,7 @@ void ccenter_cases_free(ccenter_cases *ce)
     cc_cases_case_free(ce, v);
   it = 0;
   while ((v = cc_map_next(&ce->workflows, &it)))
-    wfrt_free(ce, v);
+    cc_cases_wfrt_free(ce, v);
   it = 0;
   while ((v = cc_map_next(&ce->calendars, &it))) {
     ccenter_calendar_free(((cc_calent *)v)->cal);

@@ -10,6 +10,7 @@
 
 #include "ccenter/workflow.h"
 #include "harness.h"
+#include "talloc.h"
 #include "workflow/cases_int.h"
 
 #define MIN_MS INT64_C(60000)
@@ -1389,51 +1390,6 @@ START_TEST(journal_replay)
 END_TEST
 
 /* ---- memory: exact, and allocation failure changes nothing -------------------------- */
-
-typedef struct talloc {
-  size_t live;    /* bytes handed out and not freed */
-  long fail_in;   /* fail the allocation when it reaches 0; negative: never */
-} talloc;
-
-static void *t_malloc(void *ud, size_t n)
-{
-  talloc *a = ud;
-  if (a->fail_in >= 0 && a->fail_in-- == 0)
-    return NULL;
-  size_t *p = malloc(n + 16);
-  if (!p)
-    return NULL;
-  *p = n;
-  a->live += n;
-  return (char *)p + 16;
-}
-
-static void *t_realloc(void *ud, void *ptr, size_t n)
-{
-  talloc *a = ud;
-  if (!ptr)
-    return t_malloc(ud, n);
-  if (a->fail_in >= 0 && a->fail_in-- == 0)
-    return NULL;
-  size_t *p = (size_t *)((char *)ptr - 16);
-  size_t old = *p;
-  p = realloc(p, n + 16);
-  if (!p)
-    return NULL;
-  *p = n;
-  a->live = a->live - old + n;
-  return (char *)p + 16;
-}
-
-static void t_free(void *ud, void *ptr)
-{
-  talloc *a = ud;
-  if (!ptr)
-    return;
-  size_t *p = (size_t *)((char *)ptr - 16);
-  a->live -= *p;
-  free(p);
-}
 
 START_TEST(memory_is_exact_and_enomem_changes_nothing)
 {

@@ -52,6 +52,11 @@ static void usage(FILE *f)
           "  backup FILE DEST   a consistent, compacted copy (VACUUM INTO) of a store no\n"
           "                     process has open (a running one: ccenter_store_backup());\n"
           "                     DEST must not exist\n"
+          "  snapshot [--engine NAME] [--key-file KEYFILE] [--keep N] FILE\n"
+          "                     recovers each engine (or NAME) and takes a snapshot of it, so\n"
+          "                     that the next recovery starts there; --keep N then keeps the N\n"
+          "                     newest snapshots per engine and removes the journal before\n"
+          "                     the oldest of them\n"
           "  compact FILE       VACUUM in place; the store must not be in use\n"
           "Exit status: 0 ok, 1 the file is damaged, newer or in use, or an error, 2 usage.\n");
 }
@@ -229,11 +234,18 @@ static int cmd_info(const char *path)
   int64_t n = one_int(db, "SELECT count(*) FROM journal", &err);
   int64_t lo = one_int(db, "SELECT coalesce(min(seq), 0) FROM journal", &err);
   int64_t hi = one_int(db, "SELECT coalesce(max(seq), 0) FROM journal", &err);
+  int64_t pruned = one_int(db, "SELECT coalesce(max(pruned_through), 0) FROM engines", &err);
   printf("journal     %" PRId64 " records", n);
   if (n)
     printf(", seq %" PRId64 "..%" PRId64 "%s", lo, hi,
-           hi - lo + 1 == n ? "" : " (NOT contiguous: run verify)");
+           hi - lo + 1 == n ? "" : pruned ? " (with gaps: retention)"
+                                          : " (NOT contiguous: run verify)");
+  if (pruned)
+    printf(", removed by retention up to seq %" PRId64, pruned);
   printf("\n");
+  printf("snapshots   %" PRId64 ", %" PRId64 " B\n",
+         one_int(db, "SELECT count(*) FROM snapshots", &err),
+         one_int(db, "SELECT coalesce(sum(length(state)), 0) FROM snapshots", &err));
   printf("audit       %" PRId64 " lines\n", one_int(db, "SELECT count(*) FROM audit", &err));
 
   /* One line per engine: its records and the span of engine time they cover. */
@@ -241,12 +253,13 @@ static int cmd_info(const char *path)
   if (sqlite3_prepare_v2(db,
                          "SELECT e.name, e.kind, e.created_now, count(j.seq), "
                          "min(j.now), max(j.now), "
-                         "(SELECT count(*) FROM audit a WHERE a.engine = e.id) "
+                         "(SELECT count(*) FROM audit a WHERE a.engine = e.id), "
+                         "(SELECT max(seq) FROM snapshots s WHERE s.engine = e.id) "
                          "FROM engines e LEFT JOIN journal j ON j.engine = e.id "
                          "GROUP BY e.id ORDER BY e.id",
                          -1, &st, NULL) == SQLITE_OK) {
-    printf("engines     %-20s %-8s %14s %12s %14s %14s %10s\n", "name", "kind", "created_now",
-           "records", "first_now", "last_now", "audit");
+    printf("engines     %-20s %-8s %14s %12s %14s %14s %10s %14s\n", "name", "kind",
+           "created_now", "records", "first_now", "last_now", "audit", "last_snapshot");
     while (sqlite3_step(st) == SQLITE_ROW) {
       printf("            %-20s %-8s %14lld %12lld ", (const char *)sqlite3_column_text(st, 0),
              (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
@@ -255,7 +268,11 @@ static int cmd_info(const char *path)
         printf("%14s %14s", "-", "-");
       else
         printf("%14lld %14lld", sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
-      printf(" %10lld\n", sqlite3_column_int64(st, 6));
+      printf(" %10lld", sqlite3_column_int64(st, 6));
+      if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+        printf(" %14s\n", "-");
+      else
+        printf(" %14lld\n", sqlite3_column_int64(st, 7));
     }
   } else {
     sql_error(db, "reading engines");
@@ -674,13 +691,16 @@ static void count_event(ccenter_engine *e, const ccenter_event *ev, void *ud)
   ++*(uint64_t *)ud;
 }
 
-/* Recovers every engine of the store, as an integrator's start-up would, and says what
- * each one holds. Events raised by the replay are counted, not kept. */
-static int replay_all(ccenter_store *store, const char *path, const void *key, size_t key_len)
+/* Recovers every engine of the store (or the one named `only`), as an integrator's
+ * start-up would, and says what each one holds; with `snapshot`, then takes a snapshot of
+ * it. Events raised by the replay are counted, not kept. A snapshot is taken with the
+ * statistics on (the default an integrator recovers with); a check needs none. */
+static int each_engine(ccenter_store *store, const char *path, const void *key, size_t key_len,
+                       const char *only, int snapshot)
 {
   /* The store's own connection: it holds the file exclusively, a second one would wait. */
   sqlite3 *db = cc_store_db(store);
-  int err = 0;
+  int err = 0, found = 0;
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(db, "SELECT name, kind FROM engines ORDER BY id", -1, &st, NULL) !=
       SQLITE_OK) {
@@ -690,17 +710,23 @@ static int replay_all(ccenter_store *store, const char *path, const void *key, s
   while (sqlite3_step(st) == SQLITE_ROW) {
     const char *name = (const char *)sqlite3_column_text(st, 0);
     const char *kind = (const char *)sqlite3_column_text(st, 1);
+    if (only && strcmp(only, name) != 0)
+      continue;
+    found = 1;
     ccenter_options *o = ccenter_options_new();
     uint64_t events = 0;
-    int rc = o ? ccenter_options_set_statistics(o, 0) : CCENTER_ENOMEM;
+    int rc = o ? ccenter_options_set_statistics(o, snapshot) : CCENTER_ENOMEM;
     rc = rc ? rc : ccenter_options_set_event_callback(o, count_event, &events);
     rc = rc ? rc : ccenter_options_set_log(o, log_stderr, CCENTER_LOG_WARN, NULL);
+    const char *what = "does not replay";
     if (rc == 0 && kind && strcmp(kind, "cases") == 0) {
       ccenter_cases *ce = NULL;
       rc = ccenter_store_cases_recover(store, name, o, key, key_len, &ce);
       if (rc == 0)
         printf("replayed    %s (cases): %zu cases, %zu open\n", name, ccenter_cases_count(ce),
                ccenter_cases_open_count(ce));
+      if (rc == 0 && snapshot && (rc = ccenter_store_snapshot(store, name)) != 0)
+        what = "no snapshot taken";
       ccenter_cases_free(ce);
     } else if (rc == 0) {
       ccenter_engine *e = NULL;
@@ -713,20 +739,44 @@ static int replay_all(ccenter_store *store, const char *path, const void *key, s
           printf(", next deadline %" PRId64, d);
         printf("\n");
       }
+      if (rc == 0 && snapshot && (rc = ccenter_store_snapshot(store, name)) != 0)
+        what = "no snapshot taken";
       ccenter_engine_free(e);
     }
     ccenter_options_free(o);
     if (rc != 0) {
-      fprintf(stderr, "%s: %s: engine '%s' does not replay: %s\n", prog, path, name,
+      fprintf(stderr, "%s: %s: engine '%s' %s: %s\n", prog, path, name, what,
               ccenter_strerror(rc));
       err = 1;
+    } else if (snapshot) {
+      char sql[160];
+      snprintf(sql, sizeof sql,
+               "SELECT s.seq, length(s.state) FROM snapshots s JOIN engines e ON e.id = s.engine"
+               " WHERE e.name = ? ORDER BY s.seq DESC LIMIT 1");
+      sqlite3_stmt *q = NULL;
+      if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+          printf("snapshot    %s at record %lld, %lld B\n", name, sqlite3_column_int64(q, 0),
+                 sqlite3_column_int64(q, 1));
+      }
+      sqlite3_finalize(q);
     }
   }
   sqlite3_finalize(st);
+  if (only && !found) {
+    fprintf(stderr, "%s: %s: no engine named '%s'\n", prog, path, only);
+    err = 1;
+  }
   return err;
 }
 
-static int cmd_verify(const char *path, const char *key_file, int replay)
+/* verify and snapshot: open through the library, verify with the key (a snapshot too: a
+ * case engine recovered with another key than its own would go on with other hashes, and
+ * its snapshot would carry them), then replay every engine (verify --replay) or recover
+ * and snapshot each one (snapshot; keep >= 0: with that retention). */
+static int cmd_checked(const char *path, const char *key_file, int replay, int snapshot,
+                       const char *engine, long keep)
 {
   size_t key_len = 0;
   unsigned char *key = NULL;
@@ -740,13 +790,19 @@ static int cmd_verify(const char *path, const char *key_file, int replay)
   char msg[512] = "";
   int rc = ccenter_store_verify(store, key, key_len, msg, sizeof msg);
   if (rc != 0)
-    fprintf(stderr, "%s: %s: %s: %s%s\n", prog, path, ccenter_strerror(rc), msg,
+    fprintf(stderr, "%s: %s: %s: %s%s%s\n", prog, path, ccenter_strerror(rc), msg,
+            snapshot ? "; no snapshot taken" : "",
             key ? "" : " (a chain kept with a key verifies only with --key-file)");
-  else
+  else if (!snapshot)
     printf("%s: ok%s\n", path, key ? "" : " (audit chains checked without a key)");
   int err = rc != 0;
-  if (!err && replay)
-    err = replay_all(store, path, key, key_len);
+  if (!err && snapshot && keep >= 0 &&
+      (rc = ccenter_store_set_retention(store, (unsigned)keep, NULL)) != 0) {
+    fprintf(stderr, "%s: %s: --keep: %s\n", prog, path, ccenter_strerror(rc));
+    err = 1;
+  }
+  if (!err && (replay || snapshot))
+    err = each_engine(store, path, key, key_len, engine, snapshot);
   int crc = ccenter_store_close(store);
   if (crc != 0) {
     fprintf(stderr, "%s: %s: closing: %s\n", prog, path, ccenter_strerror(crc));
@@ -872,7 +928,7 @@ int main(int argc, char **argv)
     return 0;
   }
   const char *key_file = NULL, *engine = NULL;
-  int64_t from = 0;
+  int64_t from = 0, keep = -1;
   int replay = 0, audit = 0, i = 2;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
     const char *a = argv[i];
@@ -880,8 +936,16 @@ int main(int argc, char **argv)
     if (strcmp(a, "--") == 0) {
       i++;
       break;
-    } else if (strcmp(cmd, "verify") == 0 && strcmp(a, "--key-file") == 0 && has_arg) {
+    } else if ((strcmp(cmd, "verify") == 0 || strcmp(cmd, "snapshot") == 0) &&
+               strcmp(a, "--key-file") == 0 && has_arg) {
       key_file = argv[++i];
+    } else if (strcmp(cmd, "snapshot") == 0 && strcmp(a, "--engine") == 0 && has_arg) {
+      engine = argv[++i];
+    } else if (strcmp(cmd, "snapshot") == 0 && strcmp(a, "--keep") == 0 && has_arg) {
+      if (parse_seq(argv[++i], &keep) != 0 || keep > 1000000) {
+        fprintf(stderr, "%s: --keep: not a count of snapshots: '%s'\n", prog, argv[i]);
+        return 2;
+      }
     } else if (strcmp(cmd, "verify") == 0 && strcmp(a, "--replay") == 0) {
       replay = 1;
     } else if (strcmp(cmd, "export") == 0 && strcmp(a, "--engine") == 0 && has_arg) {
@@ -904,13 +968,15 @@ int main(int argc, char **argv)
   if (strcmp(cmd, "info") == 0 && nargs == 1)
     return cmd_info(args[0]);
   if (strcmp(cmd, "verify") == 0 && nargs == 1)
-    return cmd_verify(args[0], key_file, replay);
+    return cmd_checked(args[0], key_file, replay, 0, NULL, -1);
   if (strcmp(cmd, "export") == 0 && nargs == 1)
     return cmd_export(args[0], engine, from, audit);
   if (strcmp(cmd, "backup") == 0 && nargs == 2)
     return cmd_backup(args[0], args[1]);
   if (strcmp(cmd, "compact") == 0 && nargs == 1)
     return cmd_compact(args[0]);
+  if (strcmp(cmd, "snapshot") == 0 && nargs == 1)
+    return cmd_checked(args[0], key_file, 0, 1, engine, (long)keep);
   fprintf(stderr, "%s: unknown command or wrong arguments: %s\n", prog, cmd);
   usage(stderr);
   return 2;

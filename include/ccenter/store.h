@@ -6,10 +6,14 @@
  * The store is an adapter: it depends on the engines, which know nothing of it. It writes
  * ahead: an engine created through the store (ccenter_store_engine_new(),
  * ccenter_store_cases_new()) hands every call's input to the store before the call does
- * anything, and the store keeps it as one journal record. Recovery creates a fresh engine
- * and runs the journal again; the engines are deterministic, so the recovered engine has
- * the same state, makes the same later decisions and raises the same events as one that
- * never stopped. User data and callbacks are not stored: the integrator sets them again
+ * anything, and the store keeps it as one journal record. A snapshot
+ * (ccenter_store_snapshot()) keeps an engine's whole state at one point of its journal.
+ * Recovery restores the latest snapshot (or creates a fresh engine) and runs the journal
+ * after it; the engines are deterministic, so the recovered engine has the same state,
+ * makes the same later decisions and raises the same events as one that never stopped.
+ * With snapshots, recovery takes time in proportion to the journal since the latest one,
+ * not to the whole history; retention (ccenter_store_set_retention()) removes the
+ * records that no snapshot needs any more. User data and callbacks are not stored: the integrator sets them again
  * (docs/store.md).
  *
  * Durability, per store (ccenter_store_set_durability()):
@@ -58,7 +62,7 @@ extern "C" {
 typedef struct ccenter_store ccenter_store;
 
 /** The schema version this library writes and reads (PRAGMA user_version). */
-#define CCENTER_STORE_SCHEMA 1
+#define CCENTER_STORE_SCHEMA 2
 
 typedef enum ccenter_durability {
   CCENTER_DURABILITY_FULL = 0,
@@ -121,13 +125,17 @@ CCENTER_EXPORT int ccenter_store_engine_new(ccenter_store *st, const char *name,
                                             ccenter_engine **out);
 
 /**
- * Recreates the routing engine `name` from the journal, and journals it on from there.
+ * Recreates the routing engine `name` from its latest snapshot and the journal after it
+ * (from the whole journal when it has no snapshot), and journals it on from there. A
+ * snapshot that cannot be restored (damaged, or taken with the statistics off while opts
+ * asks for them) is passed over for the one before it, with a warning in the log; the
+ * whole journal is the last resort, when retention has not removed any of it.
  * The events the replay raises go to opts' callback or queue like any others (an
  * integrator that only wants the state passes options without either). Errors:
  * CCENTER_EINVAL, CCENTER_ENOENT (no routing engine of that name), CCENTER_EBUSY (an
  * engine of that name is journaled through this store now: free it first),
  * CCENTER_ECORRUPT (a record cannot be read, or one the engine refuses before doing
- * anything), CCENTER_EIO, CCENTER_ENOSPC (pending inputs could not be committed first),
+ * anything, or no usable snapshot is left for a journal that retention shortened), CCENTER_EIO, CCENTER_ENOSPC (pending inputs could not be committed first),
  * CCENTER_ENOMEM, the errors of ccenter_engine_new(). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_engine_recover(ccenter_store *st, const char *name,
@@ -164,26 +172,61 @@ CCENTER_EXPORT int ccenter_store_cases_recover(ccenter_store *st, const char *na
  */
 CCENTER_EXPORT int ccenter_store_backup(ccenter_store *st, const char *dest_path);
 
+/**
+ * Takes a snapshot of the engine `name` (a routing engine or a case engine journaled
+ * through this store): commits what is pending, then writes the engine's whole state
+ * (docs/store.md, "Snapshots") with the number of the last journal record it includes, in
+ * one synced transaction. Recovery starts from the latest snapshot. Then applies the
+ * retention (ccenter_store_set_retention()) to that engine, in a transaction of its own.
+ * Call it between inputs, outside the engine's callbacks: for example once a day or every
+ * so many records, from the event loop. The engine is not changed.
+ * Errors: CCENTER_EINVAL, CCENTER_ENOENT (no engine of that name is journaled through
+ * this store now), CCENTER_EBUSY (called inside one of the engine's callbacks),
+ * CCENTER_EIO, CCENTER_ENOSPC (nothing was written; the journal is as it was and
+ * recovery works as before), CCENTER_ENOMEM. Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_snapshot(ccenter_store *st, const char *name);
+
+/**
+ * Retention, per store: after each snapshot of an engine, only its `keep` newest
+ * snapshots are kept, and its journal records up to the oldest kept snapshot are removed:
+ * recovery does not need them. keep = 0 (the default) keeps every snapshot and every
+ * record. When archive_path is not NULL, the records are first copied to that SQLite file
+ * (created if needed; tables `engines` and `journal` as in the store, docs/store.md), in a
+ * transaction committed before the removal, so a record is always in one file or both.
+ * Audit records are never removed. Errors: CCENTER_EINVAL (keep > 1,000,000),
+ * CCENTER_EIO (the archive cannot be opened or set up), CCENTER_ENOSPC,
+ * CCENTER_ECORRUPT (the archive is a database of another shape), CCENTER_ENOMEM;
+ * on error the policy is unchanged. Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_set_retention(ccenter_store *st, unsigned keep,
+                                               const char *archive_path);
+
 /** What ccenter_store_info_get() reports. `size` set by the caller. */
 typedef struct ccenter_store_info {
   size_t size;
   int schema;                 /**< the file's schema version */
   ccenter_durability durability;
-  uint64_t records;           /**< journal records in the file */
+  uint64_t records;           /**< journal records written (the last one's seq); retention
+                                   may have removed the oldest */
   uint64_t pending;           /**< inputs accepted, not yet committed */
   uint64_t commits;           /**< commits since opened */
   uint64_t syncs;             /**< commits that were synced */
   int failed;                 /**< 1 after a group failed to commit, until a flush succeeds */
   int last_error;             /**< the last write error, 0 if none */
   uint64_t file_bytes;        /**< the database and its WAL */
+  uint64_t snapshots;         /**< snapshots in the file */
+  uint64_t removed;           /**< journal records removed by retention since opened */
 } ccenter_store_info;
 
 /** Errors: CCENTER_EINVAL. Since 0.2. */
 CCENTER_EXPORT int ccenter_store_info_get(const ccenter_store *st, ccenter_store_info *info);
 
 /**
- * Checks the file: the schema, every journal record readable and in sequence, and every
- * stored audit chain (ccenter_audit_verify() with the key given). It reads the file only:
+ * Checks the file: the schema, every journal record readable and in sequence (gaps only
+ * where retention removed records), every snapshot of a known engine and of a journal
+ * position that exists, a snapshot for every engine whose journal retention shortened, and
+ * every stored audit chain (ccenter_audit_verify() with the key given). It reads the file only:
  * inputs still pending are not checked. Returns 0 or CCENTER_ECORRUPT, with a description
  * in msg (may be NULL). Errors: CCENTER_EINVAL (st NULL, or audit_key NULL with key_len >
  * 0), CCENTER_ENOMEM. Since 0.2.

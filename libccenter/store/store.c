@@ -27,7 +27,7 @@
 
 /* ---- schema and migrations ---------------------------------------------------------- */
 
-static const char schema_v1[] =
+const char cc_store_schema_v1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE engines(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
     " kind TEXT NOT NULL CHECK (kind IN ('routing','cases')),"
@@ -41,13 +41,26 @@ static const char schema_v1[] =
     "CREATE TABLE audit(engine INTEGER NOT NULL REFERENCES engines(id), seq INTEGER NOT NULL,"
     " time INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (engine, seq)) WITHOUT ROWID;";
 
+/* Version 2: snapshots, and how far retention has shortened each engine's journal. */
+static const char schema_v2[] =
+    "CREATE TABLE snapshots(id INTEGER PRIMARY KEY,"
+    " engine INTEGER NOT NULL REFERENCES engines(id),"
+    " seq INTEGER NOT NULL, now INTEGER NOT NULL, format INTEGER NOT NULL,"
+    " library TEXT NOT NULL, state BLOB NOT NULL, UNIQUE (engine, seq));"
+    "ALTER TABLE engines ADD COLUMN pruned_through INTEGER NOT NULL DEFAULT 0;";
+
+/* The snapshot blob's format (core/snap.h and the engines' snapshot codecs); verify's SQL
+ * says 1 too. */
+#define SNAP_FORMAT 1
+
 /* From version `from` to from + 1, run in the opening transaction in order. Version 0 is
- * an empty file; schema 2 will be one more line ({1, "ALTER TABLE ..."}). */
+ * an empty file. */
 static const struct migration {
   int from;
   const char *sql;
 } migrations[] = {
-    {0, schema_v1},
+    {0, cc_store_schema_v1},
+    {1, schema_v2},
 };
 
 /* ---- the store ------------------------------------------------------------------------ */
@@ -98,6 +111,9 @@ struct ccenter_store {
   uint64_t commits, syncs;
   int failed, last_error;
   slink *links;
+  unsigned keep;     /* retention: snapshots kept per engine, 0 all */
+  int archive;       /* retention copies records to the attached database `archive` */
+  uint64_t removed;  /* journal records removed by retention since opened */
 };
 
 #define DEFAULT_MAX_MS 100
@@ -494,17 +510,17 @@ static void store_free(ccenter_store *st)
   cc_free(&a, st);
 }
 
-/* The four tables are there (a foreign database, or one that lost them, is not ours). */
+/* The five tables are there (a foreign database, or one that lost them, is not ours). */
 static int check_tables(ccenter_store *st)
 {
   int64_t n;
   int rc = query_int(st,
                      "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
-                     "('meta','engines','journal','audit')",
+                     "('meta','engines','journal','audit','snapshots')",
                      0, &n);
   if (rc)
     return rc;
-  if (n != 4) {
+  if (n != 5) {
     cc_logf(&st->log, CCENTER_LOG_ERROR, "store %s: not a libccenter store (tables missing)",
             st->path);
     return CCENTER_ECORRUPT;
@@ -615,7 +631,13 @@ static int open_db(ccenter_store *st, const char *vfs)
       (rc = prepare(st, &st->rollback, "ROLLBACK")))
     return rc;
   int64_t last;
-  if ((rc = query_int(st, "SELECT max(seq) FROM journal", 0, &last)) != 0)
+  /* Retention may have removed every record up to the latest snapshot: the numbering goes
+   * on from the highest seq the file has known, never reusing one. */
+  if ((rc = query_int(st,
+                      "SELECT max(coalesce((SELECT max(seq) FROM journal), 0),"
+                      " coalesce((SELECT max(seq) FROM snapshots), 0),"
+                      " coalesce((SELECT max(pruned_through) FROM engines), 0))",
+                      0, &last)) != 0)
     return rc;
   st->committed = last;
   st->next_seq = last + 1;
@@ -1036,15 +1058,18 @@ static int replay_row(void *eng, int cases, const jrow *j)
   return replay_result(cc_engine_exec(eng, &r));
 }
 
-/* Runs the engine's journal rows, in order, on `eng`. */
-static int replay(ccenter_store *st, int64_t id, int cases, void *eng)
+/* Runs the engine's journal rows after `from`, in order, on `eng`. */
+static int replay(ccenter_store *st, int64_t id, int cases, void *eng, int64_t from)
 {
   sqlite3_stmt *s;
-  int rc = sqlite3_prepare_v2(st->db, "SELECT seq, " JCOLS " FROM journal WHERE engine=? ORDER BY seq",
+  int rc = sqlite3_prepare_v2(st->db,
+                              "SELECT seq, " JCOLS " FROM journal WHERE engine=? AND seq>?"
+                              " ORDER BY seq",
                               -1, &s, NULL);
   if (rc != SQLITE_OK)
     return fail(st, rc, "journal");
   sqlite3_bind_int64(s, 1, id);
+  sqlite3_bind_int64(s, 2, from);
   cc_xdec *x = cc_calloc(&st->alloc, 1, sizeof *x);
   if (!x) {
     sqlite3_finalize(s);
@@ -1085,17 +1110,98 @@ static int recover_begin(ccenter_store *st, const char *name, const void *out, i
   return commit_or_fail(st);
 }
 
+/* How far retention has removed the engine's journal (0: nothing removed). */
+static int pruned_through(ccenter_store *st, int64_t id, int64_t *out)
+{
+  char sql[96];
+  snprintf(sql, sizeof sql, "SELECT pruned_through FROM engines WHERE id=%lld", (long long)id);
+  return query_int(st, sql, 0, out);
+}
+
+typedef struct restore_args {
+  const ccenter_options *opts;
+  const void *key;
+  size_t key_len;
+} restore_args;
+
+static int restore_blob(int cases, const restore_args *ra, const void *blob, size_t len,
+                        void **eng)
+{
+  if (!cases)
+    return cc_engine_load_snapshot(ra->opts, blob, len, (ccenter_engine **)eng);
+  cc_snap_r r;
+  cc_sr_init(&r, blob, len);
+  return cc_cases_restore(ra->opts, ra->key, ra->key_len, &r, (ccenter_cases **)eng);
+}
+
+/* The engine from its newest snapshot that restores, with the journal position it holds
+ * in *from; *eng NULL and *from 0 when there is none and the journal is whole (the caller
+ * starts a fresh engine). A snapshot that does not restore is passed over: it may be
+ * damaged, or taken with statistics the options now ask for and it lacks. */
+static int restore_latest(ccenter_store *st, int64_t id, int cases, const restore_args *ra,
+                          void **eng, int64_t *from)
+{
+  *eng = NULL;
+  *from = 0;
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2(st->db,
+                              "SELECT seq, format, state FROM snapshots WHERE engine=?"
+                              " ORDER BY seq DESC",
+                              -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return fail(st, rc, "snapshots");
+  sqlite3_bind_int64(s, 1, id);
+  int err = 0;
+  while (!err && !*eng && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int64_t seq = sqlite3_column_int64(s, 0);
+    const void *blob = sqlite3_column_blob(s, 2);
+    size_t len = (size_t)sqlite3_column_bytes(s, 2);
+    int r = sqlite3_column_int64(s, 1) == SNAP_FORMAT && blob
+                ? restore_blob(cases, ra, blob, len, eng)
+                : CCENTER_ECORRUPT;
+    if (!r) {
+      *from = seq;
+    } else if (r == CCENTER_ECORRUPT || r == CCENTER_ECONDITION) {
+      cc_logf(&st->log, CCENTER_LOG_WARN,
+              "store %s: snapshot at record %lld of engine %lld passed over: %s", st->path,
+              (long long)seq, (long long)id, ccenter_strerror(r));
+      *eng = NULL;
+    } else {
+      err = r;
+    }
+  }
+  if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    err = fail(st, rc, "snapshots");
+  sqlite3_finalize(s);
+  if (err || *eng)
+    return err;
+  int64_t pruned;
+  if ((err = pruned_through(st, id, &pruned)) != 0)
+    return err;
+  if (pruned) {
+    cc_logf(&st->log, CCENTER_LOG_ERROR,
+            "store %s: engine %lld: its journal up to record %lld was removed by retention "
+            "and no snapshot restores",
+            st->path, (long long)id, (long long)pruned);
+    return CCENTER_ECORRUPT;
+  }
+  return 0;
+}
+
 int ccenter_store_engine_recover(ccenter_store *st, const char *name, const ccenter_options *opts,
                                  ccenter_engine **out)
 {
-  int64_t id, created;
+  int64_t id, created, from;
   int rc = recover_begin(st, name, out, 0, &id, &created);
   if (rc)
     return rc;
+  restore_args ra = {opts, NULL, 0};
   ccenter_engine *e;
-  if ((rc = ccenter_engine_new(opts, created, &e)) != 0)
+  if ((rc = restore_latest(st, id, 0, &ra, (void **)&e, &from)) != 0)
     return rc;
-  if ((rc = replay(st, id, 0, e)) || (rc = attach_routing(st, e, id))) {
+  if (!e && (rc = ccenter_engine_new(opts, created, &e)) != 0)
+    return rc;
+  if ((rc = replay(st, id, 0, e, from)) || (rc = attach_routing(st, e, id))) {
     ccenter_engine_free(e);
     return rc;
   }
@@ -1106,16 +1212,21 @@ int ccenter_store_engine_recover(ccenter_store *st, const char *name, const ccen
 int ccenter_store_cases_recover(ccenter_store *st, const char *name, const ccenter_options *opts,
                                 const void *audit_key, size_t key_len, ccenter_cases **out)
 {
-  int64_t id, created, seen;
+  int64_t id, created, seen, from;
   int rc = recover_begin(st, name, out, 1, &id, &created);
   if (rc)
     return rc;
+  if (!audit_key != !key_len)
+    return CCENTER_EINVAL;
   char sql[96];
   snprintf(sql, sizeof sql, "SELECT max(seq) FROM audit WHERE engine=%lld", (long long)id);
   if ((rc = query_int(st, sql, 0, &seen)) != 0)
     return rc;
+  restore_args ra = {opts, audit_key, key_len};
   ccenter_cases *ce;
-  if ((rc = cases_make(opts, created, audit_key, key_len, &ce)) != 0)
+  if ((rc = restore_latest(st, id, 1, &ra, (void **)&ce, &from)) != 0)
+    return rc;
+  if (!ce && (rc = cases_make(opts, created, audit_key, key_len, &ce)) != 0)
     return rc;
   slink *l = link_new(st, id, 1, ce);
   if (!l) {
@@ -1127,7 +1238,7 @@ int ccenter_store_cases_recover(ccenter_store *st, const char *name, const ccent
   l->replaying = 1;
   l->audit_seen = (uint64_t)seen;
   cc_cases_set_tap(ce, &store_tap, l);
-  rc = replay(st, id, 1, ce);
+  rc = replay(st, id, 1, ce, from);
   l->replaying = 0;
   if (!rc)
     rc = commit_or_fail(st);
@@ -1137,6 +1248,251 @@ int ccenter_store_cases_recover(ccenter_store *st, const char *name, const ccent
   }
   attach_cases(l, ce);
   *out = ce;
+  return 0;
+}
+
+/* ---- snapshots and retention ------------------------------------------------------------ */
+
+static slink *link_of(ccenter_store *st, int64_t id)
+{
+  for (slink *l = st->links; l; l = l->next)
+    if (l->id == id)
+      return l;
+  return NULL;
+}
+
+/* Runs statement s to its end and finalizes it, with the engine id as ?1 and `seq` as ?2
+ * when the statement has them. */
+static int run_with(ccenter_store *st, const char *sql, int64_t id, int64_t seq)
+{
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return fail(st, rc, sql);
+  if (sqlite3_bind_parameter_count(s) >= 1)
+    sqlite3_bind_int64(s, 1, id);
+  if (sqlite3_bind_parameter_count(s) >= 2)
+    sqlite3_bind_int64(s, 2, seq);
+  rc = run(s);
+  sqlite3_finalize(s);
+  return rc == SQLITE_OK ? 0 : fail(st, rc, sql);
+}
+
+/* Ends the transaction: COMMIT after rc 0, ROLLBACK otherwise. */
+static int end_tx(ccenter_store *st, int rc)
+{
+  if (!rc)
+    rc = fail(st, run(st->commit), "commit");
+  if (rc && !sqlite3_get_autocommit(st->db))
+    (void)run(st->rollback);
+  return rc;
+}
+
+static int put_snapshot(ccenter_store *st, int64_t id, int64_t seq, int64_t now,
+                        const cc_snap_w *w)
+{
+  int rc = fail(st, run(st->begin), "begin");
+  if (rc)
+    return rc;
+  sqlite3_stmt *s;
+  rc = sqlite3_prepare_v2(st->db,
+                          "INSERT OR REPLACE INTO snapshots(engine, seq, now, format, library,"
+                          " state) VALUES(?,?,?,?,?,?)",
+                          -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return end_tx(st, fail(st, rc, "snapshots"));
+  sqlite3_bind_int64(s, 1, id);
+  sqlite3_bind_int64(s, 2, seq);
+  sqlite3_bind_int64(s, 3, now);
+  sqlite3_bind_int(s, 4, SNAP_FORMAT);
+  sqlite3_bind_text(s, 5, ccenter_version_string(), -1, SQLITE_STATIC);
+  sqlite3_bind_blob64(s, 6, w->p, w->len, SQLITE_STATIC);
+  rc = run(s);
+  sqlite3_finalize(s);
+  return end_tx(st, rc == SQLITE_OK ? 0 : fail(st, rc, "snapshot"));
+}
+
+/* The engine's audit records are all in the file: a snapshot must not be taken past one
+ * that is missing (a failed commit at the end of a call), since recovery from the snapshot
+ * would never write it again. */
+static int audit_complete(ccenter_store *st, int64_t id, const ccenter_cases *ce)
+{
+  ccenter_audit_head h;
+  int64_t have;
+  char sql[96];
+  snprintf(sql, sizeof sql, "SELECT max(seq) FROM audit WHERE engine=%lld", (long long)id);
+  int rc = query_int(st, sql, 0, &have);
+  if (rc)
+    return rc;
+  if (ccenter_cases_audit_head(ce, &h) == 0 && (uint64_t)have != h.seq) {
+    cc_logf(&st->log, CCENTER_LOG_ERROR,
+            "store %s: engine %lld: audit records %lld..%llu are not in the file; no snapshot "
+            "until the case engine is recovered from the journal",
+            st->path, (long long)id, (long long)have + 1, (unsigned long long)h.seq);
+    return CCENTER_EIO;
+  }
+  return 0;
+}
+
+/* Removes what the engine's oldest kept snapshot makes unnecessary: older snapshots, and
+ * journal records up to it (copied to the archive first, in a transaction of their own, so
+ * that a crash in between leaves a record in both files, never in neither). */
+static int apply_retention(ccenter_store *st, int64_t id)
+{
+  int64_t oldest;
+  char sql[160];
+  snprintf(sql, sizeof sql,
+           "SELECT seq FROM snapshots WHERE engine=%lld ORDER BY seq DESC LIMIT 1 OFFSET %u",
+           (long long)id, st->keep - 1);
+  int rc = query_int(st, sql, 0, &oldest);
+  if (rc || !oldest)
+    return rc;
+  if (st->archive) {
+    if ((rc = fail(st, run(st->begin), "begin")) != 0)
+      return rc;
+    rc = run_with(st,
+                  "INSERT OR IGNORE INTO archive.engines(id, name, kind, created_now)"
+                  " SELECT id, name, kind, created_now FROM engines WHERE id=?1",
+                  id, 0);
+    if (!rc)
+      rc = run_with(st,
+                    "INSERT OR IGNORE INTO archive.journal SELECT seq, engine, op, now,"
+                    " s0, s1, s2, s3, i0, i1, i2, extra FROM journal"
+                    " WHERE engine=?1 AND seq<=?2",
+                    id, oldest);
+    if ((rc = end_tx(st, rc)) != 0)
+      return rc;
+  }
+  if ((rc = fail(st, run(st->begin), "begin")) != 0)
+    return rc;
+  rc = run_with(st, "DELETE FROM snapshots WHERE engine=?1 AND seq<?2", id, oldest);
+  if (!rc)
+    rc = run_with(st, "DELETE FROM journal WHERE engine=?1 AND seq<=?2", id, oldest);
+  int64_t n = sqlite3_changes(st->db);
+  if (!rc)
+    rc = run_with(st, "UPDATE engines SET pruned_through=?2 WHERE id=?1 AND pruned_through<?2",
+                  id, oldest);
+  if ((rc = end_tx(st, rc)) == 0)
+    st->removed += (uint64_t)n;
+  return rc;
+}
+
+int ccenter_store_snapshot(ccenter_store *st, const char *name)
+{
+  if (!st || !name_ok(name))
+    return CCENTER_EINVAL;
+  int64_t id, created;
+  int cases;
+  int rc = find_engine(st, name, &id, &cases, &created);
+  slink *l = rc ? NULL : link_of(st, id);
+  if (rc || !l)
+    return rc ? rc : CCENTER_ENOENT;
+  /* The state first: outside a call it is the state after every input accepted so far,
+   * pending ones included, and the engine refuses (EBUSY) inside its callbacks before
+   * anything is written. Then everything pending goes to disk, so that the snapshot is
+   * the state as of the last record. */
+  cc_snap_w w;
+  cc_sw_init(&w, &st->alloc);
+  rc = cases ? cc_cases_snapshot(l->eng, &w) : cc_engine_snapshot(l->eng, &w);
+  if (!rc)
+    rc = w.err;
+  if (!rc)
+    rc = ccenter_store_flush(st);
+  if (!rc && cases)
+    rc = audit_complete(st, id, l->eng);
+  if (!rc) {
+    int64_t now = cases ? ccenter_cases_now(l->eng) : ccenter_engine_now(l->eng);
+    rc = put_snapshot(st, id, st->next_seq - 1, now, &w);
+  }
+  cc_sw_free(&w);
+  if (rc || !st->keep)
+    return rc;
+  /* The snapshot is in; a retention that fails is tried again after the next one. */
+  int r = apply_retention(st, id);
+  if (r) {
+    st->last_error = r;
+    cc_logf(&st->log, CCENTER_LOG_ERROR, "store %s: retention of engine %s failed: %s",
+            st->path, name, ccenter_strerror(r));
+  }
+  return 0;
+}
+
+static const char archive_schema[] =
+    "CREATE TABLE IF NOT EXISTS engines(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " kind TEXT NOT NULL, created_now INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY,"
+    " engine INTEGER NOT NULL, op INTEGER NOT NULL, now INTEGER NOT NULL,"
+    " s0 TEXT, s1 TEXT, s2 TEXT, s3 TEXT, i0 INTEGER, i1 INTEGER, i2 INTEGER, extra BLOB);";
+
+/* Sets up the archive file on a connection of its own, before the store's connection
+ * attaches it: a file that cannot be an archive is refused with the policy unchanged. */
+static int archive_prepare(ccenter_store *st, const char *path)
+{
+  sqlite3 *db;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(db, archive_schema, NULL, NULL, NULL);
+  sqlite3_stmt *s = NULL;
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT (SELECT count(*) FROM pragma_table_info('journal'))=12"
+                            " AND (SELECT count(*) FROM pragma_table_info('engines'))=4",
+                            -1, &s, NULL);
+  int shape = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    shape = sqlite3_column_int(s, 0);
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(s);
+  int err = 0;
+  if (rc != SQLITE_OK) {
+    cc_logf(&st->log, CCENTER_LOG_ERROR, "store %s: archive %s: %s", st->path, path,
+            db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    err = map_sqlite(rc);
+    if (err == CCENTER_EBUSY)
+      err = CCENTER_EIO;
+  } else if (!shape) {
+    cc_logf(&st->log, CCENTER_LOG_ERROR, "store %s: archive %s has tables of another shape",
+            st->path, path);
+    err = CCENTER_ECORRUPT;
+  }
+  sqlite3_close(db);
+  return err;
+}
+
+int ccenter_store_set_retention(ccenter_store *st, unsigned keep, const char *archive_path)
+{
+  if (!st || keep > 1000000 || (archive_path && !*archive_path))
+    return CCENTER_EINVAL;
+  int rc;
+  if (archive_path && (rc = archive_prepare(st, archive_path)) != 0)
+    return rc;
+  if (st->archive) {
+    if ((rc = exec(st, "DETACH DATABASE archive")) != 0)
+      return rc;
+    st->archive = 0;
+  }
+  if (archive_path) {
+    sqlite3_stmt *s;
+    rc = sqlite3_prepare_v2(st->db, "ATTACH DATABASE ? AS archive", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(s, 1, archive_path, -1, SQLITE_STATIC);
+      rc = run(s);
+      sqlite3_finalize(s);
+    }
+    if (rc == SQLITE_OK)
+      rc = sqlite3_exec(st->db, "PRAGMA archive.synchronous=FULL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+      /* Checked a moment ago on its own connection: this is the disk failing now. The old
+       * archive is detached already, so retention stops rather than remove unarchived
+       * records. */
+      rc = fail(st, rc, "attach archive");
+      st->keep = 0;
+      return rc;
+    }
+    st->archive = 1;
+  }
+  st->keep = keep;
   return 0;
 }
 
@@ -1167,6 +1523,10 @@ int ccenter_store_info_get(const ccenter_store *st, ccenter_store_info *info)
   in.failed = st->failed;
   in.last_error = st->last_error;
   in.file_bytes = file_size(st->path, "") + file_size(st->path, "-wal");
+  in.removed = st->removed;
+  int64_t n = 0;
+  (void)query_int((ccenter_store *)st, "SELECT count(*) FROM snapshots", 0, &n);
+  in.snapshots = (uint64_t)n;
   return cc_struct_out(info, &in, sizeof in) ? CCENTER_EINVAL : 0;
 }
 
@@ -1186,12 +1546,17 @@ static int verify_journal(ccenter_store *st, cc_xdec *x, char *msg, size_t size)
       -1, &s, NULL);
   if (rc != SQLITE_OK)
     return vfail(msg, size, "journal: %lld %s", 0, sqlite3_errmsg(st->db));
+  int64_t pruned = 0;
+  (void)query_int(st, "SELECT max(pruned_through) FROM engines", 0, &pruned);
   long long want = 1;
   int err = 0;
   while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
     long long seq = sqlite3_column_int64(s, 0);
     const char *kind = (const char *)sqlite3_column_text(s, 1);
     jrow j;
+    /* Retention leaves gaps up to where it removed records, and nowhere after. */
+    if (seq > want && seq - 1 <= pruned)
+      want = seq;
     if (seq != want)
       err = vfail(msg, size, "journal: record %lld is missing%s", want, "");
     else if (!kind)
@@ -1204,6 +1569,34 @@ static int verify_journal(ccenter_store *st, cc_xdec *x, char *msg, size_t size)
     err = vfail(msg, size, "journal: %lld %s", 0, sqlite3_errmsg(st->db));
   sqlite3_finalize(s);
   return err;
+}
+
+/* Snapshots of known engines, of a format this library reads, at journal positions that
+ * exist; and one for every engine whose journal retention shortened. Whether a snapshot
+ * restores is for recovery to find (ccenter-store verify --replay). */
+static int verify_snapshots(ccenter_store *st, char *msg, size_t size)
+{
+  static const char *const checks[] = {
+      "SELECT s.seq FROM snapshots s LEFT JOIN engines e ON e.id = s.engine"
+      " WHERE e.id IS NULL OR s.format != 1 OR s.seq < 0 OR typeof(s.state) != 'blob'"
+      " OR s.seq > max(coalesce((SELECT max(seq) FROM journal), 0),"
+      " (SELECT max(pruned_through) FROM engines)) LIMIT 1",
+      "SELECT e.pruned_through FROM engines e WHERE e.pruned_through > 0 AND NOT EXISTS"
+      " (SELECT 1 FROM snapshots s WHERE s.engine = e.id AND s.seq >= e.pruned_through) LIMIT 1",
+  };
+  static const char *const what[] = {
+      "snapshots: the snapshot at record %lld is of no engine, of an unknown format, or past "
+      "the journal%s",
+      "snapshots: the journal was removed up to record %lld and no snapshot covers it%s",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    int64_t bad = -1;
+    if (query_int(st, checks[i], -1, &bad))
+      return vfail(msg, size, "snapshots: %lld %s", 0, sqlite3_errmsg(st->db));
+    if (bad != -1)
+      return vfail(msg, size, what[i], (long long)bad, "");
+  }
+  return 0;
 }
 
 typedef struct lines {
@@ -1303,6 +1696,8 @@ int ccenter_store_verify(ccenter_store *st, const void *audit_key, size_t key_le
   int rc = verify_journal(st, x, msg, msg_size);
   cc_rec_xdec_free(x);
   cc_free(&st->alloc, x);
+  if (!rc)
+    rc = verify_snapshots(st, msg, msg_size);
   if (!rc)
     rc = verify_audit(st, audit_key, key_len, msg, msg_size);
   return rc;

@@ -112,3 +112,18 @@ int ccenter_store_verify(ccenter_store *st, const void *audit_key, size_t key_le
     msg[0] = '\0';
   return CCENTER_ENOTSUP;
 }
+
+int ccenter_store_snapshot(ccenter_store *st, const char *name)
+{
+  (void)st;
+  (void)name;
+  return CCENTER_ENOTSUP;
+}
+
+int ccenter_store_set_retention(ccenter_store *st, unsigned keep, const char *archive_path)
+{
+  (void)st;
+  (void)keep;
+  (void)archive_path;
+  return CCENTER_ENOTSUP;
+}

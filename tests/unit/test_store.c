@@ -91,7 +91,7 @@ START_TEST(open_creates_the_schema_and_reopens)
   ck_assert_int_eq(in.failed, 0);
   ck_assert_uint_gt(in.file_bytes, 0);
   ck_assert_int_eq(q_int(st, "PRAGMA user_version"), CCENTER_STORE_SCHEMA);
-  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type='table'"), 4);
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type='table'"), 5);
   ck_assert_int_eq(q_int(st, "SELECT count(*) FROM meta WHERE key='library' AND value='" CCENTER_VERSION_STRING "'"), 1);
   sqlite3_stmt *s;
   ck_assert_int_eq(sqlite3_prepare_v2(cc_store_db(st), "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
@@ -157,15 +157,48 @@ START_TEST(open_errors)
   /* written by a newer library */
   OK(ccenter_store_open(tpath("newer.db"), NULL, &a));
   OK(ccenter_store_close(a));
-  raw_exec(tpath("newer.db"), "PRAGMA user_version=2;");
+  char newer[64];
+  snprintf(newer, sizeof newer, "PRAGMA user_version=%d;", CCENTER_STORE_SCHEMA + 1);
+  raw_exec(tpath("newer.db"), newer);
   ck_assert_int_eq(ccenter_store_open(tpath("newer.db"), NULL, &st), CCENTER_ENEWER);
   ck_assert_ptr_null(st);
   /* an empty file is a new store */
   f = fopen(tpath("empty.db"), "w");
   fclose(f);
   OK(ccenter_store_open(tpath("empty.db"), NULL, &a));
-  ck_assert_int_eq(info_of(a).schema, 1);
+  ck_assert_int_eq(info_of(a).schema, CCENTER_STORE_SCHEMA);
   OK(ccenter_store_close(a));
+}
+END_TEST
+
+/* A file of schema 1 (0.2's first store, before snapshots) is migrated forward on open, its
+ * records kept, and its engines recover as before. */
+START_TEST(schema_1_is_migrated)
+{
+  const char *p = tpath("v1.db");
+  raw_exec(p, cc_store_schema_v1);
+  raw_exec(p,
+           "INSERT INTO meta VALUES('library', '0.2.0');"
+           "INSERT INTO engines VALUES(1, 'r', 'routing', 7);"
+           "INSERT INTO journal(seq, engine, op, now, s0, i0, i1, i2) VALUES(1, 1, 3, 8, 'q', 0, 0, 0);"
+           "PRAGMA user_version=1;");
+  ccenter_store *st;
+  OK(ccenter_store_open(p, NULL, &st));
+  ck_assert_int_eq(info_of(st).schema, CCENTER_STORE_SCHEMA);
+  ck_assert_int_eq(q_int(st, "PRAGMA user_version"), CCENTER_STORE_SCHEMA);
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM snapshots"), 0);
+  ck_assert_int_eq(q_int(st, "SELECT pruned_through FROM engines WHERE id=1"), 0);
+  ccenter_engine *e;
+  OK(ccenter_store_engine_recover(st, "r", NULL, &e));
+  ccenter_queue_info qi = {.size = sizeof qi};
+  OK(ccenter_queue_info_get(e, "q", 8, &qi));
+  OK(ccenter_queue_add(e, "q2", NULL, 9));
+  OK(ccenter_store_flush(st));
+  ck_assert_int_eq(q_int(st, "SELECT max(seq) FROM journal"), 2);
+  char msg[128];
+  OK(ccenter_store_verify(st, NULL, 0, msg, sizeof msg));
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
 }
 END_TEST
 
@@ -568,6 +601,7 @@ static void hlog_add(hlog *h, const char *s)
 }
 
 #define S_(x) ((x) ? (x) : "-")
+static ccenter_store *g_cb_store;
 static void on_rev(ccenter_engine *e, const ccenter_event *ev, void *ud)
 {
   (void)e;
@@ -611,6 +645,12 @@ typedef struct world {
   ccenter_cases *ce;
   hlog rev, cev;
   int64_t now;
+  /* events logged when the latest snapshots were taken: a recovery from them raises only
+   * the later ones again */
+  size_t rev_snap, cev_snap;
+  unsigned keep;        /* retention, set again at each open */
+  const char *archive;  /* NULL or arch_path */
+  char arch_path[512];
 } world;
 
 static ccenter_options *world_opts(world *w, int cases)
@@ -644,9 +684,11 @@ static void world_recover(world *w, const char *path)
   OK(ccenter_store_close(w->st));
   ccenter_engine_free(w->e);
   ccenter_cases_free(w->ce);
-  w->rev.n = w->cev.n = 0;
+  w->rev.n = w->rev_snap;
+  w->cev.n = w->cev_snap;
   OK(ccenter_store_open(path, NULL, &w->st));
   OK(ccenter_store_set_durability(w->st, CCENTER_DURABILITY_MEMORY, 0, 0));
+  OK(ccenter_store_set_retention(w->st, w->keep, w->archive));
   ccenter_options *o = world_opts(w, 0);
   OK(ccenter_store_engine_recover(w->st, "routing", o, &w->e));
   ccenter_options_free(o);
@@ -658,6 +700,14 @@ static void world_recover(world *w, const char *path)
   while ((ev = ccenter_cases_next_event(w->ce)) != NULL)
     on_cev(w->ce, ev, &w->cev);
   OK(ccenter_cases_set_event_callback(w->ce, on_cev, &w->cev));
+}
+
+static void world_snapshot(world *w)
+{
+  OK(ccenter_store_snapshot(w->st, "routing"));
+  OK(ccenter_store_snapshot(w->st, "cases"));
+  w->rev_snap = w->rev.n;
+  w->cev_snap = w->cev.n;
 }
 
 static uint64_t rnd(uint64_t *x)
@@ -864,19 +914,31 @@ static void world_free(world *w)
 }
 
 /* The same workload straight and with close / recover / continue at 100 random points: the
- * same events (the recovered engines raise the whole history again) and the same state. */
+ * same events (the recovered engines raise the history since their starting point again)
+ * and the same state. Runs 0-2 recover from the whole journal; runs 3-5 take snapshots at
+ * random stops, so that recovery starts from the latest one, and 4-5 also keep only the
+ * newest snapshots (5 archiving what retention removes), so that most of the journal is
+ * gone by the end. */
 START_TEST(recovery_equals_uninterrupted)
 {
   const int steps = 1500;
-  uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t)(_i + 1);
+  const int snapshots = _i >= 3;
+  uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t)(_i % 3 + 1);
   world a, b;
-  char na[32], nb[32];
+  char na[32], nb[32], nr[32];
   snprintf(na, sizeof na, "straight%d.db", _i);
   snprintf(nb, sizeof nb, "stopped%d.db", _i);
+  snprintf(nr, sizeof nr, "archive%d.db", _i);
   world_new(&a, tpath(na));
   world_new(&b, tpath(nb));
+  if (_i >= 4) {
+    b.keep = (unsigned)(_i - 3);
+    snprintf(b.arch_path, sizeof b.arch_path, "%s", tpath(nr));
+    b.archive = _i == 5 ? b.arch_path : NULL;
+    OK(ccenter_store_set_retention(b.st, b.keep, b.archive));
+  }
   uint64_t xa = seed, xb = seed, xr = seed ^ 0xabcdefull;
-  int recoveries = 0;
+  int recoveries = 0, taken = 0;
   static char sa[8192], sb[8192];
   /* 100 distinct stopping points, spread at random over the run. */
   static unsigned char stop[1500];
@@ -891,6 +953,10 @@ START_TEST(recovery_equals_uninterrupted)
   for (int k = 0; k < steps; k++) {
     world_step(&a, &xa, k);
     world_step(&b, &xb, k);
+    if (snapshots && (stop[k] || rnd(&xr) % 50 == 0) && rnd(&xr) % 2) {
+      world_snapshot(&b);
+      taken++;
+    }
     if (stop[k]) {
       world_recover(&b, tpath(nb));
       recoveries++;
@@ -903,6 +969,8 @@ START_TEST(recovery_equals_uninterrupted)
     }
   }
   ck_assert_int_eq(recoveries, 100);
+  if (snapshots)
+    ck_assert_int_gt(taken, 40);
   world_recover(&b, tpath(nb));
   world_state(&a, sa, sizeof sa);
   world_state(&b, sb, sizeof sb);
@@ -915,12 +983,145 @@ START_TEST(recovery_equals_uninterrupted)
   char msg[256];
   OK(ccenter_store_verify(a.st, "k3y", 3, msg, sizeof msg));
   OK(ccenter_store_verify(b.st, "k3y", 3, msg, sizeof msg));
-  /* the stored audit chain is the engine's: same head, every record */
+  /* the stored audit chain is the engine's: same head, every record, whatever retention
+   * removed of the journal */
   ccenter_audit_head h;
   OK(ccenter_cases_audit_head(b.ce, &h));
   ck_assert_int_eq(q_int(b.st, "SELECT count(*) FROM audit"), (int64_t)h.seq);
+  if (_i >= 4) {
+    ck_assert_int_le(q_int(b.st, "SELECT count(*) FROM snapshots"), 2 * (int64_t)b.keep);
+    ck_assert_int_lt(q_int(b.st, "SELECT count(*) FROM journal"),
+                     q_int(a.st, "SELECT count(*) FROM journal") / 2);
+  }
+  if (_i == 5) { /* every record is in the store or in the archive, once or twice */
+    sqlite3 *db = cc_store_db(b.st);
+    char sql[512];
+    snprintf(sql, sizeof sql, "ATTACH DATABASE '%s' AS ar", tpath(nr));
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(q_int(b.st, "SELECT count(*) FROM (SELECT seq FROM journal UNION"
+                                 " SELECT seq FROM ar.journal)"),
+                     q_int(a.st, "SELECT count(*) FROM journal"));
+    ck_assert_int_eq(sqlite3_exec(db, "DETACH DATABASE ar", NULL, NULL, NULL), SQLITE_OK);
+  }
   world_free(&a);
   world_free(&b);
+}
+END_TEST
+
+static void on_rev_snapshot(ccenter_engine *e, const ccenter_event *ev, void *ud)
+{
+  (void)e;
+  (void)ev;
+  int *rc = ud;
+  if (*rc == 1)
+    *rc = ccenter_store_snapshot(g_cb_store, "r");
+}
+
+START_TEST(snapshot_and_retention_errors)
+{
+  ccenter_store *st;
+  OK(ccenter_store_open(tpath("snap.db"), NULL, &st));
+  g_cb_store = st;
+  int cb_rc = 0;
+  ccenter_options *o = ccenter_options_new();
+  OK(ccenter_options_set_event_callback(o, on_rev_snapshot, &cb_rc));
+  ccenter_engine *e;
+  OK(ccenter_store_engine_new(st, "r", o, 0, &e));
+  ccenter_options_free(o);
+  ck_assert_int_eq(ccenter_store_snapshot(NULL, "r"), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_snapshot(st, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_snapshot(st, "bad name"), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_snapshot(st, "nosuch"), CCENTER_ENOENT);
+  /* inside the engine's callback: refused, nothing written */
+  cb_rc = 1;
+  OK(ccenter_queue_add(e, "q", NULL, 1));
+  OK(ccenter_agent_add(e, "a", NULL, 1));
+  OK(ccenter_agent_login(e, "a", 1));
+  ck_assert_int_eq(cb_rc, CCENTER_EBUSY);
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM snapshots"), 0);
+  OK(ccenter_store_snapshot(st, "r"));
+  OK(ccenter_store_snapshot(st, "r")); /* the same position again: replaced */
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM snapshots"), 1);
+  ck_assert_uint_eq(info_of(st).snapshots, 1);
+  /* an engine no longer journaled through this store */
+  ccenter_engine_free(e);
+  ck_assert_int_eq(ccenter_store_snapshot(st, "r"), CCENTER_ENOENT);
+  /* retention */
+  ck_assert_int_eq(ccenter_store_set_retention(NULL, 1, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_set_retention(st, 1000001, NULL), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_set_retention(st, 1, ""), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_set_retention(st, 1, tpath("no/such/dir/a.db")), CCENTER_EIO);
+  raw_exec(tpath("odd.db"), "CREATE TABLE journal(x);");
+  ck_assert_int_eq(ccenter_store_set_retention(st, 1, tpath("odd.db")), CCENTER_ECORRUPT);
+  OK(ccenter_store_set_retention(st, 1, tpath("arch.db")));
+  OK(ccenter_store_set_retention(st, 2, tpath("arch2.db")));
+  OK(ccenter_store_set_retention(st, 0, NULL));
+  OK(ccenter_store_close(st));
+}
+END_TEST
+
+/* Retention removes the journal up to the oldest kept snapshot and never the audit; the
+ * numbering goes on after a reopen even when every record was removed; a damaged latest
+ * snapshot is passed over for the one before; when none restores and the journal was
+ * shortened, recovery refuses (ECORRUPT) rather than start from nothing. */
+START_TEST(retention_and_damaged_snapshots)
+{
+  const char *p = tpath("ret.db");
+  ccenter_store *st;
+  OK(ccenter_store_open(p, NULL, &st));
+  OK(ccenter_store_set_durability(st, CCENTER_DURABILITY_FULL, 0, 0));
+  OK(ccenter_store_set_retention(st, 2, NULL));
+  ccenter_engine *e;
+  OK(ccenter_store_engine_new(st, "r", NULL, 0, &e));
+  char id[16];
+  for (int i = 0; i < 30; i++) {
+    snprintf(id, sizeof id, "q%d", i);
+    OK(ccenter_queue_add(e, id, NULL, i));
+    if (i % 10 == 9)
+      OK(ccenter_store_snapshot(st, "r"));
+  }
+  /* snapshots at 10, 20, 30: the two newest kept, the journal up to 20 removed */
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM snapshots"), 2);
+  ck_assert_int_eq(q_int(st, "SELECT min(seq) FROM journal"), 21);
+  ck_assert_int_eq(q_int(st, "SELECT pruned_through FROM engines"), 20);
+  ck_assert_uint_eq(info_of(st).removed, 20);
+  char msg[256];
+  OK(ccenter_store_verify(st, NULL, 0, msg, sizeof msg));
+  OK(ccenter_store_set_retention(st, 1, NULL));
+  OK(ccenter_store_snapshot(st, "r")); /* keeps the one at 30: nothing left in the journal */
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM journal"), 0);
+  OK(ccenter_store_verify(st, NULL, 0, msg, sizeof msg));
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
+  OK(ccenter_store_open(p, NULL, &st));
+  OK(ccenter_store_engine_recover(st, "r", NULL, &e));
+  ccenter_queue_info qi = {.size = sizeof qi};
+  OK(ccenter_queue_info_get(e, "q29", 29, &qi));
+  OK(ccenter_queue_add(e, "q30", NULL, 30));
+  OK(ccenter_store_flush(st));
+  ck_assert_int_eq(q_int(st, "SELECT max(seq) FROM journal"), 31); /* not 1 again */
+  OK(ccenter_store_snapshot(st, "r"));
+  OK(ccenter_queue_add(e, "q31", NULL, 31));
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
+  /* the latest snapshot damaged: the one before it, and the journal after it */
+  raw_exec(p, "UPDATE snapshots SET state = x'00' WHERE seq = (SELECT max(seq) FROM snapshots);");
+  OK(ccenter_store_open(p, NULL, &st));
+  OK(ccenter_store_engine_recover(st, "r", NULL, &e));
+  OK(ccenter_queue_info_get(e, "q31", 31, &qi));
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
+  /* every snapshot damaged, the journal shortened: refused */
+  raw_exec(p, "UPDATE snapshots SET state = x'0102';");
+  OK(ccenter_store_open(p, NULL, &st));
+  ck_assert_int_eq(ccenter_store_engine_recover(st, "r", NULL, &e), CCENTER_ECORRUPT);
+  OK(ccenter_store_close(st));
+  /* a snapshot missing for a shortened journal is what verify reports */
+  raw_exec(p, "DELETE FROM snapshots;");
+  OK(ccenter_store_open(p, NULL, &st));
+  ck_assert_int_eq(ccenter_store_verify(st, NULL, 0, msg, sizeof msg), CCENTER_ECORRUPT);
+  ck_assert_ptr_nonnull(strstr(msg, "no snapshot"));
+  OK(ccenter_store_close(st));
 }
 END_TEST
 
@@ -1079,13 +1280,16 @@ Suite *make_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, open_creates_the_schema_and_reopens);
   tcase_add_test(tc, open_errors);
+  tcase_add_test(tc, schema_1_is_migrated);
   tcase_add_test(tc, argument_errors);
   tcase_add_test(tc, full_mode_commits_and_syncs_each_input);
   tcase_add_test(tc, grouped_windows_by_count_and_by_time);
   tcase_add_test(tc, a_dead_process_loses_only_the_pending_group);
   tcase_add_test(tc, a_failed_group_refuses_later_inputs_until_a_flush);
   tcase_add_test(tc, extra_blob_round_trips_and_the_decoder_is_strict);
-  tcase_add_loop_test(tc, recovery_equals_uninterrupted, 0, 3);
+  tcase_add_loop_test(tc, recovery_equals_uninterrupted, 0, 6);
+  tcase_add_test(tc, snapshot_and_retention_errors);
+  tcase_add_test(tc, retention_and_damaged_snapshots);
   tcase_add_test(tc, backup_of_a_running_store);
   tcase_add_test(tc, verify_finds_damage_and_recovery_refuses_it);
   tcase_add_test(tc, engines_and_store_end_in_either_order);

@@ -12,8 +12,9 @@
  *   acknowledged one, none at or before an acknowledged case input, which is always
  *   synced);
  * - the engines recovered from the store equal the reference engines: the same events
- *   from the start, the same state through every query, and the audit table holds the
- *   reference chain.
+ *   from the start (from their snapshot, when the child took one: the child snapshots an
+ *   engine now and then, so kills land in snapshots too and recoveries start from them),
+ *   the same state through every query, and the audit table holds the reference chain.
  * The next child recovers the store and goes on from there, so each file sees several
  * crashes and recoveries; a child also closes and reopens the store now and then, so that
  * kills land in a close and a recovery too. The random choices come from one seed (CC_CRASH_SEED, printed
@@ -48,6 +49,7 @@ static struct {
   size_t early;    /* before the first acknowledged input */
   size_t inflight; /* the journal held the input in flight beyond the acknowledged ones */
   size_t lost;     /* GROUPED: acknowledged inputs were lost (within the window) */
+  size_t snapshots; /* the recovery started from a snapshot */
 } landed;
 
 
@@ -189,7 +191,16 @@ static int write_full(int fd, const void *p, size_t n)
 }
 
 /* Exit codes of a child that stopped by itself (the parent fails with them). */
-enum { CHILD_OPEN = 10, CHILD_MODE, CHILD_ENGINES, CHILD_STEP, CHILD_PIPE, CHILD_INFO, CHILD_CLOSE };
+enum {
+  CHILD_OPEN = 10,
+  CHILD_MODE,
+  CHILD_ENGINES,
+  CHILD_STEP,
+  CHILD_PIPE,
+  CHILD_INFO,
+  CHILD_CLOSE,
+  CHILD_SNAPSHOT
+};
 
 /* Opens the store and recovers (or creates) the engines into w at step `start`. */
 static ccenter_store *child_open(const char *path, wl_world *w, uint64_t start,
@@ -222,6 +233,13 @@ static void child(const char *path, int fd, uint64_t start, ccenter_durability m
     ack a = {w.step - 1, w.now, info.records + info.pending, w.last_cases, rc};
     if (write_full(fd, &a, sizeof a))
       _exit(CHILD_PIPE);
+    /* Now and then a snapshot of one engine, so that kills land in one too and later
+     * recoveries start from them. */
+    if (rnd(&x) % 30 == 0) {
+      rc = ccenter_store_snapshot(st, rnd(&x) & 1 ? "routing" : "cases");
+      if (rc)
+        _exit(CHILD_SNAPSHOT);
+    }
     /* Now and then a clean restart, so that kills also land in the close (its flush and
      * checkpoint, the WAL's removal), the reopening and the recovery. */
     if (rnd(&x) % 40 == 0) {
@@ -454,7 +472,15 @@ static uint64_t check_after_kill(const char *path, reference *ref, uint64_t star
   wl_init(&r, seed);
   rc = wl_store_engines(&r, st, w->step);
   CHECK(rc == 0, "%s: recovery: %s", where, ccenter_err_name(rc));
-  const char *d = wl_diff(w, &r);
+  /* From a snapshot, the recovered engines raise only the later events again. */
+  sqlite3_stmt *q = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM snapshots", -1, &q, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  int snapped = sqlite3_column_int64(q, 0) > 0;
+  sqlite3_finalize(q);
+  landed.snapshots += snapped;
+  const char *d = snapped ? wl_diff_tail(w, &r) : wl_diff(w, &r);
   CHECK(d == NULL, "%s: the recovered engines differ from the reference: %s", where, d);
   check_audit(db, &ref->audit);
   wl_free(&r);
@@ -501,8 +527,8 @@ START_TEST(killed_in_full_mode)
   for (int i = 0; i < FULL_SERIES; i++)
     series(i, CCENTER_DURABILITY_FULL, &x, &acked);
   fprintf(stderr, "# %d kills, %zu inputs acknowledged, %zu kills before the first, %zu with "
-          "the input in flight in the journal\n", FULL_SERIES * KILLS, acked, landed.early,
-          landed.inflight);
+          "the input in flight in the journal, %zu recoveries from a snapshot\n",
+          FULL_SERIES * KILLS, acked, landed.early, landed.inflight, landed.snapshots);
   /* The kills were not all before the first input. */
   ck_assert_uint_gt(acked, FULL_SERIES * KILLS * 5);
 }
@@ -516,7 +542,8 @@ START_TEST(killed_in_grouped_mode)
   for (int i = 0; i < GROUPED_SERIES; i++)
     series(i, CCENTER_DURABILITY_GROUPED, &x, &acked);
   fprintf(stderr, "# %d kills, %zu inputs acknowledged, %zu kills lost some of the last "
-          "window\n", GROUPED_SERIES * KILLS, acked, landed.lost);
+          "window, %zu recoveries from a snapshot\n", GROUPED_SERIES * KILLS, acked,
+          landed.lost, landed.snapshots);
   ck_assert_uint_gt(acked, GROUPED_SERIES * KILLS * 5);
 }
 END_TEST

@@ -595,7 +595,7 @@ static void dump_cases(sbuf *b, const ccenter_cases *ce)
   }
 }
 
-char *wl_dump(const wl_world *w)
+static char *dump(const wl_world *w, int counts)
 {
   sbuf b = {0};
   int64_t t = w->now;
@@ -606,7 +606,8 @@ char *wl_dump(const wl_world *w)
   }
   if (w->ce)
     dump_cases(&b, w->ce);
-  sb_printf(&b, "events %zu %zu\n", w->rev.n, w->cev.n);
+  if (counts)
+    sb_printf(&b, "events %zu %zu\n", w->rev.n, w->cev.n);
   if (b.oom) {
     free(b.p);
     return NULL;
@@ -614,17 +615,24 @@ char *wl_dump(const wl_world *w)
   return b.p;
 }
 
-static int lines_diff(const char *what, const wl_lines *a, const wl_lines *b, char *msg,
-                      size_t size)
+char *wl_dump(const wl_world *w)
+{
+  return dump(w, 1);
+}
+
+/* With tail, b's events are the last b->n of a's (b started from a snapshot). */
+static int lines_diff(const char *what, const wl_lines *a, const wl_lines *b, int tail,
+                      char *msg, size_t size)
 {
   size_t n = a->n < b->n ? a->n : b->n;
+  size_t off = tail && a->n >= b->n ? a->n - b->n : 0;
   for (size_t i = 0; i < n; i++)
-    if (strcmp(a->v[i], b->v[i])) {
-      snprintf(msg, size, "%s event %zu of %zu/%zu:\n  %s\n  %s", what, i, a->n, b->n,
-               a->v[i], b->v[i]);
+    if (strcmp(a->v[off + i], b->v[i])) {
+      snprintf(msg, size, "%s event %zu of %zu/%zu:\n  %s\n  %s", what, off + i, a->n, b->n,
+               a->v[off + i], b->v[i]);
       return 1;
     }
-  if (a->n != b->n || a->oom || b->oom) {
+  if ((!tail && a->n != b->n) || (tail && b->n > a->n) || a->oom || b->oom) {
     snprintf(msg, size, "%s events: %zu against %zu%s", what, a->n, b->n,
              a->oom || b->oom ? " (out of memory)" : "");
     return 1;
@@ -632,13 +640,13 @@ static int lines_diff(const char *what, const wl_lines *a, const wl_lines *b, ch
   return 0;
 }
 
-const char *wl_diff(const wl_world *a, const wl_world *b)
+static const char *diff(const wl_world *a, const wl_world *b, int tail)
 {
   static char msg[4096];
-  if (lines_diff("routing", &a->rev, &b->rev, msg, sizeof msg) ||
-      lines_diff("case", &a->cev, &b->cev, msg, sizeof msg))
+  if (lines_diff("routing", &a->rev, &b->rev, tail, msg, sizeof msg) ||
+      lines_diff("case", &a->cev, &b->cev, tail, msg, sizeof msg))
     return msg;
-  char *da = wl_dump(a), *db = wl_dump(b);
+  char *da = dump(a, !tail), *db = dump(b, !tail);
   const char *r = NULL;
   if (!da || !db) {
     r = "out of memory";
@@ -721,4 +729,14 @@ int wl_rmdir(const char *dir)
   }
   closedir(d);
   return rmdir(dir);
+}
+
+const char *wl_diff(const wl_world *a, const wl_world *b)
+{
+  return diff(a, b, 0);
+}
+
+const char *wl_diff_tail(const wl_world *a, const wl_world *b)
+{
+  return diff(a, b, 1);
 }

@@ -77,6 +77,9 @@ char *wl_dump(const wl_world *w);
 /* NULL when a and b are equal, else a description of the first difference (static
  * buffer). */
 const char *wl_diff(const wl_world *a, const wl_world *b);
+/* The same for b recovered from snapshots: its events (raised after its snapshots) are the
+ * last ones of a's, and its state through the queries is a's. */
+const char *wl_diff_tail(const wl_world *a, const wl_world *b);
 
 int wl_lines_add(wl_lines *l, const char *s);
 void wl_lines_free(wl_lines *l);

@@ -12,6 +12,7 @@
  */
 #include "sla/stats.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,17 @@ typedef struct code_list {
   code_count *v;
   uint32_t n, cap;
 } code_list;
+
+/* A queue interval's counters (what a query sums; the rest of the struct stays 0). */
+#define Q_U64(X)                                                                         \
+  X(offered) X(contacts) X(answered) X(answered_within) X(abandoned) X(short_abandoned)  \
+  X(abandoned_within) X(timed_out) X(exit_empty) X(removed) X(overflowed_out)            \
+  X(overflowed_in) X(moved_out) X(moved_in) X(transferred_out) X(transferred_out_agent)  \
+  X(transferred_out_consult) X(transferred_in) X(requeued) X(waiting)                    \
+  X(callbacks_offered) X(callbacks_requested) X(callbacks_completed) X(repeat_contacts)  \
+  X(handled) X(dispositions) X(surveys)
+#define Q_I64(X)                                                                         \
+  X(survey_sum) X(wait_answered_ms) X(wait_abandoned_ms) X(talk_ms) X(hold_ms) X(wrap_ms)
 
 typedef struct qiv {
   int64_t idx;
@@ -1249,7 +1261,571 @@ static void stats_free(void *p)
   cc_free(st->al, st);
 }
 
-static const cc_observer stats_observer = {observe, object_gone, stats_free};
+/* ---------------------------------------------------------------------------------- */
+/* Snapshots (acd/observer.h, core/snap.h)                                             */
+
+/* Everything is saved as it is, maps slot for slot and interval lists with their
+ * capacity and last-found record, so that a restored engine answers every query, counts
+ * its memory and grows its lists exactly as the saved one, and saves the same bytes.
+ * Pointers between records are written as keys: a queue record by its id, an interned
+ * string by its text. Agent and queue records live in our maps (they outlive their
+ * objects), so an object's slot is written as "set or not" and found again by id;
+ * contact records live in the slots only. */
+
+enum {
+  T_STATS = 0x7374, /* "st" */
+  T_STRINGS,
+  T_QUEUES,
+  T_AGENTS,
+  T_CUSTOMERS,
+  T_END,
+};
+
+/* Bounds for counts that nothing else in the blob bounds, so that a corrupt one asks for
+ * no absurd allocation: map capacities (a map never shrinks, so its capacity is not
+ * bounded by its length), an agent's array of legs. */
+#define SNAP_MAX_MAP_CAP ((uint64_t)1 << 26)
+#define SNAP_MAX_LEGS ((uint64_t)1 << 16)
+
+/* An unsigned value at most max. */
+static uint64_t rd_u(cc_snap_r *r, uint64_t max)
+{
+  uint64_t v = cc_sr_u64(r);
+  if (v > max) {
+    cc_sr_fail(r);
+    return 0;
+  }
+  return v;
+}
+
+/* A count of items that follow, each at least one byte. */
+static uint64_t rd_n(cc_snap_r *r, uint64_t max)
+{
+  uint64_t left = r->len - r->off;
+  return rd_u(r, max < left ? max : left);
+}
+
+/* Room for n elements in an array that grows to exact size, once what was read so far is
+ * well formed. */
+static int rd_room(cc_stats *st, cc_snap_r *r, void **arr, uint32_t *cap, uint64_t n,
+                   size_t elem)
+{
+  if (r->err)
+    return r->err;
+  if (n && cc_grow_exact(st->al, arr, cap, n, elem))
+    return CCENTER_ENOMEM;
+  return 0;
+}
+
+/* An interned string written by its text (NULL stays NULL). */
+static const char *rd_interned(cc_stats *st, cc_snap_r *r)
+{
+  const char *s = cc_sr_str(r, NULL);
+  if (!s)
+    return NULL;
+  const char *k = cc_map_get(&st->strings, s);
+  if (!k)
+    cc_sr_fail(r);
+  return k;
+}
+
+static void sw_visit(cc_snap_w *w, const visit *v)
+{
+  cc_sw_str(w, v->q ? v->q->id : NULL);
+  cc_sw_i64(w, v->arr);
+  cc_sw_u64(w, v->gen);
+  cc_sw_u64(w, (uint64_t)v->ok);
+}
+
+static void rd_visit(cc_stats *st, cc_snap_r *r, visit *v)
+{
+  const char *q = cc_sr_str(r, NULL);
+  v->q = q ? cc_map_get(&st->queues, q) : NULL;
+  if (q && !v->q)
+    cc_sr_fail(r);
+  v->arr = cc_sr_i64(r);
+  v->gen = (uint32_t)rd_u(r, UINT32_MAX);
+  v->ok = (int)rd_u(r, 1);
+}
+
+static void sw_codes(cc_snap_w *w, const code_list *l)
+{
+  cc_sw_u64(w, l->n);
+  for (uint32_t i = 0; i < l->n; i++) {
+    cc_sw_str(w, l->v[i].code);
+    cc_sw_i64(w, l->v[i].n);
+  }
+}
+
+/* Lists grow to exact size (code_add), so the capacity is the length. */
+static int rd_codes(cc_stats *st, cc_snap_r *r, code_list *l)
+{
+  uint64_t n = rd_n(r, UINT32_MAX);
+  int rc = rd_room(st, r, (void **)&l->v, &l->cap, n, sizeof *l->v);
+  for (uint64_t i = 0; i < n && !rc && !r->err; i++) {
+    code_count *c = &l->v[l->n++];
+    c->code = rd_interned(st, r);
+    c->n = cc_sr_i64(r);
+    if (!c->code)
+      cc_sr_fail(r);
+  }
+  return rc ? rc : r->err;
+}
+
+static void sw_qiv(cc_snap_w *w, const void *p)
+{
+  const qiv *v = p;
+  const ccenter_queue_stats *c = &v->c;
+#define W_(f) cc_sw_u64(w, c->f);
+  Q_U64(W_)
+#undef W_
+#define W_(f) cc_sw_i64(w, c->f);
+  Q_I64(W_)
+#undef W_
+  for (size_t i = 0; i < CCENTER_STATS_SURVEY_BUCKETS; i++)
+    cc_sw_u64(w, c->survey_hist[i]);
+  for (size_t i = 0; i < NX; i++) {
+    cc_sw_u64(w, c->answered_within_extra[i]);
+    cc_sw_u64(w, c->abandoned_within_extra[i]);
+  }
+  cc_sw_i64(w, c->max_wait_answered_ms);
+  cc_sw_i64(w, c->max_wait_abandoned_ms);
+  sw_codes(w, &v->disp);
+}
+
+static int rd_qiv(cc_stats *st, cc_snap_r *r, void *p)
+{
+  qiv *v = p;
+  ccenter_queue_stats *c = &v->c;
+#define R_(f) c->f = cc_sr_u64(r);
+  Q_U64(R_)
+#undef R_
+#define R_(f) c->f = cc_sr_i64(r);
+  Q_I64(R_)
+#undef R_
+  for (size_t i = 0; i < CCENTER_STATS_SURVEY_BUCKETS; i++)
+    c->survey_hist[i] = cc_sr_u64(r);
+  for (size_t i = 0; i < NX; i++) {
+    c->answered_within_extra[i] = cc_sr_u64(r);
+    c->abandoned_within_extra[i] = cc_sr_u64(r);
+  }
+  c->max_wait_answered_ms = cc_sr_i64(r);
+  c->max_wait_abandoned_ms = cc_sr_i64(r);
+  return rd_codes(st, r, &v->disp);
+}
+
+static void sw_aiv(cc_snap_w *w, const void *p)
+{
+  const aiv *v = p;
+#define W_(f) cc_sw_i64(w, v->c.f);
+  A_I64(W_)
+#undef W_
+#define W_(f) cc_sw_u64(w, v->c.f);
+  A_U64(W_)
+#undef W_
+  sw_codes(w, &v->nr);
+}
+
+static int rd_aiv(cc_stats *st, cc_snap_r *r, void *p)
+{
+  aiv *v = p;
+#define R_(f) v->c.f = cc_sr_i64(r);
+  A_I64(R_)
+#undef R_
+#define R_(f) v->c.f = cc_sr_u64(r);
+  A_U64(R_)
+#undef R_
+  return rd_codes(st, r, &v->nr);
+}
+
+static void sw_ivlist(cc_snap_w *w, const ivlist *l, void (*rec)(cc_snap_w *, const void *))
+{
+  size_t cur = 0;
+  for (size_t i = 0; i < l->n && l->cur.rec; i++)
+    if (l->v[i].rec == l->cur.rec)
+      cur = i + 1;
+  cc_sw_u64(w, l->cap);
+  cc_sw_u64(w, l->n);
+  cc_sw_u64(w, cur);
+  for (size_t i = 0; i < l->n; i++) {
+    cc_sw_i64(w, l->v[i].idx);
+    cc_sw_u64(w, l->v[i].rec == l->emb);
+    rec(w, l->v[i].rec);
+  }
+}
+
+/* Into an empty list. A list never holds more than the window (iv_room), and a record is
+ * counted in l->n as soon as it is allocated, so a failed load leaves a list that
+ * ivlist_clear frees. */
+static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
+                     int (*rec)(cc_stats *, cc_snap_r *, void *))
+{
+  uint64_t window = (uint64_t)st->keep + 1;
+  uint64_t cap = rd_u(r, window < UINT32_MAX ? window : UINT32_MAX);
+  uint64_t n = rd_n(r, cap);
+  uint64_t cur = rd_u(r, n);
+  int rc = rd_room(st, r, (void **)&l->v, &l->cap, cap, sizeof *l->v);
+  for (uint64_t i = 0; i < n && !rc; i++) {
+    int64_t idx = cc_sr_i64(r);
+    int in_emb = (int)rd_u(r, l->emb && !l->emb_used);
+    if (!r->err && i && idx <= l->v[i - 1].idx)
+      cc_sr_fail(r); /* sorted, each interval once (iv_lower) */
+    if (r->err)
+      return r->err;
+    void *p = in_emb ? l->emb : cc_calloc(st->al, 1, size);
+    if (!p)
+      return CCENTER_ENOMEM;
+    if (in_emb) {
+      memset(p, 0, size);
+      l->emb_used = 1;
+    }
+    *(int64_t *)p = idx;
+    l->v[l->n].idx = idx;
+    l->v[l->n].rec = p;
+    l->n++;
+    rc = rec(st, r, p);
+  }
+  if (!rc && cur)
+    l->cur = l->v[cur - 1];
+  return rc;
+}
+
+static void sw_leg(cc_snap_w *w, const leg *l)
+{
+  cc_sw_str(w, leg_contact(l));
+  cc_sw_i64(w, l->talk_end);
+  cc_sw_u64(w, (uint64_t)l->consult);
+  cc_sw_i64(w, l->connected_at);
+  cc_sw_i64(w, l->hold_since);
+  sw_visit(w, &l->v);
+  cc_sw_i64(w, l->hold_ms);
+  cc_sw_u64(w, l->n_holds); /* holds grow to exact size: the capacity is the count */
+  for (uint32_t i = 0; i < l->n_holds; i++) {
+    cc_sw_i64(w, l->holds[i].a);
+    cc_sw_i64(w, l->holds[i].b);
+  }
+}
+
+/* Into a zeroed leg already counted in the agent's n_legs (freeable as it is). */
+static int rd_leg(cc_stats *st, cc_snap_r *r, leg *l)
+{
+  size_t len;
+  const char *id = cc_sr_str_nn(r, &len);
+  if (r->err)
+    return r->err;
+  if (len < LEG_ID_INLINE)
+    memcpy(l->id_inline, id, len + 1);
+  else if (!(l->id_long = cc_strdup(st->al, id)))
+    return CCENTER_ENOMEM;
+  l->talk_end = cc_sr_i64(r);
+  l->consult = (int)rd_u(r, 1);
+  l->connected_at = cc_sr_i64(r);
+  l->hold_since = cc_sr_i64(r);
+  rd_visit(st, r, &l->v);
+  l->hold_ms = cc_sr_i64(r);
+  uint64_t n = rd_n(r, UINT32_MAX);
+  int rc = rd_room(st, r, (void **)&l->holds, &l->cap_holds, n, sizeof *l->holds);
+  if (rc)
+    return rc;
+  for (uint64_t i = 0; i < n; i++) {
+    l->holds[i].a = cc_sr_i64(r);
+    l->holds[i].b = cc_sr_i64(r);
+  }
+  l->n_holds = (uint32_t)n;
+  return r->err;
+}
+
+static void sw_string(cc_snap_w *w, const void *s)
+{
+  cc_sw_str(w, s);
+}
+
+static void sw_queue(cc_snap_w *w, const void *p)
+{
+  const stq *q = p;
+  cc_sw_str(w, q->id);
+  cc_sw_i64(w, q->cfg.threshold_ms);
+  cc_sw_i64(w, q->cfg.target_bp);
+  cc_sw_i64(w, q->cfg.warning_pct);
+  cc_sw_u64(w, q->cfg.n_extra);
+  for (size_t i = 0; i < q->cfg.n_extra; i++)
+    cc_sw_i64(w, q->cfg.extra_ms[i]);
+  cc_sw_u64(w, (uint64_t)q->have_cfg);
+  cc_sw_u64(w, q->cfg_version);
+  cc_sw_u64(w, q->gen);
+  sw_ivlist(w, &q->iv, sw_qiv);
+}
+
+static void sw_agent(cc_snap_w *w, const void *p)
+{
+  const sta *a = p;
+  cc_sw_str(w, a->id);
+  cc_sw_u64(w, (uint64_t)a->state);
+  cc_sw_u64(w, a->ringing);
+  cc_sw_i64(w, a->since);
+  cc_sw_i64(w, a->idle_since);
+  cc_sw_str(w, a->reason);
+  sw_ivlist(w, &a->iv, sw_aiv);
+  cc_sw_u64(w, a->cap_more);
+  cc_sw_u64(w, a->n_legs);
+  for (size_t i = 0; i < a->n_legs; i++)
+    sw_leg(w, leg_at_c(a, i));
+}
+
+static void sw_customer(cc_snap_w *w, const void *p)
+{
+  const stcust *cu = p;
+  cc_sw_str(w, cu->id);
+  cc_sw_i64(w, cu->last);
+}
+
+static void sw_map(cc_snap_w *w, uint64_t tag, const cc_map *m,
+                   void (*item)(cc_snap_w *, const void *))
+{
+  cc_sw_tag(w, tag);
+  cc_sw_u64(w, m->cap);
+  cc_sw_u64(w, m->len);
+  size_t it = 0;
+  void *x;
+  while ((x = cc_map_next(m, &it))) {
+    cc_sw_u64(w, it - 1);
+    item(w, x);
+  }
+}
+
+/* A record of `size` bytes whose id (a copy it owns, at id_off) is its key in m, put in
+ * slot idx. Once placed it is the map's: stats_free frees it with what it holds, so the
+ * caller fills it in place. NULL with *rc set on failure (nothing left allocated). */
+static void *rd_keyed(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx, size_t size,
+                      size_t id_off, int *rc)
+{
+  const char *id = cc_sr_str_nn(r, NULL);
+  if ((*rc = r->err))
+    return NULL;
+  char *rec = cc_calloc(st->al, 1, size), *k = NULL;
+  if (!rec || !(k = cc_strdup(st->al, id))) {
+    cc_free(st->al, rec);
+    *rc = CCENTER_ENOMEM;
+    return NULL;
+  }
+  memcpy(rec + id_off, &k, sizeof k);
+  if ((*rc = cc_map_place(m, idx, k, rec))) {
+    cc_free(st->al, k);
+    cc_free(st->al, rec);
+    return NULL;
+  }
+  return rec;
+}
+
+static int rd_string(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
+{
+  const char *s = cc_sr_str_nn(r, NULL);
+  if (r->err)
+    return r->err;
+  char *k = cc_strdup(st->al, s);
+  if (!k)
+    return CCENTER_ENOMEM;
+  int rc = cc_map_place(m, idx, k, k);
+  if (rc)
+    cc_free(st->al, k);
+  return rc;
+}
+
+static int rd_queue(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
+{
+  int rc;
+  stq *q = rd_keyed(st, r, m, idx, sizeof *q, offsetof(stq, id), &rc);
+  if (!q)
+    return rc;
+  q->cfg.threshold_ms = cc_sr_i64(r);
+  q->cfg.target_bp = cc_sr_i64(r);
+  q->cfg.warning_pct = cc_sr_i64(r);
+  q->cfg.n_extra = (size_t)rd_u(r, NX);
+  for (size_t i = 0; i < q->cfg.n_extra; i++)
+    q->cfg.extra_ms[i] = cc_sr_i64(r);
+  q->have_cfg = (int)rd_u(r, 1);
+  q->cfg_version = cc_sr_u64(r);
+  q->gen = (uint32_t)rd_u(r, UINT32_MAX);
+  if (r->err)
+    return r->err;
+  return rd_ivlist(st, r, &q->iv, sizeof(qiv), rd_qiv);
+}
+
+static int rd_agent(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
+{
+  int rc;
+  sta *a = rd_keyed(st, r, m, idx, sizeof *a, offsetof(sta, id), &rc);
+  if (!a)
+    return rc;
+  a->iv.emb = &a->newest;
+  a->state = (ccenter_agent_state)rd_u(r, CCENTER_AGENT_READY);
+  a->ringing = (unsigned)rd_u(r, UINT_MAX);
+  a->since = cc_sr_i64(r);
+  a->idle_since = cc_sr_i64(r);
+  a->reason = rd_interned(st, r);
+  if (r->err)
+    return r->err;
+  if ((rc = rd_ivlist(st, r, &a->iv, sizeof(aiv), rd_aiv)))
+    return rc;
+  uint64_t cap = rd_u(r, SNAP_MAX_LEGS);
+  uint64_t n = rd_n(r, cap + 1);
+  if ((rc = rd_room(st, r, (void **)&a->more, &a->cap_more, cap, sizeof *a->more)))
+    return rc;
+  for (uint64_t i = 0; i < n; i++) {
+    leg *l = leg_at(a, a->n_legs++);
+    memset(l, 0, sizeof *l);
+    if ((rc = rd_leg(st, r, l)))
+      return rc;
+  }
+  return 0;
+}
+
+static int rd_customer(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
+{
+  int rc;
+  stcust *cu = rd_keyed(st, r, m, idx, sizeof *cu, offsetof(stcust, id), &rc);
+  if (!cu)
+    return rc;
+  cu->last = cc_sr_i64(r);
+  return r->err;
+}
+
+/* Into an empty map, slot for slot; then checks it is one lookups can use, since later
+ * sections find their references in it. */
+static int rd_map(cc_stats *st, cc_snap_r *r, uint64_t tag, cc_map *m,
+                  int (*item)(cc_stats *, cc_snap_r *, cc_map *, size_t))
+{
+  cc_sr_tag(r, tag);
+  uint64_t cap = rd_u(r, SNAP_MAX_MAP_CAP);
+  uint64_t n = rd_n(r, cap / 2);
+  if (r->err)
+    return r->err;
+  int rc = cc_map_init_cap(m, st->al, (size_t)cap);
+  for (uint64_t i = 0; i < n && !rc; i++) {
+    uint64_t idx = rd_u(r, cap);
+    rc = r->err ? r->err : item(st, r, m, (size_t)idx);
+  }
+  return rc ? rc : cc_map_placed_ok(m);
+}
+
+static void stats_save(void *ud, const ccenter_engine *e, cc_snap_w *w)
+{
+  (void)e;
+  const cc_stats *st = ud;
+  cc_sw_tag(w, T_STATS);
+  cc_sw_i64(w, st->interval_ms);
+  cc_sw_i64(w, st->keep);
+  cc_sw_i64(w, st->newest);
+  cc_sw_i64(w, st->reset_at);
+  cc_sw_u64(w, st->dropped);
+  cc_sw_u64(w, st->sweep_at);
+  cc_sw_u64(w, st->n_spare);
+  sw_map(w, T_STRINGS, &st->strings, sw_string);
+  sw_map(w, T_QUEUES, &st->queues, sw_queue);
+  sw_map(w, T_AGENTS, &st->agents, sw_agent);
+  sw_map(w, T_CUSTOMERS, &st->customers, sw_customer);
+  cc_sw_tag(w, T_END);
+}
+
+/* Into the statistics just attached to a restored engine (empty maps, no records). */
+static int stats_load(void *ud, ccenter_engine *e, cc_snap_r *r)
+{
+  (void)e;
+  cc_stats *st = ud;
+  cc_sr_tag(r, T_STATS);
+  st->interval_ms = cc_sr_range(r, 1, INT64_MAX);
+  st->keep = cc_sr_range(r, 1, INT64_MAX);
+  st->newest = cc_sr_i64(r);
+  st->reset_at = cc_sr_i64(r);
+  st->dropped = cc_sr_u64(r);
+  st->sweep_at = (size_t)rd_u(r, SIZE_MAX);
+  uint64_t spare = rd_u(r, STATS_SPARE_CONTACTS);
+  if (r->err)
+    return r->err;
+  /* The records kept for reuse count in the memory: the same number, to match it. */
+  for (; st->n_spare < spare; st->n_spare++) {
+    void *c = cc_calloc(st->al, 1, sizeof(stc));
+    if (!c)
+      return CCENTER_ENOMEM;
+    *(void **)c = st->spare;
+    st->spare = c;
+  }
+  int rc;
+  if ((rc = rd_map(st, r, T_STRINGS, &st->strings, rd_string)) ||
+      (rc = rd_map(st, r, T_QUEUES, &st->queues, rd_queue)) ||
+      (rc = rd_map(st, r, T_AGENTS, &st->agents, rd_agent)) ||
+      (rc = rd_map(st, r, T_CUSTOMERS, &st->customers, rd_customer)))
+    return rc;
+  cc_sr_tag(r, T_END);
+  return r->err;
+}
+
+static void stats_save_obj(void *ud, cc_obj_kind kind, const cc_obj *o, const void *value,
+                           cc_snap_w *w)
+{
+  (void)ud;
+  (void)o;
+  cc_sw_u64(w, value != NULL);
+  if (!value || kind != CC_OBJ_CONTACT)
+    return;
+  const stc *c = value;
+  sw_visit(w, &c->v);
+  cc_sw_u64(w, (uint64_t)c->open);
+  cc_sw_u64(w, (uint64_t)c->cb);
+  sw_visit(w, &c->answered);
+  cc_sw_u64(w, (uint64_t)c->has_survey);
+  sw_visit(w, &c->sv);
+  cc_sw_i64(w, c->score);
+}
+
+static int stats_load_obj(void *ud, ccenter_engine *e, cc_obj_kind kind, cc_obj *o,
+                          cc_snap_r *r, void **value)
+{
+  (void)e;
+  cc_stats *st = ud;
+  *value = NULL;
+  if (!rd_u(r, 1))
+    return r->err;
+  if (kind == CC_OBJ_AGENT || kind == CC_OBJ_QUEUE) {
+    /* The slot held the record of the object's id (agent_find, queue_of). */
+    *value = cc_map_get(kind == CC_OBJ_AGENT ? &st->agents : &st->queues, o->id);
+    return *value ? 0 : CCENTER_ECORRUPT;
+  }
+  if (kind != CC_OBJ_CONTACT)
+    return CCENTER_ECORRUPT;
+  stc c;
+  memset(&c, 0, sizeof c);
+  rd_visit(st, r, &c.v);
+  c.open = (int)rd_u(r, 1);
+  c.cb = (int)rd_u(r, 1);
+  rd_visit(st, r, &c.answered);
+  c.has_survey = (int)rd_u(r, 1);
+  rd_visit(st, r, &c.sv);
+  c.score = cc_sr_range(r, 0, 100); /* a survey bucket's index comes from it */
+  if (r->err)
+    return r->err;
+  stc *p = cc_malloc(st->al, sizeof *p);
+  if (!p)
+    return CCENTER_ENOMEM;
+  *p = c;
+  st->n_contacts++;
+  *value = p;
+  return 0;
+}
+
+static const cc_observer stats_observer = {.on_event = observe,
+                                           .on_free = object_gone,
+                                           .destroy = stats_free,
+                                           .name = "stats",
+                                           .save = stats_save,
+                                           .save_obj = stats_save_obj,
+                                           .load = stats_load,
+                                           .load_obj = stats_load_obj};
+
+const cc_observer *cc_stats_observer(void)
+{
+  return &stats_observer;
+}
 
 static const cc_stats *stats_of(const ccenter_engine *e)
 {
@@ -1340,16 +1916,6 @@ size_t cc_stats_tracked_customers(const ccenter_engine *e)
 
 /* ---------------------------------------------------------------------------------- */
 /* Queries                                                                             */
-
-#define Q_U64(X)                                                                         \
-  X(offered) X(contacts) X(answered) X(answered_within) X(abandoned) X(short_abandoned)  \
-  X(abandoned_within) X(timed_out) X(exit_empty) X(removed) X(overflowed_out)            \
-  X(overflowed_in) X(moved_out) X(moved_in) X(transferred_out) X(transferred_out_agent)  \
-  X(transferred_out_consult) X(transferred_in) X(requeued) X(waiting)                    \
-  X(callbacks_offered) X(callbacks_requested) X(callbacks_completed) X(repeat_contacts)  \
-  X(handled) X(dispositions) X(surveys)
-#define Q_I64(X)                                                                         \
-  X(survey_sum) X(wait_answered_ms) X(wait_abandoned_ms) X(talk_ms) X(hold_ms) X(wrap_ms)
 
 static void qsum(ccenter_queue_stats *s, const ccenter_queue_stats *x)
 {

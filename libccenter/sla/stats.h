@@ -21,6 +21,10 @@ size_t cc_stats_tracked_customers(const ccenter_engine *e);
 /* Bytes the statistics hold (records, their strings, maps), as cc_engine_memory() counts
  * the engine's: without the allocator's overhead. 0 without statistics. For benchmarks. */
 size_t cc_stats_memory(const ccenter_engine *e);
+/* For tests of the statistics' own part of a snapshot, apart from the engine's: their
+ * observer (acd/observer.h), whose save and load members a test calls directly. */
+struct cc_observer;
+const struct cc_observer *cc_stats_observer(void);
 
 /* The formatter behind ccenter_queue_log_format(); attended = 1 writes a transfer to an
  * agent as ATTENDEDTRANSFER. */

@@ -274,9 +274,9 @@ int cc_params_valid(const ccenter_contact_params *p)
   return 1;
 }
 
-static size_t contact_size(const contact *c)
+size_t cc_contact_extra(const contact *c)
 {
-  size_t n = sizeof *c + strlen(c->id) + 1 + (c->customer ? strlen(c->customer) + 1 : 0);
+  size_t n = strlen(c->id) + 1 + (c->customer ? strlen(c->customer) + 1 : 0);
   n += c->n_attrs * sizeof(ccenter_attr);
   for (size_t i = 0; i < c->n_attrs; i++)
     n += strlen(c->attrs[i].key) + strlen(c->attrs[i].value) + 2;
@@ -297,7 +297,7 @@ static void free_contact_memory(ccenter_engine *e, contact *c)
 void cc_free_contact(ccenter_engine *e, contact *c)
 {
   queue *q = c->q;
-  e->bytes -= contact_size(c) - sizeof *c;
+  e->bytes -= cc_contact_extra(c);
   cc_stepset_put(e, q, c->steps);
   free_contact_memory(e, c);
   q_unref(e, q);
@@ -465,7 +465,7 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
     free_contact_memory(e, c);
     return rc;
   }
-  e->bytes += contact_size(c) - sizeof *c;
+  e->bytes += cc_contact_extra(c);
   cc_map_put(&e->contacts, &e->alloc, c->id, c);
   q_ref(q);
   c->q = q;

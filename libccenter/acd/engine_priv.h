@@ -82,6 +82,9 @@ int cc_reserve_exclusion(ccenter_engine *e, contact *c);
 void cc_exclude_agent(ccenter_engine *e, contact *c, const agent *a);
 void cc_apply_max_wait(ccenter_engine *e, contact *c);
 int cc_params_valid(const ccenter_contact_params *p);
+/* The bytes a contact counts in e->bytes beyond its struct (id, customer, attributes,
+ * rejections). */
+size_t cc_contact_extra(const contact *c);
 void cc_free_contact(ccenter_engine *e, contact *c);
 void cc_remember_sticky(ccenter_engine *e, contact *c, agent *a);
 int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r);

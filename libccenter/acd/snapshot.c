@@ -82,6 +82,13 @@ typedef struct ss_ref {
   size_t order;
 } ss_ref;
 
+
+/* qsort with nothing to sort is a no-op, but passing it a NULL array is undefined. */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+  if (n > 1)
+    qsort(base, n, size, cmp);
+}
 static int ss_by_ptr(const void *x, const void *y)
 {
   const ss_ref *a = x, *b = y;
@@ -158,7 +165,7 @@ static size_t uniq(void **v, size_t n)
 {
   if (!n)
     return 0;
-  qsort(v, n, sizeof *v, by_ptr);
+  sort_n(v, n, sizeof *v, by_ptr);
   size_t k = 1;
   for (size_t i = 1; i < n; i++)
     if (v[i] != v[k - 1])
@@ -194,11 +201,11 @@ static int collect(saver *s)
       return s->err;
   s->nq = uniq((void **)s->q, s->nq);
   if (s->nq)
-    qsort(s->q, s->nq, sizeof *s->q, by_seq_q);
+    sort_n(s->q, s->nq, sizeof *s->q, by_seq_q);
   if (s->na)
-    qsort(s->a, s->na, sizeof *s->a, by_seq_a);
+    sort_n(s->a, s->na, sizeof *s->a, by_seq_a);
   if (s->nc)
-    qsort(s->c, s->nc, sizeof *s->c, by_seq_c);
+    sort_n(s->c, s->nc, sizeof *s->c, by_seq_c);
   /* Stepsets: in their first users' order, each once. */
   size_t cs = 0;
   for (i = 0; i < s->nq + s->nc; i++) {
@@ -213,20 +220,20 @@ static int collect(saver *s)
   }
   if (!s->nss)
     return 0;
-  qsort(s->ss, s->nss, sizeof *s->ss, ss_by_ptr);
+  sort_n(s->ss, s->nss, sizeof *s->ss, ss_by_ptr);
   size_t k = 1;
   for (i = 1; i < s->nss; i++)
     if (s->ss[i].ss != s->ss[k - 1].ss)
       s->ss[k++] = s->ss[i];
   s->nss = k;
-  qsort(s->ss, s->nss, sizeof *s->ss, ss_by_order);
+  sort_n(s->ss, s->nss, sizeof *s->ss, ss_by_order);
   for (i = 0; i < s->nss; i++)
     s->ss[i].order = i; /* from now on: the stepset's number in the snapshot */
   s->ss_sorted = cc_malloc(&e->alloc, s->nss * sizeof *s->ss_sorted);
   if (!s->ss_sorted)
     return CCENTER_ENOMEM;
   memcpy(s->ss_sorted, s->ss, s->nss * sizeof *s->ss);
-  qsort(s->ss_sorted, s->nss, sizeof *s->ss, ss_ptr_only);
+  sort_n(s->ss_sorted, s->nss, sizeof *s->ss, ss_ptr_only);
   return 0;
 }
 
@@ -369,8 +376,8 @@ static void w_agent(saver *s, const agent *a)
     memcpy(sk, a->skills, ns * sizeof *sk);
   if (nt)
     memcpy(at, a->attrs, nt * sizeof *at);
-  qsort(sk, ns, sizeof *sk, cmp_skill_name);
-  qsort(at, nt, sizeof *at, cmp_attr_key);
+  sort_n(sk, ns, sizeof *sk, cmp_skill_name);
+  sort_n(at, nt, sizeof *at, cmp_attr_key);
   cc_sw_i64(w, a->cap_skills);
   cc_sw_i64(w, (int64_t)ns);
   for (size_t i = 0; i < ns; i++) {
@@ -769,30 +776,18 @@ static const char *rid(rst *x)
   return failed(x) ? NULL : s;
 }
 
-static queue *find_q(rst *x, uint64_t seq)
+/* The objects are in seq order (checked as they are read): the one with `seq`, by its
+ * index, or SIZE_MAX (the blob is corrupt). */
+static size_t find_seq(rst *x, void *const *v, size_t n, uint64_t seq,
+                       uint64_t (*seq_of)(const void *))
 {
-  size_t lo = 0, hi = x->nq;
+  size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (x->q[mid]->seq == seq)
-      return x->q[mid];
-    if (x->q[mid]->seq < seq)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  bad(x);
-  return NULL;
-}
-
-static size_t find_a(rst *x, uint64_t seq)
-{
-  size_t lo = 0, hi = x->na;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (x->a[mid]->seq == seq)
+    uint64_t s = seq_of(v[mid]);
+    if (s == seq)
       return mid;
-    if (x->a[mid]->seq < seq)
+    if (s < seq)
       lo = mid + 1;
     else
       hi = mid;
@@ -801,20 +796,36 @@ static size_t find_a(rst *x, uint64_t seq)
   return SIZE_MAX;
 }
 
+static uint64_t q_seq(const void *p)
+{
+  return ((const queue *)p)->seq;
+}
+
+static uint64_t a_seq(const void *p)
+{
+  return ((const agent *)p)->seq;
+}
+
+static uint64_t c_seq(const void *p)
+{
+  return ((const contact *)p)->seq;
+}
+
+static queue *find_q(rst *x, uint64_t seq)
+{
+  size_t i = find_seq(x, (void *const *)x->q, x->nq, seq, q_seq);
+  return i == SIZE_MAX ? NULL : x->q[i];
+}
+
+static size_t find_a(rst *x, uint64_t seq)
+{
+  return find_seq(x, (void *const *)x->a, x->na, seq, a_seq);
+}
+
 static contact *find_c(rst *x, uint64_t seq)
 {
-  size_t lo = 0, hi = x->nc;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (x->c[mid]->seq == seq)
-      return x->c[mid];
-    if (x->c[mid]->seq < seq)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  bad(x);
-  return NULL;
+  size_t i = find_seq(x, (void *const *)x->c, x->nc, seq, c_seq);
+  return i == SIZE_MAX ? NULL : x->c[i];
 }
 
 /* (agent seq, position) as written by w_work_ref; NULL for none or on error. */
@@ -1315,7 +1326,7 @@ static void r_agent(rst *x, uint64_t prev)
     a->skills[i].level = (uint8_t)level;
     a->n_skills = (uint32_t)(i + 1);
   }
-  qsort(a->skills, a->n_skills, sizeof *a->skills, by_name_ptr);
+  sort_n(a->skills, a->n_skills, sizeof *a->skills, by_name_ptr);
   cap = (size_t)rd(x, 0, 32), n = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x) || (cap && !(a->attrs = ralloc(x, cap * sizeof *a->attrs))))
     return;
@@ -1331,7 +1342,7 @@ static void r_agent(rst *x, uint64_t prev)
     a->attrs[i].value = v;
     a->n_attrs = (uint32_t)(i + 1);
   }
-  qsort(a->attrs, a->n_attrs, sizeof *a->attrs, by_key_ptr);
+  sort_n(a->attrs, a->n_attrs, sizeof *a->attrs, by_key_ptr);
   cap = rcap(x, AGENT_MEM_INLINE, (size_t)1 << 20);
   n = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x))
@@ -1362,16 +1373,6 @@ static void r_agents(rst *x)
   for (size_t i = 0; i < n && !failed(x); i++)
     r_agent(x, i ? x->a[i - 1]->seq : 0);
   r_map_done(x, &e->agents);
-}
-
-/* The bytes a contact counts beyond its struct (as contact.c counts them). */
-static size_t contact_extra(const contact *c)
-{
-  size_t n = strlen(c->id) + 1 + (c->customer ? strlen(c->customer) + 1 : 0);
-  n += c->n_attrs * sizeof(ccenter_attr);
-  for (size_t i = 0; i < c->n_attrs; i++)
-    n += strlen(c->attrs[i].key) + strlen(c->attrs[i].value) + 2;
-  return n + c->cap_rej * sizeof(rejection);
 }
 
 static void r_contact(rst *x, uint64_t prev)
@@ -1488,7 +1489,7 @@ static void r_contact(rst *x, uint64_t prev)
   x->c_wrap[ci] = rd(x, dead, UINT32_MAX);
   x->c_offers[ci] = rd(x, 0, UINT32_MAX);
   c->survey = (int16_t)rd(x, -1, 100);
-  e->bytes += contact_extra(c);
+  e->bytes += cc_contact_extra(c);
   if (c->in_queue && (dead || !c->cls || q->removed || c->outcome))
     bad(x);
   if (!failed(x))

@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "bench.h"
 #include "ccenter/store.h"
 
@@ -47,6 +49,7 @@ typedef struct expect {
   uint64_t replayed; /* journal records after it */
   int64_t now, next;
   double write_s;
+  int64_t snapshot_bytes; /* the latest snapshot's state blob */
 } expect;
 
 /* Writes the store: `days` days of `per_day` inputs, with a snapshot at the start of each
@@ -90,9 +93,22 @@ static int build(const bench_ctx *ctx, const char *path, int days, uint64_t per_
   ccenter_engine_free(e);
   int crc = st ? ccenter_store_close(st) : 0;
   err = err ? err : crc;
-  if (err)
+  if (err) {
     fprintf(stderr, "recover: writing the store failed: %s\n", ccenter_strerror(err));
-  return err ? 1 : 0;
+    return 1;
+  }
+  /* Read with SQLite itself: the store is closed, nothing holds the file. */
+  x->snapshot_bytes = 0;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT coalesce(length(state), 0) FROM snapshots ORDER BY seq DESC LIMIT 1",
+                         -1, &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    x->snapshot_bytes = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return 0;
 }
 
 static int measure(const bench_ctx *ctx, const char *path, const char *mode, int days,
@@ -160,6 +176,7 @@ static int measure(const bench_ctx *ctx, const char *path, const char *mode, int
   bench_json_double(&j, "write_s", x->write_s);
   bench_json_uint(&j, "file_bytes", info.file_bytes);
   bench_json_uint(&j, "snapshots", info.snapshots);
+  bench_json_uint(&j, "snapshot_bytes", (uint64_t)x->snapshot_bytes);
   bench_json_uint(&j, "rss_bytes", bench_rss_bytes());
   bench_json_uint(&j, "peak_rss_bytes", bench_peak_rss_bytes());
   bench_json_uint(&j, "minflt_timed", flt);

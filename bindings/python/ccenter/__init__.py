@@ -1,0 +1,15 @@
+"""libccenter for Python: the decision core of a contact centre (docs/python.md).
+
+Not thread-safe, like the C library: an engine and everything made from it are used from
+one thread at a time.
+"""
+from ccenter._errors import (  # noqa: F401
+    Error, InvalidArgument, OutOfMemory, NotFound, AlreadyExists, StateError, TimeWentBack,
+    Full, CapacityError, Busy, CallbackError, OutOfRange, ParseError, NotSupported,
+    StoreIOError, Corrupt, NoAgents, NoSolution, PermissionDenied, ConditionNotMet,
+    NewerFormat, NoSpace,
+)
+from ccenter._native import ffi as _ffi, lib as _lib
+
+__version__ = _ffi.string(_lib.ccenter_version_string()).decode()
+NO_DEADLINE = _lib.CCENTER_NO_DEADLINE

@@ -13,3 +13,11 @@ from ccenter._native import ffi as _ffi, lib as _lib
 
 __version__ = _ffi.string(_lib.ccenter_version_string()).decode()
 NO_DEADLINE = _lib.CCENTER_NO_DEADLINE
+
+# Staffing, calendars, workflows and cases, the store.
+from ccenter import staffing  # noqa: F401,E402
+from ccenter.staffing import (  # noqa: F401,E402
+    erlang_b, erlang_c, erlang_c_metrics, erlang_a, service_level, asa, agents_needed,
+    ErlangMetrics, StaffingResult, StaffingRow,
+)
+from ccenter.calendar import Calendar, Civil, Weekday, load_calendar, calendars  # noqa: F401,E402

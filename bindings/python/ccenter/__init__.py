@@ -14,6 +14,16 @@ from ccenter._native import ffi as _ffi, lib as _lib
 __version__ = _ffi.string(_lib.ccenter_version_string()).decode()
 NO_DEADLINE = _lib.CCENTER_NO_DEADLINE
 
+# The routing engine.
+from ccenter.enums import (  # noqa: F401,E402
+    EventType, Cause, AgentState, ContactState, Outcome, Channel, Party, QueueOption,
+    Strategy, EmptyRule, MaxWaitAction, EngineOption, SLVariant, LogLevel,
+)
+from ccenter.engine import (  # noqa: F401,E402
+    Engine, Queue, Agent, Contact, Event, QueueInfo, AgentInfo, ContactInfo, SkillInfo,
+    Closed,
+)
+
 # Staffing, calendars, workflows and cases, the store.
 from ccenter import staffing  # noqa: F401,E402
 from ccenter.staffing import (  # noqa: F401,E402

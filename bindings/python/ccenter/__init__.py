@@ -31,3 +31,9 @@ from ccenter.staffing import (  # noqa: F401,E402
     ErlangMetrics, StaffingResult, StaffingRow,
 )
 from ccenter.calendar import Calendar, Civil, Weekday, load_calendar, calendars  # noqa: F401,E402
+from ccenter.workflow import (  # noqa: F401,E402
+    Workflow, CaseEngine, Case, CaseEvent, CaseEventType, CaseInfo, WorkflowStats, Money,
+    FieldType, TimerClock, TimerExpiry, CountKind, Result, AuditRecord, AuditHead,
+    load_template, templates, verify_audit,
+)
+from ccenter.store import Store, StoreInfo, Durability, open_store  # noqa: F401,E402

@@ -60,3 +60,14 @@ class Collector:
 
     def _keep(self, exc):
         if self.exc is None:
+            self.exc = exc
+
+
+@ffi.def_extern()
+def _ccpy_case_event(cases, ev, ud):
+    _guard(ud, "_c_case_event", ev)
+
+
+@ffi.def_extern()
+def _ccpy_audit(ud, rec):
+    _guard(ud, "_c_audit", rec)

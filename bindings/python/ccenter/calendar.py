@@ -120,6 +120,29 @@ def _raise_parse(rc, err, what):
     raise exc
 
 
+def _parsed(ctype, parse, text, source):
+    """The object a ccenter_*_parse function builds from text, or its ParseError."""
+    kind = ctype[len("ccenter_"):]
+    b = cstr(text, kind + " text")
+    out = ffi.new(ctype + " **")
+    err = _parse_error()
+    rc = parse(ffi.NULL, b, len(b), cstr(source, "source", none_ok=True), out, err)
+    if rc < 0:
+        _raise_parse(rc, err, kind)
+    return out[0]
+
+
+def _loaded(ctype, load, path):
+    """The object a ccenter_*_load_file function reads from a file."""
+    p = os.fspath(path) if isinstance(path, os.PathLike) else path
+    out = ffi.new(ctype + " **")
+    err = _parse_error()
+    rc = load(ffi.NULL, cstr(p, "path"), out, err)
+    if rc < 0:
+        _raise_parse(rc, err, "%s file %s" % (ctype[len("ccenter_"):], p))
+    return out[0]
+
+
 def _written(writer, obj):
     """The text of a ccenter_*_write-style function (size query, then the text)."""
     need = ffi.new("size_t *")
@@ -184,24 +207,11 @@ class Calendar:
 
     @classmethod
     def parse(cls, text: str, source: Optional[str] = None) -> "Calendar":
-        b = cstr(text, "calendar text")
-        out = ffi.new("ccenter_calendar **")
-        err = _parse_error()
-        rc = lib.ccenter_calendar_parse(ffi.NULL, b, len(b), cstr(source, "source", True),
-                                        out, err)
-        if rc < 0:
-            _raise_parse(rc, err, "calendar")
-        return cls(_ptr=out[0])
+        return cls(_ptr=_parsed("ccenter_calendar", lib.ccenter_calendar_parse, text, source))
 
     @classmethod
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Calendar":
-        p = os.fspath(path) if isinstance(path, os.PathLike) else path
-        out = ffi.new("ccenter_calendar **")
-        err = _parse_error()
-        rc = lib.ccenter_calendar_load_file(ffi.NULL, cstr(p, "path"), out, err)
-        if rc < 0:
-            _raise_parse(rc, err, "calendar file %s" % p)
-        return cls(_ptr=out[0])
+        return cls(_ptr=_loaded("ccenter_calendar", lib.ccenter_calendar_load_file, path))
 
     @classmethod
     def shipped(cls, name: str) -> "Calendar":

@@ -23,6 +23,8 @@ from ccenter.engine import (  # noqa: F401,E402
     Engine, Queue, Agent, Contact, Event, QueueInfo, AgentInfo, ContactInfo, SkillInfo,
     Closed,
 )
+from ccenter.stats import QueueStats, AgentStats, QueueLog  # noqa: F401,E402
+from ccenter import aio  # noqa: F401,E402
 
 # Staffing, calendars, workflows and cases, the store.
 from ccenter import staffing  # noqa: F401,E402

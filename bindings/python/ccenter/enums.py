@@ -19,6 +19,8 @@ def from_c(name, prefix, doc):
     return cls
 
 
+_from_c = from_c  # the name the case-engine enums (workflow.py) use
+
 EventType = from_c("EventType", "CCENTER_EV_", "Event types (ccenter_event_type).")
 Cause = from_c("Cause", "CCENTER_CAUSE_", "Why the engine did what an event reports.")
 AgentState = from_c("AgentState", "CCENTER_AGENT_", "Agent presence.")

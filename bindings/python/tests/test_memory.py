@@ -1,6 +1,7 @@
 """Memory: engines created and freed, and contacts through one engine, do not grow the
-process (RSS from /proc/self/statm after a warm-up). Measured: 8 s alone (20 s with other builds running);
-the meson timeout gives ample room for a loaded 2-core machine."""
+process (RSS from /proc/self/statm after a warm-up): 100,000 engines, 100,000 contacts.
+Measured: 15 s with other builds and a CI run on the machine; the meson timeout (180 s)
+gives ample room for a loaded 2-core machine."""
 import gc
 import os
 
@@ -32,9 +33,9 @@ def contacts(e, start, n):
 
 
 def test_engines_do_not_leak():
-    engines(2000)
+    engines(5000)
     before = rss()
-    engines(20000)
+    engines(100000)
     grown = rss() - before
     assert grown < 4 * 1024 * 1024, grown
 

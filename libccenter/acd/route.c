@@ -154,8 +154,14 @@ static const char *intern_cb(void *ud, const char *s)
 int cc_requirement_check(ccenter_engine *e, const char *text)
 {
   cc_req *req = NULL;
-  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, NULL);
+  cc_req_error err;
+  int rc = cc_req_compile(&e->alloc, text, intern_cb, e, &req, &err);
   cc_req_free(&e->alloc, req);
+  /* The call is refused here, before anything happens: this is where the integrator
+   * learns what is wrong with the text (the headers promise the log says where). */
+  if (rc == CCENTER_ESYNTAX)
+    cc_logf(&e->log, CCENTER_LOG_WARN, "requirement \"%s\": at %zu: %s", text, err.offset,
+            err.msg);
   return rc;
 }
 

@@ -62,6 +62,38 @@ START_TEST(skill_and_attribute_changes_reroute)
 }
 END_TEST
 
+static void keep_log(void *ud, ccenter_log_level level, const char *msg)
+{
+  (void)level;
+  snprintf(ud, 256, "%s", msg);
+}
+
+/* A requirement refused before anything happens still says in the log what is wrong and
+ * where (the header's promise), for a queue's step and a contact's own step alike. */
+START_TEST(a_bad_requirement_is_logged_with_its_place)
+{
+  char msg[256] = "";
+  ccenter_options *o = ccenter_options_new();
+  ck_assert_ptr_nonnull(o);
+  OK(ccenter_options_set_log(o, keep_log, CCENTER_LOG_WARN, msg));
+  ccenter_engine *e;
+  OK(ccenter_engine_new(o, 0, &e));
+  ccenter_options_free(o);
+  OK(ccenter_queue_add(e, "q", NULL, 0));
+  ck_assert_int_eq(ccenter_queue_add_step(e, "q", "cards >=", 1000, 0), CCENTER_ESYNTAX);
+  ck_assert_msg(strstr(msg, "\"cards >=\"") && strstr(msg, "at 8"), "log: %s", msg);
+  msg[0] = 0;
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  ccenter_step st = {"skill(", 1000};
+  p.steps = &st;
+  p.n_steps = 1;
+  ck_assert_int_eq(ccenter_contact_enqueue(e, "c", "q", &p, 0), CCENTER_ESYNTAX);
+  ck_assert_msg(strstr(msg, "\"skill(\""), "log: %s", msg);
+  ccenter_engine_free(e);
+}
+END_TEST
+
 START_TEST(contact_steps_emergency_widening)
 {
   OK(ccenter_queue_add(eng, "fraud", NULL, 0));
@@ -781,6 +813,7 @@ Suite *make_suite(void)
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, steps_expand_at_exact_deadlines);
   tcase_add_test(tc, skill_and_attribute_changes_reroute);
+  tcase_add_test(tc, a_bad_requirement_is_logged_with_its_place);
   tcase_add_test(tc, contact_steps_emergency_widening);
   tcase_add_test(tc, bad_contact_step_changes_nothing);
   tcase_add_test(tc, emergency_preempts_profile_priority);

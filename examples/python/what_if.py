@@ -1,17 +1,20 @@
-"""What if English were a skill in the general pool? A day simulated twice on the engine.
+"""What if English were a skill in the general pool? A day simulated on the engine.
 
 A contact centre has 30 agents, 7 of them bilingual; 20 % of its callers need English.
-Two ways to route them, compared on the same callers:
+Three ways to route them, compared on the same callers:
 
   A  separate group: an "english" queue served only by the 7 bilingual agents, a
      "general" queue served by the 23 others;
   B  skill in the pool: every agent serves both queues; the English queue's routing step
      asks for the skill `english` (docs/routing-expressions.md), which only the bilingual
-     agents have, and they serve it at a higher priority than the general queue.
+     agents have, and they serve it at a higher priority than the general queue;
+  C  as B, but a general call is offered to a bilingual agent only once it has waited
+     30 s (a delay on their membership of the general queue), so that they are more
+     often free when an English caller arrives.
 
 The day is 09:00-17:00 at 360 calls an hour: Poisson arrivals, exponential handle times
 (mean 240 s) and exponential patience (mean 180 s), drawn once from Python's `random` with
-a fixed seed, so both set-ups see the same calls and every run prints the same figures.
+a fixed seed, so every set-up sees the same calls and every run prints the same figures.
 The engine runs on virtual time (int ms from 09:00): the script keeps an agenda of the
 callers' own moments (arrival, hang-up, end of the conversation), runs it in time order
 with the engine's deadlines, and drives the engine from its pulled events: an agent
@@ -56,7 +59,7 @@ class Call:
 
 
 def callers(seed):
-    """The day's calls, the same for both set-ups."""
+    """The day's calls, the same for every set-up."""
     rng = random.Random(seed)
     calls, t = [], 0
     while True:
@@ -80,19 +83,20 @@ def separate_group(eng):
     return groups
 
 
-def skill_in_pool(eng):
+def skill_in_pool(eng, general_delay=0):
     eng.add_queue("general", now=0, wrap_up=WRAP_UP, sl_threshold=THRESHOLD)
     # A step that lasts all day: only agents with the skill ever take an English call.
     eng.add_queue("english", now=0, wrap_up=WRAP_UP, sl_threshold=THRESHOLD,
                   steps=[("english", 24 * HOUR)])
     for i in range(AGENTS):
         a = eng.add_agent("a%02d" % i, now=0, skills={"english": 5} if i < BILINGUAL else None)
-        a.serve("general", 0, priority=0)
+        a.serve("general", 0, priority=0, delay=general_delay if i < BILINGUAL else 0)
         a.serve("english", 0, priority=10)
     return {}  # one pool: no line has agents of its own
 
 
-SETUPS = (("A separate group", separate_group), ("B skill in pool", skill_in_pool))
+SETUPS = (("A separate group", separate_group), ("B skill in pool", skill_in_pool),
+          ("C pool + delay", lambda eng: skill_in_pool(eng, general_delay=30 * SEC)))
 
 
 def simulate(setup, calls):
@@ -180,7 +184,7 @@ class Kpis:
     service_level: float
     asa_s: float
     abandon_rate: float
-    occupancy: Optional[float]  # the agents'; None for one line of set-up B's pool
+    occupancy: Optional[float]  # the agents'; None for one line of a pool (B, C)
 
 
 def kpis(setup, line, q, occupancy):

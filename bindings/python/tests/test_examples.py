@@ -1,9 +1,9 @@
 """The Python examples (examples/python/) run as a user runs them: /usr/bin/python3 in a
 subprocess, with this test's PYTHONPATH, from another directory. Each test checks the
 exit status and the facts the example's output must hold (the staffing table's totals,
-both what-if set-ups' KPIs, the fraud case's verified audit chain, a valid PNG).
+every what-if set-up's KPIs, the fraud case's verified audit chain, a valid PNG).
 
-Measured: about 3 s in all alone (what_if twice 0.5 s each, the figure 1.3 s), 6 s under
+Measured: about 3 s in all alone (what_if three times, 0.5 s each, the figure 1.3 s), 6 s under
 ASan; the meson timeout (60 s) leaves room for a loaded 2-core machine.
 """
 import importlib.util
@@ -62,7 +62,7 @@ def test_staffing_plot_default_path(tmp_path):
     assert (tmp_path / "staffing.png").read_bytes()[:8] == PNG_MAGIC
 
 
-ROW = re.compile(r"^([AB] .+?)\s{2,}(general|english|all)\s+(\d+)\s+(\d+)\s+([\d.]+)%\s+"
+ROW = re.compile(r"^([ABC] .+?)\s{2,}(general|english|all)\s+(\d+)\s+(\d+)\s+([\d.]+)%\s+"
                  r"([\d.]+)s\s+([\d.]+)%\s+(?:([\d.]+)%|-)$", re.M)
 
 
@@ -73,8 +73,8 @@ def test_what_if(tmp_path):
     n_calls, n_english = int(m.group(1)), int(m.group(2))
     assert 2600 < n_calls < 3200 and 0.15 < n_english / n_calls < 0.25
     rows = {(r[0], r[1]): r for r in ROW.findall(out)}
-    assert len(rows) == 6, out
-    for setup in ("A separate group", "B skill in pool"):
+    assert len(rows) == 9, out
+    for setup in ("A separate group", "B skill in pool", "C pool + delay"):
         g, e, a = (rows[setup, line] for line in ("general", "english", "all"))
         assert (int(a[2]), int(g[2]) + int(e[2])) == (n_calls, n_calls)
         assert int(e[2]) == n_english

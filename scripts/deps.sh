@@ -13,6 +13,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler  # the wire codec
   python3               # Debian's /usr/bin/python3 runs the ABI checks
   python3-cffi python3-pytest            # the Python bindings and their tests
+  python3-dev           # Python.h: the bindings' compiled module
   python3-matplotlib    # the figure of examples/python/staffing_plot.py
   python3-simpy3        # SimPy 3 (module simpy) for tests/bench/sim_vs_simpy.sh; python3-simpy is SimPy 2
   valgrind              # meson test --setup=valgrind

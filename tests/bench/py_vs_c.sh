@@ -77,4 +77,10 @@ print("Python / C calls/s: median %.5f [%.5f - %.5f] (C %.1f x faster)" % (
 print("overhead per call through Python: median %.2f µs [%.2f - %.2f]" % (
     st.median(over), min(over), max(over)))
 print("Python's sampled latency of one call: mean %s ns" % med([x["mean_ns"] for x in py]))
+# CPU time is what each process got of its core: on a machine shared with other work it
+# tells the two programs' cost apart from the time they waited.
+cpu = [(b["calls"] / b["cpu_seconds"]) / (a["calls"] / a["cpu_seconds"]) for a, b in zip(c, py)]
+share = [x["cpu_seconds"] / x["seconds"] for x in c + py]
+print("by CPU time: Python / C calls per CPU second %s; CPU / wall time of the runs %.2f - %.2f"
+      % (med(cpu), min(share), max(share)))
 EOF

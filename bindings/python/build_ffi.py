@@ -19,7 +19,7 @@ import tempfile
 
 import cffi
 
-HEADERS = ["ccenter/ccenter.h", "ccenter/store.h"]
+HEADERS = ["ccenter/ccenter.h", "ccenter/store.h", "ccenter/proto.h"]
 
 # The trampolines the bindings use (ccenter/_callbacks.py defines them).
 CALLBACKS = """

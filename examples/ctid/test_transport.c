@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/ec.h>
@@ -646,6 +648,32 @@ START_TEST(plain_tcp_only_on_loopback)
 }
 END_TEST
 
+/* A socket file left by a dead server is replaced; a live server's is not. */
+START_TEST(unix_stale_socket)
+{
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  ck_assert_uint_lt(strlen(sock_path), sizeof sun.sun_path);
+  memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+  close(fd);  /* bound, never listened on, and left behind */
+
+  uv_loop_t loop;
+  ck_assert_int_eq(uv_loop_init(&loop), 0);
+  char err[256] = "";
+  ct_listen_config cfg = {.path = sock_path};
+  ct_listener *l = NULL, *second = NULL;
+  ck_assert_msg(ct_listen(&loop, &cfg, &l, err, sizeof err) == CT_OK, "%s", err);
+  ck_assert_int_eq(ct_listen(&loop, &cfg, &second, err, sizeof err), CT_EIO);
+  ck_assert_msg(strstr(err, "address already in use"), "%s", err);
+  ct_listener_close(l);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  ck_assert_int_eq(uv_loop_close(&loop), 0);
+  ck_assert_int_eq(access(sock_path, F_OK), -1);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   /* A write to a peer that has gone must fail with EPIPE, not kill the test (ctid ignores
@@ -663,6 +691,7 @@ Suite *make_suite(void)
   tcase_add_loop_test(tc, many_connects, 0, 2);
   tcase_add_test(tc, tls_bad_peers);
   tcase_add_test(tc, plain_tcp_only_on_loopback);
+  tcase_add_test(tc, unix_stale_socket);
   suite_add_tcase(s, tc);
   return s;
 }

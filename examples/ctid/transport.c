@@ -576,6 +576,10 @@ static int tls_attach(ct_conn *c, SSL_CTX *ctx, bool server, const char *servern
 static void conn_start(ct_conn *c)
 {
   if (c->h.handle.type == UV_TCP) {
+    /* Commands and events are small frames whose latency matters more than packet count;
+       keepalive finds peers that vanished without a FIN long before anyone notices. */
+    uv_tcp_nodelay(&c->h.tcp, 1);
+    uv_tcp_keepalive(&c->h.tcp, 1, 60);
     struct sockaddr_storage ss;
     int len = sizeof ss;
     if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) == 0)

@@ -11,6 +11,7 @@ packages=(
   libuv1-dev            # the libuv adapter
   libsqlite3-dev        # the journal store
   libprotobuf-c-dev protobuf-c-compiler  # the wire codec
+  protobuf-compiler python3-protobuf     # protoc and Google's Python runtime: the protocol's interop test
   libssl-dev            # OpenSSL: ctid's credentials (PBKDF2) and TLS
   python3               # Debian's /usr/bin/python3 runs the ABI checks
   python3-cffi python3-pytest            # the Python bindings and their tests

@@ -442,7 +442,8 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
     free_contact_memory(e, c);
     return CCENTER_ENOMEM;
   }
-  char *sp = (char *)(c->attrs + p->n_attrs);
+  /* NULL + 0 is undefined behaviour: no attributes, no block to write into. */
+  char *sp = c->attrs ? (char *)(c->attrs + p->n_attrs) : NULL;
   for (size_t i = 0; i < p->n_attrs; i++) {
     size_t kl = strlen(p->attrs[i].key) + 1, vl = strlen(p->attrs[i].value) + 1;
     memcpy(sp, p->attrs[i].key, kl);

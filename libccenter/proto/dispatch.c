@@ -354,6 +354,10 @@ static int enum_in(ccenter_proto_dispatcher *d, int v, int lo, int hi, const cha
 }
 
 #define ID CCENTER_MAX_ID
+/* A contact's attributes as ccenter_contact_enqueue() takes them (acd/contact.c): at most
+ * 64, values shorter than 4096 bytes. */
+#define CC_PROTO_CONTACT_ATTRS 64
+#define CC_PROTO_CONTACT_ATTR_VALUE 4095
 #define CID CCENTER_WF_MAX_CASE_ID
 #define TRY(x)       \
   do {               \
@@ -373,22 +377,22 @@ static int extract_enqueue(ccenter_proto_dispatcher *d, const Ccenter__V1__Conta
   TRY(enum_in(d, m->channel, 0, CCENTER_CHANNEL_COUNT_ - 1, "channel"));
   const char *unused;
   TRY(opt_str(d, m->customer, ID, "customer", &unused));
-  if (m->n_attrs > CCENTER_MAX_ATTRS)
-    return fail(d, CCENTER_EFULL, "too many", "attrs");
+  if (m->n_attrs > CC_PROTO_CONTACT_ATTRS)
+    return fail(d, CCENTER_EINVAL, "too many", "attrs");
   for (size_t k = 0; k < m->n_attrs; k++) {
     NEED(m->attrs[k]);
-    TRY(need_str(d, m->attrs[k]->key, CCENTER_MAX_NAME, "attrs.key", &unused));
-    TRY(opt_str(d, m->attrs[k]->value, CCENTER_MAX_VALUE, "attrs.value", &unused));
+    TRY(need_str(d, m->attrs[k]->key, ID, "attrs.key", &unused));
+    TRY(opt_str(d, m->attrs[k]->value, CC_PROTO_CONTACT_ATTR_VALUE, "attrs.value", &unused));
   }
   if (m->n_steps > CCENTER_MAX_STEPS)
-    return fail(d, CCENTER_EFULL, "too many", "steps");
+    return fail(d, CCENTER_EINVAL, "too many", "steps");
   for (size_t k = 0; k < m->n_steps; k++) {
     NEED(m->steps[k]);
     TRY(opt_str(d, m->steps[k]->requirement, CCENTER_MAX_REQUIREMENT, "steps.requirement",
                 &unused));
   }
   if (m->n_preferred > CCENTER_MAX_PREFERRED)
-    return fail(d, CCENTER_EFULL, "too many", "preferred");
+    return fail(d, CCENTER_EINVAL, "too many", "preferred");
   for (size_t k = 0; k < m->n_preferred; k++)
     TRY(need_str(d, m->preferred[k], ID, "preferred", &unused));
   return 0;
@@ -402,7 +406,7 @@ static int extract_transition(ccenter_proto_dispatcher *d, const Ccenter__V1__Ca
   TRY(need_str(d, m->actor, CID, "actor", &c->actor));
   TRY(opt_str(d, m->reason, CCENTER_WF_MAX_TEXT, "reason", &c->s3));
   if (m->n_evidence > CCENTER_WF_MAX_EVIDENCE)
-    return fail(d, CCENTER_EFULL, "too many", "evidence");
+    return fail(d, CCENTER_EINVAL, "too many", "evidence");
   const char *unused;
   for (size_t k = 0; k < m->n_evidence; k++) {
     NEED(m->evidence[k]);

@@ -15,13 +15,13 @@
  *
  * The dispatcher (ccenter_proto_dispatcher) is bound to a routing engine, a case engine
  * or both, which stay the caller's. It takes one client frame with `now`, checks it
- * strictly (ids within the engines' limits, enum values in range, required fields
- * present), asks the caller's authorisation hook, applies it through the public C API,
- * and writes the response frame and then one frame per event the call raised (each with
- * the next sequence number) through the output callback. A frame that fails a check gets
- * an error response and changes nothing; bytes that do not decode as a ClientFrame get a
- * Goodbye and the "close the session" verdict. docs/protocol.md has the messages, the
- * rules and an example.
+ * strictly (strings UTF-8, ids within the engines' limits, enum values in range,
+ * required fields present), asks the caller's authorisation hook, applies it through the
+ * public C API, and writes the response frame and then one frame per event the call
+ * raised (each with the next sequence number) through the output callback. A frame that
+ * fails a check gets an error response and changes nothing; bytes that do not decode as a
+ * ClientFrame get a Goodbye and the "close the session" verdict. docs/protocol.md has the
+ * messages, the rules and an example.
  *
  * Errors are the library's negative codes (ccenter/common.h). Not thread-safe: a reader,
  * a dispatcher and its sessions are used from one thread at a time, the engines' thread.

@@ -324,26 +324,56 @@ static int fail(ccenter_proto_dispatcher *d, int code, const char *what, const c
 /* ---------------------------------------------------------------------------------- */
 /* Extract: the checks                                                                  */
 
-/* A required string of 1..max bytes. */
-static int need_str(ccenter_proto_dispatcher *d, const char *s, size_t max, const char *name,
-                    const char **out)
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF). protobuf-c does not check what proto3 requires of strings, and a string
+ * that is not UTF-8 would come back in events that Google's runtimes refuse to parse. */
+static int utf8_ok(const char *s)
 {
-  if (!s || !*s)
-    return fail(d, CCENTER_EINVAL, "missing field", name);
-  if (strlen(s) > max)
-    return fail(d, CCENTER_EINVAL, "too long", name);
-  *out = s;
-  return 0;
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned c = *p++, n;
+    uint32_t cp;
+    if (c < 0x80)
+      continue;
+    if (c >= 0xc2 && c <= 0xdf)
+      n = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+      n = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+      n = 3, cp = c & 0x07;
+    else
+      return 0;
+    for (unsigned i = 0; i < n; i++, p++) {
+      if ((*p & 0xc0) != 0x80)
+        return 0;
+      cp = cp << 6 | (*p & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+  }
+  return 1;
 }
 
-/* An optional string of at most max bytes: empty is none (NULL). */
+/* An optional string of at most max bytes of UTF-8: empty is none (NULL). */
 static int opt_str(ccenter_proto_dispatcher *d, const char *s, size_t max, const char *name,
                    const char **out)
 {
   if (s && strlen(s) > max)
     return fail(d, CCENTER_EINVAL, "too long", name);
+  if (s && !utf8_ok(s))
+    return fail(d, CCENTER_EINVAL, "not UTF-8", name);
   *out = s && *s ? s : NULL;
   return 0;
+}
+
+/* A required string of 1..max bytes of UTF-8. */
+static int need_str(ccenter_proto_dispatcher *d, const char *s, size_t max, const char *name,
+                    const char **out)
+{
+  if (!s || !*s)
+    return fail(d, CCENTER_EINVAL, "missing field", name);
+  return opt_str(d, s, max, name, out);
 }
 
 static int enum_in(ccenter_proto_dispatcher *d, int v, int lo, int hi, const char *name)
@@ -881,7 +911,8 @@ static int authorised(ccenter_proto_dispatcher *d, ccenter_proto_session *s,
     req->principal = s->principal;
   }
   if (d->cfg.authorize && d->cfg.authorize(d->cfg.ud, req) != 0) {
-    fail(d, CCENTER_EPERM, "refused by the server's authorisation", ccenter_proto_kind_name(req->kind));
+    fail(d, CCENTER_EPERM, "refused by the server's authorisation",
+         ccenter_proto_kind_name(req->kind));
     return 0;
   }
   return 1;

@@ -1273,6 +1273,23 @@ START_TEST(strict_decoding)
   put_command(&o, 1, &cmd);
   ck_assert_int_eq(refused(&g, &o), 0);
   o.n = 0;
+  /* Strings that are not UTF-8: a stray continuation byte, an overlong '/', a
+   * surrogate; and one that is. */
+  static const char *const bad_utf8[] = {"q\x80", "q\xc0\xaf", "q\xed\xa0\x80",
+                                         "q\xf4\x90\x80\x80"};
+  for (size_t k = 0; k < sizeof bad_utf8 / sizeof bad_utf8[0]; k++) {
+    s = (step){CCENTER_PROTO_QUEUE_ADD, bad_utf8[k], 0, 0, 0, 0, 0, 0};
+    command_of(&s, &cmd, &m, &x);
+    put_command(&o, 1, &cmd);
+    ck_assert_int_eq(refused(&g, &o), CCENTER_EINVAL);
+    o.n = 0;
+  }
+  s = (step){CCENTER_PROTO_QUEUE_ADD, "file d\xe2\x80\x99"
+                                      "attente \xf0\x9f\x93\x9e", 0, 0, 0, 0, 0, 0};
+  command_of(&s, &cmd, &m, &x);
+  put_command(&o, 1, &cmd);
+  ck_assert_int_eq(refused(&g, &o), 0);
+  o.n = 0;
   /* Missing required fields: an empty id, a command without its oneof, a frame without
    * a body, a set_field without a value. */
   s = (step){CCENTER_PROTO_AGENT_LOGIN, "", 0, 0, 0, 0, 0, 0};

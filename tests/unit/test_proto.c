@@ -1530,11 +1530,74 @@ START_TEST(resume_within_and_past_the_window)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------------- */
+/* The schema's numbers are the C library's                                             */
+
+/* "ring-timeout" -> "RING_TIMEOUT". */
+static void upper(char *out, size_t n, const char *prefix, const char *name)
+{
+  size_t k = (size_t)snprintf(out, n, "%s", prefix);
+  for (; *name && k + 1 < n; name++)
+    out[k++] = *name == '-' ? '_' : (char)(*name >= 'a' && *name <= 'z' ? *name - 32 : *name);
+  out[k] = 0;
+}
+
+START_TEST(enums_match_c)
+{
+  char want[96];
+  const ProtobufCEnumDescriptor *et = &ccenter__v1__event_type__descriptor;
+  ck_assert_uint_eq(et->n_values, CCENTER_EV_STEP + 1);
+  for (unsigned v = 1; v <= CCENTER_EV_STEP; v++) {
+    upper(want, sizeof want, "EV_", ccenter_event_name((ccenter_event_type)v));
+    ck_assert_str_eq(protobuf_c_enum_descriptor_get_value(et, (int)v)->name, want);
+  }
+  const ProtobufCEnumDescriptor *ct = &ccenter__v1__case_event_type__descriptor;
+  ck_assert_uint_eq(ct->n_values, CCENTER_CASE_CONTACT_LINKED + 1);
+  for (unsigned v = 1; v <= CCENTER_CASE_CONTACT_LINKED; v++) {
+    upper(want, sizeof want, "CASE_", ccenter_case_event_name((ccenter_case_event_type)v));
+    ck_assert_str_eq(protobuf_c_enum_descriptor_get_value(ct, (int)v)->name, want);
+  }
+  const ProtobufCEnumDescriptor *cause = &ccenter__v1__cause__descriptor;
+  ck_assert_uint_eq(cause->n_values, CCENTER_CAUSE_COUNT_);
+  for (unsigned v = 0; v < CCENTER_CAUSE_COUNT_; v++) {
+    upper(want, sizeof want, "CAUSE_", ccenter_cause_name((ccenter_cause)v));
+    ck_assert_str_eq(protobuf_c_enum_descriptor_get_value(cause, (int)v)->name, want);
+  }
+  /* The enums without C names: their sizes and last values. */
+  ck_assert_uint_eq(ccenter__v1__channel__descriptor.n_values, CCENTER_CHANNEL_COUNT_);
+  ck_assert_int_eq(CCENTER__V1__CHANNEL__CHANNEL_TASK, CCENTER_CHANNEL_TASK);
+  ck_assert_int_eq(CCENTER__V1__AGENT_STATE__AGENT_READY, CCENTER_AGENT_READY);
+  ck_assert_int_eq(CCENTER__V1__CONTACT_STATE__CONTACT_ENDED, CCENTER_CONTACT_ENDED);
+  ck_assert_int_eq(CCENTER__V1__OUTCOME__OUTCOME_REMOVED, CCENTER_OUTCOME_REMOVED);
+  ck_assert_int_eq(CCENTER__V1__PARTY__PARTY_AGENT, CCENTER_PARTY_AGENT);
+  ck_assert_int_eq(CCENTER__V1__QUEUE_OPTION__QUEUE_RESERVE_SL, CCENTER_QUEUE_RESERVE_SL);
+  ck_assert_int_eq(CCENTER__V1__QUEUE_OPTION__QUEUE_STRATEGY, CCENTER_QUEUE_STRATEGY);
+  ck_assert_int_eq(CCENTER__V1__ENGINE_OPTION__ENGINE_SEED, CCENTER_ENGINE_SEED);
+  ck_assert_int_eq(CCENTER__V1__ROLE__ROLE_WALLBOARD, CCENTER_PROTO_ROLE_WALLBOARD);
+  /* Every Command field is a request kind of the same number and name, and back. */
+  const ProtobufCMessageDescriptor *cmd = &ccenter__v1__command__descriptor;
+  unsigned kinds = 0;
+  for (int k = 0; k < 128; k++)
+    kinds += strcmp(ccenter_proto_kind_name((ccenter_proto_kind)k), "unknown") != 0;
+  ck_assert_uint_eq(cmd->n_fields + 3, kinds); /* + hello, resume, snapshot */
+  for (unsigned f = 0; f < cmd->n_fields; f++)
+    ck_assert_str_eq(ccenter_proto_kind_name((ccenter_proto_kind)cmd->fields[f].id),
+                     cmd->fields[f].name);
+  const ProtobufCMessageDescriptor *cf = &ccenter__v1__client_frame__descriptor;
+  static const ccenter_proto_kind bodies[] = {CCENTER_PROTO_HELLO, CCENTER_PROTO_RESUME,
+                                              CCENTER_PROTO_SNAPSHOT};
+  for (size_t k = 0; k < 3; k++)
+    ck_assert_str_eq(protobuf_c_message_descriptor_get_field(cf, bodies[k])->name,
+                     ccenter_proto_kind_name(bodies[k]));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("proto");
   TCase *tc = tcase_create("proto");
   tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, enums_match_c);
   tcase_add_test(tc, prefix_like_google);
   tcase_add_test(tc, split_at_every_byte);
   tcase_add_test(tc, several_frames_in_one_push);

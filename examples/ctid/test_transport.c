@@ -83,7 +83,9 @@ static void cert_teardown(void)
 
 /* ---- a world: one loop, one listener, its clients ---- */
 
-enum server_mode { SRV_ECHO, SRV_FLOOD };
+/* SRV_END: the first bytes received, a length in decimal, get a response of that many
+   bytes of end_data and ct_conn_end. */
+enum server_mode { SRV_ECHO, SRV_FLOOD, SRV_END };
 
 typedef struct {
   const char *reason;
@@ -98,7 +100,7 @@ typedef struct world {
   int clients_left;  /* the listener closes when this reaches 0 */
   int srv_opened, srv_closed;
   reason_count srv_reasons[16], cli_reasons[16];
-  int log_lines, log_handshake_failed;
+  int log_lines, log_handshake_failed, log_linger;
   /* SRV_FLOOD */
   size_t flood_sent, flood_max_queued, out_max;
   int flood_rc;
@@ -107,6 +109,11 @@ typedef struct world {
   int to_start, started;
   bool many_tls;
   struct client *after_bad;
+  /* SRV_END */
+  const unsigned char *end_data;
+  size_t end_len;
+  int send_after_end;
+  ct_conn *stopper_srv, *stopper;  /* the server's and the client's side */
 } world;
 
 typedef struct client {
@@ -148,6 +155,8 @@ static void test_log(void *user, const char *line)
   w->log_lines++;
   if (strstr(line, "TLS handshake failed: "))
     w->log_handshake_failed++;
+  if (strstr(line, "did not close within"))
+    w->log_linger++;
 }
 
 /* The listener closes once every client is gone and the server has seen each go (so
@@ -181,7 +190,20 @@ static void srv_open(ct_conn *c)
 
 static void srv_data(ct_conn *c, const void *bytes, size_t len)
 {
-  ck_assert_int_eq(ct_conn_send(c, bytes, len), CT_OK);
+  world *w = ct_conn_user(c);
+  if (w->mode != SRV_END) {
+    ck_assert_int_eq(ct_conn_send(c, bytes, len), CT_OK);
+    return;
+  }
+  char want[16] = "";
+  memcpy(want, bytes, len < sizeof want - 1 ? len : sizeof want - 1);
+  size_t n = strtoul(want, NULL, 10);
+  ck_assert_uint_le(n, w->end_len);
+  if (n == w->end_len)
+    w->stopper_srv = c;
+  ck_assert_int_eq(ct_conn_send(c, w->end_data, n), CT_OK);
+  ct_conn_end(c, "bye");
+  w->send_after_end = ct_conn_send(c, "x", 1);
 }
 
 static void srv_close(ct_conn *c, const char *reason)
@@ -191,6 +213,10 @@ static void srv_close(ct_conn *c, const char *reason)
   count_reason(w->srv_reasons, reason);
   if (w->slow_client && strcmp(reason, "output buffer full") == 0)
     ct_conn_close(w->slow_client, "test done");
+  /* The stopper reads again once its server side is gone: what the kernel holds, then the
+     end. */
+  if (c == w->stopper_srv && w->stopper)
+    ct_conn_read_start(w->stopper);
   maybe_finish(w, 1);
 }
 
@@ -279,6 +305,8 @@ static void cli_close(ct_conn *c, const char *reason)
   k->closed_at = uv_now(&k->w->loop);
   count_reason(k->w->cli_reasons, reason);
   k->c = NULL;
+  if (k->w->stopper == c)
+    k->w->stopper = NULL;
   if (k->tick.data) {
     uv_close((uv_handle_t *)&k->tick, tick_closed);
     return;
@@ -297,7 +325,7 @@ static void client_connect(world *w, client *k, bool tls, const char *path,
   ct_callbacks cbs = *cb;
   cbs.log_user = w;
   k->w = w;
-  ct_limits none = {0, 0};
+  ct_limits none = {.out_max = 0};
   int rc = ct_connect(&w->loop, "127.0.0.1", path ? 0 : ct_listener_port(w->l), path,
                       tls ? w->cli_tls : NULL, tls ? "localhost" : NULL, &none, &cbs, k,
                       &k->c, err, sizeof err);
@@ -374,6 +402,66 @@ START_TEST(output_bound_cuts_off_slow_reader)
   ck_assert_uint_ge(w.flood_sent, limits.out_max);
   ck_assert_uint_lt(w.flood_sent, 1024u * 65536u);
   ck_assert_str_eq(slow.closed_by, "test done");
+}
+END_TEST
+
+/* ---- ending after the output ---- */
+
+enum { LINGER_MS = 500 };
+
+/* Asks for its total; an abrupt client stops reading until the server has closed. */
+static void hello_open(ct_conn *c)
+{
+  client *k = ct_conn_user(c);
+  char want[16];
+  int n = snprintf(want, sizeof want, "%zu", k->total);
+  ck_assert_int_eq(ct_conn_send(c, want, (size_t)n), CT_OK);
+  if (!k->abrupt)
+    return;
+  ct_conn_read_stop(c);
+  k->w->stopper = c;
+}
+
+static void end_data(ct_conn *c, const void *bytes, size_t len)
+{
+  client *k = ct_conn_user(c);
+  ck_assert_uint_le(k->recvd + len, k->total);
+  ck_assert(memcmp(bytes, k->data + k->recvd, len) == 0);
+  k->recvd += len;
+}
+
+/* A last response of 2 MiB (more than one write puts into the kernel) followed by
+   ct_conn_end reaches the client whole, then the client sees the end; a client that stops
+   reading is closed after linger_ms, before its 16 MiB response is through (what the
+   kernel holds still arrives, the rest is dropped). _i: 0 plain, 1 TLS. */
+START_TEST(end_after_output)
+{
+  bool tls = _i;
+  world w;
+  ct_limits limits = {.out_max = 32u << 20, .idle_ms = 30000, .linger_ms = LINGER_MS};
+  world_init(&w, SRV_END, tls, false, &limits);
+  w.end_len = 16u << 20;
+  w.end_data = pattern(w.end_len);
+  client reader = {.data = w.end_data, .total = 2u << 20};
+  client stopper = {.data = w.end_data, .total = w.end_len, .abrupt = true};
+  w.clients_left = 2;
+  ct_callbacks cb = echo_cb;
+  cb.on_open = hello_open;
+  cb.on_data = end_data;
+  client_connect(&w, &reader, tls, NULL, &cb);
+  client_connect(&w, &stopper, tls, NULL, &cb);
+  world_run(&w);
+  ck_assert_int_eq(w.send_after_end, CT_ECLOSED);
+  ck_assert_uint_eq(reader.recvd, reader.total);
+  ck_assert_str_eq(reader.closed_by, "peer closed");
+  ck_assert_int_eq(reasons(w.srv_reasons, "bye"), 2);
+  /* The stopper was closed by the server's linger deadline (it reads nothing before its
+     server side is gone, so nothing else could have ended it). The reader may have been
+     too, on a loaded machine still reading its last bytes from the kernel's buffers after
+     LINGER_MS; that loses it nothing (recvd above): the close is a FIN after the data. */
+  ck_assert_int_ge(w.log_linger, 1);
+  ck_assert_uint_lt(stopper.recvd, w.end_len);
+  free((void *)w.end_data);
 }
 END_TEST
 
@@ -688,6 +776,7 @@ Suite *make_suite(void)
   tcase_add_loop_test(tc, echo_round_trips, 0, 4);
   tcase_add_loop_test(tc, output_bound_cuts_off_slow_reader, 0, 2);
   tcase_add_loop_test(tc, idle_timeout, 0, 2);
+  tcase_add_loop_test(tc, end_after_output, 0, 2);
   tcase_add_loop_test(tc, many_connects, 0, 2);
   tcase_add_test(tc, tls_bad_peers);
   tcase_add_test(tc, plain_tcp_only_on_loopback);

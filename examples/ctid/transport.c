@@ -51,6 +51,7 @@ struct ct_conn {
   ct_stream h;
   uv_timer_t idle;
   uv_connect_t connect_req;
+  uv_shutdown_t shutdown_req;
   ct_listener *owner;  /* NULL for an outgoing connection */
   ct_conn *prev, *next;
   ct_callbacks cb;
@@ -62,8 +63,10 @@ struct ct_conn {
   bool open;
   bool reading;
   bool closing;
+  bool ending;         /* ct_conn_end: flushing, then waiting for the peer's EOF */
   bool fatal;          /* no close_notify: the TLS state is broken */
-  const char *reason;
+  const char *reason;  /* of ct_conn_close, or of ct_conn_end while ending */
+  size_t linger_queued; /* output not yet written when the linger deadline was set */
   char peer[64];
 };
 
@@ -305,7 +308,7 @@ void ct_conn_close(ct_conn *c, const char *reason)
   c->closing = true;
   c->reason = reason ? reason : "closed";
   conn_log(c, "closed: %s", c->reason);
-  if (c->ssl && c->open && !c->fatal)
+  if (c->ssl && c->open && !c->fatal && !c->ending)
     tls_send_close_notify(c);
   uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
   uv_close(&c->h.handle, conn_handle_closed);
@@ -324,6 +327,8 @@ static void idle_fired(uv_timer_t *t)
 
 static void idle_restart(ct_conn *c)
 {
+  if (c->ending)
+    return;  /* the timer is the linger deadline now */
   if (c->limits.idle_ms && c->reading && !c->closing)
     uv_timer_start(&c->idle, idle_fired, c->limits.idle_ms, 0);
   else
@@ -396,7 +401,7 @@ static int tls_flush(ct_conn *c)
 
 int ct_conn_send(ct_conn *c, const void *bytes, size_t len)
 {
-  if (c->closing)
+  if (c->closing || c->ending)
     return CT_ECLOSED;
   if (!c->open)
     return CT_ENOTREADY;
@@ -429,6 +434,66 @@ int ct_conn_send(ct_conn *c, const void *bytes, size_t len)
     len -= (size_t)chunk;
   }
   return CT_OK;
+}
+
+/* ---- ending: output first, then the close ---- */
+
+static uint64_t linger_ms(const ct_conn *c)
+{
+  return c->limits.linger_ms ? c->limits.linger_ms : CT_LINGER_MS;
+}
+
+/* The deadline moves while the peer takes output: a slow reader gets its last response, a
+   stalled one is closed. */
+static void linger_expired(uv_timer_t *t)
+{
+  ct_conn *c = t->data;
+  size_t queued = uv_stream_get_write_queue_size(&c->h.stream);
+  if (queued && queued < c->linger_queued) {
+    c->linger_queued = queued;
+    uv_timer_start(t, linger_expired, linger_ms(c), 0);
+    return;
+  }
+  conn_log(c, "peer did not close within %llu ms", (unsigned long long)linger_ms(c));
+  ct_conn_close(c, c->reason);
+}
+
+/* The output has left libuv's queue: the peer gets linger_ms from now to read it from the
+   kernel's buffers and close. */
+static void shutdown_done(uv_shutdown_t *req, int status)
+{
+  ct_conn *c = req->data;
+  if (c->closing)
+    return;
+  if (status < 0)
+    ct_conn_close(c, c->reason);
+  else
+    uv_timer_start(&c->idle, linger_expired, linger_ms(c), 0);
+}
+
+void ct_conn_end(ct_conn *c, const char *reason)
+{
+  if (c->closing || c->ending)
+    return;
+  if (c->ssl && c->open && !c->fatal) {
+    ERR_clear_error();
+    SSL_shutdown(c->ssl);
+    ERR_clear_error();
+    if (tls_flush(c))
+      return;
+  }
+  ct_conn_read_start(c);
+  if (c->closing)
+    return;
+  c->ending = true;
+  c->reason = reason ? reason : "closed";
+  c->linger_queued = uv_stream_get_write_queue_size(&c->h.stream);
+  uv_timer_start(&c->idle, linger_expired, linger_ms(c), 0);
+  /* libuv shuts the write side down once every queued write is done. */
+  c->shutdown_req.data = c;
+  int r = uv_shutdown(&c->shutdown_req, &c->h.stream, shutdown_done);
+  if (r)
+    ct_conn_close(c, c->reason);
 }
 
 /* ---- input ---- */
@@ -495,6 +560,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
   ct_conn *c = s->data;
   if (c->closing)
     return;
+  if (c->ending) {
+    /* Read only so that closing sends a FIN, not a reset that would discard the output
+       the peer has not read yet. */
+    if (nread < 0)
+      ct_conn_close(c, c->reason);
+    return;
+  }
   if (nread < 0) {
     if (nread != UV_EOF) {
       conn_log(c, "read: %s", uv_strerror((int)nread));
@@ -533,7 +605,7 @@ void ct_conn_read_start(ct_conn *c)
 
 void ct_conn_read_stop(ct_conn *c)
 {
-  if (c->closing || !c->reading)
+  if (c->closing || c->ending || !c->reading)
     return;
   uv_read_stop(&c->h.stream);
   c->reading = false;

@@ -53,7 +53,10 @@ typedef struct ct_callbacks {
 typedef struct ct_limits {
   size_t out_max;   /* bytes queued for uv_write and not yet written */
   uint64_t idle_ms; /* close when nothing was received for this long */
+  uint64_t linger_ms; /* ct_conn_end waits this long for progress; 0: CT_LINGER_MS */
 } ct_limits;
+
+enum { CT_LINGER_MS = 5000 };
 
 typedef struct ct_listen_config {
   /* TCP: a numeric IPv4 or IPv6 address or "localhost", and a port (0: any free one). */
@@ -107,6 +110,12 @@ int ct_conn_send(ct_conn *c, const void *bytes, size_t len);
    sent when the socket takes it at once. reason should be a static string: it is passed to
    on_close and logged. */
 void ct_conn_close(ct_conn *c, const char *reason);
+/* Ends the connection after its queued output: no more sends (CT_ECLOSED), no more
+   on_data; under TLS a close_notify follows the output; the write side is shut down once
+   the output is written, and the connection closes when the peer closes its side, or when
+   linger_ms pass without the peer taking any of the output (or without its close once the
+   output is written). For a last response (an error, a refusal) that must reach the peer. */
+void ct_conn_end(ct_conn *c, const char *reason);
 
 void ct_conn_set_limits(ct_conn *c, const ct_limits *limits);
 /* Stops and restarts reading (back-pressure); while stopped the idle timer is paused. */

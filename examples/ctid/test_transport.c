@@ -170,6 +170,10 @@ static void maybe_finish(world *w, size_t srv_closing)
   }
 }
 
+static void test_log_quiet(void *user, const char *line)
+{
+}
+
 static void srv_open(ct_conn *c)
 {
   world *w = ct_conn_user(c);
@@ -726,12 +730,51 @@ START_TEST(plain_tcp_only_on_loopback)
   /* ::1 may be unavailable (no IPv6 here): then binding fails, but policy let it through. */
   ck_assert_int_ne(try_listen(&loop, "::1", NULL, false, err, sizeof err), CT_EINVAL);
 
-  /* A bad certificate path is reported with the file's name. */
-  ck_assert_ptr_null(ct_tls_server_ctx("/nonexistent/cert.pem", key_path, err, sizeof err));
-  ck_assert_msg(strstr(err, "/nonexistent/cert.pem"), "%s", err);
-
   uv_run(&loop, UV_RUN_DEFAULT);
   SSL_CTX_free(tls);
+  ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
+static void refused_close(ct_conn *c, const char *reason)
+{
+  *(const char **)ct_conn_user(c) = reason;
+}
+
+/* Errors a server meets at start-up name their file; a refused connection ends in
+   on_close. */
+START_TEST(setup_errors)
+{
+  char err[256] = "";
+  ck_assert_ptr_null(ct_tls_server_ctx("/nonexistent/cert.pem", key_path, err, sizeof err));
+  ck_assert_msg(strstr(err, "/nonexistent/cert.pem"), "%s", err);
+  ck_assert_ptr_null(ct_tls_server_ctx(cert_path, "/nonexistent/key.pem", err, sizeof err));
+  ck_assert_msg(strstr(err, "/nonexistent/key.pem"), "%s", err);
+  /* The certificate as its own key: not a key. */
+  ck_assert_ptr_null(ct_tls_server_ctx(cert_path, cert_path, err, sizeof err));
+  ck_assert_msg(strstr(err, cert_path), "%s", err);
+  ck_assert_ptr_null(ct_tls_client_ctx("/nonexistent/ca.pem", err, sizeof err));
+  ck_assert_msg(strstr(err, "/nonexistent/ca.pem"), "%s", err);
+
+  /* A port nobody listens on: bind one, close it, connect to it. */
+  uv_loop_t loop;
+  ck_assert_int_eq(uv_loop_init(&loop), 0);
+  ct_listen_config cfg = {.host = "127.0.0.1"};
+  ct_listener *l = NULL;
+  ck_assert_msg(ct_listen(&loop, &cfg, &l, err, sizeof err) == CT_OK, "%s", err);
+  int port = ct_listener_port(l);
+  ct_listener_close(l);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  const char *reason = NULL;
+  ct_callbacks cb = {.on_close = refused_close, .log = test_log_quiet};
+  ct_conn *c = NULL;
+  ck_assert_int_eq(ct_connect(&loop, "127.0.0.1", port, NULL, NULL, NULL, NULL, &cb,
+                              &reason, &c, err, sizeof err), CT_OK);
+  ck_assert_int_eq(ct_conn_send(c, "x", 1), CT_ENOTREADY);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  ck_assert_str_eq(reason, "connect failed");
+  ck_assert_int_eq(ct_connect(&loop, "not-an-address", 1, NULL, NULL, NULL, NULL, &cb,
+                              &reason, &c, err, sizeof err), CT_EINVAL);
   ck_assert_int_eq(uv_loop_close(&loop), 0);
 }
 END_TEST
@@ -781,6 +824,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, tls_bad_peers);
   tcase_add_test(tc, plain_tcp_only_on_loopback);
   tcase_add_test(tc, unix_stale_socket);
+  tcase_add_test(tc, setup_errors);
   suite_add_tcase(s, tc);
   return s;
 }

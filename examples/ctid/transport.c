@@ -526,7 +526,8 @@ static void tls_pump(ct_conn *c)
     conn_opened(c);
   }
   char plain[TLS_RECORD_MAX];
-  while (!c->closing) {
+  /* on_open or on_data may end the connection: nothing more is delivered then. */
+  while (!c->closing && !c->ending) {
     ERR_clear_error();
     int n = SSL_read(c->ssl, plain, sizeof plain);
     if (n > 0) {

@@ -127,6 +127,7 @@ typedef struct client {
   const char *closed_by;
   uint64_t opened_at, closed_at;
   bool abrupt;   /* many connects: close at once on open */
+  bool half_close; /* many connects: send, then ct_conn_end (shut the write side down) */
 } client;
 
 static void count_reason(reason_count *rc, const char *reason)
@@ -545,10 +546,15 @@ static void many_start(world *w);
 static void many_open(ct_conn *c)
 {
   client *k = ct_conn_user(c);
-  if (k->abrupt)
+  if (k->abrupt) {
     ct_conn_close(c, "done");
-  else
-    ck_assert_int_eq(ct_conn_send(c, "ping", 4), CT_OK);
+    return;
+  }
+  ck_assert_int_eq(ct_conn_send(c, "ping", 4), CT_OK);
+  /* The server answers and then sees the end of its input: it closes, which ends this
+     side too. */
+  if (k->half_close)
+    ct_conn_end(c, "done");
 }
 
 static void many_data(ct_conn *c, const void *bytes, size_t len)
@@ -578,13 +584,16 @@ static void many_start(world *w)
   };
   client *k = calloc(1, sizeof *k);
   ck_assert_ptr_nonnull(k);
-  k->abrupt = w->started % 3 == 0;  /* a third hang up before a byte is exchanged */
+  /* A third hang up before a byte is exchanged, a sixth half-close after theirs. */
+  k->abrupt = w->started % 3 == 0;
+  k->half_close = w->started % 6 == 1;
   w->started++;
   client_connect(w, k, w->many_tls, NULL, &cb);
 }
 
-/* 1,000 connects and disconnects, 50 at a time; every connection is freed (the loop closes
-   clean; ASan checks the memory). _i: 0 plain, 1 TLS. */
+/* 1,000 connects and disconnects, 50 at a time, some hanging up at once and some
+   half-closing; every connection is freed (the loop closes clean; ASan checks the memory).
+   _i: 0 plain, 1 TLS. */
 START_TEST(many_connects)
 {
   enum { TOTAL = 1000, AT_ONCE = 50 };

@@ -10,7 +10,8 @@
  * Lifetime: a connection is freed by the transport after its handles are closed. The
  * on_close callback is the last call made for a connection (it is called from the uv_close
  * callback, so the connection is still valid inside it and never after it). Calls made on
- * a connection that is closing are refused (ct_conn_send returns CT_ECLOSED) or ignored.
+ * a connection that is closing or ending (ct_conn_end) are refused (ct_conn_send returns
+ * CT_ECLOSED) or ignored.
  *
  * The program must ignore SIGPIPE: libuv writes with write(2), and a peer that has gone
  * would otherwise kill the process instead of failing the write with EPIPE.
@@ -49,7 +50,7 @@ typedef struct ct_callbacks {
   void *log_user;
 } ct_callbacks;
 
-/* Per-connection limits; 0 means no limit. */
+/* Per-connection limits; 0 means no limit (for linger_ms: CT_LINGER_MS). */
 typedef struct ct_limits {
   size_t out_max;   /* bytes queued for uv_write and not yet written */
   uint64_t idle_ms; /* close when nothing was received for this long */

@@ -9,7 +9,7 @@
 # PAIRS  interleaved pairs, `ccenter-bench churn` then py_churn.py (default 5)
 # Environment: CPU (the core both are pinned to with taskset, default 1; empty: no
 # pinning), CONTACTS (py_churn.py's contacts, default its own 200,000), PYTHON (default
-# /usr/bin/python3).
+# /usr/bin/python3), KEEP (a file to keep the runs' JSON lines in, "c" or "py" first).
 #
 # Prints each run's API calls/s and engine events/s, the median and range of each side,
 # the median over the pairs of the ratio Python / C, and the overhead per call in µs,
@@ -38,6 +38,7 @@ cpu=${CPU-1}
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+if [[ -n ${KEEP:-} ]]; then trap 'cp "$out" "$KEEP"; rm -f "$out"' EXIT; fi
 for ((i = 1; i <= pairs; i++)); do
   t0=$EPOCHREALTIME
   line=$("${pin[@]}" "$bench" churn | grep '"scenario":"churn"') || die "ccenter-bench churn failed"
@@ -81,6 +82,9 @@ print("Python's sampled latency of one call: mean %s ns" % med([x["mean_ns"] for
 # tells the two programs' cost apart from the time they waited.
 cpu = [(b["calls"] / b["cpu_seconds"]) / (a["calls"] / a["cpu_seconds"]) for a, b in zip(c, py)]
 share = [x["cpu_seconds"] / x["seconds"] for x in c + py]
-print("by CPU time: Python / C calls per CPU second %s; CPU / wall time of the runs %.2f - %.2f"
-      % (med(cpu), min(share), max(share)))
+cpu_over = [(b["cpu_seconds"] / b["calls"] - a["cpu_seconds"] / a["calls"]) * 1e6
+            for a, b in zip(c, py)]
+print("by CPU time: Python / C calls per CPU second %s; overhead per call %s µs; "
+      "CPU / wall time of the runs %.2f - %.2f"
+      % (med(cpu), med(cpu_over), min(share), max(share)))
 EOF

@@ -313,10 +313,11 @@ def test_kill9(srv):
         ok(True, "kill -9: skipped (no ccenter-switch) # SKIP")
         return
     sw_out = open(os.path.join(srv.tmp, "switch.out"), "w")
+    # 4 agents taking 2 calls a second each against 20 arriving: a queue builds.
     sw = subprocess.Popen([SWITCH, "-a", srv.addr(), "-p", "pbx", "-s", SECRET, "-P", "carol",
-                           "-S", SECRET, "-q", "sales,general", "-r", "40", "-d", "30",
-                           "-n", "4", "-A", "a00,a01,a02,a03", "-T", "400", "-W", "200",
-                           "-B", "100000", "-x", "7"], stdout=sw_out, stderr=subprocess.STDOUT)
+                           "-S", SECRET, "-q", "sales,general", "-r", "20", "-d", "30",
+                           "-A", "a04,a05,a06,a07", "-T", "500", "-W", "5000", "-x", "7"],
+                          stdout=sw_out, stderr=subprocess.STDOUT)
     time.sleep(3)
     sw.send_signal(signal.SIGSTOP)
     time.sleep(0.3)
@@ -330,6 +331,11 @@ def test_kill9(srv):
     sw.send_signal(signal.SIGCONT)
     sw.wait(timeout=60)
     sw_out.close()
+    with open(os.path.join(srv.tmp, "switch.out")) as f:
+        report = f.read()
+    ok(re.search(r"placed=[1-9]\d* answered=[1-9]", report) and
+       re.search(r"enqueue->queued n=[1-9]\d* p50=\d+us p99=\d+us", report),
+       "ccenter-switch: calls placed and answered, latencies reported", report)
     ok(len(waiting) > 0, "kill -9: callers were waiting (%d)" % len(waiting), out_b)
     ok(before_c == after_c, "kill -9: every contact in the same state and position",
        "\n".join(before_c) + "\n---\n" + "\n".join(after_c))

@@ -235,8 +235,10 @@ static int fill_list(const cc_map *map, skip_fn skip, const char *(*id_of)(const
   const char **ids;
   size_t n_ids;
   int rc = collect(map, skip, id_of, &ids, &n_ids);
-  if (rc || !n_ids)
+  if (rc || !n_ids) {
+    free(ids); /* every object skipped (all cases closed): the array is still there */
     return rc;
+  }
   if (!(*arr = calloc(n_ids, sizeof **arr)))
     rc = CCENTER_ENOMEM;
   for (size_t k = 0; !rc && k < n_ids; k++) {

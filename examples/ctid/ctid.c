@@ -105,12 +105,21 @@ static server g_srv;
 static void logf_(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(int prio, const char *fmt, ...)
 {
-  char line[1024];
+  char line[1024], out[4 * sizeof line];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "<%d>ctid: %s\n", prio, line);
+  /* Lines carry what clients sent (a refused Hello's principal before any check): a
+     newline would forge a line, other bytes would break the log's encoding. */
+  size_t o = 0;
+  for (const unsigned char *c = (const unsigned char *)line; *c; c++)
+    if (*c < 0x20 || *c >= 0x7f)
+      o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", *c);
+    else
+      out[o++] = (char)*c;
+  out[o] = 0;
+  fprintf(stderr, "<%d>ctid: %s\n", prio, out);
 }
 #define LOG_ERR_ 3
 #define LOG_WARN_ 4

@@ -2,14 +2,20 @@
  * ccenter-switch: the switch simulator and load generator for ctid. Over a switch session
  * it places calls on the queues as a Poisson stream and plays the callers, who abandon
  * when their patience (exponential) runs out and hang up when their talk time is over;
- * over one supervisor session it plays N agents: logs them in, makes them ready, accepts
- * every offer made to them and ends their wrap-up. At the end (or when the server goes)
- * it reports counts and the latencies from a command to the event it causes (enqueue ->
- * CONTACT_QUEUED, accept -> CONTACT_CONNECTED), p50 and p99.
+ * it plays N agents: logs them in, makes them ready, accepts every offer made to them and
+ * ends their wrap-up, either all over one supervisor session (-P, -A) or each over its
+ * own agent session (-n N: agents and principals PREFIX00000.., one secret -S), as desks
+ * would. At the end (or when the server goes) it reports counts and the latencies from a
+ * command to the event it causes (enqueue -> CONTACT_QUEUED, accept -> CONTACT_CONNECTED),
+ * p50 and p99.
  *
  *   ccenter-switch -a ADDR -p SWITCH -s SECRET -P SUPERVISOR -S SECRET -A AGENT,AGENT...
  *                  [-q QUEUE,QUEUE] [-r CALLS_PER_S] [-d SECONDS] [-T TALK_MS]
  *                  [-W PATIENCE_MS] [-x SEED]
+ *   ccenter-switch -a ADDR -p SWITCH -s SECRET -n AGENTS -N PREFIX -S SECRET [...]
+ *
+ * With -n, every session is a descriptor: the soft RLIMIT_NOFILE is raised to the hard
+ * limit, and one epoll set watches them all.
  */
 #define _DEFAULT_SOURCE
 #include <inttypes.h>
@@ -17,6 +23,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -32,6 +40,7 @@ typedef struct call {
 
 typedef struct sim {
   cl_conn sw, sup;
+  cl_conn *ac; /* -n: one session per agent */
   char **queues, **agents;
   int nq, na;
   double rate;
@@ -82,7 +91,7 @@ static void command(sim *s, cl_conn *c, Ccenter__V1__Command *cmd)
     s->errors++;
 }
 
-static void agent_cmd(sim *s, const char *agent, const char *contact, int kind)
+static void agent_cmd(sim *s, cl_conn *via, const char *agent, const char *contact, int kind)
 {
   Ccenter__V1__Command cmd = CCENTER__V1__COMMAND__INIT;
   Ccenter__V1__AgentRef ar = CCENTER__V1__AGENT_REF__INIT;
@@ -94,7 +103,7 @@ static void agent_cmd(sim *s, const char *agent, const char *contact, int kind)
     cmd.offer_accept = &ac; /* every AgentContact case shares the union */
   else
     cmd.agent_login = &ar;
-  command(s, &s->sup, &cmd);
+  command(s, via, &cmd);
 }
 
 static void place(sim *s)
@@ -140,8 +149,11 @@ static void contact_cmd(sim *s, size_t i, int kind)
   command(s, &s->sw, &cmd);
 }
 
-static void on_frame(sim *s, Ccenter__V1__ServerFrame *f, int from_sup)
+/* Frames from the switch session, or from a session playing agents (from), which answers
+   their offers and ends their wrap-up itself. */
+static void on_frame(sim *s, Ccenter__V1__ServerFrame *f, cl_conn *from)
 {
+  int from_sup = from != &s->sw;
   if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_RESPONSE) {
     if (f->response->code < 0)
       s->errors++;
@@ -165,7 +177,7 @@ static void on_frame(sim *s, Ccenter__V1__ServerFrame *f, int from_sup)
       c->state = C_OFFERED;
       snprintf(c->agent, sizeof c->agent, "%s", e->agent);
       c->t_accept = cl_mono_us();
-      agent_cmd(s, e->agent, e->contact, CCENTER__V1__COMMAND__CMD_OFFER_ACCEPT);
+      agent_cmd(s, from, e->agent, e->contact, CCENTER__V1__COMMAND__CMD_OFFER_ACCEPT);
     }
     break;
   case CCENTER__V1__EVENT_TYPE__EV_CONTACT_CONNECTED:
@@ -182,7 +194,7 @@ static void on_frame(sim *s, Ccenter__V1__ServerFrame *f, int from_sup)
     break;
   case CCENTER__V1__EVENT_TYPE__EV_CONVERSATION_ENDED:
     if (from_sup && e->agent && *e->agent)
-      agent_cmd(s, e->agent, e->contact, CCENTER__V1__COMMAND__CMD_WRAP_UP_END);
+      agent_cmd(s, from, e->agent, e->contact, CCENTER__V1__COMMAND__CMD_WRAP_UP_END);
     break;
   case CCENTER__V1__EVENT_TYPE__EV_CONTACT_ENDED:
     if (!from_sup)
@@ -218,18 +230,19 @@ static void report(sim *s, const char *why)
   fflush(stdout);
 }
 
-/* Reads what each session has; 0, or -1 when the server closed one. */
-static int pump(sim *s, int timeout_ms)
+/* Reads what the sessions have; 0, or -1 when the server closed one. An epoll item's
+   number is its session: 0 the switch, 1 the supervisor, 2 + i agent i. */
+static int pump(sim *s, int ep, int timeout_ms)
 {
-  struct pollfd p[2] = {{.fd = s->sw.fd, .events = POLLIN}, {.fd = s->sup.fd, .events = POLLIN}};
-  if (poll(p, 2, timeout_ms) < 0)
-    return 0;
-  cl_conn *cs[2] = {&s->sw, &s->sup};
-  for (int k = 0; k < 2; k++) {
+  struct epoll_event ev[256];
+  int n = epoll_wait(ep, ev, 256, timeout_ms);
+  for (int k = 0; k < n; k++) {
+    uint32_t i = ev[k].data.u32;
+    cl_conn *c = i == 0 ? &s->sw : i == 1 ? &s->sup : &s->ac[i - 2];
     int eof = 0;
     Ccenter__V1__ServerFrame *f;
-    while ((f = cl_recv(cs[k], 0, &eof))) {
-      on_frame(s, f, k == 1);
+    while ((f = cl_recv(c, 0, &eof))) {
+      on_frame(s, f, c);
       cl_free(f);
     }
     if (eof)
@@ -238,15 +251,70 @@ static int pump(sim *s, int timeout_ms)
   return 0;
 }
 
+static int watch(int ep, const cl_conn *c, uint32_t i)
+{
+  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+  return epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* One descriptor per agent session, a few more for the rest. */
+static int raise_nofile(long need)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl))
+    return -1;
+  if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < need) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl))
+      return -1;
+  }
+  return rl.rlim_cur == RLIM_INFINITY || (long)rl.rlim_cur >= need ? 0 : -1;
+}
+
+/* -n: each agent connects, shakes hands as itself, logs in and is made ready. */
+static int connect_agents(sim *s, int ep, const char *addr, const char *prefix,
+                          const char *secret)
+{
+  if (raise_nofile(s->na + 16L)) {
+    fprintf(stderr, "ccenter-switch: %d sessions need more descriptors than the hard "
+                    "RLIMIT_NOFILE allows\n", s->na);
+    return -1;
+  }
+  s->ac = calloc((size_t)s->na, sizeof *s->ac);
+  s->agents = calloc((size_t)s->na, sizeof *s->agents);
+  double t0 = cl_mono_us();
+  for (int i = 0; i < s->na; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s%05d", prefix, i);
+    s->agents[i] = strdup(name);
+    if (cl_connect(&s->ac[i], addr))
+      return -1;
+    int rc = cl_hello(&s->ac[i], 2, name, secret, NULL);
+    if (rc) {
+      fprintf(stderr, "ccenter-switch: handshake of %s refused (%d)\n", name, rc);
+      return -1;
+    }
+    agent_cmd(s, &s->ac[i], name, NULL, CCENTER__V1__COMMAND__CMD_AGENT_LOGIN);
+    agent_cmd(s, &s->ac[i], name, NULL, CCENTER__V1__COMMAND__CMD_AGENT_READY);
+    if (watch(ep, &s->ac[i], (uint32_t)i + 2))
+      return -1;
+  }
+  printf("agents=%d sessions connected, logged in and ready in %.1f s\n", s->na,
+         (cl_mono_us() - t0) / 1e6);
+  fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   sim s = {.rate = 10, .talk_ms = 3000, .patience_ms = 60000, .seed = 1};
   const char *addr = NULL, *swp = NULL, *sws = NULL, *supp = NULL, *sups = NULL;
+  const char *prefix = "agent";
   char qdef[] = "sales";
   char *ql = qdef, *al = NULL;
   double duration = 10;
-  int ch;
-  while ((ch = getopt(argc, argv, "a:p:s:P:S:A:q:r:d:T:W:x:")) != -1) {
+  int ch, nagents = 0;
+  while ((ch = getopt(argc, argv, "a:p:s:P:S:A:q:r:d:T:W:x:n:N:")) != -1) {
     switch (ch) {
     case 'a': addr = optarg; break;
     case 'p': swp = optarg; break;
@@ -260,28 +328,47 @@ int main(int argc, char **argv)
     case 'T': s.talk_ms = atoll(optarg); break;
     case 'W': s.patience_ms = atoll(optarg); break;
     case 'x': s.seed = (unsigned)strtoul(optarg, NULL, 10); break;
+    case 'n': nagents = atoi(optarg); break;
+    case 'N': prefix = optarg; break;
     default:
-      fprintf(stderr, "usage: ccenter-switch -a ADDR -p SWITCH -s SECRET -P SUPERVISOR -S "
-                      "SECRET -A AGENTS [-q QUEUES] [-r RATE] [-d S] [-T MS] [-W MS] [-x SEED]\n");
+      fprintf(stderr, "usage: ccenter-switch -a ADDR -p SWITCH -s SECRET {-P SUPERVISOR -A "
+                      "AGENTS | -n N [-N PREFIX]} -S SECRET [-q QUEUES] [-r RATE] [-d S] "
+                      "[-T MS] [-W MS] [-x SEED]\n");
       return 2;
     }
   }
-  if (!addr || !swp || !sws || !supp || !sups || !al || s.rate <= 0) {
-    fprintf(stderr, "ccenter-switch: -a, -p, -s, -P, -S and -A are needed\n");
+  int per_agent = nagents > 0;
+  if (!addr || !swp || !sws || !sups || s.rate <= 0 ||
+      (per_agent ? nagents > 1000000 || al || supp : !supp || !al)) {
+    fprintf(stderr, "ccenter-switch: -a, -p, -s, -S and either -P and -A or -n are needed\n");
     return 2;
   }
   s.seed0 = s.seed;
   s.queues = split(ql, &s.nq);
-  s.agents = split(al, &s.na);
-  if (cl_connect(&s.sw, addr) || cl_connect(&s.sup, addr))
+  s.sup.fd = -1;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0 || cl_connect(&s.sw, addr) || watch(ep, &s.sw, 0))
     return 2;
-  if (cl_hello(&s.sw, 1, swp, sws, NULL) || cl_hello(&s.sup, 3, supp, sups, NULL)) {
+  if (cl_hello(&s.sw, 1, swp, sws, NULL)) {
     fprintf(stderr, "ccenter-switch: handshake refused\n");
     return 1;
   }
-  for (int i = 0; i < s.na; i++) {
-    agent_cmd(&s, s.agents[i], NULL, CCENTER__V1__COMMAND__CMD_AGENT_LOGIN);
-    agent_cmd(&s, s.agents[i], NULL, CCENTER__V1__COMMAND__CMD_AGENT_READY);
+  if (per_agent) {
+    s.na = nagents;
+    if (connect_agents(&s, ep, addr, prefix, sups))
+      return 1;
+  } else {
+    s.agents = split(al, &s.na);
+    if (cl_connect(&s.sup, addr) || watch(ep, &s.sup, 1))
+      return 2;
+    if (cl_hello(&s.sup, 3, supp, sups, NULL)) {
+      fprintf(stderr, "ccenter-switch: handshake refused\n");
+      return 1;
+    }
+    for (int i = 0; i < s.na; i++) {
+      agent_cmd(&s, &s.sup, s.agents[i], NULL, CCENTER__V1__COMMAND__CMD_AGENT_LOGIN);
+      agent_cmd(&s, &s.sup, s.agents[i], NULL, CCENTER__V1__COMMAND__CMD_AGENT_READY);
+    }
   }
   int64_t start = cl_mono_ms(), stop_at = start + (int64_t)(duration * 1000);
   double next_arrival = (double)start + expo(&s, 1000.0 / s.rate);
@@ -306,7 +393,7 @@ int main(int argc, char **argv)
     }
     if (now >= stop_at)
       break;
-    if (pump(&s, 5) < 0) {
+    if (pump(&s, ep, 5) < 0) {
       why = "the server closed the session";
       break;
     }
@@ -314,5 +401,16 @@ int main(int argc, char **argv)
   report(&s, why);
   cl_close(&s.sw);
   cl_close(&s.sup);
+  for (int i = 0; per_agent && i < s.na; i++) {
+    cl_close(&s.ac[i]);
+    free(s.agents[i]);
+  }
+  free(s.ac);
+  free(s.agents);
+  free(s.queues);
+  free(s.calls);
+  free(s.lat_q);
+  free(s.lat_c);
+  close(ep);
   return strcmp(why, "done") != 0;
 }

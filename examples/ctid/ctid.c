@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -67,6 +68,7 @@ typedef struct server {
   ctid_guard *guard;
   int64_t clock_base; /* engine time = clock_base + uv_now(loop) */
   uint64_t records_at_snapshot;
+  uint64_t seq_reserved; /* event numbers up to this one may be used (the .seq file) */
   uv_timer_t engine_timer, flush_timer, snapshot_timer, retry_timer;
   uv_signal_t sig_hup, sig_term, sig_int;
   ct_listener **listeners;
@@ -194,10 +196,65 @@ static void snapshot_now(server *srv, const char *why)
 }
 
 /* After every call into the engines: the timers follow the deadlines it moved. */
+/* Event sequence numbers outlive the process: the file STORE.seq holds a number above
+ * every one sent, written (and synced) before the stream reaches it, in blocks. A restart,
+ * even after kill -9, starts the stream after it: numbers leave gaps, never repeat, and a
+ * client resuming from before the restart gets a snapshot. */
+#define SEQ_BLOCK UINT64_C(1000000)
+
+static int seq_file(const server *srv, char *path, size_t size)
+{
+  return (size_t)snprintf(path, size, "%s.seq", srv->cfg->store_path) < size ? 0 : -1;
+}
+
+static int seq_reserve(server *srv, uint64_t upto)
+{
+  char path[4096], tmp[4200];
+  if (seq_file(srv, path, sizeof path))
+    return -1;
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  int ok = f && fprintf(f, "%" PRIu64 "\n", upto) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+  if (f && fclose(f) != 0)
+    ok = 0;
+  if (!ok || rename(tmp, path) != 0) {
+    logf_(LOG_ERR_, "sequence file %s: %s", path, strerror(errno));
+    return -1;
+  }
+  srv->seq_reserved = upto;
+  return 0;
+}
+
+/* The number the stream starts after: the reservation of the last run, 0 the first time. */
+static int seq_start(server *srv, uint64_t *first)
+{
+  char path[4096];
+  *first = 0;
+  if (seq_file(srv, path, sizeof path))
+    return -1;
+  FILE *f = fopen(path, "r");
+  if (f) {
+    int n = fscanf(f, "%" SCNu64, first);
+    fclose(f);
+    if (n != 1) {
+      logf_(LOG_ERR_, "sequence file %s: not a number", path);
+      return -1;
+    }
+  } else if (errno != ENOENT) {
+    logf_(LOG_ERR_, "sequence file %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return seq_reserve(srv, *first + SEQ_BLOCK);
+}
+
 static void rearm(server *srv)
 {
   if (srv->stopping)
     return;
+  /* Half a block ahead of the stream, so the next reservation is on disk long before it
+   * is needed. */
+  if (ccenter_proto_dispatcher_last_seq(srv->disp) + SEQ_BLOCK / 2 >= srv->seq_reserved)
+    (void)seq_reserve(srv, srv->seq_reserved + SEQ_BLOCK);
   int64_t now = now_ms(srv);
   int64_t d1 = ccenter_engine_next_deadline(srv->engine);
   int64_t d2 = ccenter_cases_next_deadline(srv->cases);
@@ -1043,6 +1100,8 @@ static int start(server *srv)
     return -1;
   ccenter_proto_config pc;
   ccenter_proto_config_init(&pc);
+  if (seq_start(srv, &pc.first_seq))
+    return -1;
   pc.engine = srv->engine;
   pc.cases = srv->cases;
   pc.max_frame = srv->cfg->limits.frame_max;

@@ -229,6 +229,11 @@ typedef struct ccenter_proto_config {
   ccenter_proto_output_fn output;       /**< required */
   ccenter_proto_authorize_fn authorize; /**< NULL: every well-formed request is allowed */
   void *ud;                 /**< passed to output and authorize */
+  uint64_t first_seq;       /**< the stream goes on after this number: the first event is
+                                 first_seq + 1 (default 0). A server that restarts passes a
+                                 number above every one it sent before, so that no number is
+                                 reused and a client resuming from an old one gets a
+                                 snapshot. */
 } ccenter_proto_config;
 
 /** Fills *cfg with size and the defaults. NULL does nothing. Since 0.2. */

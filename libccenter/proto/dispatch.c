@@ -58,6 +58,7 @@ int ccenter_proto_dispatcher_new(const ccenter_proto_config *cfg, ccenter_proto_
   if (!d)
     return CCENTER_ENOMEM;
   d->cfg = *cfg;
+  d->seq = cfg->first_seq;
   if (!d->cfg.max_frame)
     d->cfg.max_frame = CCENTER_PROTO_DEFAULT_MAX_FRAME;
   if (d->cfg.history && !(d->ring = calloc(d->cfg.history, sizeof *d->ring))) {

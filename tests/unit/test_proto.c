@@ -168,7 +168,7 @@ static void engines(ccenter_engine **e, ccenter_cases **ce)
   ccenter_workflow_free(wf);
 }
 
-static void rig_init(rig *g, size_t history)
+static void rig_init_from(rig *g, size_t history, uint64_t first_seq)
 {
   memset(g, 0, sizeof *g);
   engines(&g->e, &g->ce);
@@ -177,11 +177,17 @@ static void rig_init(rig *g, size_t history)
   cfg.engine = g->e;
   cfg.cases = g->ce;
   cfg.history = history;
+  cfg.first_seq = first_seq;
   cfg.output = output;
   cfg.authorize = authorize;
   cfg.ud = g;
   OK(ccenter_proto_dispatcher_new(&cfg, &g->d));
   OK(ccenter_proto_session_new(g->d, g, &g->s));
+}
+
+static void rig_init(rig *g, size_t history)
+{
+  rig_init_from(g, history, 0);
 }
 
 static void rig_free(rig *g)
@@ -1530,6 +1536,31 @@ START_TEST(resume_within_and_past_the_window)
 }
 END_TEST
 
+/* A server that restarts goes on after first_seq: its events are numbered after it, and a
+ * client resuming from a number of the old run (at or below first_seq) gets "too old" and
+ * a snapshot, never other events under old numbers. */
+START_TEST(resume_after_a_restart)
+{
+  rig g;
+  rig_init_from(&g, 16, 1000);
+  ck_assert_uint_eq(ccenter_proto_dispatcher_last_seq(g.d), 1000);
+  hello(&g, CCENTER_PROTO_ROLE_SUPERVISOR, "boss", "secret");
+  last_code(&g, NULL, 0);
+  centre(&g);
+  OK(ccenter_proto_dispatcher_flush(g.d));
+  frames all = parse(&g.events);
+  ck_assert_uint_ge(all.n, 1);
+  ck_assert_uint_eq(all.f[0]->event->seq, 1001);
+  frames fs = resume(&g, 17);
+  ck_assert_uint_eq(fs.n, 2);
+  ck_assert(fs.f[0]->response->resume->too_old);
+  ck_assert_int_eq(fs.f[1]->body_case, CCENTER__V1__SERVER_FRAME__BODY_SNAPSHOT);
+  frames_free(&fs);
+  frames_free(&all);
+  rig_free(&g);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------- */
 /* The schema's numbers are the C library's                                             */
 
@@ -1607,6 +1638,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, mutated_frames);
   tcase_add_test(tc, authorisation);
   tcase_add_test(tc, resume_within_and_past_the_window);
+  tcase_add_test(tc, resume_after_a_restart);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -27,7 +27,7 @@ NORMAL_RTT = 2.0
 
 class Server(t.Server):
     def text(self):
-        # errors="replace": a log line holding bytes that are not UTF-8 is itself a finding
+        # errors="replace": test_bad_input checks the bytes themselves
         with open(os.path.join(self.tmp, "ctid.log"), errors="replace") as f:
             f.seek(self.log_start)
             return f.read()
@@ -408,6 +408,14 @@ def test_bad_input(tmp):
         rc, out = run_desk(srv, "bob", ["login", "info-agent"])
         ok(re.search(r"^agent-info agent=bob state=AGENT_NOT_READY", out, re.M),
            "bad input: a new desk served after", out)
+        with open(os.path.join(tmp, "ctid.log"), "rb") as f:
+            raw = f.read()
+        try:
+            lines = raw.decode("ascii").splitlines()
+        except UnicodeDecodeError as e:
+            lines = [repr(e)]
+        bad = [l for l in lines if not re.match(r"<\d>ctid: ", l)]
+        ok(not bad, "bad input: the log stays ASCII, one event a line", "\n".join(bad[:5]))
     finally:
         stop(srv, "bad input")
 

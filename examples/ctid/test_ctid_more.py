@@ -176,7 +176,8 @@ def test_reload(tmp):
         with open(srv.conf) as f:
             text = f.read()
         text = text.replace("[queue sales]\nwrap_up = 10m\n",
-                            "[queue sales]\nwrap_up = 20m\nring_timeout = 40s\n"
+                            "[queue sales]\nwrap_up = 20m\nmax_wait = 1s\n"
+                            "max_wait_action = overflow\noverflow = general\n"
                             "[queue support]\nwrap_up = 10m\n", 1)
         text = text.replace("[agent alice]", "[agent dave]\nqueues = support\n[agent alice]", 1)
         text += "[principal dave]\nrole = agent\nagent = dave\nsecret = %s\n" % (
@@ -199,6 +200,11 @@ def test_reload(tmp):
              "reload: queue support served by dave")
         sees(carol, r"^contact-info contact=r1 state=CONTACT_CONNECTED .*agent=alice",
              "reload: r1 still connected to alice")
+        # A contact's max_wait is fixed when it is queued: r3, queued after the reload, with
+        # no one ready in sales, gets the new one.
+        pbx.send("enqueue r3 sales")
+        sees(pbx, r"type=EV_CONTACT_OVERFLOWED .*contact=r3",
+             "reload: sales's new max_wait (1 s) overflows r3")
         alice.send("end r1")
         sees(pbx, r"type=EV_CONVERSATION_ENDED agent=alice contact=r1",
              "reload: the call in progress ends normally")

@@ -28,15 +28,9 @@ int ccenter_calendar_load_file(const ccenter_options *opts, const char *path,
   if (!path || !out)
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_alloc_of(opts, &a);
   char *text = NULL;
   size_t len = 0;
-  errno = 0;
-  int rc = cc_read_file(&a, path, TEXT_MAX_BYTES, &text, &len, NULL);
-  if (rc == CCENTER_EIO) {
-    cc_parse_error_set(err, path, 0, "cannot read: %s", strerror(errno ? errno : EIO));
-    return rc;
-  }
+  int rc = cc_read_text(opts, path, TEXT_MAX_BYTES, 0, &a, &text, &len, err);
   if (rc)
     return rc;
   rc = ccenter_calendar_parse(opts, text, len, path, out, err);

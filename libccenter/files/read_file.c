@@ -4,9 +4,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ccenter/common.h"
 #include "files/files.h"
+#include "time/calendar_int.h"
 
 int cc_read_file(const cc_alloc *a, const char *path, size_t max, char **out, size_t *len,
                  const char **what)
@@ -60,4 +62,20 @@ int cc_read_file(const cc_alloc *a, const char *path, size_t max, char **out, si
   *out = buf;
   *len = n;
   return 0;
+}
+
+int cc_read_text(const ccenter_options *opts, const char *path, size_t max, int detail,
+                 cc_alloc *a, char **text, size_t *len, ccenter_parse_error *err)
+{
+  const char *what = "cannot read";
+  cc_alloc_of(opts, a);
+  errno = 0;
+  int rc = cc_read_file(a, path, max, text, len, detail ? &what : NULL);
+  if (rc == CCENTER_EIO) {
+    if (detail && errno == EFBIG)
+      cc_parse_error_set(err, path, 0, "larger than %zu bytes", max);
+    else
+      cc_parse_error_set(err, path, 0, "%s: %s", what, strerror(errno ? errno : EIO));
+  }
+  return rc;
 }

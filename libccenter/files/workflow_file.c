@@ -19,19 +19,9 @@ int ccenter_workflow_load_file(const ccenter_options *opts, const char *path,
   if (!path || !out)
     return CCENTER_EINVAL;
   cc_alloc a;
-  cc_alloc_of(opts, &a);
   char *text = NULL;
   size_t len = 0;
-  const char *what = "cannot read";
-  errno = 0;
-  int rc = cc_read_file(&a, path, WF_FILE_MAX, &text, &len, &what);
-  if (rc == CCENTER_EIO) {
-    if (errno == EFBIG)
-      cc_parse_error_set(err, path, 0, "larger than %u bytes", WF_FILE_MAX);
-    else
-      cc_parse_error_set(err, path, 0, "%s: %s", what, strerror(errno ? errno : EIO));
-    return rc;
-  }
+  int rc = cc_read_text(opts, path, WF_FILE_MAX, 1, &a, &text, &len, err);
   if (rc)
     return rc;
   rc = ccenter_workflow_parse(opts, text, len, path, out, err);

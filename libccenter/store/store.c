@@ -860,12 +860,13 @@ static int add_engine(ccenter_store *st, const char *name, int cases, int64_t no
   return 0;
 }
 
-static int attached(const ccenter_store *st, int64_t id)
+/* The engine journaled through this store under id, or NULL. */
+static slink *link_of(const ccenter_store *st, int64_t id)
 {
-  for (const slink *l = st->links; l; l = l->next)
+  for (slink *l = st->links; l; l = l->next)
     if (l->id == id)
-      return 1;
-  return 0;
+      return l;
+  return NULL;
 }
 
 static int attach_routing(ccenter_store *st, ccenter_engine *e, int64_t id)
@@ -1105,7 +1106,7 @@ static int recover_begin(ccenter_store *st, const char *name, const void *out, i
     return rc;
   if (c != cases)
     return CCENTER_ENOENT;
-  if (attached(st, *id))
+  if (link_of(st, *id))
     return CCENTER_EBUSY;
   return commit_or_fail(st);
 }
@@ -1252,14 +1253,6 @@ int ccenter_store_cases_recover(ccenter_store *st, const char *name, const ccent
 }
 
 /* ---- snapshots and retention ------------------------------------------------------------ */
-
-static slink *link_of(ccenter_store *st, int64_t id)
-{
-  for (slink *l = st->links; l; l = l->next)
-    if (l->id == id)
-      return l;
-  return NULL;
-}
 
 /* Runs statement s to its end and finalizes it, with the engine id as ?1 and `seq` as ?2
  * when the statement has them. */

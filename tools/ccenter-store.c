@@ -749,10 +749,9 @@ static int each_engine(ccenter_store *store, const char *path, const void *key, 
               ccenter_strerror(rc));
       err = 1;
     } else if (snapshot) {
-      char sql[160];
-      snprintf(sql, sizeof sql,
-               "SELECT s.seq, length(s.state) FROM snapshots s JOIN engines e ON e.id = s.engine"
-               " WHERE e.name = ? ORDER BY s.seq DESC LIMIT 1");
+      static const char sql[] =
+          "SELECT s.seq, length(s.state) FROM snapshots s JOIN engines e ON e.id = s.engine"
+          " WHERE e.name = ? ORDER BY s.seq DESC LIMIT 1";
       sqlite3_stmt *q = NULL;
       if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);

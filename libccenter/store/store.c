@@ -166,17 +166,27 @@ static int run(sqlite3_stmt *s)
 }
 
 /* One integer from a query of one column (def when it returns no row or NULL). */
-static int query_int(ccenter_store *st, const char *sql, int64_t def, int64_t *out)
+/* The first column of the first row of sql (def when there is none, or NULL); a `?` in
+ * sql is bound to `id`. */
+static int query_int_id(ccenter_store *st, const char *sql, int64_t id, int64_t def,
+                        int64_t *out)
 {
   sqlite3_stmt *s;
   int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
   if (rc != SQLITE_OK)
     return fail(st, rc, sql);
+  if (sqlite3_bind_parameter_count(s) > 0)
+    sqlite3_bind_int64(s, 1, id);
   rc = sqlite3_step(s);
   *out = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL ? sqlite3_column_int64(s, 0)
                                                                        : def;
   sqlite3_finalize(s);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, rc, sql);
+}
+
+static int query_int(ccenter_store *st, const char *sql, int64_t def, int64_t *out)
+{
+  return query_int_id(st, sql, 0, def, out);
 }
 
 /* ---- pending rows ---------------------------------------------------------------------- */
@@ -1114,9 +1124,7 @@ static int recover_begin(ccenter_store *st, const char *name, const void *out, i
 /* How far retention has removed the engine's journal (0: nothing removed). */
 static int pruned_through(ccenter_store *st, int64_t id, int64_t *out)
 {
-  char sql[96];
-  snprintf(sql, sizeof sql, "SELECT pruned_through FROM engines WHERE id=%lld", (long long)id);
-  return query_int(st, sql, 0, out);
+  return query_int_id(st, "SELECT pruned_through FROM engines WHERE id=?", id, 0, out);
 }
 
 typedef struct restore_args {
@@ -1219,9 +1227,7 @@ int ccenter_store_cases_recover(ccenter_store *st, const char *name, const ccent
     return rc;
   if (!audit_key != !key_len)
     return CCENTER_EINVAL;
-  char sql[96];
-  snprintf(sql, sizeof sql, "SELECT max(seq) FROM audit WHERE engine=%lld", (long long)id);
-  if ((rc = query_int(st, sql, 0, &seen)) != 0)
+  if ((rc = query_int_id(st, "SELECT max(seq) FROM audit WHERE engine=?", id, 0, &seen)) != 0)
     return rc;
   restore_args ra = {opts, audit_key, key_len};
   ccenter_cases *ce;
@@ -1312,9 +1318,7 @@ static int audit_complete(ccenter_store *st, int64_t id, const ccenter_cases *ce
 {
   ccenter_audit_head h;
   int64_t have;
-  char sql[96];
-  snprintf(sql, sizeof sql, "SELECT max(seq) FROM audit WHERE engine=%lld", (long long)id);
-  int rc = query_int(st, sql, 0, &have);
+  int rc = query_int_id(st, "SELECT max(seq) FROM audit WHERE engine=?", id, 0, &have);
   if (rc)
     return rc;
   if (ccenter_cases_audit_head(ce, &h) == 0 && (uint64_t)have != h.seq) {

@@ -22,7 +22,33 @@ packages=(
   tzdata                # /usr/share/zoneinfo: test_calendar loads TZif zones from it
   graphviz              # dot: the workflow templates rendered to SVG, and their test
   clang libclang-rt-14-dev  # tests/fuzz: clang and its libFuzzer runtime
+  chromium              # headless, for the wallboard's browser test (examples/ctid/browser)
 )
+# Node.js runs the browser test's driver. The machines come with Node.js 20 and npm; only
+# where there is none is Debian's taken (Debian 12's Node.js 18 is older than
+# playwright-core asks for: the browser test is then left out at configure time).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+# The browser test's driver: playwright-core at the version of its package-lock.json, from
+# npm (it drives the chromium above and downloads no browser). Nothing to do when that
+# version is installed already.
+npm_deps() {
+  local dir
+  dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)/examples/ctid/browser"
+  local want have
+  want=$(sed -n '/"node_modules\/playwright-core"/,/}/s/.*"version": "\(.*\)".*/\1/p' \
+    "$dir/package-lock.json")
+  have=$(sed -n 's/^  "version": "\(.*\)".*/\1/p' \
+    "$dir/node_modules/playwright-core/package.json" 2>/dev/null || true)
+  if [[ -n $want && $want == "$have" ]]; then
+    echo "deps: playwright-core $have is installed"
+    return 0
+  fi
+  echo "deps: npm ci in $dir (playwright-core $want)"
+  (cd "$dir" && npm ci --no-audit --no-fund)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,6 +60,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "deps: all ${#packages[@]} packages are installed"
+  npm_deps
   exit 0
 fi
 
@@ -52,3 +79,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+npm_deps

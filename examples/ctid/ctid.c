@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,9 @@ typedef struct handled {
   char agent[CCENTER_MAX_ID + 1];
 } handled;
 #define HANDLED_BUCKETS 4096
+/* Agent sessions indexed by agent id and by principal: an event goes to the sessions it
+   names without a walk over every session (10,000 agent desks are the design load). */
+#define FAN_BUCKETS 16384
 
 typedef struct server {
   uv_loop_t *loop;
@@ -79,6 +83,11 @@ typedef struct server {
   int stopping;
   char dummy_hash[CTID_STORED_MAX];
   handled *handled_tab[HANDLED_BUCKETS];
+  session *watchers;                /* supervisors and wallboards: every event */
+  session *switches;                /* switch sessions: every contact event */
+  session *by_agent[FAN_BUCKETS];   /* agent sessions, chained through agent_next */
+  session *by_principal[FAN_BUCKETS]; /* agent sessions, chained through principal_next */
+  uint64_t fan_stamp;               /* one per event frame sent out */
 } server;
 
 struct session {
@@ -97,6 +106,10 @@ struct session {
   ccenter_proto_kind cur_kind;    /* the request being dispatched, for the log */
   double tokens;                  /* commands-per-second bucket */
   uint64_t tokens_at;             /* uv_now of the last refill */
+  int fanned;                     /* in the fan-out lists or chains below */
+  session *fan_next, *fan_prev;   /* in watchers or switches */
+  session *agent_next, *principal_next;
+  uint64_t fan_stamp;             /* the last event frame it was given: sent once */
 };
 
 static server g_srv;
@@ -319,12 +332,17 @@ static int switch_may(ccenter_proto_kind k)
   }
 }
 
-static handled **handled_slot(const server *srv, const char *contact)
+static uint32_t str_hash(const char *str)
 {
   uint32_t h = 2166136261u; /* FNV-1a */
-  for (const unsigned char *p = (const unsigned char *)contact; *p; p++)
+  for (const unsigned char *p = (const unsigned char *)str; *p; p++)
     h = (h ^ *p) * 16777619u;
-  handled **pp = (handled **)&srv->handled_tab[h % HANDLED_BUCKETS];
+  return h;
+}
+
+static handled **handled_slot(const server *srv, const char *contact)
+{
+  handled **pp = (handled **)&srv->handled_tab[str_hash(contact) % HANDLED_BUCKETS];
   while (*pp && strcmp((*pp)->contact, contact) != 0)
     pp = &(*pp)->next;
   return pp;
@@ -361,16 +379,23 @@ static void handled_free_all(server *srv)
       handled_del(srv, srv->handled_tab[i]->contact);
 }
 
-/* Whether the contact is offered or connected to agent, or in its wrap-up. */
-static int contact_is_with(const server *srv, const char *contact, const char *agent)
+/* The agent a contact is offered or connected to, or in whose wrap-up it is; NULL when
+   none. The pointer is valid until the engine or the handled table next changes. */
+static const char *contact_agent(const server *srv, const char *contact)
 {
   ccenter_contact_info info = {.size = sizeof info};
   if (!contact || ccenter_contact_info_get(srv->engine, contact, now_ms(srv), &info) != 0)
-    return 0;
+    return NULL;
   if (info.agent)
-    return strcmp(info.agent, agent) == 0;
+    return info.agent;
   const handled *h = *handled_slot(srv, contact);
-  return info.state == CCENTER_CONTACT_WRAP_UP && h && strcmp(h->agent, agent) == 0;
+  return info.state == CCENTER_CONTACT_WRAP_UP && h ? h->agent : NULL;
+}
+
+static int contact_is_with(const server *srv, const char *contact, const char *agent)
+{
+  const char *with = contact_agent(srv, contact);
+  return with && strcmp(with, agent) == 0;
 }
 
 /* 0 allowed; else a static string saying why not. */
@@ -474,30 +499,121 @@ static Ccenter__V1__ServerFrame *decode_out(const uint8_t *data, size_t len)
   return ccenter__v1__server_frame__unpack(NULL, (size_t)n, data + i);
 }
 
-static int nonempty_eq(const char *a, const char *b)
-{
-  return a && *a && strcmp(a, b) == 0;
-}
-
 /* Who sees an event: wallboards and supervisors all; the switch every contact event;
    an agent the events naming it (as agent or transfer target) or its contacts, and the
-   case events it is the actor of. */
-static int follows(const server *srv, const session *s, const Ccenter__V1__ServerFrame *f)
+   case events it is the actor of. Sessions join these lists when their handshake
+   succeeds and leave them when they close. */
+static session **fan_list(server *srv, const session *s)
 {
-  if (!s->authed || !s->conn)
-    return 0;
-  if (s->role == CTID_ROLE_SUPERVISOR || s->role == CTID_ROLE_WALLBOARD)
-    return 1;
+  return s->role == CTID_ROLE_SWITCH ? &srv->switches : &srv->watchers;
+}
+
+static session **agent_bucket(server *srv, const char *agent)
+{
+  return &srv->by_agent[str_hash(agent) % FAN_BUCKETS];
+}
+
+static session **principal_bucket(server *srv, const char *principal)
+{
+  return &srv->by_principal[str_hash(principal) % FAN_BUCKETS];
+}
+
+static void fan_join(server *srv, session *s)
+{
+  if (s->role == CTID_ROLE_AGENT) {
+    session **a = agent_bucket(srv, s->agent), **p = principal_bucket(srv, s->principal);
+    s->agent_next = *a;
+    *a = s;
+    s->principal_next = *p;
+    *p = s;
+  } else if (s->role != CTID_ROLE_COUNT_) {
+    session **l = fan_list(srv, s);
+    s->fan_next = *l;
+    if (*l)
+      (*l)->fan_prev = s;
+    *l = s;
+  }
+  s->fanned = 1;
+}
+
+static void chain_remove(session **pp, session *s, size_t link)
+{
+  for (; *pp; pp = (session **)((char *)*pp + link))
+    if (*pp == s) {
+      *pp = *(session **)((char *)s + link);
+      return;
+    }
+}
+
+static void fan_leave(server *srv, session *s)
+{
+  if (!s->fanned)
+    return;
+  if (s->role == CTID_ROLE_AGENT) {
+    chain_remove(agent_bucket(srv, s->agent), s, offsetof(session, agent_next));
+    chain_remove(principal_bucket(srv, s->principal), s, offsetof(session, principal_next));
+  } else if (s->role != CTID_ROLE_COUNT_) {
+    if (s->fan_prev)
+      s->fan_prev->fan_next = s->fan_next;
+    else
+      *fan_list(srv, s) = s->fan_next;
+    if (s->fan_next)
+      s->fan_next->fan_prev = s->fan_prev;
+  }
+  s->fanned = 0;
+}
+
+static void send_or_log(session *s, const uint8_t *data, size_t len);
+
+/* Sends an event frame to s unless it already has it (an event can name a session twice:
+   as its agent and as the agent its contact is with). */
+static void fan_send(server *srv, session *s, const uint8_t *data, size_t len)
+{
+  if (s->fan_stamp == srv->fan_stamp || !s->authed || !s->conn)
+    return;
+  s->fan_stamp = srv->fan_stamp;
+  send_or_log(s, data, len);
+}
+
+static void fan_agent(server *srv, const char *agent, const uint8_t *data, size_t len)
+{
+  if (!agent || !*agent)
+    return;
+  for (session *s = *agent_bucket(srv, agent); s; s = s->agent_next)
+    if (strcmp(s->agent, agent) == 0)
+      fan_send(srv, s, data, len);
+}
+
+/* was_with: the agent an ended contact was last with (it no longer is with anyone). */
+static void fan_out(server *srv, const Ccenter__V1__ServerFrame *f, const char *was_with,
+                    const uint8_t *data, size_t len)
+{
+  srv->fan_stamp++;
+  for (session *s = srv->watchers; s; s = s->fan_next)
+    fan_send(srv, s, data, len);
   if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && f->event) {
     const Ccenter__V1__Event *e = f->event;
-    if (s->role == CTID_ROLE_SWITCH)
-      return e->contact && *e->contact;
-    return nonempty_eq(e->agent, s->agent) || nonempty_eq(e->agent_to, s->agent) ||
-           (e->contact && *e->contact && contact_is_with(srv, e->contact, s->agent));
+    int has_contact = e->contact && *e->contact;
+    if (has_contact)
+      for (session *s = srv->switches; s; s = s->fan_next)
+        fan_send(srv, s, data, len);
+    fan_agent(srv, e->agent, data, len);
+    fan_agent(srv, e->agent_to, data, len);
+    if (has_contact) {
+      const char *with = contact_agent(srv, e->contact);
+      char copy[CCENTER_MAX_ID + 1];
+      /* Copied: the engine's string is borrowed, and the fan-out must not depend on
+         sending leaving the engine alone. */
+      snprintf(copy, sizeof copy, "%s", with ? with : was_with);
+      fan_agent(srv, copy, data, len);
+    }
+  } else if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event &&
+             f->case_event->actor && *f->case_event->actor) {
+    const char *actor = f->case_event->actor;
+    for (session *s = *principal_bucket(srv, actor); s; s = s->principal_next)
+      if (strcmp(s->principal, actor) == 0)
+        fan_send(srv, s, data, len);
   }
-  if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event)
-    return s->role == CTID_ROLE_AGENT && nonempty_eq(f->case_event->actor, s->principal);
-  return 0;
 }
 
 static void log_answer(const session *s, const uint8_t *data, size_t len)
@@ -538,17 +654,18 @@ static void output(void *ud, ccenter_proto_session *ps, void *sd, const uint8_t 
   if (!f)
     return;
   const Ccenter__V1__Event *e = f->event;
+  char was_with[CCENTER_MAX_ID + 1] = "";
   if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && e && e->contact && *e->contact) {
     if (e->type == CCENTER__V1__EVENT_TYPE__EV_CONTACT_CONNECTED && e->agent && *e->agent)
       handled_set(srv, e->contact, e->agent);
-    else if (e->type == CCENTER__V1__EVENT_TYPE__EV_CONTACT_ENDED)
+    else if (e->type == CCENTER__V1__EVENT_TYPE__EV_CONTACT_ENDED) {
+      const handled *h = *handled_slot(srv, e->contact);
+      if (h) /* the agent's desk hears that the contact it handled is gone */
+        snprintf(was_with, sizeof was_with, "%s", h->agent);
       handled_del(srv, e->contact);
+    }
   }
-  for (session *s = srv->sessions, *next; s; s = next) {
-    next = s->next;
-    if (follows(srv, s, f))
-      send_or_log(s, data, len);
-  }
+  fan_out(srv, f, was_with, data, len);
   ccenter__v1__server_frame__free_unpacked(f, NULL);
 }
 
@@ -637,6 +754,7 @@ static void finish_hello(session *s, const uint8_t *frame, size_t len)
   int rc = ccenter_proto_dispatch(srv->disp, s->ps, frame, len, now_ms(srv));
   if (rc == 0 && !s->hello_verdict && ccenter_proto_session_role(s->ps) != 0) {
     s->authed = 1;
+    fan_join(srv, s);
     s->tokens = srv->cfg->limits.commands_per_second;
     s->tokens_at = uv_now(srv->loop);
     set_role_limits(srv, s);
@@ -843,6 +961,7 @@ static void on_close(ct_conn *c, const char *reason)
     srv->sessions = s->next;
   if (s->next)
     s->next->prev = s->prev;
+  fan_leave(srv, s);
   s->conn = NULL;
   if (!s->verifying)
     session_free(s);

@@ -30,7 +30,7 @@ typedef struct desk {
 } desk;
 
 static const char *HELP =
-    "agent:      login|logout|ready [AGENT]   notready [REASON]\n"
+    "agent:      login|logout|ready [AGENT]   notready [REASON [AGENT]]\n"
     "            accept|reject CONTACT [AGENT]   hold|resume|end CONTACT\n"
     "            wrapup CONTACT CODE (disposition, then the wrap-up's end)\n"
     "            transfer CONTACT QUEUE   transfer-agent CONTACT AGENT\n"
@@ -134,7 +134,7 @@ static int build(desk *d, char **a, int n, Ccenter__V1__Command *cmd, void *stor
     cmd->agent_login = &u->ar; /* one union: every AgentRef case shares it */
   } else if (!strcmp(k, "notready")) {
     ccenter__v1__agent_not_ready__init(&u->anr);
-    u->anr.agent = agent;
+    u->anr.agent = arg_or(a, n, 2, agent); /* a supervisor names the agent */
     u->anr.reason = arg_or(a, n, 1, "");
     cmd->cmd_case = CCENTER__V1__COMMAND__CMD_AGENT_NOT_READY;
     cmd->agent_not_ready = &u->anr;

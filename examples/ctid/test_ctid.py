@@ -300,6 +300,52 @@ def test_approval(srv):
         d.close()
 
 
+def test_fan_out(srv):
+    """Who gets an event: the agent it names (every desk of it, once each), the agent its
+    contact is with, the case actor; never a bystander. Wallboards and the switch see all."""
+    carol = Desk(srv, "carol", "supervisor")
+    # Only a03 ready, so that e1 is offered to it.
+    carol.send("notready break alice", "notready break bob", "notready break a00", "info-agent a00")
+    carol.expect(r"^agent-info agent=a00")
+    d1, d2, bystander = Desk(srv, "a03"), Desk(srv, "a03"), Desk(srv, "a02")
+    board = Desk(srv, "board", "wallboard")
+    pbx = Desk(srv, "pbx", "switch")
+    bystander.send("login", "wait AGENT_STATE agent=a02")
+    bystander.expect(r"type=EV_AGENT_STATE agent=a02")
+    d1.send("login", "ready", "wait AGENT_STATE state=AGENT_READY")
+    ok(d2.expect(r"type=EV_AGENT_STATE agent=a03 .*state=AGENT_READY") or
+       d2.expect(r"type=EV_AGENT_STATE agent=a03"), "fan-out: a03's second desk sees its state",
+       d2.text())
+    pbx.send("enqueue e1 sales")
+    offered = r"type=EV_CONTACT_OFFERED agent=a03 contact=e1 "
+    ok(d1.expect(offered) and d2.expect(offered), "fan-out: e1 offered to a03, both desks see it",
+       d1.text() + d2.text() + pbx.text())
+    d1.send("accept e1", "end e1", "wrapup e1 sale")
+    ok(pbx.expect(r"type=EV_CONTACT_ENDED .*contact=e1") and
+       d2.expect(r"type=EV_CONTACT_ENDED .*contact=e1"),
+       "fan-out: e1's end reaches the switch and a03's other desk", pbx.text() + d2.text())
+    d1.send("case-open k9 mc")
+    ok(d2.expect(r"^case-event .*case=k9 ") and board.expect(r"^case-event .*case=k9 "),
+       "fan-out: the case actor's other desk and the wallboard see k9 opened",
+       d2.text() + board.text())
+    ok(board.expect(r"type=EV_CONTACT_CONNECTED agent=a03 contact=e1 "),
+       "fan-out: the wallboard sees e1 connected", board.text())
+    time.sleep(0.3)  # anything wrongly sent would have arrived by now
+    for d, who in ((d1, "first"), (d2, "second")):
+        ok(d.count(offered) == 1 and d.count(r"type=EV_CONTACT_CONNECTED .*contact=e1 ") == 1,
+           "fan-out: a03's %s desk gets each event once" % who, d.text())
+    ok("contact=e1" not in bystander.text() and "case=k9" not in bystander.text(),
+       "fan-out: a bystander agent sees neither e1 nor k9", bystander.text())
+    carol.send("ready alice", "ready bob", "ready a00", "info-agent a00")
+    carol.expect(r"^agent-info agent=a00 state=AGENT_READY")
+    bystander.send("logout", "info-agent")
+    bystander.expect(r"^agent-info agent=a02")
+    d1.send("logout", "info-agent")
+    d1.expect(r"^agent-info agent=a03 state=AGENT_LOGGED_OUT")
+    for d in (d1, d2, bystander, board, pbx, carol):
+        d.close()
+
+
 def snapshot_state(srv):
     rc, out = run_desk(srv, "carol", ["snapshot"], role="supervisor")
     contacts = sorted(re.findall(r"^snap-contact (contact=\S+ state=\S+ queue=\S+ agent=\S+ position=\d+)",
@@ -344,7 +390,7 @@ def test_kill9(srv):
 
 
 def main():
-    tests = [test_call_life, test_security, test_approval, test_kill9]
+    tests = [test_call_life, test_security, test_approval, test_fan_out, test_kill9]
     with tempfile.TemporaryDirectory(prefix="ctid-test-") as tmp:
         srv = Server(tmp)
         srv.start()

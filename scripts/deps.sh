@@ -13,6 +13,8 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler  # the wire codec
   protobuf-compiler python3-protobuf     # protoc and Google's Python runtime: the protocol's interop test
   libssl-dev            # OpenSSL: ctid's credentials (PBKDF2) and TLS
+  libh2o-dev            # ctid's HTTP side (wallboard, supervisor page, /metrics): libh2o on libuv
+  prometheus            # promtool check metrics: ctid's /metrics in the ctid suite
   python3               # Debian's /usr/bin/python3 runs the ABI checks
   python3-cffi python3-pytest            # the Python bindings and their tests
   python3-dev           # Python.h: the bindings' compiled module

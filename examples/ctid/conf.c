@@ -435,6 +435,8 @@ static int key_server(parser *p, const char *key, const char *v)
     return (c->store_path = dup_or_fail(p, v)) ? 0 : -1;
   if (strcmp(key, "data_dir") == 0)
     return (c->data_dir = dup_or_fail(p, v)) ? 0 : -1;
+  if (strcmp(key, "www") == 0)
+    return (c->www_dir = dup_or_fail(p, v)) ? 0 : -1;
   if (strcmp(key, "durability") == 0) {
     if (parse_name(durabilities, v, &x))
       return bad_value(p, key, v);
@@ -747,8 +749,11 @@ static int key_listen(parser *p, const char *key, const char *v)
 {
   ctid_listener *l = cur_listener(p);
   int64_t x;
-  if (strcmp(key, "tcp") == 0) {
-    /* HOST:PORT, or [IPV6]:PORT */
+  if (strcmp(key, "tcp") == 0 || strcmp(key, "http") == 0) {
+    /* HOST:PORT, or [IPV6]:PORT; http: the same, served by the HTTP side (http.c) */
+    if (l->host)
+      return FAIL(p, "[listen %s]: 'tcp' and 'http' exclude each other", l->name);
+    l->http = key[0] == 'h';
     const char *colon = strrchr(v, ':');
     if (!colon || colon == v || parse_int(colon + 1, 0, 65535, &x))
       return FAIL(p, "tcp: '%.60s' is not HOST:PORT (port 0..65535)", v);
@@ -810,7 +815,7 @@ static int end_section(parser *p)
   case S_LISTEN: {
     ctid_listener *l = cur_listener(p);
     if (!l->host == !l->path)
-      rc = FAIL(p, "[listen %s] needs one of 'tcp' and 'unix'", l->name);
+      rc = FAIL(p, "[listen %s] needs one of 'tcp', 'http' and 'unix'", l->name);
     else if (!l->tls_cert != !l->tls_key)
       rc = FAIL(p, "[listen %s]: 'tls_cert' and 'tls_key' go together", l->name);
     else if (l->path && l->tls_cert)
@@ -1190,6 +1195,7 @@ void ctid_config_free(ctid_config *c)
   free(c->base_dir);
   free(c->store_path);
   free(c->data_dir);
+  free(c->www_dir);
   free(c);
 }
 

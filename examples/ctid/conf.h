@@ -114,6 +114,7 @@ typedef struct ctid_listener {
   char *path; /* Unix-domain socket path, or NULL */
   char *tls_cert, *tls_key;
   int allow_plain_remote;
+  int http; /* an HTTP listener (docs/wallboard.md), not a CTI one */
 } ctid_listener;
 
 typedef struct ctid_limits {
@@ -142,6 +143,7 @@ typedef struct ctid_config {
   int64_t group_ms;
   uint32_t group_records;
   char *data_dir; /* where shipped calendar and workflow names are looked up, or NULL */
+  char *www_dir;  /* the wallboard's static files, or NULL: the installed ones */
 
   int64_t engine_opt[CTID_ENGINE_OPTS + 1];
   int engine_opt_line[CTID_ENGINE_OPTS + 1];

@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "ccenter.pb-c.h"
 #include "conf.h"
+#include "http.h"
 #include "transport.h"
 
 #define ROUTING_NAME "routing"
@@ -81,6 +82,7 @@ typedef struct server {
   pending_reload pending[MAX_PENDING_RELOADS];
   size_t n_pending;
   int stopping;
+  ctid_http *http; /* the wallboard's HTTP side, or NULL (http.c) */
   char dummy_hash[CTID_STORED_MAX];
   handled *handled_tab[HANDLED_BUCKETS];
   session *watchers;                /* supervisors and wallboards: every event */
@@ -106,6 +108,8 @@ struct session {
   ccenter_proto_kind cur_kind;    /* the request being dispatched, for the log */
   double tokens;                  /* commands-per-second bucket */
   uint64_t tokens_at;             /* uv_now of the last refill */
+  ctid_http_answer_fn sink;       /* an HTTP request's session: answers go here */
+  void *sink_ud;
   int fanned;                     /* in the fan-out lists or chains below */
   session *fan_next, *fan_prev;   /* in watchers or switches */
   session *agent_next, *principal_next;
@@ -293,7 +297,9 @@ static void on_engine_timer(uv_timer_t *t)
 static void on_flush_timer(uv_timer_t *t)
 {
   server *srv = t->data;
+  uint64_t t0 = uv_hrtime();
   int rc = ccenter_store_flush(srv->store);
+  ctid_http_flush_time(srv->http, uv_hrtime() - t0);
   if (rc)
     logf_(LOG_ERR_, "store flush rc=%s", ccenter_err_name(rc));
   rearm(srv);
@@ -632,6 +638,12 @@ static void log_answer(const session *s, const uint8_t *data, size_t len)
 
 static void send_or_log(session *s, const uint8_t *data, size_t len)
 {
+  if (s->sink) {
+    Ccenter__V1__ServerFrame *f = decode_out(data, len);
+    if (f)
+      s->sink(s->sink_ud, f);
+    return;
+  }
   if (!s->conn)
     return;
   int rc = ct_conn_send(s->conn, data, len);
@@ -666,6 +678,7 @@ static void output(void *ud, ccenter_proto_session *ps, void *sd, const uint8_t 
     }
   }
   fan_out(srv, f, was_with, data, len);
+  ctid_http_event(srv->http, f);
   ccenter__v1__server_frame__free_unpacked(f, NULL);
 }
 
@@ -968,6 +981,97 @@ static void on_close(ct_conn *c, const char *reason)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* The HTTP side's view of the server (http.h)                                         */
+
+static void http_drop(void *ud, Ccenter__V1__ServerFrame *f)
+{
+  (void)ud;
+  ccenter__v1__server_frame__free_unpacked(f, NULL);
+}
+
+/* A session that lives for one frame: shaken hands as principal with role (the HTTP side
+   checked the credential), then the frame, through the same authorisation hook, journal
+   and events as a CTI client's. */
+static int http_dispatch(void *ud, const char *principal, ctid_role role, const uint8_t *frame,
+                         size_t len, ctid_http_answer_fn answer, void *answer_ud)
+{
+  server *srv = ud;
+  session *s = calloc(1, sizeof *s);
+  if (!s || ccenter_proto_session_new(srv->disp, s, &s->ps)) {
+    free(s);
+    return CCENTER_ENOMEM;
+  }
+  s->srv = srv;
+  s->role = role;
+  s->sink = http_drop; /* the Welcome */
+  snprintf(s->principal, sizeof s->principal, "%s", principal);
+  const ctid_principal *p = ctid_config_principal(srv->cfg, principal);
+  snprintf(s->agent, sizeof s->agent, "%s", p && p->agent ? p->agent : "");
+  Ccenter__V1__Hello h = CCENTER__V1__HELLO__INIT;
+  h.protocol_version = CCENTER_PROTO_VERSION;
+  h.role = (Ccenter__V1__Role)(role + 1);
+  h.principal = s->principal;
+  Ccenter__V1__ClientFrame cf = CCENTER__V1__CLIENT_FRAME__INIT;
+  cf.body_case = CCENTER__V1__CLIENT_FRAME__BODY_HELLO;
+  cf.hello = &h;
+  uint8_t hello[512];
+  size_t n = ccenter__v1__client_frame__get_packed_size(&cf);
+  int rc = CCENTER_EINVAL;
+  if (n <= sizeof hello) {
+    ccenter__v1__client_frame__pack(&cf, hello);
+    rc = ccenter_proto_dispatch(srv->disp, s->ps, hello, n, now_ms(srv));
+  }
+  if (rc == 0) {
+    s->authed = 1;
+    s->sink = answer;
+    s->sink_ud = answer_ud;
+    rc = ccenter_proto_dispatch(srv->disp, s->ps, frame, len, now_ms(srv));
+  }
+  session_free(s);
+  rearm(srv);
+  return rc;
+}
+
+static const ctid_config *http_config(void *ud)
+{
+  return ((server *)ud)->cfg;
+}
+
+static int64_t http_now(void *ud)
+{
+  return now_ms(ud);
+}
+
+static void http_sessions(void *ud, uint64_t by_role[CTID_ROLE_COUNT_])
+{
+  for (const session *s = ((server *)ud)->sessions; s; s = s->next)
+    if (s->authed && s->role < CTID_ROLE_COUNT_)
+      by_role[s->role]++;
+}
+
+static void http_log(void *ud, int prio, const char *line)
+{
+  (void)ud;
+  logf_(prio, "%s", line);
+}
+
+static int http_start(server *srv)
+{
+  ctid_http_host host = {.ud = srv,
+                         .loop = srv->loop,
+                         .engine = srv->engine,
+                         .cases = srv->cases,
+                         .guard = srv->guard,
+                         .dummy_hash = srv->dummy_hash,
+                         .config = http_config,
+                         .now = http_now,
+                         .dispatch = http_dispatch,
+                         .sessions = http_sessions,
+                         .log = http_log};
+  return ctid_http_start(&host, &srv->http);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Listeners                                                                            */
 
 static int open_listeners(server *srv)
@@ -978,6 +1082,8 @@ static int open_listeners(server *srv)
     return -1;
   for (size_t i = 0; i < srv->cfg->n_listeners; i++) {
     const ctid_listener *l = &srv->cfg->listeners[i];
+    if (l->http)
+      continue; /* the HTTP side's (http_start) */
     char err[512];
     SSL_CTX *tls = NULL;
     if (l->tls_cert && !(tls = ct_tls_server_ctx(l->tls_cert, l->tls_key, err, sizeof err))) {
@@ -993,7 +1099,7 @@ static int open_listeners(server *srv)
                                       .idle_ms = (uint64_t)srv->cfg->limits.idle_timeout_ms},
                            .cb = {on_open, on_data, on_close, transport_log, NULL},
                            .user = srv};
-    int rc = ct_listen(srv->loop, &lc, &srv->listeners[i], err, sizeof err);
+    int rc = ct_listen(srv->loop, &lc, &srv->listeners[srv->n_listeners], err, sizeof err);
     if (tls)
       SSL_CTX_free(tls);
     if (rc) {
@@ -1005,7 +1111,7 @@ static int open_listeners(server *srv)
       logf_(LOG_INFO_, "listening name=%s unix=%s", l->name, l->path);
     else
       logf_(LOG_INFO_, "listening name=%s tcp=%s:%d tls=%s", l->name, l->host,
-            ct_listener_port(srv->listeners[i]), tls ? "yes" : "no");
+            ct_listener_port(srv->listeners[srv->n_listeners - 1]), tls ? "yes" : "no");
   }
   return 0;
 }
@@ -1131,6 +1237,7 @@ static void stop(server *srv, const char *why)
   for (size_t i = 0; i < srv->n_listeners; i++)
     ct_listener_close(srv->listeners[i]);
   srv->n_listeners = 0;
+  ctid_http_stop(srv->http);
   close_own_handles(srv);
 }
 
@@ -1248,7 +1355,7 @@ static int start(server *srv)
     sigs[i]->data = srv;
     uv_signal_start(sigs[i], on_signal, signums[i]);
   }
-  if (open_listeners(srv))
+  if (open_listeners(srv) || http_start(srv))
     return -1;
   rearm(srv);
   logf_(LOG_INFO_, "ready store=%s time=%" PRId64, srv->cfg->store_path, now_ms(srv));
@@ -1309,6 +1416,7 @@ int main(int argc, char **argv)
   ctid_config_free(srv->cfg);
   handled_free_all(srv);
   free(srv->listeners);
+  ctid_http_free(srv->http);
   uv_loop_close(srv->loop);
   if (ok)
     logf_(LOG_INFO_, "stopped");

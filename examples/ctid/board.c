@@ -1,0 +1,441 @@
+/*
+ * The HTTP side's JSON (board.h, docs/wallboard.md "HTTP API").
+ */
+#include "board.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------- */
+/* JSON text                                                                            */
+
+void ctid_jb_free(ctid_jbuf *b)
+{
+  free(b->p);
+  *b = (ctid_jbuf){0};
+}
+
+static int jb_grow(ctid_jbuf *b, size_t more)
+{
+  if (b->oom)
+    return -1;
+  if (b->len + more + 1 <= b->cap)
+    return 0;
+  size_t cap = b->cap ? b->cap : 1024;
+  while (cap < b->len + more + 1)
+    cap *= 2;
+  char *p = realloc(b->p, cap);
+  if (!p) {
+    b->oom = 1;
+    return -1;
+  }
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static void jb_mem(ctid_jbuf *b, const char *s, size_t n)
+{
+  if (jb_grow(b, n))
+    return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+void ctid_jb_raw(ctid_jbuf *b, const char *s)
+{
+  jb_mem(b, s, strlen(s));
+}
+
+void ctid_jb_fmt(ctid_jbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || jb_grow(b, (size_t)n))
+    return;
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+void ctid_jb_str(ctid_jbuf *b, const char *s)
+{
+  if (!s) {
+    ctid_jb_raw(b, "null");
+    return;
+  }
+  jb_mem(b, "\"", 1);
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if (*c == '"' || *c == '\\') {
+      char e[2] = {'\\', (char)*c};
+      jb_mem(b, e, 2);
+    } else if (*c < 0x20) {
+      ctid_jb_fmt(b, "\\u%04x", *c);
+    } else {
+      jb_mem(b, (const char *)c, 1);
+    }
+  }
+  jb_mem(b, "\"", 1);
+}
+
+/* A number, or null when the library could not define it (rc != 0). */
+static void jb_num(ctid_jbuf *b, int rc, double v)
+{
+  if (rc)
+    ctid_jb_raw(b, "null");
+  else
+    ctid_jb_fmt(b, "%.6g", v);
+}
+
+/* A protobuf string: "" is absent. */
+static const char *opt_str(const char *s)
+{
+  return s && *s ? s : NULL;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Wallboard                                                                            */
+
+void ctid_board_queue_agents(const ctid_board_src *src, const char *queue,
+                             ctid_board_counts *out)
+{
+  *out = (ctid_board_counts){0};
+  const Ccenter__V1__Snapshot *sn = src->snap;
+  for (size_t i = 0; i < src->cfg->n_agents; i++) {
+    const ctid_agent *a = &src->cfg->agents[i];
+    int serves = 0;
+    for (size_t j = 0; j < a->n_serves && !serves; j++)
+      serves = strcmp(a->serves[j].queue, queue) == 0;
+    if (!serves)
+      continue;
+    const Ccenter__V1__AgentInfo *ai = NULL;
+    for (size_t j = 0; j < sn->n_agents && !ai; j++)
+      if (strcmp(sn->agents[j]->agent, a->id) == 0)
+        ai = sn->agents[j];
+    if (!ai || ai->state == CCENTER__V1__AGENT_STATE__AGENT_LOGGED_OUT)
+      continue;
+    out->logged_in++;
+    if (ai->connected || ai->offered)
+      out->busy++;
+    else if (ai->wrap_up)
+      out->wrap_up++;
+    else if (ai->state == CCENTER__V1__AGENT_STATE__AGENT_READY)
+      out->ready++;
+    else
+      out->not_ready++;
+  }
+}
+
+static void stat_fields(ctid_jbuf *b, const ccenter_queue_stats *st, int have,
+                        const char *prefix)
+{
+  double v = 0;
+  int rc = have ? ccenter_kpi_service_level(st, CCENTER_SL_ABANDONS_IGNORED, &v) : -1;
+  ctid_jb_fmt(b, ",\"%s\":", prefix);
+  jb_num(b, rc, v * 100);
+}
+
+static void queue_json(const ctid_board_src *src, const Ccenter__V1__QueueInfo *q,
+                       ctid_jbuf *b)
+{
+  int64_t target = 0, threshold = 0;
+  ccenter_queue_get(src->engine, q->queue, CCENTER_QUEUE_SL_TARGET, &target);
+  ccenter_queue_get(src->engine, q->queue, CCENTER_QUEUE_SL_THRESHOLD, &threshold);
+  int64_t now = src->snap->time;
+  ccenter_queue_stats day = {.size = sizeof day}, iv = {.size = sizeof iv};
+  int have_day = ccenter_stats_queue(src->engine, q->queue, src->day_start, now + 1, &day) == 0;
+  int64_t iv_start = ccenter_stats_interval_start(src->engine, now);
+  int have_iv = ccenter_stats_queue(src->engine, q->queue, iv_start, now + 1, &iv) == 0;
+  ctid_jb_raw(b, "{\"id\":");
+  ctid_jb_str(b, q->queue);
+  ctid_jb_fmt(b, ",\"waiting\":%u,\"longest_wait_ms\":%lld,\"ewt_ms\":", q->waiting,
+              (long long)q->longest_wait_ms);
+  if (q->ewt_ms < 0)
+    ctid_jb_raw(b, "null");
+  else
+    ctid_jb_fmt(b, "%lld", (long long)q->ewt_ms);
+  ctid_jb_fmt(b, ",\"sl_target_pct\":%.6g,\"sl_threshold_ms\":%lld", (double)target / 100,
+              (long long)threshold);
+  stat_fields(b, &day, have_day, "sl_today_pct");
+  stat_fields(b, &iv, have_iv, "sl_interval_pct");
+  double asa = 0, ab = 0;
+  int rc_asa = have_day ? ccenter_kpi_asa(&day, &asa) : -1;
+  int rc_ab = have_day ? ccenter_kpi_abandon_rate(&day, 1, &ab) : -1;
+  ctid_jb_raw(b, ",\"asa_ms\":");
+  jb_num(b, rc_asa, asa);
+  ctid_jb_raw(b, ",\"abandon_pct\":");
+  jb_num(b, rc_ab, ab * 100);
+  ctid_jb_fmt(b, ",\"offered_today\":%llu,\"answered_today\":%llu,\"abandoned_today\":%llu",
+              (unsigned long long)(have_day ? day.offered : 0),
+              (unsigned long long)(have_day ? day.answered : 0),
+              (unsigned long long)(have_day ? day.abandoned : 0));
+  ctid_board_counts ag;
+  ctid_board_queue_agents(src, q->queue, &ag);
+  ctid_jb_fmt(b,
+              ",\"agents\":{\"logged_in\":%u,\"ready\":%u,\"busy\":%u,\"wrap_up\":%u,"
+              "\"not_ready\":%u}}",
+              ag.logged_in, ag.ready, ag.busy, ag.wrap_up, ag.not_ready);
+}
+
+/* A workflow's golden window and timer names, read from its canonical text (the library
+   has no getter for them): "golden N<unit>" and "timer NAME ...". */
+typedef struct wf_meta {
+  int64_t golden_ms; /* 0: none */
+  char timers[32][CCENTER_MAX_ID + 1];
+  size_t n_timers;
+} wf_meta;
+
+static int64_t parse_elapsed(const char *s)
+{
+  static const struct { const char *unit; int64_t ms; } units[] = {
+    {"ms", 1}, {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
+  char *end;
+  long long n = strtoll(s, &end, 10);
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    size_t ul = strlen(units[i].unit);
+    if (strncmp(end, units[i].unit, ul) == 0 && (end[ul] == '\n' || end[ul] == 0 || end[ul] == ' '))
+      return n * units[i].ms;
+  }
+  return 0;
+}
+
+static void wf_meta_of(const ctid_config *cfg, const char *workflow, wf_meta *m)
+{
+  memset(m, 0, sizeof *m);
+  const ccenter_workflow *wf = NULL;
+  for (size_t i = 0; i < cfg->n_workflows && !wf; i++)
+    if (cfg->workflows[i].obj &&
+        strcmp(ccenter_workflow_name(cfg->workflows[i].obj), workflow) == 0)
+      wf = cfg->workflows[i].obj;
+  size_t need = 0;
+  if (!wf || ccenter_workflow_write(wf, NULL, 0, &need) != CCENTER_ERANGE)
+    return;
+  char *text = malloc(need + 1);
+  if (!text || ccenter_workflow_write(wf, text, need + 1, &need)) {
+    free(text);
+    return;
+  }
+  for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    if (strncmp(line, "golden ", 7) == 0)
+      m->golden_ms = parse_elapsed(line + 7);
+    else if (strncmp(line, "timer ", 6) == 0 && m->n_timers < 32) {
+      const char *n = line + 6;
+      size_t len = strcspn(n, " \n");
+      if (len <= CCENTER_MAX_ID) {
+        memcpy(m->timers[m->n_timers], n, len);
+        m->timers[m->n_timers++][len] = 0;
+      }
+    }
+  }
+  free(text);
+}
+
+typedef struct due {
+  const char *name;
+  int64_t at;
+} due;
+
+static int due_cmp(const void *a, const void *b)
+{
+  const due *x = a, *y = b;
+  return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The fields a case starts with in both lists: "case", "workflow", "state". */
+static void case_head(ctid_jbuf *b, const Ccenter__V1__CaseInfo *c)
+{
+  ctid_jb_raw(b, "{\"case\":");
+  ctid_jb_str(b, c->case_id);
+  ctid_jb_raw(b, ",\"workflow\":");
+  ctid_jb_str(b, c->workflow);
+  ctid_jb_raw(b, ",\"state\":");
+  ctid_jb_str(b, c->state);
+}
+
+static void case_json(const ctid_board_src *src, const Ccenter__V1__CaseInfo *c, ctid_jbuf *b)
+{
+  wf_meta m;
+  wf_meta_of(src->cfg, c->workflow, &m);
+  int64_t now = src->snap->time;
+  case_head(b, c);
+  ctid_jb_raw(b, ",\"golden_window_left_ms\":");
+  if (!m.golden_ms || c->contained_at != CCENTER_NO_DEADLINE) {
+    ctid_jb_raw(b, "null");
+  } else {
+    int64_t left = c->opened_at + m.golden_ms - now;
+    ctid_jb_fmt(b, "%lld", (long long)(left > 0 ? left : 0));
+  }
+  due d[32];
+  size_t n = 0;
+  for (size_t i = 0; i < m.n_timers; i++) {
+    int64_t at;
+    if (ccenter_case_timer_deadline(src->cases, c->case_id, m.timers[i], &at) == 0 &&
+        at != CCENTER_NO_DEADLINE && at < src->day_end)
+      d[n++] = (due){m.timers[i], at};
+  }
+  qsort(d, n, sizeof d[0], due_cmp);
+  ctid_jb_raw(b, ",\"deadlines_today\":[");
+  for (size_t i = 0; i < n; i++) {
+    ctid_jb_raw(b, i ? ",{\"name\":" : "{\"name\":");
+    ctid_jb_str(b, d[i].name);
+    ctid_jb_fmt(b, ",\"due\":%lld}", (long long)d[i].at);
+  }
+  ctid_jb_raw(b, "]}");
+}
+
+/* Sums b's counters into a (the fields the service level and volume read). */
+static void stats_add(ccenter_queue_stats *a, const ccenter_queue_stats *b)
+{
+  a->offered += b->offered;
+  a->answered += b->answered;
+  a->answered_within += b->answered_within;
+  a->abandoned += b->abandoned;
+  a->short_abandoned += b->short_abandoned;
+  a->abandoned_within += b->abandoned_within;
+}
+
+static void intervals_json(const ctid_board_src *src, ctid_jbuf *b)
+{
+  const Ccenter__V1__Snapshot *sn = src->snap;
+  int64_t now = sn->time;
+  int64_t cur = ccenter_stats_interval_start(src->engine, now);
+  /* The interval's length: the engine has no getter, the previous interval's start tells. */
+  int64_t len = cur - ccenter_stats_interval_start(src->engine, cur - 1);
+  ctid_jb_raw(b, ",\"intervals\":[");
+  int first = 1;
+  if (len > 0) {
+    int64_t start = ccenter_stats_interval_start(src->engine, src->day_start);
+    if (start < src->day_start)
+      start += len;
+    for (; start <= cur; start += len) {
+      ccenter_queue_stats sum = {.size = sizeof sum};
+      for (size_t i = 0; i < sn->n_queues; i++) {
+        ccenter_queue_stats st = {.size = sizeof st};
+        if (ccenter_stats_queue(src->engine, sn->queues[i]->queue, start, start + len, &st) == 0)
+          stats_add(&sum, &st);
+      }
+      double sl = 0;
+      int rc = ccenter_kpi_service_level(&sum, CCENTER_SL_ABANDONS_IGNORED, &sl);
+      ctid_jb_fmt(b, "%s{\"start\":%lld,\"offered\":%llu,\"answered\":%llu,\"abandoned\":%llu,"
+                     "\"sl_pct\":",
+                  first ? "" : ",", (long long)start, (unsigned long long)sum.offered,
+                  (unsigned long long)sum.answered, (unsigned long long)sum.abandoned);
+      jb_num(b, rc, sl * 100);
+      ctid_jb_raw(b, "}");
+      first = 0;
+    }
+  }
+  ctid_jb_raw(b, "]");
+}
+
+int ctid_board_wallboard(const ctid_board_src *src, ctid_jbuf *b)
+{
+  const Ccenter__V1__Snapshot *sn = src->snap;
+  ctid_jb_fmt(b, "{\"time\":%lld,\"seq\":%llu,\"queues\":[", (long long)sn->time,
+              (unsigned long long)sn->last_seq);
+  for (size_t i = 0; i < sn->n_queues; i++) {
+    if (i)
+      ctid_jb_raw(b, ",");
+    queue_json(src, sn->queues[i], b);
+  }
+  ctid_jb_raw(b, "],\"emergency\":[");
+  for (size_t i = 0; i < sn->n_cases; i++) {
+    if (i)
+      ctid_jb_raw(b, ",");
+    case_json(src, sn->cases[i], b);
+  }
+  ctid_jb_raw(b, "]");
+  intervals_json(src, b);
+  ctid_jb_raw(b, "}");
+  return b->oom ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Supervisor                                                                           */
+
+static const char *agent_state_name(Ccenter__V1__AgentState s)
+{
+  switch (s) {
+  case CCENTER__V1__AGENT_STATE__AGENT_READY:
+    return "ready";
+  case CCENTER__V1__AGENT_STATE__AGENT_NOT_READY:
+    return "not_ready";
+  default:
+    return "logged_out";
+  }
+}
+
+/* The contact connected to the agent, else one ringing at it. */
+static const char *agent_contact(const Ccenter__V1__Snapshot *sn, const char *agent)
+{
+  const char *ringing = NULL;
+  for (size_t i = 0; i < sn->n_contacts; i++) {
+    const Ccenter__V1__ContactInfo *c = sn->contacts[i];
+    if (!c->agent || strcmp(c->agent, agent) != 0)
+      continue;
+    if (c->state == CCENTER__V1__CONTACT_STATE__CONTACT_CONNECTED)
+      return c->contact;
+    if (c->state == CCENTER__V1__CONTACT_STATE__CONTACT_OFFERED && !ringing)
+      ringing = c->contact;
+  }
+  return ringing;
+}
+
+int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *b)
+{
+  const Ccenter__V1__Snapshot *sn = src->snap;
+  ctid_jb_raw(b, "[");
+  for (size_t i = 0; i < sn->n_agents; i++) {
+    const Ccenter__V1__AgentInfo *a = sn->agents[i];
+    ctid_jb_raw(b, i ? ",{\"id\":" : "{\"id\":");
+    ctid_jb_str(b, a->agent);
+    ctid_jb_fmt(b, ",\"state\":\"%s\",\"since\":%lld,\"state_ms\":%lld,\"reason\":",
+                agent_state_name(a->state), (long long)a->state_since, (long long)a->state_ms);
+    ctid_jb_str(b, opt_str(a->reason));
+    ctid_jb_raw(b, ",\"contact\":");
+    ctid_jb_str(b, agent_contact(sn, a->agent));
+    ctid_jb_raw(b, "}");
+  }
+  ctid_jb_raw(b, "]");
+  return b->oom ? -1 : 0;
+}
+
+int ctid_board_proposals(const ctid_board_src *src, ctid_jbuf *b)
+{
+  const Ccenter__V1__Snapshot *sn = src->snap;
+  ctid_jb_raw(b, "[");
+  int first = 1;
+  for (size_t i = 0; i < sn->n_cases; i++) {
+    const Ccenter__V1__CaseInfo *c = sn->cases[i];
+    if (!opt_str(c->proposal))
+      continue;
+    if (!first)
+      ctid_jb_raw(b, ",");
+    first = 0;
+    case_head(b, c);
+    ctid_jb_raw(b, ",\"proposal\":");
+    ctid_jb_str(b, c->proposal);
+    ctid_jb_raw(b, ",\"proposed_by\":");
+    ctid_jb_str(b, opt_str(c->proposed_by));
+    if (c->proposal_expires == CCENTER_NO_DEADLINE)
+      ctid_jb_raw(b, ",\"expires\":null}");
+    else
+      ctid_jb_fmt(b, ",\"expires\":%lld}", (long long)c->proposal_expires);
+  }
+  ctid_jb_raw(b, "]");
+  return b->oom ? -1 : 0;
+}
+
+const Ccenter__V1__CaseInfo *ctid_board_case(const Ccenter__V1__Snapshot *snap, const char *id)
+{
+  for (size_t i = 0; i < snap->n_cases; i++)
+    if (strcmp(snap->cases[i]->case_id, id) == 0)
+      return snap->cases[i];
+  return NULL;
+}

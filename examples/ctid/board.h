@@ -1,0 +1,56 @@
+/*
+ * The figures ctid's HTTP side serves (docs/wallboard.md, "HTTP API"): the wallboard, the
+ * agents and proposals of the supervisor page, as JSON, from the library's queries and the
+ * protocol's Snapshot (the lists of queues, agents and cases a CTI client gets). Reads no
+ * clock: the time is the Snapshot's, the local day is given. An internal library of the
+ * ctid example, not part of libccenter's ABI.
+ */
+#ifndef CTID_BOARD_H
+#define CTID_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ccenter/ccenter.h>
+
+#include "ccenter.pb-c.h"
+#include "conf.h"
+
+/* A growing text buffer; a failed allocation sets oom and makes later writes no-ops. */
+typedef struct ctid_jbuf {
+  char *p;
+  size_t len, cap;
+  int oom;
+} ctid_jbuf;
+
+void ctid_jb_free(ctid_jbuf *b);
+void ctid_jb_raw(ctid_jbuf *b, const char *s);
+void ctid_jb_fmt(ctid_jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string (escaped), or null for NULL. */
+void ctid_jb_str(ctid_jbuf *b, const char *s);
+
+typedef struct ctid_board_src {
+  const ccenter_engine *engine;
+  const ccenter_cases *cases;
+  const ctid_config *cfg;
+  const Ccenter__V1__Snapshot *snap; /* time and last_seq are the board's */
+  int64_t day_start, day_end;        /* the local day the Snapshot's time is in */
+} ctid_board_src;
+
+/* Each appends one JSON document to out. 0, or -1 when out ran out of memory. */
+int ctid_board_wallboard(const ctid_board_src *src, ctid_jbuf *out);
+int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *out);
+int ctid_board_proposals(const ctid_board_src *src, ctid_jbuf *out);
+
+/* The members of a queue by activity, counted as /api/wallboard counts them. */
+typedef struct ctid_board_counts {
+  unsigned logged_in, ready, busy, wrap_up, not_ready;
+} ctid_board_counts;
+void ctid_board_queue_agents(const ctid_board_src *src, const char *queue,
+                             ctid_board_counts *out);
+
+/* The snapshot's case with this id, or NULL. */
+const Ccenter__V1__CaseInfo *ctid_board_case(const Ccenter__V1__Snapshot *snap,
+                                             const char *id);
+
+#endif

@@ -24,7 +24,7 @@
   }
 
   const FIELDS = ["waiting", "longest_wait_ms", "ewt_ms", "sl_today_pct", "sl_interval_pct",
-                  "asa_ms", "abandon_pct", "agents.ready", "agents.busy", "agents.wrap_up",
+                  "asa_ms", "abandon_pct", "offered_today", "agents.ready", "agents.busy", "agents.wrap_up",
                   "agents.not_ready", "agents.logged_in"];
 
   function row(q) {
@@ -41,6 +41,14 @@
                                   "data-field": f === "sl_today_pct" ? "sl_target_pct" : "sl_threshold_ms" });
         td.append(t);
         fields[f + ":target"] = t;
+      }
+      // Under the calls offered, those answered and abandoned, smaller.
+      if (f === "offered_today") {
+        for (const g of ["answered_today", "abandoned_today"]) {
+          const t = cc.el("span", { class: "target", "data-queue": q.id, "data-field": g });
+          td.append(t);
+          fields[g] = t;
+        }
       }
       tr.append(td);
       fields[f] = span;
@@ -70,6 +78,12 @@
         else if (f.endsWith("_pct")) text = cc.pct(v);
         else text = v === null || v === undefined ? "\u2013" : String(v);
         cc.setFigure(span, v, text);
+        if (f === "offered_today") {
+          cc.setFigure(r.fields.answered_today, q.answered_today,
+                       "answered " + (q.answered_today === null || q.answered_today === undefined ? "\u2013" : q.answered_today));
+          cc.setFigure(r.fields.abandoned_today, q.abandoned_today,
+                       "abandoned " + (q.abandoned_today === null || q.abandoned_today === undefined ? "\u2013" : q.abandoned_today));
+        }
         if (f.startsWith("sl_")) {
           const cls = slClass(v, q.sl_target_pct);
           span.className = cls + (v === null || v === undefined ? " none" : "");
@@ -228,7 +242,7 @@
     }
   }
 
-  function apply(b) {
+  function apply(b, got) {
     board = b;
     receivedAt = Date.now();
     if (typeof b.time === "number") serverOffset = b.time - receivedAt;
@@ -238,14 +252,15 @@
     tick();
     document.body.dataset.seq = String(b.seq);
     document.body.dataset.time = String(b.time);
-    cc.record(b.seq);
+    cc.record(b.seq, got);
   }
 
   fetch("api/wallboard", { cache: "no-store" })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
-    .then((b) => { if (!board || b.seq >= board.seq) apply(b); })
+    .then((b) => { if (!board || b.seq >= board.seq) apply(b, cc.now()); })
     .catch(() => setConn("down"));
-  cc.live("api/stream", (b) => { if (!board || b.seq >= board.seq) apply(b); }, setConn);
+  cc.live("api/stream", (b, got) => { if (!board || b.seq >= board.seq) apply(b, got); },
+          setConn);
   setInterval(tick, 250);
   tick();
 })();

@@ -44,13 +44,17 @@ const cc = (() => {
     return e;
   }
 
-  // The live feed. Every update applied is recorded with the browser's time (ms since the
-  // epoch, sub-millisecond) so that a test can measure how long an event took to reach the
-  // page: window.ccUpdates holds the last 10,000 {seq, at}.
+  // The browser's clock, ms since the epoch with sub-millisecond steps.
+  function now() {
+    return performance.timeOrigin + performance.now();
+  }
+
+  // The live feed. Every update applied is recorded so that a test can measure how long an
+  // event took to reach the page: window.ccUpdates holds the last 10,000 {seq, got, at},
+  // got when the message arrived, at when the page showed it.
   window.ccUpdates = [];
-  function record(seq) {
-    const at = performance.timeOrigin + performance.now();
-    window.ccUpdates.push({ seq: seq, at: at });
+  function record(seq, got) {
+    window.ccUpdates.push({ seq: seq, got: got, at: now() });
     if (window.ccUpdates.length > 10000) window.ccUpdates.splice(0, 1000);
   }
 
@@ -61,13 +65,14 @@ const cc = (() => {
       es = new EventSource(path);
       es.onopen = () => onState("live");
       const handle = (ev) => {
+        const got = now();
         let data;
         try {
           data = JSON.parse(ev.data);
         } catch (e) {
           return;  // a heartbeat or anything that is not a board
         }
-        if (data && typeof data === "object" && "queues" in data) onData(data);
+        if (data && typeof data === "object" && "queues" in data) onData(data, got);
       };
       es.onmessage = handle;
       es.addEventListener("wallboard", handle);
@@ -86,5 +91,5 @@ const cc = (() => {
     };
   }
 
-  return { duration, pct, clockTime, setFigure, el, record, live, showState };
+  return { duration, pct, clockTime, setFigure, el, now, record, live, showState };
 })();

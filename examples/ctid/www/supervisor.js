@@ -35,7 +35,9 @@
       const parts = [j.code_name, j.error, j.message].filter((x) => typeof x === "string" && x);
       if (parts.length) return parts.join(": ");
     } catch (e) { /* not JSON */ }
-    return body.trim() || "HTTP " + r.status + " " + r.statusText;
+    // An HTML error page (a proxy's, say): its text, not its markup.
+    const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+    return text || "HTTP " + r.status + " " + r.statusText;
   }
 
   async function getJson(path) {
@@ -164,6 +166,6 @@
   }
 
   refresh();
-  cc.live("api/stream", (b) => { cc.record(b.seq); refresh(); }, setConn);
+  cc.live("api/stream", (b, got) => { cc.record(b.seq, got); refresh(); }, setConn);
   setInterval(tick, 500);
 })();

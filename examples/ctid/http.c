@@ -36,6 +36,7 @@
 #define CRED_TTL_MS (5 * 60 * 1000)
 #define PUSH_GAP_MS 250
 #define HEARTBEAT_MS 15000
+#define SSE_SNDBUF (32 * 1024)
 #define INTERNAL_PRINCIPAL "ctid-http"
 #define PRINCIPAL_MAX 128
 /* Latency buckets of the histograms, seconds. */
@@ -289,6 +290,14 @@ static void serve_board(ctid_http *h, h2o_req_t *req, board_fn fn)
 /* ---------------------------------------------------------------------------------- */
 /* Server-sent events                                                                   */
 
+/* The socket under a request's connection, or -1. */
+static int req_fd(h2o_req_t *req)
+{
+  h2o_socket_t *sock =
+      req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+  return sock ? h2o_socket_get_fd(sock) : -1;
+}
+
 static void sse_unlink(sse *s)
 {
   ctid_http *h = s->h;
@@ -353,10 +362,7 @@ static void sse_end(sse *s, const char *why)
     h2o_send(s->req, NULL, 0, H2O_SEND_STATE_ERROR);
     return;
   }
-  h2o_socket_t *sock = s->req->conn->callbacks->get_socket
-                           ? s->req->conn->callbacks->get_socket(s->req->conn)
-                           : NULL;
-  int fd = sock ? h2o_socket_get_fd(sock) : -1;
+  int fd = req_fd(s->req);
   if (fd >= 0)
     shutdown(fd, SHUT_RDWR);
 }
@@ -449,6 +455,12 @@ static void serve_stream(ctid_http *h, h2o_req_t *req)
   h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                  H2O_STRLIT("no-store"));
   h2o_start_response(req, &s->super);
+  /* A small kernel buffer: what a client does not take stays in ours, where the bound
+     sees it, instead of megabytes in the socket's. */
+  int fd = req_fd(req);
+  int sndbuf = SSE_SNDBUF;
+  if (fd >= 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   s->next = h->streams;
   if (h->streams)
     h->streams->prev = s;
@@ -1043,18 +1055,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     respond_401(req);
     return 0;
   }
-  uint8_t key[32];
-  cred_key(h, principal, secret, secret_len, key);
-  const ctid_principal *p = cred_find(h, key);
-  if (p) {
-    OPENSSL_cleanse(secret, sizeof secret);
-    serve(h, req, p->id, p->role);
-    return 0;
-  }
-  p = ctid_config_principal(h->host.config(h->host.ud), principal);
+  /* A locked principal is refused as the CTI handshake refuses it, remembered or not. */
+  const ctid_principal *p = ctid_config_principal(h->host.config(h->host.ud), principal);
   if (p && ctid_guard_locked(h->host.guard, principal, h->host.now(h->host.ud), NULL)) {
     OPENSSL_cleanse(secret, sizeof secret);
     refuse_credential(h, req, principal, "locked out", 1);
+    return 0;
+  }
+  uint8_t key[32];
+  cred_key(h, principal, secret, secret_len, key);
+  const ctid_principal *known = cred_find(h, key);
+  if (known) {
+    OPENSSL_cleanse(secret, sizeof secret);
+    serve(h, req, known->id, known->role);
     return 0;
   }
   verify *v = calloc(1, sizeof *v);

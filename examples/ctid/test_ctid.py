@@ -6,6 +6,7 @@ a temporary store, driven by ccenter-desk (and ccenter-switch when given).
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,6 +151,19 @@ class Desk:
         rc = self.p.wait(timeout=60)
         self.out.close()
         return rc
+
+
+def self_signed(tmp, *extra):
+    """A self-signed P-256 certificate for localhost made by the openssl command (cert, key
+    paths), or None when there is no openssl command."""
+    if not shutil.which("openssl"):
+        return None
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost"] + list(extra), check=True,
+                   capture_output=True)
+    return cert, key
 
 
 def run_desk(srv, principal, lines, role="agent", secret=SECRET):

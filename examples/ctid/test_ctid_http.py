@@ -10,12 +10,10 @@ connecting and leaving) while a call goes through with its CTI latency measured.
 import base64
 import http.client
 import json
-import os
 import re
 import shutil
 import socket
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -586,14 +584,11 @@ def test_stream_bound(tmp):
 
 
 def test_tls(tmp):
-    if not shutil.which("openssl"):
+    made = t.self_signed(tmp, "-addext", "subjectAltName=IP:127.0.0.1")
+    if not made:
         ok(True, "https: skipped (no openssl command) # SKIP")
         return
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "2", "-subj", "/CN=localhost", "-addext",
-                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    cert, key = made
     srv = Server(tmp, "[listen sweb]\nhttp = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n" % (cert, key))
     srv.start()
     try:

@@ -32,11 +32,13 @@
 #endif
 
 #define MAX_CONNS 4096
+#define MAX_VERIFYING 2 /* HTTP credentials hashed at once (libuv's pool has 4 threads) */
 #define CRED_SLOTS 256
 #define CRED_TTL_MS (5 * 60 * 1000)
 #define PUSH_GAP_MS 250
 #define HEARTBEAT_MS 15000
 #define SSE_SNDBUF (32 * 1024)
+#define REAP_MS 1000
 #define INTERNAL_PRINCIPAL "ctid-http"
 #define PRINCIPAL_MAX 128
 /* Latency buckets of the histograms, seconds. */
@@ -111,7 +113,7 @@ struct ctid_http {
   size_t n_conns;
   sse *streams;
   size_t n_streams;
-  uv_timer_t push_timer, beat_timer;
+  uv_timer_t push_timer, beat_timer, reap_timer;
   uint64_t last_push;
   int push_due;
   int stopping;
@@ -122,6 +124,9 @@ struct ctid_http {
   histo lag, flush;
   uint64_t requests[R_COUNT_];
   uint64_t auth_failures, streams_cut, pending_work;
+  uint64_t events;    /* events seen (ctid_http_event) */
+  ctid_jbuf cached;   /* the last stream message, made when `events` was cached_events */
+  uint64_t cached_events, cached_at;
 };
 
 static qcount *qcount_of(ctid_http *h, const char *queue);
@@ -355,7 +360,8 @@ static void sse_end(sse *s, const char *why)
   if (s->cut)
     return;
   char peer[64];
-  hlog(h, 4, "http stream closed peer=%s why=\"%s\"", peer_of(s->req, peer), why);
+  hlog(h, strcmp(why, "output bound") ? 6 : 4, "http stream closed peer=%s why=\"%s\"",
+       peer_of(s->req, peer), why);
   sse_unlink(s);
   s->cut = 1;
   if (!s->sending) {
@@ -393,6 +399,13 @@ static void sse_push(sse *s, const char *data, size_t len)
 /* The board as one SSE message; NULL on failure. */
 static int sse_message(ctid_http *h, ctid_jbuf *msg)
 {
+  /* Streams that connect together (every wallboard after a restart) share one board while
+     no event came and it is younger than the push gap: the figures are the same. */
+  uint64_t now = uv_now(h->host.loop);
+  if (h->cached.p && h->cached_events == h->events && now < h->cached_at + PUSH_GAP_MS) {
+    ctid_jb_raw(msg, h->cached.p);
+    return msg->oom ? -1 : 0;
+  }
   ctid_jbuf b = {0};
   Ccenter__V1__ServerFrame *f = NULL;
   int rc = board(h, ctid_board_wallboard, &b, &f);
@@ -401,6 +414,12 @@ static int sse_message(ctid_http *h, ctid_jbuf *msg)
     ctid_jb_raw(msg, b.p);
     ctid_jb_raw(msg, "\n\n");
     rc = msg->oom ? -1 : 0;
+  }
+  if (!rc) {
+    ctid_jb_free(&h->cached);
+    ctid_jb_raw(&h->cached, msg->p);
+    h->cached_events = h->events;
+    h->cached_at = now;
   }
   if (f)
     ccenter__v1__server_frame__free_unpacked(f, NULL);
@@ -426,6 +445,23 @@ static void push_all(ctid_http *h)
 static void on_push_timer(uv_timer_t *t)
 {
   push_all(t->data);
+}
+
+/* h2o does not read an HTTP/1 connection while its answer runs: a stream's client that
+   left is found here (or at the next write, which may be long), so that a page reloading
+   all day does not fill the connection table. A stream's client sends nothing after its
+   request: anything readable, or the end, ends it. */
+static void on_reap_timer(uv_timer_t *t)
+{
+  ctid_http *h = t->data;
+  for (sse *s = h->streams, *next; s; s = next) {
+    next = s->next;
+    int fd = req_fd(s->req);
+    char c;
+    ssize_t n = fd >= 0 ? recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+      sse_end(s, n == 0 ? "peer closed" : n > 0 ? "peer sent after its request" : strerror(errno));
+  }
 }
 
 static void on_beat_timer(uv_timer_t *t)
@@ -474,6 +510,7 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
 {
   if (!h || h->stopping)
     return;
+  h->events++;
   uv_loop_t *loop = h->host.loop;
   /* From the loop's wake-up for the command or timer that raised it to now, when it has
      been written to the sessions. */
@@ -1070,6 +1107,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     serve(h, req, known->id, known->role);
     return 0;
   }
+  /* The hashing threads are the CTI handshakes' too: a flood of new credentials must not
+     keep them from the desks. */
+  if (h->pending_work >= MAX_VERIFYING) {
+    OPENSSL_cleanse(secret, sizeof secret);
+    h->auth_failures++;
+    respond_error(req, 503, "Service Unavailable", "too many credentials being checked");
+    return 0;
+  }
   verify *v = calloc(1, sizeof *v);
   if (!v) {
     respond_error(req, 503, "Service Unavailable", "out of memory");
@@ -1220,8 +1265,10 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out)
   h->ctx_live = 1;
   uv_timer_init(host->loop, &h->push_timer);
   uv_timer_init(host->loop, &h->beat_timer);
-  h->push_timer.data = h->beat_timer.data = h;
+  uv_timer_init(host->loop, &h->reap_timer);
+  h->push_timer.data = h->beat_timer.data = h->reap_timer.data = h;
   uv_timer_start(&h->beat_timer, on_beat_timer, HEARTBEAT_MS, HEARTBEAT_MS);
+  uv_timer_start(&h->reap_timer, on_reap_timer, REAP_MS, REAP_MS);
   *out = h;
   for (size_t i = 0; i < cfg->n_listeners; i++) {
     if (!cfg->listeners[i].http)
@@ -1246,6 +1293,7 @@ void ctid_http_stop(ctid_http *h)
     }
   uv_close((uv_handle_t *)&h->push_timer, NULL);
   uv_close((uv_handle_t *)&h->beat_timer, NULL);
+  uv_close((uv_handle_t *)&h->reap_timer, NULL);
   while (h->streams)
     sse_end(h->streams, "server stopping");
   /* Idle keep-alive connections are reading: a shutdown ends them. */
@@ -1270,6 +1318,7 @@ void ctid_http_free(ctid_http *h)
   for (size_t i = 0; i < h->n_qc; i++)
     free(h->qc[i].queue);
   free(h->qc);
+  ctid_jb_free(&h->cached);
   free(h->listeners);
   free(h);
 }

@@ -4,7 +4,7 @@
 // or {"id", "ok": false, "error"}). The Python side starts ctid, places the calls and
 // queries the protocol; this side only opens pages, reads and clicks them.
 //
-// Commands: launch {}; open {name, url, user?, password?, width?, height?}; eval {name,
+// Commands: launch {}; open {name, url, user?, password?, width?, height?, timezone?}; eval {name,
 // expr}; wait {name, expr, ms} (until expr is truthy); click {name, selector}; screenshot
 // {name, path}; errors {name} (the page's script and console errors); close {name}; quit {}.
 "use strict";
@@ -40,6 +40,7 @@ const ops = {
   async open(c) {
     const opts = { viewport: { width: c.width || 1600, height: c.height || 900 } };
     if (c.user !== undefined) opts.httpCredentials = { username: c.user, password: c.password };
+    if (c.timezone) opts.timezoneId = c.timezone;
     const context = await browser.newContext(opts);
     const p = await context.newPage();
     const errors = [];

@@ -44,11 +44,13 @@
       }
       // Under the calls offered, those answered and abandoned, smaller.
       if (f === "offered_today") {
+        const line = cc.el("span", { class: "target" });
         for (const g of ["answered_today", "abandoned_today"]) {
-          const t = cc.el("span", { class: "target", "data-queue": q.id, "data-field": g });
-          td.append(t);
+          const t = cc.el("span", { "data-queue": q.id, "data-field": g });
+          line.append(t, g === "answered_today" ? " \u00b7 " : "");
           fields[g] = t;
         }
+        td.append(line);
       }
       tr.append(td);
       fields[f] = span;
@@ -79,10 +81,9 @@
         else text = v === null || v === undefined ? "\u2013" : String(v);
         cc.setFigure(span, v, text);
         if (f === "offered_today") {
-          cc.setFigure(r.fields.answered_today, q.answered_today,
-                       "answered " + (q.answered_today === null || q.answered_today === undefined ? "\u2013" : q.answered_today));
-          cc.setFigure(r.fields.abandoned_today, q.abandoned_today,
-                       "abandoned " + (q.abandoned_today === null || q.abandoned_today === undefined ? "\u2013" : q.abandoned_today));
+          const n = (v) => (v === null || v === undefined ? "\u2013" : String(v));
+          cc.setFigure(r.fields.answered_today, q.answered_today, n(q.answered_today) + " answered");
+          cc.setFigure(r.fields.abandoned_today, q.abandoned_today, n(q.abandoned_today) + " abandoned");
         }
         if (f.startsWith("sl_")) {
           const cls = slClass(v, q.sl_target_pct);
@@ -157,7 +158,12 @@
 
   // Scaled to the day's busiest interval; the service-level line on 0..100 %.
   function renderChart() {
-    const iv = board.intervals || [];
+    // From the first interval with calls (a centre that opens at 08:00 sees its day from
+    // 08:00, not from midnight), but at least the last twelve intervals.
+    const all = board.intervals || [];
+    const busy = all.findIndex((i) => i.offered > 0);
+    const keep = Math.max(0, all.length - 12);
+    const iv = all.slice(busy < 0 ? keep : Math.min(busy, keep));
     const W = 640, H = 240, L = 36, R = 36, T = 12, B = 28;
     const w = W - L - R, h = H - T - B;
     const ns = "http://www.w3.org/2000/svg";
@@ -187,6 +193,10 @@
     }
     const pts = [];
     const bw = Math.max(1, step * 0.8);
+    // Intervals under a minute (a test's) are labelled to the second.
+    const fine = iv.length > 1 && iv[1].start - iv[0].start < 60000;
+    const label = (t) => (fine ? new Date(t).toLocaleTimeString("en-GB", { hour12: false })
+                               : cc.clockTime(t));
     iv.forEach((i, k) => {
       const x = L + k * step + (step - bw) / 2;
       const g = mk("g", { "data-interval": String(i.start) });
@@ -199,11 +209,10 @@
                   cc.pct(i.sl_pct)));
       chart.append(g);
       if (i.sl_pct !== null && i.sl_pct !== undefined) pts.push([x + bw / 2, ySl(i.sl_pct)]);
-      // An hour label where an hour starts (every interval when there are few).
-      const d = new Date(i.start);
-      if (iv.length <= 12 || d.getMinutes() === 0 && d.getHours() % 2 === 0)
+      // About six time labels, evenly spaced.
+      if (k % Math.ceil(iv.length / 6) === 0)
         chart.append(mk("text", { x: x + bw / 2, y: H - 8, "text-anchor": "middle" },
-                        cc.clockTime(i.start)));
+                        label(i.start)));
     });
     if (pts.length > 1)
       chart.append(mk("polyline", { class: "sl-line", points: pts.map((p) => p.join(",")).join(" ") }));

@@ -450,6 +450,15 @@ def test(tmp, pbmods):
                     "'#cases [data-case=F1][data-field=golden_window_left_ms]');"
                     " return e && e.dataset.value; })()")
         ok(0 < int(c) <= 30 * 60000, "F1 on the wallboard with its golden window: %s ms" % c)
+        # Its 20-minute deadline is listed when it falls today (local time, as ctid's day).
+        r = sup.call(pb.ClientFrame(command=pb.Command(case_info=pb.CaseRef(case_id="F1"))))
+        due = r.response.case_info.next_deadline
+        shown = json.loads(br.eval("wb", "document.querySelector('#cases [data-case=F1]"
+                                         "[data-field=deadlines]').dataset.value"))
+        today = time.localtime(due / 1000.0)[:3] == time.localtime()[:3]
+        ok(shown == ([{"name": "callback", "due": due}] if today else []),
+           "F1's deadlines due today on the page equal the protocol's next deadline",
+           "page %s, protocol %s" % (shown, due))
         br.wait("sup", "document.querySelector('#proposals tr[data-case=F1]')")
         br.cmd("screenshot", name="sup", path=os.path.join(OUT_DIR, "supervisor.png"))
         br.cmd("click", name="sup", selector='button[aria-label="Approve close of F1"]')

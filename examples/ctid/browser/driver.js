@@ -53,10 +53,16 @@ const ops = {
   async eval(c) {
     return page(c.name).evaluate(c.expr);
   },
+  // Polled with evaluate, not waitForFunction: that one compiles its string in the page,
+  // which the pages' Content-Security-Policy (no eval) forbids.
   async wait(c) {
-    const h = await page(c.name).waitForFunction(c.expr, null,
-                                                 { timeout: c.ms || 10000, polling: 20 });
-    return h.jsonValue();
+    const deadline = Date.now() + (c.ms || 10000);
+    for (;;) {
+      const v = await page(c.name).evaluate(c.expr);
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error("timed out waiting for " + c.expr);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   },
   async click(c) {
     await page(c.name).click(c.selector, { timeout: c.timeout || 10000 });

@@ -294,6 +294,29 @@ CCENTER_EXPORT int ccenter_proto_dispatcher_advance(ccenter_proto_dispatcher *d,
  */
 CCENTER_EXPORT int ccenter_proto_dispatcher_flush(ccenter_proto_dispatcher *d);
 
+/**
+ * Seeds the resume window with an event frame an earlier run of the server sent, before
+ * this dispatcher has a session or sends an event: the caller kept the frames it was
+ * given with no session (the output callback's event frames, prefix included, each with
+ * ccenter_proto_dispatcher_last_seq() at that moment as its number) and preloads the
+ * newest of them in order at start, with first_seq above every number the earlier run
+ * could have used. A client resuming after any of them, or just before the oldest, then
+ * gets the rest of them and the new events; one resuming after a number between the last
+ * preloaded frame and first_seq + 1 gets "too old" and a snapshot. By preloading, the
+ * caller vouches that the earlier run sent no event after the last frame preloaded (keep
+ * each frame before it leaves the process): a client that saw a later one and resumes
+ * from an earlier number would otherwise not learn that it missed it.
+ *
+ * Errors, each changing nothing: CCENTER_EINVAL (d or frame NULL, len or seq 0),
+ * CCENTER_ESTATE (a session was started or an event sent), CCENTER_ERANGE (seq not above
+ * the previous preloaded frame's, or above first_seq), CCENTER_EFULL (the window holds
+ * `history` frames already; history 0 keeps none), CCENTER_ECORRUPT (the bytes are not
+ * one prefixed ServerFrame carrying an Event or a CaseEvent numbered seq), CCENTER_ENOMEM,
+ * CCENTER_ENOTSUP (built without protobuf-c). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_proto_dispatcher_preload(ccenter_proto_dispatcher *d, uint64_t seq,
+                                                    const void *frame, size_t len);
+
 /** The sequence number of the last event sent (0 before the first). Since 0.2. */
 CCENTER_EXPORT uint64_t ccenter_proto_dispatcher_last_seq(const ccenter_proto_dispatcher *d);
 

@@ -31,7 +31,8 @@ typedef struct kept {
 struct ccenter_proto_dispatcher {
   ccenter_proto_config cfg;
   uint64_t seq;      /* last event sent */
-  kept *ring;        /* cfg.history slots */
+  int started;       /* a session or an event exists: no more preloading */
+  kept *ring;        /* cfg.history slots, seq ascending */
   size_t ring_head;  /* slot of the oldest */
   size_t ring_n;
   uint8_t *out;      /* the frame being written */
@@ -90,6 +91,7 @@ int ccenter_proto_session_new(ccenter_proto_dispatcher *d, void *session_data,
     return CCENTER_ENOMEM;
   s->d = d;
   s->data = session_data;
+  d->started = 1;
   *out = s;
   return 0;
 }
@@ -149,6 +151,33 @@ static int send_to(ccenter_proto_dispatcher *d, ccenter_proto_session *s,
   return 0;
 }
 
+static const kept *kept_at(const ccenter_proto_dispatcher *d, size_t k)
+{
+  return &d->ring[(d->ring_head + k) % d->cfg.history];
+}
+
+/* Appends a copy of an event frame to the window, dropping the oldest when it is full. */
+static int keep(ccenter_proto_dispatcher *d, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+  uint8_t *copy = malloc(len);
+  if (!copy)
+    return CCENTER_ENOMEM;
+  memcpy(copy, bytes, len);
+  kept *k;
+  if (d->ring_n == d->cfg.history) {
+    k = &d->ring[d->ring_head];
+    free(k->bytes);
+    d->ring_head = (d->ring_head + 1) % d->cfg.history;
+  } else {
+    k = &d->ring[(d->ring_head + d->ring_n) % d->cfg.history];
+    d->ring_n++;
+  }
+  k->seq = seq;
+  k->bytes = copy;
+  k->len = len;
+  return 0;
+}
+
 /* Numbers an event frame, keeps it for resume and sends it to everyone. The sequence
  * number is taken only once the frame could be kept, so a failure leaves no gap. */
 static int send_event(ccenter_proto_dispatcher *d, Ccenter__V1__ServerFrame *sf,
@@ -159,27 +188,54 @@ static int send_event(ccenter_proto_dispatcher *d, Ccenter__V1__ServerFrame *sf,
   int rc = pack(d, sf, &len);
   if (rc)
     return rc;
-  if (d->cfg.history) {
-    uint8_t *copy = malloc(len);
-    if (!copy)
-      return CCENTER_ENOMEM;
-    memcpy(copy, d->out, len);
-    kept *k;
-    if (d->ring_n == d->cfg.history) {
-      k = &d->ring[d->ring_head];
-      free(k->bytes);
-      d->ring_head = (d->ring_head + 1) % d->cfg.history;
-    } else {
-      k = &d->ring[(d->ring_head + d->ring_n) % d->cfg.history];
-      d->ring_n++;
-    }
-    k->seq = *seq_field;
-    k->bytes = copy;
-    k->len = len;
-  }
+  if (d->cfg.history && (rc = keep(d, *seq_field, d->out, len)))
+    return rc;
   d->seq++;
+  d->started = 1;
   d->cfg.output(d->cfg.ud, NULL, NULL, d->out, len);
   return 0;
+}
+
+/* The event number of a whole event frame (its prefix included, as the output callback
+ * got it), or 0 when the bytes are not exactly one ServerFrame carrying an Event or a
+ * CaseEvent. */
+static uint64_t event_frame_seq(const uint8_t *frame, size_t len)
+{
+  uint64_t body = 0;
+  size_t i = 0;
+  for (unsigned shift = 0; i < len && i < CCENTER_PROTO_PREFIX_MAX; shift += 7) {
+    body |= (uint64_t)(frame[i] & 0x7f) << shift;
+    if (!(frame[i++] & 0x80))
+      break;
+  }
+  if (i == 0 || (frame[i - 1] & 0x80) || body != len - i)
+    return 0;
+  Ccenter__V1__ServerFrame *sf = ccenter__v1__server_frame__unpack(NULL, (size_t)body, frame + i);
+  if (!sf)
+    return 0;
+  uint64_t seq = 0;
+  if (sf->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && sf->event)
+    seq = sf->event->seq;
+  else if (sf->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && sf->case_event)
+    seq = sf->case_event->seq;
+  ccenter__v1__server_frame__free_unpacked(sf, NULL);
+  return seq;
+}
+
+int ccenter_proto_dispatcher_preload(ccenter_proto_dispatcher *d, uint64_t seq,
+                                     const void *frame, size_t len)
+{
+  if (!d || !frame || !len || !seq)
+    return CCENTER_EINVAL;
+  if (d->started)
+    return CCENTER_ESTATE;
+  if (seq > d->cfg.first_seq || (d->ring_n && seq <= kept_at(d, d->ring_n - 1)->seq))
+    return CCENTER_ERANGE;
+  if (d->ring_n == d->cfg.history)
+    return CCENTER_EFULL;
+  if (event_frame_seq(frame, len) != seq)
+    return CCENTER_ECORRUPT;
+  return keep(d, seq, frame, len);
 }
 
 static int send_routing_event(ccenter_proto_dispatcher *d, const ccenter_event *ev)
@@ -979,6 +1035,33 @@ static int send_snapshot(ccenter_proto_dispatcher *d, ccenter_proto_session *s, 
   return rc;
 }
 
+/* Whether a client that saw `after` last has missed nothing the window lacks. The window
+ * is one unbroken stream: the frames sent here, after those preloaded from an earlier
+ * run (whose caller vouches that the earlier run sent nothing after the last of them).
+ * So `after` must be a number the window holds, the one just before it, or the last sent
+ * with nothing kept. Any other number (below the window, or one the window skips, such as
+ * those between an earlier run's last frame and first_seq + 1) may hide events: a
+ * snapshot instead. */
+static int resumable(const ccenter_proto_dispatcher *d, uint64_t after)
+{
+  if (!d->ring_n)
+    return after == d->seq;
+  if (after + 1 == kept_at(d, 0)->seq)
+    return 1;
+  size_t lo = 0, hi = d->ring_n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint64_t s = kept_at(d, mid)->seq;
+    if (s == after)
+      return 1;
+    if (s < after)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 0;
+}
+
 static int on_resume(ccenter_proto_dispatcher *d, ccenter_proto_session *s, uint64_t rid,
                      const Ccenter__V1__Resume *r, int64_t now)
 {
@@ -991,8 +1074,7 @@ static int on_resume(ccenter_proto_dispatcher *d, ccenter_proto_session *s, uint
   Ccenter__V1__ResumeResult rr = CCENTER__V1__RESUME_RESULT__INIT;
   rr.last_seq = d->seq;
   rr.first_kept = first_kept;
-  /* Nothing missed, or everything missed still kept. */
-  rr.too_old = r->after_seq < d->seq && (!first_kept || r->after_seq + 1 < first_kept);
+  rr.too_old = !resumable(d, r->after_seq);
   Ccenter__V1__Response resp = CCENTER__V1__RESPONSE__INIT;
   resp.result_case = CCENTER__V1__RESPONSE__RESULT_RESUME;
   resp.resume = &rr;
@@ -1002,7 +1084,7 @@ static int on_resume(ccenter_proto_dispatcher *d, ccenter_proto_session *s, uint
   if (rc || rr.too_old)
     return rc ? rc : send_snapshot(d, s, rid, now);
   for (size_t k = 0; k < d->ring_n; k++) {
-    const kept *e = &d->ring[(d->ring_head + k) % d->cfg.history];
+    const kept *e = kept_at(d, k);
     if (e->seq > r->after_seq)
       d->cfg.output(d->cfg.ud, s, s->data, e->bytes, e->len);
   }

@@ -70,3 +70,13 @@ uint64_t ccenter_proto_dispatcher_last_seq(const ccenter_proto_dispatcher *d)
   (void)d;
   return 0;
 }
+
+int ccenter_proto_dispatcher_preload(ccenter_proto_dispatcher *d, uint64_t seq,
+                                     const void *frame, size_t len)
+{
+  (void)d;
+  (void)seq;
+  (void)frame;
+  (void)len;
+  return CCENTER_ENOTSUP;
+}

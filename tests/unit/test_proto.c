@@ -168,7 +168,8 @@ static void engines(ccenter_engine **e, ccenter_cases **ce)
   ccenter_workflow_free(wf);
 }
 
-static void rig_init_from(rig *g, size_t history, uint64_t first_seq)
+/* A dispatcher with no session yet (preload comes before any). */
+static void rig_bare(rig *g, size_t history, uint64_t first_seq)
 {
   memset(g, 0, sizeof *g);
   engines(&g->e, &g->ce);
@@ -182,6 +183,11 @@ static void rig_init_from(rig *g, size_t history, uint64_t first_seq)
   cfg.authorize = authorize;
   cfg.ud = g;
   OK(ccenter_proto_dispatcher_new(&cfg, &g->d));
+}
+
+static void rig_init_from(rig *g, size_t history, uint64_t first_seq)
+{
+  rig_bare(g, history, first_seq);
   OK(ccenter_proto_session_new(g->d, g, &g->s));
 }
 
@@ -1450,7 +1456,8 @@ END_TEST
 /* ---------------------------------------------------------------------------------- */
 /* Resume                                                                               */
 
-static frames resume(rig *g, uint64_t after)
+/* Sends Resume{after}; the answer is left in the session's buffer. */
+static void send_resume(rig *g, uint64_t after)
 {
   Ccenter__V1__Resume r = CCENTER__V1__RESUME__INIT;
   r.after_seq = after;
@@ -1462,6 +1469,11 @@ static frames resume(rig *g, uint64_t after)
   put_frame(&o, &f);
   feed(g, &o, ccenter_engine_now(g->e));
   free(o.b);
+}
+
+static frames resume(rig *g, uint64_t after)
+{
+  send_resume(g, after);
   frames fs = parse(&g->to_session);
   g->to_session.n = 0;
   return fs;
@@ -1561,6 +1573,191 @@ START_TEST(resume_after_a_restart)
 }
 END_TEST
 
+/* The prefixed frames of a buffer, each as its own byte range (what the output callback
+ * got for it). */
+typedef struct raw {
+  const uint8_t *p[256];
+  size_t len[256];
+  size_t n;
+} raw;
+
+static void split_raw(const buf *o, raw *out)
+{
+  out->n = 0;
+  size_t at = 0;
+  while (at < o->n) {
+    uint64_t body = 0;
+    size_t i = at;
+    for (unsigned shift = 0;; shift += 7) {
+      body |= (uint64_t)(o->b[i] & 0x7f) << shift;
+      if (!(o->b[i++] & 0x80))
+        break;
+    }
+    ck_assert_uint_lt(out->n, 256);
+    out->p[out->n] = o->b + at;
+    out->len[out->n++] = i - at + (size_t)body;
+    at = i + (size_t)body;
+  }
+  ck_assert_uint_eq(at, o->n);
+}
+
+/* The frames after a resume's response: their numbers, each checked byte for byte
+ * against the frame first sent under it (old run) or the current run's own. */
+static void expect_frames(const buf *session, const raw *old, const raw *now_, uint64_t old_first,
+                          const uint64_t *want, size_t n_want)
+{
+  raw got;
+  split_raw(session, &got);
+  ck_assert_uint_eq(got.n, n_want + 1); /* the response, then the frames */
+  for (size_t k = 0; k < n_want; k++) {
+    const raw *from = want[k] < 1000 ? old : now_;
+    size_t idx = want[k] < 1000 ? (size_t)(want[k] - old_first) : (size_t)(want[k] - 1001);
+    ck_assert_uint_lt(idx, from->n);
+    ck_assert_uint_eq(got.len[k + 1], from->len[idx]);
+    ck_assert(memcmp(got.p[k + 1], from->p[idx], from->len[idx]) == 0);
+  }
+}
+
+/* An earlier run's event frames preloaded: a resume after any of them (or just before the
+ * oldest) gets exactly the rest and then the new events, byte for byte; a number in the
+ * gap between the last preloaded frame and first_seq + 1, or below the window, gets a
+ * snapshot; a refused preload changes nothing. */
+START_TEST(resume_after_a_preload)
+{
+  /* The earlier run: numbers 1..N. */
+  rig a;
+  rig_init(&a, 0);
+  hello(&a, CCENTER_PROTO_ROLE_SUPERVISOR, "boss", "secret");
+  last_code(&a, NULL, 0);
+  centre(&a);
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  for (int k = 0; k < 8; k++) {
+    char id[16];
+    snprintf(id, sizeof id, "c%d", k);
+    OK(ccenter_contact_enqueue(a.e, id, "q1", &p, 10 + k));
+    OK(ccenter_contact_abandon(a.e, id, 10 + k));
+  }
+  OK(ccenter_proto_dispatcher_flush(a.d));
+  raw old;
+  split_raw(&a.events, &old);
+  uint64_t n = ccenter_proto_dispatcher_last_seq(a.d);
+  ck_assert_uint_eq(old.n, n);
+  ck_assert_uint_ge(n, 24);
+
+  /* The restart: first_seq 1000, a window of 16, filled with N-16..N-1 (N is refused). */
+  rig g;
+  rig_bare(&g, 16, 1000);
+  const uint8_t garbage[] = {3, 0xff, 0xff, 0xff};
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(NULL, 1, old.p[0], old.len[0]),
+                   CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 0, old.p[0], old.len[0]),
+                   CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1, NULL, 4), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1, old.p[0], 0), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 2, old.p[0], old.len[0]),
+                   CCENTER_ECORRUPT); /* frame 1 under number 2 */
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1, old.p[0], old.len[0] - 1),
+                   CCENTER_ECORRUPT); /* cut short */
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1, garbage, sizeof garbage),
+                   CCENTER_ECORRUPT);
+  /* A whole ServerFrame that is not an event (a Pong). */
+  Ccenter__V1__Pong pong = CCENTER__V1__PONG__INIT;
+  pong.token = 1;
+  Ccenter__V1__ServerFrame sf = CCENTER__V1__SERVER_FRAME__INIT;
+  sf.body_case = CCENTER__V1__SERVER_FRAME__BODY_PONG;
+  sf.pong = &pong;
+  uint8_t pf[64];
+  size_t pl = ccenter__v1__server_frame__get_packed_size(&sf);
+  size_t pp = ccenter_proto_prefix(pl, pf);
+  ccenter__v1__server_frame__pack(&sf, pf + pp);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1, pf, pp + pl), CCENTER_ECORRUPT);
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, 1001, old.p[0], old.len[0]),
+                   CCENTER_ERANGE);
+  uint64_t first = n - 16;
+  for (uint64_t s = first; s < n; s++) {
+    OK(ccenter_proto_dispatcher_preload(g.d, s, old.p[s - 1], old.len[s - 1]));
+    if (s == first + 3) /* out of order, then the same number again */
+      ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, s - 1, old.p[s - 2], old.len[s - 2]),
+                       CCENTER_ERANGE);
+    if (s == first + 3)
+      ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, s, old.p[s - 1], old.len[s - 1]),
+                       CCENTER_ERANGE);
+  }
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, n, old.p[n - 1], old.len[n - 1]),
+                   CCENTER_EFULL);
+  ck_assert_uint_eq(ccenter_proto_dispatcher_last_seq(g.d), 1000);
+  ck_assert_uint_eq(g.events.n, 0); /* preloading sends nothing */
+  OK(ccenter_proto_session_new(g.d, &g, &g.s));
+  ck_assert_int_eq(ccenter_proto_dispatcher_preload(g.d, n, old.p[n - 1], old.len[n - 1]),
+                   CCENTER_ESTATE);
+  hello(&g, CCENTER_PROTO_ROLE_SUPERVISOR, "boss", "secret");
+  last_code(&g, NULL, 0);
+
+  raw none = {.n = 0};
+  /* After one of them: the rest, byte for byte. */
+  frames fs = resume(&g, n - 4);
+  ck_assert(!fs.f[0]->response->resume->too_old);
+  ck_assert_uint_eq(fs.f[0]->response->resume->first_kept, first);
+  ck_assert_uint_eq(fs.f[0]->response->resume->last_seq, 1000);
+  ck_assert_uint_eq(fs.n, 4);
+  frames_free(&fs);
+  /* Just before the oldest: all 16, byte for byte. */
+  {
+    send_resume(&g, first - 1);
+    uint64_t want[16];
+    for (size_t k = 0; k < 16; k++)
+      want[k] = first + k;
+    expect_frames(&g.to_session, &old, &none, 1, want, 16);
+    g.to_session.n = 0;
+  }
+  /* After the last preloaded: nothing missed. */
+  fs = resume(&g, n - 1);
+  ck_assert_uint_eq(fs.n, 1);
+  ck_assert(!fs.f[0]->response->resume->too_old);
+  frames_free(&fs);
+  /* The gap (N .. first_seq) and below the window: too old, a snapshot. */
+  uint64_t gap[] = {n, 999, 1000, first - 2, 1};
+  for (size_t k = 0; k < sizeof gap / sizeof gap[0]; k++) {
+    fs = resume(&g, gap[k]);
+    ck_assert_uint_eq(fs.n, 2);
+    ck_assert(fs.f[0]->response->resume->too_old);
+    ck_assert_int_eq(fs.f[1]->body_case, CCENTER__V1__SERVER_FRAME__BODY_SNAPSHOT);
+    frames_free(&fs);
+  }
+
+  /* New events (1001..) follow the preloaded ones; they push the oldest out. */
+  OK(ccenter_queue_add(g.e, "q1", NULL, 20));
+  OK(ccenter_contact_enqueue(g.e, "d1", "q1", &p, 20));
+  OK(ccenter_contact_abandon(g.e, "d1", 21));
+  OK(ccenter_proto_dispatcher_flush(g.d));
+  raw fresh;
+  split_raw(&g.events, &fresh);
+  uint64_t last = ccenter_proto_dispatcher_last_seq(g.d);
+  ck_assert_uint_ge(fresh.n, 2);
+  ck_assert_uint_le(fresh.n, 16);
+  ck_assert_uint_eq(last, 1000 + fresh.n);
+  fs = resume(&g, 1000); /* still in the gap */
+  ck_assert(fs.f[0]->response->resume->too_old);
+  frames_free(&fs);
+  send_resume(&g, n - 3);
+  uint64_t want[2 + 16];
+  size_t nw = 0;
+  want[nw++] = n - 2;
+  want[nw++] = n - 1;
+  for (uint64_t s = 1001; s <= last; s++)
+    want[nw++] = s;
+  expect_frames(&g.to_session, &old, &fresh, 1, want, nw);
+  g.to_session.n = 0;
+  /* The oldest preloaded frames left the window: before it is too old now. */
+  fs = resume(&g, first);
+  ck_assert(fs.f[0]->response->resume->too_old);
+  frames_free(&fs);
+  rig_free(&g);
+  rig_free(&a);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------- */
 /* The schema's numbers are the C library's                                             */
 
@@ -1639,6 +1836,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, authorisation);
   tcase_add_test(tc, resume_within_and_past_the_window);
   tcase_add_test(tc, resume_after_a_restart);
+  tcase_add_test(tc, resume_after_a_preload);
   suite_add_tcase(s, tc);
   return s;
 }

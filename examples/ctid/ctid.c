@@ -5,7 +5,7 @@
  * engines' next deadline and one at the store's flush deadline, SIGHUP reloads, SIGTERM
  * and SIGINT stop cleanly.
  *
- *   ctid -c FILE [--snapshot-every N] [-v]
+ *   ctid -c FILE [--snapshot-every N] [--history N] [-v]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "http.h"
 #include "transport.h"
+#include "window.h"
 
 #define ROUTING_NAME "routing"
 #define CASES_NAME "cases"
@@ -74,6 +75,11 @@ typedef struct server {
   int64_t clock_base; /* engine time = clock_base + uv_now(loop) */
   uint64_t records_at_snapshot;
   uint64_t seq_reserved; /* event numbers up to this one may be used (the .seq file) */
+  size_t history;        /* event frames kept for resume, in memory and in STORE.events */
+  ct_window *window;     /* STORE.events; NULL when it failed (resumes across a restart
+                            then get snapshots) */
+  struct held *held;     /* event frames appended to the window, not yet committed and sent */
+  size_t n_held, held_cap;
   uv_timer_t engine_timer, flush_timer, snapshot_timer, retry_timer;
   uv_signal_t sig_hup, sig_term, sig_int;
   ct_listener **listeners;
@@ -264,8 +270,12 @@ static int seq_start(server *srv, uint64_t *first)
   return seq_reserve(srv, *first + SEQ_BLOCK);
 }
 
+/* Sends the event frames held until the window has them (below). */
+static void window_release(server *srv);
+
 static void rearm(server *srv)
 {
+  window_release(srv);
   if (srv->stopping)
     return;
   /* Half a block ahead of the stream, so the next reservation is on disk long before it
@@ -1251,6 +1261,186 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* The durable event window (STORE.events, window.c): resume across restarts.           */
+
+static int window_path(const server *srv, char *path, size_t size)
+{
+  return (size_t)snprintf(path, size, "%s.events", srv->cfg->store_path) < size ? 0 : -1;
+}
+
+/* A window that failed once has a hole: it is deleted, and this run keeps none (clients
+   resuming after the next restart get snapshots). */
+static void window_drop(server *srv, const char *why)
+{
+  char path[4096];
+  if (window_path(srv, path, sizeof path))
+    path[0] = 0;
+  logf_(LOG_ERR_, "event window %s: %s; dropped (a resume from before it gets a snapshot)", path,
+        why);
+  ct_window_discard(srv->window, path);
+  srv->window = NULL;
+}
+
+/* Whether a session would have got an event live: fan_out()'s rule for one session
+   (a contact's agent as the engine knows it now). */
+static int replay_follows(const server *srv, const session *s, const Ccenter__V1__ServerFrame *f)
+{
+  if (s->role == CTID_ROLE_SUPERVISOR || s->role == CTID_ROLE_WALLBOARD)
+    return 1;
+  if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && f->event) {
+    const Ccenter__V1__Event *e = f->event;
+    int has_contact = e->contact && *e->contact;
+    if (s->role == CTID_ROLE_SWITCH)
+      return has_contact;
+    return s->role == CTID_ROLE_AGENT &&
+           ((e->agent && !strcmp(e->agent, s->agent)) ||
+            (e->agent_to && !strcmp(e->agent_to, s->agent)) ||
+            (has_contact && contact_is_with(srv, e->contact, s->agent)));
+  }
+  return f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event &&
+         s->role == CTID_ROLE_AGENT && f->case_event->actor &&
+         !strcmp(f->case_event->actor, s->principal);
+}
+
+typedef struct held {
+  uint8_t *bytes;
+  size_t len;
+} held;
+
+/* Commits the held event frames (one transaction, one write) and only then sends them: a client can only have seen frames the next run preloads, so the
+   dispatcher's promise (no event after the last preloaded one) holds even after kill -9.
+   Called before any answer to a session and after every call into the engines, so events
+   still follow the answer of the call that raised them and precede the next answer. */
+static void window_release(server *srv)
+{
+  char err[512];
+  if (srv->window && ct_window_commit(srv->window, err, sizeof err))
+    window_drop(srv, err);
+  /* Take the list first: output() may end up here again. */
+  held *h = srv->held;
+  size_t n = srv->n_held;
+  srv->held = NULL;
+  srv->n_held = srv->held_cap = 0;
+  for (size_t k = 0; k < n; k++) {
+    output(srv, NULL, NULL, h[k].bytes, h[k].len);
+    free(h[k].bytes);
+  }
+  free(h);
+}
+
+/* Appends an event frame to the window and holds it until the commit; 0, or -1 when it
+   must go out at once (no window, or out of memory: the frame is sent uncommitted and
+   the window, which cannot vouch for it, is dropped). */
+static int window_hold(server *srv, const uint8_t *data, size_t len)
+{
+  char err[512];
+  if (!srv->window)
+    return -1;
+  if (ct_window_append(srv->window, ccenter_proto_dispatcher_last_seq(srv->disp), data, len, err,
+                       sizeof err)) {
+    window_drop(srv, err);
+    return -1;
+  }
+  if (srv->n_held == srv->held_cap) {
+    size_t cap = srv->held_cap ? 2 * srv->held_cap : 64;
+    held *nh = realloc(srv->held, cap * sizeof *nh);
+    if (!nh) {
+      window_drop(srv, "out of memory");
+      return -1;
+    }
+    srv->held = nh;
+    srv->held_cap = cap;
+  }
+  uint8_t *copy = malloc(len);
+  if (!copy) {
+    window_drop(srv, "out of memory");
+    return -1;
+  }
+  memcpy(copy, data, len);
+  srv->held[srv->n_held++] = (held){copy, len};
+  return 0;
+}
+
+static void output_kept(void *ud, ccenter_proto_session *ps, void *sd, const uint8_t *data,
+                        size_t len)
+{
+  server *srv = ud;
+  if (!ps && !window_hold(srv, data, len))
+    return;
+  if (ps) {
+    window_release(srv);
+    /* A resume replays the window to one session: only what it would have got live. */
+    Ccenter__V1__ServerFrame *f = decode_out(data, len);
+    int skip = f &&
+               (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT ||
+                f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT) &&
+               !replay_follows(srv, sd, f);
+    if (f)
+      ccenter__v1__server_frame__free_unpacked(f, NULL);
+    if (skip)
+      return;
+  }
+  output(ud, ps, sd, data, len);
+}
+
+typedef struct preloading {
+  server *srv;
+  uint64_t first, last;
+  size_t n;
+} preloading;
+
+static int preload_one(void *ud, uint64_t seq, const void *frame, size_t len)
+{
+  preloading *p = ud;
+  int rc = ccenter_proto_dispatcher_preload(p->srv->disp, seq, frame, len);
+  if (!rc && !p->n++)
+    p->first = seq;
+  p->last = seq;
+  return rc;
+}
+
+static int new_dispatcher(server *srv, const ccenter_proto_config *pc)
+{
+  int rc = ccenter_proto_dispatcher_new(pc, &srv->disp);
+  if (rc)
+    logf_(LOG_ERR_, "dispatcher: %s", ccenter_strerror(rc));
+  return rc ? -1 : 0;
+}
+
+/* Opens STORE.events and preloads the newest frames of the earlier runs. A window that
+   cannot be trusted (the machine restarted after an unclean end) or read whole is
+   dropped: a fresh dispatcher, a fresh file. */
+static int window_start(server *srv, const ccenter_proto_config *pc)
+{
+  char path[4096], err[512];
+  int trusted;
+  if (!srv->history || window_path(srv, path, sizeof path))
+    return 0;
+  if (ct_window_open(path, srv->history, &trusted, &srv->window, err, sizeof err)) {
+    logf_(LOG_ERR_, "event window: %s", err);
+    return -1;
+  }
+  preloading pl = {.srv = srv};
+  int rc = trusted ? ct_window_load(srv->window, preload_one, &pl, err, sizeof err) : 0;
+  if (rc || !trusted) {
+    window_drop(srv, !trusted ? "the machine restarted since ctid last wrote it and it was "
+                                "not closed cleanly: its newest frames may be lost"
+                : rc == -1 ? err
+                           : ccenter_strerror(rc));
+    pl.n = 0;
+    ccenter_proto_dispatcher_free(srv->disp);
+    srv->disp = NULL;
+    if (new_dispatcher(srv, pc) ||
+        ct_window_open(path, srv->history, &trusted, &srv->window, err, sizeof err))
+      return -1;
+  }
+  logf_(LOG_INFO_, "event window %s history=%zu preloaded=%zu first=%" PRIu64 " last=%" PRIu64
+        " stream_after=%" PRIu64, path, srv->history, pl.n, pl.first, pl.last,
+        ccenter_proto_dispatcher_last_seq(srv->disp));
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Start                                                                                */
 
 static void drain_events(server *srv)
@@ -1331,14 +1521,12 @@ static int start(server *srv)
   pc.engine = srv->engine;
   pc.cases = srv->cases;
   pc.max_frame = srv->cfg->limits.frame_max;
-  pc.output = output;
+  pc.history = srv->history;
+  pc.output = output_kept;
   pc.authorize = authorize;
   pc.ud = srv;
-  int rc = ccenter_proto_dispatcher_new(&pc, &srv->disp);
-  if (rc) {
-    logf_(LOG_ERR_, "dispatcher: %s", ccenter_strerror(rc));
+  if (new_dispatcher(srv, &pc) || window_start(srv, &pc))
     return -1;
-  }
   uv_timer_t *timers[] = {&srv->engine_timer, &srv->flush_timer, &srv->snapshot_timer,
                           &srv->retry_timer};
   uv_timer_cb cbs[] = {on_engine_timer, on_flush_timer, on_snapshot_timer, on_retry_timer};
@@ -1364,23 +1552,27 @@ static int start(server *srv)
 
 static void usage(void)
 {
-  fprintf(stderr, "usage: ctid -c FILE [--snapshot-every N] [-v]\n");
+  fprintf(stderr, "usage: ctid -c FILE [--snapshot-every N] [--history N] [-v]\n");
 }
 
 int main(int argc, char **argv)
 {
   server *srv = &g_srv;
   srv->snapshot_every = 100000;
+  srv->history = CCENTER_PROTO_DEFAULT_HISTORY;
   static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                            {"snapshot-every", required_argument, NULL, 's'},
+                                           {"history", required_argument, NULL, 'H'},
                                            {"verbose", no_argument, NULL, 'v'},
                                            {NULL, 0, NULL, 0}};
   int ch;
-  while ((ch = getopt_long(argc, argv, "c:s:v", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "c:s:H:v", longopts, NULL)) != -1) {
     if (ch == 'c')
       srv->conf_path = optarg;
     else if (ch == 's')
       srv->snapshot_every = strtoull(optarg, NULL, 10);
+    else if (ch == 'H')
+      srv->history = strtoull(optarg, NULL, 10);
     else if (ch == 'v')
       srv->verbose = 1;
     else {
@@ -1401,7 +1593,9 @@ int main(int argc, char **argv)
   else
     stop(srv, "start-up failed");
   uv_run(srv->loop, UV_RUN_DEFAULT);
+  window_release(srv);
   ccenter_proto_dispatcher_free(srv->disp);
+  ct_window_close(srv->window);
   int rc = srv->store ? ccenter_store_close(srv->store) : 0;
   if (rc)
     logf_(LOG_ERR_, "store close: %s", ccenter_strerror(rc));

@@ -1329,31 +1329,33 @@ static void window_release(server *srv)
 }
 
 /* Appends an event frame to the window and holds it until the commit; 0, or -1 when it
-   must go out at once (no window, or out of memory: the frame is sent uncommitted and
-   the window, which cannot vouch for it, is dropped). */
+   must go out at once (no window, or it failed: the window, which cannot vouch for the
+   frame, is dropped, and the frames held before it go out first). */
 static int window_hold(server *srv, const uint8_t *data, size_t len)
 {
   char err[512];
   if (!srv->window)
     return -1;
+  const char *why = NULL;
   if (ct_window_append(srv->window, ccenter_proto_dispatcher_last_seq(srv->disp), data, len, err,
-                       sizeof err)) {
-    window_drop(srv, err);
-    return -1;
-  }
-  if (srv->n_held == srv->held_cap) {
+                       sizeof err))
+    why = err;
+  if (!why && srv->n_held == srv->held_cap) {
     size_t cap = srv->held_cap ? 2 * srv->held_cap : 64;
     held *nh = realloc(srv->held, cap * sizeof *nh);
-    if (!nh) {
-      window_drop(srv, "out of memory");
-      return -1;
+    if (nh) {
+      srv->held = nh;
+      srv->held_cap = cap;
+    } else {
+      why = "out of memory";
     }
-    srv->held = nh;
-    srv->held_cap = cap;
   }
-  uint8_t *copy = malloc(len);
-  if (!copy) {
-    window_drop(srv, "out of memory");
+  uint8_t *copy = why ? NULL : malloc(len);
+  if (!why && !copy)
+    why = "out of memory";
+  if (why) {
+    window_drop(srv, why);
+    window_release(srv);
     return -1;
   }
   memcpy(copy, data, len);
@@ -1416,9 +1418,11 @@ static int window_start(server *srv, const ccenter_proto_config *pc)
   int trusted;
   if (!srv->history || window_path(srv, path, sizeof path))
     return 0;
+  /* Without the file ctid still serves; only resumes across the next restart suffer. */
   if (ct_window_open(path, srv->history, &trusted, &srv->window, err, sizeof err)) {
-    logf_(LOG_ERR_, "event window: %s", err);
-    return -1;
+    logf_(LOG_ERR_, "event window: %s; none kept (a resume from before a restart gets a "
+                    "snapshot)", err);
+    return 0;
   }
   preloading pl = {.srv = srv};
   int rc = trusted ? ct_window_load(srv->window, preload_one, &pl, err, sizeof err) : 0;
@@ -1430,9 +1434,10 @@ static int window_start(server *srv, const ccenter_proto_config *pc)
     pl.n = 0;
     ccenter_proto_dispatcher_free(srv->disp);
     srv->disp = NULL;
-    if (new_dispatcher(srv, pc) ||
-        ct_window_open(path, srv->history, &trusted, &srv->window, err, sizeof err))
+    if (new_dispatcher(srv, pc))
       return -1;
+    if (ct_window_open(path, srv->history, &trusted, &srv->window, err, sizeof err))
+      logf_(LOG_ERR_, "event window: %s; none kept", err);
   }
   logf_(LOG_INFO_, "event window %s history=%zu preloaded=%zu first=%" PRIu64 " last=%" PRIu64
         " stream_after=%" PRIu64, path, srv->history, pl.n, pl.first, pl.last,

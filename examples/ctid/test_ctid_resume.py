@@ -388,6 +388,17 @@ def trusted_after_restart(srv, tmp):
        "window: after kill -9 and a machine restart it is dropped (clean=%s)" % clean,
        srv.text()[-1000:])
     rc = srv.stop()
+    # A row that is not an event frame (a damaged file): the window is dropped, not served.
+    db = sqlite3.connect(os.path.join(tmp, "ctid.db.events"))
+    db.execute("INSERT INTO events (seq, frame) VALUES ((SELECT max(seq) FROM events) + 1, ?)",
+               (b"not a frame",))
+    db.commit()
+    db.close()
+    srv.start()
+    m = re.search(r"event window \S+ history=\d+ preloaded=(\d+)", srv.text())
+    ok(re.search(r"event window \S+: .*; dropped", srv.text()) and m and int(m.group(1)) == 0,
+       "window: a damaged row drops the window at start", srv.text()[-1000:])
+    rc = srv.stop() or rc
     ok(rc == 0, "window: ctid stops cleanly", srv.text()[-1000:])
 
 

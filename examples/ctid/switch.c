@@ -14,7 +14,8 @@
  * come first, or a snapshot when they are gone, and the calls carry on. The report says
  * how many events came by resume, how many snapshots, and how many calls the server
  * accepted whose CONTACT_QUEUED never arrived (lost). -e FILE writes every event each
- * session gets, one a line: SESSION SEQ TYPE CONTACT live|resumed.
+ * session gets, one a line: SESSION SEQ TYPE CONTACT live|resumed. SIGTERM or SIGINT ends
+ * the run early, with the report.
  *
  *   ccenter-switch -a ADDR -p SWITCH -s SECRET -P SUPERVISOR -S SECRET -A AGENT,AGENT...
  *                  [-q QUEUE,QUEUE] [-r CALLS_PER_S] [-d SECONDS] [-T TALK_MS]
@@ -28,6 +29,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -78,6 +80,15 @@ typedef struct sim {
   unsigned long placed, answered, abandoned, ended, errors;
   unsigned long reconnects, resumed, snapshots, duplicates, unanswered;
 } sim;
+
+/* SIGTERM or SIGINT: stop placing calls and report, as at the end of -d. */
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+  (void)sig;
+  g_stop = 1;
+}
 
 static double urand(sim *s)
 {
@@ -434,7 +445,7 @@ static int reconnect(sim *s, int ep, uint32_t i)
     s->pend_n = 0;
   }
   int64_t deadline = cl_mono_ms() + s->reconnect_ms;
-  while (s->reconnect_ms && cl_mono_ms() < deadline) {
+  while (s->reconnect_ms && cl_mono_ms() < deadline && !g_stop) {
     cl_close(c);
     if (cl_connect(c, s->addr)) {
       usleep(50000);
@@ -575,6 +586,11 @@ int main(int argc, char **argv)
     perror(evlog);
     return 2;
   }
+  if (s.evlog)
+    setvbuf(s.evlog, NULL, _IOLBF, 0); /* followed while it runs */
+  struct sigaction sa = {.sa_handler = on_stop_signal};
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
   s.links = calloc((size_t)nagents + 2, sizeof *s.links);
   s.links[0] = (session_link){.role = 1, .principal = swp, .secret = sws};
   s.links[1] = (session_link){.role = 3, .principal = supp, .secret = sups};
@@ -623,8 +639,10 @@ int main(int argc, char **argv)
         s.ended++;
       }
     }
-    if (now >= stop_at)
+    if (now >= stop_at || g_stop) {
+      why = g_stop ? "stopped by a signal" : why;
       break;
+    }
     if (pump(&s, ep, 5) < 0) {
       why = "the server closed the session";
       break;
@@ -648,5 +666,5 @@ int main(int argc, char **argv)
   free(s.lat_q);
   free(s.lat_c);
   close(ep);
-  return strcmp(why, "done") != 0;
+  return strcmp(why, "done") != 0 && !g_stop;
 }

@@ -196,7 +196,21 @@ class Relay:
         self.ls.close()
 
 
-def run_switch(tmp, addr, evlog, seed, duration):
+def wait_log(path, cond, timeout=60):
+    """Waits until cond(the switch's events so far) holds; the events."""
+    deadline = time.time() + timeout
+    got = []
+    while time.time() < deadline:
+        got = switch_log(path) if os.path.exists(path) else []
+        if cond(got):
+            break
+        time.sleep(0.05)
+    return got
+
+
+def run_switch(tmp, addr, evlog, seed, duration=120):
+    """ccenter-switch until SIGTERM (the test ends it once it has seen what it waits for,
+    so that slow machines only take longer)."""
     out = open(os.path.join(tmp, "switch-%d.out" % seed), "w")
     # 4 agents answering through the supervisor session; the switch comes back for 60 s.
     p = subprocess.Popen([SWITCH, "-a", addr, "-p", "pbx", "-s", SECRET, "-P", "carol",
@@ -226,14 +240,18 @@ def test_cut_off(tmp):
     try:
         board = test_ctid.Desk(srv, "board", "wallboard")
         evlog = os.path.join(tmp, "cut.events")
-        sw, sw_out = run_switch(tmp, "unix:" + relay.path, evlog, 11, 5)
-        time.sleep(1.5)
+        sw, sw_out = run_switch(tmp, "unix:" + relay.path, evlog, 11)
+        wait_log(evlog, lambda g: len(g) >= 20)
         relay.cut()
         carol = test_ctid.Desk(srv, "carol", "supervisor")
         carol.send("enqueue x1 sales", "enqueue x2 general", "enqueue x3 sales", "abandon x3")
         carol.expect(r"^event seq=\d+ type=EV_CONTACT_ENDED .*contact=x3", timeout=30)
         time.sleep(0.5)
         relay.restore()
+        # Back, the missed calls resumed, and calls going on live after them.
+        wait_log(evlog, lambda g: any(e[2] == "x3" for e in g) and
+                 len([e for e in g if e[3] == "live" and e[0] > max(x[0] for x in g if x[2] == "x3")]) >= 10)
+        sw.send_signal(signal.SIGTERM)
         sw.wait(timeout=120)
         sw_out.close()
         report = report_of(tmp, 11)
@@ -280,12 +298,13 @@ def test_kill9(tmp):
         board = test_ctid.Desk(srv, "board", "wallboard")
         early = test_ctid.Desk(srv, "board2", "wallboard")
         evlog = os.path.join(tmp, "kill.events")
-        sw, sw_out = run_switch(tmp, addr, evlog, 7, 7)
-        time.sleep(1.5)
+        sw, sw_out = run_switch(tmp, addr, evlog, 7)
+        wait_log(evlog, lambda g: len(g) >= 20)
         early.close()
         early_seen = events(early.text())
         s_early = early_seen[-1][0] if early_seen else 0
-        time.sleep(1.5)
+        n_then = len(switch_log(evlog))
+        wait_log(evlog, lambda g: len(g) >= n_then + 20)
         # Paused, so that nothing is in flight at the kill; its sessions stay open.
         sw.send_signal(signal.SIGSTOP)
         time.sleep(0.5)
@@ -305,6 +324,10 @@ def test_kill9(tmp):
         board2 = test_ctid.Desk(srv, "board", "wallboard")
         board2.send("resume %d" % (old[-1][0] if old else 0))
         sw.send_signal(signal.SIGCONT)
+        # Back on the new run, with calls going on live.
+        after = int(m.group(4)) if m else 0
+        wait_log(evlog, lambda g: len([e for e in g if e[0] > after]) >= 20)
+        sw.send_signal(signal.SIGTERM)
         sw.wait(timeout=120)
         sw_out.close()
         report = report_of(tmp, 7)

@@ -12,6 +12,7 @@ import http.client
 import json
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -622,20 +623,42 @@ def test_tls(tmp):
             srv.proc.kill()
 
 
+def test_reload_secret(srv):
+    """A remembered credential ends when a reload changes the principal's secret."""
+    web = srv.web
+    st, _, _ = web.req("GET", "/api/wallboard", "board")
+    ok(st == 200, "reload: the wallboard's credential works (and is remembered)", st)
+    h = subprocess.run([t.PASSWD, "--iterations", "1000"], input="new-secret\n",
+                       capture_output=True, text=True, check=True).stdout.strip()
+    with open(srv.conf) as f:
+        text = f.read()
+    text = re.sub(r"(\[principal board\]\nrole = wallboard\n)secret = \S+", r"\1secret = " + h,
+                  text)
+    with open(srv.conf, "w") as f:
+        f.write(text)
+    n = srv.text().count("reloaded ")
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: srv.text().count("reloaded ") > n, 30)
+    st_old, _, _ = web.req("GET", "/api/wallboard", "board")
+    st_new, _, _ = web.req("GET", "/api/wallboard", "board", "new-secret")
+    ok(st_old == 401 and st_new == 200, "reload: the old secret is refused at once, the new one "
+       "works", (st_old, st_new))
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="ctid-http-") as tmp:
         srv = Server(tmp)
         srv.start()
         try:
             for fn in (test_views, test_metrics, test_supervisor, test_bad_input,
-                       test_slow_clients, test_many_streams):
+                       test_slow_clients, test_many_streams, test_reload_secret):
                 try:
                     fn(srv)
                 except Exception as e:
                     import traceback
                     ok(False, "%s raised %r" % (fn.__name__, e),
                        traceback.format_exc() + srv.text()[-1500:])
-            stream = Stream(srv.web)
+            stream = Stream(srv.web, "carol")
             wait_for(lambda: stream.msgs, 10)
             rc = srv.stop()
             ok(rc == 0 and "stopped" in srv.text(), "SIGTERM: ctid stops cleanly with a stream open",

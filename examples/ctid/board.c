@@ -102,6 +102,21 @@ static const char *opt_str(const char *s)
 /* ---------------------------------------------------------------------------------- */
 /* Wallboard                                                                            */
 
+static int agent_key_cmp(const void *key, const void *elem)
+{
+  return strcmp(key, (*(Ccenter__V1__AgentInfo *const *)elem)->agent);
+}
+
+/* The snapshot's index of an agent (its lists are in strcmp order of the ids), or -1: a
+   board of 10,000 agents must not compare every pair. */
+static ptrdiff_t agent_index(const Ccenter__V1__Snapshot *sn, const char *agent)
+{
+  Ccenter__V1__AgentInfo **a =
+      sn->n_agents ? bsearch(agent, sn->agents, sn->n_agents, sizeof *sn->agents, agent_key_cmp)
+                   : NULL;
+  return a ? a - sn->agents : -1;
+}
+
 void ctid_board_queue_agents(const ctid_board_src *src, const char *queue,
                              ctid_board_counts *out)
 {
@@ -114,10 +129,8 @@ void ctid_board_queue_agents(const ctid_board_src *src, const char *queue,
       serves = strcmp(a->serves[j].queue, queue) == 0;
     if (!serves)
       continue;
-    const Ccenter__V1__AgentInfo *ai = NULL;
-    for (size_t j = 0; j < sn->n_agents && !ai; j++)
-      if (strcmp(sn->agents[j]->agent, a->id) == 0)
-        ai = sn->agents[j];
+    ptrdiff_t k = agent_index(sn, a->id);
+    const Ccenter__V1__AgentInfo *ai = k >= 0 ? sn->agents[k] : NULL;
     if (!ai || ai->state == CCENTER__V1__AGENT_STATE__AGENT_LOGGED_OUT)
       continue;
     out->logged_in++;
@@ -371,25 +384,32 @@ static const char *agent_state_name(Ccenter__V1__AgentState s)
   }
 }
 
-/* The contact connected to the agent, else one ringing at it. */
-static const char *agent_contact(const Ccenter__V1__Snapshot *sn, const char *agent)
+/* Each agent's contact, by the snapshot's agent index: the one connected to it, else one
+   ringing at it. One pass over the contacts. */
+static const char **agent_contacts(const Ccenter__V1__Snapshot *sn)
 {
-  const char *ringing = NULL;
+  const char **with = calloc(sn->n_agents ? sn->n_agents : 1, sizeof *with);
+  if (!with)
+    return NULL;
   for (size_t i = 0; i < sn->n_contacts; i++) {
     const Ccenter__V1__ContactInfo *c = sn->contacts[i];
-    if (!c->agent || strcmp(c->agent, agent) != 0)
+    ptrdiff_t k = c->agent && *c->agent ? agent_index(sn, c->agent) : -1;
+    if (k < 0)
       continue;
     if (c->state == CCENTER__V1__CONTACT_STATE__CONTACT_CONNECTED)
-      return c->contact;
-    if (c->state == CCENTER__V1__CONTACT_STATE__CONTACT_OFFERED && !ringing)
-      ringing = c->contact;
+      with[k] = c->contact; /* over a ringing one */
+    else if (c->state == CCENTER__V1__CONTACT_STATE__CONTACT_OFFERED && !with[k])
+      with[k] = c->contact;
   }
-  return ringing;
+  return with;
 }
 
 int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *b)
 {
   const Ccenter__V1__Snapshot *sn = src->snap;
+  const char **with = agent_contacts(sn);
+  if (!with)
+    return -1;
   ctid_jb_raw(b, "[");
   for (size_t i = 0; i < sn->n_agents; i++) {
     const Ccenter__V1__AgentInfo *a = sn->agents[i];
@@ -399,10 +419,11 @@ int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *b)
                 agent_state_name(a->state), (long long)a->state_since, (long long)a->state_ms);
     ctid_jb_str(b, opt_str(a->reason));
     ctid_jb_raw(b, ",\"contact\":");
-    ctid_jb_str(b, agent_contact(sn, a->agent));
+    ctid_jb_str(b, with[i]);
     ctid_jb_raw(b, "}");
   }
   ctid_jb_raw(b, "]");
+  free(with);
   return b->oom ? -1 : 0;
 }
 

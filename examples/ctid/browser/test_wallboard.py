@@ -20,7 +20,6 @@ protocol sees it. Screenshots go to OUT_DIR.
 server-sent-event clients (plain sockets) beside a few browser pages, the event-to-page
 p50/p99 in the browser and ccenter-switch's CTI p99, printed one line per N.
 """
-import base64
 import json
 import os
 import queue
@@ -45,6 +44,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.dont_write_bytecode = True
 import test_ctid_interop as interop  # noqa: E402  (it imports test_ctid with its argv)
 import test_ctid as e2e  # noqa: E402
+sys.argv = [sys.argv[0], CTID, DESK, PASSWD, WWW]
+import test_ctid_http as web  # noqa: E402  (its server finds the HTTP port)
 from test_ctid import Desk, ok  # noqa: E402
 
 SECRET = e2e.SECRET
@@ -104,8 +105,8 @@ workflow = ./mc.wf
     return path
 
 
-class Server(e2e.Server):
-    """test_ctid's server with this test's configuration, and its HTTP port."""
+class Server(web.Server):
+    """test_ctid_http's server (the HTTP port in self.web) with this test's configuration."""
 
     def __init__(self, tmp, queues=("sales", "general"), agents=AGENTS, extra="", cases="",
                  serves=None):
@@ -114,14 +115,7 @@ class Server(e2e.Server):
 
     def start(self):
         super().start()
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            p = re.findall(r"listening name=web http=127.0.0.1:(\d+)", self.text())
-            if p:
-                self.http = "http://127.0.0.1:%s/" % p[-1]
-                return
-            time.sleep(0.05)
-        raise RuntimeError("no HTTP listener: " + self.text())
+        self.http = "http://127.0.0.1:%d/" % self.web.port
 
 
 class Browser:
@@ -283,20 +277,6 @@ def compare_at_same_seq(br, name, client, pb, queues, members, tries=20):
     return None
 
 
-def http_status(url, user=None):
-    import urllib.request
-    import urllib.error
-    req = urllib.request.Request(url)
-    if user:
-        req.add_header("Authorization", "Basic " +
-                       base64.b64encode(("%s:%s" % (user, SECRET)).encode()).decode())
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 def run_switch(srv, agents, queues, rate, seconds, extra=()):
     return subprocess.Popen([SWITCH, "-a", srv.addr(), "-p", "pbx", "-s", SECRET, "-P", "carol",
                              "-A", ",".join(agents), "-S", SECRET, "-q", ",".join(queues),
@@ -317,7 +297,7 @@ def test(tmp, pbmods):
     try:
         ok(True, "chromium %s, ctid at %s" % (br.version, srv.http))
         # Without a credential the page is not served; with the wallboard's it is.
-        ok(http_status(srv.http)[0] == 401, "the wallboard without a credential: 401")
+        ok(srv.web.req("GET", "/", who=None)[0] == 401, "the wallboard without a credential: 401")
         st = br.cmd("open", name="wb", url=srv.http, user="board", password=SECRET,
                     width=1920, height=1080)
         ok(st["status"] == 200, "the wallboard opens with a wallboard credential", st)
@@ -489,9 +469,8 @@ class SseClients:
     def __init__(self, http, n, user="board"):
         import selectors
         host, port = re.match(r"http://([^:/]+):(\d+)/", http).groups()
-        auth = base64.b64encode(("%s:%s" % (user, SECRET)).encode()).decode()
         req = ("GET /api/stream HTTP/1.1\r\nHost: %s:%s\r\nAccept: text/event-stream\r\n"
-               "Authorization: Basic %s\r\n\r\n" % (host, port, auth)).encode()
+               "Authorization: %s\r\n\r\n" % (host, port, web.auth(user))).encode()
         self.sel = selectors.DefaultSelector()
         self.socks, self.bytes, self.closed, self.stop = [], 0, 0, False
         for _ in range(n):

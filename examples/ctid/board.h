@@ -42,12 +42,28 @@ int ctid_board_wallboard(const ctid_board_src *src, ctid_jbuf *out);
 int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *out);
 int ctid_board_proposals(const ctid_board_src *src, ctid_jbuf *out);
 
-/* The members of a queue by activity, counted as /api/wallboard counts them. */
+/* The members of each queue by activity, as /api/wallboard counts them: an array indexed
+   like the snapshot's queues, to free; NULL when out of memory. */
 typedef struct ctid_board_counts {
   unsigned logged_in, ready, busy, wrap_up, not_ready;
 } ctid_board_counts;
-void ctid_board_queue_agents(const ctid_board_src *src, const char *queue,
-                             ctid_board_counts *out);
+ctid_board_counts *ctid_board_count_agents(const ctid_board_src *src);
+
+/* A Snapshot of what the wallboard reads, made with the queries the protocol's views use
+   (ccenter_queue_info_get, ccenter_agent_info_get, ccenter_case_info_get) for the
+   configuration's queues and agents (each list in id order, as the Snapshot's) and the
+   given cases still open, without a Snapshot's encoding and decoding of every agent and
+   contact: a board of 10,000 agents in a few milliseconds instead of tens. No contacts. */
+typedef struct ctid_board_light {
+  Ccenter__V1__Snapshot snap;
+  void *mem[6];
+} ctid_board_light;
+
+/* 0, or -1 (out of memory: nothing to free). */
+int ctid_board_light_make(const ccenter_engine *engine, const ccenter_cases *cases,
+                          const ctid_config *cfg, char *const *case_ids, size_t n_cases,
+                          int64_t now, uint64_t seq, ctid_board_light *out);
+void ctid_board_light_free(ctid_board_light *l);
 
 /* The snapshot's case with this id, or NULL. */
 const Ccenter__V1__CaseInfo *ctid_board_case(const Ccenter__V1__Snapshot *snap,

@@ -121,10 +121,14 @@ struct ctid_http {
   cred creds[CRED_SLOTS];
   qcount *qc;
   size_t n_qc;
-  histo lag, flush;
+  histo lag, flush, build;
+  uint64_t last_build_ms; /* the last stream board's making */
   uint64_t requests[R_COUNT_];
   uint64_t auth_failures, streams_cut, pending_work;
   uint64_t events;    /* events seen (ctid_http_event) */
+  uint64_t seq;       /* the last event's number */
+  char **open;        /* ids of the cases open (from CASE_OPENED), in id order */
+  size_t n_open;
   ctid_jbuf cached;   /* the last stream message, made when `events` was cached_events */
   uint64_t cached_events, cached_at;
 };
@@ -266,26 +270,82 @@ static void local_day(int64_t t, int64_t *start, int64_t *end)
 typedef int (*board_fn)(const ctid_board_src *src, ctid_jbuf *out);
 
 /* A board document made from a fresh Snapshot; -1 when there was none. */
-static int board(ctid_http *h, board_fn fn, ctid_jbuf *out, Ccenter__V1__ServerFrame **keep)
+/* Forgets the cases that are closed or gone. */
+static void prune_cases(ctid_http *h)
 {
-  Ccenter__V1__ServerFrame *f = snapshot(h);
-  if (!f)
-    return -1;
-  ctid_board_src src = {.engine = h->host.engine, .cases = h->host.cases,
-                        .cfg = h->host.config(h->host.ud), .snap = f->snapshot};
-  local_day(f->snapshot->time, &src.day_start, &src.day_end);
+  size_t kept = 0;
+  for (size_t i = 0; i < h->n_open; i++) {
+    ccenter_case_info ci = {.size = sizeof ci};
+    if (ccenter_case_info_get(h->host.cases, h->open[i], &ci) == 0 && !ci.closed)
+      h->open[kept++] = h->open[i];
+    else
+      free(h->open[i]);
+  }
+  h->n_open = kept;
+}
+
+/* Remembers an open case (the list stays in id order, as a Snapshot's). */
+static void add_case(ctid_http *h, const char *id)
+{
+  size_t lo = 0, hi = h->n_open;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(h->open[mid], id);
+    if (c == 0)
+      return;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  char **grown = realloc(h->open, (h->n_open + 1) * sizeof *grown);
+  char *copy = strdup(id);
+  if (grown)
+    h->open = grown;
+  if (!grown || !copy) {
+    free(copy);
+    return;
+  }
+  memmove(h->open + lo + 1, h->open + lo, (h->n_open - lo) * sizeof *h->open);
+  h->open[lo] = copy;
+  h->n_open++;
+}
+
+/* A board document: from a Snapshot through the dispatcher (full: the supervisor's lists,
+   with contacts), or from the light snapshot (the wallboard, the stream, /metrics). The
+   board's sequence number goes to *seq. -1 when there was none. */
+static int board(ctid_http *h, board_fn fn, int full, ctid_jbuf *out, uint64_t *seq)
+{
+  const ctid_config *cfg = h->host.config(h->host.ud);
+  ctid_board_src src = {.engine = h->host.engine, .cases = h->host.cases, .cfg = cfg};
+  Ccenter__V1__ServerFrame *f = NULL;
+  ctid_board_light l;
+  if (full) {
+    if (!(f = snapshot(h)))
+      return -1;
+    src.snap = f->snapshot;
+  } else {
+    prune_cases(h);
+    if (ctid_board_light_make(h->host.engine, h->host.cases, cfg, h->open, h->n_open,
+                              h->host.now(h->host.ud), h->seq, &l))
+      return -1;
+    src.snap = &l.snap;
+  }
+  local_day(src.snap->time, &src.day_start, &src.day_end);
   int rc = fn(&src, out);
-  if (keep)
-    *keep = f;
-  else
+  if (seq)
+    *seq = src.snap->last_seq;
+  if (f)
     ccenter__v1__server_frame__free_unpacked(f, NULL);
+  else
+    ctid_board_light_free(&l);
   return rc;
 }
 
-static void serve_board(ctid_http *h, h2o_req_t *req, board_fn fn)
+static void serve_board(ctid_http *h, h2o_req_t *req, board_fn fn, int full)
 {
   ctid_jbuf b = {0};
-  if (board(h, fn, &b, NULL))
+  if (board(h, fn, full, &b, NULL))
     respond_error(req, 503, "Service Unavailable", "no snapshot");
   else
     respond_json(req, 200, "OK", &b);
@@ -407,10 +467,14 @@ static int sse_message(ctid_http *h, ctid_jbuf *msg)
     return msg->oom ? -1 : 0;
   }
   ctid_jbuf b = {0};
-  Ccenter__V1__ServerFrame *f = NULL;
-  int rc = board(h, ctid_board_wallboard, &b, &f);
+  uint64_t seq = 0;
+  uint64_t t0 = uv_hrtime();
+  int rc = board(h, ctid_board_wallboard, 0, &b, &seq);
+  uint64_t took = uv_hrtime() - t0;
+  histo_add(&h->build, (double)took / 1e9);
+  h->last_build_ms = took / 1000000;
   if (!rc) {
-    ctid_jb_fmt(msg, "id: %llu\ndata: ", (unsigned long long)f->snapshot->last_seq);
+    ctid_jb_fmt(msg, "id: %llu\ndata: ", (unsigned long long)seq);
     ctid_jb_raw(msg, b.p);
     ctid_jb_raw(msg, "\n\n");
     rc = msg->oom ? -1 : 0;
@@ -421,8 +485,6 @@ static int sse_message(ctid_http *h, ctid_jbuf *msg)
     h->cached_events = h->events;
     h->cached_at = now;
   }
-  if (f)
-    ccenter__v1__server_frame__free_unpacked(f, NULL);
   ctid_jb_free(&b);
   return rc;
 }
@@ -511,6 +573,14 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
   if (!h || h->stopping)
     return;
   h->events++;
+  if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && f->event)
+    h->seq = f->event->seq;
+  else if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event) {
+    h->seq = f->case_event->seq;
+    if (f->case_event->type == CCENTER__V1__CASE_EVENT_TYPE__CASE_OPENED &&
+        f->case_event->case_id && *f->case_event->case_id)
+      add_case(h, f->case_event->case_id);
+  }
   uv_loop_t *loop = h->host.loop;
   /* From the loop's wake-up for the command or timer that raised it to now, when it has
      been written to the sessions. */
@@ -532,7 +602,10 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
   if (!h->streams || h->push_due)
     return;
   uint64_t now = uv_now(loop);
-  uint64_t at = h->last_push + PUSH_GAP_MS;
+  /* A board of a large centre takes tens of ms (a Snapshot of every agent): pushes are
+     spaced so that making them takes at most a fifth of the loop. */
+  uint64_t gap = 4 * h->last_build_ms > PUSH_GAP_MS ? 4 * h->last_build_ms : PUSH_GAP_MS;
+  uint64_t at = h->last_push + gap;
   h->push_due = 1;
   uv_timer_start(&h->push_timer, on_push_timer, at > now ? at - now : 0, 0);
 }
@@ -586,6 +659,11 @@ static ctid_http *metrics_h; /* the server metrics_doc reports on (one per proce
 static void queue_gauges(const ctid_board_src *src, ctid_jbuf *b)
 {
   const Ccenter__V1__Snapshot *sn = src->snap;
+  ctid_board_counts *ag = ctid_board_count_agents(src);
+  if (!ag) {
+    b->oom = 1;
+    return;
+  }
   metric_head(b, "ctid_queue_waiting", "gauge", "Contacts waiting in the queue.");
   for (size_t i = 0; i < sn->n_queues; i++) {
     ctid_jb_raw(b, "ctid_queue_waiting{queue=\"");
@@ -612,8 +690,7 @@ static void queue_gauges(const ctid_board_src *src, ctid_jbuf *b)
   metric_head(b, "ctid_queue_agents", "gauge",
               "Members of the queue logged in, by activity (as the wallboard counts them).");
   for (size_t i = 0; i < sn->n_queues; i++) {
-    ctid_board_counts a;
-    ctid_board_queue_agents(src, sn->queues[i]->queue, &a);
+    ctid_board_counts a = ag[i];
     const struct { const char *state; unsigned n; } st[] = {
       {"ready", a.ready}, {"busy", a.busy}, {"wrap_up", a.wrap_up}, {"not_ready", a.not_ready}};
     for (size_t j = 0; j < 4; j++) {
@@ -622,6 +699,7 @@ static void queue_gauges(const ctid_board_src *src, ctid_jbuf *b)
       ctid_jb_fmt(b, "\",state=\"%s\"} %u\n", st[j].state, st[j].n);
     }
   }
+  free(ag);
 }
 
 static qcount *qcount_of(ctid_http *h, const char *queue)
@@ -695,6 +773,9 @@ static int metrics_doc(const ctid_board_src *src, ctid_jbuf *b)
             &h->lag);
   histo_out(b, "ctid_store_flush_seconds", "Time the store's grouped flush (commit) takes.",
             &h->flush);
+  histo_out(b, "ctid_http_board_seconds",
+            "Time a stream's board takes to make (the loop does nothing else meanwhile).",
+            &h->build);
   return b->oom ? -1 : 0;
 }
 
@@ -702,7 +783,7 @@ static void serve_metrics(ctid_http *h, h2o_req_t *req)
 {
   ctid_jbuf b = {0};
   metrics_h = h;
-  if (board(h, metrics_doc, &b, NULL) || b.oom)
+  if (board(h, metrics_doc, 0, &b, NULL) || b.oom)
     respond_error(req, 503, "Service Unavailable", "no snapshot");
   else
     respond(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
@@ -915,7 +996,7 @@ static void serve(ctid_http *h, h2o_req_t *req, const char *principal, ctid_role
   }
   switch (r) {
   case R_WALLBOARD:
-    serve_board(h, req, ctid_board_wallboard);
+    serve_board(h, req, ctid_board_wallboard, 0);
     break;
   case R_STREAM:
     serve_stream(h, req);
@@ -924,10 +1005,10 @@ static void serve(ctid_http *h, h2o_req_t *req, const char *principal, ctid_role
     serve_metrics(h, req);
     break;
   case R_AGENTS:
-    serve_board(h, req, ctid_board_agents);
+    serve_board(h, req, ctid_board_agents, 1);
     break;
   case R_PROPOSALS:
-    serve_board(h, req, ctid_board_proposals);
+    serve_board(h, req, ctid_board_proposals, 1);
     break;
   case R_AGENT_ACTION:
   case R_PROPOSAL_ACTION: {
@@ -1289,6 +1370,14 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out)
       return -1;
     h->n_listeners++;
   }
+  /* The cases open at start and the number the events go on from: a Snapshot, once. */
+  Ccenter__V1__ServerFrame *f = snapshot(h);
+  if (f) {
+    h->seq = f->snapshot->last_seq;
+    for (size_t i = 0; i < f->snapshot->n_cases; i++)
+      add_case(h, f->snapshot->cases[i]->case_id);
+    ccenter__v1__server_frame__free_unpacked(f, NULL);
+  }
   hlog(h, 6, "http www=%s", www);
   return 0;
 }
@@ -1330,6 +1419,9 @@ void ctid_http_free(ctid_http *h)
   for (size_t i = 0; i < h->n_qc; i++)
     free(h->qc[i].queue);
   free(h->qc);
+  for (size_t i = 0; i < h->n_open; i++)
+    free(h->open[i]);
+  free(h->open);
   ctid_jb_free(&h->cached);
   free(h->listeners);
   free(h);

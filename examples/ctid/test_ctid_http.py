@@ -8,8 +8,10 @@ connecting and leaving) while a call goes through with its CTI latency measured.
   test_ctid_http.py CTID CCENTER_DESK CCENTER_PASSWD WWW_DIR
 """
 import base64
+import datetime
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
@@ -76,6 +78,10 @@ class Server(t.Server):
         h = subprocess.run([t.PASSWD, "--iterations", "1000"], input=t.SECRET + "\n",
                            capture_output=True, text=True, check=True).stdout.strip()
         text += "[principal lobby]\nrole = wallboard\nsecret = %s\n" % h
+        # A workflow with a golden window and a timer, for the emergency list.
+        with open(os.path.join(tmp, "gold.wf"), "w") as f:
+            f.write(GOLD_WF)
+        text = text.replace("workflow = ./mc.wf\n", "workflow = ./mc.wf\nworkflow = ./gold.wf\n", 1)
         with open(self.conf, "w") as f:
             f.write(text)
 
@@ -89,6 +95,17 @@ class Server(t.Server):
                 return
             time.sleep(0.05)
         raise RuntimeError("no http listener: " + self.text())
+
+
+GOLD_WF = """workflow gold
+golden 30m
+state OPEN initial
+state SAFE contained
+state DONE final DONE
+transition contain OPEN -> SAFE role agent
+transition close SAFE -> DONE role agent
+timer call_back on OPEN 2h -> escalate supervisor
+"""
 
 
 def wait_for(fn, timeout=30):
@@ -623,6 +640,40 @@ def test_tls(tmp):
             srv.proc.kill()
 
 
+def test_emergency(srv):
+    """Open cases on the wallboard: the golden window left, deadlines due today."""
+    web = srv.web
+    alice = Desk(srv, "alice")
+    t0 = time.time() * 1000
+    alice.send("case-open g1 gold", "case-open g2 gold")
+    wait_for(lambda: alice.count(r"type=CASE_OPENED case=g2") >= 1)
+    t1 = time.time() * 1000
+    st, b = web.json("/api/wallboard")
+    em = {e["case"]: e for e in b["emergency"]}
+    g1 = em.get("g1")
+    ok(st == 200 and g1 and g1["workflow"] == "gold" and g1["state"] == "OPEN" and
+       1800000 - (b["time"] - t0) - 1000 <= g1["golden_window_left_ms"] <= 1800000 and
+       "g2" in em, "emergency: open cases with the golden window left", b["emergency"])
+    # The 2 h timer is due today unless the day ends first (ctid and this test share a zone).
+    now = datetime.datetime.fromtimestamp(b["time"] / 1000)
+    day_end = datetime.datetime.combine(now.date() + datetime.timedelta(days=1),
+                                        datetime.time()).timestamp() * 1000
+    dl = g1["deadlines_today"] if g1 else None
+    if t1 + 7200000 < day_end:
+        ok(dl and dl[0]["name"] == "call_back" and t0 + 7200000 - 1000 <= dl[0]["due"] <= t1 + 7200000 + 1000,
+           "emergency: the timer due today, with its time", dl)
+    else:
+        ok(dl == [] or (dl and dl[0]["due"] < day_end), "emergency: no deadline past midnight", dl)
+    alice.send("case-move g1 contain", "case-move g2 contain", "case-move g2 close")
+    wait_for(lambda: alice.count(r"type=CASE_STATE_CHANGED case=g2 from=SAFE to=DONE") >= 1)
+    st, b = web.json("/api/wallboard")
+    em = {e["case"]: e for e in b["emergency"]}
+    ok("g1" in em and em["g1"]["golden_window_left_ms"] is None and em["g1"]["state"] == "SAFE"
+       and em["g1"]["deadlines_today"] == [] and "g2" not in em,
+       "emergency: contained has no window left, the timer stopped, a closed case leaves", em)
+    alice.close()
+
+
 def test_reload_secret(srv):
     """A remembered credential ends when a reload changes the principal's secret."""
     web = srv.web
@@ -651,7 +702,8 @@ def main():
         srv.start()
         try:
             for fn in (test_views, test_metrics, test_supervisor, test_bad_input,
-                       test_slow_clients, test_many_streams, test_reload_secret):
+                       test_slow_clients, test_many_streams, test_emergency,
+                       test_reload_secret):
                 try:
                     fn(srv)
                 except Exception as e:

@@ -989,8 +989,10 @@ static void serve(ctid_http *h, h2o_req_t *req, const char *principal, ctid_role
                           strlen(page_headers[i].name), 0, NULL, page_headers[i].value,
                           strlen(page_headers[i].value));
   int post = r == R_AGENT_ACTION || r == R_PROPOSAL_ACTION;
+  int head_ok = r != R_STREAM; /* a stream has no end to answer a HEAD with */
   if (r != R_STATIC && r != R_API_UNKNOWN &&
-      !(post ? method_is(req, "POST") : method_is(req, "GET") || method_is(req, "HEAD"))) {
+      !(post ? method_is(req, "POST")
+             : method_is(req, "GET") || (head_ok && method_is(req, "HEAD")))) {
     respond_error(req, 405, "Method Not Allowed", post ? "POST only" : "GET only");
     return;
   }

@@ -8,6 +8,7 @@ input against the running server. Same servers and desks as test_ctid.py.
 import os
 import random
 import re
+import select
 import socket
 import ssl
 import subprocess
@@ -90,26 +91,26 @@ class Relay:
         u = socket.create_connection(("127.0.0.1", self.port))
         if self.tls:
             u = self.tls.wrap_socket(u, server_hostname="localhost")
-
-        def pump(a, b, keep):
-            try:
-                while True:
+        # One thread for both directions: an SSL object read in one thread and written in
+        # another at the same time is not safe (a TLS 1.3 ticket read during a write).
+        try:
+            while True:
+                ready = ([u] if self.tls and u.pending() else
+                         select.select([c, u], [], [])[0])
+                for a in ready:
                     d = a.recv(65536)
                     if not d:
-                        break
-                    if keep:
+                        raise EOFError
+                    if a is c:
                         self.sent += d
-                    b.sendall(d)
+                    (u if a is c else c).sendall(d)
+        except (OSError, EOFError):
+            pass
+        for s in (c, u):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-        threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
-        pump(c, u, True)
 
 
 def first_frame(data):

@@ -400,8 +400,10 @@ def test_bad_input(srv):
     ok(st == 200 and hdr.get("content-type", "").startswith("text/html") and
        hdr.get("cache-control") == "no-cache", "static: index.html with its type and Cache-Control",
        hdr)
-    ok(hdr.get("x-frame-options") == "DENY" and hdr.get("x-content-type-options") == "nosniff"
-       and hdr.get("server") == "ctid", "static: no framing, nosniff, no library version", hdr)
+    ok(hdr.get("content-security-policy", "").startswith("default-src 'self'") and
+       hdr.get("x-frame-options") == "DENY" and hdr.get("x-content-type-options") == "nosniff"
+       and hdr.get("server") == "ctid", "static: CSP, no framing, nosniff, no library version",
+       hdr)
     st, hdr, _ = web.req("GET", "/index.html", None)
     ok(st == 401, "static: the pages need a credential too", st)
     for path in (b"/../../../../etc/passwd", b"/%2e%2e/%2e%2e/%2e%2e/etc/passwd",

@@ -180,10 +180,11 @@ int64_t cc_queued_then_route(ccenter_engine *e, contact *c)
 /* Room for one more reject-delay record (calls reserve it before changing anything). */
 int cc_reserve_exclusion(ccenter_engine *e, contact *c)
 {
-  size_t old_cap = c->cap_rej;
-  if (cc_grow(&e->alloc, (void **)&c->rej, &c->cap_rej, c->n_rej + 1, sizeof *c->rej))
+  size_t old_cap = c->cap_rej, cap = old_cap;
+  if (cc_grow(&e->alloc, (void **)&c->rej, &cap, (size_t)c->n_rej + 1, sizeof *c->rej))
     return CCENTER_ENOMEM;
-  e->bytes += (c->cap_rej - old_cap) * sizeof *c->rej;
+  c->cap_rej = (uint32_t)cap; /* n_rej is a uint32_t: doubling stays under 2^32 */
+  e->bytes += (cap - old_cap) * sizeof *c->rej;
   return 0;
 }
 

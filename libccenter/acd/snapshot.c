@@ -1474,7 +1474,7 @@ static void r_contact(rst *x, uint64_t prev)
   size_t nr = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x) || (cap && !(c->rej = ralloc(x, cap * sizeof *c->rej))))
     return;
-  c->cap_rej = cap;
+  c->cap_rej = (uint32_t)cap;
   for (size_t i = 0; i < nr && !failed(x); i++) {
     c->rej[i].agent_seq = (uint32_t)rd(x, 0, UINT32_MAX);
     c->rej[i].until = rd(x, INT64_MIN, INT64_MAX);

@@ -163,8 +163,9 @@ struct agent {
   uint16_t n[NCH];
   uint8_t cap[NCH];
   uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
-  uint8_t pending_logout;
-  uint8_t pending_nr;    /* a NOT_READY is pending (reason `pending`, cause pending_cause) */
+  /* Flags as bits: with a byte each, the struct took 8 bytes more. */
+  unsigned pending_logout : 1;
+  unsigned pending_nr : 1; /* a NOT_READY is pending (reason `pending`, cause pending_cause) */
   uint8_t state;         /* ccenter_agent_state */
   uint8_t cause;         /* ccenter_cause of an engine-made NOT_READY */
   uint8_t pending_cause; /* ccenter_cause of the pending NOT_READY */
@@ -225,8 +226,12 @@ struct contact {
   unsigned answered : 1; /* connected at least once in its current queue */
   unsigned dead : 1;     /* ENDED raised: later paths of the same call must not repeat it */
   unsigned buried : 1;   /* handed to the graveyard (after its last wrap-up) */
+  unsigned step : 4;     /* index of the current step (at most MAX_STEPS); == steps->n:
+                          * final (match-all). In the flags' word: 8 bytes less a contact */
+  int16_t survey;
   int exit_position;
-  uint32_t step;     /* index of the current step; == steps->n: final (match-all) */
+  uint32_t n_attrs;
+  uint32_t cap_rej; /* cc_grow's doubling through a size_t (add_rejection) */
   ccenter_attr *attrs; /* keys and values in one block after the array */
   rclass *cls;
   stepset *steps;      /* the steps it waits under (its own or its queue's), or NULL */
@@ -235,7 +240,6 @@ struct contact {
   agent *primary_agent; /* primary->a: read without waiting for the work's cache line */
   work *consult;
   rejection *rej;
-  size_t cap_rej;
   int64_t step_started;
   int64_t preferred_until; /* preferred phase ends; -1 none */
   int64_t answered_wait;   /* the wait before its answer in its current queue */
@@ -244,11 +248,11 @@ struct contact {
   int64_t route_at;
   cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer, sla_timer;
   cc_tnode node;     /* in q->waiting */
-  uint32_t n_attrs;
   uint32_t n_offers;
   uint32_t n_wrap;
-  int16_t survey;
 };
+
+_Static_assert(MAX_STEPS < 16, "contact.step is a 4-bit field");
 
 typedef struct grave {
   void *p;

@@ -536,7 +536,7 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
   cc_map_init(&e->agents);
   cc_map_init(&e->queues);
   cc_map_init(&e->contacts);
-  cc_map_init(&e->strings);
+  cc_map_init_key(&e->strings, 0, 0);
   cc_map_init(&e->customers);
   e->rng = 0x9E3779B97F4A7C15ull;
   e->sticky_prune_at = 1024;

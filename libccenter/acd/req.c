@@ -1121,7 +1121,7 @@ int ccenter_req_new(ccenter_req **out)
   if (!b)
     return CCENTER_ENOMEM;
   cc_alloc_default(&b->alloc);
-  cc_map_init(&b->strings);
+  cc_map_init_key(&b->strings, 0, 0);
   *out = b;
   return 0;
 }

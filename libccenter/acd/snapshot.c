@@ -251,7 +251,7 @@ static void w_map_slot(cc_snap_w *w, const cc_map *m, const char *key)
 {
   /* The slot of key: the map probes from its hash; the saved map is left untouched. */
   size_t i = 0;
-  while (cc_map_next(m, &i) && m->slots[i - 1].key != key)
+  while (cc_map_next(m, &i) && cc_map_key(m, m->slots[i - 1].value) != key)
     ;
   cc_sw_u64(w, i - 1);
 }

@@ -16,15 +16,29 @@ uint64_t cc_hash_str(const char *s)
   return h;
 }
 
-void cc_map_init(cc_map *m)
+void cc_map_init_key(cc_map *m, size_t off, int ptr)
 {
   memset(m, 0, sizeof *m);
+  m->key_off = (uint32_t)off;
+  m->key_ptr = ptr != 0;
+}
+
+void cc_map_init(cc_map *m)
+{
+  cc_map_init_key(m, 0, 1);
+}
+
+/* Empty, of the same kind of values. */
+static void map_empty(cc_map *m)
+{
+  m->slots = NULL;
+  m->cap = m->len = 0;
 }
 
 void cc_map_destroy(cc_map *m, const cc_alloc *a)
 {
   cc_free(a, m->slots);
-  cc_map_init(m);
+  map_empty(m);
 }
 
 /* Ids are short ("c1234", an agent's name): compared in line, since the call to strcmp
@@ -45,7 +59,7 @@ static size_t find_slot(const cc_map *m, const char *key, uint64_t h)
   size_t mask = m->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const cc_map_slot *s = &m->slots[i];
-    if (!s->key || (s->hash == h && key_eq(s->key, key)))
+    if (!s->value || (s->hash == h && key_eq(cc_map_key(m, s->value), key)))
       return i;
   }
 }
@@ -55,8 +69,7 @@ void *cc_map_get(const cc_map *m, const char *key)
   if (!m->len)
     return NULL;
   uint64_t h = cc_hash_str(key);
-  const cc_map_slot *s = &m->slots[find_slot(m, key, h)];
-  return s->key ? s->value : NULL;
+  return m->slots[find_slot(m, key, h)].value;
 }
 
 static int rehash(cc_map *m, const cc_alloc *a, size_t ncap)
@@ -66,10 +79,10 @@ static int rehash(cc_map *m, const cc_alloc *a, size_t ncap)
     return CCENTER_ENOMEM;
   for (size_t i = 0; i < m->cap; i++) {
     cc_map_slot *s = &m->slots[i];
-    if (!s->key)
+    if (!s->value)
       continue;
     size_t j = s->hash & (ncap - 1);
-    while (ns[j].key)
+    while (ns[j].value)
       j = (j + 1) & (ncap - 1);
     ns[j] = *s;
   }
@@ -98,7 +111,6 @@ int cc_map_put(cc_map *m, const cc_alloc *a, const char *key, void *value)
     return rc;
   uint64_t h = cc_hash_str(key);
   size_t i = find_slot(m, key, h);
-  m->slots[i].key = key;
   m->slots[i].value = value;
   m->slots[i].hash = h;
   m->len++;
@@ -112,14 +124,14 @@ void *cc_map_del(cc_map *m, const char *key)
   uint64_t h = cc_hash_str(key);
   size_t mask = m->cap - 1;
   size_t i = find_slot(m, key, h);
-  if (!m->slots[i].key)
-    return NULL;
   void *v = m->slots[i].value;
+  if (!v)
+    return NULL;
   /* Backward-shift: pull later entries of the probe run into the hole. */
   size_t j = i;
   for (;;) {
     j = (j + 1) & mask;
-    if (!m->slots[j].key)
+    if (!m->slots[j].value)
       break;
     size_t home = m->slots[j].hash & mask;
     int between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
@@ -128,7 +140,7 @@ void *cc_map_del(cc_map *m, const char *key)
     m->slots[i] = m->slots[j];
     i = j;
   }
-  m->slots[i].key = NULL;
+  m->slots[i].value = NULL;
   m->len--;
   return v;
 }
@@ -137,7 +149,7 @@ void *cc_map_next(const cc_map *m, size_t *i)
 {
   while (*i < m->cap) {
     const cc_map_slot *s = &m->slots[(*i)++];
-    if (s->key)
+    if (s->value)
       return s->value;
   }
   return NULL;
@@ -150,7 +162,7 @@ size_t cc_map_memory(const cc_map *m)
 
 int cc_map_init_cap(cc_map *m, const cc_alloc *a, size_t cap)
 {
-  cc_map_init(m);
+  map_empty(m);
   if (cap == 0)
     return 0;
   if (cap < 16 || (cap & (cap - 1)) || cap > ((size_t)1 << 40))
@@ -164,9 +176,8 @@ int cc_map_init_cap(cc_map *m, const cc_alloc *a, size_t cap)
 
 int cc_map_place(cc_map *m, size_t idx, const char *key, void *value)
 {
-  if (idx >= m->cap || m->slots[idx].key || !key || (m->len + 1) * 2 > m->cap)
+  if (idx >= m->cap || m->slots[idx].value || !key || !value || (m->len + 1) * 2 > m->cap)
     return CCENTER_ECORRUPT;
-  m->slots[idx].key = key;
   m->slots[idx].value = value;
   m->slots[idx].hash = cc_hash_str(key);
   m->len++;
@@ -177,7 +188,7 @@ int cc_map_placed_ok(const cc_map *m)
 {
   for (size_t i = 0; i < m->cap; i++) {
     const cc_map_slot *s = &m->slots[i];
-    if (s->key && find_slot(m, s->key, s->hash) != i)
+    if (s->value && find_slot(m, cc_map_key(m, s->value), s->hash) != i)
       return CCENTER_ECORRUPT;
   }
   return 0;

@@ -1,6 +1,10 @@
 /* Internal: a string-keyed hash map (open addressing, linear probing, backward-shift
- * deletion). Keys are borrowed: the caller keeps each key alive while it is in the map
- * (normally the key is the id string inside the value object). */
+ * deletion). The key is found from the value: a map holds values that carry their key
+ * (an object and its id), at an offset in the value given when the map is set up,
+ * either as a pointer there or as the characters themselves (a string is its own key).
+ * A slot is the value and the key's hash, 16 bytes: with the load at most 1/2, the maps
+ * of ids are a large share of the memory per agent and per contact (docs/performance.md,
+ * "Memory"). Keys are borrowed: each lives as long as its value is in the map. */
 #ifndef CC_CORE_MAP_H
 #define CC_CORE_MAP_H
 
@@ -10,8 +14,7 @@
 #include "core/options.h"
 
 typedef struct cc_map_slot {
-  const char *key; /* NULL = empty */
-  void *value;
+  void *value; /* NULL = empty */
   uint64_t hash;
 } cc_map_slot;
 
@@ -19,15 +22,30 @@ typedef struct cc_map {
   cc_map_slot *slots;
   size_t cap; /* power of two, or 0 */
   size_t len;
+  uint32_t key_off; /* where a value's key is (cc_map_init_key) */
+  uint32_t key_ptr; /* 1: a pointer to it is there; 0: it is there */
 } cc_map;
 
 uint64_t cc_hash_str(const char *s);
+/* An empty map whose values hold a pointer to their key in their first member (agents,
+ * queues and contacts: CC_OBJ_HEAD). */
 void cc_map_init(cc_map *m);
+/* An empty map whose values hold their key at byte off: a pointer to it (ptr = 1) or its
+ * characters (ptr = 0; a map of strings is off 0, ptr 0). */
+void cc_map_init_key(cc_map *m, size_t off, int ptr);
+/* Frees the slots; the map stays set up for the same kind of values, empty. */
 void cc_map_destroy(cc_map *m, const cc_alloc *a);
+/* The key of a value of m. */
+static inline const char *cc_map_key(const cc_map *m, const void *value)
+{
+  const char *p = (const char *)value + m->key_off;
+  return m->key_ptr ? *(const char *const *)(const void *)p : p;
+}
 void *cc_map_get(const cc_map *m, const char *key);
 /* Makes room for one more entry, so that the following cc_map_put cannot fail. */
 int cc_map_reserve(cc_map *m, const cc_alloc *a, size_t extra);
-/* Inserts key (must be absent). 0 or CCENTER_ENOMEM (map unchanged). */
+/* Inserts value under key (must be absent; key must be cc_map_key of value). 0 or
+ * CCENTER_ENOMEM (map unchanged). */
 int cc_map_put(cc_map *m, const cc_alloc *a, const char *key, void *value);
 /* Removes key; returns its value or NULL. */
 void *cc_map_del(cc_map *m, const char *key);
@@ -41,7 +59,8 @@ size_t cc_map_memory(const cc_map *m);
  * empty map of that capacity (0, or a power of two from 16), cc_map_place puts a key in
  * its slot, cc_map_placed_ok checks the result is a map lookups can use (every key found
  * in its own slot, the load at most 1/2). Each returns CCENTER_ECORRUPT for what a saved
- * map cannot be (cc_map_init_cap also CCENTER_ENOMEM). */
+ * map cannot be (cc_map_init_cap also CCENTER_ENOMEM). cc_map_init_cap keeps the map's
+ * kind of values (cc_map_init_key). */
 int cc_map_init_cap(cc_map *m, const cc_alloc *a, size_t cap);
 int cc_map_place(cc_map *m, size_t idx, const char *key, void *value);
 int cc_map_placed_ok(const cc_map *m);

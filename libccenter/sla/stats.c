@@ -1847,9 +1847,9 @@ int cc_stats_attach(ccenter_engine *e)
   st->reset_at = INT64_MIN;
   st->sweep_at = 1024;
   cc_map_init(&st->queues);
-  cc_map_init(&st->agents);
+  cc_map_init_key(&st->agents, offsetof(sta, id), 1);
   cc_map_init(&st->customers);
-  cc_map_init(&st->strings);
+  cc_map_init_key(&st->strings, 0, 0);
   int rc = cc_engine_add_observer(e, &stats_observer, st, 1, &st->slot);
   if (rc) {
     cc_free(al, st);

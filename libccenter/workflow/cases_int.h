@@ -158,6 +158,7 @@ typedef struct cc_prop {
 } cc_prop;
 
 typedef struct cc_wfrt {
+  const char *name;                 /* def's: the key in ce->workflows (core/map.h) */
   ccenter_workflow *def;            /* the engine's own copy */
   const ccenter_calendar *cal;      /* its calendar, or the engine's default */
   ccenter_workflow_stats st;
@@ -195,6 +196,7 @@ typedef struct cc_limit {
 } cc_limit;
 
 typedef struct cc_calent {
+  const char *name; /* cal's: the key in ce->calendars (core/map.h) */
   ccenter_calendar *cal;
 } cc_calent;
 

@@ -134,6 +134,7 @@ int cc_cases_op_add_calendar(ccenter_cases *ce, const cc_case_jrec *r)
     return rc;
   }
   ent->cal = cal;
+  ent->name = ccenter_calendar_name(cal);
   (void)cc_map_put(&ce->calendars, &ce->alloc, ccenter_calendar_name(cal), ent);
   cc_cases_audit_commit(ce);
   ce->jtext = text;
@@ -171,6 +172,7 @@ cc_wfrt *cc_cases_wfrt_new(ccenter_cases *ce, ccenter_workflow *d)
     return NULL;
   }
   w->def = d;
+  w->name = d->name;
   w->cal = d->calendar ? ((cc_calent *)cc_map_get(&ce->calendars, d->calendar))->cal
                        : ce->default_cal;
   w->st.size = sizeof w->st;
@@ -255,9 +257,9 @@ int ccenter_cases_new(const ccenter_options *opts, int64_t now, ccenter_cases **
   ce->last_dl = INT64_MIN;
   cc_map_init(&ce->calendars);
   cc_map_init(&ce->workflows);
-  cc_map_init(&ce->actors);
-  cc_map_init(&ce->cases);
-  cc_map_init(&ce->limits);
+  cc_map_init_key(&ce->actors, offsetof(cc_actor, id), 0);
+  cc_map_init_key(&ce->cases, offsetof(cc_case, id), 0);
+  cc_map_init_key(&ce->limits, offsetof(cc_limit, key), 0);
   cc_audit_init(&ce->audit, &ce->alloc);
   ccenter_options o = cc_cases_counting_opts(ce);
   if (cc_timers_init(&ce->timers, &ce->alloc, now)) {

@@ -249,7 +249,7 @@ static int load_map(ccenter_cases *ce, cc_map *m, uint64_t tag, load_fn fn, cc_s
     uint64_t slot = cc_sr_u64(r);
     void *v = NULL;
     const char *key = NULL;
-    if (r->err || slot >= cap || m->slots[slot].key)
+    if (r->err || slot >= cap || m->slots[slot].value)
       return CCENTER_ECORRUPT;
     if ((rc = fn(ce, r, &v, &key)) == 0)
       rc = cc_map_place(m, (size_t)slot, key, v);
@@ -289,6 +289,7 @@ static int load_cal(ccenter_cases *ce, cc_snap_r *r, void **value, const char **
     return CCENTER_ENOMEM;
   }
   ent->cal = cal;
+  ent->name = ccenter_calendar_name(cal);
   *value = ent;
   *key = ccenter_calendar_name(cal);
   return 0;
@@ -557,7 +558,7 @@ static int load_case(ccenter_cases *ce, cc_snap_r *r, void **value, const char *
   const char *id = cc_sr_str_nn(r, &n);
   uint64_t ws = cc_sr_u64(r);
   if (r->err || !cc_cases_id_ok(id) || ws >= ce->workflows.cap ||
-      !ce->workflows.slots[ws].key)
+      !ce->workflows.slots[ws].value)
     return CCENTER_ECORRUPT;
   cc_case *c = cc_calloc(&ce->alloc, 1, sizeof *c + n + 1);
   if (!c)

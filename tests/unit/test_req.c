@@ -42,7 +42,7 @@ static void setup(void)
 {
   cc_alloc_default(&A);
   cc_alloc_default(&T.a);
-  cc_map_init(&T.m);
+  cc_map_init_key(&T.m, 0, 0);
   T.calls = 0;
   T.fail_at = -1;
 }

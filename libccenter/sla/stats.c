@@ -58,6 +58,7 @@ typedef struct qiv {
   code_list disp;
 } qiv;
 
+/* ccenter_agent_stats's durations and counts, in the order of the snapshot format. */
 #define A_I64(X)                                                                         \
   X(logged_in_ms) X(ready_ms) X(ready_idle_ms) X(not_ready_ms) X(talk_ms) X(hold_ms)     \
   X(wrap_ms)
@@ -65,14 +66,16 @@ typedef struct qiv {
   X(logins) X(logouts) X(offered) X(answered) X(missed) X(rejected) X(handled) X(transfers)
 
 /* An agent's counters for one interval: ccenter_agent_stats without what only a query
- * fills in (size, intervals, from, to). */
+ * fills in (size, intervals, from, to), in 72 bytes rather than 120: there is one per
+ * agent at least. The durations of legs add up over the legs at once (up to the
+ * capacity on every channel) and take 64 bits; a presence state is one stretch at a time,
+ * at most the interval (a day at most: CCENTER_ENGINE_STATS_INTERVAL), so 32 bits hold
+ * it; counts are 32-bit and stop at UINT32_MAX in one interval (counted as dropped),
+ * which takes some 50,000 a second for a day to one agent. */
 typedef struct acounts {
-#define I64_(f) int64_t f;
-#define U64_(f) uint64_t f;
-  A_I64(I64_)
-  A_U64(U64_)
-#undef I64_
-#undef U64_
+  int64_t talk_ms, hold_ms, wrap_ms;
+  uint32_t logged_in_ms, ready_ms, ready_idle_ms, not_ready_ms;
+  uint32_t logins, logouts, offered, answered, missed, rejected, handled, transfers;
 } acounts;
 
 typedef struct aiv {
@@ -89,13 +92,14 @@ typedef struct ivent {
 
 typedef struct ivlist {
   ivent *v;
-  size_t n;
+  uint32_t n;
   uint32_t cap;
-  int emb_used;
-  ivent cur; /* the record found last (rec NULL: none), checked before the array */
+  void *cur; /* the record found last (NULL: none), checked before the array */
   /* Storage for the newest record inside the owner (agents), or NULL: events reach the
    * current interval's counters without another cache miss. When a newer interval starts,
-   * the record moves out to a block of its own and the newest takes its place. */
+   * the record moves out to a block of its own and the newest takes its place. It holds
+   * the list's newest record whenever the list has one (iv_new_rec): in use exactly when
+   * it is the last (emb_used). */
   void *emb;
 } ivlist;
 
@@ -108,12 +112,17 @@ typedef struct stq {
   ivlist iv;
 } stq;
 
-/* Where a contact's figures go: a queue, the arrival time there, the history generation. */
+/* Where a contact's figures go: a queue, the arrival time there, the history generation.
+ * The bytes after `ok` are the padding of every visit; the contact record's own visit
+ * keeps its flags there (stc). */
 typedef struct visit {
   stq *q;
   int64_t arr;
   uint32_t gen;
-  int ok; /* the arrival was counted */
+  uint8_t ok;   /* the arrival was counted */
+  uint8_t open; /* stc.v only: waiting or ringing in v */
+  uint8_t cb;   /* stc.v only: a callback */
+  uint8_t form; /* stc.v only: STC_* */
 } visit;
 
 typedef struct span {
@@ -138,36 +147,51 @@ typedef struct leg {
 } leg;
 
 /* One block per agent, in the order events read it: state, the interval list (its cur
- * usually leads to newest), the first leg (an agent usually has one at a time), the
- * newest interval's counters. */
+ * usually leads to newest), the newest interval's counters. The legs are a block of their
+ * own, there only while the agent works on a contact: most agents at any moment do not,
+ * and a leg is 112 bytes. */
 typedef struct sta {
   ccenter_agent_state state;
   unsigned ringing;
-  size_t n_legs;
   int64_t since;
   int64_t idle_since; /* NONE_T unless READY with nothing in progress */
   ivlist iv;
-  leg leg0;
   aiv newest;         /* iv.emb */
   const char *reason; /* interned NOT_READY reason */
   char *id;
-  leg *more;          /* legs after the first */
-  uint32_t cap_more;  /* exact: rarely more than one */
+  leg *legs;          /* NULL exactly when n_legs is 0 */
+  uint32_t n_legs;
+  uint32_t cap_legs;  /* exact: rarely more than one */
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live
  * contacts, and a contact ends before it is freed); one that has not ended when the engine
  * is freed comes back through contact_gone. No list links the records: an end would write
- * two unrelated contacts' records. */
+ * two unrelated contacts' records.
+ *
+ * A waiting contact needs its visit and two flags: 24 bytes. What a record says besides
+ * (stc_more: the visit of the last answer, for dispositions, and the survey) takes a
+ * larger block (stcx) only when the small one cannot say it: while the contact has not
+ * been answered (v.form STC_NONE) or was answered in its current visit (STC_ANS_V) it is
+ * small. The form follows from the contents alone (stc_set_more), so a snapshot brings a
+ * record back in the same form and memory. */
+enum { STC_NONE = 0, STC_ANS_V, STC_BIG };
+
 typedef struct stc {
-  visit v;       /* current (or last) visit */
-  int open;      /* waiting or ringing in v */
-  int cb;        /* a callback */
-  visit answered;/* the visit of the last answer, for dispositions */
-  int has_survey;
-  visit sv;
-  int64_t score;
+  visit v; /* current (or last) visit, with the flags */
 } stc;
+
+typedef struct stc_more {
+  visit answered; /* the visit of the last answer (zero: none) */
+  visit sv;       /* the visit the last survey score counts in */
+  int64_t score;
+  int has_survey;
+} stc_more;
+
+typedef struct stcx {
+  stc c;
+  stc_more m;
+} stcx;
 
 typedef struct stcust {
   char *id;
@@ -186,6 +210,7 @@ typedef struct cc_stats {
   uint64_t dropped;
   cc_map queues, agents, customers, strings;
   size_t n_contacts; /* contact records */
+  size_t n_big;      /* of which in the larger block (stcx) */
   void *spare;       /* freed contact records kept for the next ones, linked through */
   size_t n_spare;    /* their first word; counted in the memory like live ones */
   size_t sweep_at;
@@ -258,12 +283,15 @@ static void aiv_free(cc_stats *st, void *p)
   cc_free(st->al, v->nr.v);
 }
 
+static int emb_used(const ivlist *l)
+{
+  return l->emb && l->n && l->v[l->n - 1].rec == l->emb;
+}
+
 static void iv_release(cc_stats *st, ivlist *l, void *rec, void (*fr)(cc_stats *, void *))
 {
   fr(st, rec);
-  if (rec == l->emb)
-    l->emb_used = 0;
-  else
+  if (rec != l->emb)
     cc_free(st->al, rec);
 }
 
@@ -273,7 +301,7 @@ static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *)
     iv_release(st, l, l->v[i].rec, fr);
   cc_free(st->al, l->v);
   l->v = NULL;
-  l->cur.rec = NULL;
+  l->cur = NULL;
   l->n = l->cap = 0;
 }
 
@@ -295,9 +323,10 @@ static size_t iv_lower(const ivlist *l, int64_t idx)
  * holds an older interval (which then moves out), else one of its own. */
 static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
 {
-  if (!l->emb || (l->emb_used && *(int64_t *)l->emb >= idx))
+  int used = emb_used(l);
+  if (!l->emb || (used && *(int64_t *)l->emb >= idx))
     return cc_calloc(st->al, 1, size);
-  if (l->emb_used) {
+  if (used) {
     void *moved = cc_malloc(st->al, size);
     if (!moved)
       return NULL;
@@ -307,10 +336,9 @@ static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
         l->v[i].rec = moved;
         break;
       }
-    if (l->cur.rec == l->emb)
-      l->cur.rec = moved;
+    if (l->cur == l->emb)
+      l->cur = moved;
   }
-  l->emb_used = 1;
   memset(l->emb, 0, size);
   return l->emb;
 }
@@ -341,12 +369,12 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   int64_t lo = window_lo(st, st->newest);
   if (lo == NONE_T || idx < lo || idx > st->newest)
     return NULL;
-  if (l->cur.rec && l->cur.idx == idx) /* nearly always: the current interval */
-    return l->cur.rec;
+  if (l->cur && *(int64_t *)l->cur == idx) /* nearly always: the current interval */
+    return l->cur;
   size_t old = 0;
   while (old < l->n && l->v[old].idx < lo) {
-    if (l->v[old].rec == l->cur.rec)
-      l->cur.rec = NULL;
+    if (l->v[old].rec == l->cur)
+      l->cur = NULL;
     iv_release(st, l, l->v[old++].rec, fr);
   }
   if (old) {
@@ -355,8 +383,8 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   }
   size_t pos = iv_lower(l, idx);
   if (pos < l->n && l->v[pos].idx == idx) {
-    l->cur = l->v[pos];
-    return l->v[pos].rec;
+    l->cur = l->v[pos].rec;
+    return l->cur;
   }
   if (iv_room(st, l)) {
     st->dropped++;
@@ -371,7 +399,7 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   memmove(l->v + pos + 1, l->v + pos, (l->n - pos) * sizeof *l->v);
   l->v[pos].idx = idx;
   l->v[pos].rec = rec;
-  l->cur = l->v[pos];
+  l->cur = rec;
   l->n++;
   return rec;
 }
@@ -445,7 +473,7 @@ static qiv *qslot(cc_stats *st, const visit *v)
 
 static qiv *qnow(cc_stats *st, stq *q, int64_t t)
 {
-  visit v = {q, t, q ? q->gen : 0, 1};
+  visit v = {q, t, q ? q->gen : 0, 1, 0, 0, 0};
   return qslot(st, &v);
 }
 
@@ -493,9 +521,14 @@ static aiv *aslot(cc_stats *st, sta *a, int64_t idx)
 
 #define AFIELD(name) offsetof(acounts, name)
 
-static int64_t *afield(aiv *v, size_t off)
+/* Adds n to the duration at off (AFIELD). */
+static void afield_add(aiv *v, size_t off, int64_t n)
 {
-  return (int64_t *)(void *)((char *)&v->c + off);
+  char *p = (char *)&v->c + off;
+  if (off < AFIELD(logged_in_ms))
+    *(int64_t *)(void *)p += n;
+  else /* presence: the interval's total fits (acounts); modulo 2^32 on the way */
+    *(uint32_t *)(void *)p += (uint32_t)n;
 }
 
 /* Adds sign x the part of [a, b) in each interval to the agent's field (and to a
@@ -516,7 +549,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
     aiv *v = aslot(st, ag, idx);
     if (!v)
       continue;
-    *afield(v, off) += sign * part;
+    afield_add(v, off, sign * part);
     if (reason && code_add(st, &v->nr, reason, sign * part))
       st->dropped++;
   }
@@ -525,8 +558,13 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
 static void agent_count(cc_stats *st, sta *ag, int64_t t, size_t off)
 {
   aiv *v = aslot(st, ag, cc_fdiv(t, st->interval_ms));
-  if (v)
-    (*(uint64_t *)(void *)((char *)&v->c + off))++;
+  if (!v)
+    return;
+  uint32_t *n = (uint32_t *)(void *)((char *)&v->c + off);
+  if (*n == UINT32_MAX)
+    st->dropped++;
+  else
+    (*n)++;
 }
 
 static void agent_idle(cc_stats *st, sta *ag, int64_t t)
@@ -547,7 +585,7 @@ static const char *leg_contact(const leg *l)
 
 static const leg *leg_at_c(const sta *ag, size_t i)
 {
-  return i ? &ag->more[i - 1] : &ag->leg0;
+  return &ag->legs[i];
 }
 
 static leg *leg_at(sta *ag, size_t i)
@@ -562,19 +600,30 @@ static void leg_release(cc_stats *st, leg *l)
   cc_free(st->al, l->holds);
 }
 
+/* An agent without legs holds no block for them (the snapshot's capacity relies on it). */
+static void legs_drop_empty(cc_stats *st, sta *ag)
+{
+  if (ag->n_legs)
+    return;
+  cc_free(st->al, ag->legs);
+  ag->legs = NULL;
+  ag->cap_legs = 0;
+}
+
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
                     int64_t t)
 {
-  if (ag->n_legs &&
-      cc_grow_exact(st->al, (void **)&ag->more, &ag->cap_more, ag->n_legs, sizeof *ag->more))
+  if (cc_grow_exact(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
     return NULL;
   leg *l = leg_at(ag, ag->n_legs);
   memset(l, 0, sizeof *l);
   size_t len = strlen(contact);
-  if (len < LEG_ID_INLINE)
+  if (len < LEG_ID_INLINE) {
     memcpy(l->id_inline, contact, len + 1);
-  else if (!(l->id_long = cc_strdup(st->al, contact)))
+  } else if (!(l->id_long = cc_strdup(st->al, contact))) {
+    legs_drop_empty(st, ag);
     return NULL;
+  }
   ag->n_legs++;
   l->v = *v;
   l->consult = consult;
@@ -588,6 +637,7 @@ static void leg_del(cc_stats *st, sta *ag, leg *l)
 {
   leg_release(st, l);
   *l = *leg_at(ag, --ag->n_legs);
+  legs_drop_empty(st, ag);
 }
 
 /* mode 0: the connected leg (not a consultation); 1: the connected consultation;
@@ -667,9 +717,9 @@ static stc *contact_new(cc_stats *st, cc_obj *o)
   return c;
 }
 
-static void contact_free(cc_stats *st, stc *c)
+/* A small block back to the spares, or to the allocator. */
+static void small_free(cc_stats *st, stc *c)
 {
-  st->n_contacts--;
   if (st->n_spare < STATS_SPARE_CONTACTS) {
     *(void **)(void *)c = st->spare;
     st->spare = c;
@@ -677,6 +727,102 @@ static void contact_free(cc_stats *st, stc *c)
   } else {
     cc_free(st->al, c);
   }
+}
+
+static void contact_free(cc_stats *st, stc *c)
+{
+  st->n_contacts--;
+  if (c->v.form == STC_BIG) {
+    st->n_big--;
+    cc_free(st->al, c);
+  } else {
+    small_free(st, c);
+  }
+}
+
+static const visit zero_visit;
+
+static int visit_same(const visit *a, const visit *b)
+{
+  return a->q == b->q && a->arr == b->arr && a->gen == b->gen && a->ok == b->ok;
+}
+
+static stc_more stc_get_more(const stc *c)
+{
+  stc_more m;
+  if (c->v.form == STC_BIG)
+    return ((const stcx *)(const void *)c)->m;
+  memset(&m, 0, sizeof m);
+  if (c->v.form == STC_ANS_V) {
+    m.answered = c->v;
+    m.answered.open = m.answered.cb = m.answered.form = 0;
+  }
+  return m;
+}
+
+/* The smallest form that holds m next to the visit v. */
+static uint8_t stc_form(const visit *v, const stc_more *m)
+{
+  if (m->has_survey)
+    return STC_BIG;
+  if (visit_same(&m->answered, &zero_visit))
+    return STC_NONE;
+  return visit_same(&m->answered, v) ? STC_ANS_V : STC_BIG;
+}
+
+/* Gives the record *slot the contents m in the smallest form that holds them, moving it
+ * to a block of the other size when the form changes. 0, or CCENTER_ENOMEM with the
+ * record left as it was (when m needs the larger block). */
+static int stc_set_more(cc_stats *st, void **slot, const stc_more *m)
+{
+  stc *c = *slot;
+  uint8_t form = stc_form(&c->v, m);
+  if (form == STC_BIG) {
+    stcx *x = (stcx *)(void *)c;
+    if (c->v.form != STC_BIG) {
+      if (!(x = cc_malloc(st->al, sizeof *x)))
+        return CCENTER_ENOMEM;
+      x->c = *c;
+      small_free(st, c);
+      st->n_big++;
+      *slot = x;
+    }
+    x->c.v.form = STC_BIG;
+    x->m = *m;
+    return 0;
+  }
+  if (c->v.form == STC_BIG) {
+    stc *n = st->spare;
+    if (n) {
+      st->spare = *(void **)st->spare;
+      st->n_spare--;
+    } else if (!(n = cc_malloc(st->al, sizeof *n))) {
+      /* Kept large, right if not in its smallest form (a restored engine may then
+       * count it smaller): nothing is lost. */
+      ((stcx *)(void *)c)->m = *m;
+      return 0;
+    }
+    *n = *c;
+    cc_free(st->al, c);
+    st->n_big--;
+    *slot = c = n;
+  }
+  c->v.form = form;
+  return 0;
+}
+
+/* As stc_set_more for a contact's record during an event: out of memory, what does not
+ * fit is lost (counted as dropped; the answer's visit of a record left small becomes
+ * none). The record, maybe moved. */
+static stc *contact_set_more(cc_stats *st, cc_obj *o, stc *c, const stc_more *m)
+{
+  void **slot = cc_obj_slot(o, st->slot);
+  if (stc_set_more(st, slot, m)) {
+    st->dropped++;
+    if (c->v.form == STC_ANS_V && !visit_same(&m->answered, &c->v))
+      c->v.form = STC_NONE;
+  }
+  return *slot;
 }
 
 /* Drops customers whose last contact is older than the repeat window, when the map has
@@ -728,16 +874,20 @@ static int customer_seen(cc_stats *st, const char *customer, int64_t t)
   return 0;
 }
 
-/* The contact arrives in q at arr (a new visit). */
-static qiv *visit_open(cc_stats *st, stc *c, stq *q, int64_t arr)
+/* The contact arrives in q at arr (a new visit); *cp may move (the answered visit, kept
+ * apart from v from now on). */
+static qiv *visit_open(cc_stats *st, cc_obj *o, stc **cp, stq *q, int64_t arr)
 {
+  stc *c = *cp;
+  stc_more m = stc_get_more(c);
   c->v.q = q;
   c->v.arr = arr;
   c->v.gen = q->gen;
   c->v.ok = 1;
-  c->open = 1;
+  c->v.open = 1;
   qiv *v = qslot(st, &c->v);
   c->v.ok = v != NULL;
+  *cp = c = contact_set_more(st, o, c, &m);
   if (v) {
     v->c.offered++;
     v->c.waiting++;
@@ -748,9 +898,9 @@ static qiv *visit_open(cc_stats *st, stc *c, stq *q, int64_t arr)
 /* The visit ends; returns its interval record to count the way it ended (or NULL). */
 static qiv *visit_close(cc_stats *st, stc *c)
 {
-  if (!c->open)
+  if (!c->v.open)
     return NULL;
-  c->open = 0;
+  c->v.open = 0;
   qiv *v = qslot(st, &c->v);
   if (v)
     v->c.waiting--;
@@ -846,7 +996,7 @@ static void on_connected(cc_stats *st, const cc_obs_event *oe, stc *c)
     st->dropped++;
     return;
   }
-  if (c->open) {
+  if (c->v.open) {
     qiv *v = visit_close(st, c);
     if (v) {
       int64_t w = ev->wait_ms;
@@ -855,11 +1005,14 @@ static void on_connected(cc_stats *st, const cc_obs_event *oe, stc *c)
       if (w > v->c.max_wait_answered_ms)
         v->c.max_wait_answered_ms = w;
       count_thresholds(c->v.q, w, &v->c.answered_within, v->c.answered_within_extra);
-      if (c->cb)
+      if (c->v.cb)
         v->c.callbacks_completed++;
     }
   }
-  c->answered = c->v;
+  stc_more m = stc_get_more(c);
+  m.answered = c->v;
+  m.answered.open = m.answered.cb = m.answered.form = 0;
+  c = contact_set_more(st, oe->contact, c, &m);
   if (ag) {
     if (!leg_new(st, ag, ev->contact, &c->v, 0, t))
       st->dropped++;
@@ -874,7 +1027,7 @@ static void on_ended(cc_stats *st, const cc_obs_event *oe, stc *c)
     st->dropped++;
     return;
   }
-  if (c->open) {
+  if (c->v.open) {
     stq *q = c->v.q;
     qiv *v = visit_close(st, c);
     int64_t w = ev->wait_ms;
@@ -921,7 +1074,8 @@ static void on_disposition(cc_stats *st, const cc_obs_event *oe, stc *c)
   }
   sta *ag = agent_find(st, oe->agent);
   leg *l = leg_find(ag, ev->contact, 0, 0);
-  visit at = l ? l->v : c->answered;
+  stc_more m = stc_get_more(c);
+  visit at = l ? l->v : m.answered;
   if (ev->reason) {
     qiv *v = qslot(st, &at);
     const char *code = intern(st, ev->reason);
@@ -934,12 +1088,12 @@ static void on_disposition(cc_stats *st, const cc_obs_event *oe, stc *c)
   }
   if (ev->score < 0)
     return;
-  if (c->has_survey) { /* the last score wins: take the previous one back */
-    qiv *old = qslot(st, &c->sv);
+  if (m.has_survey) { /* the last score wins: take the previous one back */
+    qiv *old = qslot(st, &m.sv);
     if (old) {
       old->c.surveys--;
-      old->c.survey_sum -= c->score;
-      old->c.survey_hist[c->score >= 100 ? 10 : c->score / 10]--;
+      old->c.survey_sum -= m.score;
+      old->c.survey_hist[m.score >= 100 ? 10 : m.score / 10]--;
     }
   }
   int64_t s = ev->score > 100 ? 100 : ev->score;
@@ -949,9 +1103,11 @@ static void on_disposition(cc_stats *st, const cc_obs_event *oe, stc *c)
     v->c.survey_sum += s;
     v->c.survey_hist[s / 10]++;
   }
-  c->has_survey = 1;
-  c->sv = at;
-  c->score = s;
+  m.has_survey = 1;
+  m.sv = at;
+  m.sv.open = m.sv.cb = m.sv.form = 0;
+  m.score = s;
+  contact_set_more(st, oe->contact, c, &m);
 }
 
 static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
@@ -979,11 +1135,11 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
     int fresh = !c;
     if (fresh && !(c = contact_new(st, oe->contact)))
       break;
-    if (c->open) { /* cannot happen with this engine: keep the old visit counted waiting */
+    if (c->v.open) { /* cannot happen with this engine: keep the old visit counted waiting */
       st->dropped++;
-      c->open = 0;
+      c->v.open = 0;
     }
-    v = visit_open(st, c, q, t - ev->wait_ms);
+    v = visit_open(st, oe->contact, &c, q, t - ev->wait_ms);
     if (fresh) {
       int rep = customer_seen(st, ev->customer, t);
       if (v) {
@@ -1001,9 +1157,9 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
     ag = agent_find(st, oe->agent);
     if ((l = leg_find(ag, ev->contact, 0, 0)))
       leg_end_talk(st, ag, l, t, 1);
-    if (c->open)
+    if (c->v.open)
       st->dropped++;
-    if ((v = visit_open(st, c, q, t - ev->wait_ms)))
+    if ((v = visit_open(st, oe->contact, &c, q, t - ev->wait_ms)))
       v->c.requeued++;
     break;
   case CCENTER_EV_QUEUE_MOVED: {
@@ -1012,9 +1168,9 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
       st->dropped++;
       break;
     }
-    if (c->open && (v = visit_close(st, c)))
+    if (c->v.open && (v = visit_close(st, c)))
       v->c.moved_out++;
-    if ((v = visit_open(st, c, to, t - ev->wait_ms)))
+    if ((v = visit_open(st, oe->contact, &c, to, t - ev->wait_ms)))
       v->c.moved_in++;
     break;
   }
@@ -1024,7 +1180,7 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
       st->dropped++;
       break;
     }
-    if (c->open && (v = visit_close(st, c)))
+    if (c->v.open && (v = visit_close(st, c)))
       v->c.overflowed_out++;
     if (to && (v = qnow(st, to, t)))
       v->c.overflowed_in++;
@@ -1037,7 +1193,7 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
       break;
     }
     l = leg_find(ag, ev->contact, 0, 0);
-    visit at = l ? l->v : c->answered;
+    visit at = l ? l->v : stc_get_more(c).answered;
     int consult = 0;
     if (ev->agent_to) {
       sta *b = agent_find(st, oe->agent_to);
@@ -1194,7 +1350,7 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
       st->dropped++;
       break;
     }
-    c->cb = 1;
+    c->v.cb = 1;
     if ((v = qslot(st, &c->v)))
       v->c.callbacks_requested++;
     break;
@@ -1236,7 +1392,7 @@ static void stats_free(void *p)
     ivlist_clear(st, &a->iv, aiv_free);
     for (size_t i = 0; i < a->n_legs; i++)
       leg_release(st, leg_at(a, i));
-    cc_free(st->al, a->more);
+    cc_free(st->al, a->legs);
     cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
@@ -1429,10 +1585,13 @@ static void sw_aiv(cc_snap_w *w, const void *p)
 static int rd_aiv(cc_stats *st, cc_snap_r *r, void *p)
 {
   aiv *v = p;
-#define R_(f) v->c.f = cc_sr_i64(r);
+  /* Each into its field's type (acounts), refused when it does not fit. */
+#define R_(f)                                                                            \
+  v->c.f = _Generic(v->c.f, int64_t: cc_sr_i64(r),                                       \
+                    uint32_t: (uint32_t)cc_sr_range(r, 0, UINT32_MAX));
   A_I64(R_)
 #undef R_
-#define R_(f) v->c.f = cc_sr_u64(r);
+#define R_(f) v->c.f = (uint32_t)rd_u(r, UINT32_MAX);
   A_U64(R_)
 #undef R_
   return rd_codes(st, r, &v->nr);
@@ -1441,8 +1600,8 @@ static int rd_aiv(cc_stats *st, cc_snap_r *r, void *p)
 static void sw_ivlist(cc_snap_w *w, const ivlist *l, void (*rec)(cc_snap_w *, const void *))
 {
   size_t cur = 0;
-  for (size_t i = 0; i < l->n && l->cur.rec; i++)
-    if (l->v[i].rec == l->cur.rec)
+  for (size_t i = 0; i < l->n && l->cur; i++)
+    if (l->v[i].rec == l->cur)
       cur = i + 1;
   cc_sw_u64(w, l->cap);
   cc_sw_u64(w, l->n);
@@ -1467,18 +1626,18 @@ static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
   int rc = rd_room(st, r, (void **)&l->v, &l->cap, cap, sizeof *l->v);
   for (uint64_t i = 0; i < n && !rc; i++) {
     int64_t idx = cc_sr_i64(r);
-    int in_emb = (int)rd_u(r, l->emb && !l->emb_used);
+    int in_emb = (int)rd_u(r, 1);
     if (!r->err && i && idx <= l->v[i - 1].idx)
       cc_sr_fail(r); /* sorted, each interval once (iv_lower) */
+    if (in_emb != (l->emb && i + 1 == n))
+      cc_sr_fail(r); /* the owner's block holds the newest record, and only it */
     if (r->err)
       return r->err;
     void *p = in_emb ? l->emb : cc_calloc(st->al, 1, size);
     if (!p)
       return CCENTER_ENOMEM;
-    if (in_emb) {
+    if (in_emb)
       memset(p, 0, size);
-      l->emb_used = 1;
-    }
     *(int64_t *)p = idx;
     l->v[l->n].idx = idx;
     l->v[l->n].rec = p;
@@ -1486,7 +1645,7 @@ static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
     rc = rec(st, r, p);
   }
   if (!rc && cur)
-    l->cur = l->v[cur - 1];
+    l->cur = l->v[cur - 1].rec;
   return rc;
 }
 
@@ -1566,7 +1725,8 @@ static void sw_agent(cc_snap_w *w, const void *p)
   cc_sw_i64(w, a->idle_since);
   cc_sw_str(w, a->reason);
   sw_ivlist(w, &a->iv, sw_aiv);
-  cc_sw_u64(w, a->cap_more);
+  /* Written as the capacity after a first leg, as when the first was inside the record. */
+  cc_sw_u64(w, a->cap_legs ? a->cap_legs - 1 : 0);
   cc_sw_u64(w, a->n_legs);
   for (size_t i = 0; i < a->n_legs; i++)
     sw_leg(w, leg_at_c(a, i));
@@ -1667,9 +1827,11 @@ static int rd_agent(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
     return r->err;
   if ((rc = rd_ivlist(st, r, &a->iv, sizeof(aiv), rd_aiv)))
     return rc;
+  /* A capacity with no legs comes from before the legs had a block of their own (their
+   * first was in the record): an agent without legs now holds none. */
   uint64_t cap = rd_u(r, SNAP_MAX_LEGS);
   uint64_t n = rd_n(r, cap + 1);
-  if ((rc = rd_room(st, r, (void **)&a->more, &a->cap_more, cap, sizeof *a->more)))
+  if ((rc = rd_room(st, r, (void **)&a->legs, &a->cap_legs, n ? cap + 1 : 0, sizeof *a->legs)))
     return rc;
   for (uint64_t i = 0; i < n; i++) {
     leg *l = leg_at(a, a->n_legs++);
@@ -1733,7 +1895,7 @@ static int stats_load(void *ud, ccenter_engine *e, cc_snap_r *r)
   (void)e;
   cc_stats *st = ud;
   cc_sr_tag(r, T_STATS);
-  st->interval_ms = cc_sr_range(r, 1, INT64_MAX);
+  st->interval_ms = cc_sr_range(r, 1, CCENTER_MAX_DURATION_MS); /* acounts relies on it */
   st->keep = cc_sr_range(r, 1, INT64_MAX);
   st->newest = cc_sr_i64(r);
   st->reset_at = cc_sr_i64(r);
@@ -1769,13 +1931,14 @@ static void stats_save_obj(void *ud, cc_obj_kind kind, const cc_obj *o, const vo
   if (!value || kind != CC_OBJ_CONTACT)
     return;
   const stc *c = value;
+  stc_more m = stc_get_more(c);
   sw_visit(w, &c->v);
-  cc_sw_u64(w, (uint64_t)c->open);
-  cc_sw_u64(w, (uint64_t)c->cb);
-  sw_visit(w, &c->answered);
-  cc_sw_u64(w, (uint64_t)c->has_survey);
-  sw_visit(w, &c->sv);
-  cc_sw_i64(w, c->score);
+  cc_sw_u64(w, (uint64_t)c->v.open);
+  cc_sw_u64(w, (uint64_t)c->v.cb);
+  sw_visit(w, &m.answered);
+  cc_sw_u64(w, (uint64_t)m.has_survey);
+  sw_visit(w, &m.sv);
+  cc_sw_i64(w, m.score);
 }
 
 static int stats_load_obj(void *ud, ccenter_engine *e, cc_obj_kind kind, cc_obj *o,
@@ -1794,20 +1957,31 @@ static int stats_load_obj(void *ud, ccenter_engine *e, cc_obj_kind kind, cc_obj 
   if (kind != CC_OBJ_CONTACT)
     return CCENTER_ECORRUPT;
   stc c;
+  stc_more m;
   memset(&c, 0, sizeof c);
+  memset(&m, 0, sizeof m);
   rd_visit(st, r, &c.v);
-  c.open = (int)rd_u(r, 1);
-  c.cb = (int)rd_u(r, 1);
-  rd_visit(st, r, &c.answered);
-  c.has_survey = (int)rd_u(r, 1);
-  rd_visit(st, r, &c.sv);
-  c.score = cc_sr_range(r, 0, 100); /* a survey bucket's index comes from it */
+  c.v.open = (uint8_t)rd_u(r, 1);
+  c.v.cb = (uint8_t)rd_u(r, 1);
+  rd_visit(st, r, &m.answered);
+  m.has_survey = (int)rd_u(r, 1);
+  rd_visit(st, r, &m.sv);
+  m.score = cc_sr_range(r, 0, 100); /* a survey bucket's index comes from it */
+  /* Only a survey sets these (on_disposition): a record saying otherwise is not one. */
+  if (!r->err && !m.has_survey && (m.score || !visit_same(&m.sv, &zero_visit)))
+    cc_sr_fail(r);
   if (r->err)
     return r->err;
-  stc *p = cc_malloc(st->al, sizeof *p);
+  c.v.form = stc_form(&c.v, &m);
+  int big = c.v.form == STC_BIG;
+  void *p = cc_malloc(st->al, big ? sizeof(stcx) : sizeof(stc));
   if (!p)
     return CCENTER_ENOMEM;
-  *p = c;
+  *(stc *)p = c;
+  if (big) {
+    ((stcx *)p)->m = m;
+    st->n_big++;
+  }
   st->n_contacts++;
   *value = p;
   return 0;
@@ -1892,13 +2066,13 @@ size_t cc_stats_memory(const ccenter_engine *e)
   while ((x = cc_map_next(&st->agents, &it))) {
     const sta *a = x;
     n += sizeof *a + strlen(a->id) + 1 + ivlist_memory(&a->iv, sizeof(aiv), offsetof(aiv, nr));
-    n += a->cap_more * sizeof *a->more;
+    n += a->cap_legs * sizeof *a->legs;
     for (size_t i = 0; i < a->n_legs; i++) {
       const leg *l = leg_at_c(a, i);
       n += (l->id_long ? strlen(l->id_long) + 1 : 0) + l->cap_holds * sizeof *l->holds;
     }
   }
-  n += (st->n_contacts + st->n_spare) * sizeof(stc);
+  n += (st->n_contacts + st->n_spare) * sizeof(stc) + st->n_big * (sizeof(stcx) - sizeof(stc));
   it = 0;
   while ((x = cc_map_next(&st->customers, &it)))
     n += sizeof(stcust) + strlen(((const stcust *)x)->id) + 1;

@@ -537,7 +537,7 @@ int cc_engine_create(const ccenter_options *opts, int64_t now, ccenter_engine **
   cc_map_init(&e->queues);
   cc_map_init(&e->contacts);
   cc_map_init_key(&e->strings, 0, 0);
-  cc_map_init(&e->customers);
+  cc_map_init_key(&e->customers, offsetof(sticky, customer), 1);
   e->rng = 0x9E3779B97F4A7C15ull;
   e->sticky_prune_at = 1024;
   if (cc_timers_init(&e->timers, &e->alloc, now)) {

@@ -2020,9 +2020,10 @@ int cc_stats_attach(ccenter_engine *e)
   st->newest = NONE_T;
   st->reset_at = INT64_MIN;
   st->sweep_at = 1024;
-  cc_map_init(&st->queues);
+  /* Each record's id is its key (core/map.h), wherever the struct keeps it. */
+  cc_map_init_key(&st->queues, offsetof(stq, id), 1);
   cc_map_init_key(&st->agents, offsetof(sta, id), 1);
-  cc_map_init(&st->customers);
+  cc_map_init_key(&st->customers, offsetof(stcust, id), 1);
   cc_map_init_key(&st->strings, 0, 0);
   int rc = cc_engine_add_observer(e, &stats_observer, st, 1, &st->slot);
   if (rc) {

@@ -1341,6 +1341,54 @@ START_TEST(interval_lists_grow_geometrically)
 }
 END_TEST
 
+/* The statistics' records take memory only while they say something: a waiting contact's
+ * record is its visit alone; the visit of its last answer takes more only once it differs
+ * from the current one (answered, then sent to another queue) or with a survey score, and
+ * the agent's conversation legs only while it has some. Every step below is in one
+ * interval, after a first contact made the queues' and the agent's interval records. */
+START_TEST(records_grow_only_while_needed)
+{
+  OK(ccenter_queue_add(eng, "q1", NULL, 0));
+  OK(ccenter_queue_add(eng, "q2", NULL, 0));
+  add_agent("a", "q1", 0);
+  OK(ccenter_agent_serve(eng, "a", "q2", NULL, 0));
+  OK(ccenter_agent_ready(eng, "a", 0));
+  OK(ccenter_contact_enqueue(eng, "w", "q1", NULL, 1000));
+  OK(ccenter_offer_accept(eng, "a", "w", 1000));
+  OK(ccenter_contact_transfer_queue(eng, "w", "q2", 2000));
+  OK(ccenter_offer_accept(eng, "a", "w", 2000));
+  OK(ccenter_contact_survey(eng, "w", 50, 2500));
+  OK(ccenter_contact_end(eng, "w", CCENTER_PARTY_UNKNOWN, 3000));
+  /* Not ready for a "break" once before, so the agent's interval has that reason listed. */
+  OK(ccenter_agent_not_ready(eng, "a", "break", 3000));
+  OK(ccenter_agent_ready(eng, "a", 3500));
+  OK(ccenter_agent_not_ready(eng, "a", "break", 3600));
+  size_t idle = cc_stats_memory(eng);
+
+  OK(ccenter_contact_enqueue(eng, "c", "q1", NULL, 4000));
+  size_t waiting = cc_stats_memory(eng);
+  /* The small block w's record left when it grew is kept for reuse: it is c's now. */
+  ck_assert_uint_eq(waiting, idle);
+  OK(ccenter_agent_ready(eng, "a", 5000));
+  OK(ccenter_offer_accept(eng, "a", "c", 5000));
+  size_t talking = cc_stats_memory(eng); /* answered in its visit: only the agent's leg */
+  ck_assert_uint_gt(talking, waiting);
+  OK(ccenter_contact_transfer_queue(eng, "c", "q2", 6000));
+  size_t moved = cc_stats_memory(eng); /* the leg is gone, the answer's visit is kept */
+  ck_assert_uint_gt(moved, waiting);
+  ck_assert_uint_ne(moved, talking);
+  OK(ccenter_offer_accept(eng, "a", "c", 7000)); /* offered again as it arrived in q2 */
+  ck_assert_uint_eq(cc_stats_memory(eng), talking); /* answered in its visit again */
+  OK(ccenter_contact_survey(eng, "c", 80, 7500));
+  ck_assert_uint_eq(cc_stats_memory(eng), talking + (moved - waiting));
+  OK(ccenter_contact_end(eng, "c", CCENTER_PARTY_UNKNOWN, 8000));
+  ck_assert_uint_eq(cc_stats_memory(eng), idle); /* a large record is not kept for reuse */
+  ccenter_queue_stats s = qstats("q2", ALL_FROM, ALL_TO);
+  ck_assert_uint_eq(s.surveys, 2);
+  ck_assert_int_eq(s.survey_sum, 130);
+}
+END_TEST
+
 START_TEST(statistics_can_be_turned_off)
 {
   ccenter_options *o = ccenter_options_new();
@@ -1380,6 +1428,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, queue_log_formatter);
   tcase_add_test(tc, out_of_memory);
   tcase_add_test(tc, interval_lists_grow_geometrically);
+  tcase_add_test(tc, records_grow_only_while_needed);
   tcase_add_test(tc, property_identity_and_totals);
   suite_add_tcase(s, tc);
   return s;

@@ -337,6 +337,11 @@ static void intervals_json(const ctid_board_src *src, ctid_jbuf *b)
     int64_t start = ccenter_stats_interval_start(src->engine, src->day_start);
     if (start < src->day_start)
       start += len;
+    /* Short intervals would make a board of thousands (10 s ones: 8,640 a day), built and
+       pushed four times a second: the chart keeps the newest ones, a whole day at the
+       default 15 minutes. */
+    if ((cur - start) / len >= CTID_BOARD_MAX_INTERVALS)
+      start = cur - (CTID_BOARD_MAX_INTERVALS - 1) * len;
     for (; start <= cur; start += len) {
       ccenter_queue_stats sum = {.size = sizeof sum};
       for (size_t i = 0; i < sn->n_queues; i++) {

@@ -37,6 +37,9 @@ typedef struct ctid_board_src {
   int64_t day_start, day_end;        /* the local day the Snapshot's time is in */
 } ctid_board_src;
 
+/* The wallboard's intervals: today's, at most this many of the newest. */
+#define CTID_BOARD_MAX_INTERVALS 96
+
 /* Each appends one JSON document to out. 0, or -1 when out ran out of memory. */
 int ctid_board_wallboard(const ctid_board_src *src, ctid_jbuf *out);
 int ctid_board_agents(const ctid_board_src *src, ctid_jbuf *out);

@@ -225,11 +225,14 @@ static inline ccenter_event *ev_contact(ccenter_engine *e, ccenter_event_type ty
   ccenter_event *ev = ev_push(e, type);
   if (!ev)
     return NULL;
-  /* The observers' records of both are read when the event is delivered, at the end of
-   * the call: start fetching them now, while the engine works on. */
+  /* The observers' records of the contact, the agent and the queue are read when the
+   * event is delivered, at the end of the call: start fetching them now, while the engine
+   * works on. */
   PREFETCH(c->slot[0]);
   if (a)
     PREFETCH(a->slot[0]);
+  if (c->q)
+    PREFETCH(c->q->slot[0]);
   OBS_EV(ev)->contact = (cc_obj *)c;
   ev->contact = c->id;
   ev->contact_data = c->user;

@@ -103,13 +103,16 @@ typedef struct ivlist {
   void *emb;
 } ivlist;
 
+/* What every event of the queue reads (queue_of's version check, qslot's generation and
+ * interval list) comes first, 64 bytes together: it used to span the record's second and
+ * third cache lines. The settings after it are read when a contact is answered or ends. */
 typedef struct stq {
+  int have_cfg;
+  uint32_t gen;         /* bumped when the history is reset */
+  uint64_t cfg_version; /* the engine's SLA version when cfg was read */
+  ivlist iv;
   char *id;
   cc_sla_cfg cfg;
-  int have_cfg;
-  uint64_t cfg_version; /* the engine's SLA version when cfg was read */
-  uint32_t gen; /* bumped when the history is reset */
-  ivlist iv;
 } stq;
 
 /* Where a contact's figures go: a queue, the arrival time there, the history generation.

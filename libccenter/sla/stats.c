@@ -218,6 +218,9 @@ typedef struct cc_stats {
   size_t n_spare;    /* their first word; counted in the memory like live ones */
   size_t sweep_at;
   int slot; /* our slot in the engine's objects (acd/observer.h) */
+  /* The interval index last computed (iv_index): ix_idx for times from ix_lo on, while
+   * interval_ms is still ix_ms (0: none yet). */
+  int64_t ix_ms, ix_lo, ix_idx;
 } cc_stats;
 
 /* ---------------------------------------------------------------------------------- */
@@ -263,6 +266,21 @@ static int code_add(cc_stats *st, code_list *l, const char *code, int64_t n)
   l->v[l->n].n = n;
   l->n++;
   return 0;
+}
+
+/* cc_fdiv(t, interval_ms). An event asks for its interval several times and events come
+ * in time order, so the last answer nearly always holds: a compare instead of a 64-bit
+ * division (about 5 per event). The unsigned difference is exact for any two times. */
+static int64_t iv_index(cc_stats *st, int64_t t)
+{
+  if (st->ix_ms == st->interval_ms &&
+      (uint64_t)t - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms)
+    return st->ix_idx;
+  int64_t idx = cc_fdiv(t, st->interval_ms);
+  st->ix_ms = st->interval_ms;
+  st->ix_lo = idx * st->interval_ms;
+  st->ix_idx = idx;
+  return idx;
 }
 
 /* Lowest interval index inside the kept window. */
@@ -471,7 +489,7 @@ static qiv *qslot(cc_stats *st, const visit *v)
 {
   if (!v->q || !v->ok || v->gen != v->q->gen)
     return NULL;
-  return iv_get(st, &v->q->iv, cc_fdiv(v->arr, st->interval_ms), sizeof(qiv), qiv_free);
+  return iv_get(st, &v->q->iv, iv_index(st, v->arr), sizeof(qiv), qiv_free);
 }
 
 static qiv *qnow(cc_stats *st, stq *q, int64_t t)
@@ -547,7 +565,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
   if (b <= a)
     return;
   int64_t I = st->interval_ms;
-  for (int64_t idx = cc_fdiv(a, I), last = cc_fdiv(b - 1, I); idx <= last; idx++) {
+  for (int64_t idx = iv_index(st, a), last = iv_index(st, b - 1); idx <= last; idx++) {
     int64_t part = min64(b, (idx + 1) * I) - max64(a, idx * I);
     aiv *v = aslot(st, ag, idx);
     if (!v)
@@ -560,7 +578,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
 
 static void agent_count(cc_stats *st, sta *ag, int64_t t, size_t off)
 {
-  aiv *v = aslot(st, ag, cc_fdiv(t, st->interval_ms));
+  aiv *v = aslot(st, ag, iv_index(st, t));
   if (!v)
     return;
   uint32_t *n = (uint32_t *)(void *)((char *)&v->c + off);
@@ -1120,7 +1138,7 @@ static void observe(void *ud, ccenter_engine *e, const cc_obs_event *oe)
   cc_stats *st = ud;
   int64_t t = ev->time;
   sync_cfg(st, t);
-  int64_t idx = cc_fdiv(t, st->interval_ms);
+  int64_t idx = iv_index(st, t);
   if (st->newest == NONE_T || idx > st->newest)
     st->newest = idx;
   stq *q = queue_of(st, oe->queue);

@@ -251,6 +251,57 @@ static int check_args(ccenter_engine *e, const cc_jrec *r)
   return 0;
 }
 
+/* The map the op looks its id argument s[j] up in, or NULL (not an id, or rare). */
+static const cc_map *arg_map(const ccenter_engine *e, cc_op op, int j)
+{
+  switch (op) {
+  case CC_OP_AGENT_LOGIN:
+  case CC_OP_AGENT_LOGOUT:
+  case CC_OP_AGENT_READY:
+  case CC_OP_AGENT_NOT_READY:
+    return j ? NULL : &e->agents;
+  case CC_OP_OFFER_ACCEPT:
+  case CC_OP_OFFER_REJECT:
+  case CC_OP_OFFER_MISSED:
+  case CC_OP_AGENT_WRAP_UP_END:
+  case CC_OP_AGENT_WRAP_UP_EXTEND:
+    return j ? &e->contacts : &e->agents;
+  case CC_OP_CONTACT_ENQUEUE:
+    return j ? &e->queues : &e->contacts;
+  case CC_OP_CONTACT_TRANSFER_QUEUE:
+    return j ? &e->queues : &e->contacts;
+  case CC_OP_CONTACT_TRANSFER_AGENT:
+  case CC_OP_CONTACT_CONSULT_START:
+    return j ? &e->agents : &e->contacts;
+  case CC_OP_CONTACT_ABANDON:
+  case CC_OP_CONTACT_REMOVE:
+  case CC_OP_CONTACT_END:
+  case CC_OP_CONTACT_HOLD:
+  case CC_OP_CONTACT_RESUME:
+  case CC_OP_CONTACT_REQUEUE:
+  case CC_OP_CONTACT_CONSULT_COMPLETE:
+  case CC_OP_CONTACT_CONSULT_CANCEL:
+    return j ? NULL : &e->contacts;
+  default:
+    return NULL;
+  }
+}
+
+/* At scale each lookup's first cache miss is the map slot: hash the call's ids now and
+ * start fetching their slots, so that those misses overlap the reserves and the due
+ * timers before the op; the op's lookups reuse the hashes (id_hash). */
+static void prelook(ccenter_engine *e, const cc_jrec *r)
+{
+  for (int j = 0; j < 2; j++) {
+    const cc_map *m = arg_map(e, r->op, j);
+    e->call_key[j] = m ? r->s[j] : NULL;
+    if (m) {
+      e->call_h[j] = cc_hash_str(r->s[j]);
+      cc_map_prefetch(m, e->call_h[j]);
+    }
+  }
+}
+
 #define NEED(x, code) \
   do {                \
     if (!(x))         \
@@ -449,6 +500,7 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
   int rc = check_args(e, r);
   if (rc)
     return rc;
+  prelook(e, r);
   cc_ev_compact(e);
   /* Room for what an ordinary call creates — events, graves, timers, offers — so that it
    * cannot fail halfway: a call that would run out fails here, before anything happens. */
@@ -457,14 +509,19 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
               sizeof *e->graves) ||
       cc_timers_reserve(&e->timers, 4 * RING_ALL_LIMIT) || cc_reserve_works(e) ||
       cc_grow(&e->alloc, (void **)&e->kicks, &e->cap_kicks, e->n_kicks + 8, sizeof *e->kicks))
-    return CCENTER_ENOMEM;
+    rc = CCENTER_ENOMEM;
   /* Write-ahead: the store keeps the input before anything happens, so that a failed
    * write leaves the engine as the journal has it. */
-  if (e->wal_fn && (rc = e->wal_fn(e->wal_ud, r)) != 0)
+  else if (e->wal_fn)
+    rc = e->wal_fn(e->wal_ud, r);
+  if (rc) {
+    e->call_key[0] = e->call_key[1] = NULL;
     return rc;
+  }
   e->in_exec = 1;
   int fired = cc_fire_due(e, r->now);
   rc = dispatch(e, r);
+  e->call_key[0] = e->call_key[1] = NULL;
   cc_run_kicks(e);
   e->in_exec = 0;
   if (e->journal_fn) {

@@ -328,19 +328,29 @@ static inline void set_primary(contact *c, work *w)
   c->primary_agent = w ? w->a : NULL;
 }
 
+/* An id's hash, from the call's arguments when it is one of them (one hash per id). */
+static inline uint64_t id_hash(const ccenter_engine *e, const char *id)
+{
+  if (id == e->call_key[0])
+    return e->call_h[0];
+  if (id == e->call_key[1])
+    return e->call_h[1];
+  return cc_hash_str(id);
+}
+
 static inline agent *find_agent(ccenter_engine *e, const char *id)
 {
-  return cc_map_get(&e->agents, id);
+  return e->agents.len ? cc_map_get_h(&e->agents, id, id_hash(e, id)) : NULL;
 }
 
 static inline queue *find_queue(ccenter_engine *e, const char *id)
 {
-  return cc_map_get(&e->queues, id);
+  return e->queues.len ? cc_map_get_h(&e->queues, id, id_hash(e, id)) : NULL;
 }
 
 static inline contact *find_contact(ccenter_engine *e, const char *id)
 {
-  return cc_map_get(&e->contacts, id);
+  return e->contacts.len ? cc_map_get_h(&e->contacts, id, id_hash(e, id)) : NULL;
 }
 
 static inline int connected(const contact *c)

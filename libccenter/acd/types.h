@@ -288,6 +288,11 @@ struct ccenter_engine {
   int64_t call_now; /* the time of the call whose due timers are firing (timers.c) */
   int in_callback;
   int in_exec;
+  /* The id arguments of the call being executed and their hashes, taken before its timers
+   * fire so that the lookups' map slots are fetched meanwhile (engine.c, prelook); NULL
+   * outside cc_engine_exec, where a caller's buffer may hold another id. */
+  const char *call_key[2];
+  uint64_t call_h[2];
   int reference_routing; /* tests: the plain router that walks everything */
   cc_timers timers;
   cc_map agents, queues, contacts, strings, customers;

@@ -64,12 +64,16 @@ static size_t find_slot(const cc_map *m, const char *key, uint64_t h)
   }
 }
 
-void *cc_map_get(const cc_map *m, const char *key)
+void *cc_map_get_h(const cc_map *m, const char *key, uint64_t h)
 {
   if (!m->len)
     return NULL;
-  uint64_t h = cc_hash_str(key);
   return m->slots[find_slot(m, key, h)].value;
+}
+
+void *cc_map_get(const cc_map *m, const char *key)
+{
+  return m->len ? cc_map_get_h(m, key, cc_hash_str(key)) : NULL;
 }
 
 static int rehash(cc_map *m, const cc_alloc *a, size_t ncap)

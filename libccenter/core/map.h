@@ -42,6 +42,19 @@ static inline const char *cc_map_key(const cc_map *m, const void *value)
   return m->key_ptr ? *(const char *const *)(const void *)p : p;
 }
 void *cc_map_get(const cc_map *m, const char *key);
+/* The same with key's cc_hash_str already known (h). */
+void *cc_map_get_h(const cc_map *m, const char *key, uint64_t h);
+/* Starts fetching the slot a lookup of hash h begins at: a caller that knows a key early
+ * lets that cache miss overlap its other work. */
+static inline void cc_map_prefetch(const cc_map *m, uint64_t h)
+{
+#if defined(__GNUC__)
+  if (m->cap)
+    __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
+#else
+  (void)m, (void)h;
+#endif
+}
 /* Makes room for one more entry, so that the following cc_map_put cannot fail. */
 int cc_map_reserve(cc_map *m, const cc_alloc *a, size_t extra);
 /* Inserts value under key (must be absent; key must be cc_map_key of value). 0 or

@@ -600,6 +600,43 @@ START_TEST(not_ready_reason_change_starts_a_new_stretch)
 }
 END_TEST
 
+/* A call's lookups reuse the hashes of its id arguments, which the engine takes by the
+ * argument's address (engine.c, prelook): one buffer holding another id in the next call
+ * must name that id, whichever op the call is (also the ops whose ids are not hashed
+ * ahead, such as agent_add's check that the id is free). */
+START_TEST(a_reused_id_buffer_names_the_id_it_holds_now)
+{
+  char buf[16];
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  agent_ready("a", "q", 0);
+  OK(ccenter_agent_not_ready(eng, "a", NULL, 0));
+  strcpy(buf, "c1");
+  OK(ccenter_contact_enqueue(eng, buf, "q", NULL, 100));
+  strcpy(buf, "c2");
+  OK(ccenter_contact_enqueue(eng, buf, "q", NULL, 200));
+  strcpy(buf, "a");
+  ck_assert_int_eq(ccenter_agent_add(eng, buf, NULL, 250), CCENTER_EEXIST);
+  strcpy(buf, "c2");
+  ck_assert_int_eq(ccenter_contact_enqueue(eng, buf, "q", NULL, 260), CCENTER_EEXIST);
+  strcpy(buf, "b");
+  ck_assert_int_eq(ccenter_agent_ready(eng, buf, 270), CCENTER_ENOENT);
+  strcpy(buf, "a");
+  OK(ccenter_agent_ready(eng, buf, 300));
+  SEEN("300 OFFERED a=a c=c1");
+  strcpy(buf, "c1");
+  OK(ccenter_offer_accept(eng, "a", buf, 400));
+  SEEN("400 CONNECTED a=a c=c1");
+  strcpy(buf, "c2");
+  ck_assert_int_eq(ccenter_contact_end(eng, buf, CCENTER_PARTY_UNKNOWN, 500), CCENTER_ESTATE);
+  OK(ccenter_contact_remove(eng, buf, 600));
+  SEEN("600 ENDED c=c2 out=5");
+  ck_assert_int_eq(cstate("c2"), CCENTER_ENOENT);
+  strcpy(buf, "c1");
+  OK(ccenter_contact_end(eng, buf, CCENTER_PARTY_UNKNOWN, 700));
+  SEEN("700 CONVERSATION_ENDED a=a c=c1");
+}
+END_TEST
+
 static int64_t last_duration;
 static void keep_duration(ccenter_engine *e, const ccenter_event *ev, void *ud)
 {
@@ -783,6 +820,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, ewt_from_backlogged_dequeues_and_callback_offer);
   tcase_add_test(tc, not_ready_reason_change_starts_a_new_stretch);
   tcase_add_test(tc, state_durations_add_up);
+  tcase_add_test(tc, a_reused_id_buffer_names_the_id_it_holds_now);
   tcase_add_test(tc, ewt_ignores_idle_members_who_cannot_take_it);
   tcase_add_test(tc, timeout_while_earlier_agent_wraps_up_is_reported_at_once);
   tcase_add_test(tc, requeue_reports_before_wrap_up_and_skips_the_agent);

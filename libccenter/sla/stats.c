@@ -104,8 +104,8 @@ typedef struct ivlist {
 } ivlist;
 
 /* What every event of the queue reads (queue_of's version check, qslot's generation and
- * interval list) comes first, 64 bytes together: it used to span the record's second and
- * third cache lines. The settings after it are read when a contact is answered or ends. */
+ * interval list) comes first, together, where it used to span the record's second and
+ * third cache lines behind the settings, which are read when a contact is answered. */
 typedef struct stq {
   int have_cfg;
   uint32_t gen;         /* bumped when the history is reset */

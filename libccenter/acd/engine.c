@@ -267,7 +267,6 @@ static const cc_map *arg_map(const ccenter_engine *e, cc_op op, int j)
   case CC_OP_AGENT_WRAP_UP_EXTEND:
     return j ? &e->contacts : &e->agents;
   case CC_OP_CONTACT_ENQUEUE:
-    return j ? &e->queues : &e->contacts;
   case CC_OP_CONTACT_TRANSFER_QUEUE:
     return j ? &e->queues : &e->contacts;
   case CC_OP_CONTACT_TRANSFER_AGENT:

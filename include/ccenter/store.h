@@ -31,8 +31,15 @@
  *   ccenter_store_flush() succeeds, so they never get further ahead.
  * - CCENTER_DURABILITY_MEMORY: nothing is synced (tests); a crash of the process may lose
  *   anything not yet written by SQLite.
+ * - CCENTER_DURABILITY_WRITTEN (since 0.2): a call returns only after its input is
+ *   committed to the WAL file (synchronous=NORMAL): written to the operating system, not
+ *   synced. A crash of the process (kill -9) loses nothing acknowledged; a crash of the
+ *   machine loses what was written since the last ccenter_store_sync(), which the
+ *   integrator calls on a thread of its own (say every 100 ms), so that no call waits
+ *   for the disk. Errors as for FULL.
  * Case-engine inputs are always committed before the call goes on, whatever the mode
- * (synced unless the mode is MEMORY); the audit records a call makes are committed at its
+ * (synced in FULL and GROUPED; in WRITTEN written like the rest, synced by
+ * ccenter_store_sync()); the audit records a call makes are committed at its
  * end (a crash in between leaves them to the next recovery, which writes them again).
  *
  * The schema is documented in docs/store.md; `sqlite3 FILE` is a way in.
@@ -43,7 +50,8 @@
  * CCENTER_ENOTSUP (ccenter_store_close(NULL) returns 0, ccenter_store_flush_deadline()
  * CCENTER_NO_DEADLINE).
  *
- * Not thread-safe: a store and its engines are used from one thread at a time. One
+ * Not thread-safe: a store and its engines are used from one thread at a time, except
+ * ccenter_store_sync(), which may run on another thread meanwhile. One
  * process opens a store file at a time (CCENTER_EBUSY otherwise).
  */
 #ifndef CCENTER_STORE_H
@@ -67,7 +75,8 @@ typedef struct ccenter_store ccenter_store;
 typedef enum ccenter_durability {
   CCENTER_DURABILITY_FULL = 0,
   CCENTER_DURABILITY_GROUPED = 1,
-  CCENTER_DURABILITY_MEMORY = 2
+  CCENTER_DURABILITY_MEMORY = 2,
+  CCENTER_DURABILITY_WRITTEN = 3 /**< since 0.2 */
 } ccenter_durability;
 
 /**
@@ -106,6 +115,21 @@ CCENTER_EXPORT int ccenter_store_set_durability(ccenter_store *st, ccenter_durab
  * CCENTER_ENOMEM, CCENTER_ECORRUPT (SQLite found the file damaged). Since 0.2.
  */
 CCENTER_EXPORT int ccenter_store_flush(ccenter_store *st);
+
+/**
+ * Syncs to the disk what the store has written: fdatasync() of its WAL file and fsync()
+ * of the directory that holds it, each opened by name. The one function that may be
+ * called from another thread while the store and its engines are used (it reads only the
+ * names set by ccenter_store_open()), but not during or after ccenter_store_close(). Made
+ * for CCENTER_DURABILITY_WRITTEN, where it is what makes the inputs written so far
+ * survive a crash of the machine; harmless in the other modes. An input whose call had
+ * returned before this call began is synced when it returns 0. Not counted in
+ * ccenter_store_info's `syncs` (which counts synced commits).
+ * Errors: CCENTER_EINVAL (st NULL), CCENTER_EIO (a file cannot be opened or synced:
+ * what was written is in the operating system's hands only; call again),
+ * CCENTER_ENOTSUP (built without SQLite). Since 0.2.
+ */
+CCENTER_EXPORT int ccenter_store_sync(ccenter_store *st);
 
 /** The engine time at which the pending group must be committed, or CCENTER_NO_DEADLINE.
  * Since 0.2. */
@@ -211,7 +235,7 @@ typedef struct ccenter_store_info {
                                    may have removed the oldest */
   uint64_t pending;           /**< inputs accepted, not yet committed */
   uint64_t commits;           /**< commits since opened */
-  uint64_t syncs;             /**< commits that were synced */
+  uint64_t syncs;             /**< commits that were synced (FULL and GROUPED) */
   int failed;                 /**< 1 after a group failed to commit, until a flush succeeds */
   int last_error;             /**< the last write error, 0 if none */
   uint64_t file_bytes;        /**< the database and its WAL */

@@ -13,6 +13,7 @@
  * The file is SQLite's own (WAL mode, locking_mode EXCLUSIVE so that one process holds it);
  * the schema is below and in docs/store.md.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,8 @@ struct ccenter_store {
   cc_alloc alloc;
   cc_log log;
   char *path;
+  /* Set at open and never changed: ccenter_store_sync() reads them from another thread. */
+  char *wal_path, *dir_path;
   sqlite3_stmt *ins_j, *ins_a, *begin, *commit, *rollback;
   ccenter_durability mode;
   int64_t max_ms;
@@ -302,7 +305,7 @@ static int commit_pending(ccenter_store *st)
   st->n_rows = st->n_jrows = 0;
   st->arena.len = 0;
   st->commits++;
-  if (st->mode != CCENTER_DURABILITY_MEMORY)
+  if (st->mode == CCENTER_DURABILITY_FULL || st->mode == CCENTER_DURABILITY_GROUPED)
     st->syncs++;
   return 0;
 }
@@ -516,6 +519,8 @@ static void store_free(ccenter_store *st)
   cc_free(&st->alloc, st->rows);
   cc_free(&st->alloc, st->arena.p);
   cc_free(&st->alloc, st->path);
+  cc_free(&st->alloc, st->wal_path);
+  cc_free(&st->alloc, st->dir_path);
   cc_alloc a = st->alloc;
   cc_free(&a, st);
 }
@@ -654,6 +659,24 @@ static int open_db(ccenter_store *st, const char *vfs)
   return 0;
 }
 
+/* The names ccenter_store_sync() syncs: SQLite's WAL is the file's name with "-wal", and
+ * the directory holds its name. */
+static int sync_paths(ccenter_store *st)
+{
+  size_t n = strlen(st->path);
+  if (!(st->wal_path = cc_malloc(&st->alloc, n + 5)) ||
+      !(st->dir_path = cc_strdup(&st->alloc, st->path)))
+    return CCENTER_ENOMEM;
+  memcpy(st->wal_path, st->path, n);
+  memcpy(st->wal_path + n, "-wal", 5);
+  char *slash = strrchr(st->dir_path, '/');
+  if (!slash)
+    strcpy(st->dir_path, ".");
+  else
+    slash[slash == st->dir_path] = 0;
+  return 0;
+}
+
 int cc_store_open_vfs(const char *path, const char *vfs, const ccenter_options *opts,
                       ccenter_store **out)
 {
@@ -681,7 +704,9 @@ int cc_store_open_vfs(const char *path, const char *vfs, const ccenter_options *
     cc_free(&a, st);
     return CCENTER_ENOMEM;
   }
-  int rc = open_db(st, vfs);
+  int rc = sync_paths(st);
+  if (!rc)
+    rc = open_db(st, vfs);
   if (rc) {
     store_free(st);
     return rc;
@@ -730,6 +755,25 @@ static int sync_path(const char *path, int dir)
   int rc = fsync(fd) == 0 ? 0 : CCENTER_EIO;
   close(fd);
   return rc;
+}
+
+/* Touches nothing of the store but the two names set at open, so that it may run on
+ * another thread while this one journals. Only the WAL needs it: in WAL mode with
+ * synchronous=NORMAL, SQLite syncs the WAL before each checkpoint and the database file
+ * after it, so what has reached the database file is synced already. The database file
+ * must not be opened here anyway: closing any descriptor of it would drop the POSIX locks
+ * SQLite holds on it. The directory is synced too because the WAL may have been created
+ * since the store was opened and SQLite syncs its name only at its first checkpoint. */
+int ccenter_store_sync(ccenter_store *st)
+{
+  if (!st)
+    return CCENTER_EINVAL;
+  int fd = open(st->wal_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : CCENTER_EIO; /* no WAL: nothing written since the open */
+  int rc = fdatasync(fd) == 0 ? 0 : CCENTER_EIO;
+  close(fd);
+  return rc ? rc : sync_path(st->dir_path, 1);
 }
 
 int ccenter_store_backup(ccenter_store *st, const char *dest_path)
@@ -783,7 +827,7 @@ int64_t ccenter_store_flush_deadline(const ccenter_store *st)
 int ccenter_store_set_durability(ccenter_store *st, ccenter_durability mode, int64_t max_ms,
                                  uint32_t max_records)
 {
-  if (!st || (int)mode < CCENTER_DURABILITY_FULL || (int)mode > CCENTER_DURABILITY_MEMORY)
+  if (!st || (int)mode < CCENTER_DURABILITY_FULL || (int)mode > CCENTER_DURABILITY_WRITTEN)
     return CCENTER_EINVAL;
   if (mode == CCENTER_DURABILITY_GROUPED &&
       (max_ms < 1 || max_ms > 60000 || max_records < 1 || max_records > 1000000))
@@ -791,8 +835,10 @@ int ccenter_store_set_durability(ccenter_store *st, ccenter_durability mode, int
   int rc = ccenter_store_flush(st);
   if (rc)
     return rc;
-  if ((rc = exec(st, mode == CCENTER_DURABILITY_MEMORY ? "PRAGMA synchronous=OFF"
-                                                        : "PRAGMA synchronous=FULL")) != 0)
+  const char *sync = mode == CCENTER_DURABILITY_MEMORY    ? "PRAGMA synchronous=OFF"
+                     : mode == CCENTER_DURABILITY_WRITTEN ? "PRAGMA synchronous=NORMAL"
+                                                          : "PRAGMA synchronous=FULL";
+  if ((rc = exec(st, sync)) != 0)
     return rc;
   st->mode = mode;
   if (mode == CCENTER_DURABILITY_GROUPED) {

@@ -29,6 +29,12 @@ int ccenter_store_set_durability(ccenter_store *st, ccenter_durability mode, int
   return CCENTER_ENOTSUP;
 }
 
+int ccenter_store_sync(ccenter_store *st)
+{
+  (void)st;
+  return CCENTER_ENOTSUP;
+}
+
 int ccenter_store_backup(ccenter_store *st, const char *dest_path)
 {
   (void)st;

@@ -1,11 +1,16 @@
 /* The durable store (ccenter/store.h): every public function and its documented errors,
    the schema and its checks (a foreign file, a newer schema, a second process), durability
    (FULL, GROUPED windows by count and by time, a process that dies with a group pending,
+   WRITTEN killed losing nothing, ccenter_store_sync() on another thread,
    a failed group refusing later inputs until a flush), the extra-blob codec and its strict
    decoder, verification of a damaged file, and recovery equal to an uninterrupted run: the
    same workload run straight and with close / recover / continue at random points gives the
    same events and the same query results, for both engines. */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +212,8 @@ START_TEST(argument_errors)
   ccenter_store *st;
   OK(ccenter_store_open(tpath("args.db"), NULL, &st));
   ck_assert_int_eq(ccenter_store_set_durability(NULL, CCENTER_DURABILITY_FULL, 0, 0), CCENTER_EINVAL);
-  ck_assert_int_eq(ccenter_store_set_durability(st, (ccenter_durability)3, 0, 0), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_set_durability(st, (ccenter_durability)4, 0, 0), CCENTER_EINVAL);
+  ck_assert_int_eq(ccenter_store_sync(NULL), CCENTER_EINVAL);
   ck_assert_int_eq(ccenter_store_set_durability(st, (ccenter_durability)-1, 0, 0), CCENTER_EINVAL);
   ck_assert_int_eq(ccenter_store_set_durability(st, CCENTER_DURABILITY_GROUPED, 0, 10), CCENTER_ERANGE);
   ck_assert_int_eq(ccenter_store_set_durability(st, CCENTER_DURABILITY_GROUPED, 60001, 10), CCENTER_ERANGE);
@@ -367,6 +373,130 @@ START_TEST(grouped_windows_by_count_and_by_time)
   OK(ccenter_store_open(tpath("grp.db"), NULL, &st));
   ck_assert_uint_eq(info_of(st).records, 13);
   OK(ccenter_store_close(st));
+}
+END_TEST
+
+/* WRITTEN: each input committed before its call returns, through synchronous=NORMAL (no
+ * sync of its own); a process killed after its calls returned has lost none of them. */
+START_TEST(written_mode_commits_each_input_unsynced)
+{
+  const char *p = tpath("written.db");
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    ccenter_store *st;
+    ccenter_engine *e;
+    ccenter_cases *ce;
+    ccenter_store_info in = {.size = sizeof in};
+    if (ccenter_store_open(p, NULL, &st) ||
+        ccenter_store_set_durability(st, CCENTER_DURABILITY_WRITTEN, 0, 0) ||
+        ccenter_store_engine_new(st, "r", NULL, 0, &e) ||
+        ccenter_store_cases_new(st, "c", NULL, 0, NULL, 0, &ce) ||
+        ccenter_store_info_get(st, &in))
+      _exit(2);
+    uint64_t commits = in.commits, syncs = in.syncs;
+    for (int i = 0; i < 37; i++) {
+      char id[8];
+      snprintf(id, sizeof id, "a%d", i);
+      if (ccenter_agent_add(e, id, NULL, i) || ccenter_store_info_get(st, &in) ||
+          in.pending || in.records != (uint64_t)i + 1 || in.commits != commits + (uint64_t)i + 1 ||
+          in.syncs != syncs || ccenter_store_flush_deadline(st) != CCENTER_NO_DEADLINE)
+        _exit(3);
+    }
+    /* a case input is written like the others, not synced */
+    if (ccenter_cases_set_actor(ce, "alice", "agent", 40) || ccenter_store_info_get(st, &in) ||
+        in.records != 38 || in.syncs != syncs ||
+        q_int(st, "PRAGMA synchronous") != 1 /* NORMAL */)
+      _exit(4);
+    raise(SIGKILL); /* no close, no flush, no sync */
+    _exit(5);
+  }
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child exit %d",
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  ccenter_store *st;
+  ccenter_engine *e;
+  OK(ccenter_store_open(p, NULL, &st));
+  ck_assert_uint_eq(info_of(st).records, 38);
+  ck_assert_int_eq(q_int(st, "SELECT count(*) FROM audit"), 1);
+  OK(ccenter_store_verify(st, NULL, 0, NULL, 0));
+  OK(ccenter_store_engine_recover(st, "r", NULL, &e));
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(e, "a36", 40, &ai));
+  /* changing to another mode brings back its synchronous setting */
+  OK(ccenter_store_set_durability(st, CCENTER_DURABILITY_WRITTEN, 0, 0));
+  ck_assert_int_eq(q_int(st, "PRAGMA synchronous"), 1);
+  OK(ccenter_store_set_durability(st, CCENTER_DURABILITY_FULL, 0, 0));
+  ck_assert_int_eq(q_int(st, "PRAGMA synchronous"), 2);
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
+}
+END_TEST
+
+/* ccenter_store_sync() on a thread of its own while this one journals in WRITTEN mode:
+ * it shares nothing with the store's thread but the names fixed at open (run under TSan,
+ * it must report nothing). Enough inputs that SQLite checkpoints and rewinds its WAL
+ * meanwhile. */
+typedef struct syncer {
+  ccenter_store *st;
+  atomic_int stop;
+  atomic_uint done, failed;
+} syncer;
+
+static void *sync_loop(void *arg)
+{
+  syncer *y = arg;
+  while (!atomic_load(&y->stop)) {
+    if (ccenter_store_sync(y->st))
+      atomic_fetch_add(&y->failed, 1);
+    atomic_fetch_add(&y->done, 1);
+  }
+  return NULL;
+}
+
+START_TEST(sync_on_another_thread_while_journaling)
+{
+  ccenter_store *st;
+  ccenter_engine *e;
+  OK(ccenter_store_open(tpath("sync.db"), NULL, &st));
+  OK(ccenter_store_sync(st)); /* nothing written yet: no WAL, nothing to do */
+  OK(ccenter_store_set_durability(st, CCENTER_DURABILITY_WRITTEN, 0, 0));
+  OK(ccenter_store_engine_new(st, "r", NULL, 0, &e));
+  syncer y = {.st = st};
+  atomic_init(&y.stop, 0);
+  atomic_init(&y.done, 0);
+  atomic_init(&y.failed, 0);
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, sync_loop, &y), 0);
+  const int n = 3000;
+  for (int i = 0; i < n; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "a%d", i);
+    OK(ccenter_agent_add(e, id, NULL, i));
+    /* every input has a sync that began after it */
+    if (i % 500 == 0 || i == n - 1) {
+      unsigned d = atomic_load(&y.done);
+      while (atomic_load(&y.done) < d + 2)
+        sched_yield();
+    }
+  }
+  atomic_store(&y.stop, 1);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  ck_assert_uint_eq(atomic_load(&y.failed), 0);
+  ck_assert_uint_ge(atomic_load(&y.done), 14);
+  ccenter_store_info in = info_of(st);
+  ck_assert_uint_eq(in.records, (uint64_t)n);
+  ck_assert_uint_eq(in.syncs, 0);
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
+  OK(ccenter_store_open(tpath("sync.db"), NULL, &st));
+  OK(ccenter_store_verify(st, NULL, 0, NULL, 0));
+  OK(ccenter_store_engine_recover(st, "r", NULL, &e));
+  ccenter_agent_info ai = {.size = sizeof ai};
+  OK(ccenter_agent_info_get(e, "a2999", n, &ai));
+  OK(ccenter_store_close(st));
+  ccenter_engine_free(e);
 }
 END_TEST
 
@@ -651,6 +781,7 @@ typedef struct world {
   unsigned keep;        /* retention, set again at each open */
   const char *archive;  /* NULL or arch_path */
   char arch_path[512];
+  ccenter_durability mode;
 } world;
 
 static ccenter_options *world_opts(world *w, int cases)
@@ -664,11 +795,12 @@ static ccenter_options *world_opts(world *w, int cases)
 
 #define WT0 INT64_C(1772409600000) /* Mon 2 Mar 2026 00:00 UTC */
 
-static void world_new(world *w, const char *path)
+static void world_new(world *w, const char *path, ccenter_durability mode)
 {
   memset(w, 0, sizeof *w);
+  w->mode = mode;
   OK(ccenter_store_open(path, NULL, &w->st));
-  OK(ccenter_store_set_durability(w->st, CCENTER_DURABILITY_MEMORY, 0, 0));
+  OK(ccenter_store_set_durability(w->st, mode, 100, 10000));
   ccenter_options *o = world_opts(w, 0);
   OK(ccenter_store_engine_new(w->st, "routing", o, WT0, &w->e));
   ccenter_options_free(o);
@@ -687,7 +819,7 @@ static void world_recover(world *w, const char *path)
   w->rev.n = w->rev_snap;
   w->cev.n = w->cev_snap;
   OK(ccenter_store_open(path, NULL, &w->st));
-  OK(ccenter_store_set_durability(w->st, CCENTER_DURABILITY_MEMORY, 0, 0));
+  OK(ccenter_store_set_durability(w->st, w->mode, 100, 10000));
   OK(ccenter_store_set_retention(w->st, w->keep, w->archive));
   ccenter_options *o = world_opts(w, 0);
   OK(ccenter_store_engine_recover(w->st, "routing", o, &w->e));
@@ -921,20 +1053,24 @@ static void world_free(world *w)
  * gone by the end. */
 START_TEST(recovery_equals_uninterrupted)
 {
+  /* 0..5 in MEMORY mode; 6 and 7 are 0 and 4 (no snapshots; snapshots and retention) in
+   * WRITTEN mode, whose commits go through synchronous=NORMAL. */
+  const int v = _i < 6 ? _i : _i == 6 ? 0 : 4;
+  const ccenter_durability mode = _i < 6 ? CCENTER_DURABILITY_MEMORY : CCENTER_DURABILITY_WRITTEN;
   const int steps = 1500;
-  const int snapshots = _i >= 3;
-  uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t)(_i % 3 + 1);
+  const int snapshots = v >= 3;
+  uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t)(v % 3 + 1);
   world a, b;
   char na[32], nb[32], nr[32];
   snprintf(na, sizeof na, "straight%d.db", _i);
   snprintf(nb, sizeof nb, "stopped%d.db", _i);
   snprintf(nr, sizeof nr, "archive%d.db", _i);
-  world_new(&a, tpath(na));
-  world_new(&b, tpath(nb));
-  if (_i >= 4) {
-    b.keep = (unsigned)(_i - 3);
+  world_new(&a, tpath(na), mode);
+  world_new(&b, tpath(nb), mode);
+  if (v >= 4) {
+    b.keep = (unsigned)(v - 3);
     snprintf(b.arch_path, sizeof b.arch_path, "%s", tpath(nr));
-    b.archive = _i == 5 ? b.arch_path : NULL;
+    b.archive = v == 5 ? b.arch_path : NULL;
     OK(ccenter_store_set_retention(b.st, b.keep, b.archive));
   }
   uint64_t xa = seed, xb = seed, xr = seed ^ 0xabcdefull;
@@ -988,12 +1124,12 @@ START_TEST(recovery_equals_uninterrupted)
   ccenter_audit_head h;
   OK(ccenter_cases_audit_head(b.ce, &h));
   ck_assert_int_eq(q_int(b.st, "SELECT count(*) FROM audit"), (int64_t)h.seq);
-  if (_i >= 4) {
+  if (v >= 4) {
     ck_assert_int_le(q_int(b.st, "SELECT count(*) FROM snapshots"), 2 * (int64_t)b.keep);
     ck_assert_int_lt(q_int(b.st, "SELECT count(*) FROM journal"),
                      q_int(a.st, "SELECT count(*) FROM journal") / 2);
   }
-  if (_i == 5) { /* every record is in the store or in the archive, once or twice */
+  if (v == 5) { /* every record is in the store or in the archive, once or twice */
     sqlite3 *db = cc_store_db(b.st);
     char sql[512];
     snprintf(sql, sizeof sql, "ATTACH DATABASE '%s' AS ar", tpath(nr));
@@ -1131,7 +1267,7 @@ END_TEST
 START_TEST(backup_of_a_running_store)
 {
   world a, b;
-  world_new(&a, tpath("live.db"));
+  world_new(&a, tpath("live.db"), CCENTER_DURABILITY_MEMORY);
   uint64_t x = 0x5eed1234ull;
   for (int k = 0; k < 400; k++)
     world_step(&a, &x, k);
@@ -1183,7 +1319,7 @@ START_TEST(verify_finds_damage_and_recovery_refuses_it)
 {
   const char *p = tpath("v.db");
   world w;
-  world_new(&w, p);
+  world_new(&w, p, CCENTER_DURABILITY_MEMORY);
   uint64_t x = 77;
   for (int k = 0; k < 300; k++)
     world_step(&w, &x, k);
@@ -1285,9 +1421,11 @@ Suite *make_suite(void)
   tcase_add_test(tc, full_mode_commits_and_syncs_each_input);
   tcase_add_test(tc, grouped_windows_by_count_and_by_time);
   tcase_add_test(tc, a_dead_process_loses_only_the_pending_group);
+  tcase_add_test(tc, written_mode_commits_each_input_unsynced);
+  tcase_add_test(tc, sync_on_another_thread_while_journaling);
   tcase_add_test(tc, a_failed_group_refuses_later_inputs_until_a_flush);
   tcase_add_test(tc, extra_blob_round_trips_and_the_decoder_is_strict);
-  tcase_add_loop_test(tc, recovery_equals_uninterrupted, 0, 6);
+  tcase_add_loop_test(tc, recovery_equals_uninterrupted, 0, 8);
   tcase_add_test(tc, snapshot_and_retention_errors);
   tcase_add_test(tc, retention_and_damaged_snapshots);
   tcase_add_test(tc, backup_of_a_running_store);

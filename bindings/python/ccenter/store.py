@@ -30,6 +30,7 @@ class Durability(enum.IntEnum):
     FULL = lib.CCENTER_DURABILITY_FULL
     GROUPED = lib.CCENTER_DURABILITY_GROUPED
     MEMORY = lib.CCENTER_DURABILITY_MEMORY
+    WRITTEN = lib.CCENTER_DURABILITY_WRITTEN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +118,8 @@ class Store:
     def set_durability(self, mode: Durability, max_ms: Any = 100,
                        max_records: int = 10000) -> None:
         """FULL, GROUPED (a group is committed after max_ms of engine time or
-        max_records inputs) or MEMORY. Changing mode flushes."""
+        max_records inputs), MEMORY or WRITTEN (every input written, not synced: call
+        sync(), from another thread if you like). Changing mode flushes."""
         mode = Durability(mode)
         if isinstance(max_records, bool) or not isinstance(max_records, int):
             raise TypeError("max_records: expected an int")
@@ -133,6 +135,12 @@ class Store:
 
     def flush(self) -> None:
         check(lib.ccenter_store_flush(self._p), "flush store")
+
+    def sync(self) -> None:
+        """Syncs what the store has written to the disk (ccenter_store_sync). The one
+        method another thread may call while this store is in use (not during or after
+        close()); the GIL is released meanwhile."""
+        check(lib.ccenter_store_sync(self._p), "sync store")
 
     @property
     def flush_deadline(self) -> Optional[int]:

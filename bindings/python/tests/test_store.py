@@ -93,6 +93,37 @@ def test_snapshot_retention_backup(tmp_path):
             ce.close()
 
 
+def test_written_and_sync_from_a_thread(tmp_path):
+    import threading
+    path = tmp_path / "w.db"
+    with open_store(path, durability=Durability.WRITTEN) as st:
+        assert st.durability is Durability.WRITTEN
+        eng = st.engine_new("acd", 0)
+        eng.add_queue("q1", now=0)
+        errors = []
+
+        def syncer():
+            try:
+                for _ in range(20):
+                    st.sync()
+            except Exception as e:  # reported below, on the test's thread
+                errors.append(e)
+        t = threading.Thread(target=syncer)
+        t.start()
+        for i in range(200):
+            eng.enqueue("k%d" % i, "q1", 10 + i)
+        t.join()
+        assert errors == []
+        st.sync()
+        info = st.info()
+        assert info.pending == 0 and info.records == 1 + 200 and info.syncs == 0
+        eng.close()
+    with open_store(path) as st:
+        eng = st.engine_recover("acd")
+        assert eng.queue_info("q1", 300).waiting == 200
+        eng.close()
+
+
 def test_store_errors(tmp_path):
     p = tmp_path / "x.db"
     with open_store(p) as st:

@@ -78,7 +78,7 @@ static const name_value strategies[] = {
   {0}};
 static const name_value durabilities[] = {
   {"full", CCENTER_DURABILITY_FULL}, {"grouped", CCENTER_DURABILITY_GROUPED},
-  {"memory", CCENTER_DURABILITY_MEMORY}, {0}};
+  {"memory", CCENTER_DURABILITY_MEMORY}, {"written", CCENTER_DURABILITY_WRITTEN}, {0}};
 static const name_value roles[] = {
   {"switch", CTID_ROLE_SWITCH}, {"agent", CTID_ROLE_AGENT},
   {"supervisor", CTID_ROLE_SUPERVISOR}, {"wallboard", CTID_ROLE_WALLBOARD}, {0}};

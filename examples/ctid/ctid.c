@@ -81,6 +81,12 @@ typedef struct server {
   struct held *held;     /* event frames appended to the window, not yet committed and sent */
   size_t n_held, held_cap;
   uv_timer_t engine_timer, flush_timer, snapshot_timer, retry_timer;
+  /* durability = written: the disk sync on libuv's thread pool, one at a time */
+  uv_work_t sync_req;
+  int syncing;            /* sync_req is queued or running */
+  int unsynced;           /* inputs may have been written since the last sync began */
+  int sync_rc;            /* the running sync's result, set on the pool's thread */
+  unsigned sync_failures; /* in a row, reported when one succeeds again */
   uv_signal_t sig_hup, sig_term, sig_int;
   ct_listener **listeners;
   size_t n_listeners;
@@ -273,6 +279,56 @@ static int seq_start(server *srv, uint64_t *first)
 /* Sends the event frames held until the window has them (below). */
 static void window_release(server *srv);
 
+/* durability = written: the store writes every input before the answer, so a kill -9
+   loses nothing answered; the sync that makes it survive the machine's crash runs off the
+   loop, at most every group_ms and only after activity, so no command waits for the
+   disk. */
+static void sync_arm(server *srv)
+{
+  if (srv->stopping || srv->cfg->durability != CCENTER_DURABILITY_WRITTEN || srv->syncing ||
+      !srv->unsynced || uv_is_active((uv_handle_t *)&srv->flush_timer))
+    return;
+  uv_timer_start(&srv->flush_timer, srv->flush_timer.timer_cb, (uint64_t)srv->cfg->group_ms, 0);
+}
+
+static void sync_run(uv_work_t *w)
+{
+  server *srv = w->data;
+  srv->sync_rc = ccenter_store_sync(srv->store);
+}
+
+static void sync_done(uv_work_t *w, int status)
+{
+  server *srv = w->data;
+  srv->syncing = 0;
+  int rc = status ? CCENTER_EIO : srv->sync_rc;
+  if (rc) {
+    /* What was written is still only in the page cache: the next sync tries again. */
+    srv->unsynced = 1;
+    srv->sync_failures++;
+    logf_(LOG_ERR_, "store sync rc=%s failures=%u (retried in %lld ms)", ccenter_err_name(rc),
+          srv->sync_failures, (long long)srv->cfg->group_ms);
+  } else if (srv->sync_failures) {
+    logf_(LOG_INFO_, "store sync succeeded after failures=%u", srv->sync_failures);
+    srv->sync_failures = 0;
+  }
+  sync_arm(srv);
+}
+
+static void sync_start(server *srv)
+{
+  srv->unsynced = 0;
+  srv->syncing = 1;
+  srv->sync_req.data = srv;
+  int rc = uv_queue_work(srv->loop, &srv->sync_req, sync_run, sync_done);
+  if (rc) {
+    srv->syncing = 0;
+    srv->unsynced = 1;
+    logf_(LOG_ERR_, "store sync not queued: %s", uv_strerror(rc));
+    sync_arm(srv);
+  }
+}
+
 static void rearm(server *srv)
 {
   window_release(srv);
@@ -286,7 +342,12 @@ static void rearm(server *srv)
   int64_t d1 = ccenter_engine_next_deadline(srv->engine);
   int64_t d2 = ccenter_cases_next_deadline(srv->cases);
   arm(&srv->engine_timer, d1 < d2 ? d1 : d2, now);
-  arm(&srv->flush_timer, ccenter_store_flush_deadline(srv->store), now);
+  if (srv->cfg->durability == CCENTER_DURABILITY_WRITTEN) {
+    srv->unsynced = 1;
+    sync_arm(srv);
+  } else {
+    arm(&srv->flush_timer, ccenter_store_flush_deadline(srv->store), now);
+  }
   if (srv->snapshot_every) {
     ccenter_store_info info = {.size = sizeof info};
     if (!ccenter_store_info_get(srv->store, &info) &&
@@ -307,6 +368,10 @@ static void on_engine_timer(uv_timer_t *t)
 static void on_flush_timer(uv_timer_t *t)
 {
   server *srv = t->data;
+  if (srv->cfg->durability == CCENTER_DURABILITY_WRITTEN) {
+    sync_start(srv);
+    return;
+  }
   uint64_t t0 = uv_hrtime();
   int rc = ccenter_store_flush(srv->store);
   ctid_http_flush_time(srv->http, uv_hrtime() - t0);

@@ -7,7 +7,12 @@ the hours 600,000 iterations would; a production configuration keeps the default
 (ccenter-passwd) and a secret per principal.
 
   gen-load-conf.py [--agents 10000] [--queues 20] [--secret S] [--prefix agent]
-                   [--store PATH] [--listen 127.0.0.1:7020] > ctid-load.conf
+                   [--store PATH] [--listen 127.0.0.1:7020] [--durability written]
+                   > ctid-load.conf
+
+--durability is the store's mode (docs/ctid.md, "Restart without loss"): written, the
+default, answers once the input is written and syncs off the event loop; grouped and full
+are there to compare.
 
 Then: ccenter-switch -a 127.0.0.1:7020 -p pbx -s S -n 10000 -N agent -S S -q q00,q01,..
 """
@@ -32,6 +37,8 @@ def main():
     ap.add_argument("--prefix", default="agent")
     ap.add_argument("--store", default="/tmp/ctid-load.db")
     ap.add_argument("--listen", default="127.0.0.1:7020")
+    ap.add_argument("--durability", default="written",
+                    choices=["written", "grouped", "full", "memory"])
     a = ap.parse_args()
     if a.agents < 1 or a.queues < 1:
         ap.error("--agents and --queues must be positive")
@@ -40,9 +47,10 @@ def main():
     secret = "pbkdf2-sha256$%d$%s$%s" % (MIN_ITERATIONS, b64(salt), b64(digest))
     out = sys.stdout
     out.write("# ctid load configuration: %d agents, %d queues (gen-load-conf.py)\n"
-              "[server]\nstore = %s\ndurability = grouped\n\n[listen lo]\ntcp = %s\n\n"
+              "[server]\nstore = %s\ndurability = %s\n\n[listen lo]\ntcp = %s\n\n"
               "[limits]\ncommands_per_second = 100000\nidle_timeout = 1h\n"
-              "output_max.switch = 256M\n\n" % (a.agents, a.queues, a.store, a.listen))
+              "output_max.switch = 256M\n\n" % (a.agents, a.queues, a.store, a.durability,
+                                                a.listen))
     for q in range(a.queues):
         out.write("[queue q%02d]\nstrategy = longest-idle\nwrap_up = 10s\n\n" % q)
     out.write("[principal pbx]\nrole = switch\nsecret = %s\n\n" % secret)

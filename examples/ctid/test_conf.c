@@ -214,7 +214,7 @@ START_TEST(example_parses)
   ck_assert_msg(ctid_config_parse(text, len, "ctid.conf.example", &c, &err) == 0, "%s",
                 err.message);
   ck_assert_str_eq(c->store_path, "/var/lib/ctid/ctid.db");
-  ck_assert_int_eq(c->durability, CCENTER_DURABILITY_GROUPED);
+  ck_assert_int_eq(c->durability, CCENTER_DURABILITY_WRITTEN);
   ck_assert_uint_eq(c->n_listeners, 3);
   ck_assert_str_eq(c->listeners[1].host, "127.0.0.1");
   ck_assert_int_eq(c->listeners[1].port, 7020);
@@ -245,6 +245,30 @@ START_TEST(example_parses)
   ck_assert_uint_eq(c->n_calendars, 1);
   ck_assert_uint_eq(c->n_workflows, 1);
   ctid_config_free(c);
+}
+END_TEST
+
+/* Every durability name maps to its mode (docs/ctid.md, "Restart without loss"). */
+START_TEST(durability_names)
+{
+  static const struct {
+    const char *name;
+    ccenter_durability mode;
+  } names[] = {{"full", CCENTER_DURABILITY_FULL},
+               {"grouped", CCENTER_DURABILITY_GROUPED},
+               {"memory", CCENTER_DURABILITY_MEMORY},
+               {"written", CCENTER_DURABILITY_WRITTEN}};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    char text[160];
+    snprintf(text, sizeof text, "[server]\nstore = /tmp/x.db\ndurability = %s\n[listen l]\n"
+             "unix = /tmp/s\n", names[i].name);
+    ctid_config *c = NULL;
+    ctid_conf_error err;
+    ck_assert_msg(ctid_config_parse(text, strlen(text), "t.conf", &c, &err) == 0, "%s",
+                  err.message);
+    ck_assert_int_eq(c->durability, names[i].mode);
+    ctid_config_free(c);
+  }
 }
 END_TEST
 
@@ -650,6 +674,7 @@ Suite *make_suite(void)
   tc = tcase_create("parse");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, example_parses);
+  tcase_add_test(tc, durability_names);
   tcase_add_loop_test(tc, bad_files, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
   tcase_add_test(tc, odd_bytes);
   tcase_add_test(tc, mutations);

@@ -59,7 +59,7 @@ class Server:
         with open(self.conf, "w") as f:
             f.write("""[server]
 store = %s/ctid.db
-durability = full
+durability = written
 [listen lo]
 tcp = 127.0.0.1:0
 [limits]
@@ -401,6 +401,10 @@ def test_kill9(srv):
        "\n".join(before_c) + "\n---\n" + "\n".join(after_c))
     ok(before_a == after_a, "kill -9: every agent in its state",
        "\n".join(before_a) + "\n---\n" + "\n".join(after_a))
+    with open(os.path.join(srv.tmp, "ctid.log")) as f:
+        whole = f.read()
+    ok("store sync rc=" not in whole and "store sync not queued" not in whole,
+       "durability written: every sync off the loop succeeded", whole[-2000:])
 
 
 def main():

@@ -378,11 +378,18 @@ def test_kill9(srv):
                            "-S", SECRET, "-q", "sales,general", "-r", "20", "-d", "30",
                            "-A", "a04,a05,a06,a07", "-T", "500", "-W", "5000", "-x", "7"],
                           stdout=sw_out, stderr=subprocess.STDOUT)
-    time.sleep(3)
-    sw.send_signal(signal.SIGSTOP)
-    time.sleep(0.3)
-    before_c, before_a, out_b = snapshot_state(srv)
-    waiting = [c for c in before_c if "state=CONTACT_WAITING" in c]
+    # Paused once callers wait: how long the switch takes to start depends on the load
+    # (seconds under ASan on a busy machine), so look again rather than guess.
+    deadline = time.monotonic() + 90
+    while True:
+        time.sleep(1)
+        sw.send_signal(signal.SIGSTOP)
+        time.sleep(0.3)
+        before_c, before_a, out_b = snapshot_state(srv)
+        waiting = [c for c in before_c if "state=CONTACT_WAITING" in c]
+        if waiting or time.monotonic() > deadline or sw.poll() is not None:
+            break
+        sw.send_signal(signal.SIGCONT)
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait()
     srv.log.close()

@@ -32,6 +32,9 @@
 #endif
 
 #define MAX_CONNS 4096
+/* New connections handed to h2o per turn of the loop: a wall of wallboards reconnecting
+   at once is served over several turns, between which the CTI sessions are served. */
+#define ADMIT_PER_TURN 16
 #define MAX_VERIFYING 2 /* HTTP credentials hashed at once (libuv's pool has 4 threads) */
 #define CRED_SLOTS 256
 #define CRED_TTL_MS (5 * 60 * 1000)
@@ -56,6 +59,8 @@ typedef struct hconn {
   uv_tcp_t tcp; /* first: h2o's close callback gets this handle */
   ctid_http *h;
   struct hconn *prev, *next;
+  struct hlistener *l;
+  struct hconn *wait_next; /* accepted, not yet handed to h2o */
 } hconn;
 
 typedef struct hlistener {
@@ -114,6 +119,8 @@ struct ctid_http {
   sse *streams;
   size_t n_streams;
   uv_timer_t push_timer, beat_timer, reap_timer;
+  uv_idle_t admit;             /* hands waiting connections to h2o, a few per turn */
+  hconn *wait_head, *wait_tail;
   uint64_t last_push;
   int push_due;
   int stopping;
@@ -1259,6 +1266,29 @@ static void on_conn_close(uv_handle_t *handle)
   maybe_dispose(h);
 }
 
+static void hand_to_h2o(hconn *c)
+{
+  h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_close);
+  if (!sock) {
+    uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+    return;
+  }
+  h2o_accept(&c->l->actx, sock);
+}
+
+static void on_admit(uv_idle_t *idle)
+{
+  ctid_http *h = idle->data;
+  for (int n = 0; n < ADMIT_PER_TURN && h->wait_head; n++) {
+    hconn *c = h->wait_head;
+    if (!(h->wait_head = c->wait_next))
+      h->wait_tail = NULL;
+    hand_to_h2o(c);
+  }
+  if (!h->wait_head)
+    uv_idle_stop(idle);
+}
+
 static void on_accept(uv_stream_t *ls, int status)
 {
   hlistener *l = (hlistener *)ls;
@@ -1271,6 +1301,7 @@ static void on_accept(uv_stream_t *ls, int status)
     return;
   }
   c->h = h;
+  c->l = l;
   c->next = h->conns;
   if (h->conns)
     h->conns->prev = c;
@@ -1281,12 +1312,12 @@ static void on_accept(uv_stream_t *ls, int status)
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
-  h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_close);
-  if (!sock) {
-    uv_close((uv_handle_t *)&c->tcp, on_conn_close);
-    return;
-  }
-  h2o_accept(&l->actx, sock);
+  if (h->wait_tail)
+    h->wait_tail->wait_next = c;
+  else
+    h->wait_head = c;
+  h->wait_tail = c;
+  uv_idle_start(&h->admit, on_admit);
 }
 
 static int open_listener(ctid_http *h, const ctid_listener *cl, hlistener *l)
@@ -1362,6 +1393,8 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out)
   uv_timer_init(host->loop, &h->beat_timer);
   uv_timer_init(host->loop, &h->reap_timer);
   h->push_timer.data = h->beat_timer.data = h->reap_timer.data = h;
+  uv_idle_init(host->loop, &h->admit);
+  h->admit.data = h;
   uv_timer_start(&h->beat_timer, on_beat_timer, HEARTBEAT_MS, HEARTBEAT_MS);
   uv_timer_start(&h->reap_timer, on_reap_timer, REAP_MS, REAP_MS);
   *out = h;
@@ -1397,6 +1430,12 @@ void ctid_http_stop(ctid_http *h)
   uv_close((uv_handle_t *)&h->push_timer, NULL);
   uv_close((uv_handle_t *)&h->beat_timer, NULL);
   uv_close((uv_handle_t *)&h->reap_timer, NULL);
+  uv_close((uv_handle_t *)&h->admit, NULL);
+  for (hconn *c = h->wait_head, *next; c; c = next) { /* never handed to h2o */
+    next = c->wait_next;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+  }
+  h->wait_head = h->wait_tail = NULL;
   while (h->streams)
     sse_end(h->streams, "server stopping");
   /* Idle keep-alive connections are reading: a shutdown ends them. */

@@ -20,25 +20,16 @@ import tempfile
 import threading
 import time
 
-import test_ctid  # its Desk (the same arguments come first)
+import test_ctid  # its Desk, Server and ok (the same arguments come first)
+from test_ctid import ok
 
 CTID, DESK, PASSWD, SWITCH = sys.argv[1:5]
 SECRET = "pw-secret"
-n_test = 0
-failed = 0
 
 
-def ok(cond, name, detail=""):
-    global n_test, failed
-    n_test += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n_test, name), flush=True)
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines()[-40:]:
-            print("#   " + line, flush=True)
+class Server(test_ctid.Server):
+    """test_ctid's server on a Unix socket, with agents and principals of its own."""
 
-
-class Server:
     def __init__(self, tmp):
         self.tmp = tmp
         self.sock = os.path.join(tmp, "ctid.sock")
@@ -65,37 +56,11 @@ commands_per_second = 100000
         self.proc = None
         self.log_start = 0
 
-    def start(self):
-        self.log = open(os.path.join(self.tmp, "ctid.log"), "a")
-        self.log_start = self.log.tell()
-        self.proc = subprocess.Popen([CTID, "-c", self.conf], stderr=self.log)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if re.search(r"ready store=", self.text()):
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError("ctid exited: " + self.text())
-            time.sleep(0.05)
-        raise RuntimeError("ctid did not start: " + self.text())
-
-    def text(self):
-        with open(os.path.join(self.tmp, "ctid.log")) as f:
-            f.seek(self.log_start)
-            return f.read()
-
     def addr(self):
         return "unix:" + self.sock
 
     def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.log.close()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(timeout=60)
-        self.log.close()
-        return rc
+        self.stop(signal.SIGKILL)
 
 
 EVENT = re.compile(r"^event seq=(\d+) type=(\S+) agent=\S+ contact=(\S+)", re.M)
@@ -433,8 +398,8 @@ def main():
             except Exception as e:  # a broken step fails its test, not the rest
                 import traceback
                 ok(False, "%s raised %r" % (t.__name__, e), traceback.format_exc())
-    print("1..%d" % n_test, flush=True)
-    return 1 if failed else 0
+    print("1..%d" % test_ctid.n_test, flush=True)
+    return 1 if test_ctid.failed else 0
 
 
 if __name__ == "__main__":

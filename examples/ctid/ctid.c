@@ -665,36 +665,54 @@ static void fan_agent(server *srv, const char *agent, const uint8_t *data, size_
       fan_send(srv, s, data, len);
 }
 
-/* was_with: the agent an ended contact was last with (it no longer is with anyone). */
-static void fan_out(server *srv, const Ccenter__V1__ServerFrame *f, const char *was_with,
-                    const uint8_t *data, size_t len)
+/* Who an event is for, besides the supervisors and wallboards who get every frame: the
+   switches when it is about a contact; the agents it names, or the one its contact is with
+   (was_with: the agent an ended contact was last with; it no longer is with anyone); a
+   case event's actor. The one rule for live events (fan_out) and replays (replay_follows). */
+typedef struct audience {
+  int switches;
+  const char *agents[3];
+  const char *actor;
+  char with[CCENTER_MAX_ID + 1]; /* copied: the engine's string is borrowed */
+} audience;
+
+static void audience_of(const server *srv, const Ccenter__V1__ServerFrame *f,
+                        const char *was_with, audience *a)
 {
-  srv->fan_stamp++;
-  for (session *s = srv->watchers; s; s = s->fan_next)
-    fan_send(srv, s, data, len);
+  memset(a, 0, sizeof *a);
   if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && f->event) {
     const Ccenter__V1__Event *e = f->event;
-    int has_contact = e->contact && *e->contact;
-    if (has_contact)
-      for (session *s = srv->switches; s; s = s->fan_next)
-        fan_send(srv, s, data, len);
-    fan_agent(srv, e->agent, data, len);
-    fan_agent(srv, e->agent_to, data, len);
-    if (has_contact) {
+    a->agents[0] = e->agent;
+    a->agents[1] = e->agent_to;
+    if (e->contact && *e->contact) {
       const char *with = contact_agent(srv, e->contact);
-      char copy[CCENTER_MAX_ID + 1];
-      /* Copied: the engine's string is borrowed, and the fan-out must not depend on
-         sending leaving the engine alone. */
-      snprintf(copy, sizeof copy, "%s", with ? with : was_with);
-      fan_agent(srv, copy, data, len);
+      a->switches = 1;
+      snprintf(a->with, sizeof a->with, "%s", with ? with : was_with);
+      a->agents[2] = a->with;
     }
   } else if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event &&
              f->case_event->actor && *f->case_event->actor) {
-    const char *actor = f->case_event->actor;
-    for (session *s = *principal_bucket(srv, actor); s; s = s->principal_next)
-      if (strcmp(s->principal, actor) == 0)
-        fan_send(srv, s, data, len);
+    a->actor = f->case_event->actor;
   }
+}
+
+static void fan_out(server *srv, const Ccenter__V1__ServerFrame *f, const char *was_with,
+                    const uint8_t *data, size_t len)
+{
+  audience a;
+  audience_of(srv, f, was_with, &a);
+  srv->fan_stamp++;
+  for (session *s = srv->watchers; s; s = s->fan_next)
+    fan_send(srv, s, data, len);
+  if (a.switches)
+    for (session *s = srv->switches; s; s = s->fan_next)
+      fan_send(srv, s, data, len);
+  for (size_t i = 0; i < 3; i++)
+    fan_agent(srv, a.agents[i], data, len);
+  if (a.actor)
+    for (session *s = *principal_bucket(srv, a.actor); s; s = s->principal_next)
+      if (strcmp(s->principal, a.actor) == 0)
+        fan_send(srv, s, data, len);
 }
 
 static void log_answer(const session *s, const uint8_t *data, size_t len)
@@ -1346,25 +1364,22 @@ static void window_drop(server *srv, const char *why)
   srv->window = NULL;
 }
 
-/* Whether a session would have got an event live: fan_out()'s rule for one session
-   (a contact's agent as the engine knows it now). */
+/* Whether a session would have got an event live (a contact's agent as the engine knows
+   it now). */
 static int replay_follows(const server *srv, const session *s, const Ccenter__V1__ServerFrame *f)
 {
   if (s->role == CTID_ROLE_SUPERVISOR || s->role == CTID_ROLE_WALLBOARD)
     return 1;
-  if (f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT && f->event) {
-    const Ccenter__V1__Event *e = f->event;
-    int has_contact = e->contact && *e->contact;
-    if (s->role == CTID_ROLE_SWITCH)
-      return has_contact;
-    return s->role == CTID_ROLE_AGENT &&
-           ((e->agent && !strcmp(e->agent, s->agent)) ||
-            (e->agent_to && !strcmp(e->agent_to, s->agent)) ||
-            (has_contact && contact_is_with(srv, e->contact, s->agent)));
-  }
-  return f->body_case == CCENTER__V1__SERVER_FRAME__BODY_CASE_EVENT && f->case_event &&
-         s->role == CTID_ROLE_AGENT && f->case_event->actor &&
-         !strcmp(f->case_event->actor, s->principal);
+  audience a;
+  audience_of(srv, f, "", &a);
+  if (s->role == CTID_ROLE_SWITCH)
+    return a.switches;
+  if (s->role != CTID_ROLE_AGENT)
+    return 0;
+  for (size_t i = 0; i < 3; i++)
+    if (a.agents[i] && *a.agents[i] && strcmp(a.agents[i], s->agent) == 0)
+      return 1;
+  return a.actor && strcmp(a.actor, s->principal) == 0;
 }
 
 typedef struct held {

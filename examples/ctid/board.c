@@ -122,40 +122,239 @@ static int queue_key_cmp(const void *key, const void *elem)
   return strcmp(key, (*(Ccenter__V1__QueueInfo *const *)elem)->queue);
 }
 
+/* An agent's activity as the wallboard counts it. */
+enum { ACT_OUT, ACT_READY, ACT_BUSY, ACT_WRAP, ACT_NOT_READY };
+
+static int activity(int logged_out, int ready, unsigned offered, unsigned connected,
+                    unsigned wrap_up)
+{
+  if (logged_out)
+    return ACT_OUT;
+  if (connected || offered)
+    return ACT_BUSY;
+  if (wrap_up)
+    return ACT_WRAP;
+  return ready ? ACT_READY : ACT_NOT_READY;
+}
+
+static void count_add(ctid_board_counts *c, int act, int by)
+{
+  if (act == ACT_OUT)
+    return;
+  c->logged_in += (unsigned)by;
+  unsigned *n = act == ACT_BUSY ? &c->busy : act == ACT_WRAP ? &c->wrap_up
+                : act == ACT_READY ? &c->ready : &c->not_ready;
+  *n += (unsigned)by;
+}
+
 ctid_board_counts *ctid_board_count_agents(const ctid_board_src *src)
 {
   const Ccenter__V1__Snapshot *sn = src->snap;
   ctid_board_counts *out = calloc(sn->n_queues ? sn->n_queues : 1, sizeof *out);
   if (!out)
     return NULL;
+  if (src->tally) {
+    for (size_t i = 0; i < sn->n_queues; i++) {
+      const ctid_board_counts *c = ctid_board_tally_queue(src->tally, sn->queues[i]->queue);
+      if (c)
+        out[i] = *c;
+    }
+    return out;
+  }
   /* One pass over the agents, each found once: 10,000 agents in 20 queues cost 10,000
      look-ups, not 200,000. */
   for (size_t i = 0; i < src->cfg->n_agents; i++) {
     const ctid_agent *a = &src->cfg->agents[i];
     ptrdiff_t k = a->n_serves ? agent_index(sn, a->id) : -1;
     const Ccenter__V1__AgentInfo *ai = k >= 0 ? sn->agents[k] : NULL;
-    if (!ai || ai->state == CCENTER__V1__AGENT_STATE__AGENT_LOGGED_OUT)
+    if (!ai)
       continue;
+    int act = activity(ai->state == CCENTER__V1__AGENT_STATE__AGENT_LOGGED_OUT,
+                       ai->state == CCENTER__V1__AGENT_STATE__AGENT_READY, ai->offered,
+                       ai->connected, ai->wrap_up);
     for (size_t j = 0; j < a->n_serves; j++) {
       Ccenter__V1__QueueInfo **q =
           sn->n_queues ? bsearch(a->serves[j].queue, sn->queues, sn->n_queues,
                                  sizeof *sn->queues, queue_key_cmp)
                        : NULL;
-      if (!q)
-        continue;
-      ctid_board_counts *c = &out[q - sn->queues];
-      c->logged_in++;
-      if (ai->connected || ai->offered)
-        c->busy++;
-      else if (ai->wrap_up)
-        c->wrap_up++;
-      else if (ai->state == CCENTER__V1__AGENT_STATE__AGENT_READY)
-        c->ready++;
-      else
-        c->not_ready++;
+      if (q)
+        count_add(&out[q - sn->queues], act, 1);
     }
   }
   return out;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The agent tally                                                                      */
+
+struct ctid_board_tally {
+  int made;                 /* the tables below are the configuration's (else: reset) */
+  const ctid_config *cfg;   /* the one they were made from: names point into it */
+  uint32_t *agent_by_id;    /* configured agents' indexes in strcmp order of their ids */
+  uint32_t *queue_by_name;  /* configured queues' indexes in strcmp order of their names */
+  uint32_t *serve_at;       /* agent i's queues: serve_q[serve_at[i] .. serve_at[i + 1]) */
+  uint32_t *serve_q;
+  uint8_t *act;             /* each agent's activity when last read */
+  uint8_t *marked;
+  uint32_t *marks;          /* agents marked since the last update */
+  size_t n_marks;
+  ctid_board_counts *counts; /* per configured queue */
+};
+
+ctid_board_tally *ctid_board_tally_new(void)
+{
+  return calloc(1, sizeof(ctid_board_tally));
+}
+
+static void tally_drop(ctid_board_tally *t)
+{
+  free(t->agent_by_id);
+  free(t->queue_by_name);
+  free(t->serve_at);
+  free(t->serve_q);
+  free(t->act);
+  free(t->marked);
+  free(t->marks);
+  free(t->counts);
+  *t = (ctid_board_tally){0};
+}
+
+void ctid_board_tally_free(ctid_board_tally *t)
+{
+  if (!t)
+    return;
+  tally_drop(t);
+  free(t);
+}
+
+void ctid_board_tally_reset(ctid_board_tally *t)
+{
+  t->made = 0;
+}
+
+/* qsort has no context argument: the configuration being sorted. */
+static const ctid_config *sort_cfg;
+
+static int agent_ix_cmp(const void *a, const void *b)
+{
+  return strcmp(sort_cfg->agents[*(const uint32_t *)a].id,
+                sort_cfg->agents[*(const uint32_t *)b].id);
+}
+
+static int queue_ix_cmp(const void *a, const void *b)
+{
+  return strcmp(sort_cfg->queues[*(const uint32_t *)a].name,
+                sort_cfg->queues[*(const uint32_t *)b].name);
+}
+
+/* Index in the configuration of the agent (queue) with this id (name), or -1. */
+static ptrdiff_t tally_find(const ctid_board_tally *t, const char *id, int queue)
+{
+  const uint32_t *by = queue ? t->queue_by_name : t->agent_by_id;
+  size_t lo = 0, hi = queue ? t->cfg->n_queues : t->cfg->n_agents;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char *at = queue ? t->cfg->queues[by[mid]].name : t->cfg->agents[by[mid]].id;
+    int c = strcmp(at, id);
+    if (c == 0)
+      return by[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+static int tally_make(ctid_board_tally *t, const ctid_config *cfg)
+{
+  tally_drop(t);
+  t->cfg = cfg;
+  size_t na = cfg->n_agents, nq = cfg->n_queues, ns = 0;
+  for (size_t i = 0; i < na; i++)
+    ns += cfg->agents[i].n_serves;
+  t->agent_by_id = malloc((na + 1) * sizeof *t->agent_by_id);
+  t->queue_by_name = malloc((nq + 1) * sizeof *t->queue_by_name);
+  t->serve_at = malloc((na + 1) * sizeof *t->serve_at);
+  t->serve_q = malloc((ns + 1) * sizeof *t->serve_q);
+  t->act = calloc(na + 1, 1);
+  t->marked = calloc(na + 1, 1);
+  t->marks = malloc((na + 1) * sizeof *t->marks);
+  t->counts = calloc(nq + 1, sizeof *t->counts);
+  if (!t->agent_by_id || !t->queue_by_name || !t->serve_at || !t->serve_q || !t->act ||
+      !t->marked || !t->marks || !t->counts) {
+    tally_drop(t);
+    return -1;
+  }
+  for (size_t i = 0; i < na; i++)
+    t->agent_by_id[i] = (uint32_t)i;
+  for (size_t i = 0; i < nq; i++)
+    t->queue_by_name[i] = (uint32_t)i;
+  sort_cfg = cfg;
+  qsort(t->agent_by_id, na, sizeof *t->agent_by_id, agent_ix_cmp);
+  qsort(t->queue_by_name, nq, sizeof *t->queue_by_name, queue_ix_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < na; i++) {
+    t->serve_at[i] = (uint32_t)k;
+    for (size_t j = 0; j < cfg->agents[i].n_serves; j++) {
+      ptrdiff_t q = tally_find(t, cfg->agents[i].serves[j].queue, 1);
+      if (q >= 0)
+        t->serve_q[k++] = (uint32_t)q;
+    }
+  }
+  t->serve_at[na] = (uint32_t)k;
+  /* Every agent is read once now: all marked, all counted as logged out. */
+  for (size_t i = 0; i < na; i++) {
+    t->marked[i] = 1;
+    t->marks[i] = (uint32_t)i;
+  }
+  t->n_marks = na;
+  t->made = 1;
+  return 0;
+}
+
+void ctid_board_tally_mark(ctid_board_tally *t, const char *agent)
+{
+  if (!t->made || !agent || !*agent)
+    return;
+  ptrdiff_t i = tally_find(t, agent, 0);
+  if (i >= 0 && !t->marked[i]) {
+    t->marked[i] = 1;
+    t->marks[t->n_marks++] = (uint32_t)i;
+  }
+}
+
+int ctid_board_tally_update(ctid_board_tally *t, const ccenter_engine *engine,
+                            const ctid_config *cfg, int64_t now)
+{
+  if ((!t->made || t->cfg != cfg) && tally_make(t, cfg))
+    return -1;
+  for (size_t m = 0; m < t->n_marks; m++) {
+    uint32_t i = t->marks[m];
+    t->marked[i] = 0;
+    ccenter_agent_info ai = {.size = sizeof ai};
+    int act = ACT_OUT;
+    if (ccenter_agent_info_get(engine, cfg->agents[i].id, now, &ai) == 0)
+      act = activity(ai.state == CCENTER_AGENT_LOGGED_OUT, ai.state == CCENTER_AGENT_READY,
+                     ai.offered, ai.connected, ai.wrap_up);
+    if (act == t->act[i])
+      continue;
+    for (uint32_t k = t->serve_at[i]; k < t->serve_at[i + 1]; k++) {
+      count_add(&t->counts[t->serve_q[k]], t->act[i], -1);
+      count_add(&t->counts[t->serve_q[k]], act, 1);
+    }
+    t->act[i] = (uint8_t)act;
+  }
+  t->n_marks = 0;
+  return 0;
+}
+
+const ctid_board_counts *ctid_board_tally_queue(const ctid_board_tally *t, const char *queue)
+{
+  if (!t->made)
+    return NULL;
+  ptrdiff_t q = tally_find(t, queue, 1);
+  return q >= 0 ? &t->counts[q] : NULL;
 }
 
 static void stat_fields(ctid_jbuf *b, const ccenter_queue_stats *st, int have,
@@ -497,14 +696,14 @@ void ctid_board_light_free(ctid_board_light *l)
 }
 
 int ctid_board_light_make(const ccenter_engine *engine, const ccenter_cases *cases,
-                          const ctid_config *cfg, char *const *case_ids, size_t n_cases,
-                          int64_t now, uint64_t seq, ctid_board_light *out)
+                          const ctid_config *cfg, int agents, char *const *case_ids,
+                          size_t n_cases, int64_t now, uint64_t seq, ctid_board_light *out)
 {
   memset(out, 0, sizeof *out);
   ccenter__v1__snapshot__init(&out->snap);
   out->snap.time = now;
   out->snap.last_seq = seq;
-  size_t nq = cfg->n_queues, na = cfg->n_agents;
+  size_t nq = cfg->n_queues, na = agents ? cfg->n_agents : 0;
   char **names = malloc((nq + na + 1) * sizeof *names);
   Ccenter__V1__QueueInfo *qs = calloc(nq + 1, sizeof *qs);
   Ccenter__V1__AgentInfo *as = calloc(na + 1, sizeof *as);

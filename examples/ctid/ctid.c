@@ -1294,6 +1294,7 @@ static void reload(server *srv)
   }
   ctid_config *old = srv->cfg;
   srv->cfg = n;
+  ctid_http_reconfigured(srv->http);
   for (session *s = srv->sessions; s; s = s->next)
     if (s->conn && !s->refused)
       set_role_limits(srv, s);

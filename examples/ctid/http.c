@@ -34,13 +34,21 @@
 #define MAX_CONNS 4096
 /* New connections handed to h2o per turn of the loop: a wall of wallboards reconnecting
    at once is served over several turns, between which the CTI sessions are served. */
-#define ADMIT_PER_TURN 16
+#define ADMIT_PER_TURN 8
 #define MAX_VERIFYING 2 /* HTTP credentials hashed at once (libuv's pool has 4 threads) */
 #define CRED_SLOTS 256
 #define CRED_TTL_MS (5 * 60 * 1000)
 #define PUSH_GAP_MS 250
 #define HEARTBEAT_MS 15000
 #define SSE_SNDBUF (32 * 1024)
+/* Streams a push writes to in one turn of the loop: a write costs 5 to 20 us, so a CTI
+   command arriving meanwhile waits for at most a few hundred us of it, however many
+   wallboards are open. */
+#define PUSH_SLICE 32
+/* The same for finding streams whose client left: sockets looked at, and streams ended
+   (each closes a connection and logs a line), per turn. */
+#define REAP_SLICE 256
+#define REAP_SLICE_ENDS 16
 #define REAP_MS 1000
 #define INTERNAL_PRINCIPAL "ctid-http"
 #define PRINCIPAL_MAX 128
@@ -120,6 +128,15 @@ struct ctid_http {
   size_t n_streams;
   uv_timer_t push_timer, beat_timer, reap_timer;
   uv_idle_t admit;             /* hands waiting connections to h2o, a few per turn */
+  uv_idle_t pusher;            /* writes push_msg to the streams, PUSH_SLICE per turn */
+  ctid_jbuf push_msg;          /* the board (or heartbeat) being pushed */
+  sse *push_next;              /* the next stream to get it; NULL: none left */
+  uv_idle_t reaper;            /* looks for streams whose client left, a slice per turn */
+  sse *reap_next;
+  uv_check_t turn;             /* after each poll: how long the loop's last turn worked */
+  uint64_t turn_at, turn_idle; /* uv_hrtime and uv_metrics_idle_time at the last check */
+  histo busy;                  /* per turn of the loop, the time not spent waiting */
+  double busy_max;
   hconn *wait_head, *wait_tail;
   uint64_t last_push;
   int push_due;
@@ -138,6 +155,7 @@ struct ctid_http {
   size_t n_open;
   ctid_jbuf cached;   /* the last stream message, made when `events` was cached_events */
   uint64_t cached_events, cached_at;
+  ctid_board_tally *tally; /* the boards' agent counts, kept from the events */
 };
 
 static qcount *qcount_of(ctid_http *h, const char *queue);
@@ -333,8 +351,12 @@ static int board(ctid_http *h, board_fn fn, int full, ctid_jbuf *out, uint64_t *
     src.snap = f->snapshot;
   } else {
     prune_cases(h);
-    if (ctid_board_light_make(h->host.engine, h->host.cases, cfg, h->open, h->n_open,
-                              h->host.now(h->host.ud), h->seq, &l))
+    int64_t now = h->host.now(h->host.ud);
+    /* Without the tally (out of memory), the agents are read one by one as before. */
+    if (ctid_board_tally_update(h->tally, h->host.engine, cfg, now) == 0)
+      src.tally = h->tally;
+    if (ctid_board_light_make(h->host.engine, h->host.cases, cfg, !src.tally, h->open,
+                              h->n_open, now, h->seq, &l))
       return -1;
     src.snap = &l.snap;
   }
@@ -373,6 +395,10 @@ static int req_fd(h2o_req_t *req)
 static void sse_unlink(sse *s)
 {
   ctid_http *h = s->h;
+  if (h->push_next == s)
+    h->push_next = s->next;
+  if (h->reap_next == s)
+    h->reap_next = s->next;
   if (s->prev)
     s->prev->next = s->next;
   else if (h->streams == s)
@@ -496,6 +522,50 @@ static int sse_message(ctid_http *h, ctid_jbuf *msg)
   return rc;
 }
 
+/* A turn of the loop from one check to the next: what it did not wait in the poll, it
+   worked (callbacks of ctid, h2o, the engine, the store). A CTI frame that arrives during
+   a turn waits for the rest of it: the worst turns bound the CTI latency ctid adds. */
+static void on_turn(uv_check_t *c)
+{
+  ctid_http *h = c->data;
+  uint64_t at = uv_hrtime(), idle = uv_metrics_idle_time(c->loop);
+  if (h->turn_at) {
+    uint64_t span = at - h->turn_at, waited = idle - h->turn_idle;
+    double busy = span > waited ? (double)(span - waited) / 1e9 : 0;
+    histo_add(&h->busy, busy);
+    if (busy > h->busy_max)
+      h->busy_max = busy;
+  }
+  h->turn_at = at;
+  h->turn_idle = idle;
+}
+
+static void on_push_slice(uv_idle_t *idle)
+{
+  ctid_http *h = idle->data;
+  for (int k = 0; k < PUSH_SLICE && h->push_next; k++) {
+    sse *s = h->push_next;
+    h->push_next = s->next;
+    sse_push(s, h->push_msg.p, h->push_msg.len);
+  }
+  if (!h->push_next) {
+    uv_idle_stop(idle);
+    ctid_jb_free(&h->push_msg);
+  }
+}
+
+/* Writes msg (taken over) to every stream, a slice per turn of the loop. A push begun
+   before and not finished is overtaken: every message is the whole board, so the streams
+   it has not reached yet only need the new one. */
+static void push_start(ctid_http *h, ctid_jbuf *msg)
+{
+  ctid_jb_free(&h->push_msg);
+  h->push_msg = *msg;
+  *msg = (ctid_jbuf){0};
+  h->push_next = h->streams;
+  uv_idle_start(&h->pusher, on_push_slice);
+}
+
 static void push_all(ctid_http *h)
 {
   h->push_due = 0;
@@ -504,10 +574,7 @@ static void push_all(ctid_http *h)
     return;
   ctid_jbuf msg = {0};
   if (sse_message(h, &msg) == 0)
-    for (sse *s = h->streams, *next; s; s = next) {
-      next = s->next;
-      sse_push(s, msg.p, msg.len);
-    }
+    push_start(h, &msg);
   ctid_jb_free(&msg);
 }
 
@@ -520,27 +587,43 @@ static void on_push_timer(uv_timer_t *t)
    left is found here (or at the next write, which may be long), so that a page reloading
    all day does not fill the connection table. A stream's client sends nothing after its
    request: anything readable, or the end, ends it. */
-static void on_reap_timer(uv_timer_t *t)
+static void on_reap_slice(uv_idle_t *idle)
 {
-  ctid_http *h = t->data;
-  for (sse *s = h->streams, *next; s; s = next) {
-    next = s->next;
+  ctid_http *h = idle->data;
+  for (int k = 0, ends = 0; k < REAP_SLICE && ends < REAP_SLICE_ENDS && h->reap_next; k++) {
+    sse *s = h->reap_next;
+    h->reap_next = s->next;
     int fd = req_fd(s->req);
     char c;
     ssize_t n = fd >= 0 ? recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
-    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
       sse_end(s, n == 0 ? "peer closed" : n > 0 ? "peer sent after its request" : strerror(errno));
+      ends++;
+    }
   }
+  if (!h->reap_next)
+    uv_idle_stop(idle);
+}
+
+static void on_reap_timer(uv_timer_t *t)
+{
+  ctid_http *h = t->data;
+  if (h->reap_next || !h->streams) /* the last round is still going */
+    return;
+  h->reap_next = h->streams;
+  uv_idle_start(&h->reaper, on_reap_slice);
 }
 
 static void on_beat_timer(uv_timer_t *t)
 {
   ctid_http *h = t->data;
-  static const char beat[] = ": heartbeat\n\n";
-  for (sse *s = h->streams, *next; s; s = next) {
-    next = s->next;
-    sse_push(s, beat, sizeof beat - 1);
-  }
+  if (h->push_next || !h->streams) /* a board on its way says as much */
+    return;
+  ctid_jbuf msg = {0};
+  ctid_jb_raw(&msg, ": heartbeat\n\n");
+  if (!msg.oom)
+    push_start(h, &msg);
+  ctid_jb_free(&msg);
 }
 
 static void serve_stream(ctid_http *h, h2o_req_t *req)
@@ -595,6 +678,10 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
   histo_add(&h->lag, lag_ms > 0 ? lag_ms / 1000 : 0);
   const Ccenter__V1__Event *e =
       f->body_case == CCENTER__V1__SERVER_FRAME__BODY_EVENT ? f->event : NULL;
+  if (e) {
+    ctid_board_tally_mark(h->tally, e->agent);
+    ctid_board_tally_mark(h->tally, e->agent_to);
+  }
   if (e && e->queue && *e->queue) {
     qcount *q = qcount_of(h, e->queue);
     if (q && e->type == CCENTER__V1__EVENT_TYPE__EV_CONTACT_QUEUED)
@@ -780,6 +867,12 @@ static int metrics_doc(const ctid_board_src *src, ctid_jbuf *b)
             &h->lag);
   histo_out(b, "ctid_store_flush_seconds", "Time the store's grouped flush (commit) takes.",
             &h->flush);
+  histo_out(b, "ctid_loop_busy_seconds",
+            "Time each turn of the event loop worked (not waiting for input): a CTI command "
+            "arriving meanwhile waits for the rest of the turn.",
+            &h->busy);
+  metric_head(b, "ctid_loop_busy_max_seconds", "gauge", "The longest turn of the loop so far.");
+  ctid_jb_fmt(b, "ctid_loop_busy_max_seconds %.6f\n", h->busy_max);
   histo_out(b, "ctid_http_board_seconds",
             "Time a stream's board takes to make (the loop does nothing else meanwhile).",
             &h->build);
@@ -1370,9 +1463,11 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out)
     return 0;
   ctid_http *h = calloc(1, sizeof *h);
   if (!h || !(h->listeners = calloc(n, sizeof *h->listeners)) ||
-      RAND_bytes(h->cred_key, sizeof h->cred_key) != 1) {
-    if (h)
+      !(h->tally = ctid_board_tally_new()) || RAND_bytes(h->cred_key, sizeof h->cred_key) != 1) {
+    if (h) {
       free(h->listeners);
+      ctid_board_tally_free(h->tally);
+    }
     free(h);
     return -1;
   }
@@ -1394,7 +1489,16 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out)
   uv_timer_init(host->loop, &h->reap_timer);
   h->push_timer.data = h->beat_timer.data = h->reap_timer.data = h;
   uv_idle_init(host->loop, &h->admit);
-  h->admit.data = h;
+  uv_idle_init(host->loop, &h->pusher);
+  uv_idle_init(host->loop, &h->reaper);
+  h->admit.data = h->pusher.data = h->reaper.data = h;
+  /* Without the loop's idle time the turns could not be told from the waits: no figure. */
+  if (uv_loop_configure(host->loop, UV_METRICS_IDLE_TIME) == 0) {
+    uv_check_init(host->loop, &h->turn);
+    h->turn.data = h;
+    uv_check_start(&h->turn, on_turn);
+    uv_unref((uv_handle_t *)&h->turn);
+  }
   uv_timer_start(&h->beat_timer, on_beat_timer, HEARTBEAT_MS, HEARTBEAT_MS);
   uv_timer_start(&h->reap_timer, on_reap_timer, REAP_MS, REAP_MS);
   *out = h;
@@ -1431,6 +1535,11 @@ void ctid_http_stop(ctid_http *h)
   uv_close((uv_handle_t *)&h->beat_timer, NULL);
   uv_close((uv_handle_t *)&h->reap_timer, NULL);
   uv_close((uv_handle_t *)&h->admit, NULL);
+  uv_close((uv_handle_t *)&h->pusher, NULL);
+  uv_close((uv_handle_t *)&h->reaper, NULL);
+  h->push_next = h->reap_next = NULL;
+  if (uv_is_active((uv_handle_t *)&h->turn))
+    uv_close((uv_handle_t *)&h->turn, NULL);
   for (hconn *c = h->wait_head, *next; c; c = next) { /* never handed to h2o */
     next = c->wait_next;
     uv_close((uv_handle_t *)&c->tcp, on_conn_close);
@@ -1464,6 +1573,14 @@ void ctid_http_free(ctid_http *h)
     free(h->open[i]);
   free(h->open);
   ctid_jb_free(&h->cached);
+  ctid_jb_free(&h->push_msg);
+  ctid_board_tally_free(h->tally);
   free(h->listeners);
   free(h);
+}
+
+void ctid_http_reconfigured(ctid_http *h)
+{
+  if (h)
+    ctid_board_tally_reset(h->tally);
 }

@@ -55,6 +55,9 @@ int ctid_http_start(const ctid_http_host *host, ctid_http **out);
 /* An event went out to the CTI sessions: counters, event lag, and the live feed is due. */
 void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f);
 
+/* The configuration in force changed (a reload); call it before freeing the old one. */
+void ctid_http_reconfigured(ctid_http *h);
+
 /* The store's flush took this long. */
 void ctid_http_flush_time(ctid_http *h, uint64_t ns);
 

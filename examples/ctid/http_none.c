@@ -22,6 +22,11 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
   (void)f;
 }
 
+void ctid_http_reconfigured(ctid_http *h)
+{
+  (void)h;
+}
+
 void ctid_http_flush_time(ctid_http *h, uint64_t ns)
 {
   (void)h;

@@ -8,11 +8,12 @@ the hours 600,000 iterations would; a production configuration keeps the default
 
   gen-load-conf.py [--agents 10000] [--queues 20] [--secret S] [--prefix agent]
                    [--store PATH] [--listen 127.0.0.1:7020] [--durability written]
-                   > ctid-load.conf
+                   [--http 127.0.0.1:8080] > ctid-load.conf
 
 --durability is the store's mode (docs/ctid.md, "Restart without loss"): written, the
 default, answers once the input is written and syncs off the event loop; grouped and full
-are there to compare.
+are there to compare. --http adds an HTTP listener (docs/wallboard.md) and a wallboard
+principal "board" with the same secret.
 
 Then: ccenter-switch -a 127.0.0.1:7020 -p pbx -s S -n 10000 -N agent -S S -q q00,q01,..
 """
@@ -39,6 +40,7 @@ def main():
     ap.add_argument("--listen", default="127.0.0.1:7020")
     ap.add_argument("--durability", default="written",
                     choices=["written", "grouped", "full", "memory"])
+    ap.add_argument("--http", help="HOST:PORT of an HTTP listener (and a principal board)")
     a = ap.parse_args()
     if a.agents < 1 or a.queues < 1:
         ap.error("--agents and --queues must be positive")
@@ -54,6 +56,9 @@ def main():
     for q in range(a.queues):
         out.write("[queue q%02d]\nstrategy = longest-idle\nwrap_up = 10s\n\n" % q)
     out.write("[principal pbx]\nrole = switch\nsecret = %s\n\n" % secret)
+    if a.http:
+        out.write("[listen web]\nhttp = %s\n\n[principal board]\nrole = wallboard\n"
+                  "secret = %s\n\n" % (a.http, secret))
     for i in range(a.agents):
         name = "%s%05d" % (a.prefix, i)
         out.write("[agent %s]\nqueues = q%02d, q%02d\n\n" %

@@ -135,7 +135,9 @@ struct ctid_http {
   sse *reap_next;
   uv_check_t turn;             /* after each poll: how long the loop's last turn worked */
   uint64_t turn_at, turn_idle; /* uv_hrtime and uv_metrics_idle_time at the last check */
+  uint64_t turn_cpu;           /* the loop thread's CPU time then */
   histo busy;                  /* per turn of the loop, the time not spent waiting */
+  histo work;                  /* per turn, the loop thread's CPU time */
   double busy_max;
   hconn *wait_head, *wait_tail;
   uint64_t last_push;
@@ -522,22 +524,33 @@ static int sse_message(ctid_http *h, ctid_jbuf *msg)
   return rc;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+    return 0;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* A turn of the loop from one check to the next: what it did not wait in the poll, it
    worked (callbacks of ctid, h2o, the engine, the store). A CTI frame that arrives during
-   a turn waits for the rest of it: the worst turns bound the CTI latency ctid adds. */
+   a turn waits for the rest of it: the worst turns bound the CTI latency ctid adds. The
+   turn's CPU time tells ctid's own work from the time the system gave to others. */
 static void on_turn(uv_check_t *c)
 {
   ctid_http *h = c->data;
-  uint64_t at = uv_hrtime(), idle = uv_metrics_idle_time(c->loop);
+  uint64_t at = uv_hrtime(), idle = uv_metrics_idle_time(c->loop), cpu = thread_cpu_ns();
   if (h->turn_at) {
     uint64_t span = at - h->turn_at, waited = idle - h->turn_idle;
     double busy = span > waited ? (double)(span - waited) / 1e9 : 0;
     histo_add(&h->busy, busy);
+    histo_add(&h->work, cpu > h->turn_cpu ? (double)(cpu - h->turn_cpu) / 1e9 : 0);
     if (busy > h->busy_max)
       h->busy_max = busy;
   }
   h->turn_at = at;
   h->turn_idle = idle;
+  h->turn_cpu = cpu;
 }
 
 static void on_push_slice(uv_idle_t *idle)
@@ -871,6 +884,10 @@ static int metrics_doc(const ctid_board_src *src, ctid_jbuf *b)
             "Time each turn of the event loop worked (not waiting for input): a CTI command "
             "arriving meanwhile waits for the rest of the turn.",
             &h->busy);
+  histo_out(b, "ctid_loop_cpu_seconds",
+            "CPU time of the event loop's thread per turn: ctid's own work in the turn, "
+            "without the time the system gave to other processes.",
+            &h->work);
   metric_head(b, "ctid_loop_busy_max_seconds", "gauge", "The longest turn of the loop so far.");
   ctid_jb_fmt(b, "ctid_loop_busy_max_seconds %.6f\n", h->busy_max);
   histo_out(b, "ctid_http_board_seconds",

@@ -709,8 +709,8 @@ void ctid_http_event(ctid_http *h, const Ccenter__V1__ServerFrame *f)
   if (!h->streams || h->push_due)
     return;
   uint64_t now = uv_now(loop);
-  /* A board of a large centre takes tens of ms (a Snapshot of every agent): pushes are
-     spaced so that making them takes at most a fifth of the loop. */
+  /* Should a board ever take long (a centre of many queues, a day of short intervals),
+     pushes are spaced so that making them takes at most a fifth of the loop. */
   uint64_t gap = 4 * h->last_build_ms > PUSH_GAP_MS ? 4 * h->last_build_ms : PUSH_GAP_MS;
   uint64_t at = h->last_push + gap;
   h->push_due = 1;

@@ -78,8 +78,8 @@ static int cmp_cls(const cc_tnode *x, const cc_tnode *y)
 static int cmp_cnode(const cc_tnode *x, const cc_tnode *y)
 {
   const cnode *a = of_cnode(x), *b = of_cnode(y);
-  if (a->key1 != b->key1)
-    return a->key1 < b->key1 ? -1 : 1;
+  if (a->node.aux != b->node.aux)
+    return a->node.aux < b->node.aux ? -1 : 1;
   if (a->key2 != b->key2)
     return a->key2 < b->key2 ? -1 : 1;
   uint32_t sa = member_of(a)->a->seq, sb = member_of(b)->a->seq;
@@ -101,7 +101,8 @@ static int class_level(const rclass *k, const agent *a)
 }
 
 /* key1 is kept in 32 bits (cnode): counts and ordinals beyond 2^31, and talk time beyond
- * 24.8 days in one login, compare as equal and fall to key2 and the agent's order. */
+ * 24.8 days in one login, compare as equal and fall to key2 and the agent's order (key2
+ * likewise: cnode_key2). */
 static int64_t key1_clamp(int64_t k)
 {
   return k > INT32_MAX ? INT32_MAX : k < INT32_MIN ? INT32_MIN : k;
@@ -141,6 +142,7 @@ static void strategy_key(const queue *q, const rclass *k, const membership *m, i
     break;
   }
   *k1 = key1_clamp(*k1);
+  *k2 = cnode_key2(*k2);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -445,10 +447,10 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
       rclass *k = q->classes[n->slot];
       if (want && by_class)
         strategy_key(q, k, m, &k1, &k2);
-      if (n->in_tree && (!want || k1 != n->key1 || k2 != n->key2))
+      if (n->in_tree && (!want || k1 != n->node.aux || k2 != n->key2))
         cnode_unlink(k, n);
       if (want && !n->in_tree) {
-        n->key1 = (int32_t)k1;
+        n->node.aux = (int32_t)k1;
         n->key2 = k2;
         cc_treap_insert(&k->agents, &n->node);
         n->in_tree = 1;
@@ -743,7 +745,7 @@ static cc_tnode *after_ordinal(const rclass *k, uint32_t after)
 {
   cc_tnode *n = k->agents.root, *best = NULL;
   while (n) {
-    if (of_cnode(n)->key1 > (int64_t)after) {
+    if (of_cnode(n)->node.aux > (int64_t)after) {
       best = n;
       n = n->left;
     } else {

@@ -405,7 +405,7 @@ static void w_agent(saver *s, const agent *a)
       const cnode *n = &m->nodes[j];
       cc_sw_i64(w, n->slot);
       cc_sw_i64(w, n->in_tree);
-      cc_sw_i64(w, n->key1);
+      cc_sw_i64(w, n->node.aux); /* key1 */
       cc_sw_i64(w, n->key2);
     }
   }
@@ -1254,8 +1254,8 @@ static void r_membership(rst *x, agent *a)
     cnode *cn = &m->nodes[j];
     cn->slot = (uint8_t)slot;
     cn->idx = (uint8_t)j;
-    cn->key1 = (int32_t)k1;
-    cn->key2 = k2;
+    cn->node.aux = (int32_t)k1; /* key1 */
+    cn->key2 = cnode_key2(k2); /* written in 64 bits before cnode kept 51 */
     m->n_nodes = (uint16_t)(j + 1);
     if (in_tree) {
       cc_treap_insert(&q->classes[slot]->agents, &cn->node);

@@ -53,16 +53,27 @@ typedef struct rclass {
 
 /* One agent in one class's index, inside its membership's block (route.c, member_of).
  * key1/key2 are the strategy's order, computed when the node is inserted (a change of the
- * inputs re-inserts it). 48 bytes: there is one per class an agent meets in each queue it
- * serves, the largest share of an agent's memory. */
+ * inputs re-inserts it). There is one per class an agent meets in each queue it serves,
+ * the largest share of an agent's memory: hence 40 bytes, key1 in the tree node's spare
+ * word and key2 in 51 bits (route.c, strategy_key) next to the node's small fields, where
+ * 48 would be the plain layout. */
+#define CNODE_KEY2_MAX ((INT64_C(1) << 50) - 1)
 typedef struct cnode {
-  cc_tnode node;
-  int64_t key2;
-  int32_t key1;
-  uint8_t slot;    /* the class's slot in the queue */
-  uint8_t idx;     /* position in the membership's nodes */
-  uint8_t in_tree;
+  cc_tnode node;          /* node.aux: key1 */
+  int64_t key2 : 51;      /* within +-CNODE_KEY2_MAX */
+  uint64_t slot : 6;      /* the class's slot in the queue (< MAX_CLASSES) */
+  uint64_t idx : 6;       /* position in the membership's nodes (< MAX_CLASSES) */
+  uint64_t in_tree : 1;
 } cnode;
+_Static_assert(sizeof(cnode) == 40, "cnode: 40 bytes (see above)");
+_Static_assert(MAX_CLASSES <= 64, "cnode: slot and idx take 6 bits");
+
+/* key2 as a cnode keeps it: times more than 35,000 years from 0 compare as equal and fall
+ * to the agent's order. */
+static inline int64_t cnode_key2(int64_t t)
+{
+  return t > CNODE_KEY2_MAX ? CNODE_KEY2_MAX : t < -CNODE_KEY2_MAX - 1 ? -CNODE_KEY2_MAX - 1 : t;
+}
 
 /* One block per agent and queue, with a node for each class of the queue the agent meets;
  * the block moves when that set grows (route.c, member_reserve), so a->mem and q->members

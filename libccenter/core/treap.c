@@ -13,7 +13,6 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp)
   t->first = NULL;
   t->count = 0;
   t->cmp = cmp;
-  t->rng = 0x9E3779B97F4A7C15ull;
   t->what = CC_TREAP_SIZES | CC_TREAP_FIRST;
 }
 
@@ -23,14 +22,17 @@ void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
   t->what = what;
 }
 
-static uint32_t next_prio(cc_treap *t)
+/* The priority of a node: its address mixed (the finaliser of MurmurHash3), so that nodes
+ * laid out at a regular stride still get independent-looking priorities. */
+static uint32_t prio(const cc_tnode *n)
 {
-  uint64_t x = t->rng;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  t->rng = x;
-  return (uint32_t)(x >> 32);
+  uint64_t x = (uint64_t)(uintptr_t)n;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return (uint32_t)x;
 }
 
 static void replace_child(cc_treap *t, cc_tnode *parent, cc_tnode *old, cc_tnode *nw)
@@ -75,7 +77,6 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
 {
   n->left = n->right = NULL;
   n->size = 1;
-  n->prio = next_prio(t);
   cc_tnode *p = NULL, **link = &t->root;
   int leftmost = 1;
   while (*link) {
@@ -94,7 +95,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   if (leftmost && (t->what & CC_TREAP_FIRST))
     t->first = n;
   n->parent = p;
-  while (n->parent && n->parent->prio < n->prio)
+  uint32_t pn = prio(n);
+  while (n->parent && prio(n->parent) < pn)
     rotate_up(t, n);
 }
 
@@ -105,7 +107,7 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
     t->first = cc_treap_next(n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
-    cc_tnode *c = n->left->prio > n->right->prio ? n->left : n->right;
+    cc_tnode *c = prio(n->left) > prio(n->right) ? n->left : n->right;
     rotate_up(t, c);
   }
   cc_tnode *child = n->left ? n->left : n->right;

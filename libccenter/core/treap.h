@@ -1,8 +1,9 @@
 /* Internal: an intrusive order-statistics treap. Nodes are embedded in the objects they
  * order; keys are unique (callers break ties with a sequence number), so every operation
- * is O(log n) expected, including the rank used for queue positions. Heap priorities come
- * from the treap's own deterministic generator, so replaying the same calls builds the
- * same tree. */
+ * is O(log n) expected, including the rank used for queue positions. A node's heap
+ * priority is a hash of its address, computed when needed rather than stored: the tree's
+ * shape then depends on where nodes live, which nothing observes (orders, ranks and
+ * selections depend on the keys only), and every node has 4 bytes for its owner. */
 #ifndef CC_CORE_TREAP_H
 #define CC_CORE_TREAP_H
 
@@ -11,8 +12,9 @@
 
 typedef struct cc_tnode {
   struct cc_tnode *left, *right, *parent;
-  uint32_t prio;
   uint32_t size; /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
+  int32_t aux;   /* the owner's, never touched by the treap: a key fits where a stored
+                    priority would pad the owner's struct by 8 bytes (acd/types.h, cnode) */
 } cc_tnode;
 
 /* <0, 0, >0 as a orders before, equal to, after b. */
@@ -23,7 +25,6 @@ typedef struct cc_treap {
   cc_tnode *first; /* with CC_TREAP_FIRST */
   size_t count;
   cc_tcmp cmp;
-  uint64_t rng;
   unsigned what; /* CC_TREAP_* */
 } cc_treap;
 

@@ -198,15 +198,19 @@ int cc_op_unserve(ccenter_engine *e, agent *a, queue *q)
   return 0;
 }
 
-/* The agent's skills or attributes (arr, *n) just changed: its indexes follow and it is
- * routed, or — out of memory — arr is put back as it was (before[n_before]). */
-static int rematch_or_restore(ccenter_engine *e, agent *a, void *arr, uint32_t *n,
-                              const void *before, size_t n_before, size_t elem)
+/* The agent's skills or attributes (arr, and arr2 if not NULL; *n) just changed: its
+ * indexes follow and it is routed, or — out of memory — arr is put back as it was
+ * (before[n_before], elem bytes each; arr2 likewise from before2). */
+static int rematch_or_restore(ccenter_engine *e, agent *a, uint32_t *n, size_t n_before,
+                              void *arr, const void *before, size_t elem, void *arr2,
+                              const void *before2, size_t elem2)
 {
   int rc = cc_route_rematch(e, a);
   if (rc) {
     if (n_before)
       memcpy(arr, before, n_before * elem);
+    if (n_before && arr2)
+      memcpy(arr2, before2, n_before * elem2);
     *n = (uint32_t)n_before;
     cc_route_refresh(e, a);
     return rc;
@@ -220,35 +224,44 @@ int cc_op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level
   const char *k = cc_eng_intern(e, name);
   if (!k)
     return CCENTER_ENOMEM;
-  size_t i = 0;
-  while (i < a->n_skills && (uintptr_t)a->skills[i].name < (uintptr_t)k)
+  size_t i = 0, n = a->n_skills;
+  while (i < n && (uintptr_t)a->skills[i] < (uintptr_t)k)
     i++;
-  int present = i < a->n_skills && a->skills[i].name == k;
-  cc_skill before[64]; /* to restore if the indexes cannot follow */
-  size_t n_before = a->n_skills;
-  if (n_before)
-    memcpy(before, a->skills, n_before * sizeof *before);
+  int present = i < n && a->skills[i] == k;
+  /* to restore if the indexes cannot follow */
+  const char *before[64];
+  uint8_t before_lv[64];
+  if (n) {
+    memcpy(before, a->skills, n * sizeof *before);
+    memcpy(before_lv, agent_levels(a), n);
+  }
   if (level == 0) {
     if (!present)
       return 0;
-    memmove(&a->skills[i], &a->skills[i + 1], (a->n_skills - i - 1) * sizeof *a->skills);
+    uint8_t *lv = agent_levels(a);
+    memmove(&a->skills[i], &a->skills[i + 1], (n - i - 1) * sizeof *a->skills);
+    memmove(&lv[i], &lv[i + 1], n - i - 1);
     a->n_skills--;
   } else if (present) {
-    a->skills[i].level = (uint8_t)level;
+    agent_levels(a)[i] = (uint8_t)level;
   } else {
-    if (a->n_skills == 64)
+    if (n == 64)
       return CCENTER_EFULL;
     size_t old = a->cap_skills;
-    if (cc_grow_exact(&e->alloc, (void **)&a->skills, &a->cap_skills, a->n_skills + 1,
-                sizeof *a->skills))
+    if (cc_grow_exact(&e->alloc, (void **)&a->skills, &a->cap_skills, n + 1, SKILL_BYTES))
       return CCENTER_ENOMEM;
-    e->bytes += (a->cap_skills - old) * sizeof *a->skills;
-    memmove(&a->skills[i + 1], &a->skills[i], (a->n_skills - i) * sizeof *a->skills);
-    a->skills[i].name = k;
-    a->skills[i].level = (uint8_t)level;
+    e->bytes += (a->cap_skills - old) * SKILL_BYTES;
+    uint8_t *lv = agent_levels(a);
+    if (a->cap_skills != old) /* the levels follow the names, which grew */
+      memmove(lv, a->skills + old, n);
+    memmove(&a->skills[i + 1], &a->skills[i], (n - i) * sizeof *a->skills);
+    memmove(&lv[i + 1], &lv[i], n - i);
+    a->skills[i] = k;
+    lv[i] = (uint8_t)level;
     a->n_skills++;
   }
-  return rematch_or_restore(e, a, a->skills, &a->n_skills, before, n_before, sizeof *before);
+  return rematch_or_restore(e, a, &a->n_skills, n, a->skills, before, sizeof *before,
+                            agent_levels(a), before_lv, 1);
 }
 
 int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *value)
@@ -285,5 +298,6 @@ int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *val
     a->attrs[i].value = v;
     a->n_attrs++;
   }
-  return rematch_or_restore(e, a, a->attrs, &a->n_attrs, before, n_before, sizeof *before);
+  return rematch_or_restore(e, a, &a->n_attrs, n_before, a->attrs, before, sizeof *before,
+                            NULL, NULL, 0);
 }

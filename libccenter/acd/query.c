@@ -157,8 +157,8 @@ int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t n
     while ((a = cc_map_next(&e->agents, &it))) {
       int level = 0;
       for (size_t i = 0; i < a->n_skills; i++)
-        if (a->skills[i].name == k)
-          level = a->skills[i].level;
+        if (a->skills[i] == k)
+          level = agent_levels(a)[i];
       if (!level)
         continue;
       v.agents++;

@@ -1034,19 +1034,34 @@ static int has_ptr(const char *const *v, size_t n, const char *s)
   return lo < n && v[lo] == s;
 }
 
-/* The first skill in [s, se) whose name pointer is not below k. */
-static const cc_skill *skill_seek(const cc_skill *s, const cc_skill *se, uintptr_t k)
+void cc_skills_split(const cc_skill *s, size_t n, const char **names, uint8_t *levels)
+{
+  for (size_t i = 0; i < n; i++) {
+    names[i] = s[i].name;
+    levels[i] = s[i].level;
+  }
+}
+
+/* The first skill name in [s, se) whose pointer is not below k. */
+static const char *const *skill_seek(const char *const *s, const char *const *se, uintptr_t k)
 {
   while (se - s > 8) { /* long runs: halve */
-    const cc_skill *mid = s + (se - s) / 2;
-    if ((uintptr_t)mid->name < k)
+    const char *const *mid = s + (se - s) / 2;
+    if ((uintptr_t)*mid < k)
       s = mid + 1;
     else
       se = mid + 1;
   }
-  while (s < se && (uintptr_t)s->name < k)
+  while (s < se && (uintptr_t)*s < k)
     s++;
   return s;
+}
+
+/* The level of the skill at s, a name in v. */
+static unsigned skill_level(const cc_agent_view *v, const char *const *s)
+{
+  uint8_t lv = v->levels[s - v->skills];
+  return lv > CC_REQ_MAX_LEVEL ? CC_REQ_MAX_LEVEL : lv;
 }
 
 int cc_req_match(const cc_req *r, const cc_agent_view *v)
@@ -1056,13 +1071,13 @@ int cc_req_match(const cc_req *r, const cc_agent_view *v)
   /* A merge-walk: both sides sorted by pointer, so the cursor only moves forward; the
    * agent's side is skipped through by halving, agents having many more skills than a
    * requirement has terms. */
-  const cc_skill *s = v->skills, *se = s + v->n_skills;
+  const char *const *s = v->skills, *const *se = s + v->n_skills;
   for (const skill_m *t = r->skills, *te = t + r->n_skills; t < te; t++) {
     uintptr_t k = (uintptr_t)t->name;
     s = skill_seek(s, se, k);
     unsigned lv = 0;
-    if (s < se && s->name == t->name)
-      lv = s->level > CC_REQ_MAX_LEVEL ? CC_REQ_MAX_LEVEL : s->level;
+    if (s < se && *s == t->name)
+      lv = skill_level(v, s);
     if (!((t->levels >> lv) & 1u))
       return 0;
   }
@@ -1082,11 +1097,11 @@ int cc_req_level(const cc_req *r, const cc_agent_view *v)
 {
   if (!r || !r->primary)
     return 0;
-  const cc_skill *se = v->skills + v->n_skills;
-  const cc_skill *s = skill_seek(v->skills, se, (uintptr_t)r->primary);
-  if (s == se || s->name != r->primary)
+  const char *const *se = v->skills + v->n_skills;
+  const char *const *s = skill_seek(v->skills, se, (uintptr_t)r->primary);
+  if (s == se || *s != r->primary)
     return 0;
-  return s->level > CC_REQ_MAX_LEVEL ? CC_REQ_MAX_LEVEL : s->level;
+  return (int)skill_level(v, s);
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -50,7 +50,8 @@ typedef struct cc_req_error {
 } cc_req_error;
 
 /* An agent's skill: interned name, proficiency 1..10 (0 counts as not having it, above 10
- * as 10). */
+ * as 10). A view keeps names and levels apart (cc_agent_view); this pair is for building
+ * and sorting them. */
 typedef struct cc_skill {
   const char *name;
   uint8_t level;
@@ -63,16 +64,22 @@ typedef struct cc_attr_kv {
 } cc_attr_kv;
 
 /*
- * What matching reads of an agent. skills sorted by name pointer ((uintptr_t) ascending,
- * names unique), attrs sorted by key pointer (keys unique); all pointers come from the
- * intern function the requirement was compiled with.
+ * What matching reads of an agent. skills (names) sorted by pointer ((uintptr_t)
+ * ascending, names unique), levels[i] skills[i]'s proficiency: two arrays rather than one
+ * of cc_skill, whose padding would take 7 bytes a skill in every agent; attrs sorted by
+ * key pointer (keys unique). All pointers come from the intern function the requirement
+ * was compiled with.
  */
 typedef struct cc_agent_view {
-  const cc_skill *skills;
+  const char *const *skills;
+  const uint8_t *levels;
   size_t n_skills;
   const cc_attr_kv *attrs;
   size_t n_attrs;
 } cc_agent_view;
+
+/* names[i] and levels[i] from s[i], for i < n: a view's two arrays from pairs. */
+void cc_skills_split(const cc_skill *s, size_t n, const char **names, uint8_t *levels);
 
 typedef struct cc_req cc_req;
 

@@ -88,7 +88,7 @@ static int cmp_cnode(const cc_tnode *x, const cc_tnode *y)
 
 static cc_agent_view view_of(const agent *a)
 {
-  cc_agent_view v = {a->skills, a->n_skills, a->attrs, a->n_attrs};
+  cc_agent_view v = {a->skills, agent_levels(a), a->n_skills, a->attrs, a->n_attrs};
   return v;
 }
 

@@ -372,8 +372,8 @@ static void w_agent(saver *s, const agent *a)
   cc_skill sk[64];
   cc_attr_kv at[32];
   size_t ns = a->n_skills <= 64 ? a->n_skills : 64, nt = a->n_attrs <= 32 ? a->n_attrs : 32;
-  if (ns)
-    memcpy(sk, a->skills, ns * sizeof *sk);
+  for (size_t i = 0; i < ns; i++)
+    sk[i] = (cc_skill){a->skills[i], agent_levels(a)[i]};
   if (nt)
     memcpy(at, a->attrs, nt * sizeof *at);
   sort_n(sk, ns, sizeof *sk, cmp_skill_name);
@@ -1312,21 +1312,25 @@ static void r_agent(rst *x, uint64_t prev)
   a->cause = (uint8_t)rd(x, 0, CCENTER_CAUSE_COUNT_ - 1);
   a->pending_cause = (uint8_t)rd(x, 0, CCENTER_CAUSE_COUNT_ - 1);
   size_t cap = (size_t)rd(x, 0, 64), n = (size_t)rd(x, 0, (int64_t)cap);
-  if (failed(x) || (cap && !(a->skills = ralloc(x, cap * sizeof *a->skills))))
+  if (failed(x) || (cap && !(a->skills = ralloc(x, cap * SKILL_BYTES))))
     return;
   a->cap_skills = (uint32_t)cap;
-  e->bytes += cap * sizeof *a->skills;
-  for (size_t i = 0; i < n && !failed(x); i++) {
+  e->bytes += cap * SKILL_BYTES;
+  cc_skill sk[64];
+  size_t ns = 0;
+  for (; ns < n && !failed(x); ns++) {
     const char *name = interned(x, cc_sr_str_nn(x->r, NULL));
     int64_t level = rd(x, 1, 10);
-    for (size_t j = 0; j < i && !failed(x); j++)
-      if (a->skills[j].name == name)
+    for (size_t j = 0; j < ns && !failed(x); j++)
+      if (sk[j].name == name)
         bad(x);
-    a->skills[i].name = name;
-    a->skills[i].level = (uint8_t)level;
-    a->n_skills = (uint32_t)(i + 1);
+    sk[ns] = (cc_skill){name, (uint8_t)level};
   }
-  sort_n(a->skills, a->n_skills, sizeof *a->skills, by_name_ptr);
+  if (failed(x))
+    return;
+  sort_n(sk, ns, sizeof *sk, by_name_ptr);
+  cc_skills_split(sk, ns, a->skills, agent_levels(a));
+  a->n_skills = (uint32_t)ns;
   cap = (size_t)rd(x, 0, 32), n = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x) || (cap && !(a->attrs = ralloc(x, cap * sizeof *a->attrs))))
     return;

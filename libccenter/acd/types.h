@@ -161,7 +161,9 @@ struct agent {
   /* Most agents serve a few queues: their memberships are listed in the agent's own
    * block, one cache miss fewer when it frees up and looks for a contact. */
   membership *mem_in[AGENT_MEM_INLINE];
-  cc_skill *skills;     /* sorted by interned name pointer */
+  /* Skill names, interned, sorted by pointer; their levels follow in the same block, after
+   * cap_skills names (agent_levels). */
+  const char **skills;
   cc_attr_kv *attrs;    /* sorted by interned key pointer */
   contact **preferring; /* contacts in their preferred phase naming this agent */
   uint32_t seq;
@@ -181,6 +183,15 @@ struct agent {
   uint8_t cause;         /* ccenter_cause of an engine-made NOT_READY */
   uint8_t pending_cause; /* ccenter_cause of the pending NOT_READY */
 };
+
+/* A skill's level and its name take a byte and a pointer, where a struct of both would
+ * take 16 bytes. */
+#define SKILL_BYTES (sizeof(const char *) + 1)
+
+static inline uint8_t *agent_levels(const agent *a)
+{
+  return (uint8_t *)(a->skills + a->cap_skills);
+}
 
 struct work {
   agent *a;

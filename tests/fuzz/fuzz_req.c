@@ -108,7 +108,10 @@ static void check_match(const cc_req *r, const cc_req *r2, const uint8_t *data, 
   }
   qsort(skills, ns, sizeof *skills, cmp_skill);
   qsort(attrs, na, sizeof *attrs, cmp_attr);
-  cc_agent_view v = {skills, ns, attrs, na};
+  const char *names[CC_REQ_MAX_TERMS];
+  uint8_t levels[CC_REQ_MAX_TERMS];
+  cc_skills_split(skills, ns, names, levels);
+  cc_agent_view v = {names, levels, ns, attrs, na};
   int m = cc_req_match(r, &v);
   CHECK(m == 0 || m == 1);
   CHECK(m == cc_req_match(r2, &v));

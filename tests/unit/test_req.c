@@ -112,6 +112,8 @@ static void expect_err(const char *text, int code, size_t offset, const char *ms
 
 typedef struct tagent {
   cc_skill sk[64];
+  const char *names[64]; /* sk split (view_sort) */
+  uint8_t levels[64];
   cc_attr_kv at[32];
   char buf[512];
   cc_agent_view v;
@@ -133,7 +135,9 @@ static void view_sort(tagent *ag)
 {
   qsort(ag->sk, ag->v.n_skills, sizeof ag->sk[0], cmp_sk);
   qsort(ag->at, ag->v.n_attrs, sizeof ag->at[0], cmp_at);
-  ag->v.skills = ag->sk;
+  cc_skills_split(ag->sk, ag->v.n_skills, ag->names, ag->levels);
+  ag->v.skills = ag->names;
+  ag->v.levels = ag->levels;
   ag->v.attrs = ag->at;
 }
 

@@ -33,7 +33,7 @@ static contact *of_cls(const cc_tnode *n)
   return n ? (contact *)((const char *)n - offsetof(contact, cls_node)) : NULL;
 }
 
-static cnode *of_cnode(const cc_tnode *n)
+static cnode *of_cnode(const cc_knode *n)
 {
   return n ? (cnode *)((const char *)n - offsetof(cnode, node)) : NULL;
 }
@@ -75,7 +75,7 @@ static int cmp_cls(const cc_tnode *x, const cc_tnode *y)
   return cmp_c(of_cls(x), of_cls(y));
 }
 
-static int cmp_cnode(const cc_tnode *x, const cc_tnode *y)
+static int cmp_cnode(const cc_knode *x, const cc_knode *y)
 {
   const cnode *a = of_cnode(x), *b = of_cnode(y);
   if (a->node.aux != b->node.aux)
@@ -178,7 +178,7 @@ static int agent_meets(const rclass *k, const agent *a)
 static void cnode_unlink(rclass *k, cnode *n)
 {
   if (n->in_tree) {
-    cc_treap_remove(&k->agents, &n->node);
+    cc_ktreap_remove(&k->agents, &n->node);
     n->in_tree = 0;
     member_of(n)->a->n_indexed--;
   }
@@ -191,7 +191,7 @@ static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
     return NULL;
   k->req = req;
   k->slot = slot;
-  cc_treap_init(&k->agents, cmp_cnode);
+  cc_ktreap_init(&k->agents, cmp_cnode);
   cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_FIRST); /* walked in order, never ranked */
   return k;
 }
@@ -452,7 +452,7 @@ void cc_route_refresh(ccenter_engine *e, agent *a)
       if (want && !n->in_tree) {
         n->node.aux = (int32_t)k1;
         n->key2 = k2;
-        cc_treap_insert(&k->agents, &n->node);
+        cc_ktreap_insert(&k->agents, &n->node);
         n->in_tree = 1;
         a->n_indexed++;
       }
@@ -670,8 +670,8 @@ int cc_route_offers_at_once(const ccenter_engine *e, const queue *q, int64_t now
   const rclass *first = q->steps ? q->steps->s[0].k : q->classes[0];
   const contact *head = of_cls(cc_treap_first(&first->contacts));
   unsigned n = 0;
-  for (const cc_tnode *t = cc_treap_first(&first->agents); t && n < AT_ONCE_PROBE;
-       t = cc_treap_next(t), n++) {
+  for (const cc_knode *t = cc_ktreap_first(&first->agents); t && n < AT_ONCE_PROBE;
+       t = cc_ktreap_next(&first->agents, t), n++) {
     const membership *m = member_of(of_cnode(t));
     if (m->delay > 0 || (m->reserve && !q->reserve_open) ||
         !cc_can_take(m->a, CCENTER_CHANNEL_VOICE))
@@ -721,17 +721,17 @@ static agent *pick_preferred(ccenter_engine *e, contact *c)
   return best;
 }
 
-static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_tnode *start,
+static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_knode *start,
                                   int wrap)
 {
   /* From start to the end, then (wrap) from the first back to start. */
-  for (cc_tnode *n = start; n;) {
+  for (cc_knode *n = start; n;) {
     cnode *cn = of_cnode(n);
     if (node_eligible(e, c, cn))
       return cn;
-    n = cc_treap_next(n);
+    n = cc_ktreap_next(&k->agents, n);
     if (!n && wrap) {
-      n = cc_treap_first(&k->agents);
+      n = cc_ktreap_first(&k->agents);
       wrap = 0;
     }
     if (n == start)
@@ -741,9 +741,9 @@ static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_t
 }
 
 /* First node whose ordinal is greater than `after` (round-robin). */
-static cc_tnode *after_ordinal(const rclass *k, uint32_t after)
+static cc_knode *after_ordinal(const rclass *k, uint32_t after)
 {
-  cc_tnode *n = k->agents.root, *best = NULL;
+  cc_knode *n = k->agents.root, *best = NULL;
   while (n) {
     if (of_cnode(n)->node.aux > (int64_t)after) {
       best = n;
@@ -768,13 +768,13 @@ static uint64_t exact_weight(const ccenter_engine *e, const contact *c, const rc
 
 static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
 {
-  size_t size = cc_treap_size(&k->agents);
+  size_t size = cc_ktreap_size(&k->agents);
   if (!size)
     return NULL;
   /* Rejection sampling: a uniform draw accepted with probability level/10 is a draw
    * proportional to level, and needs no weight sums in the tree. */
   for (int tries = 0; tries < 64; tries++) {
-    cnode *cn = of_cnode(cc_treap_select(&k->agents, cc_eng_random(e) % size));
+    cnode *cn = of_cnode(cc_ktreap_select(&k->agents, cc_eng_random(e) % size));
     if (!node_eligible(e, c, cn))
       continue;
     int w = class_level(k, member_of(cn)->a);
@@ -783,12 +783,12 @@ static cnode *pick_weighted(ccenter_engine *e, contact *c, rclass *k)
   }
   /* Few eligible among many: draw exactly over the eligible ones. */
   uint64_t total = 0;
-  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n))
+  for (cc_knode *n = cc_ktreap_first(&k->agents); n; n = cc_ktreap_next(&k->agents, n))
     total += exact_weight(e, c, k, of_cnode(n));
   if (!total)
     return NULL;
   uint64_t r = cc_eng_random(e) % total;
-  for (cc_tnode *n = cc_treap_first(&k->agents); n; n = cc_treap_next(n)) {
+  for (cc_knode *n = cc_ktreap_first(&k->agents); n; n = cc_ktreap_next(&k->agents, n)) {
     uint64_t wt = exact_weight(e, c, k, of_cnode(n));
     if (r < wt)
       return of_cnode(n);
@@ -803,20 +803,20 @@ static cnode *pick_indexed(ccenter_engine *e, contact *c)
   queue *q = c->q;
   switch (q->strategy) {
   case CCENTER_STRATEGY_ROUND_ROBIN: {
-    cc_tnode *start = after_ordinal(k, q->rr_last);
-    return first_eligible_from(e, c, k, start ? start : cc_treap_first(&k->agents), 1);
+    cc_knode *start = after_ordinal(k, q->rr_last);
+    return first_eligible_from(e, c, k, start ? start : cc_ktreap_first(&k->agents), 1);
   }
   case CCENTER_STRATEGY_RANDOM: {
-    size_t size = cc_treap_size(&k->agents);
+    size_t size = cc_ktreap_size(&k->agents);
     if (!size)
       return NULL;
-    return first_eligible_from(e, c, k, cc_treap_select(&k->agents, cc_eng_random(e) % size),
+    return first_eligible_from(e, c, k, cc_ktreap_select(&k->agents, cc_eng_random(e) % size),
                                1);
   }
   case CCENTER_STRATEGY_WEIGHTED_RANDOM:
     return pick_weighted(e, c, k);
   default:
-    return first_eligible_from(e, c, k, cc_treap_first(&k->agents), 0);
+    return first_eligible_from(e, c, k, cc_ktreap_first(&k->agents), 0);
   }
 }
 
@@ -883,8 +883,8 @@ void cc_route_contact(ccenter_engine *e, contact *c)
   if (q->strategy == CCENTER_STRATEGY_RING_ALL) {
     agent *ring[RING_ALL_LIMIT];
     size_t n = 0;
-    for (cc_tnode *t = cc_treap_first(&c->cls->agents); t && n < RING_ALL_LIMIT;
-         t = cc_treap_next(t)) {
+    for (cc_knode *t = cc_ktreap_first(&c->cls->agents); t && n < RING_ALL_LIMIT;
+         t = cc_ktreap_next(&c->cls->agents, t)) {
       cnode *cn = of_cnode(t);
       if (node_eligible(e, c, cn))
         ring[n++] = member_of(cn)->a;
@@ -1123,7 +1123,7 @@ const char *cc_route_check(const ccenter_engine *e)
         if (!c->in_queue || c->cls != k || c->q != q || c->pref_phase)
           return "a class index holds a contact that does not belong there";
         indexed++;
-        for (cc_tnode *u = cc_treap_first(&k->agents); u; u = cc_treap_next(u)) {
+        for (cc_knode *u = cc_ktreap_first(&k->agents); u; u = cc_ktreap_next(&k->agents, u)) {
           cnode *cn = of_cnode(u);
           if (node_eligible(e, c, cn))
             return "a waiting contact could be offered to an available agent";

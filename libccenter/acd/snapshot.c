@@ -1258,7 +1258,7 @@ static void r_membership(rst *x, agent *a)
     cn->key2 = cnode_key2(k2); /* written in 64 bits before cnode kept 51 */
     m->n_nodes = (uint16_t)(j + 1);
     if (in_tree) {
-      cc_treap_insert(&q->classes[slot]->agents, &cn->node);
+      cc_ktreap_insert(&q->classes[slot]->agents, &cn->node);
       cn->in_tree = 1;
       a->n_indexed++;
     }

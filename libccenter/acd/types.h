@@ -10,6 +10,7 @@
 #include "acd/req.h"
 #include "core/map.h"
 #include "core/options.h"
+#include "core/ktreap.h"
 #include "core/treap.h"
 #include "time/timer.h"
 
@@ -47,25 +48,26 @@ typedef struct rclass {
   cc_req *req; /* NULL: matches every member */
   int refs;    /* steps and contacts using it; slot 0 is never released */
   int slot;
-  cc_treap agents;   /* cnodes */
+  cc_ktreap agents;  /* cnodes */
   cc_treap contacts; /* contacts (cls_node) */
 } rclass;
 
 /* One agent in one class's index, inside its membership's block (route.c, member_of).
  * key1/key2 are the strategy's order, computed when the node is inserted (a change of the
  * inputs re-inserts it). There is one per class an agent meets in each queue it serves,
- * the largest share of an agent's memory: hence 40 bytes, key1 in the tree node's spare
- * word and key2 in 51 bits (route.c, strategy_key) next to the node's small fields, where
- * 48 would be the plain layout. */
+ * the largest share of an agent's memory: hence 32 bytes, a tree node without a parent
+ * link or a stored priority (core/ktreap.h), key1 in its spare word and key2 in 51 bits
+ * (route.c, strategy_key) next to the node's small fields, where 48 would be the plain
+ * layout on core/treap.h. */
 #define CNODE_KEY2_MAX ((INT64_C(1) << 50) - 1)
 typedef struct cnode {
-  cc_tnode node;          /* node.aux: key1 */
+  cc_knode node;          /* node.aux: key1 */
   int64_t key2 : 51;      /* within +-CNODE_KEY2_MAX */
   uint64_t slot : 6;      /* the class's slot in the queue (< MAX_CLASSES) */
   uint64_t idx : 6;       /* position in the membership's nodes (< MAX_CLASSES) */
   uint64_t in_tree : 1;
 } cnode;
-_Static_assert(sizeof(cnode) == 40, "cnode: 40 bytes (see above)");
+_Static_assert(sizeof(cnode) == 32, "cnode: 32 bytes (see above)");
 _Static_assert(MAX_CLASSES <= 64, "cnode: slot and idx take 6 bits");
 
 /* key2 as a cnode keeps it: times more than 35,000 years from 0 compare as equal and fall

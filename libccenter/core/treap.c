@@ -22,19 +22,6 @@ void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
   t->what = what;
 }
 
-/* The priority of a node: its address mixed (the finaliser of MurmurHash3), so that nodes
- * laid out at a regular stride still get independent-looking priorities. */
-static uint32_t prio(const cc_tnode *n)
-{
-  uint64_t x = (uint64_t)(uintptr_t)n;
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return (uint32_t)x;
-}
-
 static void replace_child(cc_treap *t, cc_tnode *parent, cc_tnode *old, cc_tnode *nw)
 {
   if (!parent)
@@ -95,8 +82,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   if (leftmost && (t->what & CC_TREAP_FIRST))
     t->first = n;
   n->parent = p;
-  uint32_t pn = prio(n);
-  while (n->parent && prio(n->parent) < pn)
+  uint32_t pn = cc_treap_prio(n);
+  while (n->parent && cc_treap_prio(n->parent) < pn)
     rotate_up(t, n);
 }
 
@@ -107,7 +94,7 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
     t->first = cc_treap_next(n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
-    cc_tnode *c = prio(n->left) > prio(n->right) ? n->left : n->right;
+    cc_tnode *c = cc_treap_prio(n->left) > cc_treap_prio(n->right) ? n->left : n->right;
     rotate_up(t, c);
   }
   cc_tnode *child = n->left ? n->left : n->right;
@@ -161,24 +148,4 @@ size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n)
 size_t cc_treap_size(const cc_treap *t)
 {
   return t->count;
-}
-
-cc_tnode *cc_treap_select(const cc_treap *t, size_t rank)
-{
-  if (rank >= t->count)
-    return NULL;
-  size_t k = t->count - 1 - rank; /* nodes after the one sought */
-  cc_tnode *n = t->root;
-  while (n) {
-    size_t r = n->size - 1;
-    if (k < r) {
-      n = n->right;
-    } else if (k == r) {
-      return n;
-    } else {
-      k -= r + 1;
-      n = n->left;
-    }
-  }
-  return NULL;
 }

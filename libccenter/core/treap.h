@@ -3,7 +3,7 @@
  * is O(log n) expected, including the rank used for queue positions. A node's heap
  * priority is a hash of its address, computed when needed rather than stored: the tree's
  * shape then depends on where nodes live, which nothing observes (orders, ranks and
- * selections depend on the keys only), and every node has 4 bytes for its owner. */
+ * selections depend on the keys only). */
 #ifndef CC_CORE_TREAP_H
 #define CC_CORE_TREAP_H
 
@@ -13,9 +13,21 @@
 typedef struct cc_tnode {
   struct cc_tnode *left, *right, *parent;
   uint32_t size; /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
-  int32_t aux;   /* the owner's, never touched by the treap: a key fits where a stored
-                    priority would pad the owner's struct by 8 bytes (acd/types.h, cnode) */
 } cc_tnode;
+
+/* The heap priority of the node at n: its address mixed (the finaliser of MurmurHash3),
+ * so that nodes laid out at a regular stride still get independent-looking priorities.
+ * core/ktreap.h uses it too. */
+static inline uint32_t cc_treap_prio(const void *n)
+{
+  uint64_t x = (uint64_t)(uintptr_t)n;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return (uint32_t)x;
+}
 
 /* <0, 0, >0 as a orders before, equal to, after b. */
 typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
@@ -30,9 +42,9 @@ typedef struct cc_treap {
 
 /* What a treap maintains beyond the order. Each costs touching nodes that are often cache
  * misses, so a treap keeps only what its user asks of it:
- * SIZES: subtree sizes, for cc_treap_rank and cc_treap_select (otherwise these must not
- *        be called); removing a node walks up to the root, except the first node when
- *        FIRST is kept too. cc_treap_size works without.
+ * SIZES: subtree sizes, for cc_treap_rank (otherwise it must not be called); removing a
+ *        node walks up to the root, except the first node when FIRST is kept too.
+ *        cc_treap_size works without. (Selecting by rank: core/ktreap.h.)
  * FIRST: the first node cached, so cc_treap_first is O(1) (otherwise a descent); removing
  *        the first node finds its successor. */
 #define CC_TREAP_SIZES 1u
@@ -48,7 +60,5 @@ cc_tnode *cc_treap_next(const cc_tnode *n);
 /* 1-based position of n, which must be in t. */
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n);
 size_t cc_treap_size(const cc_treap *t);
-/* The node at 0-based rank, or NULL. */
-cc_tnode *cc_treap_select(const cc_treap *t, size_t rank);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "ccenter/ccenter.h"
 #include "core/options.h"
+#include "core/ktreap.h"
 #include "core/treap.h"
 #include "harness.h"
 
@@ -107,10 +108,12 @@ START_TEST(grow_doubles_and_keeps_contents)
 }
 END_TEST
 
-/* The treap against a sorted array, over random inserts and removes: order, size, rank,
- * select and the cached first node after every operation. */
+/* The treaps against a sorted array, over random inserts and removes: order, size, rank
+ * or select and the cached first node after every operation. core/treap.h with each set of
+ * CC_TREAP_* and core/ktreap.h (no rank there) go through the same calls (tt_*). */
 typedef struct tv {
   cc_tnode node;
+  cc_knode knode;
   int key;
   int in;
 } tv;
@@ -121,16 +124,56 @@ static int tv_cmp(const cc_tnode *a, const cc_tnode *b)
   return (x->key > y->key) - (x->key < y->key);
 }
 
-/* _i: which of CC_TREAP_SIZES (rank and select checked too) and CC_TREAP_FIRST. */
+static tv *of_knode(const cc_knode *n)
+{
+  return n ? (tv *)((char *)(uintptr_t)n - offsetof(tv, knode)) : NULL;
+}
+
+static int tv_kcmp(const cc_knode *a, const cc_knode *b)
+{
+  const tv *x = of_knode(a), *y = of_knode(b);
+  return (x->key > y->key) - (x->key < y->key);
+}
+
+typedef struct tt {
+  int keyed; /* core/ktreap.h */
+  cc_treap t;
+  cc_ktreap k;
+} tt;
+
+static void tt_flip(tt *t, tv *x)
+{
+  if (t->keyed)
+    (x->in ? cc_ktreap_remove : cc_ktreap_insert)(&t->k, &x->knode);
+  else
+    (x->in ? cc_treap_remove : cc_treap_insert)(&t->t, &x->node);
+  x->in = !x->in;
+}
+
+static tv *tt_first(const tt *t)
+{
+  return t->keyed ? of_knode(cc_ktreap_first(&t->k)) : (tv *)cc_treap_first(&t->t);
+}
+
+static tv *tt_next(const tt *t, const tv *x)
+{
+  return t->keyed ? of_knode(cc_ktreap_next(&t->k, &x->knode))
+                  : (tv *)cc_treap_next(&x->node);
+}
+
+/* _i: which of CC_TREAP_SIZES (rank checked too) and CC_TREAP_FIRST; 4: core/ktreap.h
+ * (select checked too). */
 START_TEST(treap_matches_a_sorted_model)
 {
   enum { N = 300 };
   static tv v[N];
   int of_key[N];
-  unsigned what = (unsigned)_i;
-  int sized = (what & CC_TREAP_SIZES) != 0;
-  cc_treap t;
-  cc_treap_init_2(&t, tv_cmp, what);
+  static tt t;
+  t.keyed = _i == 4;
+  unsigned what = t.keyed ? 0 : (unsigned)_i;
+  int sized = t.keyed || (what & CC_TREAP_SIZES) != 0;
+  cc_treap_init_2(&t.t, tv_cmp, what);
+  cc_ktreap_init(&t.k, tv_kcmp);
   uint64_t rng = 12345;
   for (int i = 0; i < N; i++) {
     v[i].key = i * 7 % N; /* distinct keys in a scrambled order */
@@ -142,13 +185,9 @@ START_TEST(treap_matches_a_sorted_model)
     tv *x = &v[(rng >> 33) % N];
     /* One operation in four takes the first element out, as routing does to a waiting
      * line (with SIZES and FIRST no other node's count changes then). */
-    if (op % 4 == 3 && cc_treap_first(&t))
-      x = (tv *)cc_treap_first(&t);
-    if (x->in)
-      cc_treap_remove(&t, &x->node);
-    else
-      cc_treap_insert(&t, &x->node);
-    x->in = !x->in;
+    if (op % 4 == 3 && tt_first(&t))
+      x = tt_first(&t);
+    tt_flip(&t, x);
     /* The model: the elements in, in key order. */
     size_t n = 0;
     int min = -1;
@@ -158,25 +197,26 @@ START_TEST(treap_matches_a_sorted_model)
         continue;
       if (min < 0)
         min = k;
-      if (sized) {
-        ck_assert_ptr_eq(cc_treap_select(&t, n), &y->node);
-        ck_assert_uint_eq(cc_treap_rank(&t, &y->node), n + 1);
-      }
+      if (t.keyed)
+        ck_assert_ptr_eq(of_knode(cc_ktreap_select(&t.k, n)), y);
+      else if (sized)
+        ck_assert_uint_eq(cc_treap_rank(&t.t, &y->node), n + 1);
       n++;
     }
-    ck_assert_uint_eq(cc_treap_size(&t), n);
-    if (sized)
-      ck_assert_ptr_null(cc_treap_select(&t, n));
+    ck_assert_uint_eq(t.keyed ? cc_ktreap_size(&t.k) : cc_treap_size(&t.t), n);
+    if (t.keyed)
+      ck_assert_ptr_null(cc_ktreap_select(&t.k, n));
     if (min < 0)
-      ck_assert_ptr_null(cc_treap_first(&t));
+      ck_assert_ptr_null(tt_first(&t));
     else
-      ck_assert_int_eq(((tv *)cc_treap_first(&t))->key, min);
-    if (op % 1000 == 0 || !sized) { /* walk from first: every element once, ascending */
+      ck_assert_int_eq(tt_first(&t)->key, min);
+    /* Walk from first: every element once, ascending. */
+    if (op % 1000 == 0 || !sized || t.keyed) {
       size_t seen = 0;
       int last = -1;
-      for (cc_tnode *p = cc_treap_first(&t); p; p = cc_treap_next(p), seen++) {
-        ck_assert_int_gt(((tv *)p)->key, last);
-        last = ((tv *)p)->key;
+      for (tv *p = tt_first(&t); p; p = tt_next(&t, p), seen++) {
+        ck_assert_int_gt(p->key, last);
+        last = p->key;
       }
       ck_assert_uint_eq(seen, n);
     }
@@ -196,7 +236,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
-  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 4);
+  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 5);
   suite_add_tcase(s, tc);
   return s;
 }

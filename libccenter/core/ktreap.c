@@ -1,0 +1,134 @@
+#include "core/ktreap.h"
+
+#include "core/treap.h"
+
+void cc_ktreap_init(cc_ktreap *t, cc_kcmp cmp)
+{
+  t->root = t->first = NULL;
+  t->count = 0;
+  t->cmp = cmp;
+}
+
+/* Splits s around n's key into *l (before n) and *r (after n); returns how many nodes went
+ * to *r. A node that stays on the left loses from its count what its right subtree gave
+ * to *r; one that goes right keeps its count (its right subtree goes with it). */
+static uint32_t split(cc_kcmp cmp, cc_knode *s, const cc_knode *n, cc_knode **l, cc_knode **r)
+{
+  if (!s) {
+    *l = *r = NULL;
+    return 0;
+  }
+  if (cmp(s, n) < 0) {
+    *l = s;
+    uint32_t moved = split(cmp, s->right, n, &s->right, r);
+    s->size -= moved;
+    return moved;
+  }
+  *r = s;
+  return s->size + split(cmp, s->left, n, l, &s->left);
+}
+
+/* Joins a and b (every key of a before every key of b; nb nodes in b). */
+static cc_knode *merge(cc_knode *a, cc_knode *b, uint32_t nb)
+{
+  if (!a)
+    return b;
+  if (!b)
+    return a;
+  if (cc_treap_prio(a) > cc_treap_prio(b)) {
+    a->size += nb; /* b joins a's right subtree */
+    a->right = merge(a->right, b, nb);
+    return a;
+  }
+  b->left = merge(a, b->left, nb - b->size);
+  return b;
+}
+
+void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
+{
+  uint32_t pn = cc_treap_prio(n);
+  cc_knode **link = &t->root;
+  int leftmost = 1;
+  while (*link && cc_treap_prio(*link) >= pn) {
+    cc_knode *p = *link;
+    if (t->cmp(n, p) < 0) {
+      link = &p->left;
+    } else {
+      link = &p->right;
+      p->size++;
+      leftmost = 0;
+    }
+  }
+  n->size = 1 + split(t->cmp, *link, n, &n->left, &n->right);
+  *link = n;
+  t->count++;
+  if (leftmost && !n->left)
+    t->first = n;
+}
+
+void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
+{
+  cc_knode **link = &t->root, *succ = NULL;
+  while (*link != n) {
+    cc_knode *p = *link;
+    if (t->cmp(n, p) < 0) {
+      succ = p;
+      link = &p->left;
+    } else {
+      p->size--;
+      link = &p->right;
+    }
+  }
+  if (t->first == n) {
+    cc_knode *r = n->right;
+    if (r) {
+      while (r->left)
+        r = r->left;
+      succ = r;
+    }
+    t->first = succ;
+  }
+  *link = merge(n->left, n->right, n->size - 1);
+  t->count--;
+  n->left = n->right = NULL;
+}
+
+cc_knode *cc_ktreap_next(const cc_ktreap *t, const cc_knode *n)
+{
+  if (n->right) {
+    const cc_knode *r = n->right;
+    while (r->left)
+      r = r->left;
+    return (cc_knode *)r;
+  }
+  cc_knode *p = t->root, *succ = NULL;
+  while (p != n) {
+    if (t->cmp(n, p) < 0) {
+      succ = p;
+      p = p->left;
+    } else {
+      p = p->right;
+    }
+  }
+  return succ;
+}
+
+cc_knode *cc_ktreap_select(const cc_ktreap *t, size_t rank)
+{
+  if (rank >= t->count)
+    return NULL;
+  size_t k = t->count - 1 - rank; /* nodes after the one sought */
+  cc_knode *n = t->root;
+  while (n) {
+    size_t r = n->size - 1;
+    if (k < r) {
+      n = n->right;
+    } else if (k == r) {
+      return n;
+    } else {
+      k -= r + 1;
+      n = n->left;
+    }
+  }
+  return NULL;
+}

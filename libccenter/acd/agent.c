@@ -201,7 +201,7 @@ int cc_op_unserve(ccenter_engine *e, agent *a, queue *q)
 /* The agent's skills or attributes (arr, and arr2 if not NULL; *n) just changed: its
  * indexes follow and it is routed, or — out of memory — arr is put back as it was
  * (before[n_before], elem bytes each; arr2 likewise from before2). */
-static int rematch_or_restore(ccenter_engine *e, agent *a, uint32_t *n, size_t n_before,
+static int rematch_or_restore(ccenter_engine *e, agent *a, uint8_t *n, size_t n_before,
                               void *arr, const void *before, size_t elem, void *arr2,
                               const void *before2, size_t elem2)
 {
@@ -211,7 +211,7 @@ static int rematch_or_restore(ccenter_engine *e, agent *a, uint32_t *n, size_t n
       memcpy(arr, before, n_before * elem);
     if (n_before && arr2)
       memcpy(arr2, before2, n_before * elem2);
-    *n = (uint32_t)n_before;
+    *n = (uint8_t)n_before;
     cc_route_refresh(e, a);
     return rc;
   }
@@ -247,10 +247,11 @@ int cc_op_set_skill(ccenter_engine *e, agent *a, const char *name, int64_t level
   } else {
     if (n == 64)
       return CCENTER_EFULL;
-    size_t old = a->cap_skills;
-    if (cc_grow_exact(&e->alloc, (void **)&a->skills, &a->cap_skills, n + 1, SKILL_BYTES))
+    uint32_t old = a->cap_skills, cap = old;
+    if (cc_grow_exact(&e->alloc, (void **)&a->skills, &cap, n + 1, SKILL_BYTES))
       return CCENTER_ENOMEM;
-    e->bytes += (a->cap_skills - old) * SKILL_BYTES;
+    a->cap_skills = (uint8_t)cap;
+    e->bytes += (cap - old) * SKILL_BYTES;
     uint8_t *lv = agent_levels(a);
     if (a->cap_skills != old) /* the levels follow the names, which grew */
       memmove(lv, a->skills + old, n);
@@ -288,11 +289,11 @@ int cc_op_set_attr(ccenter_engine *e, agent *a, const char *key, const char *val
   } else {
     if (a->n_attrs == 32)
       return CCENTER_EFULL;
-    size_t old = a->cap_attrs;
-    if (cc_grow_exact(&e->alloc, (void **)&a->attrs, &a->cap_attrs, a->n_attrs + 1,
-                      sizeof *a->attrs))
+    uint32_t old = a->cap_attrs, cap = old;
+    if (cc_grow_exact(&e->alloc, (void **)&a->attrs, &cap, a->n_attrs + 1, sizeof *a->attrs))
       return CCENTER_ENOMEM;
-    e->bytes += (a->cap_attrs - old) * sizeof *a->attrs;
+    a->cap_attrs = (uint8_t)cap;
+    e->bytes += (cap - old) * sizeof *a->attrs;
     memmove(&a->attrs[i + 1], &a->attrs[i], (a->n_attrs - i) * sizeof *a->attrs);
     a->attrs[i].key = k;
     a->attrs[i].value = v;

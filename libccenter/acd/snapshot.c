@@ -1314,7 +1314,7 @@ static void r_agent(rst *x, uint64_t prev)
   size_t cap = (size_t)rd(x, 0, 64), n = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x) || (cap && !(a->skills = ralloc(x, cap * SKILL_BYTES))))
     return;
-  a->cap_skills = (uint32_t)cap;
+  a->cap_skills = (uint8_t)cap;
   e->bytes += cap * SKILL_BYTES;
   cc_skill sk[64];
   size_t ns = 0;
@@ -1330,11 +1330,11 @@ static void r_agent(rst *x, uint64_t prev)
     return;
   sort_n(sk, ns, sizeof *sk, by_name_ptr);
   cc_skills_split(sk, ns, a->skills, agent_levels(a));
-  a->n_skills = (uint32_t)ns;
+  a->n_skills = (uint8_t)ns;
   cap = (size_t)rd(x, 0, 32), n = (size_t)rd(x, 0, (int64_t)cap);
   if (failed(x) || (cap && !(a->attrs = ralloc(x, cap * sizeof *a->attrs))))
     return;
-  a->cap_attrs = (uint32_t)cap;
+  a->cap_attrs = (uint8_t)cap;
   e->bytes += cap * sizeof *a->attrs;
   for (size_t i = 0; i < n && !failed(x); i++) {
     const char *k = interned(x, cc_sr_str_nn(x->r, NULL));
@@ -1344,7 +1344,7 @@ static void r_agent(rst *x, uint64_t prev)
         bad(x);
     a->attrs[i].key = k;
     a->attrs[i].value = v;
-    a->n_attrs = (uint32_t)(i + 1);
+    a->n_attrs = (uint8_t)(i + 1);
   }
   sort_n(a->attrs, a->n_attrs, sizeof *a->attrs, by_key_ptr);
   cap = rcap(x, AGENT_MEM_INLINE, (size_t)1 << 20);

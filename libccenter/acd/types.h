@@ -173,11 +173,11 @@ struct agent {
   unsigned missed_in_row, handled, handled_since_login;
   unsigned n_offered, n_connected, n_wrap;
   unsigned n_indexed; /* index nodes in their class trees (cc_route_refresh) */
-  uint32_t n_mem, cap_mem, n_skills, cap_skills, n_attrs, cap_attrs, n_preferring,
-      cap_preferring;
+  uint32_t n_mem, cap_mem, n_preferring, cap_preferring;
   uint16_t n[NCH];
   uint8_t cap[NCH];
   uint8_t overlap[NCH]; /* bit i of overlap[b]: channel i may be offered while busy on b */
+  uint8_t n_skills, cap_skills, n_attrs, cap_attrs; /* at most 64 and 32 (agent.c) */
   /* Flags as bits: with a byte each, the struct took 8 bytes more. */
   unsigned pending_logout : 1;
   unsigned pending_nr : 1; /* a NOT_READY is pending (reason `pending`, cause pending_cause) */

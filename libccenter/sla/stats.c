@@ -161,10 +161,10 @@ typedef struct sta {
   ivlist iv;
   aiv newest;         /* iv.emb */
   const char *reason; /* interned NOT_READY reason */
-  char *id;
   leg *legs;          /* NULL exactly when n_legs is 0 */
   uint32_t n_legs;
   uint32_t cap_legs;  /* exact: rarely more than one */
+  char id[];          /* in the record: a pointer and a block fewer than a copy of its own */
 } sta;
 
 /* Reached through the engine contact's slot only (the engine keeps ids unique among live
@@ -518,11 +518,11 @@ static sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
   sta *a = agent_find(st, o);
   if (a || !o)
     return a;
-  const char *id = o->id;
-  a = cc_calloc(st->al, 1, sizeof *a);
-  if (!a || !(a->id = cc_strdup(st->al, id)) || cc_map_put(&st->agents, st->al, a->id, a)) {
-    if (a)
-      cc_free(st->al, a->id);
+  size_t len = strlen(o->id);
+  a = cc_calloc(st->al, 1, sizeof *a + len + 1);
+  if (a)
+    memcpy(a->id, o->id, len + 1);
+  if (!a || cc_map_put(&st->agents, st->al, a->id, a)) {
     cc_free(st->al, a);
     st->dropped++;
     return NULL;
@@ -1414,7 +1414,6 @@ static void stats_free(void *p)
     for (size_t i = 0; i < a->n_legs; i++)
       leg_release(st, leg_at(a, i));
     cc_free(st->al, a->legs);
-    cc_free(st->al, a->id);
     cc_free(st->al, a);
   }
   it = 0;
@@ -1774,24 +1773,32 @@ static void sw_map(cc_snap_w *w, uint64_t tag, const cc_map *m,
   }
 }
 
-/* A record of `size` bytes whose id (a copy it owns, at id_off) is its key in m, put in
- * slot idx. Once placed it is the map's: stats_free frees it with what it holds, so the
- * caller fills it in place. NULL with *rc set on failure (nothing left allocated). */
+/* A record of `size` bytes whose id (at id_off: a copy it owns, or its characters when m
+ * keeps keys in the records) is its key in m, put in slot idx. Once placed it is the
+ * map's: stats_free frees it with what it holds, so the caller fills it in place. NULL
+ * with *rc set on failure (nothing left allocated). */
 static void *rd_keyed(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx, size_t size,
                       size_t id_off, int *rc)
 {
   const char *id = cc_sr_str_nn(r, NULL);
   if ((*rc = r->err))
     return NULL;
+  size_t len = strlen(id);
+  if (!m->key_ptr && id_off + len + 1 > size)
+    size = id_off + len + 1;
   char *rec = cc_calloc(st->al, 1, size), *k = NULL;
-  if (!rec || !(k = cc_strdup(st->al, id))) {
+  if (rec && !m->key_ptr)
+    k = memcpy(rec + id_off, id, len + 1);
+  else if (rec && (k = cc_strdup(st->al, id)))
+    memcpy(rec + id_off, &k, sizeof k);
+  if (!k) {
     cc_free(st->al, rec);
     *rc = CCENTER_ENOMEM;
     return NULL;
   }
-  memcpy(rec + id_off, &k, sizeof k);
   if ((*rc = cc_map_place(m, idx, k, rec))) {
-    cc_free(st->al, k);
+    if (m->key_ptr)
+      cc_free(st->al, k);
     cc_free(st->al, rec);
     return NULL;
   }
@@ -2043,7 +2050,7 @@ int cc_stats_attach(ccenter_engine *e)
   st->sweep_at = 1024;
   /* Each record's id is its key (core/map.h), wherever the struct keeps it. */
   cc_map_init_key(&st->queues, offsetof(stq, id), 1);
-  cc_map_init_key(&st->agents, offsetof(sta, id), 1);
+  cc_map_init_key(&st->agents, offsetof(sta, id), 0);
   cc_map_init_key(&st->customers, offsetof(stcust, id), 1);
   cc_map_init_key(&st->strings, 0, 0);
   int rc = cc_engine_add_observer(e, &stats_observer, st, 1, &st->slot);

@@ -91,15 +91,16 @@ typedef struct ivent {
 } ivent;
 
 typedef struct ivlist {
-  ivent *v;
+  ivent *v; /* every record but the one in emb */
   uint32_t n;
   uint32_t cap;
   void *cur; /* the record found last (NULL: none), checked before the array */
   /* Storage for the newest record inside the owner (agents), or NULL: events reach the
    * current interval's counters without another cache miss. When a newer interval starts,
    * the record moves out to a block of its own and the newest takes its place. It holds
-   * the list's newest record whenever the list has one (iv_new_rec): in use exactly when
-   * it is the last (emb_used). */
+   * the list's newest record whenever the list has one (iv_new_rec); its idx is NONE_T
+   * while it holds none (emb_used). It has no entry in v, after every other record: an
+   * agent with one interval has no array (iv_count, iv_at). */
   void *emb;
 } ivlist;
 
@@ -306,7 +307,21 @@ static void aiv_free(cc_stats *st, void *p)
 
 static int emb_used(const ivlist *l)
 {
-  return l->emb && l->n && l->v[l->n - 1].rec == l->emb;
+  return l->emb && *(const int64_t *)l->emb != NONE_T;
+}
+
+/* The records in the list, and the one at position i (< iv_count), in idx order. */
+static size_t iv_count(const ivlist *l)
+{
+  return l->n + (size_t)emb_used(l);
+}
+
+static ivent iv_at(const ivlist *l, size_t i)
+{
+  if (i < l->n)
+    return l->v[i];
+  ivent e = {*(const int64_t *)l->emb, l->emb};
+  return e;
 }
 
 static void iv_release(cc_stats *st, ivlist *l, void *rec, void (*fr)(cc_stats *, void *))
@@ -314,12 +329,16 @@ static void iv_release(cc_stats *st, ivlist *l, void *rec, void (*fr)(cc_stats *
   fr(st, rec);
   if (rec != l->emb)
     cc_free(st->al, rec);
+  else
+    *(int64_t *)rec = NONE_T;
 }
 
 static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *))
 {
   for (size_t i = 0; i < l->n; i++)
     iv_release(st, l, l->v[i].rec, fr);
+  if (emb_used(l))
+    iv_release(st, l, l->emb, fr);
   cc_free(st->al, l->v);
   l->v = NULL;
   l->cur = NULL;
@@ -329,10 +348,10 @@ static void ivlist_clear(cc_stats *st, ivlist *l, void (*fr)(cc_stats *, void *)
 /* First position whose idx >= idx. */
 static size_t iv_lower(const ivlist *l, int64_t idx)
 {
-  size_t lo = 0, hi = l->n;
+  size_t lo = 0, hi = iv_count(l);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (l->v[mid].idx < idx)
+    if (iv_at(l, mid).idx < idx)
       lo = mid + 1;
     else
       hi = mid;
@@ -341,7 +360,8 @@ static size_t iv_lower(const ivlist *l, int64_t idx)
 }
 
 /* A zeroed block for a new record of interval idx: the embedded one when it is free or
- * holds an older interval (which then moves out), else one of its own. */
+ * holds an older interval (which then moves out, to the end of the array: room for it is
+ * the caller's), else one of its own. */
 static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
 {
   int used = emb_used(l);
@@ -352,11 +372,9 @@ static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
     if (!moved)
       return NULL;
     memcpy(moved, l->emb, size);
-    for (size_t i = l->n; i-- > 0;)
-      if (l->v[i].rec == l->emb) {
-        l->v[i].rec = moved;
-        break;
-      }
+    l->v[l->n].idx = *(int64_t *)moved;
+    l->v[l->n].rec = moved;
+    l->n++;
     if (l->cur == l->emb)
       l->cur = moved;
   }
@@ -366,17 +384,19 @@ static void *iv_new_rec(cc_stats *st, ivlist *l, int64_t idx, size_t size)
 
 /* The record of interval idx, created if it is inside the kept window; NULL outside it
  * or when out of memory (counted as dropped). */
-/* Room for one more interval. Exact while a list is short (most hold one or two), then by
- * half again: a list can gain an interval per interval for as long as the window keeps
- * (STATS_KEEP), and a copying realloc each time would make that quadratic. Never past
- * the window. */
+/* Room for one more entry in the array. Exact while a list is short (most hold one or
+ * two), then by half again: a list can gain an interval per interval for as long as the
+ * window keeps (STATS_KEEP), and a copying realloc each time would make that quadratic.
+ * Never past the window (less the embedded record's place: the snapshot format counts
+ * it in the capacity, sw_ivlist). */
 static int iv_room(cc_stats *st, ivlist *l)
 {
   if (l->n < l->cap)
     return 0;
   size_t want = (size_t)l->n + 1;
   if (l->n >= 4) {
-    size_t grown = (size_t)l->cap + l->cap / 2, window = (size_t)st->keep + 1;
+    size_t grown = (size_t)l->cap + l->cap / 2,
+           window = (size_t)st->keep + 1 - (l->emb != NULL);
     want = grown < window ? grown : window;
     if (want < (size_t)l->n + 1)
       want = (size_t)l->n + 1;
@@ -393,21 +413,25 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   if (l->cur && *(int64_t *)l->cur == idx) /* nearly always: the current interval */
     return l->cur;
   size_t old = 0;
-  while (old < l->n && l->v[old].idx < lo) {
-    if (l->v[old].rec == l->cur)
+  while (old < iv_count(l) && iv_at(l, old).idx < lo) {
+    void *rec = iv_at(l, old++).rec;
+    if (rec == l->cur)
       l->cur = NULL;
-    iv_release(st, l, l->v[old++].rec, fr);
+    iv_release(st, l, rec, fr);
   }
+  if (old > l->n) /* the embedded record too, after all the others */
+    old = l->n;
   if (old) {
     memmove(l->v, l->v + old, (l->n - old) * sizeof *l->v);
-    l->n -= old;
+    l->n -= (uint32_t)old;
   }
   size_t pos = iv_lower(l, idx);
-  if (pos < l->n && l->v[pos].idx == idx) {
-    l->cur = l->v[pos].rec;
+  if (pos < iv_count(l) && iv_at(l, pos).idx == idx) {
+    l->cur = iv_at(l, pos).rec;
     return l->cur;
   }
-  if (iv_room(st, l)) {
+  /* The array gains an entry unless the new record goes to a free embedded block. */
+  if ((!l->emb || emb_used(l)) && iv_room(st, l)) {
     st->dropped++;
     return NULL;
   }
@@ -417,10 +441,12 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
     return NULL;
   }
   *(int64_t *)rec = idx;
+  l->cur = rec;
+  if (rec == l->emb) /* the newest: no entry */
+    return rec;
   memmove(l->v + pos + 1, l->v + pos, (l->n - pos) * sizeof *l->v);
   l->v[pos].idx = idx;
   l->v[pos].rec = rec;
-  l->cur = rec;
   l->n++;
   return rec;
 }
@@ -531,6 +557,7 @@ static sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
   a->since = t;
   a->idle_since = NONE_T;
   a->iv.emb = &a->newest;
+  a->newest.idx = NONE_T; /* holds no record yet (emb_used) */
   *cc_obj_slot(o, st->slot) = a;
   return a;
 }
@@ -1617,25 +1644,28 @@ static int rd_aiv(cc_stats *st, cc_snap_r *r, void *p)
   return rd_codes(st, r, &v->nr);
 }
 
+/* The capacity written counts a place for the embedded record, as when the array held an
+ * entry for it: snapshots keep their format both ways. */
 static void sw_ivlist(cc_snap_w *w, const ivlist *l, void (*rec)(cc_snap_w *, const void *))
 {
-  size_t cur = 0;
-  for (size_t i = 0; i < l->n && l->cur; i++)
-    if (l->v[i].rec == l->cur)
+  size_t cur = 0, n = iv_count(l);
+  for (size_t i = 0; i < n && l->cur; i++)
+    if (iv_at(l, i).rec == l->cur)
       cur = i + 1;
-  cc_sw_u64(w, l->cap);
-  cc_sw_u64(w, l->n);
+  cc_sw_u64(w, l->cap + (uint64_t)emb_used(l));
+  cc_sw_u64(w, n);
   cc_sw_u64(w, cur);
-  for (size_t i = 0; i < l->n; i++) {
-    cc_sw_i64(w, l->v[i].idx);
-    cc_sw_u64(w, l->v[i].rec == l->emb);
-    rec(w, l->v[i].rec);
+  for (size_t i = 0; i < n; i++) {
+    ivent e = iv_at(l, i);
+    cc_sw_i64(w, e.idx);
+    cc_sw_u64(w, e.rec == l->emb);
+    rec(w, e.rec);
   }
 }
 
 /* Into an empty list. A list never holds more than the window (iv_room), and a record is
- * counted in l->n as soon as it is allocated, so a failed load leaves a list that
- * ivlist_clear frees. */
+ * counted in the list as soon as it is allocated (the embedded one by its idx), so a
+ * failed load leaves a list that ivlist_clear frees. */
 static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
                      int (*rec)(cc_stats *, cc_snap_r *, void *))
 {
@@ -1643,11 +1673,12 @@ static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
   uint64_t cap = rd_u(r, window < UINT32_MAX ? window : UINT32_MAX);
   uint64_t n = rd_n(r, cap);
   uint64_t cur = rd_u(r, n);
-  int rc = rd_room(st, r, (void **)&l->v, &l->cap, cap, sizeof *l->v);
+  int rc = rd_room(st, r, (void **)&l->v, &l->cap, cap - (l->emb && n), sizeof *l->v);
+  int64_t prev = NONE_T;
   for (uint64_t i = 0; i < n && !rc; i++) {
     int64_t idx = cc_sr_i64(r);
     int in_emb = (int)rd_u(r, 1);
-    if (!r->err && i && idx <= l->v[i - 1].idx)
+    if (!r->err && (idx == NONE_T || (i && idx <= prev)))
       cc_sr_fail(r); /* sorted, each interval once (iv_lower) */
     if (in_emb != (l->emb && i + 1 == n))
       cc_sr_fail(r); /* the owner's block holds the newest record, and only it */
@@ -1659,13 +1690,16 @@ static int rd_ivlist(cc_stats *st, cc_snap_r *r, ivlist *l, size_t size,
     if (in_emb)
       memset(p, 0, size);
     *(int64_t *)p = idx;
-    l->v[l->n].idx = idx;
-    l->v[l->n].rec = p;
-    l->n++;
+    prev = idx;
+    if (!in_emb) {
+      l->v[l->n].idx = idx;
+      l->v[l->n].rec = p;
+      l->n++;
+    }
+    if (cur == i + 1)
+      l->cur = p;
     rc = rec(st, r, p);
   }
-  if (!rc && cur)
-    l->cur = l->v[cur - 1].rec;
   return rc;
 }
 
@@ -1846,6 +1880,7 @@ static int rd_agent(cc_stats *st, cc_snap_r *r, cc_map *m, size_t idx)
   if (!a)
     return rc;
   a->iv.emb = &a->newest;
+  a->newest.idx = NONE_T;
   a->state = (ccenter_agent_state)rd_u(r, CCENTER_AGENT_READY);
   a->ringing = (unsigned)rd_u(r, UINT_MAX);
   a->since = cc_sr_i64(r);
@@ -2070,10 +2105,11 @@ size_t cc_stats_tracked_contacts(const ccenter_engine *e)
 static size_t ivlist_memory(const ivlist *l, size_t rec_size, size_t code_list_offset)
 {
   size_t n = l->cap * sizeof *l->v;
-  for (size_t i = 0; i < l->n; i++) {
-    const code_list *cl = (const code_list *)(const void *)((const char *)l->v[i].rec +
+  for (size_t i = 0; i < iv_count(l); i++) {
+    const void *rec = iv_at(l, i).rec;
+    const code_list *cl = (const code_list *)(const void *)((const char *)rec +
                                                             code_list_offset);
-    n += (l->v[i].rec == l->emb ? 0 : rec_size) + cl->cap * sizeof *cl->v;
+    n += (rec == l->emb ? 0 : rec_size) + cl->cap * sizeof *cl->v;
   }
   return n;
 }
@@ -2208,8 +2244,8 @@ int ccenter_stats_queue(const ccenter_engine *engine, const char *queue, int64_t
     s.intervals = (unsigned)(hi - lo + 1);
     s.from = lo * st->interval_ms;
     s.to = (hi + 1) * st->interval_ms;
-    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
-      qsum(&s, &((const qiv *)q->iv.v[i].rec)->c);
+    for (size_t i = iv_lower(&q->iv, lo); i < iv_count(&q->iv) && iv_at(&q->iv, i).idx <= hi; i++)
+      qsum(&s, &((const qiv *)iv_at(&q->iv, i).rec)->c);
   }
   return cc_struct_out(out, &s, QSTATS_MIN) ? CCENTER_EINVAL : 0;
 }
@@ -2300,8 +2336,9 @@ int ccenter_stats_agent(const ccenter_engine *engine, const char *agent, int64_t
     s.intervals = (unsigned)(hi - lo + 1);
     s.from = lo * st->interval_ms;
     s.to = (hi + 1) * st->interval_ms;
-    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && ag->iv.v[i].idx <= hi; i++)
-      asum(&s, &((const aiv *)ag->iv.v[i].rec)->c);
+    for (size_t i = iv_lower(&ag->iv, lo); i < iv_count(&ag->iv) && iv_at(&ag->iv, i).idx <= hi;
+         i++)
+      asum(&s, &((const aiv *)iv_at(&ag->iv, i).rec)->c);
     agent_open(st, ag, s.from, min64(s.to, now), &s);
   }
   return cc_struct_out(out, &s, ASTATS_MIN) ? CCENTER_EINVAL : 0;
@@ -2337,8 +2374,8 @@ int ccenter_stats_queue_dispositions(const ccenter_engine *engine, const char *q
   code_list acc = {NULL, 0, 0};
   int64_t lo, hi;
   if (range_of(st, from, to, st->newest, &lo, &hi))
-    for (size_t i = iv_lower(&q->iv, lo); i < q->iv.n && q->iv.v[i].idx <= hi; i++)
-      if ((rc = code_report(st, &acc, &((const qiv *)q->iv.v[i].rec)->disp))) {
+    for (size_t i = iv_lower(&q->iv, lo); i < iv_count(&q->iv) && iv_at(&q->iv, i).idx <= hi; i++)
+      if ((rc = code_report(st, &acc, &((const qiv *)iv_at(&q->iv, i).rec)->disp))) {
         cc_free(st->al, acc.v);
         return rc;
       }
@@ -2367,8 +2404,9 @@ int ccenter_stats_agent_not_ready(const ccenter_engine *engine, const char *agen
     return rc;
   code_list acc = {NULL, 0, 0};
   if (any) {
-    for (size_t i = iv_lower(&ag->iv, lo); i < ag->iv.n && ag->iv.v[i].idx <= hi; i++)
-      if ((rc = code_report(st, &acc, &((const aiv *)ag->iv.v[i].rec)->nr))) {
+    for (size_t i = iv_lower(&ag->iv, lo); i < iv_count(&ag->iv) && iv_at(&ag->iv, i).idx <= hi;
+         i++)
+      if ((rc = code_report(st, &acc, &((const aiv *)iv_at(&ag->iv, i).rec)->nr))) {
         cc_free(st->al, acc.v);
         return rc;
       }

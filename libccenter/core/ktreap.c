@@ -69,9 +69,12 @@ void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
 void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
 {
   cc_knode **link = &t->root, *succ = NULL;
+  /* The first node is at the end of the left spine: no key to compare on the way (a tie
+   * of the strategy's keys would read both agents' records). */
+  int leftmost = t->first == n;
   while (*link != n) {
     cc_knode *p = *link;
-    if (t->cmp(n, p) < 0) {
+    if (leftmost || t->cmp(n, p) < 0) {
       succ = p;
       link = &p->left;
     } else {
@@ -79,7 +82,7 @@ void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
       link = &p->right;
     }
   }
-  if (t->first == n) {
+  if (leftmost) {
     cc_knode *r = n->right;
     if (r) {
       while (r->left)
@@ -102,8 +105,9 @@ cc_knode *cc_ktreap_next(const cc_ktreap *t, const cc_knode *n)
     return (cc_knode *)r;
   }
   cc_knode *p = t->root, *succ = NULL;
+  int leftmost = t->first == n; /* as in cc_ktreap_remove */
   while (p != n) {
-    if (t->cmp(n, p) < 0) {
+    if (leftmost || t->cmp(n, p) < 0) {
       succ = p;
       p = p->left;
     } else {

@@ -444,6 +444,13 @@ static void sse_proceed(h2o_generator_t *g, h2o_req_t *req)
   free(s->inflight);
   s->inflight = NULL;
   s->inflight_len = 0;
+  /* Ended while a write was in flight that then went through before the shutdown could
+     fail it: h2o would wait for more of this answer for ever, not reading the socket, and
+     a stopping server's loop would never run out. */
+  if (s->cut) {
+    h2o_send(s->req, NULL, 0, H2O_SEND_STATE_ERROR);
+    return;
+  }
   sse_kick(s);
 }
 

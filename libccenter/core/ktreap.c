@@ -44,6 +44,14 @@ static cc_knode *merge(cc_knode *a, cc_knode *b, uint32_t nb)
   return b;
 }
 
+/* The first node of the subtree at n (not NULL). */
+static cc_knode *lowest(cc_knode *n)
+{
+  while (n->left)
+    n = n->left;
+  return n;
+}
+
 void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
 {
   uint32_t pn = cc_treap_prio(n);
@@ -82,15 +90,8 @@ void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
       link = &p->right;
     }
   }
-  if (leftmost) {
-    cc_knode *r = n->right;
-    if (r) {
-      while (r->left)
-        r = r->left;
-      succ = r;
-    }
-    t->first = succ;
-  }
+  if (leftmost)
+    t->first = n->right ? lowest(n->right) : succ;
   *link = merge(n->left, n->right, n->size - 1);
   t->count--;
   n->left = n->right = NULL;
@@ -98,12 +99,8 @@ void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
 
 cc_knode *cc_ktreap_next(const cc_ktreap *t, const cc_knode *n)
 {
-  if (n->right) {
-    const cc_knode *r = n->right;
-    while (r->left)
-      r = r->left;
-    return (cc_knode *)r;
-  }
+  if (n->right)
+    return lowest(n->right);
   cc_knode *p = t->root, *succ = NULL;
   int leftmost = t->first == n; /* as in cc_ktreap_remove */
   while (p != n) {

@@ -49,7 +49,7 @@ int ccenter_queue_info_get(const ccenter_engine *e, const char *queue_id, int64_
   const contact *oc = NULL;
   /* The head of the tree is the best-priority contact, not necessarily the oldest, and
    * offered contacts are not in the tree: the longest wait needs a walk. */
-  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n))
+  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(&q->waiting, n))
     if (node_contact(n)->enq_at < oldest) {
       oc = node_contact(n);
       oldest = oc->enq_at;
@@ -175,7 +175,7 @@ int ccenter_skill_info_get(const ccenter_engine *e, const char *skill, int64_t n
     it = 0;
     queue *q;
     while ((q = cc_map_next(&e->queues, &it)))
-      for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
+      for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(&q->waiting, t)) {
         contact *c = node_contact(t);
         if (!cc_route_requires_skill(c, k))
           continue;

@@ -87,7 +87,7 @@ static void rekey_waiting(ccenter_engine *e, queue *q)
     cc_logf(&e->log, CCENTER_LOG_ERROR, "queue %s: ageing applies to new contacts only", q->id);
     return;
   }
-  for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t))
+  for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(&q->waiting, t))
     all[i++] = node_contact(t);
   for (i = 0; i < n; i++)
     cc_route_leave(e, all[i]);

@@ -192,7 +192,8 @@ static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
   k->req = req;
   k->slot = slot;
   cc_ktreap_init(&k->agents, cmp_cnode);
-  cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_FIRST); /* walked in order, never ranked */
+  /* Walked in order from the first, never ranked. */
+  cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_NEXT);
   return k;
 }
 
@@ -606,7 +607,7 @@ void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at)
 
 void cc_route_rearm_queue(ccenter_engine *e, queue *q)
 {
-  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(n))
+  for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(&q->waiting, n))
     arm_route(e, node_contact(n));
 }
 
@@ -959,7 +960,7 @@ static contact *best_indexed(ccenter_engine *e, agent *a, int *best_prio)
       continue;
     for (size_t j = 0; j < m->n_nodes; j++) {
       rclass *k = q->classes[m->nodes[j].slot];
-      for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(n)) {
+      for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(&k->contacts, n)) {
         contact *c = of_cls(n);
         if (best && !before(c, m->priority, best, *best_prio))
           break;
@@ -1118,7 +1119,7 @@ const char *cc_route_check(const ccenter_engine *e)
         if (n && n->in_tree != cc_agent_routable(m->a))
           return "a class index disagrees with agent availability";
       }
-      for (cc_tnode *t = cc_treap_first(&k->contacts); t; t = cc_treap_next(t)) {
+      for (cc_tnode *t = cc_treap_first(&k->contacts); t; t = cc_treap_next(&k->contacts, t)) {
         contact *c = of_cls(t);
         if (!c->in_queue || c->cls != k || c->q != q || c->pref_phase)
           return "a class index holds a contact that does not belong there";
@@ -1132,7 +1133,7 @@ const char *cc_route_check(const ccenter_engine *e)
     }
     size_t preferring = 0;
     unsigned n_emergency = 0;
-    for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(t)) {
+    for (cc_tnode *t = cc_treap_first(&q->waiting); t; t = cc_treap_next(&q->waiting, t)) {
       contact *c = of_node(t);
       n_emergency += c->emergency;
       if (c->pref_phase) {

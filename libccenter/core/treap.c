@@ -19,7 +19,7 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp)
 void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
 {
   cc_treap_init(t, cmp);
-  t->what = what;
+  t->what = what & CC_TREAP_NEXT ? CC_TREAP_NEXT | CC_TREAP_FIRST : what;
 }
 
 static void replace_child(cc_treap *t, cc_tnode *parent, cc_tnode *old, cc_tnode *nw)
@@ -63,35 +63,63 @@ static void rotate_up(cc_treap *t, cc_tnode *n)
 void cc_treap_insert(cc_treap *t, cc_tnode *n)
 {
   n->left = n->right = NULL;
-  n->size = 1;
-  cc_tnode *p = NULL, **link = &t->root;
-  int leftmost = 1;
+  if (t->what & CC_TREAP_SIZES)
+    n->size = 1;
+  /* The last nodes the descent passed on the right and on the left are n's neighbours in
+   * order. */
+  cc_tnode *p = NULL, **link = &t->root, *pred = NULL, *succ = NULL;
   while (*link) {
     p = *link;
     if (t->cmp(n, p) < 0) {
+      succ = p;
       link = &p->left;
     } else {
+      pred = p;
       link = &p->right;
-      leftmost = 0;
       if (t->what & CC_TREAP_SIZES)
         p->size++;
     }
   }
   t->count++;
   *link = n;
-  if (leftmost && (t->what & CC_TREAP_FIRST))
+  if (!pred && (t->what & CC_TREAP_FIRST))
     t->first = n;
+  if (t->what & CC_TREAP_NEXT) {
+    n->next = succ;
+    if (pred)
+      pred->next = n;
+  }
   n->parent = p;
   uint32_t pn = cc_treap_prio(n);
   while (n->parent && cc_treap_prio(n->parent) < pn)
     rotate_up(t, n);
 }
 
+/* The node before n, which is not the first. */
+static cc_tnode *prev_of(cc_tnode *n)
+{
+  if (n->left) {
+    n = n->left;
+    while (n->right)
+      n = n->right;
+    return n;
+  }
+  while (n->parent->left == n)
+    n = n->parent;
+  return n->parent;
+}
+
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
   int first = (t->what & CC_TREAP_FIRST) && t->first == n;
-  if (first)
-    t->first = cc_treap_next(n);
+  if (t->what & CC_TREAP_NEXT) {
+    if (first)
+      t->first = n->next;
+    else
+      prev_of(n)->next = n->next;
+  } else if (first) {
+    t->first = cc_treap_next(t, n);
+  }
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
     cc_tnode *c = cc_treap_prio(n->left) > cc_treap_prio(n->right) ? n->left : n->right;
@@ -123,8 +151,10 @@ cc_tnode *cc_treap_first(const cc_treap *t)
   return n;
 }
 
-cc_tnode *cc_treap_next(const cc_tnode *n)
+cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n)
 {
+  if (t->what & CC_TREAP_NEXT)
+    return n->next;
   if (n->right) {
     n = n->right;
     while (n->left)

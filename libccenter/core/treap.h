@@ -12,7 +12,10 @@
 
 typedef struct cc_tnode {
   struct cc_tnode *left, *right, *parent;
-  uint32_t size; /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
+  union {
+    uint32_t size;         /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
+    struct cc_tnode *next; /* with CC_TREAP_NEXT: the node after it in order, or NULL */
+  };
 } cc_tnode;
 
 /* The heap priority of the node at n: its address mixed (the finaliser of MurmurHash3),
@@ -49,14 +52,21 @@ typedef struct cc_treap {
  *        the first node finds its successor. */
 #define CC_TREAP_SIZES 1u
 #define CC_TREAP_FIRST 2u
+/* NEXT: each node links the node after it, so cc_treap_next reads no other node and
+ *        removing the first node finds its successor without a descent through the tree
+ *        (at scale every node is a cache miss). Removing another node finds its
+ *        predecessor instead (a descent or a climb). Implies FIRST; the link shares the
+ *        node's last field with SIZES, so the two do not go together. */
+#define CC_TREAP_NEXT 4u
 
-/* With both. */
+/* With SIZES and FIRST. */
 void cc_treap_init(cc_treap *t, cc_tcmp cmp);
+/* With what: SIZES and FIRST in any combination, or NEXT (and FIRST). */
 void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);
 cc_tnode *cc_treap_first(const cc_treap *t);
-cc_tnode *cc_treap_next(const cc_tnode *n);
+cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n);
 /* 1-based position of n, which must be in t. */
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n);
 size_t cc_treap_size(const cc_treap *t);

@@ -158,11 +158,11 @@ static tv *tt_first(const tt *t)
 static tv *tt_next(const tt *t, const tv *x)
 {
   return t->keyed ? of_knode(cc_ktreap_next(&t->k, &x->knode))
-                  : (tv *)cc_treap_next(&x->node);
+                  : (tv *)cc_treap_next(&t->t, &x->node);
 }
 
 /* _i: which of CC_TREAP_SIZES (rank checked too) and CC_TREAP_FIRST; 4: core/ktreap.h
- * (select checked too). */
+ * (select checked too); 5: CC_TREAP_NEXT (the successor links walked at every step). */
 START_TEST(treap_matches_a_sorted_model)
 {
   enum { N = 300 };
@@ -170,7 +170,7 @@ START_TEST(treap_matches_a_sorted_model)
   int of_key[N];
   static tt t;
   t.keyed = _i == 4;
-  unsigned what = t.keyed ? 0 : (unsigned)_i;
+  unsigned what = t.keyed ? 0 : _i == 5 ? CC_TREAP_NEXT : (unsigned)_i;
   int sized = t.keyed || (what & CC_TREAP_SIZES) != 0;
   cc_treap_init_2(&t.t, tv_cmp, what);
   cc_ktreap_init(&t.k, tv_kcmp);
@@ -236,7 +236,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
-  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 5);
+  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 6);
   suite_add_tcase(s, tc);
   return s;
 }

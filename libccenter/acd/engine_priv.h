@@ -44,6 +44,9 @@ void cc_ev_compact(ccenter_engine *e);
 /* Recomputes e->ev_want after the receivers of events changed. */
 void cc_ev_want_update(ccenter_engine *e);
 void cc_deliver(ccenter_engine *e);
+/* The observers' warm hooks for o (cc_observer.warm), where the call has raised events
+ * naming o some time ago and will raise more. */
+void cc_obs_warm(const ccenter_engine *e, cc_obj_kind kind, const cc_obj *o);
 
 /* ---- timers.c ---- */
 int cc_fire_due(ccenter_engine *e, int64_t now);
@@ -138,11 +141,7 @@ int cc_queue_get(const queue *q, int64_t opt, int64_t *v);
 
 /* ---- hot helpers, inline in every file that calls them ---- */
 
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
+#define PREFETCH(p) CC_PREFETCH(p)
 
 /* The time of the call being made. While a late call catches up on its due timers,
  * e->now is each timer's own deadline; what starts then and is meant to last from the

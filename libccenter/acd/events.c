@@ -139,6 +139,15 @@ void cc_engine_remove_observer(ccenter_engine *e, const cc_observer *vt, void *u
     }
 }
 
+void cc_obs_warm(const ccenter_engine *e, cc_obj_kind kind, const cc_obj *o)
+{
+  for (size_t i = 0; i < e->n_obs; i++) {
+    const obs_entry *ob = &e->obs[i];
+    if (ob->vt->warm && ob->slot >= 0 && o->slot[ob->slot])
+      ob->vt->warm(ob->ud, kind, o->slot[ob->slot]);
+  }
+}
+
 void *cc_engine_observer(const ccenter_engine *e, const cc_observer *vt)
 {
   for (size_t i = 0; e && i < e->n_obs; i++)

@@ -46,6 +46,13 @@ typedef struct cc_observer {
   void (*on_free)(void *ud, cc_obj_kind kind, void *value);
   /* The engine is freed: after every object. May be NULL. */
   void (*destroy)(void *ud);
+  /* Events naming the object whose slot `value` (this observer's, not NULL) is will be
+   * delivered at the end of this call, and the engine started fetching `value` earlier in
+   * it (when it raised one: ev_contact, ev_agent): the observer may start fetching what
+   * its on_event will reach through its record, so that those cache misses overlap the
+   * engine's remaining work instead of waiting at delivery. Prefetches only: it changes
+   * nothing. Called by cc_obs_warm; may be NULL. */
+  void (*warm)(void *ud, cc_obj_kind kind, const void *value);
   /* Snapshots (acd/snapshot.c, cc_engine_snapshot). An observer with a name has its state
    * saved with the engine's, under that name; NULL: it keeps nothing worth saving and the
    * members below are NULL too.

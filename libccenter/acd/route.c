@@ -1016,6 +1016,10 @@ void cc_route_agent(ccenter_engine *e, agent *a)
     }
     if (!best)
       break;
+    /* The call has named the agent in events already (the end or wrap-up that freed it),
+     * and will again (the offer): its observers' records of it have had the time of the
+     * choice to arrive, so what they lead to can be fetched now, during the offer. */
+    cc_obs_warm(e, CC_OBJ_AGENT, (const cc_obj *)a);
     unsigned before_work = cc_agent_work(a);
     note_offer(best->q, a);
     cc_offer(e, best, a, 0);

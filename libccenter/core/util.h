@@ -6,6 +6,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Starts fetching the cache line at p (a hint: p need not be valid, nothing is read). */
+#if defined(__GNUC__)
+#define CC_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CC_PREFETCH(p) ((void)(p))
+#endif
+
 /* a / b rounded towards minus infinity (b != 0). */
 static inline int64_t cc_fdiv(int64_t a, int64_t b)
 {

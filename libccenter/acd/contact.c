@@ -64,14 +64,11 @@ void cc_contact_enter_queue(ccenter_engine *e, contact *c, queue *q, int64_t enq
     cc_eng_disarm(e, &c->max_wait_timer);
     cc_eng_disarm(e, &c->announce_timer);
     c->callback_offered = 0;
-    c->max_wait_at = -1;
-    if (q->max_wait > 0 && !c->is_callback) {
-      c->max_wait_at = enq_at + q->max_wait;
-      c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
-    }
+    if (q->max_wait > 0 && !c->is_callback)
+      c->max_wait_timer = cc_eng_arm(e, enq_at + q->max_wait, T_MAXWAIT, c);
     if (q->announce_every > 0 && !c->is_callback)
       c->announce_timer = cc_eng_arm(e, e->now + q->announce_every, T_ANNOUNCE, c);
-    c->orig_position = (int)cc_treap_rank(&q->waiting, &c->node);
+    c->orig_position = (int)cc_treap_rank(&q->waiting, &c->node.n);
     sla_arm(e, c);
   }
 }
@@ -103,7 +100,7 @@ void cc_contact_leave_for_good(ccenter_engine *e, contact *c, ccenter_outcome ou
 {
   c->exit_position = 0;
   if (c->in_queue) {
-    c->exit_position = (int)cc_treap_rank(&c->q->waiting, &c->node);
+    c->exit_position = (int)cc_treap_rank(&c->q->waiting, &c->node.n);
     queue_take(e, c);
   }
   contact_timers_off(e, c);
@@ -149,7 +146,7 @@ ccenter_event *cc_emit_queued(ccenter_engine *e, contact *c, ccenter_event_type 
   ccenter_event *ev = ev_contact(e, type, c, NULL);
   if (!ev)
     return NULL;
-  ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node);
+  ev->position = (int)cc_treap_rank(&c->q->waiting, &c->node.n);
   ev->ewt_ms = cc_queue_ewt(e, c->q, (unsigned)ev->position);
   ev->wait_ms = e->now - c->enq_at;
   if (from) {
@@ -168,7 +165,7 @@ int64_t cc_queued_then_route(ccenter_engine *e, contact *c)
   size_t at = e->n_events;
   ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
   int64_t ewt = ev ? ev->ewt_ms
-                   : cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node));
+                   : cc_queue_ewt(e, c->q, (unsigned)cc_treap_rank(&c->q->waiting, &c->node.n));
   cc_route_contact(e, c); /* may move the event buffer: ev is not used after this */
   if (!c->in_queue)
     ewt = 0;
@@ -460,7 +457,6 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
   c->priority = p->priority;
   c->emergency = p->emergency != 0;
   c->survey = -1;
-  c->max_wait_at = -1;
   c->preferred_until = -1;
   int rc = contact_routing_params(e, c, q, p);
   if (rc) {
@@ -542,7 +538,6 @@ int cc_op_callback(ccenter_engine *e, contact *c)
   cc_eng_disarm(e, &c->sla_timer);
   cc_eng_disarm(e, &c->max_wait_timer);
   cc_eng_disarm(e, &c->announce_timer);
-  c->max_wait_at = -1;
   cc_emit_queued(e, c, CCENTER_EV_CONTACT_CALLBACK_QUEUED, NULL);
   cc_route_contact(e, c);
   return 0;

@@ -130,7 +130,7 @@ int ccenter_contact_info_get(const ccenter_engine *e, const char *contact_id, in
   v.queue = c->q ? c->q->id : NULL;
   v.agent = c->primary ? c->primary->a->id : c->offers ? c->offers->a->id : NULL;
   v.customer = c->customer;
-  v.position = c->in_queue ? (unsigned)cc_treap_rank(&c->q->waiting, &c->node) : 0;
+  v.position = c->in_queue ? (unsigned)cc_treap_rank(&c->q->waiting, &c->node.n) : 0;
   v.enqueued_at = c->enq_at;
   int waiting = c->in_queue || c->n_offers;
   v.wait_ms = waiting && now > c->enq_at ? now - c->enq_at : 0;

@@ -119,7 +119,7 @@ int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data)
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
   /* Ranked (positions), and the first kept: taking the first contact, as routing mostly
    * does, then touches no other contact's node on the way up (core/treap.c). */
-  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_FIRST);
+  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_NEXT);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   e->sla_version++;
   return 0;

@@ -511,7 +511,7 @@ static void prefer_link(ccenter_engine *e, contact *c, int link)
 void cc_route_enter(ccenter_engine *e, contact *c)
 {
   c->order_key = cc_contact_order_key(c->q, c);
-  cc_treap_insert(&c->q->waiting, &c->node);
+  cc_treap_insert(&c->q->waiting, &c->node.n);
   c->q->n_emergency += c->emergency;
   if (!c->cls)
     c->cls = c->q->classes[0];
@@ -523,7 +523,7 @@ void cc_route_enter(ccenter_engine *e, contact *c)
 
 void cc_route_leave(ccenter_engine *e, contact *c)
 {
-  cc_treap_remove(&c->q->waiting, &c->node);
+  cc_treap_remove(&c->q->waiting, &c->node.n);
   c->q->n_emergency -= c->emergency;
   if (!c->pref_phase)
     cc_treap_remove(&c->cls->contacts, &c->cls_node);

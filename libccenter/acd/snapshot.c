@@ -455,7 +455,10 @@ static void w_contact(saver *s, const contact *c)
   cc_sw_i64(w, c->preferred_until);
   cc_sw_i64(w, c->answered_wait);
   cc_sw_i64(w, c->hold_since);
-  cc_sw_i64(w, c->max_wait_at);
+  /* The contact's max-wait deadline, -1 without one: what 0.2 kept in the contact, which
+   * only snapshots read (the timer, saved with the others, is what acts). */
+  int64_t mw = c->max_wait_timer ? cc_timers_deadline(&s->e->timers, c->max_wait_timer) : -1;
+  cc_sw_i64(w, mw == INT64_MIN ? -1 : mw);
   cc_sw_i64(w, c->route_at);
   cc_sw_i64(w, c->n_wrap);
   cc_sw_i64(w, c->n_offers);
@@ -1043,7 +1046,7 @@ static void r_queue(rst *x, uint64_t prev)
     q->refs = 1; /* the restore's, until the end */
     x->n_removed++;
   }
-  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_FIRST);
+  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_NEXT);
   if (cc_queue_init_classes(e, q)) {
     nomem(x);
     return;
@@ -1488,7 +1491,7 @@ static void r_contact(rst *x, uint64_t prev)
   c->preferred_until = rd(x, INT64_MIN, INT64_MAX);
   c->answered_wait = rd(x, INT64_MIN, INT64_MAX);
   c->hold_since = rd(x, INT64_MIN, INT64_MAX);
-  c->max_wait_at = rd(x, INT64_MIN, INT64_MAX);
+  (void)rd(x, INT64_MIN, INT64_MAX); /* the max-wait deadline: its timer is restored */
   c->route_at = rd(x, INT64_MIN, INT64_MAX);
   x->c_wrap[ci] = rd(x, dead, UINT32_MAX);
   x->c_offers[ci] = rd(x, 0, UINT32_MAX);
@@ -1522,7 +1525,7 @@ static void r_contacts(rst *x)
     contact *c = x->c[i];
     if (!c->in_queue)
       continue;
-    cc_treap_insert(&c->q->waiting, &c->node);
+    cc_treap_insert(&c->q->waiting, &c->node.n);
     if (!c->pref_phase)
       cc_treap_insert(&c->cls->contacts, &c->cls_node);
   }

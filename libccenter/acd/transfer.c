@@ -73,10 +73,8 @@ int cc_op_requeue(ccenter_engine *e, contact *c)
   c->answered = 0;
   if (c->q->announce_every > 0 && !c->is_callback)
     c->announce_timer = cc_eng_arm(e, e->now + c->q->announce_every, T_ANNOUNCE, c);
-  if (c->q->max_wait > 0 && !c->is_callback) {
-    c->max_wait_at = e->now + c->q->max_wait;
-    c->max_wait_timer = cc_eng_arm(e, c->max_wait_at, T_MAXWAIT, c);
-  }
+  if (c->q->max_wait > 0 && !c->is_callback)
+    c->max_wait_timer = cc_eng_arm(e, e->now + c->q->max_wait, T_MAXWAIT, c);
   ccenter_event *ev = cc_emit_queued(e, c, CCENTER_EV_CONTACT_REQUEUED, NULL);
   if (ev)
     ev_set_agent(ev, a);

@@ -268,10 +268,9 @@ struct contact {
   int64_t preferred_until; /* preferred phase ends; -1 none */
   int64_t answered_wait;   /* the wait before its answer in its current queue */
   int64_t hold_since;
-  int64_t max_wait_at;
   int64_t route_at;
   cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer, sla_timer;
-  cc_tnode node;     /* in q->waiting */
+  cc_tnode_sn node;  /* in q->waiting (SIZES and NEXT) */
   uint32_t n_offers;
   uint32_t n_wrap;
 };

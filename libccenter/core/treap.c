@@ -19,7 +19,15 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp)
 void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
 {
   cc_treap_init(t, cmp);
-  t->what = what & CC_TREAP_NEXT ? CC_TREAP_NEXT | CC_TREAP_FIRST : what;
+  t->what = what & CC_TREAP_NEXT ? what | CC_TREAP_FIRST : what;
+}
+
+/* n's link to the node after it (NEXT). */
+static cc_tnode **next_link(const cc_treap *t, cc_tnode *n)
+{
+  if (t->what & CC_TREAP_SIZES)
+    return &((cc_tnode_sn *)(void *)n)->next;
+  return &n->next;
 }
 
 static void replace_child(cc_treap *t, cc_tnode *parent, cc_tnode *old, cc_tnode *nw)
@@ -85,9 +93,9 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   if (!pred && (t->what & CC_TREAP_FIRST))
     t->first = n;
   if (t->what & CC_TREAP_NEXT) {
-    n->next = succ;
+    *next_link(t, n) = succ;
     if (pred)
-      pred->next = n;
+      *next_link(t, pred) = n;
   }
   n->parent = p;
   uint32_t pn = cc_treap_prio(n);
@@ -114,9 +122,9 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   int first = (t->what & CC_TREAP_FIRST) && t->first == n;
   if (t->what & CC_TREAP_NEXT) {
     if (first)
-      t->first = n->next;
+      t->first = *next_link(t, n);
     else
-      prev_of(n)->next = n->next;
+      *next_link(t, prev_of(n)) = *next_link(t, n);
   } else if (first) {
     t->first = cc_treap_next(t, n);
   }
@@ -154,7 +162,7 @@ cc_tnode *cc_treap_first(const cc_treap *t)
 cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n)
 {
   if (t->what & CC_TREAP_NEXT)
-    return n->next;
+    return *next_link(t, (cc_tnode *)(uintptr_t)n);
   if (n->right) {
     n = n->right;
     while (n->left)

@@ -18,6 +18,12 @@ typedef struct cc_tnode {
   };
 } cc_tnode;
 
+/* A node of a treap that keeps both SIZES and NEXT: the link follows the node. */
+typedef struct cc_tnode_sn {
+  cc_tnode n;
+  struct cc_tnode *next;
+} cc_tnode_sn;
+
 /* The heap priority of the node at n: its address mixed (the finaliser of MurmurHash3),
  * so that nodes laid out at a regular stride still get independent-looking priorities.
  * core/ktreap.h uses it too. */
@@ -55,13 +61,13 @@ typedef struct cc_treap {
 /* NEXT: each node links the node after it, so cc_treap_next reads no other node and
  *        removing the first node finds its successor without a descent through the tree
  *        (at scale every node is a cache miss). Removing another node finds its
- *        predecessor instead (a descent or a climb). Implies FIRST; the link shares the
- *        node's last field with SIZES, so the two do not go together. */
+ *        predecessor instead (a descent or a climb). Implies FIRST. Without SIZES the
+ *        link is the node's last field; with SIZES the nodes are cc_tnode_sn. */
 #define CC_TREAP_NEXT 4u
 
 /* With SIZES and FIRST. */
 void cc_treap_init(cc_treap *t, cc_tcmp cmp);
-/* With what: SIZES and FIRST in any combination, or NEXT (and FIRST). */
+/* With what: any combination of SIZES, FIRST and NEXT (NEXT implies FIRST). */
 void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);

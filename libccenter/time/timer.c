@@ -303,12 +303,18 @@ int cc_timers_reserve(cc_timers *t, size_t n)
   return 0;
 }
 
-static cc_timer_node *lookup(cc_timers *t, cc_timer_id id)
+static cc_timer_node *lookup(const cc_timers *t, cc_timer_id id)
 {
   uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
   if (i >= t->used || !(gen & 1) || t->nodes[i].gen != gen)
     return NULL;
   return &t->nodes[i];
+}
+
+int64_t cc_timers_deadline(const cc_timers *t, cc_timer_id id)
+{
+  const cc_timer_node *n = lookup(t, id);
+  return n ? n->deadline : INT64_MIN;
 }
 
 int cc_timers_cancel(cc_timers *t, cc_timer_id id)

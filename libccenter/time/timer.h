@@ -96,6 +96,9 @@ int cc_timers_arm(cc_timers *t, int64_t deadline, uint32_t kind, uint64_t payloa
                   cc_timer_id *out);
 /* 0, or CCENTER_ENOENT for an id that already fired, was cancelled or never existed. */
 int cc_timers_cancel(cc_timers *t, cc_timer_id id);
+/* The deadline of an armed timer; INT64_MIN for an id that already fired, was cancelled
+   or never existed. */
+int64_t cc_timers_deadline(const cc_timers *t, cc_timer_id id);
 /* The earliest armed deadline, exactly, or INT64_MAX when empty. */
 int64_t cc_timers_next(cc_timers *t);
 /* Pops the one due timer with the earliest deadline <= now, ties in arming order.

@@ -112,7 +112,7 @@ END_TEST
  * or select and the cached first node after every operation. core/treap.h with each set of
  * CC_TREAP_* and core/ktreap.h (no rank there) go through the same calls (tt_*). */
 typedef struct tv {
-  cc_tnode node;
+  cc_tnode_sn node; /* a cc_tnode for every treap, with the link SIZES | NEXT needs */
   cc_knode knode;
   int key;
   int in;
@@ -146,7 +146,7 @@ static void tt_flip(tt *t, tv *x)
   if (t->keyed)
     (x->in ? cc_ktreap_remove : cc_ktreap_insert)(&t->k, &x->knode);
   else
-    (x->in ? cc_treap_remove : cc_treap_insert)(&t->t, &x->node);
+    (x->in ? cc_treap_remove : cc_treap_insert)(&t->t, &x->node.n);
   x->in = !x->in;
 }
 
@@ -158,11 +158,12 @@ static tv *tt_first(const tt *t)
 static tv *tt_next(const tt *t, const tv *x)
 {
   return t->keyed ? of_knode(cc_ktreap_next(&t->k, &x->knode))
-                  : (tv *)cc_treap_next(&t->t, &x->node);
+                  : (tv *)cc_treap_next(&t->t, &x->node.n);
 }
 
 /* _i: which of CC_TREAP_SIZES (rank checked too) and CC_TREAP_FIRST; 4: core/ktreap.h
- * (select checked too); 5: CC_TREAP_NEXT (the successor links walked at every step). */
+ * (select checked too); 5: CC_TREAP_NEXT, 6: with SIZES (the successor links walked at
+ * every step). */
 START_TEST(treap_matches_a_sorted_model)
 {
   enum { N = 300 };
@@ -170,7 +171,10 @@ START_TEST(treap_matches_a_sorted_model)
   int of_key[N];
   static tt t;
   t.keyed = _i == 4;
-  unsigned what = t.keyed ? 0 : _i == 5 ? CC_TREAP_NEXT : (unsigned)_i;
+  unsigned what = t.keyed  ? 0
+                  : _i == 5 ? CC_TREAP_NEXT
+                  : _i == 6 ? CC_TREAP_NEXT | CC_TREAP_SIZES
+                            : (unsigned)_i;
   int sized = t.keyed || (what & CC_TREAP_SIZES) != 0;
   cc_treap_init_2(&t.t, tv_cmp, what);
   cc_ktreap_init(&t.k, tv_kcmp);
@@ -200,7 +204,7 @@ START_TEST(treap_matches_a_sorted_model)
       if (t.keyed)
         ck_assert_ptr_eq(of_knode(cc_ktreap_select(&t.k, n)), y);
       else if (sized)
-        ck_assert_uint_eq(cc_treap_rank(&t.t, &y->node), n + 1);
+        ck_assert_uint_eq(cc_treap_rank(&t.t, &y->node.n), n + 1);
       n++;
     }
     ck_assert_uint_eq(t.keyed ? cc_ktreap_size(&t.k) : cc_treap_size(&t.t), n);
@@ -236,7 +240,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
-  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 6);
+  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 7);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -117,8 +117,9 @@ int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data)
   q->sl_target = 8000;
   q->sl_warning = 75;
   q->max_wait_action = CCENTER_MAX_WAIT_TIMEOUT;
-  /* Ranked (positions), and the first kept: taking the first contact, as routing mostly
-   * does, then touches no other contact's node on the way up (core/treap.c). */
+  /* Ranked (positions), and linked in order: taking the first contact, as routing mostly
+   * does, then touches no other contact's node on the way up, nor on the way down to its
+   * successor (core/treap.c). */
   cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_NEXT);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   e->sla_version++;

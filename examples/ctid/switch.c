@@ -15,7 +15,8 @@
  * how many events came by resume, how many snapshots, and how many calls the server
  * accepted whose CONTACT_QUEUED never arrived (lost). -e FILE writes every event each
  * session gets, one a line: SESSION SEQ TYPE CONTACT live|resumed. SIGTERM or SIGINT ends
- * the run early, with the report.
+ * the run early, with the report; before it, answers and events in flight are waited for
+ * (up to 5 s), so that unanswered and lost count what never came.
  *
  *   ccenter-switch -a ADDR -p SWITCH -s SECRET -P SUPERVISOR -S SECRET -A AGENT,AGENT...
  *                  [-q QUEUE,QUEUE] [-r CALLS_PER_S] [-d SECONDS] [-T TALK_MS]
@@ -83,6 +84,8 @@ typedef struct sim {
 
 /* SIGTERM or SIGINT: stop placing calls and report, as at the end of -d. */
 static volatile sig_atomic_t g_stop;
+/* At the end, how long answers and events in flight are waited for (main). */
+#define DRAIN_MS 5000
 
 static void on_stop_signal(int sig)
 {
@@ -311,6 +314,18 @@ static void on_frame(sim *s, Ccenter__V1__ServerFrame *f, cl_conn *from)
   default:
     break;
   }
+}
+
+/* A command of the switch session not answered yet, or a call the server accepted whose
+   CONTACT_QUEUED has not come yet. */
+static int in_flight(const sim *s)
+{
+  if (s->pend_n)
+    return 1;
+  for (size_t i = 0; i < s->ncalls; i++)
+    if (s->calls[i].accepted && !s->calls[i].queued)
+      return 1;
+  return 0;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -648,6 +663,15 @@ int main(int argc, char **argv)
       break;
     }
   }
+  /* A run ends (its duration, a signal) between commands and what they cause: wait a
+     little for the answers and events already on their way, so that the report's
+     unanswered and lost count what never came, not what was still in flight. No call is
+     placed meanwhile. */
+  int64_t drain_until = cl_mono_ms() + DRAIN_MS;
+  while (strcmp(why, "the server closed the session") != 0 && in_flight(&s) &&
+         cl_mono_ms() < drain_until)
+    if (pump(&s, ep, 5) < 0)
+      break;
   report(&s, why);
   cl_close(&s.sw);
   cl_close(&s.sup);

@@ -120,7 +120,7 @@ int cc_op_queue_add(ccenter_engine *e, const char *id, void *user_data)
   /* Ranked (positions), and linked in order: taking the first contact, as routing mostly
    * does, then touches no other contact's node on the way up, nor on the way down to its
    * successor (core/treap.c). */
-  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_NEXT);
+  cc_treap_init(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES);
   cc_map_put(&e->queues, &e->alloc, q->id, q);
   e->sla_version++;
   return 0;

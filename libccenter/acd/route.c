@@ -193,7 +193,7 @@ static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
   k->slot = slot;
   cc_ktreap_init(&k->agents, cmp_cnode);
   /* Walked in order from the first, never ranked. */
-  cc_treap_init_2(&k->contacts, cmp_cls, CC_TREAP_NEXT);
+  cc_treap_init(&k->contacts, cmp_cls, 0);
   return k;
 }
 

@@ -457,7 +457,7 @@ static void w_contact(saver *s, const contact *c)
   cc_sw_i64(w, c->hold_since);
   /* The contact's max-wait deadline, -1 without one: what 0.2 kept in the contact, which
    * only snapshots read (the timer, saved with the others, is what acts). */
-  int64_t mw = c->max_wait_timer ? cc_timers_deadline(&s->e->timers, c->max_wait_timer) : -1;
+  int64_t mw = cc_timers_deadline(&s->e->timers, c->max_wait_timer); /* 0: INT64_MIN */
   cc_sw_i64(w, mw == INT64_MIN ? -1 : mw);
   cc_sw_i64(w, c->route_at);
   cc_sw_i64(w, c->n_wrap);
@@ -1046,7 +1046,7 @@ static void r_queue(rst *x, uint64_t prev)
     q->refs = 1; /* the restore's, until the end */
     x->n_removed++;
   }
-  cc_treap_init_2(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES | CC_TREAP_NEXT);
+  cc_treap_init(&q->waiting, cc_cmp_contact, CC_TREAP_SIZES);
   if (cc_queue_init_classes(e, q)) {
     nomem(x);
     return;

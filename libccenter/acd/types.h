@@ -270,7 +270,7 @@ struct contact {
   int64_t hold_since;
   int64_t route_at;
   cc_timer_id max_wait_timer, announce_timer, route_timer, progress_timer, sla_timer;
-  cc_tnode_sn node;  /* in q->waiting (SIZES and NEXT) */
+  cc_tnode_sn node;  /* in q->waiting (ranked: CC_TREAP_SIZES) */
   uint32_t n_offers;
   uint32_t n_wrap;
 };

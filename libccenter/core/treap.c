@@ -7,22 +7,16 @@
  * routing does to a waiting line) changes no other node's count and walks up nowhere.
  * Ranks are counted from the end and turned around with t->count. */
 
-void cc_treap_init(cc_treap *t, cc_tcmp cmp)
+void cc_treap_init(cc_treap *t, cc_tcmp cmp, unsigned what)
 {
   t->root = NULL;
   t->first = NULL;
   t->count = 0;
   t->cmp = cmp;
-  t->what = CC_TREAP_SIZES | CC_TREAP_FIRST;
+  t->what = what;
 }
 
-void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what)
-{
-  cc_treap_init(t, cmp);
-  t->what = what & CC_TREAP_NEXT ? what | CC_TREAP_FIRST : what;
-}
-
-/* n's link to the node after it (NEXT). */
+/* n's link to the node after it. */
 static cc_tnode **next_link(const cc_treap *t, cc_tnode *n)
 {
   if (t->what & CC_TREAP_SIZES)
@@ -90,13 +84,11 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   }
   t->count++;
   *link = n;
-  if (!pred && (t->what & CC_TREAP_FIRST))
+  if (pred)
+    *next_link(t, pred) = n;
+  else
     t->first = n;
-  if (t->what & CC_TREAP_NEXT) {
-    *next_link(t, n) = succ;
-    if (pred)
-      *next_link(t, pred) = n;
-  }
+  *next_link(t, n) = succ;
   n->parent = p;
   uint32_t pn = cc_treap_prio(n);
   while (n->parent && cc_treap_prio(n->parent) < pn)
@@ -119,15 +111,11 @@ static cc_tnode *prev_of(cc_tnode *n)
 
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
-  int first = (t->what & CC_TREAP_FIRST) && t->first == n;
-  if (t->what & CC_TREAP_NEXT) {
-    if (first)
-      t->first = *next_link(t, n);
-    else
-      *next_link(t, prev_of(n)) = *next_link(t, n);
-  } else if (first) {
-    t->first = cc_treap_next(t, n);
-  }
+  int first = t->first == n;
+  if (first)
+    t->first = *next_link(t, n);
+  else
+    *next_link(t, prev_of(n)) = *next_link(t, n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
     cc_tnode *c = cc_treap_prio(n->left) > cc_treap_prio(n->right) ? n->left : n->right;
@@ -151,27 +139,12 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
 
 cc_tnode *cc_treap_first(const cc_treap *t)
 {
-  if (t->what & CC_TREAP_FIRST)
-    return t->first;
-  cc_tnode *n = t->root;
-  while (n && n->left)
-    n = n->left;
-  return n;
+  return t->first;
 }
 
 cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n)
 {
-  if (t->what & CC_TREAP_NEXT)
-    return *next_link(t, (cc_tnode *)(uintptr_t)n);
-  if (n->right) {
-    n = n->right;
-    while (n->left)
-      n = n->left;
-    return (cc_tnode *)n;
-  }
-  while (n->parent && n->parent->right == n)
-    n = n->parent;
-  return n->parent;
+  return *next_link(t, (cc_tnode *)(uintptr_t)n);
 }
 
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n)

@@ -14,11 +14,11 @@ typedef struct cc_tnode {
   struct cc_tnode *left, *right, *parent;
   union {
     uint32_t size;         /* with CC_TREAP_SIZES: this node and its right subtree (treap.c) */
-    struct cc_tnode *next; /* with CC_TREAP_NEXT: the node after it in order, or NULL */
+    struct cc_tnode *next; /* without: the node after it in order, or NULL */
   };
 } cc_tnode;
 
-/* A node of a treap that keeps both SIZES and NEXT: the link follows the node. */
+/* A node of a treap with CC_TREAP_SIZES: the link to the next node follows the node. */
 typedef struct cc_tnode_sn {
   cc_tnode n;
   struct cc_tnode *next;
@@ -43,32 +43,24 @@ typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
 
 typedef struct cc_treap {
   cc_tnode *root;
-  cc_tnode *first; /* with CC_TREAP_FIRST */
+  cc_tnode *first;
   size_t count;
   cc_tcmp cmp;
-  unsigned what; /* CC_TREAP_* */
+  unsigned what; /* 0 or CC_TREAP_SIZES */
 } cc_treap;
 
-/* What a treap maintains beyond the order. Each costs touching nodes that are often cache
- * misses, so a treap keeps only what its user asks of it:
- * SIZES: subtree sizes, for cc_treap_rank (otherwise it must not be called); removing a
- *        node walks up to the root, except the first node when FIRST is kept too.
- *        cc_treap_size works without. (Selecting by rank: core/ktreap.h.)
- * FIRST: the first node cached, so cc_treap_first is O(1) (otherwise a descent); removing
- *        the first node finds its successor. */
+/* Every treap keeps its first node, and each node a link to the node after it: first and
+ * next read no other node, and taking out the first node (what routing does most) finds
+ * its successor without a descent through the tree (at scale every node is a cache miss).
+ * Removing another node finds its predecessor (a descent or a climb).
+ * SIZES: subtree sizes too, for cc_treap_rank (otherwise it must not be called); removing
+ *        a node other than the first then walks up to the root. The link then follows the
+ *        node: such a treap's nodes are cc_tnode_sn. cc_treap_size works without. (Selecting
+ *        by rank: core/ktreap.h.) */
 #define CC_TREAP_SIZES 1u
-#define CC_TREAP_FIRST 2u
-/* NEXT: each node links the node after it, so cc_treap_next reads no other node and
- *        removing the first node finds its successor without a descent through the tree
- *        (at scale every node is a cache miss). Removing another node finds its
- *        predecessor instead (a descent or a climb). Implies FIRST. Without SIZES the
- *        link is the node's last field; with SIZES the nodes are cc_tnode_sn. */
-#define CC_TREAP_NEXT 4u
 
-/* With SIZES and FIRST. */
-void cc_treap_init(cc_treap *t, cc_tcmp cmp);
-/* With what: any combination of SIZES, FIRST and NEXT (NEXT implies FIRST). */
-void cc_treap_init_2(cc_treap *t, cc_tcmp cmp, unsigned what);
+/* what: 0 or CC_TREAP_SIZES. */
+void cc_treap_init(cc_treap *t, cc_tcmp cmp, unsigned what);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);
 cc_tnode *cc_treap_first(const cc_treap *t);

@@ -508,6 +508,17 @@ static void prefer_link(ccenter_engine *e, contact *c, int link)
   }
 }
 
+void cc_route_cls_link(contact *c, int in)
+{
+  rclass *k = c->cls;
+  if (in)
+    cc_treap_insert(&k->contacts, &c->cls_node);
+  else
+    cc_treap_remove(&k->contacts, &c->cls_node);
+  if (k->slot < QUEUE_HEADS)
+    c->q->heads[k->slot] = cc_treap_first(&k->contacts);
+}
+
 void cc_route_enter(ccenter_engine *e, contact *c)
 {
   c->order_key = cc_contact_order_key(c->q, c);
@@ -516,7 +527,7 @@ void cc_route_enter(ccenter_engine *e, contact *c)
   if (!c->cls)
     c->cls = c->q->classes[0];
   if (!c->pref_phase)
-    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+    cc_route_cls_link(c, 1);
   else
     prefer_link(e, c, 1);
 }
@@ -526,7 +537,7 @@ void cc_route_leave(ccenter_engine *e, contact *c)
   cc_treap_remove(&c->q->waiting, &c->node.n);
   c->q->n_emergency -= c->emergency;
   if (!c->pref_phase)
-    cc_treap_remove(&c->cls->contacts, &c->cls_node);
+    cc_route_cls_link(c, 0);
   else
     prefer_link(e, c, 0);
 }
@@ -575,10 +586,10 @@ static void set_class(ccenter_engine *e, contact *c, rclass *k)
     return;
   int indexed = c->in_queue && !c->pref_phase;
   if (indexed)
-    cc_treap_remove(&c->cls->contacts, &c->cls_node);
+    cc_route_cls_link(c, 0);
   c->cls = k;
   if (indexed)
-    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+    cc_route_cls_link(c, 1);
 }
 
 static rclass *class_of_step(const contact *c)
@@ -919,28 +930,33 @@ static int before(const contact *c, int pc, const contact *b, int pb)
   return cmp_c(c, b) < 0;
 }
 
+/* The first waiting contact of the queue's class in slot s. */
+static cc_tnode *class_head(const queue *q, size_t s)
+{
+  return s < QUEUE_HEADS ? q->heads[s] : cc_treap_first(&q->classes[s]->contacts);
+}
+
 /* What best_indexed reads of each membership is a chain of cache misses at scale: the
- * membership, its queue, the queue's classes, each class's first waiting contact. The
- * chains of an agent's memberships do not depend on one another, so they are fetched
- * level by level across all of them first, and the misses of one level overlap. */
+ * membership, its queue, each of its classes' first waiting contact (from the queue's
+ * heads, or through the class beyond them). The chains of an agent's memberships do not
+ * depend on one another, so they are fetched level by level across all of them first,
+ * and the misses of one level overlap. */
 static void prefetch_choices(const agent *a)
 {
   uint32_t n = a->n_mem;
   for (uint32_t i = 0; i < n; i++)
     PREFETCH(a->mem[i]);
-  for (uint32_t i = 0; i < n; i++)
-    PREFETCH(&a->mem[i]->q->n_waiting);
   for (uint32_t i = 0; i < n; i++) {
-    const membership *m = a->mem[i];
-    if (m->q->n_waiting)
-      for (size_t j = 0; j < m->n_nodes; j++)
-        PREFETCH(m->q->classes[m->nodes[j].slot]);
+    const queue *q = a->mem[i]->q;
+    PREFETCH(&q->n_waiting);
+    PREFETCH(&q->heads[QUEUE_HEADS - 1]);
   }
   for (uint32_t i = 0; i < n; i++) {
     const membership *m = a->mem[i];
     if (m->q->n_waiting)
       for (size_t j = 0; j < m->n_nodes; j++)
-        PREFETCH(cc_treap_first(&m->q->classes[m->nodes[j].slot]->contacts));
+        PREFETCH(m->nodes[j].slot < QUEUE_HEADS ? (const void *)m->q->heads[m->nodes[j].slot]
+                                                : m->q->classes[m->nodes[j].slot]);
   }
 }
 
@@ -959,8 +975,8 @@ static contact *best_indexed(ccenter_engine *e, agent *a, int *best_prio)
     if (best && m->priority < *best_prio && (best->emergency || !q->n_emergency))
       continue;
     for (size_t j = 0; j < m->n_nodes; j++) {
-      rclass *k = q->classes[m->nodes[j].slot];
-      for (cc_tnode *n = cc_treap_first(&k->contacts); n; n = cc_treap_next(&k->contacts, n)) {
+      size_t s = m->nodes[j].slot;
+      for (cc_tnode *n = class_head(q, s); n; n = cc_treap_next(&q->classes[s]->contacts, n)) {
         contact *c = of_cls(n);
         if (best && !before(c, m->priority, best, *best_prio))
           break;
@@ -1037,7 +1053,7 @@ static void end_preferred_phase(ccenter_engine *e, contact *c)
   /* The contact leaves its preferred agents' lists and joins its class index. */
   if (c->in_queue) {
     prefer_link(e, c, 0);
-    cc_treap_insert(&c->cls->contacts, &c->cls_node);
+    cc_route_cls_link(c, 1);
   }
   c->pref_phase = 0;
 }
@@ -1112,6 +1128,8 @@ const char *cc_route_check(const ccenter_engine *e)
     size_t indexed = 0;
     for (size_t s = 0; s < q->n_class_slots; s++) {
       rclass *k = q->classes[s];
+      if (s < QUEUE_HEADS && q->heads[s] != (k ? cc_treap_first(&k->contacts) : NULL))
+        return "a queue's copy of a class's first contact is out of date";
       if (!k)
         continue;
       for (size_t i = 0; i < q->n_members; i++) {

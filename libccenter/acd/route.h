@@ -35,6 +35,9 @@ void cc_route_refresh(ccenter_engine *e, agent *a);
  * leaves the indexes as they were, apart from nodes out of the trees: the caller restores
  * what it changed and calls cc_route_refresh. */
 int cc_route_rematch(ccenter_engine *e, agent *a);
+/* A waiting contact in (in != 0) or out of its class's index (c->cls), keeping the
+ * queue's copy of the class's first contact (queue.heads). */
+void cc_route_cls_link(contact *c, int in);
 /* Contacts entering / leaving the waiting line of their queue. */
 void cc_route_enter(ccenter_engine *e, contact *c);
 void cc_route_leave(ccenter_engine *e, contact *c);

@@ -1527,7 +1527,7 @@ static void r_contacts(rst *x)
       continue;
     cc_treap_insert(&c->q->waiting, &c->node.n);
     if (!c->pref_phase)
-      cc_treap_insert(&c->cls->contacts, &c->cls_node);
+      cc_route_cls_link(c, 1);
   }
 }
 

@@ -23,6 +23,7 @@
 #define MAX_STEPS CCENTER_MAX_STEPS
 #define AGENT_MEM_INLINE 4
 #define MAX_CLASSES CCENTER_MAX_REQUIREMENTS /* distinct requirements alive in one queue */
+#define QUEUE_HEADS 5 /* classes whose first contact the queue keeps (struct queue) */
 #define MAX_PREFERRED CCENTER_MAX_PREFERRED
 #define RING_ALL_LIMIT CCENTER_MAX_RING
 /* Contact blocks kept for reuse: per padding class, at most CC_CONTACT_SPARE_MAX. */
@@ -130,6 +131,10 @@ struct queue {
   cc_treap waiting; /* every waiting contact, in queue order (positions) */
   unsigned n_waiting, n_offered;
   unsigned n_emergency; /* waiting contacts of the emergency class */
+  /* The first waiting contact of each of the first classes (classes[s]->contacts' first
+   * node), beside the counts: an agent choosing a contact reads them from the queue's
+   * line without a cache miss on each class (route.c, best_indexed). */
+  cc_tnode *heads[QUEUE_HEADS];
   rclass *classes[MAX_CLASSES];
   size_t n_class_slots; /* slots in use are below this */
   stepset *steps;       /* the queue's own steps, or NULL */

@@ -112,10 +112,23 @@ static cc_tnode *prev_of(cc_tnode *n)
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
   int first = t->first == n;
-  if (first)
+  if (first) {
     t->first = *next_link(t, n);
-  else
-    *next_link(t, prev_of(n)) = *next_link(t, n);
+    /* The first node has no left child and is its parent's left child: splicing it out
+     * only writes to its parent and right child. Reading either would wait for a cache
+     * miss (they are other contacts, at scale); stores do not. */
+    cc_tnode *p = n->parent, *child = n->right;
+    if (p)
+      p->left = child;
+    else
+      t->root = child;
+    if (child)
+      child->parent = p;
+    t->count--;
+    n->right = n->parent = NULL;
+    return;
+  }
+  *next_link(t, prev_of(n)) = *next_link(t, n);
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
     cc_tnode *c = cc_treap_prio(n->left) > cc_treap_prio(n->right) ? n->left : n->right;
@@ -126,8 +139,8 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   int from_right = p && p->right == n;
   replace_child(t, p, n, child);
   t->count--;
-  /* The ancestors that held n on their right count one less; the first node has none. */
-  if ((t->what & CC_TREAP_SIZES) && !first) {
+  /* The ancestors that held n on their right count one less (the first node has none). */
+  if (t->what & CC_TREAP_SIZES) {
     for (; p; p = p->parent) {
       if (from_right)
         p->size--;

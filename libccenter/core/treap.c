@@ -111,8 +111,7 @@ static cc_tnode *prev_of(cc_tnode *n)
 
 void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
-  int first = t->first == n;
-  if (first) {
+  if (t->first == n) {
     t->first = *next_link(t, n);
     /* The first node has no left child and is its parent's left child: splicing it out
      * only writes to its parent and right child. Reading either would wait for a cache
@@ -139,7 +138,7 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
   int from_right = p && p->right == n;
   replace_child(t, p, n, child);
   t->count--;
-  /* The ancestors that held n on their right count one less (the first node has none). */
+  /* The ancestors that held n on their right count one less. */
   if (t->what & CC_TREAP_SIZES) {
     for (; p; p = p->parent) {
       if (from_right)

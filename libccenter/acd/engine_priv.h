@@ -20,7 +20,15 @@ void *cc_eng_alloc(ccenter_engine *e, size_t n);
 void cc_eng_free(ccenter_engine *e, void *p, size_t n);
 const char *cc_eng_intern(ccenter_engine *e, const char *s);
 cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj);
-void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id);
+/* Cancels *id if armed and clears it. In line: most of the timer fields a call clears
+ * (an answer clears four) are not armed. */
+static inline void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
+{
+  if (*id) {
+    cc_timers_cancel(&e->timers, *id);
+    *id = 0;
+  }
+}
 void cc_offer(ccenter_engine *e, contact *c, agent *a, int direct);
 /* work.c: starts a ringing work's ring timer (from the call's time); its timeout, 0: none. */
 int64_t cc_arm_ring(ccenter_engine *e, work *w);

@@ -33,13 +33,6 @@ cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj)
   return id;
 }
 
-void cc_eng_disarm(ccenter_engine *e, cc_timer_id *id)
-{
-  if (*id)
-    cc_timers_cancel(&e->timers, *id);
-  *id = 0;
-}
-
 
 static void fire(ccenter_engine *e, const cc_timer_fired *f)
 {

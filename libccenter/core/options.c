@@ -59,7 +59,7 @@ void *cc_realloc(const cc_alloc *a, void *p, size_t n)
   return a->realloc_fn(a->ud, p, n);
 }
 
-int cc_grow(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem)
+int cc_grow_out(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem)
 {
   if (need <= *cap)
     return 0;

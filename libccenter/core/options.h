@@ -40,8 +40,14 @@ void cc_alloc_of(const ccenter_options *opts, cc_alloc *a);
 void *cc_malloc(const cc_alloc *a, size_t n);
 void *cc_calloc(const cc_alloc *a, size_t count, size_t size);
 void *cc_realloc(const cc_alloc *a, void *p, size_t n);
-/* Grows an array of elem-size items to hold at least need items; doubles. 0 or ENOMEM. */
-int cc_grow(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem);
+/* Grows an array of elem-size items to hold at least need items; doubles. 0 or ENOMEM.
+ * The test for room is in line: every engine call reserves several arrays, nearly always
+ * already large enough, and the call cost more than the test. */
+int cc_grow_out(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem);
+static inline int cc_grow(const cc_alloc *a, void **arr, size_t *cap, size_t need, size_t elem)
+{
+  return need <= *cap ? 0 : cc_grow_out(a, arr, cap, need, elem);
+}
 /* Like cc_grow, to exactly `need` elements: for the small per-agent arrays that change by
  * administration, where doubling would waste more than it saves. */
 int cc_grow_exact(const cc_alloc *a, void **arr, uint32_t *cap, size_t need, size_t elem);

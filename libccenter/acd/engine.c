@@ -155,17 +155,27 @@ const char *cc_op_name(cc_op op)
 
 /* Everything that depends only on the arguments, before any timer fires: a malformed call
  * changes nothing, not even the clock (engine.h, "Errors"). */
-static int check_args(ccenter_engine *e, const cc_jrec *r)
+/* cc_valid_id(s), and s's hash in *h on the way (prelook reuses it). */
+static int id_ok(const char *s, uint64_t *h)
 {
+  size_t n = 0;
+  if (s)
+    *h = cc_hash_strn(s, CCENTER_MAX_ID, &n);
+  return n >= 1 && n <= CCENTER_MAX_ID;
+}
+
+/* Sets bit j of *hashed when e->call_h[j] is the hash of r->s[j]. */
+static int check_args(ccenter_engine *e, const cc_jrec *r, unsigned *hashed)
+{
+  *hashed = 0;
   if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_ || !op_info[r->op].name)
     return CCENTER_EINVAL;
   unsigned m = op_info[r->op].strs;
-  if ((m & S0) && !cc_valid_id(r->s[0]))
+  if ((m & S0) && !id_ok(r->s[0], &e->call_h[0]))
     return CCENTER_EINVAL;
-  if ((m & S1) && !cc_valid_id(r->s[1]))
+  if ((m & (S1 | S1_OPT)) && (r->s[1] || (m & S1)) && !id_ok(r->s[1], &e->call_h[1]))
     return CCENTER_EINVAL;
-  if ((m & S1_OPT) && r->s[1] && !cc_valid_id(r->s[1]))
-    return CCENTER_EINVAL;
+  *hashed = (m & S0 ? 1u : 0u) | ((m & (S1 | S1_OPT)) && r->s[1] ? 2u : 0u);
   switch (r->op) {
   case CC_OP_AGENT_SET_CAPACITY:
     if (r->i[0] < 0 || r->i[0] >= NCH)
@@ -289,13 +299,14 @@ static const cc_map *arg_map(const ccenter_engine *e, cc_op op, int j)
 /* At scale each lookup's first cache miss is the map slot: hash the call's ids now and
  * start fetching their slots, so that those misses overlap the reserves and the due
  * timers before the op; the op's lookups reuse the hashes (id_hash). */
-static void prelook(ccenter_engine *e, const cc_jrec *r)
+static void prelook(ccenter_engine *e, const cc_jrec *r, unsigned hashed)
 {
   for (int j = 0; j < 2; j++) {
     const cc_map *m = arg_map(e, r->op, j);
     e->call_key[j] = m ? r->s[j] : NULL;
     if (m) {
-      e->call_h[j] = cc_hash_str(r->s[j]);
+      if (!(hashed >> j & 1))
+        e->call_h[j] = cc_hash_str(r->s[j]);
       cc_map_prefetch(m, e->call_h[j]);
     }
   }
@@ -496,10 +507,11 @@ int cc_engine_exec(ccenter_engine *e, const cc_jrec *r)
     return CCENTER_ERANGE;
   if (r->now < e->now)
     return CCENTER_ETIME;
-  int rc = check_args(e, r);
+  unsigned hashed;
+  int rc = check_args(e, r, &hashed);
   if (rc)
     return rc;
-  prelook(e, r);
+  prelook(e, r, hashed);
   cc_ev_compact(e);
   /* Room for what an ordinary call creates — events, graves, timers, offers — so that it
    * cannot fail halfway: a call that would run out fails here, before anything happens. */

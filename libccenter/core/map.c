@@ -2,18 +2,34 @@
 
 #include <string.h>
 
-uint64_t cc_hash_str(const char *s)
+/* FNV-1a with a final avalanche so that linear probing sees well-spread low bits. */
+#define FNV_OFFSET 1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
+static uint64_t avalanche(uint64_t h)
 {
-  /* FNV-1a with a final avalanche so that linear probing sees well-spread low bits. */
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
   return h;
+}
+
+uint64_t cc_hash_str(const char *s)
+{
+  uint64_t h = FNV_OFFSET;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * FNV_PRIME;
+  return avalanche(h);
+}
+
+uint64_t cc_hash_strn(const char *s, size_t max, size_t *len)
+{
+  uint64_t h = FNV_OFFSET;
+  size_t n = 0;
+  for (; n <= max && s[n]; n++)
+    h = (h ^ (unsigned char)s[n]) * FNV_PRIME;
+  *len = n;
+  return avalanche(h);
 }
 
 void cc_map_init_key(cc_map *m, size_t off, int ptr)

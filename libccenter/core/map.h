@@ -27,6 +27,9 @@ typedef struct cc_map {
 } cc_map;
 
 uint64_t cc_hash_str(const char *s);
+/* The same hash, reading at most max + 1 characters: *len is strnlen(s, max + 1), and the
+ * result is cc_hash_str(s) when *len <= max. A length check and the hash in one pass. */
+uint64_t cc_hash_strn(const char *s, size_t max, size_t *len);
 /* An empty map whose values hold a pointer to their key in their first member (agents,
  * queues and contacts: CC_OBJ_HEAD). */
 void cc_map_init(cc_map *m);

@@ -1,9 +1,11 @@
 /* Base API: error table, version, options. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ccenter/ccenter.h"
 #include "core/options.h"
 #include "core/ktreap.h"
+#include "core/map.h"
 #include "core/treap.h"
 #include "harness.h"
 
@@ -105,6 +107,35 @@ START_TEST(grow_doubles_and_keeps_contents)
   for (int i = 0; i < 1000; i++)
     ck_assert_int_eq(arr[i], i);
   cc_free(&a, arr);
+}
+END_TEST
+
+/* The one-pass check and hash of a call's ids: the same hash as cc_hash_str up to the
+ * limit, the length capped one past it, and no byte read beyond that. */
+START_TEST(hash_strn_agrees_with_hash_str_and_stops_past_max)
+{
+  char buf[80];
+  for (size_t len = 0; len < sizeof buf - 1; len++) {
+    memset(buf, 0, sizeof buf);
+    for (size_t i = 0; i < len; i++)
+      buf[i] = (char)('a' + (i * 7 + len) % 26);
+    for (size_t max = 0; max < 70; max += 3) {
+      size_t n = 12345;
+      uint64_t h = cc_hash_strn(buf, max, &n);
+      ck_assert_uint_eq(n, len <= max ? len : max + 1);
+      if (len <= max)
+        ck_assert_uint_eq(h, cc_hash_str(buf));
+    }
+  }
+  /* Not NUL-terminated past the limit: only max + 1 bytes are read (ASan checks). */
+  char *p = malloc(9);
+  ck_assert_ptr_nonnull(p);
+  memset(p, 'x', 9);
+  size_t n = 0;
+  cc_hash_strn(p, 8, &n);
+  ck_assert_uint_eq(n, 9);
+  free(p);
+  ck_assert_uint_ne(cc_hash_str("c1"), cc_hash_str("c2"));
 }
 END_TEST
 
@@ -235,6 +266,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, options_validate_and_change_nothing_on_error);
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
+  tcase_add_test(tc, hash_strn_agrees_with_hash_str_and_stops_past_max);
   tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 3);
   suite_add_tcase(s, tc);
   return s;

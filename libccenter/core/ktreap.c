@@ -4,7 +4,7 @@
 
 void cc_ktreap_init(cc_ktreap *t, cc_kcmp cmp)
 {
-  t->root = t->first = NULL;
+  t->root = t->first = t->last = NULL;
   t->count = 0;
   t->cmp = cmp;
 }
@@ -52,15 +52,39 @@ static cc_knode *lowest(cc_knode *n)
   return n;
 }
 
+/* The last node of the subtree at n (not NULL). */
+static cc_knode *highest(cc_knode *n)
+{
+  while (n->right)
+    n = n->right;
+  return n;
+}
+
 void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
 {
   uint32_t pn = cc_treap_prio(n);
   cc_knode **link = &t->root;
-  int leftmost = 1;
+  if (t->last && t->cmp(n, t->last) > 0) {
+    /* After every node: down the right spine, each node on it gaining n in its right
+     * subtree, to where n's priority places it; what hangs there is all before n. */
+    while (*link && cc_treap_prio(*link) >= pn) {
+      (*link)->size++;
+      link = &(*link)->right;
+    }
+    n->left = *link;
+    n->right = NULL;
+    n->size = 1;
+    *link = n;
+    t->count++;
+    t->last = n;
+    return;
+  }
+  int leftmost = 1, rightmost = 1;
   while (*link && cc_treap_prio(*link) >= pn) {
     cc_knode *p = *link;
     if (t->cmp(n, p) < 0) {
       link = &p->left;
+      rightmost = 0;
     } else {
       link = &p->right;
       p->size++;
@@ -72,26 +96,32 @@ void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
   t->count++;
   if (leftmost && !n->left)
     t->first = n;
+  if (rightmost && !n->right)
+    t->last = n;
 }
 
 void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
 {
-  cc_knode **link = &t->root, *succ = NULL;
-  /* The first node is at the end of the left spine: no key to compare on the way (a tie
-   * of the strategy's keys would read both agents' records). */
-  int leftmost = t->first == n;
+  cc_knode **link = &t->root, *succ = NULL, *pred = NULL;
+  /* The first node is at the end of the left spine, the last at the end of the right one:
+   * no key to compare on the way (a tie of the strategy's keys would read both agents'
+   * records). */
+  int leftmost = t->first == n, rightmost = t->last == n;
   while (*link != n) {
     cc_knode *p = *link;
-    if (leftmost || t->cmp(n, p) < 0) {
+    if (leftmost || (!rightmost && t->cmp(n, p) < 0)) {
       succ = p;
       link = &p->left;
     } else {
+      pred = p;
       p->size--;
       link = &p->right;
     }
   }
   if (leftmost)
     t->first = n->right ? lowest(n->right) : succ;
+  if (rightmost)
+    t->last = n->left ? highest(n->left) : pred;
   *link = merge(n->left, n->right, n->size - 1);
   t->count--;
   n->left = n->right = NULL;

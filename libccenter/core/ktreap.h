@@ -23,6 +23,9 @@ typedef int (*cc_kcmp)(const cc_knode *a, const cc_knode *b);
 typedef struct cc_ktreap {
   cc_knode *root;
   cc_knode *first;
+  /* The last node: a key after it (a longest-idle agent freed now, whose idle time is the
+   * latest) goes in along the right spine with no key compared but this one. */
+  cc_knode *last;
   size_t count;
   cc_kcmp cmp;
 } cc_ktreap;
@@ -39,6 +42,11 @@ cc_knode *cc_ktreap_select(const cc_ktreap *t, size_t rank);
 static inline cc_knode *cc_ktreap_first(const cc_ktreap *t)
 {
   return t->first;
+}
+
+static inline cc_knode *cc_ktreap_last(const cc_ktreap *t)
+{
+  return t->last;
 }
 
 static inline size_t cc_ktreap_size(const cc_ktreap *t)

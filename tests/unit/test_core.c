@@ -219,16 +219,24 @@ START_TEST(treap_matches_a_sorted_model)
      * line (with SIZES no other node's count changes then). */
     if (op % 4 == 3 && tt_first(&t))
       x = tt_first(&t);
+    /* And one in eight the last (ktreap keeps it: its removal compares no key). */
+    if (op % 8 == 1 && t.keyed && cc_ktreap_last(&t.k))
+      x = of_knode(cc_ktreap_last(&t.k));
+    /* And one in eight a key just after the last, which goes in along the right spine. */
+    if (op % 8 == 5 && t.keyed && cc_ktreap_last(&t.k) &&
+        of_knode(cc_ktreap_last(&t.k))->key + 1 < N)
+      x = &v[of_key[of_knode(cc_ktreap_last(&t.k))->key + 1]];
     tt_flip(&t, x);
     /* The model: the elements in, in key order. */
     size_t n = 0;
-    int min = -1;
+    int min = -1, max = -1;
     for (int k = 0; k < N; k++) {
       tv *y = &v[of_key[k]];
       if (!y->in)
         continue;
       if (min < 0)
         min = k;
+      max = k;
       if (t.keyed)
         ck_assert_ptr_eq(of_knode(cc_ktreap_select(&t.k, n)), y);
       else if (sized)
@@ -242,6 +250,10 @@ START_TEST(treap_matches_a_sorted_model)
       ck_assert_ptr_null(tt_first(&t));
     else
       ck_assert_int_eq(tt_first(&t)->key, min);
+    if (t.keyed && max < 0)
+      ck_assert_ptr_null(cc_ktreap_last(&t.k));
+    else if (t.keyed)
+      ck_assert_int_eq(of_knode(cc_ktreap_last(&t.k))->key, max);
     /* Walk from first: every element once, ascending. */
     size_t seen = 0;
     int last = -1;

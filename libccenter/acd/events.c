@@ -161,9 +161,9 @@ const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e)
   return &e->stats_cfg;
 }
 
-uint64_t cc_engine_sla_version(const ccenter_engine *e)
+const uint64_t *cc_engine_sla_version(const ccenter_engine *e)
 {
-  return e->sla_version;
+  return &e->sla_version;
 }
 
 int cc_engine_queue_sla(const ccenter_engine *e, const char *queue_id, cc_sla_cfg *out)

@@ -107,12 +107,16 @@ typedef struct cc_sla_cfg {
   int64_t extra_ms[CCENTER_MAX_THRESHOLDS];
 } cc_sla_cfg;
 
+/* The engine's statistics settings, where it keeps them: the pointer stays valid, and
+ * what it points at current, for the engine's life (an observer keeps it rather than
+ * calling for it at every event). */
 const cc_stats_cfg *cc_engine_stats_cfg(const ccenter_engine *e);
 /* CCENTER_ENOENT for an unknown (or removed) queue. */
 int cc_engine_queue_sla(const ccenter_engine *e, const char *queue, cc_sla_cfg *out);
-/* Changes whenever any queue's service-level settings change (or a queue is added), so an
- * observer can keep copies and refresh them only then. */
-uint64_t cc_engine_sla_version(const ccenter_engine *e);
+/* Where the engine keeps a number that changes whenever any queue's service-level
+ * settings change (or a queue is added), so an observer can keep copies and refresh them
+ * only then. Valid, and current, for the engine's life, as cc_engine_stats_cfg's. */
+const uint64_t *cc_engine_sla_version(const ccenter_engine *e);
 /* The allocator the engine was created with. */
 const cc_alloc *cc_engine_alloc(const ccenter_engine *e);
 /* The engine's log. */

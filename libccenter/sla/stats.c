@@ -210,6 +210,8 @@ typedef struct stcust {
 typedef struct cc_stats {
   ccenter_engine *e;
   const cc_alloc *al;
+  const cc_stats_cfg *cfg;     /* the engine's, read in place (cc_engine_stats_cfg) */
+  const uint64_t *sla_version; /* likewise (cc_engine_sla_version) */
   int64_t interval_ms, keep;
   int64_t newest; /* newest interval index seen; NONE_T before the first event */
   int64_t reset_at;
@@ -496,7 +498,7 @@ static stq *queue_of(cc_stats *st, cc_obj *o)
     q->cfg.warning_pct = 75;
   }
   *slot = q;
-  uint64_t version = cc_engine_sla_version(st->e);
+  uint64_t version = *st->sla_version;
   if (q->have_cfg && q->cfg_version == version)
     return q;
   cc_sla_cfg cfg;
@@ -903,7 +905,7 @@ static int customer_seen(cc_stats *st, const char *customer, int64_t t)
 {
   if (!customer)
     return 0;
-  int64_t window = cc_engine_stats_cfg(st->e)->repeat_window_ms;
+  int64_t window = st->cfg->repeat_window_ms;
   stcust *cu = cc_map_get(&st->customers, customer);
   if (cu) {
     int rep = window > 0 && t - cu->last <= window;
@@ -985,7 +987,7 @@ static void reset_all(cc_stats *st, int64_t t)
 
 static void sync_cfg(cc_stats *st, int64_t t)
 {
-  const cc_stats_cfg *cfg = cc_engine_stats_cfg(st->e);
+  const cc_stats_cfg *cfg = st->cfg;
   if (cfg->interval_ms == st->interval_ms && cfg->keep == st->keep)
     return;
   reset_all(st, t);
@@ -1088,7 +1090,7 @@ static void on_ended(cc_stats *st, const cc_obs_event *oe, stc *c)
         v->c.wait_abandoned_ms += w;
         if (w > v->c.max_wait_abandoned_ms)
           v->c.max_wait_abandoned_ms = w;
-        if (w < cc_engine_stats_cfg(st->e)->short_abandon_ms)
+        if (w < st->cfg->short_abandon_ms)
           v->c.short_abandoned++;
         else
           count_thresholds(q, w, &v->c.abandoned_within, v->c.abandoned_within_extra);
@@ -2097,7 +2099,9 @@ int cc_stats_attach(ccenter_engine *e)
     return CCENTER_ENOMEM;
   st->e = e;
   st->al = al;
-  const cc_stats_cfg *cfg = cc_engine_stats_cfg(e);
+  st->cfg = cc_engine_stats_cfg(e);
+  st->sla_version = cc_engine_sla_version(e);
+  const cc_stats_cfg *cfg = st->cfg;
   st->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 1;
   st->keep = cfg->keep > 0 ? cfg->keep : 1;
   st->newest = NONE_T;

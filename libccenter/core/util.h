@@ -13,6 +13,14 @@
 #define CC_PREFETCH(p) ((void)(p))
 #endif
 
+/* A function's rare path kept out of line, so that the common path inlined into its
+ * callers does not pay for the registers the rare one needs. */
+#if defined(__GNUC__)
+#define CC_NOINLINE __attribute__((noinline))
+#else
+#define CC_NOINLINE
+#endif
+
 /* a / b rounded towards minus infinity (b != 0). */
 static inline int64_t cc_fdiv(int64_t a, int64_t b)
 {

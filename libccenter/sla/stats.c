@@ -408,14 +408,11 @@ static int iv_room(cc_stats *st, ivlist *l)
   return cc_grow_exact(st->al, (void **)&l->v, &l->cap, want, sizeof *l->v);
 }
 
-static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
-                    void (*fr)(cc_stats *, void *))
+/* iv_get past its common case: records out of the window dropped, then the record found
+ * or made. */
+static CC_NOINLINE void *iv_find(cc_stats *st, ivlist *l, int64_t idx, int64_t lo, size_t size,
+                                 void (*fr)(cc_stats *, void *))
 {
-  int64_t lo = window_lo(st, st->newest);
-  if (lo == NONE_T || idx < lo || idx > st->newest)
-    return NULL;
-  if (l->cur && *(int64_t *)l->cur == idx) /* nearly always: the current interval */
-    return l->cur;
   size_t old = 0;
   while (old < iv_count(l) && iv_at(l, old).idx < lo) {
     void *rec = iv_at(l, old++).rec;
@@ -455,6 +452,19 @@ static void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
   return rec;
 }
 
+/* The record of interval idx (created if need be), or NULL: out of the window, or no
+ * memory (counted as dropped). */
+static inline void *iv_get(cc_stats *st, ivlist *l, int64_t idx, size_t size,
+                           void (*fr)(cc_stats *, void *))
+{
+  int64_t lo = window_lo(st, st->newest);
+  if (lo == NONE_T || idx < lo || idx > st->newest)
+    return NULL;
+  if (l->cur && *(int64_t *)l->cur == idx) /* nearly always: the current interval */
+    return l->cur;
+  return iv_find(st, l, idx, lo, size, fr);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Queues                                                                              */
 
@@ -474,13 +484,9 @@ static void queue_reset(cc_stats *st, stq *q)
   q->gen++;
 }
 
-/* The queue's record (created on first sight), with its service-level settings brought
- * up to date: a changed threshold resets its history. A removed queue keeps the last
- * settings seen. */
-static stq *queue_of(cc_stats *st, cc_obj *o)
+/* queue_of past its common case: the record found or created, its settings read again. */
+static CC_NOINLINE stq *queue_load(cc_stats *st, cc_obj *o)
 {
-  if (!o)
-    return NULL;
   const char *id = o->id;
   void **slot = cc_obj_slot(o, st->slot);
   stq *q = *slot ? *slot : cc_map_get(&st->queues, id);
@@ -513,6 +519,19 @@ static stq *queue_of(cc_stats *st, cc_obj *o)
     q->have_cfg = 1;
   }
   return q;
+}
+
+/* The queue's record (created on first sight), with its service-level settings brought
+ * up to date: a changed threshold resets its history. A removed queue keeps the last
+ * settings seen. */
+static inline stq *queue_of(cc_stats *st, cc_obj *o)
+{
+  if (!o)
+    return NULL;
+  stq *q = *cc_obj_slot(o, st->slot);
+  if (q && q->have_cfg && q->cfg_version == *st->sla_version)
+    return q;
+  return queue_load(st, o);
 }
 
 static qiv *qslot(cc_stats *st, const visit *v)

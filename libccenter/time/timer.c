@@ -396,7 +396,7 @@ static int fire(cc_timers *t, uint32_t i, cc_timer_fired *out)
   return 1;
 }
 
-int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out)
+int cc_timers_pop_out(cc_timers *t, int64_t now, cc_timer_fired *out)
 {
   if (now > t->latest)
     t->latest = now;

@@ -57,7 +57,17 @@ void cc_deliver(ccenter_engine *e);
 void cc_obs_warm(const ccenter_engine *e, cc_obj_kind kind, const cc_obj *o);
 
 /* ---- timers.c ---- */
-int cc_fire_due(ccenter_engine *e, int64_t now);
+int cc_fire_due_out(ccenter_engine *e, int64_t now);
+/* Fires the timers due at now, each at its own deadline, then sets the clock to now; 1 if
+ * any fired. Nearly every call has none due: that is known in line. */
+static inline int cc_fire_due(ccenter_engine *e, int64_t now)
+{
+  if (!cc_timers_none_due(&e->timers, now))
+    return cc_fire_due_out(e, now);
+  e->call_now = now;
+  e->now = now;
+  return 0;
+}
 
 /* ---- ewt.c ---- */
 void cc_ewt_sample(ccenter_engine *e, queue *q, int64_t handle_ms);
@@ -65,7 +75,13 @@ void cc_sl_sample(ccenter_engine *e, queue *q, int met);
 void cc_dequeue_sample(ccenter_engine *e, queue *q);
 void cc_kick_reserve(ccenter_engine *e, queue *q);
 void cc_update_reserve(ccenter_engine *e, queue *q);
-void cc_run_kicks(ccenter_engine *e);
+void cc_run_kicks_out(ccenter_engine *e);
+/* Routes the agents of the queues whose reserve changed in this call (usually none). */
+static inline void cc_run_kicks(ccenter_engine *e)
+{
+  if (e->n_kicks)
+    cc_run_kicks_out(e);
+}
 
 /* ---- work.c ---- */
 int cc_reserve_works(ccenter_engine *e);

@@ -111,7 +111,7 @@ void cc_update_reserve(ccenter_engine *e, queue *q)
   q->reserve_open = open;
 }
 
-void cc_run_kicks(ccenter_engine *e)
+void cc_run_kicks_out(ccenter_engine *e)
 {
   for (size_t i = 0; i < e->n_kicks; i++) {
     queue *q = e->kicks[i];

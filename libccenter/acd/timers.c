@@ -118,7 +118,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
   }
 }
 
-int cc_fire_due(ccenter_engine *e, int64_t now)
+int cc_fire_due_out(ccenter_engine *e, int64_t now)
 {
   int fired = 0;
   cc_timer_fired f;

@@ -104,16 +104,20 @@ int64_t cc_timers_next(cc_timers *t);
 /* Pops the one due timer with the earliest deadline <= now, ties in arming order.
    Returns 1 and fills *out, or 0 when nothing is due. The id is dead afterwards. */
 int cc_timers_pop_out(cc_timers *t, int64_t now, cc_timer_fired *out);
-/* Nearly every call finds nothing due before the known next deadline: that answer is
-   given in line, the rest out of line. */
+/* 1 when nothing is due at now, known without a search (before the cached next deadline);
+   0 when cc_timers_pop must look. Moves the timers' notion of the latest time as a pop
+   does. Nearly every call of an engine finds nothing due: in line. */
+static inline int cc_timers_none_due(cc_timers *t, int64_t now)
+{
+  if (!(t->next_valid && t->next_cache > now))
+    return 0;
+  if (now > t->latest)
+    t->latest = now;
+  return 1;
+}
 static inline int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out)
 {
-  if (t->next_valid && t->next_cache > now) {
-    if (now > t->latest)
-      t->latest = now;
-    return 0;
-  }
-  return cc_timers_pop_out(t, now, out);
+  return cc_timers_none_due(t, now) ? 0 : cc_timers_pop_out(t, now, out);
 }
 size_t cc_timers_count(const cc_timers *t);
 /* Makes room so that the next n arms cannot fail for memory. 0 or CCENTER_ENOMEM. */

@@ -561,11 +561,11 @@ static sta *agent_find(cc_stats *st, cc_obj *o)
   return *slot;
 }
 
-/* The agent's record, created on first sight (the agent named by an event). */
-static sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
+/* agent_of past its common case: the record found by id or created. */
+static CC_NOINLINE sta *agent_new(cc_stats *st, cc_obj *o, int64_t t)
 {
   sta *a = agent_find(st, o);
-  if (a || !o)
+  if (a)
     return a;
   size_t len = strlen(o->id);
   a = cc_calloc(st->al, 1, sizeof *a + len + 1);
@@ -583,6 +583,15 @@ static sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
   a->newest.idx = NONE_T; /* holds no record yet (emb_used) */
   *cc_obj_slot(o, st->slot) = a;
   return a;
+}
+
+/* The agent's record, created on first sight (the agent named by an event). */
+static inline sta *agent_of(cc_stats *st, cc_obj *o, int64_t t)
+{
+  if (!o)
+    return NULL;
+  sta *a = *cc_obj_slot(o, st->slot);
+  return a ? a : agent_new(st, o, t);
 }
 
 static aiv *aslot(cc_stats *st, sta *a, int64_t idx)

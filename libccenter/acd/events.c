@@ -83,11 +83,13 @@ void cc_deliver(ccenter_engine *e)
   e->in_callback = 0;
   if (e->event_queue) {
     e->n_delivered = e->n_events;
-    free_graves(e, ev_released(e));
+    if (e->n_graves)
+      free_graves(e, ev_released(e));
   } else {
     e->n_events = e->n_delivered = 0;
     e->ev_base = 0;
-    free_graves(e, UINT64_MAX);
+    if (e->n_graves)
+      free_graves(e, UINT64_MAX);
   }
 }
 

@@ -293,7 +293,7 @@ int cc_timers_arm(cc_timers *t, int64_t deadline, uint32_t kind, uint64_t payloa
   return 0;
 }
 
-int cc_timers_reserve(cc_timers *t, size_t n)
+int cc_timers_reserve_out(cc_timers *t, size_t n)
 {
   /* Free nodes are the never-used ones plus the free list: cap - count in all. */
   if (t->cap - t->count < n && (t->count + n > MAX_NODES || grow_nodes(t, t->count + n)))

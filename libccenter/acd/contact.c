@@ -464,7 +464,7 @@ int cc_op_enqueue(ccenter_engine *e, const cc_jrec *r)
     return rc;
   }
   e->bytes += cc_contact_extra(c);
-  cc_map_put(&e->contacts, &e->alloc, c->id, c);
+  cc_map_put_h(&e->contacts, &e->alloc, c->id, id_hash(e, id), c); /* room reserved above */
   q_ref(q);
   c->q = q;
   if (!c->steps && q->steps) {

@@ -126,10 +126,14 @@ int cc_map_reserve(cc_map *m, const cc_alloc *a, size_t extra)
 
 int cc_map_put(cc_map *m, const cc_alloc *a, const char *key, void *value)
 {
+  return cc_map_put_h(m, a, key, cc_hash_str(key), value);
+}
+
+int cc_map_put_h(cc_map *m, const cc_alloc *a, const char *key, uint64_t h, void *value)
+{
   int rc = cc_map_reserve(m, a, 1);
   if (rc)
     return rc;
-  uint64_t h = cc_hash_str(key);
   size_t i = find_slot(m, key, h);
   m->slots[i].value = value;
   m->slots[i].hash = h;

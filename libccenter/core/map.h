@@ -63,6 +63,8 @@ int cc_map_reserve(cc_map *m, const cc_alloc *a, size_t extra);
 /* Inserts value under key (must be absent; key must be cc_map_key of value). 0 or
  * CCENTER_ENOMEM (map unchanged). */
 int cc_map_put(cc_map *m, const cc_alloc *a, const char *key, void *value);
+/* The same with key's cc_hash_str already known (h). */
+int cc_map_put_h(cc_map *m, const cc_alloc *a, const char *key, uint64_t h, void *value);
 /* Removes key; returns its value or NULL. */
 void *cc_map_del(cc_map *m, const char *key);
 /* Iteration: *i starts at 0; returns the next value or NULL at the end. */

@@ -613,9 +613,30 @@ static void afield_add(aiv *v, size_t off, int64_t n)
 
 /* Adds sign x the part of [a, b) in each interval to the agent's field (and to a
  * not-ready reason), from the last reset on. */
+/* Adds n to the field at off of the agent's record of interval idx (and to the reason). */
+static void span_add(cc_stats *st, sta *ag, int64_t idx, size_t off, const char *reason,
+                     int64_t n)
+{
+  aiv *v = aslot(st, ag, idx);
+  if (!v)
+    return;
+  afield_add(v, off, n);
+  if (reason && code_add(st, &v->nr, reason, n))
+    st->dropped++;
+}
+
 static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
                        const char *reason, int sign)
 {
+  /* Nearly always the stretch lies in the interval of the last index computed (iv_index),
+   * after the last reset: one record, the whole stretch. Outside the window, aslot finds
+   * nothing, as the loop below would not. */
+  if (b > a && a >= st->reset_at && st->ix_ms == st->interval_ms &&
+      (uint64_t)a - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms &&
+      (uint64_t)(b - 1) - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms) {
+    span_add(st, ag, st->ix_idx, off, reason, sign * (b - a));
+    return;
+  }
   a = max64(a, st->reset_at);
   int64_t lo = window_lo(st, st->newest);
   if (lo == NONE_T)
@@ -626,12 +647,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
   int64_t I = st->interval_ms;
   for (int64_t idx = iv_index(st, a), last = iv_index(st, b - 1); idx <= last; idx++) {
     int64_t part = min64(b, (idx + 1) * I) - max64(a, idx * I);
-    aiv *v = aslot(st, ag, idx);
-    if (!v)
-      continue;
-    afield_add(v, off, sign * part);
-    if (reason && code_add(st, &v->nr, reason, sign * part))
-      st->dropped++;
+    span_add(st, ag, idx, off, reason, sign * part);
   }
 }
 

@@ -153,8 +153,6 @@ const char *cc_op_name(cc_op op)
   return op_info[op].name;
 }
 
-/* Everything that depends only on the arguments, before any timer fires: a malformed call
- * changes nothing, not even the clock (engine.h, "Errors"). */
 /* cc_valid_id(s), and s's hash in *h on the way (prelook reuses it). */
 static int id_ok(const char *s, uint64_t *h)
 {
@@ -164,7 +162,9 @@ static int id_ok(const char *s, uint64_t *h)
   return n >= 1 && n <= CCENTER_MAX_ID;
 }
 
-/* Sets bit j of *hashed when e->call_h[j] is the hash of r->s[j]. */
+/* Everything that depends only on the arguments, before any timer fires: a malformed call
+ * changes nothing, not even the clock (engine.h, "Errors"). Sets bit j of *hashed when
+ * e->call_h[j] is the hash of r->s[j]. */
 static int check_args(ccenter_engine *e, const cc_jrec *r, unsigned *hashed)
 {
   *hashed = 0;

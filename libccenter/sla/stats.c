@@ -611,8 +611,6 @@ static void afield_add(aiv *v, size_t off, int64_t n)
     *(uint32_t *)(void *)p += (uint32_t)n;
 }
 
-/* Adds sign x the part of [a, b) in each interval to the agent's field (and to a
- * not-ready reason), from the last reset on. */
 /* Adds n to the field at off of the agent's record of interval idx (and to the reason). */
 static void span_add(cc_stats *st, sta *ag, int64_t idx, size_t off, const char *reason,
                      int64_t n)
@@ -625,6 +623,8 @@ static void span_add(cc_stats *st, sta *ag, int64_t idx, size_t off, const char 
     st->dropped++;
 }
 
+/* Adds sign x the part of [a, b) in each interval to the agent's field (and to a
+ * not-ready reason), from the last reset on. */
 static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
                        const char *reason, int sign)
 {

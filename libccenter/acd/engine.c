@@ -171,11 +171,16 @@ static int check_args(ccenter_engine *e, const cc_jrec *r, unsigned *hashed)
   if ((int)r->op <= 0 || r->op >= CC_OP_COUNT_ || !op_info[r->op].name)
     return CCENTER_EINVAL;
   unsigned m = op_info[r->op].strs;
-  if ((m & S0) && !id_ok(r->s[0], &e->call_h[0]))
-    return CCENTER_EINVAL;
-  if ((m & (S1 | S1_OPT)) && (r->s[1] || (m & S1)) && !id_ok(r->s[1], &e->call_h[1]))
-    return CCENTER_EINVAL;
-  *hashed = (m & S0 ? 1u : 0u) | ((m & (S1 | S1_OPT)) && r->s[1] ? 2u : 0u);
+  if (m & S0) {
+    if (!id_ok(r->s[0], &e->call_h[0]))
+      return CCENTER_EINVAL;
+    *hashed |= 1;
+  }
+  if ((m & S1) || ((m & S1_OPT) && r->s[1])) {
+    if (!id_ok(r->s[1], &e->call_h[1]))
+      return CCENTER_EINVAL;
+    *hashed |= 2;
+  }
   switch (r->op) {
   case CC_OP_AGENT_SET_CAPACITY:
     if (r->i[0] < 0 || r->i[0] >= NCH)

@@ -62,11 +62,10 @@ int cc_fire_due_out(ccenter_engine *e, int64_t now);
  * any fired. Nearly every call has none due: that is known in line. */
 static inline int cc_fire_due(ccenter_engine *e, int64_t now)
 {
-  if (!cc_timers_none_due(&e->timers, now))
-    return cc_fire_due_out(e, now);
   e->call_now = now;
+  int fired = cc_timers_none_due(&e->timers, now) ? 0 : cc_fire_due_out(e, now);
   e->now = now;
-  return 0;
+  return fired;
 }
 
 /* ---- ewt.c ---- */

@@ -33,7 +33,6 @@ cc_timer_id cc_eng_arm(ccenter_engine *e, int64_t at, int kind, void *obj)
   return id;
 }
 
-
 static void fire(ccenter_engine *e, const cc_timer_fired *f)
 {
   void *obj = payload_ptr(f->payload);
@@ -118,11 +117,11 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
   }
 }
 
+/* cc_fire_due's loop: the caller sets call_now before and the clock after. */
 int cc_fire_due_out(ccenter_engine *e, int64_t now)
 {
   int fired = 0;
   cc_timer_fired f;
-  e->call_now = now;
   while (cc_timers_pop(&e->timers, now, &f)) {
     /* Each handler runs at its own deadline: events carry the time things happened. */
     if (f.deadline > e->now)
@@ -131,6 +130,5 @@ int cc_fire_due_out(ccenter_engine *e, int64_t now)
     fire(e, &f);
     fired = 1;
   }
-  e->now = now;
   return fired;
 }

@@ -14,14 +14,6 @@ static uint64_t avalanche(uint64_t h)
   return h;
 }
 
-uint64_t cc_hash_str(const char *s)
-{
-  uint64_t h = FNV_OFFSET;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * FNV_PRIME;
-  return avalanche(h);
-}
-
 uint64_t cc_hash_strn(const char *s, size_t max, size_t *len)
 {
   uint64_t h = FNV_OFFSET;
@@ -30,6 +22,12 @@ uint64_t cc_hash_strn(const char *s, size_t max, size_t *len)
     h = (h ^ (unsigned char)s[n]) * FNV_PRIME;
   *len = n;
   return avalanche(h);
+}
+
+uint64_t cc_hash_str(const char *s)
+{
+  size_t n;
+  return cc_hash_strn(s, SIZE_MAX - 1, &n); /* no bound: a string ends before that */
 }
 
 void cc_map_init_key(cc_map *m, size_t off, int ptr)

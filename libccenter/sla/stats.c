@@ -273,13 +273,20 @@ static int code_add(cc_stats *st, code_list *l, const char *code, int64_t n)
   return 0;
 }
 
+/* Whether t is in the interval last computed (iv_index). The unsigned difference is
+ * exact for any two times. */
+static int ix_holds(const cc_stats *st, int64_t t)
+{
+  return st->ix_ms == st->interval_ms &&
+         (uint64_t)t - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms;
+}
+
 /* cc_fdiv(t, interval_ms). An event asks for its interval several times and events come
  * in time order, so the last answer nearly always holds: a compare instead of a 64-bit
- * division (about 5 per event). The unsigned difference is exact for any two times. */
+ * division (about 5 per event). */
 static int64_t iv_index(cc_stats *st, int64_t t)
 {
-  if (st->ix_ms == st->interval_ms &&
-      (uint64_t)t - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms)
+  if (ix_holds(st, t))
     return st->ix_idx;
   int64_t idx = cc_fdiv(t, st->interval_ms);
   st->ix_ms = st->interval_ms;
@@ -631,9 +638,7 @@ static void agent_span(cc_stats *st, sta *ag, int64_t a, int64_t b, size_t off,
   /* Nearly always the stretch lies in the interval of the last index computed (iv_index),
    * after the last reset: one record, the whole stretch. Outside the window, aslot finds
    * nothing, as the loop below would not. */
-  if (b > a && a >= st->reset_at && st->ix_ms == st->interval_ms &&
-      (uint64_t)a - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms &&
-      (uint64_t)(b - 1) - (uint64_t)st->ix_lo < (uint64_t)st->interval_ms) {
+  if (b > a && a >= st->reset_at && ix_holds(st, a) && ix_holds(st, b - 1)) {
     span_add(st, ag, st->ix_idx, off, reason, sign * (b - a));
     return;
   }

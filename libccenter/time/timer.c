@@ -398,9 +398,7 @@ static int fire(cc_timers *t, uint32_t i, cc_timer_fired *out)
 
 int cc_timers_pop_out(cc_timers *t, int64_t now, cc_timer_fired *out)
 {
-  if (now > t->latest)
-    t->latest = now;
-  if (t->next_valid && t->next_cache > now)
+  if (cc_timers_none_due(t, now))
     return 0;
   /* Order of the three places: late timers are all before the wheel's time, the due
      batch is exactly at it, and the wheel holds nothing earlier. */

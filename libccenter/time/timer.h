@@ -104,16 +104,15 @@ int64_t cc_timers_next(cc_timers *t);
 /* Pops the one due timer with the earliest deadline <= now, ties in arming order.
    Returns 1 and fills *out, or 0 when nothing is due. The id is dead afterwards. */
 int cc_timers_pop_out(cc_timers *t, int64_t now, cc_timer_fired *out);
-/* 1 when nothing is due at now, known without a search (before the cached next deadline);
-   0 when cc_timers_pop must look. Moves the timers' notion of the latest time as a pop
-   does. Nearly every call of an engine finds nothing due: in line. */
+/* Moves the timers' notion of the latest time to now, as every pop does; then 1 when
+   nothing is due at now, known without a search (before the cached next deadline), 0
+   when cc_timers_pop must look. Nearly every call of an engine finds nothing due: in
+   line. */
 static inline int cc_timers_none_due(cc_timers *t, int64_t now)
 {
-  if (!(t->next_valid && t->next_cache > now))
-    return 0;
   if (now > t->latest)
     t->latest = now;
-  return 1;
+  return t->next_valid && t->next_cache > now;
 }
 static inline int cc_timers_pop(cc_timers *t, int64_t now, cc_timer_fired *out)
 {

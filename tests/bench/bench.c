@@ -1,6 +1,7 @@
 /* ccenter-bench [--quick] [SCENARIO ...]: one JSON line per scenario on stdout. */
 #include "bench.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,12 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/* Set by --prefault-heap: written into every result line. */
+static unsigned prefault_mib;
 
 /* The scenario table: one X(name) line per bench_<name>.c. The store's scenarios are
  * there when the build has SQLite (meson.build). */
@@ -199,6 +206,8 @@ void bench_json_begin(bench_json *j, const char *scenario)
   j->len = 0;
   json_append(j, "{\"scenario\":");
   json_string(j, scenario);
+  if (prefault_mib)
+    bench_json_uint(j, "prefault_heap_mib", prefault_mib);
 }
 
 void bench_json_str(bench_json *j, const char *key, const char *value)
@@ -264,15 +273,55 @@ ccenter_options *bench_options(const bench_ctx *ctx)
   return o;
 }
 
+/* A diagnostic, not a benchmark setting: the scenarios' engines then cut their memory from
+ * a heap whose pages were already touched, so the timed loops take no first-touch page
+ * fault and the difference to a plain run is what the faults cost on this machine
+ * (docs/performance.md). glibc only: freed memory stays in the heap (no trim) and blocks
+ * up to 32 MiB come from the heap rather than from mmap, so the pieces, freed, become one
+ * touched top of the heap. Other allocations of the scenarios move from mmap to the heap
+ * too, which changes nothing but where they live. */
+static int prefault_heap(unsigned mib)
+{
+#ifdef __GLIBC__
+  enum { PIECE_MIB = 16 };
+  size_t n = (mib + PIECE_MIB - 1) / PIECE_MIB;
+  void **piece = calloc(n, sizeof *piece);
+  if (!piece || !mallopt(M_TRIM_THRESHOLD, INT_MAX) || !mallopt(M_MMAP_THRESHOLD, 32 << 20)) {
+    free(piece);
+    return -1;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    volatile char *p = piece[i] = malloc((size_t)PIECE_MIB << 20);
+    if (!p)
+      rc = -1;
+    for (size_t k = 0; p && k < ((size_t)PIECE_MIB << 20); k += 4096)
+      p[k] = 0;
+  }
+  for (size_t i = n; i-- > 0;)
+    free(piece[i]);
+  free(piece);
+  return rc;
+#else
+  (void)mib;
+  return -1;
+#endif
+}
+
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: ccenter-bench [--quick] [--no-stats] [--main-only] [SCENARIO ...]\n"
+  fprintf(f, "usage: ccenter-bench [--quick] [--no-stats] [--main-only] [--prefault-heap MIB]\n"
+             "                     [SCENARIO ...]\n"
              "Runs the named scenarios (all when none is named); one JSON line each.\n"
              "  --quick     small sizes (CI smoke run)\n"
              "  --no-stats  engines without interval statistics (churn, route, memory)\n"
              "  --main-only route: the 100,000-agent run only, without the equivalence\n"
              "              check, the smaller scales and the reference router (their\n"
              "              fields are left out); for profiling\n"
+             "  --prefault-heap MIB\n"
+             "              touch MIB (1-4096) of heap before the scenarios, so that their\n"
+             "              timed loops take no first-touch page fault: a diagnostic of what\n"
+             "              the faults cost (glibc only)\n"
              "  --list      list the scenarios\n"
              "scenarios:\n");
   for (size_t i = 0; i < N_SCENARIOS; i++)
@@ -281,7 +330,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0, 0};
+  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0, 0, 0};
   const bench_scenario *run[64];
   size_t nrun = 0;
   for (int i = 1; i < argc; i++) {
@@ -292,6 +341,15 @@ int main(int argc, char **argv)
       ctx.no_stats = 1;
     } else if (strcmp(a, "--main-only") == 0) {
       ctx.main_only = 1;
+    } else if (strcmp(a, "--prefault-heap") == 0) {
+      char *end = NULL;
+      unsigned long v = i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+      if (!end || *end || v < 1 || v > 4096) {
+        fprintf(stderr, "ccenter-bench: --prefault-heap needs a size in MiB, 1 to 4096\n");
+        return 2;
+      }
+      ctx.prefault_mib = (unsigned)v;
+      i++;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return 0;
@@ -320,6 +378,13 @@ int main(int argc, char **argv)
   if (nrun == 0)
     for (size_t k = 0; k < N_SCENARIOS && nrun < sizeof run / sizeof run[0]; k++)
       run[nrun++] = scenarios[k];
+  if (ctx.prefault_mib) {
+    if (prefault_heap(ctx.prefault_mib)) {
+      fprintf(stderr, "ccenter-bench: --prefault-heap: not supported here, or out of memory\n");
+      return 1;
+    }
+    prefault_mib = ctx.prefault_mib;
+  }
   int failed = 0;
   for (size_t k = 0; k < nrun; k++) {
     if (run[k]->run(&ctx) != 0) {

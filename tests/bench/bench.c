@@ -14,7 +14,7 @@
 #include <malloc.h>
 #endif
 
-/* Set by --prefault-heap: written into every result line. */
+/* --prefault-heap's MiB once the heap is touched (0: not asked): in every result line. */
 static unsigned prefault_mib;
 
 /* The scenario table: one X(name) line per bench_<name>.c. The store's scenarios are
@@ -330,7 +330,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0, 0, 0};
+  bench_ctx ctx = {0, UINT64_C(0x2545f4914f6cdd1d), 0, 0};
+  unsigned prefault = 0;
   const bench_scenario *run[64];
   size_t nrun = 0;
   for (int i = 1; i < argc; i++) {
@@ -348,7 +349,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ccenter-bench: --prefault-heap needs a size in MiB, 1 to 4096\n");
         return 2;
       }
-      ctx.prefault_mib = (unsigned)v;
+      prefault = (unsigned)v;
       i++;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
@@ -378,12 +379,12 @@ int main(int argc, char **argv)
   if (nrun == 0)
     for (size_t k = 0; k < N_SCENARIOS && nrun < sizeof run / sizeof run[0]; k++)
       run[nrun++] = scenarios[k];
-  if (ctx.prefault_mib) {
-    if (prefault_heap(ctx.prefault_mib)) {
+  if (prefault) {
+    if (prefault_heap(prefault)) {
       fprintf(stderr, "ccenter-bench: --prefault-heap: not supported here, or out of memory\n");
       return 1;
     }
-    prefault_mib = ctx.prefault_mib;
+    prefault_mib = prefault;
   }
   int failed = 0;
   for (size_t k = 0; k < nrun; k++) {

@@ -28,7 +28,6 @@ typedef struct bench_ctx {
   uint64_t seed; /* fixed, so runs are comparable */
   int no_stats;  /* --no-stats: engines without their interval statistics */
   int main_only; /* --main-only: a scenario's main run only (for profiling) */
-  unsigned prefault_mib; /* --prefault-heap: MiB of heap touched before the scenarios */
 } bench_ctx;
 
 /* A fresh options object for a scenario's engine (NULL when out of memory): statistics

@@ -130,6 +130,9 @@ class Desk:
             return f.read()
 
     def expect(self, pattern, timeout=30):
+        """The first match of pattern in the desk's output, waiting up to timeout s; None if
+        none came (said in a TAP comment: many callers use it only to wait, and a step
+        that never came would otherwise show only later, as something else)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             m = re.search(pattern, self.text(), re.M)
@@ -137,9 +140,15 @@ class Desk:
                 return m
             if self.p.poll() is not None:
                 m = re.search(pattern, self.text(), re.M)
-                return m
+                break
             time.sleep(0.02)
-        return None
+        else:
+            m = None
+        if not m:
+            print("# %s: no line matching %r within %g s%s" % (
+                os.path.basename(self.out_path), pattern, timeout,
+                " (the desk exited)" if self.p.poll() is not None else ""), flush=True)
+        return m
 
     def count(self, pattern):
         return len(re.findall(pattern, self.text(), re.M))

@@ -159,7 +159,7 @@ static int id_ok(const char *s, uint64_t *h)
   size_t n = 0;
   if (s)
     *h = cc_hash_strn(s, CCENTER_MAX_ID, &n);
-  return n >= 1 && n <= CCENTER_MAX_ID;
+  return cc_id_len_ok(n);
 }
 
 /* Everything that depends only on the arguments, before any timer fires: a malformed call

@@ -44,6 +44,11 @@ void cc_obj_free(ccenter_engine *e, const char *id, size_t n);
 void *cc_contact_obj_new(ccenter_engine *e, size_t n, const char *id, void *user_data);
 void cc_contact_obj_free(ccenter_engine *e, const char *id, size_t n);
 void cc_contact_spares_free(ccenter_engine *e, size_t n);
+/* What a valid id's length is, in characters: 1 to CCENTER_MAX_ID. */
+static inline int cc_id_len_ok(size_t n)
+{
+  return n >= 1 && n <= CCENTER_MAX_ID;
+}
 int cc_valid_id(const char *s);
 
 /* ---- events.c ---- */

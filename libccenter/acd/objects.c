@@ -106,10 +106,7 @@ void cc_eng_free(ccenter_engine *e, void *p, size_t n)
 
 int cc_valid_id(const char *s)
 {
-  if (!s || !*s)
-    return 0;
-  size_t n = strnlen(s, CCENTER_MAX_ID + 1);
-  return n <= CCENTER_MAX_ID;
+  return s && cc_id_len_ok(strnlen(s, CCENTER_MAX_ID + 1));
 }
 
 /* Interned strings (reasons, codes) live as long as the engine: events can point at them

@@ -10,7 +10,7 @@
 void cc_treap_init(cc_treap *t, cc_tcmp cmp, unsigned what)
 {
   t->root = NULL;
-  t->first = NULL;
+  t->first = t->last = NULL;
   t->count = 0;
   t->cmp = cmp;
   t->what = what;
@@ -70,16 +70,23 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   /* The last nodes the descent passed on the right and on the left are n's neighbours in
    * order. */
   cc_tnode *p = NULL, **link = &t->root, *pred = NULL, *succ = NULL;
-  while (*link) {
-    p = *link;
-    if (t->cmp(n, p) < 0) {
-      succ = p;
-      link = &p->left;
-    } else {
-      pred = p;
-      link = &p->right;
-      if (t->what & CC_TREAP_SIZES)
-        p->size++;
+  if (!(t->what & CC_TREAP_SIZES) && t->last && t->cmp(n, t->last) > 0) {
+    /* After every node: the last has no right child, n goes there. (With SIZES every node
+     * on the right spine would count one more: the descent below is as cheap.) */
+    p = pred = t->last;
+    link = &p->right;
+  } else {
+    while (*link) {
+      p = *link;
+      if (t->cmp(n, p) < 0) {
+        succ = p;
+        link = &p->left;
+      } else {
+        pred = p;
+        link = &p->right;
+        if (t->what & CC_TREAP_SIZES)
+          p->size++;
+      }
     }
   }
   t->count++;
@@ -89,6 +96,8 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   else
     t->first = n;
   *next_link(t, n) = succ;
+  if (!succ)
+    t->last = n;
   n->parent = p;
   uint32_t pn = cc_treap_prio(n);
   while (n->parent && cc_treap_prio(n->parent) < pn)
@@ -113,6 +122,8 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
 {
   if (t->first == n) {
     t->first = *next_link(t, n);
+    if (t->last == n) /* the only node */
+      t->last = NULL;
     /* The first node has no left child and is its parent's left child: splicing it out
      * only writes to its parent and right child. Reading either would wait for a cache
      * miss (they are other contacts, at scale); stores do not. */
@@ -127,7 +138,10 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
     n->right = n->parent = NULL;
     return;
   }
-  *next_link(t, prev_of(n)) = *next_link(t, n);
+  cc_tnode *pred = prev_of(n);
+  *next_link(t, pred) = *next_link(t, n);
+  if (t->last == n)
+    t->last = pred;
   /* Rotate n down until it has at most one child, then splice it out. */
   while (n->left && n->right) {
     cc_tnode *c = cc_treap_prio(n->left) > cc_treap_prio(n->right) ? n->left : n->right;
@@ -152,6 +166,11 @@ void cc_treap_remove(cc_treap *t, cc_tnode *n)
 cc_tnode *cc_treap_first(const cc_treap *t)
 {
   return t->first;
+}
+
+cc_tnode *cc_treap_last(const cc_treap *t)
+{
+  return t->last;
 }
 
 cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n)

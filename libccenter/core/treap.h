@@ -44,6 +44,7 @@ typedef int (*cc_tcmp)(const cc_tnode *a, const cc_tnode *b);
 typedef struct cc_treap {
   cc_tnode *root;
   cc_tnode *first;
+  cc_tnode *last;
   size_t count;
   cc_tcmp cmp;
   unsigned what; /* 0 or CC_TREAP_SIZES */
@@ -52,7 +53,11 @@ typedef struct cc_treap {
 /* Every treap keeps its first node, and each node a link to the node after it: first and
  * next read no other node, and taking out the first node (what routing does most) finds
  * its successor without a descent through the tree (at scale every node is a cache miss).
- * Removing another node finds its predecessor (a descent or a climb).
+ * Removing another node finds its predecessor (a descent or a climb). It keeps its last
+ * node too: without SIZES, a node that goes after every other (a contact joining a
+ * waiting line or a step's class, nearly always the youngest) is compared with the last
+ * node only and hung under it, then rotated up as its priority says, instead of being
+ * compared with every node down the right spine.
  * SIZES: subtree sizes too, for cc_treap_rank (otherwise it must not be called); removing
  *        a node other than the first then walks up to the root. The link then follows the
  *        node: such a treap's nodes are cc_tnode_sn. cc_treap_size works without. (Selecting
@@ -64,6 +69,7 @@ void cc_treap_init(cc_treap *t, cc_tcmp cmp, unsigned what);
 void cc_treap_insert(cc_treap *t, cc_tnode *n);
 void cc_treap_remove(cc_treap *t, cc_tnode *n);
 cc_tnode *cc_treap_first(const cc_treap *t);
+cc_tnode *cc_treap_last(const cc_treap *t);
 cc_tnode *cc_treap_next(const cc_treap *t, const cc_tnode *n);
 /* 1-based position of n, which must be in t. */
 size_t cc_treap_rank(const cc_treap *t, const cc_tnode *n);

@@ -140,8 +140,8 @@ START_TEST(hash_strn_agrees_with_hash_str_and_stops_past_max)
 END_TEST
 
 /* The treaps against a sorted array, over random inserts and removes: order, size, rank
- * or select, the cached first node and the walk by successor links after every
- * operation. core/treap.h without and with CC_TREAP_SIZES and core/ktreap.h go through the
+ * or select, the cached first and last nodes, the walk by successor links and (core/treap.h)
+ * the tree's shape after every operation. core/treap.h without and with CC_TREAP_SIZES and core/ktreap.h go through the
  * same calls (tt_*). */
 typedef struct tv {
   cc_tnode_sn node; /* a cc_tnode for every treap, with the link SIZES needs */
@@ -193,6 +193,26 @@ static tv *tt_next(const tt *t, const tv *x)
                   : (tv *)cc_treap_next(&t->t, &x->node.n);
 }
 
+static tv *tt_last(const tt *t)
+{
+  return t->keyed ? of_knode(cc_ktreap_last(&t->k)) : (tv *)cc_treap_last(&t->t);
+}
+
+/* core/treap.h's shape: parent links, the heap order of priorities, keys in order below
+ * each node; the number of nodes. */
+static size_t treap_shape_ok(const cc_tnode *n, const cc_tnode *parent, int lo, int hi)
+{
+  if (!n)
+    return 0;
+  const tv *x = (const tv *)n;
+  ck_assert_ptr_eq(n->parent, parent);
+  if (parent)
+    ck_assert_uint_ge(cc_treap_prio(parent), cc_treap_prio(n));
+  ck_assert_int_gt(x->key, lo);
+  ck_assert_int_lt(x->key, hi);
+  return 1 + treap_shape_ok(n->left, n, lo, x->key) + treap_shape_ok(n->right, n, x->key, hi);
+}
+
 /* _i: 0 core/treap.h, 1 with CC_TREAP_SIZES (rank checked too), 2 core/ktreap.h (select
  * checked too). */
 START_TEST(treap_matches_a_sorted_model)
@@ -219,13 +239,13 @@ START_TEST(treap_matches_a_sorted_model)
      * line (with SIZES no other node's count changes then). */
     if (op % 4 == 3 && tt_first(&t))
       x = tt_first(&t);
-    /* And one in eight the last (ktreap keeps it: its removal compares no key). */
-    if (op % 8 == 1 && t.keyed && cc_ktreap_last(&t.k))
-      x = of_knode(cc_ktreap_last(&t.k));
-    /* And one in eight a key just after the last, which goes in along the right spine. */
-    if (op % 8 == 5 && t.keyed && cc_ktreap_last(&t.k) &&
-        of_knode(cc_ktreap_last(&t.k))->key + 1 < N)
-      x = &v[of_key[of_knode(cc_ktreap_last(&t.k))->key + 1]];
+    /* And one in eight the last (ktreap: its removal compares no key). */
+    if (op % 8 == 1 && tt_last(&t))
+      x = tt_last(&t);
+    /* And one in eight a key just after the last, which goes in after every node (along
+     * the right spine, or under the last node without SIZES). */
+    if (op % 8 == 5 && tt_last(&t) && tt_last(&t)->key + 1 < N)
+      x = &v[of_key[tt_last(&t)->key + 1]];
     tt_flip(&t, x);
     /* The model: the elements in, in key order. */
     size_t n = 0;
@@ -250,10 +270,12 @@ START_TEST(treap_matches_a_sorted_model)
       ck_assert_ptr_null(tt_first(&t));
     else
       ck_assert_int_eq(tt_first(&t)->key, min);
-    if (t.keyed && max < 0)
-      ck_assert_ptr_null(cc_ktreap_last(&t.k));
-    else if (t.keyed)
-      ck_assert_int_eq(of_knode(cc_ktreap_last(&t.k))->key, max);
+    if (max < 0)
+      ck_assert_ptr_null(tt_last(&t));
+    else
+      ck_assert_int_eq(tt_last(&t)->key, max);
+    if (!t.keyed)
+      ck_assert_uint_eq(treap_shape_ok(t.t.root, NULL, -1, N), n);
     /* Walk from first: every element once, ascending. */
     size_t seen = 0;
     int last = -1;

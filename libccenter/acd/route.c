@@ -651,6 +651,11 @@ static int ringing_for(const contact *c, const agent *a)
 static int eligible_at(const ccenter_engine *e, const contact *c, const membership *m,
                        const agent *a, int64_t now)
 {
+  /* A queue being removed has lost its members, but an agent freed by one of its withdrawn
+   * offers can still reach its contacts by name (preferred, sticky): they are about to move
+   * to the drain queue, and an offer from here would bring them back to a removed queue. */
+  if (c->q->removing)
+    return 0;
   if (!cc_can_take(a, c->channel) || cc_excluded(e, c, a) || ringing_for(c, a))
     return 0;
   if (m && now - c->enq_at < m->delay)

@@ -3348,15 +3348,22 @@ END_TEST
  * (no QUEUE_MOVED), and if the offer is not answered it goes back to the removed queue,
  * where nobody can take it. engine.c op_queue_remove() (~l.1387-1392): withdraw() ->
  * agent_after_work() -> cc_route_agent() while the queue still has its members. */
-START_TEST(bug_queue_remove_drain_reoffers_from_removed_queue)
+/* Queues q and q2; a1 serves q with one voice line; c1 rings at a1, then c2 (with params p)
+ * waits in q: what the drain tests below start from. */
+static void drain_setup(const ccenter_contact_params *p)
 {
   OK(ccenter_queue_add(eng, "q", NULL, 0));
   OK(ccenter_queue_add(eng, "q2", NULL, 0));
   sc_agent_ready("a1", "q", 0);
   OK(ccenter_agent_set_capacity(eng, "a1", CCENTER_CHANNEL_VOICE, 1, 0));
   OK(ccenter_contact_enqueue(eng, "c1", "q", NULL, 1000));
-  OK(ccenter_contact_enqueue(eng, "c2", "q", NULL, 1000));
+  OK(ccenter_contact_enqueue(eng, "c2", "q", p, 1000));
   SEEN("1000 OFFERED a=a1 c=c1 q=q");
+}
+
+START_TEST(bug_queue_remove_drain_reoffers_from_removed_queue)
+{
+  drain_setup(NULL);
   int from = R.n;
   OK(ccenter_queue_remove(eng, "q", "q2", 2000));
   /* Seen: WITHDRAWN c1, OFFERED c2 (q), WITHDRAWN c2, OFFERED c1 (q), MOVED c2 only. */
@@ -3367,6 +3374,36 @@ START_TEST(bug_queue_remove_drain_reoffers_from_removed_queue)
   ccenter_contact_info ci = {.size = sizeof ci};
   OK(ccenter_contact_info_get(eng, "c1", 2000, &ci));
   ck_assert_str_eq(ci.queue, "q2");
+}
+END_TEST
+
+/* The same through a preferred agent: the queue's members are taken out first, but a
+ * contact waiting for its preferred agent by name is reached through the agent, not the
+ * queue. The agent freed by a withdrawn offer took it from the queue being removed, which
+ * then did not move it: if that offer was not answered, the contact went back to the
+ * removed queue, where nobody could take it. Found by random_session_1 with seeds 0x40f
+ * and 0x43e (CC_PROP_SEED=1039, 1086); route.c eligible_at() now refuses a contact of a
+ * queue being removed, whoever asks. */
+START_TEST(bug_queue_remove_drain_reoffers_by_preference)
+{
+  static const char *const pref[] = {"a1"};
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.preferred = pref;
+  p.n_preferred = 1;
+  p.preferred_timeout_ms = 60000;
+  drain_setup(&p); /* c2 waits for a1, who is ringing */
+  int from = R.n;
+  OK(ccenter_queue_remove(eng, "q", "q2", 2000));
+  int bad = line_at(from, "2000 OFFERED q=q");
+  ck_assert_msg(bad < 0, "offer from the queue being removed: %s", bad >= 0 ? R.line[bad] : "");
+  ck_assert_int_ge(line_at(from, "2000 MOVED c=c1 q=q to=q2"), 0);
+  ck_assert_int_ge(line_at(from, "2000 MOVED c=c2 q=q to=q2"), 0);
+  for (int i = 1; i <= 2; i++) {
+    ccenter_contact_info ci = {.size = sizeof ci};
+    OK(ccenter_contact_info_get(eng, i == 1 ? "c1" : "c2", 2000, &ci));
+    ck_assert_str_eq(ci.queue, "q2");
+  }
 }
 END_TEST
 
@@ -3590,6 +3627,7 @@ Suite *make_suite(void)
   tcase_add_test(bugs, bug_offer_to_agent_with_pending_no_answer);
   tcase_add_test(bugs, bug_timeout_during_old_wrap_up_is_silent);
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_from_removed_queue);
+  tcase_add_test(bugs, bug_queue_remove_drain_reoffers_by_preference);
   tcase_add_test(bugs, bug_check_ring_timer_after_ring_timeout_change);
   tcase_add_test(bugs, bug_steps_never_expire_after_drain_or_requeue);
   tcase_add_test(bugs, bug_oom_offer_dropped_but_call_succeeds);

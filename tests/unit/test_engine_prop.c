@@ -198,6 +198,11 @@ typedef struct model {
   long bug_hits[8];
   char bug_first[8][800];
   int removing; /* queue index being removed by the current call, or -1 */
+  /* The agent whose capacity or overlap rules the current call changes (-1: none), and
+   * its rules before: the timers due by the call's `now` fire first, under those. */
+  int rule_ai;
+  unsigned rule_cap[NCHAN];
+  uint8_t rule_ov[NCHAN];
   int max_live;
   int free_tried;
   long bad_logs;
@@ -320,7 +325,28 @@ static void bug_note(model *m, int bug, const char *what)
     snprintf(m->bug_first[bug], sizeof m->bug_first[bug], "op %ld: %s", m->op, what);
 }
 
-/* Capacity and overlap at an offer (the agent's work before it). */
+/* What an offer on channel ch would break, given the work per channel n and the rules cap
+ * and ov (written into buf), or NULL. */
+static const char *room_breaks(const unsigned *n, const unsigned *cap, const uint8_t *ov,
+                               int ch, char *buf, size_t len)
+{
+  if (n[ch] >= cap[ch]) {
+    snprintf(buf, len, "offer beyond capacity (%u on channel %d, capacity %u)", n[ch], ch,
+             cap[ch]);
+    return buf;
+  }
+  for (int b = 0; b < NCHAN; b++)
+    if (b != ch && n[b] && !(ov[b] & (1u << ch))) {
+      snprintf(buf, len, "offer breaks overlap rule (busy on %d, incoming %d)", b, ch);
+      return buf;
+    }
+  return NULL;
+}
+
+/* Capacity and overlap at an offer (the agent's work before it). When the call changes
+ * the agent's rules, its timers' offers (raised before it, at their deadlines) follow the
+ * old ones; an offer at the call's own time may come from a timer due then or from the
+ * call, so either set of rules passes it. */
 static void check_room(model *m, int ai, int ch, const ccenter_event *ev)
 {
   const magent *a = &m->a[ai];
@@ -331,14 +357,24 @@ static void check_room(model *m, int ai, int ch, const ccenter_event *ev)
     mfail(m, "bad channel: %s", evdesc(ev));
     return;
   }
-  if (n[ch] >= a->cap[ch])
-    mfail(m, "offer beyond capacity (%u on channel %d, capacity %u): %s", n[ch], ch, a->cap[ch],
-          evdesc(ev));
-  for (int b = 0; b < NCHAN; b++)
-    if (b != ch && n[b] && !(a->ov[b] & (1u << ch)))
-      mfail(m, "offer breaks overlap rule (busy on %d, incoming %d): %s", b, ch, evdesc(ev));
+  char now_buf[128], old_buf[128];
+  const char *bad = room_breaks(n, a->cap, a->ov, ch, now_buf, sizeof now_buf);
+  if (ai == m->rule_ai) {
+    const char *old = room_breaks(n, m->rule_cap, m->rule_ov, ch, old_buf, sizeof old_buf);
+    bad = ev->time < m->now ? old : old && bad ? bad : NULL;
+  }
+  if (bad)
+    mfail(m, "%s: %s", bad, evdesc(ev));
   if (a->nw >= MAXW)
     mfail(m, "model: too much work at one agent");
+}
+
+/* Before a call that changes agent ai's rules (check_room). */
+static void rules_before(model *m, int ai)
+{
+  m->rule_ai = ai;
+  memcpy(m->rule_cap, m->a[ai].cap, sizeof m->rule_cap);
+  memcpy(m->rule_ov, m->a[ai].ov, sizeof m->rule_ov);
 }
 
 static void add_work(model *m, int ai, int ci, int ch, int consult, int forever)
@@ -1678,10 +1714,12 @@ static int do_op(model *m, int kind)
     unsigned v = lo + (unsigned)rr(r, 0, 4);
     if (v > 8)
       v = lo > 8 ? lo : 8;
-    /* The new capacity applies to the offers made inside the call. */
+    /* The new capacity applies to the offers the call makes (check_room). */
     unsigned old = m->a[ai].cap[ch];
+    rules_before(m, ai);
     m->a[ai].cap[ch] = v;
     rc = ccenter_agent_set_capacity(e, ID('a', ai), (ccenter_channel)ch, v, now);
+    m->rule_ai = -1;
     expect_rc(m, what, rc, A_NOENT);
     if (rc)
       m->a[ai].cap[ch] = old;
@@ -1691,12 +1729,14 @@ static int do_op(model *m, int kind)
     ai = rand_agent(m);
     int busy = (int)rr(r, 0, NCHAN - 1), inc = (int)rr(r, 0, NCHAN - 1), allow = pct(r, 50);
     uint8_t old = m->a[ai].ov[busy];
+    rules_before(m, ai);
     if (allow)
       m->a[ai].ov[busy] |= (uint8_t)(1u << inc);
     else
       m->a[ai].ov[busy] &= (uint8_t) ~(1u << inc);
     rc = ccenter_agent_set_overlap(e, ID('a', ai), (ccenter_channel)busy, (ccenter_channel)inc,
                                    allow, now);
+    m->rule_ai = -1;
     expect_rc(m, what, rc, A_NOENT);
     if (rc)
       m->a[ai].ov[busy] = old;
@@ -2354,6 +2394,7 @@ static model *model_new(uint64_t seed, int record)
   m->r.s = seed;
   m->rc.s = ~seed;
   m->removing = -1;
+  m->rule_ai = -1;
   m->record = record;
   m->last_time = START_NOW;
   ensure_c(m, 0);
@@ -3134,6 +3175,7 @@ static int oom_run(long fail_at, const oomresult *ref, oomresult *out, char *why
   ck_assert_ptr_nonnull(o.m);
   model *m = o.m;
   m->removing = -1;
+  m->rule_ai = -1;
   m->keep_lines = 1;
   ensure_c(m, OOM_NC);
   m->next_c = OOM_NC;

@@ -70,11 +70,16 @@ void cc_treap_insert(cc_treap *t, cc_tnode *n)
   /* The last nodes the descent passed on the right and on the left are n's neighbours in
    * order. */
   cc_tnode *p = NULL, **link = &t->root, *pred = NULL, *succ = NULL;
-  if (!(t->what & CC_TREAP_SIZES) && t->last && t->cmp(n, t->last) > 0) {
-    /* After every node: the last has no right child, n goes there. (With SIZES every node
-     * on the right spine would count one more: the descent below is as cheap.) */
+  if (t->last && t->cmp(n, t->last) > 0) {
+    /* After every node: the last has no right child, n goes there. With SIZES, the last
+     * node and all its ancestors (the right spine) hold n on their right: counted on the
+     * way up, which reads each node's links but not its key (in a contact, another cache
+     * line). */
     p = pred = t->last;
     link = &p->right;
+    if (t->what & CC_TREAP_SIZES)
+      for (cc_tnode *x = p; x; x = x->parent)
+        x->size++;
   } else {
     while (*link) {
       p = *link;

@@ -54,10 +54,10 @@ typedef struct cc_treap {
  * next read no other node, and taking out the first node (what routing does most) finds
  * its successor without a descent through the tree (at scale every node is a cache miss).
  * Removing another node finds its predecessor (a descent or a climb). It keeps its last
- * node too: without SIZES, a node that goes after every other (a contact joining a
- * waiting line or a step's class, nearly always the youngest) is compared with the last
- * node only and hung under it, then rotated up as its priority says, instead of being
- * compared with every node down the right spine.
+ * node too: a node that goes after every other (a contact joining a waiting line or a
+ * step's class, nearly always the youngest) is compared with the last node only and hung
+ * under it, then rotated up as its priority says, instead of being compared with every
+ * node down the right spine (with SIZES the spine's counts are still walked, upwards).
  * SIZES: subtree sizes too, for cc_treap_rank (otherwise it must not be called); removing
  *        a node other than the first then walks up to the root. The link then follows the
  *        node: such a treap's nodes are cc_tnode_sn. cc_treap_size works without. (Selecting

@@ -3304,7 +3304,7 @@ static int line_at(int from, const char *want)
   return -1;
 }
 
-/* Found with the engine of the time (fixed since; kept as regression tests): the next five.
+/* Found with the engine of the time (fixed since; kept as regression tests): the next six.
  *
  * Requeue with no wrap-up: the agent's WRAP_UP_ENDED (and, when held, CONTACT_RESUMED)
  * comes before the CONTACT_REQUEUED that ends the leg, unlike end and transfer. The

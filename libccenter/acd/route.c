@@ -622,6 +622,11 @@ void cc_route_rearm_queue(ccenter_engine *e, queue *q)
     arm_route(e, node_contact(n));
 }
 
+void cc_route_rearm(ccenter_engine *e, contact *c)
+{
+  arm_route(e, c);
+}
+
 void cc_route_stop(ccenter_engine *e, contact *c)
 {
   cc_eng_disarm(e, &c->route_timer);

@@ -274,6 +274,9 @@ void cc_withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int 
       cc_emit_queued(e, c, CCENTER_EV_CONTACT_QUEUED, NULL);
     } else {
       queue_insert(e, c);
+      /* A member with a profile delay may have joined, or the reserve wait changed, while
+       * it rang: those re-armed the waiting contacts only. */
+      cc_route_rearm(e, c);
     }
   }
   if (miss > 0) {

@@ -3304,7 +3304,7 @@ static int line_at(int from, const char *want)
   return -1;
 }
 
-/* Found with the engine of the time (fixed since; kept as regression tests): the next six.
+/* Found with the engine of the time (fixed since; kept as regression tests): the next seven.
  *
  * Requeue with no wrap-up: the agent's WRAP_UP_ENDED (and, when held, CONTACT_RESUMED)
  * comes before the CONTACT_REQUEUED that ends the leg, unlike end and transfer. The
@@ -3446,6 +3446,33 @@ START_TEST(bug_queue_remove_drain_reoffers_by_preference)
     OK(ccenter_contact_info_get(eng, i == 1 ? "c1" : "c2", 2000, &ci));
     ck_assert_str_eq(ci.queue, "q2");
   }
+}
+END_TEST
+
+/* A member with a profile delay joins while the contact rings elsewhere: the waiting
+ * contacts' routing times are recomputed then, but a ringing one is not waiting, and when
+ * its offer rang out it came back with the routing time of its enqueue (here none), so the
+ * new member never got it when its wait reached the delay. Found by random_session_1 with
+ * seeds 0x61b, 0x698, 0x6ba (CC_PROP_SEED=1563, 1688, 1722: "a waiting contact could be
+ * offered to an available agent"); work.c now recomputes the time on the way back. */
+START_TEST(bug_delay_member_joins_while_contact_rings)
+{
+  OK(ccenter_engine_set(eng, CCENTER_ENGINE_REJECT_DELAY, 60000, 0)); /* a1 not again */
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_RING_TIMEOUT, 3000, 0));
+  sc_agent_ready("a1", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c1", "q", NULL, 0));
+  SEEN("0 OFFERED a=a1 c=c1");
+  ccenter_serve_params sp;
+  ccenter_serve_params_init(&sp);
+  sp.delay_ms = 5000;
+  OK(ccenter_agent_add(eng, "a2", NULL, 1000));
+  OK(ccenter_agent_serve(eng, "a2", "q", &sp, 1000));
+  OK(ccenter_agent_login(eng, "a2", 1000));
+  OK(ccenter_agent_ready(eng, "a2", 1000));
+  OK(ccenter_engine_advance(eng, 6000));
+  SEEN("3000 WITHDRAWN a=a1 c=c1");
+  SEEN("5000 OFFERED a=a2 c=c1");
 }
 END_TEST
 
@@ -3670,6 +3697,7 @@ Suite *make_suite(void)
   tcase_add_test(bugs, bug_timeout_during_old_wrap_up_is_silent);
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_from_removed_queue);
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_by_preference);
+  tcase_add_test(bugs, bug_delay_member_joins_while_contact_rings);
   tcase_add_test(bugs, bug_check_ring_timer_after_ring_timeout_change);
   tcase_add_test(bugs, bug_steps_never_expire_after_drain_or_requeue);
   tcase_add_test(bugs, bug_oom_offer_dropped_but_call_succeeds);

@@ -569,7 +569,7 @@ static int64_t next_route_time(const ccenter_engine *e, const contact *c)
   return best;
 }
 
-static void arm_route(ccenter_engine *e, contact *c)
+void cc_route_rearm(ccenter_engine *e, contact *c)
 {
   int64_t t = next_route_time(e, c);
   if (t == c->route_at && c->route_timer)
@@ -613,18 +613,13 @@ void cc_route_start(ccenter_engine *e, contact *c, int64_t enq_at)
     c->step_started = t;
   }
   c->cls = class_of_step(c);
-  arm_route(e, c);
+  cc_route_rearm(e, c);
 }
 
 void cc_route_rearm_queue(ccenter_engine *e, queue *q)
 {
   for (cc_tnode *n = cc_treap_first(&q->waiting); n; n = cc_treap_next(&q->waiting, n))
-    arm_route(e, node_contact(n));
-}
-
-void cc_route_rearm(ccenter_engine *e, contact *c)
-{
-  arm_route(e, c);
+    cc_route_rearm(e, node_contact(n));
 }
 
 void cc_route_stop(ccenter_engine *e, contact *c)
@@ -1097,7 +1092,7 @@ void cc_route_timer(ccenter_engine *e, contact *c, int kind)
     set_class(e, c, class_of_step(c));
     cc_eng_step_event(e, c);
   }
-  arm_route(e, c);
+  cc_route_rearm(e, c);
   cc_route_contact(e, c);
 }
 

@@ -47,8 +47,10 @@ void cc_route_stop(ccenter_engine *e, contact *c);
 /* The queue's delays or reserve wait changed: its waiting contacts' routing timers follow.
  * Walks the waiting line: administration only. */
 void cc_route_rearm_queue(ccenter_engine *e, queue *q);
-/* The contact's routing timer after the queue's settings as they are now: for a contact
- * back in its waiting line after an offer, which cc_route_rearm_queue did not see. */
+/* The contact's routing timer, set for its next routing moment under the queue's settings
+ * as they are now (step end, member delays, reserve wait, preferred phase); left alone when
+ * that moment has not changed. Also for a contact back in its waiting line after an offer,
+ * which cc_route_rearm_queue did not see. */
 void cc_route_rearm(ccenter_engine *e, contact *c);
 /* Would a voice contact joining q now be offered at once? Only if one of the first few
  * available members of the first step's class needs no wait (no routing-profile delay),

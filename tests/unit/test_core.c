@@ -141,8 +141,8 @@ END_TEST
 
 /* The treaps against a sorted array, over random inserts and removes: order, size, rank
  * or select, the cached first and last nodes, the walk by successor links and (core/treap.h)
- * the tree's shape after every operation. core/treap.h without and with CC_TREAP_SIZES and core/ktreap.h go through the
- * same calls (tt_*). */
+ * the tree's shape after every operation. core/treap.h without and with CC_TREAP_SIZES and
+ * core/ktreap.h go through the same calls (tt_*). */
 typedef struct tv {
   cc_tnode_sn node; /* a cc_tnode for every treap, with the link SIZES needs */
   cc_knode knode;

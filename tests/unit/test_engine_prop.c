@@ -3384,12 +3384,6 @@ START_TEST(bug_timeout_during_old_wrap_up_is_silent)
 }
 END_TEST
 
-/* ccenter_queue_remove() with drain_to: withdrawing a ringing offer ("queue-removed") frees
- * the agent, who is routed at once to the next contact still waiting in the queue being
- * removed. That contact is then ringing from the removed queue: it is never moved
- * (no QUEUE_MOVED), and if the offer is not answered it goes back to the removed queue,
- * where nobody can take it. engine.c op_queue_remove() (~l.1387-1392): withdraw() ->
- * agent_after_work() -> cc_route_agent() while the queue still has its members. */
 /* Queues q and q2; a1 serves q with one voice line; c1 rings at a1, then c2 (with params p)
  * waits in q: what the drain tests below start from. */
 static void drain_setup(const ccenter_contact_params *p)
@@ -3403,6 +3397,12 @@ static void drain_setup(const ccenter_contact_params *p)
   SEEN("1000 OFFERED a=a1 c=c1 q=q");
 }
 
+/* ccenter_queue_remove() with drain_to: withdrawing a ringing offer ("queue-removed") frees
+ * the agent, who is routed at once to the next contact still waiting in the queue being
+ * removed. That contact is then ringing from the removed queue: it is never moved
+ * (no QUEUE_MOVED), and if the offer is not answered it goes back to the removed queue,
+ * where nobody can take it. engine.c op_queue_remove() (~l.1387-1392): withdraw() ->
+ * agent_after_work() -> cc_route_agent() while the queue still has its members. */
 START_TEST(bug_queue_remove_drain_reoffers_from_removed_queue)
 {
   drain_setup(NULL);

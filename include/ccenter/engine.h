@@ -902,7 +902,9 @@ CCENTER_EXPORT int ccenter_contact_transfer_queue(ccenter_engine *engine, const 
 /**
  * Blind transfer of a connected contact to an agent who is logged in and has free capacity
  * on its channel (READY or not): the first agent goes to wrap-up and the contact is
- * offered to `agent`.
+ * offered to `agent`. A consultation in progress ends (CONSULT_ENDED, cause TRANSFERRED);
+ * if `agent` is the one being consulted, the consultation's room counts as free, and the
+ * agent is given nothing else between the consultation's end and this offer.
  * If that offer is rejected or not answered the contact goes back to the queue it was
  * last in, as a new arrival there.
  * Errors: CCENTER_ESTATE (not connected; or target is the current agent), CCENTER_ECAPACITY

@@ -94,7 +94,7 @@ void cc_start_wrap(ccenter_engine *e, work *w);
 void cc_finish_work(ccenter_engine *e, work *w);
 work *cc_leg_detach(ccenter_engine *e, contact *c);
 void cc_leg_to_wrap(ccenter_engine *e, contact *c);
-void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause);
+void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause, const agent *keep);
 void cc_withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int reroute);
 int cc_op_accept(ccenter_engine *e, agent *a, contact *c);
 int cc_op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss);

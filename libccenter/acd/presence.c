@@ -93,7 +93,7 @@ int cc_op_logout(ccenter_engine *e, agent *a)
     if (w->state == W_RINGING) {
       if (w->consult) {
         w->c->consult = w;
-        cc_end_consult(e, w->c, CCENTER_CAUSE_AGENT_LOGOUT);
+        cc_end_consult(e, w->c, CCENTER_CAUSE_AGENT_LOGOUT, NULL);
       } else {
         cc_withdraw(e, w, CCENTER_CAUSE_AGENT_LOGOUT, -1, 1);
       }

@@ -43,7 +43,7 @@ static void fire(ccenter_engine *e, const cc_timer_fired *f)
     contact *c = w->c;
     if (w->consult) {
       c->consult = w;
-      cc_end_consult(e, c, CCENTER_CAUSE_RING_TIMEOUT);
+      cc_end_consult(e, c, CCENTER_CAUSE_RING_TIMEOUT, NULL);
     } else {
       cc_withdraw(e, w, CCENTER_CAUSE_RING_TIMEOUT, 1, 1);
     }

@@ -7,10 +7,11 @@
 #include "acd/engine_priv.h"
 
 /* A blind transfer starts: a consultation in progress ends, and TRANSFERRED tells the talk
- * of the connected leg; the caller names the target. */
-static ccenter_event *transferred(ccenter_engine *e, contact *c)
+ * of the connected leg; the caller names the target. keep: the target agent, which the
+ * consultation's end must not route (see cc_end_consult). */
+static ccenter_event *transferred(ccenter_engine *e, contact *c, const agent *keep)
 {
-  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED);
+  cc_end_consult(e, c, CCENTER_CAUSE_TRANSFERRED, keep);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONTACT_TRANSFERRED, c, w->a);
   if (ev)
@@ -26,7 +27,7 @@ int cc_op_transfer_queue(ccenter_engine *e, contact *c, queue *t)
     return CCENTER_EFULL;
   if (cc_empty_by_rule(t, t->join_empty))
     return CCENTER_ENOAGENTS;
-  ccenter_event *ev = transferred(e, c);
+  ccenter_event *ev = transferred(e, c, NULL);
   if (ev)
     ev_set_queue_to(ev, t);
   cc_leg_to_wrap(e, c);
@@ -40,14 +41,23 @@ int cc_op_transfer_agent(ccenter_engine *e, contact *c, agent *b)
   if (!connected(c) || c->primary->a == b || b->state == CCENTER_AGENT_LOGGED_OUT ||
       b->pending_logout)
     return CCENTER_ESTATE;
-  if (!cc_can_take(b, c->channel))
+  /* The agent being consulted about this contact takes it in place of the consultation,
+   * which the transfer ends: that leg's room counts as free. */
+  int consulted = c->consult && c->consult->a == b;
+  b->n[c->channel] -= consulted;
+  int room = cc_can_take(b, c->channel);
+  b->n[c->channel] += consulted;
+  if (!room)
     return CCENTER_ECAPACITY;
-  ccenter_event *ev = transferred(e, c);
+  ccenter_event *ev = transferred(e, c, b);
   if (ev)
     ev_set_agent_to(ev, b);
   cc_leg_to_wrap(e, c);
   c->enq_at = e->now;
   cc_offer(e, c, b, 1);
+  /* Held back from routing while its consultation ended: whatever room the offer left. */
+  if (consulted)
+    cc_route_agent(e, b);
   return 0;
 }
 
@@ -61,7 +71,7 @@ int cc_op_requeue(ccenter_engine *e, contact *c)
     return CCENTER_EFULL;
   if (e->reject_delay > 0 && cc_reserve_exclusion(e, c))
     return CCENTER_ENOMEM;
-  cc_end_consult(e, c, CCENTER_CAUSE_REQUEUED);
+  cc_end_consult(e, c, CCENTER_CAUSE_REQUEUED, NULL);
   work *w = cc_leg_detach(e, c);
   agent *a = w->a;
   /* The agent who sent it back is not its next agent: kept off for the reject delay. */
@@ -125,6 +135,6 @@ int cc_op_consult_cancel(ccenter_engine *e, contact *c)
 {
   if (!c->consult)
     return CCENTER_ESTATE;
-  cc_end_consult(e, c, CCENTER_CAUSE_CANCELLED);
+  cc_end_consult(e, c, CCENTER_CAUSE_CANCELLED, NULL);
   return 0;
 }

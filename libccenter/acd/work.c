@@ -86,7 +86,7 @@ static void work_unlink(ccenter_engine *e, work *w)
 }
 
 /* After an agent's work ended: pending presence changes, availability, routing. */
-static void agent_after_work(ccenter_engine *e, agent *a)
+static void agent_after_work(ccenter_engine *e, agent *a, int route)
 {
   if (!cc_agent_work(a)) {
     if (a->pending_logout) {
@@ -103,7 +103,8 @@ static void agent_after_work(ccenter_engine *e, agent *a)
       cc_set_presence(e, a, CCENTER_AGENT_NOT_READY, r, cause);
     }
   }
-  cc_route_agent(e, a);
+  if (route)
+    cc_route_agent(e, a);
 }
 
 /* Starts the ring of an offer (or a consultation) and returns its timeout (0: rings until
@@ -188,7 +189,7 @@ void cc_finish_work(ccenter_engine *e, work *w)
     a->handled_since_login++;
   c->n_wrap--;
   work_unlink(e, w);
-  agent_after_work(e, a);
+  agent_after_work(e, a, 1);
   cc_contact_maybe_done(e, c);
 }
 
@@ -213,7 +214,9 @@ void cc_leg_to_wrap(ccenter_engine *e, contact *c)
   cc_start_wrap(e, cc_leg_detach(e, c));
 }
 
-void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause)
+/* keep: the consulted agent if the caller is about to offer it the contact itself; it is
+ * not routed here (it could be given work that the offer would then not fit beside). */
+void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause, const agent *keep)
 {
   work *w = c->consult;
   if (!w)
@@ -226,7 +229,7 @@ void cc_end_consult(ccenter_engine *e, contact *c, ccenter_cause cause)
     ev->cause = cause;
   }
   work_unlink(e, w);
-  agent_after_work(e, b);
+  agent_after_work(e, b, b != keep);
 }
 
 /* Takes a ringing work off its contact's list of offers. */
@@ -299,7 +302,7 @@ void cc_withdraw(ccenter_engine *e, work *w, ccenter_cause cause, int miss, int 
     else
       cc_route_contact(e, c);
   }
-  agent_after_work(e, a);
+  agent_after_work(e, a, 1);
 }
 
 static work *work_of(agent *a, contact *c)
@@ -361,7 +364,7 @@ int cc_op_reject_or_miss(ccenter_engine *e, agent *a, contact *c, int miss)
     return CCENTER_ENOMEM;
   ccenter_cause cause = miss ? CCENTER_CAUSE_MISSED : CCENTER_CAUSE_REJECTED;
   if (w->consult) {
-    cc_end_consult(e, c, cause);
+    cc_end_consult(e, c, cause, NULL);
     return 0;
   }
   cc_withdraw(e, w, cause, miss, 1);
@@ -372,7 +375,7 @@ int cc_op_end(ccenter_engine *e, contact *c, int64_t party)
 {
   if (!connected(c))
     return CCENTER_ESTATE;
-  cc_end_consult(e, c, CCENTER_CAUSE_CONVERSATION_ENDED);
+  cc_end_consult(e, c, CCENTER_CAUSE_CONVERSATION_ENDED, NULL);
   work *w = c->primary;
   ccenter_event *ev = ev_contact(e, CCENTER_EV_CONVERSATION_ENDED, c, c->primary_agent);
   if (ev) {

@@ -3304,7 +3304,7 @@ static int line_at(int from, const char *want)
   return -1;
 }
 
-/* Found with the engine of the time (fixed since; kept as regression tests): the next seven.
+/* Found with the engine of the time (fixed since; kept as regression tests): the nine below.
  *
  * Requeue with no wrap-up: the agent's WRAP_UP_ENDED (and, when held, CONTACT_RESUMED)
  * comes before the CONTACT_REQUEUED that ends the leg, unlike end and transfer. The
@@ -3473,6 +3473,32 @@ START_TEST(bug_delay_member_joins_while_contact_rings)
   OK(ccenter_engine_advance(eng, 6000));
   SEEN("3000 WITHDRAWN a=a1 c=c1");
   SEEN("5000 OFFERED a=a2 c=c1");
+}
+END_TEST
+
+/* A blind transfer to the agent being consulted about the contact ends the consultation
+ * first; that freed the agent, who was routed at once and given a waiting contact, and the
+ * transfer's offer then came on top of it, past the agent's capacity (or overlap rules).
+ * Before that, the capacity check had counted the consultation's own leg, so with one voice
+ * slot the transfer was refused. Found by random_session_1 with seed 0x6d4
+ * (CC_PROP_SEED=1748: "offer breaks overlap rule"); transfer.c now keeps the target from
+ * routing until its offer is made. */
+START_TEST(bug_transfer_to_consulted_agent_overfills)
+{
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 10000, 0)); /* a1 stays busy */
+  sc_agent_ready("a1", "q", 0);
+  OK(ccenter_contact_enqueue(eng, "c1", "q", NULL, 0));
+  OK(ccenter_offer_accept(eng, "a1", "c1", 500));
+  sc_agent_ready("a2", "q", 1000);
+  OK(ccenter_contact_consult_start(eng, "c1", "a2", 2000));
+  OK(ccenter_offer_accept(eng, "a2", "c1", 2500));
+  OK(ccenter_contact_enqueue(eng, "c2", "q", NULL, 3000)); /* a1 and a2 both busy */
+  OK(ccenter_contact_transfer_agent(eng, "c1", "a2", 4000));
+  SEEN("4000 CONSULT_ENDED a=a1 c=c1");
+  SEEN("4000 OFFERED a=a2 c=c1");
+  NOT_SEEN("OFFERED a=a2 c=c2");
+  ck_assert_int_eq(sc_cstate("c2"), CCENTER_CONTACT_WAITING);
 }
 END_TEST
 
@@ -3698,6 +3724,7 @@ Suite *make_suite(void)
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_from_removed_queue);
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_by_preference);
   tcase_add_test(bugs, bug_delay_member_joins_while_contact_rings);
+  tcase_add_test(bugs, bug_transfer_to_consulted_agent_overfills);
   tcase_add_test(bugs, bug_check_ring_timer_after_ring_timeout_change);
   tcase_add_test(bugs, bug_steps_never_expire_after_drain_or_requeue);
   tcase_add_test(bugs, bug_oom_offer_dropped_but_call_succeeds);

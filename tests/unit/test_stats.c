@@ -1,6 +1,7 @@
 /* Statistics, KPIs and the queue_log export, through the real engine on virtual time. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acd/engine_int.h"
@@ -1048,7 +1049,9 @@ START_TEST(property_identity_and_totals)
   static pmodel model;
   memset(&model, 0, sizeof model);
   M = &model;
-  rng_state = 0x243F6A8885A308D3ULL;
+  /* ST_SEED=N runs the session with another seed, 0 being CI's (docs/building.md). */
+  const char *seed = getenv("ST_SEED");
+  rng_state = 0x243F6A8885A308D3ULL * (2 * (seed ? strtoull(seed, NULL, 0) : 0) + 1);
   ccenter_engine_free(eng);
   ccenter_options *o = ccenter_options_new();
   OK(ccenter_options_set_event_callback(o, model_event, NULL));
@@ -1193,6 +1196,13 @@ START_TEST(property_identity_and_totals)
       ck_assert_ptr_null(cc_engine_check(eng));
     }
   }
+  /* The conversations still going end first: a hold counts when it is resumed, the rest
+   * of a leg's talk when the leg ends, and the model counts both at the leg's end. */
+  for (int a = 0; a < PA; a++)
+    if (M->talking[a]) {
+      snprintf(id, sizeof id, "c%d", M->talking[a] - 1);
+      OK(ccenter_contact_end(eng, id, CCENTER_PARTY_AGENT, t));
+    }
   ck_assert_uint_eq(ccenter_stats_dropped(eng), 0);
 
   /* The identity and the counts, per queue and interval. */

@@ -171,6 +171,9 @@ void cc_start_wrap(ccenter_engine *e, work *w)
     w->wrap_deadline = e->now + wrap;
     w->timer = cc_eng_arm(e, w->wrap_deadline, T_WRAP, w);
   }
+  /* The talk time just grown is the least-talk-time strategy's key: an agent with room
+   * left during its wrap-up stays in the indexes, under its new key. */
+  cc_route_refresh(e, a);
 }
 
 void cc_finish_work(ccenter_engine *e, work *w)

@@ -3304,7 +3304,7 @@ static int line_at(int from, const char *want)
   return -1;
 }
 
-/* Found with the engine of the time (fixed since; kept as regression tests): the nine below.
+/* Found with the engine of the time (fixed since; kept as regression tests): the ten below.
  *
  * Requeue with no wrap-up: the agent's WRAP_UP_ENDED (and, when held, CONTACT_RESUMED)
  * comes before the CONTACT_REQUEUED that ends the leg, unlike end and transfer. The
@@ -3499,6 +3499,37 @@ START_TEST(bug_transfer_to_consulted_agent_overfills)
   SEEN("4000 OFFERED a=a2 c=c1");
   NOT_SEEN("OFFERED a=a2 c=c2");
   ck_assert_int_eq(sc_cstate("c2"), CCENTER_CONTACT_WAITING);
+}
+END_TEST
+
+/* An agent's talk time grows when a conversation ends, which is the key of the
+ * least-talk-time strategy; with a wrap-up to follow, an agent who could still take chats
+ * kept its old key in the routing indexes, and was chosen over agents who had talked less
+ * (the reference router, which computes the keys afresh, chose right). Found by the
+ * routers' differential test with another seed (test_routing.c, RT_SEED=306); work.c now
+ * re-keys the agent when its wrap-up starts. */
+START_TEST(bug_talk_time_key_stale_during_wrap_up)
+{
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_STRATEGY, CCENTER_STRATEGY_LEAST_TALK_TIME, 0));
+  OK(ccenter_queue_set(eng, "q", CCENTER_QUEUE_WRAP_UP, 10000, 0));
+  ccenter_contact_params p;
+  ccenter_contact_params_init(&p);
+  p.channel = CCENTER_CHANNEL_CHAT;
+  sc_agent_ready("a2", "q", 0);
+  OK(ccenter_agent_set_capacity(eng, "a2", CCENTER_CHANNEL_CHAT, 2, 0));
+  OK(ccenter_contact_enqueue(eng, "c0", "q", &p, 0));
+  OK(ccenter_contact_enqueue(eng, "c0b", "q", &p, 0));
+  OK(ccenter_offer_accept(eng, "a2", "c0", 0));
+  OK(ccenter_offer_accept(eng, "a2", "c0b", 0));
+  sc_agent_ready("a1", "q", 500);
+  OK(ccenter_contact_enqueue(eng, "c1", "q", &p, 1000)); /* a2 is full */
+  OK(ccenter_offer_accept(eng, "a1", "c1", 1000));
+  OK(ccenter_contact_end(eng, "c0", CCENTER_PARTY_CUSTOMER, 10000)); /* a2: 10 s of talk */
+  OK(ccenter_agent_wrap_up_end(eng, "a2", "c0", 10000));
+  OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_CUSTOMER, 61000)); /* a1: 60 s */
+  OK(ccenter_contact_enqueue(eng, "c2", "q", &p, 62000)); /* a1 in wrap-up, with room */
+  SEEN("62000 OFFERED a=a2 c=c2");
 }
 END_TEST
 
@@ -3725,6 +3756,7 @@ Suite *make_suite(void)
   tcase_add_test(bugs, bug_queue_remove_drain_reoffers_by_preference);
   tcase_add_test(bugs, bug_delay_member_joins_while_contact_rings);
   tcase_add_test(bugs, bug_transfer_to_consulted_agent_overfills);
+  tcase_add_test(bugs, bug_talk_time_key_stale_during_wrap_up);
   tcase_add_test(bugs, bug_check_ring_timer_after_ring_timeout_change);
   tcase_add_test(bugs, bug_steps_never_expire_after_drain_or_requeue);
   tcase_add_test(bugs, bug_oom_offer_dropped_but_call_succeeds);

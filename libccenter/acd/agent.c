@@ -195,6 +195,9 @@ int cc_op_unserve(ccenter_engine *e, agent *a, queue *q)
     return CCENTER_ENOENT;
   cc_unserve(e, m);
   cc_check_leave_empty(e, q);
+  /* Contacts that wait for this agent by name may now be its: out of the queue, it no
+   * longer waits out a member's delay or reserve there. */
+  cc_route_agent(e, a);
   return 0;
 }
 

@@ -3304,7 +3304,7 @@ static int line_at(int from, const char *want)
   return -1;
 }
 
-/* Found with the engine of the time (fixed since; kept as regression tests): the ten below.
+/* Found with the engine of the time (fixed since; kept as regression tests): the eleven below.
  *
  * Requeue with no wrap-up: the agent's WRAP_UP_ENDED (and, when held, CONTACT_RESUMED)
  * comes before the CONTACT_REQUEUED that ends the leg, unlike end and transfer. The
@@ -3419,6 +3419,16 @@ START_TEST(bug_queue_remove_drain_reoffers_from_removed_queue)
 }
 END_TEST
 
+/* Contact parameters naming a1 as the preferred agent for timeout ms. */
+static void prefer_a1(ccenter_contact_params *p, int64_t timeout)
+{
+  static const char *const pref[] = {"a1"};
+  ccenter_contact_params_init(p);
+  p->preferred = pref;
+  p->n_preferred = 1;
+  p->preferred_timeout_ms = timeout;
+}
+
 /* The same through a preferred agent: the queue's members are taken out first, but a
  * contact waiting for its preferred agent by name is reached through the agent, not the
  * queue. The agent freed by a withdrawn offer took it from the queue being removed, which
@@ -3428,12 +3438,8 @@ END_TEST
  * queue being removed, whoever asks. */
 START_TEST(bug_queue_remove_drain_reoffers_by_preference)
 {
-  static const char *const pref[] = {"a1"};
   ccenter_contact_params p;
-  ccenter_contact_params_init(&p);
-  p.preferred = pref;
-  p.n_preferred = 1;
-  p.preferred_timeout_ms = 60000;
+  prefer_a1(&p, 60000);
   drain_setup(&p); /* c2 waits for a1, who is ringing */
   int from = R.n;
   OK(ccenter_queue_remove(eng, "q", "q2", 2000));
@@ -3449,6 +3455,18 @@ START_TEST(bug_queue_remove_drain_reoffers_by_preference)
 }
 END_TEST
 
+/* A new agent, READY, serving q with a routing-profile delay. */
+static void delayed_member_ready(const char *a, const char *q, int64_t delay, int64_t t)
+{
+  ccenter_serve_params sp;
+  ccenter_serve_params_init(&sp);
+  sp.delay_ms = delay;
+  OK(ccenter_agent_add(eng, a, NULL, t));
+  OK(ccenter_agent_serve(eng, a, q, &sp, t));
+  OK(ccenter_agent_login(eng, a, t));
+  OK(ccenter_agent_ready(eng, a, t));
+}
+
 /* A member with a profile delay joins while the contact rings elsewhere: the waiting
  * contacts' routing times are recomputed then, but a ringing one is not waiting, and when
  * its offer rang out it came back with the routing time of its enqueue (here none), so the
@@ -3463,13 +3481,7 @@ START_TEST(bug_delay_member_joins_while_contact_rings)
   sc_agent_ready("a1", "q", 0);
   OK(ccenter_contact_enqueue(eng, "c1", "q", NULL, 0));
   SEEN("0 OFFERED a=a1 c=c1");
-  ccenter_serve_params sp;
-  ccenter_serve_params_init(&sp);
-  sp.delay_ms = 5000;
-  OK(ccenter_agent_add(eng, "a2", NULL, 1000));
-  OK(ccenter_agent_serve(eng, "a2", "q", &sp, 1000));
-  OK(ccenter_agent_login(eng, "a2", 1000));
-  OK(ccenter_agent_ready(eng, "a2", 1000));
+  delayed_member_ready("a2", "q", 5000, 1000);
   OK(ccenter_engine_advance(eng, 6000));
   SEEN("3000 WITHDRAWN a=a1 c=c1");
   SEEN("5000 OFFERED a=a2 c=c1");
@@ -3530,6 +3542,27 @@ START_TEST(bug_talk_time_key_stale_during_wrap_up)
   OK(ccenter_contact_end(eng, "c1", CCENTER_PARTY_CUSTOMER, 61000)); /* a1: 60 s */
   OK(ccenter_contact_enqueue(eng, "c2", "q", &p, 62000)); /* a1 in wrap-up, with room */
   SEEN("62000 OFFERED a=a2 c=c2");
+}
+END_TEST
+
+/* A contact waiting for its preferred agent by name may go to that agent whether or not
+ * the agent serves its queue; as a member with a routing-profile delay the agent must wait
+ * out the delay, as a non-member it need not. An agent who left the queue
+ * (ccenter_agent_unserve) was not routed again, so the contact waited on while its
+ * preferred agent was free to take it. Found by the journal replay's session with another
+ * seed (cc_engine_check: "a contact waits for a preferred agent who is available");
+ * agent.c now routes the agent after it leaves a queue. */
+START_TEST(bug_unserve_leaves_preferring_contact_waiting)
+{
+  OK(ccenter_queue_add(eng, "q", NULL, 0));
+  delayed_member_ready("a1", "q", 60000, 0);
+  ccenter_contact_params p;
+  prefer_a1(&p, 30000);
+  OK(ccenter_contact_enqueue(eng, "c1", "q", &p, 0)); /* a1's delay: not yet */
+  NOT_SEEN("OFFERED a=a1 c=c1");
+  OK(ccenter_agent_unserve(eng, "a1", "q", 1000));
+  SEEN("1000 OFFERED a=a1 c=c1");
+  ck_assert_ptr_null(cc_engine_check(eng));
 }
 END_TEST
 
@@ -3757,6 +3790,7 @@ Suite *make_suite(void)
   tcase_add_test(bugs, bug_delay_member_joins_while_contact_rings);
   tcase_add_test(bugs, bug_transfer_to_consulted_agent_overfills);
   tcase_add_test(bugs, bug_talk_time_key_stale_during_wrap_up);
+  tcase_add_test(bugs, bug_unserve_leaves_preferring_contact_waiting);
   tcase_add_test(bugs, bug_check_ring_timer_after_ring_timeout_change);
   tcase_add_test(bugs, bug_steps_never_expire_after_drain_or_requeue);
   tcase_add_test(bugs, bug_oom_offer_dropped_but_call_succeeds);

@@ -1,12 +1,14 @@
 /* Business calendars: the model and its setters, civil time across DST gaps and overlaps,
    the business-day and business-time arithmetic (the worked examples of the shipped China,
    England and Wales and US calendars), the text format and its errors, the TZif loader on
-   real and broken zone files, allocation failure, and a property test of business time. */
+   real and broken zone files, allocation failure, a property test of business time, and
+   random calendars against a plain model of the documented rules. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ccenter/calendar.h"
@@ -1314,6 +1316,367 @@ START_TEST(property_business_time_consistent)
 }
 END_TEST
 
+/* ---- random calendars against a reference --------------------------------------- */
+
+/* A second, plain model of the calendar (what docs/calendars.md says, computed the slow
+ * way: every offset segment tried, dates from the C library's gmtime, opening time
+ * counted a minute at a time) for random calendars: odd offsets, transitions close
+ * together, split and midnight-touching hours, holidays and extra working days. The
+ * calendars' every boundary falls on a whole minute, so whether a calendar is open is the
+ * same for all of a minute, and a table of minutes answers for any millisecond. */
+#define RC_TRS 8
+#define RC_DATES 12
+#define RC_DAYS 70 /* the window of instants: RC_DAYS days from ref_cal.lo */
+
+/* ck_assert_int_eq without its cost: in a forked test Check writes to a pipe at every
+ * assertion, and this test makes millions. */
+#define RC_EQ(a, b)                                                                      \
+  do {                                                                                   \
+    int64_t rc_a_ = (a), rc_b_ = (b);                                                    \
+    if (rc_a_ != rc_b_)                                                                  \
+      ck_abort_msg("%s:%d: %s == %lld, %s == %lld (CAL_SEED=%llu)", __FILE__, __LINE__,  \
+                   #a, (long long)rc_a_, #b, (long long)rc_b_, rc_seed);                \
+  } while (0)
+
+static unsigned long long rc_seed;
+
+typedef struct ref_cal {
+  int32_t base;          /* s */
+  int ntr;               /* sorted by at */
+  int64_t tr_at[RC_TRS]; /* ms */
+  int32_t tr_off[RC_TRS];
+  int nh[8];
+  int32_t hours[8][CCENTER_CALENDAR_MAX_INTERVALS][2];
+  int nd;
+  int64_t day[RC_DATES]; /* local day numbers */
+  int as[RC_DATES];      /* 0: holiday */
+  int64_t lo;            /* the window's start (a UTC midnight) */
+  int64_t *cum;          /* open minutes before minute i of the window, RC_DAYS * 1440 + 1 */
+} ref_cal;
+
+static int64_t rc_rand(int64_t n)
+{
+  return (int64_t)(rnd() % (uint64_t)n);
+}
+
+static int32_t rc_offset(const ref_cal *r, int64_t t)
+{
+  int32_t off = r->base;
+  for (int i = 0; i < r->ntr && r->tr_at[i] <= t; i++)
+    off = r->tr_off[i];
+  return off;
+}
+
+static int64_t rc_local(const ref_cal *r, int64_t t)
+{
+  return t + (int64_t)rc_offset(r, t) * 1000;
+}
+
+/* The first instant whose local time is >= L: in each offset segment local time is the
+ * instant plus that segment's offset, so the segment's first such instant is the later of
+ * its start and L - offset, if the segment lasts that long; the earliest over all. */
+static int64_t rc_from_local(const ref_cal *r, int64_t L)
+{
+  int64_t best = INT64_MAX;
+  for (int k = 0; k <= r->ntr; k++) {
+    int32_t off = k ? r->tr_off[k - 1] : r->base;
+    int64_t t = L - (int64_t)off * 1000;
+    if (k && t < r->tr_at[k - 1])
+      t = r->tr_at[k - 1];
+    if ((k == r->ntr || t < r->tr_at[k]) && t < best)
+      best = t;
+  }
+  return best;
+}
+
+static int64_t rc_floor_div(int64_t a, int64_t b)
+{
+  return a / b - (a % b < 0);
+}
+
+static struct tm rc_tm_of_day(int64_t day)
+{
+  time_t s = (time_t)(day * 86400);
+  struct tm tm;
+  RC_EQ(gmtime_r(&s, &tm) != NULL, 1);
+  return tm;
+}
+
+/* The day number of a date (1970 on), found by counting up with gmtime from a day that
+ * is never after it. */
+static int64_t rc_day_of(int y, int m, int d)
+{
+  int64_t g = (int64_t)(y - 1970) * 365 + (y - 1970) / 4 - 2 + (m - 1) * 28;
+  for (;; g++) {
+    struct tm tm = rc_tm_of_day(g);
+    if (tm.tm_year + 1900 == y && tm.tm_mon + 1 == m && tm.tm_mday == d)
+      return g;
+    RC_EQ(tm.tm_year + 1900 <= y, 1);
+  }
+}
+
+/* The weekday whose hours a local date has; 0 for a holiday. */
+static int rc_hours_wd(const ref_cal *r, int64_t day)
+{
+  for (int i = 0; i < r->nd; i++)
+    if (r->day[i] == day)
+      return r->as[i];
+  int w = rc_tm_of_day(day).tm_wday;
+  return w ? w : 7;
+}
+
+static int rc_bday(const ref_cal *r, int64_t day)
+{
+  int wd = rc_hours_wd(r, day);
+  return wd && r->nh[wd] > 0;
+}
+
+static int rc_open(const ref_cal *r, int64_t t)
+{
+  int64_t d0 = rc_floor_div(rc_local(r, t), CC_DAY_MS);
+  for (int64_t d = d0 - 3; d <= d0 + 3; d++) {
+    int wd = rc_hours_wd(r, d);
+    for (int i = 0; wd && i < r->nh[wd]; i++)
+      if (rc_from_local(r, d * CC_DAY_MS + r->hours[wd][i][0]) <= t &&
+          t < rc_from_local(r, d * CC_DAY_MS + r->hours[wd][i][1]))
+        return 1;
+  }
+  return 0;
+}
+
+/* Opening time from the window's start to t (inside the window). */
+static int64_t rc_cum(const ref_cal *r, int64_t t)
+{
+  int64_t m = (t - r->lo) / MIN;
+  return r->cum[m] * MIN + (r->cum[m + 1] - r->cum[m]) * ((t - r->lo) % MIN);
+}
+
+/* The first instant u >= t with rc_cum(u) >= want, or INT64_MAX past the window. */
+static int64_t rc_reach(const ref_cal *r, int64_t t, int64_t want)
+{
+  int64_t n = RC_DAYS * 1440;
+  if (r->cum[n] * MIN < want)
+    return INT64_MAX;
+  int64_t m = (t - r->lo) / MIN;
+  if (rc_cum(r, t) >= want)
+    return t;
+  while (r->cum[m + 1] * MIN < want)
+    m++;
+  /* want is reached inside minute m, which is open. */
+  return r->lo + m * MIN + (want - r->cum[m] * MIN);
+}
+
+static void rc_make(ref_cal *r, ccenter_calendar *cal)
+{
+  memset(r->nh, 0, sizeof r->nh);
+  r->lo = utc(2026, 1, 1, 0, 0);
+  r->base = (int32_t)(rc_rand(14 * 60 * 2 + 1) - 14 * 60) * 60;
+  RC_EQ(ccenter_calendar_set_offset(cal, r->base), 0);
+  /* Transitions in the window, some an hour or less apart. */
+  r->ntr = (int)rc_rand(RC_TRS + 1);
+  for (int i = 0; i < r->ntr; i++) {
+    int64_t at;
+    int dup;
+    do {
+      at = i && rc_rand(3) == 0 ? r->tr_at[rc_rand(i)] + (rc_rand(121) - 60) * MIN
+                                : r->lo + rc_rand(RC_DAYS * 1440) * MIN;
+      dup = 0;
+      for (int j = 0; j < i; j++)
+        dup |= r->tr_at[j] == at;
+    } while (dup);
+    int32_t off = rc_rand(2) ? r->base + (int32_t)(rc_rand(9) - 4) * 30 * 60
+                             : (int32_t)(rc_rand(14 * 60 * 2 + 1) - 14 * 60) * 60;
+    if (off > 14 * 3600 || off < -14 * 3600)
+      off = 0;
+    RC_EQ(ccenter_calendar_add_transition(cal, at, off), 0);
+    int j = i;
+    while (j > 0 && r->tr_at[j - 1] > at) {
+      r->tr_at[j] = r->tr_at[j - 1];
+      r->tr_off[j] = r->tr_off[j - 1];
+      j--;
+    }
+    r->tr_at[j] = at;
+    r->tr_off[j] = off;
+  }
+  /* Hours: up to three intervals a day, cut at random minutes, some from 00:00 or to
+     24:00; a day closed now and then. */
+  for (int wd = 1; wd <= 7; wd++) {
+    RC_EQ(ccenter_calendar_clear_hours(cal, wd), 0);
+    int n = (int)rc_rand(4);
+    int32_t cut[6];
+    for (int i = 0; i < 2 * n; i++) {
+      int x = (int)rc_rand(8);
+      cut[i] = x == 0 ? 0 : x == 1 ? 1440 : (int32_t)rc_rand(1441);
+    }
+    for (int i = 1; i < 2 * n; i++) /* sort */
+      for (int j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+        int32_t s = cut[j];
+        cut[j] = cut[j - 1];
+        cut[j - 1] = s;
+      }
+    for (int i = 0; i < n; i++) {
+      int32_t a = cut[2 * i] * 60000, b = cut[2 * i + 1] * 60000;
+      if (a >= b || (r->nh[wd] && r->hours[wd][r->nh[wd] - 1][1] > a))
+        continue;
+      RC_EQ(ccenter_calendar_add_hours(cal, wd, a, b), 0);
+      r->hours[wd][r->nh[wd]][0] = a;
+      r->hours[wd][r->nh[wd]][1] = b;
+      r->nh[wd]++;
+    }
+  }
+  /* Holidays and extra working days inside the window and a little around it. */
+  r->nd = 0;
+  int nd = (int)rc_rand(RC_DATES + 1);
+  for (int i = 0; i < nd; i++) {
+    int64_t day = r->lo / CC_DAY_MS - 3 + rc_rand(RC_DAYS + 6);
+    int dup = 0;
+    for (int j = 0; j < r->nd; j++)
+      dup |= r->day[j] == day;
+    if (dup)
+      continue;
+    struct tm tm = rc_tm_of_day(day);
+    int as = rc_rand(2) ? 0 : 1 + (int)rc_rand(7);
+    if (as)
+      RC_EQ(ccenter_calendar_add_working_day(cal, tm.tm_year + 1900, tm.tm_mon + 1,
+                                                        tm.tm_mday, as),
+                       0);
+    else
+      RC_EQ(
+          ccenter_calendar_add_holiday(cal, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), 0);
+    r->day[r->nd] = day;
+    r->as[r->nd] = as;
+    r->nd++;
+  }
+  int64_t n = RC_DAYS * 1440;
+  r->cum[0] = 0;
+  for (int64_t m = 0; m < n; m++)
+    r->cum[m + 1] = r->cum[m] + rc_open(r, r->lo + m * MIN);
+}
+
+/* One random instant of the window's first 60 days: half of them on an edge (a
+ * transition, a local midnight, an opening or a closing; the edge itself or a millisecond
+ * either side), a quarter on a minute. */
+static int64_t rc_instant(const ref_cal *r)
+{
+  int64_t t = r->lo + rc_rand(60 * CC_DAY_MS);
+  int kind = (int)rc_rand(4);
+  if (kind == 0)
+    return t - (t - r->lo) % MIN;
+  if (kind == 1)
+    return t;
+  int64_t day = rc_floor_div(rc_local(r, t), CC_DAY_MS), e = day * CC_DAY_MS;
+  int wd = (int)(1 + rc_rand(7));
+  if (r->ntr && rc_rand(3) == 0)
+    e = r->tr_at[rc_rand(r->ntr)];
+  else if (r->nh[wd] && rc_rand(2))
+    e = rc_from_local(r, e + r->hours[wd][rc_rand(r->nh[wd])][rc_rand(2)]);
+  else
+    e = rc_from_local(r, e);
+  e += rc_rand(3) - 1;
+  return e >= r->lo && e < r->lo + 60 * CC_DAY_MS ? e : t;
+}
+
+static void rc_check(const ref_cal *r, const ccenter_calendar *cal)
+{
+  int64_t t = rc_instant(r), u = 0, x;
+  /* Local time. */
+  ccenter_civil c = {.size = sizeof c};
+  RC_EQ(ccenter_calendar_to_civil(cal, t, &c), 0);
+  int64_t L = rc_local(r, t), day = rc_floor_div(L, CC_DAY_MS), tod = L - day * CC_DAY_MS;
+  struct tm tm = rc_tm_of_day(day);
+  RC_EQ(c.offset_s, rc_offset(r, t));
+  RC_EQ(c.year, tm.tm_year + 1900);
+  RC_EQ(c.month, tm.tm_mon + 1);
+  RC_EQ(c.day, tm.tm_mday);
+  RC_EQ(c.weekday, tm.tm_wday ? tm.tm_wday : 7);
+  RC_EQ((int64_t)c.hour * H + c.minute * MIN + c.second * 1000 + c.ms, tod);
+  /* from_civil of a random local time near t's date. */
+  int64_t L2 = (day - 1) * CC_DAY_MS + rc_rand(3 * 1440) * MIN + rc_rand(3) * 1000;
+  int64_t d2 = rc_floor_div(L2, CC_DAY_MS), tod2 = L2 - d2 * CC_DAY_MS;
+  struct tm tm2 = rc_tm_of_day(d2);
+  ccenter_civil in = civil(tm2.tm_year + 1900, tm2.tm_mon + 1, tm2.tm_mday, (int)(tod2 / H),
+                           (int)(tod2 % H / MIN));
+  in.second = (int)(tod2 % MIN / 1000);
+  RC_EQ(ccenter_calendar_from_civil(cal, &in, &u), 0);
+  RC_EQ(u, rc_from_local(r, L2));
+  /* Open, the time open between two instants, the next opening. */
+  int open = rc_open(r, t);
+  RC_EQ(ccenter_calendar_is_open(cal, t), open);
+  int64_t t0 = rc_instant(r), t1 = rc_rand(2) ? t0 + rc_rand(3 * H) : rc_instant(r);
+  if (t1 < t0) {
+    int64_t s = t0;
+    t0 = t1;
+    t1 = s;
+  }
+  RC_EQ(ccenter_calendar_business_time_between(cal, t0, t1, &x), 0);
+  RC_EQ(x, rc_cum(r, t1) - rc_cum(r, t0));
+  int64_t want = rc_reach(r, t, rc_cum(r, t) + 1);
+  if (want != INT64_MAX) {
+    int64_t next = open ? t : want - 1;
+    RC_EQ(ccenter_calendar_next_open(cal, t, &x), 0);
+    RC_EQ(x, next);
+  }
+  int64_t ms = rc_rand(rc_rand(2) ? 2 * CC_DAY_MS : 2 * H) + 1;
+  want = rc_reach(r, t, rc_cum(r, t) + ms);
+  if (want != INT64_MAX) {
+    RC_EQ(ccenter_calendar_add_business_time(cal, t, ms, &x), 0);
+    RC_EQ(x, want);
+  }
+  /* Business days and calendar days. */
+  RC_EQ(ccenter_calendar_is_business_day(cal, tm.tm_year + 1900, tm.tm_mon + 1,
+                                                    tm.tm_mday),
+                   rc_bday(r, day));
+  /* Day 0 is t's date when it is a business day, else the next; day k the first business
+     day after day k - 1, day 1 the first after t's date. A calendar with no business day
+     in 400 days has none at all. */
+  int n = (int)rc_rand(6), mode = (int)rc_rand(2);
+  int64_t bd = day, stop = day + 400 * (n + 1);
+  for (int k = 0; k < (n ? n : 1) && bd < stop; k++) {
+    if (n)
+      bd++;
+    while (bd < stop && !rc_bday(r, bd))
+      bd++;
+  }
+  if (bd < stop) {
+    int wd = rc_hours_wd(r, bd);
+    int64_t at = mode == CCENTER_BDAY_SAME_TIME ? tod : r->hours[wd][r->nh[wd] - 1][1];
+    RC_EQ(ccenter_calendar_add_business_days(cal, t, n, mode, &x), 0);
+    RC_EQ(x, rc_from_local(r, bd * CC_DAY_MS + at));
+  } else {
+    RC_EQ(ccenter_calendar_add_business_days(cal, t, n, mode, &x), CCENTER_ENOENT);
+  }
+  int dn = (int)rc_rand(41) - 20;
+  RC_EQ(ccenter_calendar_add_days(cal, t, dn, &x), 0);
+  RC_EQ(x, rc_from_local(r, (day + dn) * CC_DAY_MS + tod));
+  int mn = (int)rc_rand(7) - 3;
+  int mi = tm.tm_year * 12 + tm.tm_mon + mn, ty = mi / 12 + 1900, tmo = mi % 12 + 1;
+  int dim = (int)(rc_day_of(ty + (tmo == 12), tmo == 12 ? 1 : tmo + 1, 1) - rc_day_of(ty, tmo, 1));
+  RC_EQ(ccenter_calendar_add_months(cal, t, mn, &x), 0);
+  RC_EQ(x, rc_from_local(r, rc_day_of(ty, tmo, tm.tm_mday < dim ? tm.tm_mday : dim) *
+                                           CC_DAY_MS + tod));
+}
+
+START_TEST(reference_random_calendars)
+{
+  const char *env = getenv("CAL_SEED");
+  rc_seed = env ? strtoull(env, NULL, 10) : 0;
+  rng_state = 0x5DEECE66Dull + rc_seed * 0x9E3779B97F4A7C15ull;
+  if (!rng_state)
+    rng_state = 1;
+  ref_cal r;
+  r.cum = malloc((RC_DAYS * 1440 + 1) * sizeof *r.cum);
+  ck_assert_ptr_nonnull(r.cum);
+  for (int k = 0; k < 30; k++) {
+    ccenter_calendar *cal = new_cal("random");
+    rc_make(&r, cal);
+    for (int q = 0; q < 300; q++)
+      rc_check(&r, cal);
+    ccenter_calendar_free(cal);
+  }
+  free(r.cum);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("calendar");
@@ -1342,6 +1705,7 @@ Suite *make_suite(void)
   tcase_add_test(biz, business_time_over_dst_changes);
   tcase_add_test(biz, next_open_and_is_open);
   tcase_add_test(biz, property_business_time_consistent);
+  tcase_add_test(biz, reference_random_calendars);
   tcase_set_timeout(biz, 120);
   suite_add_tcase(s, biz);
   TCase *text = tcase_create("text");

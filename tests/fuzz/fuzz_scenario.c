@@ -18,6 +18,9 @@
 
 #include "sim.h"
 
+#define FUZZ_NAME "fuzz_scenario"
+#include "fuzz_util.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,12 +39,7 @@ static void remove_dir(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  const char *tmp = getenv("TMPDIR");
-  snprintf(dir, sizeof dir, "%s/ccfuzz-scn-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-  if (!mkdtemp(dir)) {
-    perror("fuzz_scenario: mkdtemp");
-    abort();
-  }
+  fuzz_tmpdir(dir, sizeof dir, "ccfuzz-scn");
   snprintf(scn_path, sizeof scn_path, "%s/input.scn", dir);
   char p[160];
   snprintf(p, sizeof p, "%s/times.txt", dir);

@@ -19,6 +19,7 @@
 
 #include "ccenter/routing.h"
 #include "core/map.h"
+#include "core/util.h"
 
 #define LEVELS_ALL 0x7FFu     /* levels 0..10: 0 = the agent lacks the skill */
 #define LEVELS_PRESENT 0x7FEu /* levels 1..10 */
@@ -1071,8 +1072,8 @@ int cc_req_match(const cc_req *r, const cc_agent_view *v)
   /* A merge-walk: both sides sorted by pointer, so the cursor only moves forward; the
    * agent's side is skipped through by halving, agents having many more skills than a
    * requirement has terms. */
-  const char *const *s = v->skills, *const *se = s + v->n_skills;
-  for (const skill_m *t = r->skills, *te = t + r->n_skills; t < te; t++) {
+  const char *const *s = v->skills, *const *se = CC_END(s, v->n_skills);
+  for (const skill_m *t = r->skills, *te = CC_END(t, r->n_skills); t < te; t++) {
     uintptr_t k = (uintptr_t)t->name;
     s = skill_seek(s, se, k);
     unsigned lv = 0;
@@ -1081,8 +1082,8 @@ int cc_req_match(const cc_req *r, const cc_agent_view *v)
     if (!((t->levels >> lv) & 1u))
       return 0;
   }
-  const cc_attr_kv *x = v->attrs, *xe = x + v->n_attrs;
-  for (const attr_m *t = r->attrs, *te = t + r->n_attrs; t < te; t++) {
+  const cc_attr_kv *x = v->attrs, *xe = CC_END(x, v->n_attrs);
+  for (const attr_m *t = r->attrs, *te = CC_END(t, r->n_attrs); t < te; t++) {
     uintptr_t k = (uintptr_t)t->key;
     while (x < xe && (uintptr_t)x->key < k)
       x++;
@@ -1097,7 +1098,7 @@ int cc_req_level(const cc_req *r, const cc_agent_view *v)
 {
   if (!r || !r->primary)
     return 0;
-  const char *const *se = v->skills + v->n_skills;
+  const char *const *se = CC_END(v->skills, v->n_skills);
   const char *const *s = skill_seek(v->skills, se, (uintptr_t)r->primary);
   if (s == se || *s != r->primary)
     return 0;

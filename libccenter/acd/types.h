@@ -197,7 +197,8 @@ struct agent {
 
 static inline uint8_t *agent_levels(const agent *a)
 {
-  return (uint8_t *)(a->skills + a->cap_skills);
+  /* An agent without skills has no block: NULL + 0 is undefined in C. */
+  return a->skills ? (uint8_t *)(a->skills + a->cap_skills) : NULL;
 }
 
 struct work {

@@ -21,6 +21,10 @@
 #define CC_NOINLINE
 #endif
 
+/* The end of an array of n elements at p, where p may be NULL when n is 0: NULL + 0 is
+ * undefined in C (clang's UBSan reports it), so an empty array ends where it starts. */
+#define CC_END(p, n) ((n) ? (p) + (n) : (p))
+
 /* a / b rounded towards minus infinity (b != 0). */
 static inline int64_t cc_fdiv(int64_t a, int64_t b)
 {

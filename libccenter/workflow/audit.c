@@ -680,7 +680,8 @@ int cc_audit_split(const char *line, size_t len, cc_audit_span f[CC_AUDIT_NFIELD
       return CCENTER_ECORRUPT;
     f[i].p = p;
     f[i].len = (size_t)((tab ? tab : end) - p);
-    p = tab + 1;
+    if (tab) /* NULL + 1 would be undefined, even unused */
+      p = tab + 1;
   }
   uint64_t seq;
   uint8_t h[32];

@@ -2428,8 +2428,8 @@ static void session_setup(model *m)
   int64_t now = START_NOW;
   m->now = now;
   /* The longest id is accepted, one more byte is not. */
-  ok_setup(m, "agent_add(255 bytes)", ccenter_agent_add(e, LONG_ID + 1, NULL, now));
-  ok_setup(m, "agent_remove(255 bytes)", ccenter_agent_remove(e, LONG_ID + 1, now));
+  ok_setup(m, "agent_add(255 bytes)", ccenter_agent_add(e, &LONG_ID[1], NULL, now));
+  ok_setup(m, "agent_remove(255 bytes)", ccenter_agent_remove(e, &LONG_ID[1], now));
   ok_setup(m, "engine_set", ccenter_engine_set(e, CCENTER_ENGINE_REJECT_DELAY, 5000, now));
   for (int q = 0; q < NQ; q++) {
     ok_setup(m, "queue_add", ccenter_queue_add(e, ID('q', q), NULL, now));

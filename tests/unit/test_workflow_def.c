@@ -999,8 +999,8 @@ START_TEST(dot_shows_states_transitions_and_timers)
     "\"F\" [label=\"F\\nDONE\", shape=doublecircle];",
     "\"A\" -> \"B\" [label=\"go\\nrole agent\\n[dual: boss]\\nif at\\nneeds ref\\ndo call\"];",
     "\"B\" -> \"F\" [label=\"lapse\\nsystem\", color=gray40];",
-    "\"B\" -> \"F\" [style=dashed, color=firebrick, label=\"timer stop: 48h\\nwarn 2h "
-    "before\\n(deadline)\\n-> lapse\"];",
+    ("\"B\" -> \"F\" [style=dashed, color=firebrick, label=\"timer stop: 48h\\nwarn 2h "
+     "before\\n(deadline)\\n-> lapse\"];"),
     "\"timer late\" [shape=note",
     "timer late: 3bd from at\\n-> escalate to boss",
     "\"timer ping\" [shape=note",

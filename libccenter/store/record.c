@@ -105,7 +105,8 @@ int cc_rec_put_params(cc_xbuf *b, const ccenter_contact_params *p)
   }
   if (head(b, CC_X_PARAMS, 2) != 0)
     return CCENTER_ENOMEM;
-  put_int(b, p->channel);
+  /* As the C int the reader returns: the enum's own type may be unsigned. */
+  put_int(b, (int)p->channel);
   put_int(b, p->priority);
   if (put_str(b, p->customer) || xreserve(b, 10))
     return CCENTER_ENOMEM;

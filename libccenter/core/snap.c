@@ -105,8 +105,13 @@ uint64_t cc_sr_u64(cc_snap_r *r)
       break;
     }
     v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80))
+    if (!(b & 0x80)) {
+      if (b == 0 && shift) { /* an overlong form: one value, one encoding */
+        cc_sr_fail(r);
+        break;
+      }
       return v;
+    }
   }
   return 0;
 }

@@ -7,7 +7,8 @@
  *
  * Field types (the same varints as the store's `extra` column):
  *   u64   unsigned LEB128: 7 bits a byte, least significant group first, the high bit
- *         set on every byte but the last; at most 10 bytes
+ *         set on every byte but the last; at most 10 bytes, and the shortest form only
+ *         (a last byte of 0 after others is an overlong form: corrupt)
  *   i64   zigzag ((n << 1) ^ (n >> 63)) then u64
  *   str   u64 L: 0 is NULL; else L - 1 bytes with no NUL among them, then one 0 byte (so a
  *         reader hands out pointers into the blob)

@@ -468,6 +468,62 @@ START_TEST(test_truncated_and_trailing)
 }
 END_TEST
 
+/* One value, one encoding: an overlong varint is corrupt, and so is a map written out of
+ * slot order (two adjacent entries of the interned strings swapped), though either would
+ * otherwise read as the same engine. */
+static size_t find_entry(const cc_snap_w *w, const char *name, uint8_t *slot)
+{
+  size_t n = strlen(name);
+  for (size_t i = 2; i + n + 1 < w->len; i++)
+    if (w->p[i - 1] == n + 1 && memcmp(w->p + i, name, n) == 0 && w->p[i + n] == 0 &&
+        w->p[i - 2] < 0x80) {
+      *slot = w->p[i - 2];
+      return i - 2;
+    }
+  return SIZE_MAX;
+}
+
+START_TEST(test_one_encoding)
+{
+  static const uint8_t overlong[] = {0x85, 0x80, 0x00}, plain5[] = {0x05}, two[] = {0xff, 0x01};
+  cc_snap_r r;
+  cc_sr_init(&r, overlong, sizeof overlong);
+  cc_sr_u64(&r);
+  ck_assert_int_ne(r.err, 0);
+  cc_sr_init(&r, plain5, sizeof plain5);
+  ck_assert_uint_eq(cc_sr_u64(&r), 5);
+  ck_assert(cc_sr_done(&r));
+  cc_sr_init(&r, two, sizeof two);
+  ck_assert_uint_eq(cc_sr_u64(&r), 255);
+  ck_assert(cc_sr_done(&r));
+  cc_snap_w w;
+  busy_blob(&w, 0);
+  static const char *const names[] = {"sales", "billing", "vip", "site", "north", "south",
+                                      "lunch", "lang"};
+  size_t nn = sizeof names / sizeof names[0], at[8], len[8];
+  uint8_t slot[8];
+  for (size_t i = 0; i < nn; i++) {
+    at[i] = find_entry(&w, names[i], &slot[i]);
+    len[i] = 3 + strlen(names[i]);
+  }
+  int swapped = 0;
+  for (size_t i = 0; i < nn && !swapped; i++)
+    for (size_t j = 0; j < nn && !swapped; j++)
+      if (at[i] != SIZE_MAX && at[j] != SIZE_MAX && at[i] + len[i] == at[j] &&
+          slot[i] < slot[j]) {
+        /* [slot i][name i][slot j][name j] becomes [slot j][name j][slot i][name i] */
+        uint8_t tmp[64];
+        memcpy(tmp, w.p + at[i], len[i] + len[j]);
+        memcpy(w.p + at[i], tmp + len[i], len[j]);
+        memcpy(w.p + at[i] + len[j], tmp, len[i]);
+        swapped = 1;
+      }
+  ck_assert_msg(swapped, "no two interned strings next to each other in the snapshot");
+  ck_assert_int_eq(load(w.p, w.len), CCENTER_ECORRUPT);
+  cc_sw_free(&w);
+}
+END_TEST
+
 START_TEST(test_flipped)
 {
   cc_snap_w w;
@@ -645,6 +701,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, test_property);
   tcase_add_test(tc, test_truncated_and_trailing);
   tcase_add_test(tc, test_flipped);
+  tcase_add_test(tc, test_one_encoding);
   tcase_add_test(tc, test_busy);
   tcase_add_test(tc, test_condition);
   tcase_add_test(tc, test_named_observer_round_trip);

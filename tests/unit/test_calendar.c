@@ -1669,8 +1669,17 @@ START_TEST(reference_random_calendars)
   for (int k = 0; k < 30; k++) {
     ccenter_calendar *cal = new_cal("random");
     rc_make(&r, cal);
+    /* Its text form holds all of it: half the checks ask the calendar read back. */
+    char *text = text_of(cal);
+    ccenter_calendar *back = NULL;
+    ccenter_parse_error err = {.size = sizeof err};
+    int rc = ccenter_calendar_parse(NULL, text, strlen(text), "random", &back, &err);
+    ck_assert_msg(rc == 0, "%s\n%s", err.message, text);
+    same_as(back, text);
     for (int q = 0; q < 300; q++)
-      rc_check(&r, cal);
+      rc_check(&r, q % 2 ? back : cal);
+    free(text);
+    ccenter_calendar_free(back);
     ccenter_calendar_free(cal);
   }
   free(r.cum);

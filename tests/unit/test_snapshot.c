@@ -524,6 +524,69 @@ START_TEST(test_one_encoding)
 }
 END_TEST
 
+/* Where the timer entry of `kind` due `at` starts in w (its kind and deadline as written),
+ * and its length: kind, deadline, then a work reference (two varints) or a contact's seq. */
+static size_t find_timer(const cc_snap_w *w, int kind, int64_t at, size_t *len)
+{
+  cc_snap_w k;
+  cc_sw_init(&k, plain());
+  cc_sw_i64(&k, kind);
+  cc_sw_i64(&k, at);
+  size_t pos = SIZE_MAX;
+  for (size_t i = 0; i + k.len <= w->len && pos == SIZE_MAX; i++)
+    if (memcmp(w->p + i, k.p, k.len) == 0)
+      pos = i;
+  if (pos != SIZE_MAX) {
+    cc_snap_r r;
+    cc_sr_init(&r, w->p + pos + k.len, w->len - pos - k.len);
+    cc_sr_u64(&r);
+    if (kind == T_RING)
+      cc_sr_u64(&r);
+    ck_assert_int_eq(r.err, 0);
+    *len = k.len + r.off;
+  }
+  cc_sw_free(&k);
+  return pos;
+}
+
+/* Timers are written in firing order; a snapshot with two of them swapped is damaged
+ * (arming them in its order would break ties among equal deadlines otherwise). */
+START_TEST(test_timers_in_order)
+{
+  ccenter_options *o = ccenter_options_new();
+  ccenter_options_set_statistics(o, 0);
+  ccenter_engine *e;
+  ck_assert_int_eq(ccenter_engine_new(o, T0, &e), 0);
+  ck_assert_int_eq(ccenter_queue_add(e, "q", NULL, T0), 0);
+  ck_assert_int_eq(ccenter_queue_set(e, "q", CCENTER_QUEUE_RING_TIMEOUT, 4000, T0), 0);
+  ck_assert_int_eq(ccenter_queue_set(e, "q", CCENTER_QUEUE_MAX_WAIT, 90000, T0), 0);
+  ck_assert_int_eq(ccenter_agent_add(e, "a", NULL, T0), 0);
+  ck_assert_int_eq(ccenter_agent_serve(e, "a", "q", NULL, T0), 0);
+  ck_assert_int_eq(ccenter_agent_login(e, "a", T0), 0);
+  ck_assert_int_eq(ccenter_agent_ready(e, "a", T0), 0);
+  ck_assert_int_eq(ccenter_contact_enqueue(e, "c", "q", NULL, T0), 0); /* rings on a */
+  cc_snap_w w;
+  take(e, &w);
+  ccenter_engine_free(e);
+  ccenter_options_free(o);
+  ck_assert_int_eq(load(w.p, w.len), 0);
+  size_t lr = 0, lm = 0;
+  size_t ring = find_timer(&w, T_RING, T0 + 4000, &lr);
+  size_t mw = find_timer(&w, T_MAXWAIT, T0 + 90000, &lm);
+  ck_assert(ring != SIZE_MAX && mw != SIZE_MAX && ring + lr <= mw);
+  /* [ring][between][max-wait] becomes [max-wait][between][ring] */
+  size_t span = mw + lm - ring;
+  uint8_t *tmp = malloc(span);
+  memcpy(tmp, w.p + mw, lm);
+  memcpy(tmp + lm, w.p + ring + lr, mw - ring - lr);
+  memcpy(tmp + lm + (mw - ring - lr), w.p + ring, lr);
+  memcpy(w.p + ring, tmp, span);
+  free(tmp);
+  ck_assert_int_eq(load(w.p, w.len), CCENTER_ECORRUPT);
+  cc_sw_free(&w);
+}
+END_TEST
+
 START_TEST(test_flipped)
 {
   cc_snap_w w;
@@ -702,6 +765,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, test_truncated_and_trailing);
   tcase_add_test(tc, test_flipped);
   tcase_add_test(tc, test_one_encoding);
+  tcase_add_test(tc, test_timers_in_order);
   tcase_add_test(tc, test_busy);
   tcase_add_test(tc, test_condition);
   tcase_add_test(tc, test_named_observer_round_trip);

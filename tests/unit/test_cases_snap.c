@@ -560,6 +560,31 @@ START_TEST(damaged_blobs_are_corrupt)
 }
 END_TEST
 
+/* The body inside a blob (after magic and version), and its length. */
+static const uint8_t *body_of(const blob *s, size_t *blen)
+{
+  cc_snap_r r;
+  cc_sr_init(&r, s->p, s->len);
+  (void)cc_sr_u64(&r);
+  (void)cc_sr_u64(&r);
+  const uint8_t *body = cc_sr_bytes(&r, blen);
+  ck_assert_ptr_nonnull(body);
+  return body;
+}
+
+/* A blob of `body` framed and sealed as the writer does (magic, version, body, SHA-256). */
+static void seal(const uint8_t *body, size_t blen, const cc_alloc *a, cc_snap_w *w)
+{
+  uint8_t h[32];
+  ccenter_sha256(body, blen, h);
+  cc_sw_init(w, a);
+  cc_sw_tag(w, UINT64_C(0x63637361736573));
+  cc_sw_u64(w, 1);
+  cc_sw_bytes(w, body, blen);
+  cc_sw_bytes(w, h, 32);
+  OK(w->err);
+}
+
 /* Bodies changed under a valid digest: what the restore's own checks stand for. Each
    byte of the body changed in turn (a sample under the time limit): ECORRUPT, or an engine
    that parses (a changed time or counter), never a crash or a leak (ASan). */
@@ -569,13 +594,8 @@ START_TEST(bodies_under_valid_digest)
   ccenter_cases *ce = rich_engine(NULL, &t);
   blob s = snap_of(ce);
   ccenter_cases_free(ce);
-  cc_snap_r r;
-  cc_sr_init(&r, s.p, s.len);
-  (void)cc_sr_u64(&r);
-  (void)cc_sr_u64(&r);
   size_t blen;
-  const uint8_t *body = cc_sr_bytes(&r, &blen);
-  ck_assert_ptr_nonnull(body);
+  const uint8_t *body = body_of(&s, &blen);
   uint8_t *bd = malloc(blen);
   memcpy(bd, body, blen);
   cc_alloc a;
@@ -585,15 +605,8 @@ START_TEST(bodies_under_valid_digest)
   for (size_t i = 0; i < blen; i += 1 + mix(&x) % 7) {
     uint8_t m = (uint8_t)(1u << (mix(&x) % 8));
     bd[i] ^= m;
-    uint8_t h[32];
-    ccenter_sha256(bd, blen, h);
     cc_snap_w w;
-    cc_sw_init(&w, &a);
-    cc_sw_tag(&w, UINT64_C(0x63637361736573));
-    cc_sw_u64(&w, 1);
-    cc_sw_bytes(&w, bd, blen);
-    cc_sw_bytes(&w, h, 32);
-    OK(w.err);
+    seal(bd, blen, &a, &w);
     int rc = restore_from(w.p, w.len, NULL, "k", &ce);
     if (rc == 0) {
       parsed++;
@@ -606,6 +619,61 @@ START_TEST(bodies_under_valid_digest)
     bd[i] ^= m;
   }
   ck_assert_uint_gt(corrupt, parsed);
+  free(bd);
+  free(s.p);
+}
+END_TEST
+
+/* Maps are written in slot order: a body with the calendars' two entries swapped, sealed
+   with a valid digest, is damaged (it would read as the same engine otherwise). */
+START_TEST(maps_in_slot_order)
+{
+  ccenter_cases *ce = NULL;
+  OK(ccenter_cases_new(NULL, WL_T0, &ce));
+  for (int i = 0; i < 2; i++) {
+    ccenter_calendar *cal = NULL;
+    OK(ccenter_calendar_new(NULL, i ? "B" : "A", &cal));
+    OK(ccenter_cases_add_calendar(ce, cal, WL_T0));
+    ccenter_calendar_free(cal);
+  }
+  blob s = snap_of(ce);
+  ccenter_cases_free(ce);
+  size_t blen;
+  const uint8_t *body = body_of(&s, &blen);
+  /* The body's head: now, ev_seq, n_open, audit seq, audit hash; then the calendars' map:
+     tag, capacity, length 2, and each entry's slot and text. */
+  cc_snap_r b;
+  cc_sr_init(&b, body, blen);
+  size_t hl;
+  for (int i = 0; i < 4; i++)
+    (void)cc_sr_u64(&b);
+  (void)cc_sr_bytes(&b, &hl);
+  (void)cc_sr_u64(&b);
+  (void)cc_sr_u64(&b);
+  ck_assert_uint_eq(cc_sr_u64(&b), 2);
+  size_t first = b.off;
+  (void)cc_sr_u64(&b);
+  (void)cc_sr_str_nn(&b, NULL);
+  size_t second = b.off;
+  (void)cc_sr_u64(&b);
+  (void)cc_sr_str_nn(&b, NULL);
+  size_t end = b.off;
+  OK(b.err);
+  uint8_t *bd = malloc(blen);
+  ck_assert_ptr_nonnull(bd);
+  memcpy(bd, body, blen);
+  memcpy(bd + first, body + second, end - second);
+  memcpy(bd + first + (end - second), body + first, second - first);
+  cc_alloc a;
+  cc_alloc_of(NULL, &a);
+  cc_snap_w w;
+  seal(body, blen, &a, &w);
+  OK(restore_from(w.p, w.len, NULL, NULL, &ce)); /* as written: loads */
+  ccenter_cases_free(ce);
+  cc_sw_free(&w);
+  seal(bd, blen, &a, &w);
+  ck_assert_int_eq(restore_from(w.p, w.len, NULL, NULL, &ce), CCENTER_ECORRUPT);
+  cc_sw_free(&w);
   free(bd);
   free(s.p);
 }
@@ -702,6 +770,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, busy_inside_callbacks);
   tcase_add_test(tc, damaged_blobs_are_corrupt);
   tcase_add_test(tc, bodies_under_valid_digest);
+  tcase_add_test(tc, maps_in_slot_order);
   tcase_add_test(tc, enomem_at_every_allocation);
   tcase_add_test(tc, arguments);
   suite_add_tcase(s, tc);

@@ -489,18 +489,35 @@ START_TEST(direct_round_trip)
 }
 END_TEST
 
+/* The engine of the corrupt-section tests (700 steps of one seed) with statistics, its
+ * section saved into w; and the same engine without them, to load a section into. */
+#define SECTION_SEED 0xD1B54A32D192ED03ULL
+static ccenter_engine *saved_section(cc_snap_w *w)
+{
+  VT = cc_stats_observer();
+  drv d = DRV(SECTION_SEED);
+  ccenter_engine *a = engine_with(1);
+  run(&d, a, 700);
+  cc_sw_init(w, cc_engine_alloc(a));
+  save_direct(a, w);
+  return a;
+}
+
+static ccenter_engine *section_target(void)
+{
+  drv d = DRV(SECTION_SEED);
+  ccenter_engine *b = engine_with(0);
+  run(&d, b, 700);
+  return b;
+}
+
 /* A saved section cut short at every length, and with each byte changed: the load fails
  * with CCENTER_ECORRUPT (cut) or CCENTER_ECORRUPT / 0 (changed: many bytes are counts whose
  * every value is valid), and freeing the engine frees whatever it had loaded (ASan). */
 START_TEST(direct_corrupt)
 {
-  VT = cc_stats_observer();
-  drv da = DRV(0xD1B54A32D192ED03ULL);
-  ccenter_engine *a = engine_with(1);
-  run(&da, a, 700);
   cc_snap_w w;
-  cc_sw_init(&w, cc_engine_alloc(a));
-  save_direct(a, &w);
+  ccenter_engine *a = saved_section(&w);
   unsigned char *p = malloc(w.len);
   ck_assert_ptr_nonnull(p);
   size_t corrupt = 0;
@@ -513,9 +530,7 @@ START_TEST(direct_corrupt)
       else if (len < w.len)
         p[len] ^= flip == 1 ? 0x01 : 0x80;
       /* A fresh b each time: the engine the section was saved from, without statistics. */
-      drv dc = DRV(0xD1B54A32D192ED03ULL);
-      ccenter_engine *b = engine_with(0);
-      run(&dc, b, 700);
+      ccenter_engine *b = section_target();
       int rc = load_direct(b, p, n);
       if (n < w.len)
         ck_assert_msg(rc == CCENTER_ECORRUPT, "cut at %zu: %d", n, rc);
@@ -528,6 +543,43 @@ START_TEST(direct_corrupt)
     }
   }
   ck_assert_uint_gt(corrupt, w.len);
+  free(p);
+  cc_sw_free(&w);
+  ccenter_engine_free(a);
+}
+END_TEST
+
+/* Maps are written in slot order: the same section with the interned strings' first two
+ * entries swapped is damaged (it would read as the same statistics otherwise). */
+START_TEST(direct_map_order)
+{
+  cc_snap_w w;
+  ccenter_engine *a = saved_section(&w);
+  /* The section's head (stats_save): tag, 4 x i64, 3 x u64; then the strings' map: tag,
+   * capacity, length, and each entry's slot and string. */
+  cc_snap_r r;
+  cc_sr_init(&r, w.p, w.len);
+  for (int i = 0; i < 11; i++)
+    cc_sr_u64(&r);
+  size_t first = r.off;
+  cc_sr_u64(&r);
+  cc_sr_str_nn(&r, NULL);
+  size_t second = r.off;
+  cc_sr_u64(&r);
+  cc_sr_str_nn(&r, NULL);
+  size_t end = r.off;
+  ck_assert_int_eq(r.err, 0);
+  unsigned char *p = malloc(w.len);
+  ck_assert_ptr_nonnull(p);
+  memcpy(p, w.p, w.len);
+  memcpy(p + first, w.p + second, end - second);
+  memcpy(p + first + (end - second), w.p + first, second - first);
+  ccenter_engine *b = section_target();
+  ck_assert_int_eq(load_direct(b, w.p, w.len), 0); /* the section as written loads */
+  ccenter_engine_free(b);
+  b = section_target();
+  ck_assert_int_eq(load_direct(b, p, w.len), CCENTER_ECORRUPT);
+  ccenter_engine_free(b);
   free(p);
   cc_sw_free(&w);
   ccenter_engine_free(a);
@@ -600,6 +652,7 @@ Suite *make_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, direct_round_trip);
   tcase_add_test(tc, direct_corrupt);
+  tcase_add_test(tc, direct_map_order);
   tcase_add_test(tc, engine_round_trip);
   tcase_add_test(tc, engine_snapshot_cut);
   suite_add_tcase(s, tc);

@@ -4,9 +4,10 @@
 
 void cc_ktreap_init(cc_ktreap *t, cc_kcmp cmp)
 {
-  t->root = t->first = t->last = NULL;
-  t->count = 0;
+  t->root = t->first = t->tlast = t->run_head = t->run_tail = NULL;
+  t->count = t->n_run = 0;
   t->cmp = cmp;
+  t->runs = 0;
 }
 
 /* Splits s around n's key into *l (before n) and *r (after n); returns how many nodes went
@@ -60,11 +61,12 @@ static cc_knode *highest(cc_knode *n)
   return n;
 }
 
-void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
+/* Into the tree, whose keys are all before the run's. */
+static void tree_insert(cc_ktreap *t, cc_knode *n)
 {
   uint32_t pn = cc_treap_prio(n);
   cc_knode **link = &t->root;
-  if (t->last && t->cmp(n, t->last) > 0) {
+  if (t->tlast && t->cmp(n, t->tlast) > 0) {
     /* After every node: down the right spine, each node on it gaining n in its right
      * subtree, to where n's priority places it; what hangs there is all before n. */
     while (*link && cc_treap_prio(*link) >= pn) {
@@ -76,7 +78,7 @@ void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
     n->size = 1;
     *link = n;
     t->count++;
-    t->last = n;
+    t->tlast = n;
     return;
   }
   int leftmost = 1, rightmost = 1;
@@ -97,16 +99,97 @@ void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
   if (leftmost && !n->left)
     t->first = n;
   if (rightmost && !n->right)
-    t->last = n;
+    t->tlast = n;
+}
+
+/* The run's nodes, in order, into the tree (each goes in after its last node). */
+static void run_to_tree(cc_ktreap *t)
+{
+  cc_knode *n = t->run_head;
+  t->run_head = t->run_tail = NULL;
+  t->n_run = 0;
+  while (n) {
+    cc_knode *next = n->right;
+    tree_insert(t, n);
+    n = next;
+  }
+}
+
+void cc_ktreap_set_runs(cc_ktreap *t, int on)
+{
+  if (!on)
+    run_to_tree(t);
+  t->runs = on != 0;
+}
+
+/* How far back from the run's end a key is looked for before the run goes into the tree:
+ * far enough for agents freed in the same millisecond, whose order is their sequence. */
+#define RUN_WALK 8
+
+/* n after p in the run (p NULL: first in the run). */
+static void run_link(cc_ktreap *t, cc_knode *p, cc_knode *n)
+{
+  cc_knode *next = p ? p->right : t->run_head;
+  n->left = p;
+  n->right = next;
+  n->size = 0;
+  if (p)
+    p->right = n;
+  else
+    t->run_head = n;
+  if (next)
+    next->left = n;
+  else
+    t->run_tail = n;
+  if (!t->count && !p)
+    t->first = n;
+  t->n_run++;
+}
+
+void cc_ktreap_insert(cc_ktreap *t, cc_knode *n)
+{
+  if (t->runs) {
+    cc_knode *last = cc_ktreap_last(t);
+    if (!last || t->cmp(n, last) > 0) {
+      run_link(t, t->run_tail, n);
+      return;
+    }
+    if (t->run_head && t->cmp(n, t->run_head) > 0) {
+      cc_knode *p = last->left; /* n is before the last: look further back */
+      for (int i = 0; i < RUN_WALK && p; i++, p = p->left)
+        if (t->cmp(n, p) > 0) {
+          run_link(t, p, n);
+          return;
+        }
+      run_to_tree(t);
+    }
+  }
+  tree_insert(t, n);
 }
 
 void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
 {
+  if (!n->size) { /* in the run */
+    cc_knode *prev = n->left, *next = n->right;
+    if (prev)
+      prev->right = next;
+    else
+      t->run_head = next;
+    if (next)
+      next->left = prev;
+    else
+      t->run_tail = prev;
+    if (t->first == n)
+      t->first = next;
+    t->n_run--;
+    n->left = n->right = NULL;
+    return;
+  }
   cc_knode **link = &t->root, *succ = NULL, *pred = NULL;
   /* The first node is at the end of the left spine, the last at the end of the right one:
    * no key to compare on the way (a tie of the strategy's keys would read both agents'
    * records). */
-  int leftmost = t->first == n, rightmost = t->last == n;
+  int leftmost = t->first == n, rightmost = t->tlast == n;
   while (*link != n) {
     cc_knode *p = *link;
     if (leftmost || (!rightmost && t->cmp(n, p) < 0)) {
@@ -119,16 +202,19 @@ void cc_ktreap_remove(cc_ktreap *t, cc_knode *n)
     }
   }
   if (leftmost)
-    t->first = n->right ? lowest(n->right) : succ;
+    t->first = n->right ? lowest(n->right) : succ ? succ : t->run_head;
   if (rightmost)
-    t->last = n->left ? highest(n->left) : pred;
+    t->tlast = n->left ? highest(n->left) : pred;
   *link = merge(n->left, n->right, n->size - 1);
   t->count--;
   n->left = n->right = NULL;
+  n->size = 0;
 }
 
 cc_knode *cc_ktreap_next(const cc_ktreap *t, const cc_knode *n)
 {
+  if (!n->size)
+    return n->right;
   if (n->right)
     return lowest(n->right);
   cc_knode *p = t->root, *succ = NULL;
@@ -141,13 +227,17 @@ cc_knode *cc_ktreap_next(const cc_ktreap *t, const cc_knode *n)
       p = p->right;
     }
   }
-  return succ;
+  return succ ? succ : t->run_head;
 }
 
 cc_knode *cc_ktreap_select(const cc_ktreap *t, size_t rank)
 {
-  if (rank >= t->count)
-    return NULL;
+  if (rank >= t->count) {
+    cc_knode *r = t->run_head;
+    for (rank -= t->count; r && rank; rank--)
+      r = r->right;
+    return r;
+  }
   size_t k = t->count - 1 - rank; /* nodes after the one sought */
   cc_knode *n = t->root;
   while (n) {
@@ -162,4 +252,22 @@ cc_knode *cc_ktreap_select(const cc_ktreap *t, size_t rank)
     }
   }
   return NULL;
+}
+
+cc_knode *cc_ktreap_first_after(const cc_ktreap *t, int (*after)(const cc_knode *, uint64_t),
+                                uint64_t arg)
+{
+  cc_knode *n = t->root, *best = NULL;
+  while (n) {
+    if (after(n, arg)) {
+      best = n;
+      n = n->left;
+    } else {
+      n = n->right;
+    }
+  }
+  for (cc_knode *r = t->run_head; r && !best; r = r->right)
+    if (after(r, arg))
+      best = r;
+  return best;
 }

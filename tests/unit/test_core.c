@@ -214,18 +214,19 @@ static size_t treap_shape_ok(const cc_tnode *n, const cc_tnode *parent, int lo, 
 }
 
 /* _i: 0 core/treap.h, 1 with CC_TREAP_SIZES (rank checked too), 2 core/ktreap.h (select
- * checked too). */
+ * checked too), 3 core/ktreap.h with runs on (now and then off and on again). */
 START_TEST(treap_matches_a_sorted_model)
 {
   enum { N = 300 };
   static tv v[N];
   int of_key[N];
   static tt t;
-  t.keyed = _i == 2;
+  t.keyed = _i >= 2;
   unsigned what = _i == 1 ? CC_TREAP_SIZES : 0;
   int sized = t.keyed || (what & CC_TREAP_SIZES) != 0;
   cc_treap_init(&t.t, tv_cmp, what);
   cc_ktreap_init(&t.k, tv_kcmp);
+  cc_ktreap_set_runs(&t.k, _i == 3);
   uint64_t rng = 12345;
   for (int i = 0; i < N; i++) {
     v[i].key = i * 7 % N; /* distinct keys in a scrambled order */
@@ -246,6 +247,17 @@ START_TEST(treap_matches_a_sorted_model)
      * the right spine, or under the last node without SIZES). */
     if (op % 8 == 5 && tt_last(&t) && tt_last(&t)->key + 1 < N)
       x = &v[of_key[tt_last(&t)->key + 1]];
+    /* And one in eight a key up to 12 before the last: with runs, a place near the run's
+     * end, or past the walk's reach, which moves the run into the tree. */
+    if (op % 8 == 7 && tt_last(&t)) {
+      int k = tt_last(&t)->key - 1 - (int)(rng >> 60) % 12;
+      if (k >= 0)
+        x = &v[of_key[k]];
+    }
+    if (_i == 3 && op % 97 == 50)
+      cc_ktreap_set_runs(&t.k, 0);
+    if (_i == 3 && op % 97 == 60)
+      cc_ktreap_set_runs(&t.k, 1);
     tt_flip(&t, x);
     /* The model: the elements in, in key order. */
     size_t n = 0;
@@ -288,6 +300,76 @@ START_TEST(treap_matches_a_sorted_model)
 }
 END_TEST
 
+/* core/ktreap.h with runs, keyed as routing keys agents: a node goes back in mostly with
+ * a fresh key (the latest time, some in the same millisecond as others, where the tie
+ * falls to the node's number), now and then with the key it had (an agent whose idle time
+ * did not change). Against a sorted model, as above; and the run must have been used in
+ * all its ways: appended to, entered near its end, moved into the tree. */
+START_TEST(ktreap_runs_match_a_sorted_model)
+{
+  enum { N = 200, IDS = 1000 };
+  static tv v[N];
+  static tt t;
+  t.keyed = 1;
+  cc_ktreap_init(&t.k, tv_kcmp);
+  cc_ktreap_set_runs(&t.k, 1);
+  uint64_t rng = 777;
+  int clock = 1, appended = 0, inside = 0, moved = 0;
+  for (int i = 0; i < N; i++)
+    v[i].in = 0, v[i].key = i;
+  for (int op = 0; op < 6000; op++) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    unsigned r = (unsigned)(rng >> 33);
+    int i = (int)(r % N);
+    tv *x = &v[i];
+    if (op % 5 == 4 && tt_first(&t)) /* the longest idle takes a contact */
+      x = tt_first(&t);
+    if (!x->in) {
+      if (r / N % 10 < 8) { /* fresh: now, or in the same millisecond as the last one */
+        clock += (int)(r / N / 10 % 2);
+        x->key = clock * IDS + (int)(x - v);
+      }
+    }
+    size_t before = t.k.n_run;
+    tt_flip(&t, x);
+    if (x->in && x->knode.size == 0) {
+      appended += t.k.run_tail == &x->knode;
+      inside += t.k.run_tail != &x->knode;
+    }
+    moved += x->in && before && !t.k.n_run;
+    if (op % 1500 == 750)
+      cc_ktreap_set_runs(&t.k, 0);
+    if (op % 1500 == 760)
+      cc_ktreap_set_runs(&t.k, 1);
+    /* The model: the nodes in, in key order. */
+    tv *sorted[N];
+    size_t n = 0;
+    for (int k = 0; k < N; k++)
+      if (v[k].in)
+        sorted[n++] = &v[k];
+    for (size_t a = 1; a < n; a++)
+      for (size_t b = a; b > 0 && sorted[b - 1]->key > sorted[b]->key; b--) {
+        tv *tmp = sorted[b];
+        sorted[b] = sorted[b - 1];
+        sorted[b - 1] = tmp;
+      }
+    ck_assert_uint_eq(cc_ktreap_size(&t.k), n);
+    ck_assert_ptr_eq(tt_first(&t), n ? sorted[0] : NULL);
+    ck_assert_ptr_eq(tt_last(&t), n ? sorted[n - 1] : NULL);
+    size_t seen = 0;
+    for (tv *p = tt_first(&t); p; p = tt_next(&t, p), seen++) {
+      ck_assert_uint_lt(seen, n);
+      ck_assert_ptr_eq(p, sorted[seen]);
+      ck_assert_ptr_eq(of_knode(cc_ktreap_select(&t.k, seen)), p);
+    }
+    ck_assert_uint_eq(seen, n);
+  }
+  ck_assert_int_gt(appended, 100);
+  ck_assert_int_gt(inside, 10);
+  ck_assert_int_gt(moved, 10);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("core");
@@ -301,7 +383,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, log_filters_by_level);
   tcase_add_test(tc, grow_doubles_and_keeps_contents);
   tcase_add_test(tc, hash_strn_agrees_with_hash_str_and_stops_past_max);
-  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 3);
+  tcase_add_loop_test(tc, treap_matches_a_sorted_model, 0, 4);
+  tcase_add_test(tc, ktreap_runs_match_a_sorted_model);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -262,9 +262,11 @@ int cc_op_queue_set(ccenter_engine *e, queue *q, int64_t opt, int64_t v)
   if (opt == CCENTER_QUEUE_SL_THRESHOLD || opt == CCENTER_QUEUE_SL_TARGET ||
       opt == CCENTER_QUEUE_SL_WARNING)
     e->sla_version++;
-  if (opt == CCENTER_QUEUE_STRATEGY && old != v)
+  if (opt == CCENTER_QUEUE_STRATEGY && old != v) {
+    cc_route_strategy_set(q);
     for (size_t i = 0; i < q->n_members; i++)
       cc_route_refresh(e, q->members[i]->a);
+  }
   if (opt == CCENTER_QUEUE_AGEING && old != v)
     rekey_waiting(e, q);
   if (opt == CCENTER_QUEUE_STICKY_WINDOW && v > e->sticky_max)

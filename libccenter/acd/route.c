@@ -184,7 +184,29 @@ static void cnode_unlink(rclass *k, cnode *n)
   }
 }
 
-static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
+/* Ordinals (round-robin, linear, the random draws) come back in any order, and the draws
+ * select by rank; the other strategies' keys mostly grow with time: a run (core/ktreap.h). */
+static int runs_suit(const queue *q)
+{
+  switch (q->strategy) {
+  case CCENTER_STRATEGY_ROUND_ROBIN:
+  case CCENTER_STRATEGY_LINEAR:
+  case CCENTER_STRATEGY_RANDOM:
+  case CCENTER_STRATEGY_WEIGHTED_RANDOM:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+void cc_route_strategy_set(queue *q)
+{
+  for (size_t i = 0; i < q->n_class_slots; i++)
+    if (q->classes[i])
+      cc_ktreap_set_runs(&q->classes[i]->agents, runs_suit(q));
+}
+
+static rclass *class_new(ccenter_engine *e, const queue *q, cc_req *req, int slot)
 {
   rclass *k = cc_eng_alloc(e, sizeof *k);
   if (!k)
@@ -192,6 +214,7 @@ static rclass *class_new(ccenter_engine *e, cc_req *req, int slot)
   k->req = req;
   k->slot = slot;
   cc_ktreap_init(&k->agents, cmp_cnode);
+  cc_ktreap_set_runs(&k->agents, runs_suit(q));
   /* Walked in order from the first, never ranked. */
   cc_treap_init(&k->contacts, cmp_cls, 0);
   return k;
@@ -206,7 +229,7 @@ static void class_free(ccenter_engine *e, rclass *k)
 
 int cc_queue_init_classes(ccenter_engine *e, queue *q)
 {
-  rclass *k = class_new(e, NULL, 0);
+  rclass *k = class_new(e, q, NULL, 0);
   if (!k)
     return CCENTER_ENOMEM;
   k->refs = 1;
@@ -317,7 +340,7 @@ int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out, cc
   }
   /* Room first, for every member who meets it: a failure then changes nothing (blocks
    * that moved had their nodes taken out of the trees; the refresh puts them back). */
-  rclass *k = class_new(e, req, (int)free_slot);
+  rclass *k = class_new(e, q, req, (int)free_slot);
   if (!k) {
     cc_req_free(&e->alloc, req);
     return CCENTER_ENOMEM;
@@ -757,19 +780,15 @@ static cnode *first_eligible_from(ccenter_engine *e, contact *c, rclass *k, cc_k
   return NULL;
 }
 
+static int ordinal_after(const cc_knode *n, uint64_t after)
+{
+  return n->aux > (int64_t)after;
+}
+
 /* First node whose ordinal is greater than `after` (round-robin). */
 static cc_knode *after_ordinal(const rclass *k, uint32_t after)
 {
-  cc_knode *n = k->agents.root, *best = NULL;
-  while (n) {
-    if (of_cnode(n)->node.aux > (int64_t)after) {
-      best = n;
-      n = n->left;
-    } else {
-      n = n->right;
-    }
-  }
-  return best;
+  return cc_ktreap_first_after(&k->agents, ordinal_after, after);
 }
 
 /* An index node's weight in the exact draw: its level (10 without a primary skill level),
@@ -1111,6 +1130,34 @@ int cc_route_requires_skill(const contact *c, const char *skill)
 /* ---------------------------------------------------------------------------------- */
 /* Invariants                                                                          */
 
+/* A class's index of agents: in order, each node once and its own, keyed by the agent's
+ * figures as they are now (a stale key routes by an old order). */
+static const char *class_index_check(const queue *q, const rclass *k)
+{
+  size_t walked = 0;
+  const cc_knode *prev = NULL;
+  for (const cc_knode *u = cc_ktreap_first(&k->agents); u; u = cc_ktreap_next(&k->agents, u)) {
+    if (walked++ == cc_ktreap_size(&k->agents))
+      return "a class index holds more agents than it counts";
+    if (prev && cmp_cnode(prev, u) >= 0)
+      return "a class index is out of order";
+    prev = u;
+    const cnode *cn = of_cnode(u);
+    const membership *m = member_of(cn);
+    if (!cn->in_tree || m->q != q || q->classes[cn->slot] != k)
+      return "a class index holds a node that is not its own";
+    int64_t k1, k2;
+    strategy_key(q, k, m, &k1, &k2);
+    if (k1 != cn->node.aux || k2 != cn->key2)
+      return "a class index keys an agent by stale figures";
+  }
+  if (walked != cc_ktreap_size(&k->agents))
+    return "a class index holds fewer agents than it counts";
+  if (cc_ktreap_last(&k->agents) != prev)
+    return "a class index's last agent is not its last";
+  return NULL;
+}
+
 const char *cc_route_check(const ccenter_engine *e)
 {
   ccenter_engine *me = (ccenter_engine *)e; /* pick_preferred() takes a non-const engine */
@@ -1146,6 +1193,9 @@ const char *cc_route_check(const ccenter_engine *e)
         if (n && n->in_tree != cc_agent_routable(m->a))
           return "a class index disagrees with agent availability";
       }
+      const char *why = class_index_check(q, k);
+      if (why)
+        return why;
       for (cc_tnode *t = cc_treap_first(&k->contacts); t; t = cc_treap_next(&k->contacts, t)) {
         contact *c = of_cls(t);
         if (!c->in_queue || c->cls != k || c->q != q || c->pref_phase)

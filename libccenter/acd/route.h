@@ -15,6 +15,9 @@ int cc_cmp_contact(const cc_tnode *x, const cc_tnode *y);
 /* Queue classes and steps. */
 int cc_queue_init_classes(ccenter_engine *e, queue *q);
 void cc_queue_free_classes(ccenter_engine *e, queue *q);
+/* The queue's strategy is set or changed: its class indexes take the form that suits it
+ * (runs on or off, core/ktreap.h; the order is the same either way). */
+void cc_route_strategy_set(queue *q);
 /* Finds or creates the class for a requirement text in q (refs + 1). */
 int cc_class_get(ccenter_engine *e, queue *q, const char *text, rclass **out,
                  cc_req_error *err);

@@ -1066,6 +1066,7 @@ static void r_queue(rst *x, uint64_t prev)
 #undef R_OPT
   if (opt_bad)
     bad(x);
+  cc_route_strategy_set(q);
   q->n_thresholds = (size_t)rd(x, 0, MAX_THRESHOLDS);
   for (size_t i = 0; i < q->n_thresholds; i++)
     q->thresholds[i] = rd(x, i ? q->thresholds[i - 1] + 1 : 1, DAY_MS);

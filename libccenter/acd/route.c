@@ -1130,10 +1130,13 @@ int cc_route_requires_skill(const contact *c, const char *skill)
 /* ---------------------------------------------------------------------------------- */
 /* Invariants                                                                          */
 
-/* A class's index of agents: in order, each node once and its own, keyed by the agent's
- * figures as they are now (a stale key routes by an old order). */
+/* A class's index of agents: in the form its strategy suits, in order, each node once and
+ * its own, keyed by the agent's figures as they are now (a stale key routes by an old
+ * order). */
 static const char *class_index_check(const queue *q, const rclass *k)
 {
+  if (k->agents.runs != runs_suit(q))
+    return "a class index's form does not suit its queue's strategy";
   size_t walked = 0;
   const cc_knode *prev = NULL;
   for (const cc_knode *u = cc_ktreap_first(&k->agents); u; u = cc_ktreap_next(&k->agents, u)) {

@@ -374,8 +374,9 @@ Suite *make_suite(void)
 {
   Suite *s = suite_create("core");
   TCase *tc = tcase_create("base");
-  /* Per test. Slowest under ASan+UBSan on a loaded 2-core machine: the treap model loop,
-   * 6.8 s (so Check's default of 4 s failed it); about 17x room. */
+  /* Per test. Slowest under clang's ASan+UBSan: the treap model loop with CC_TREAP_SIZES,
+   * 13 s alone on the machine of docs/performance.md (the runs' model 7.4 s), about 30 s
+   * beside another suite on the same core; 4x room over that. */
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, error_table_is_complete_and_distinct);
   tcase_add_test(tc, version_matches_header);

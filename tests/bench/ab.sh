@@ -9,7 +9,8 @@
 # Runs BASE, NEW, BASE, NEW, ... (PAIRS pairs), each pinned with `taskset -c $CPU`
 # (CPU=1 by default) when taskset exists, and prints each pair's values, the median of
 # each side, the median of the per-pair ratios new/base and how many pairs favoured NEW.
-# Fields: route -> p50_ns, p99_ns of the 100,000-agent run (lower is better; run with
+# Fields: route -> p50_ns, p99_ns of the 100,000-agent run's decisions and of its enqueues
+# offered at once while the backlog builds up (fill_enqueue_*; lower is better; run with
 # --main-only, which keeps that run and skips the rest); churn -> ops_per_s, engine
 # events per wall second (higher is better). Other scenarios: set FIELDS, e.g.
 # FIELDS="ops_per_s:+ p99_ns:-" (+ higher is better, - lower is better).
@@ -23,7 +24,10 @@ base=$1 new=$2 pairs=$3 scenario=$4
 shift 4
 extra=("$@")
 case $scenario in
-  route) fields=${FIELDS:-"p50_ns:- p99_ns:-"}; extra=(--main-only "${extra[@]}") ;;
+  route)
+    fields=${FIELDS:-"p50_ns:- p99_ns:- fill_enqueue_p50_ns:- fill_enqueue_p99_ns:-"}
+    extra=(--main-only "${extra[@]}")
+    ;;
   churn) fields=${FIELDS:-"ops_per_s:+"} ;;
   *) fields=${FIELDS:?"set FIELDS for scenario $scenario"} ;;
 esac

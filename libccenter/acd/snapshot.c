@@ -918,13 +918,11 @@ static void r_strings(rst *x)
   cc_sr_tag(x->r, TG_STRINGS);
   r_map_init(x, &e->strings);
   size_t n = rcount(x);
-  uint64_t last = 0;
+  uint64_t next = 0;
   for (size_t i = 0; i < n && !failed(x); i++) {
     uint64_t slot = cc_sr_u64(x->r);
     const char *s = cc_sr_str_nn(x->r, NULL);
-    if (i && slot <= last)
-      bad(x); /* written in slot order */
-    last = slot;
+    cc_sr_ascending(x->r, slot, &next); /* written in slot order */
     if (failed(x))
       break;
     char *d = cc_strdup(&e->alloc, s);

@@ -90,6 +90,14 @@ void cc_sr_fail(cc_snap_r *r)
     r->err = CCENTER_ECORRUPT;
 }
 
+void cc_sr_ascending(cc_snap_r *r, uint64_t v, uint64_t *next)
+{
+  if (v < *next || v == UINT64_MAX)
+    cc_sr_fail(r);
+  else
+    *next = v + 1;
+}
+
 uint64_t cc_sr_u64(cc_snap_r *r)
 {
   uint64_t v = 0;

@@ -64,6 +64,9 @@ const void *cc_sr_bytes(cc_snap_r *r, size_t *n);
 void cc_sr_tag(cc_snap_r *r, uint64_t tag);
 /* Marks the blob corrupt (a value the reader's own checks refuse). */
 void cc_sr_fail(cc_snap_r *r);
+/* Values written in increasing order (a map's slots): marks the blob corrupt unless
+ * v >= *next, then sets *next to v + 1. *next starts at 0. */
+void cc_sr_ascending(cc_snap_r *r, uint64_t v, uint64_t *next);
 /* Every byte read and no error: the end of a well-formed blob. */
 int cc_sr_done(const cc_snap_r *r);
 

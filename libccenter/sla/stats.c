@@ -1996,12 +1996,10 @@ static int rd_map(cc_stats *st, cc_snap_r *r, uint64_t tag, cc_map *m,
   if (r->err)
     return r->err;
   int rc = cc_map_init_cap(m, st->al, (size_t)cap);
-  uint64_t last = 0;
+  uint64_t next = 0;
   for (uint64_t i = 0; i < n && !rc; i++) {
     uint64_t idx = rd_u(r, cap);
-    if (i && idx <= last)
-      cc_sr_fail(r); /* written in slot order */
-    last = idx;
+    cc_sr_ascending(r, idx, &next); /* written in slot order */
     rc = r->err ? r->err : item(st, r, m, (size_t)idx);
   }
   return rc ? rc : cc_map_placed_ok(m);

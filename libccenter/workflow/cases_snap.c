@@ -245,14 +245,14 @@ static int load_map(ccenter_cases *ce, cc_map *m, uint64_t tag, load_fn fn, cc_s
   if (r->err || len > cap / 2)
     return CCENTER_ECORRUPT;
   int rc = cc_map_init_cap(m, &ce->alloc, (size_t)cap);
-  for (uint64_t i = 0, last = 0; rc == 0 && i < len; i++) {
+  uint64_t next = 0;
+  for (uint64_t i = 0; rc == 0 && i < len; i++) {
     uint64_t slot = cc_sr_u64(r);
     void *v = NULL;
     const char *key = NULL;
-    /* In slot order, as written; each slot once. */
-    if (r->err || slot >= cap || (i && slot <= last))
+    cc_sr_ascending(r, slot, &next); /* in slot order, as written; each slot once */
+    if (r->err || slot >= cap)
       return CCENTER_ECORRUPT;
-    last = slot;
     if ((rc = fn(ce, r, &v, &key)) == 0)
       rc = cc_map_place(m, (size_t)slot, key, v);
   }

@@ -206,6 +206,9 @@ typedef struct stcust {
 
 /* Contact records kept for reuse when they are freed. */
 #define STATS_SPARE_CONTACTS 64
+/* Blocks of one leg kept for reuse: an agent's legs block is made when it answers and
+ * freed when its last wrap-up ends, a malloc and a free per contact otherwise. */
+#define STATS_SPARE_LEGS 64
 
 typedef struct cc_stats {
   ccenter_engine *e;
@@ -221,6 +224,8 @@ typedef struct cc_stats {
   size_t n_big;      /* of which in the larger block (stcx) */
   void *spare;       /* freed contact records kept for the next ones, linked through */
   size_t n_spare;    /* their first word; counted in the memory like live ones */
+  void *spare_legs;  /* blocks of one leg, likewise (STATS_SPARE_LEGS) */
+  size_t n_spare_legs;
   size_t sweep_at;
   int slot; /* our slot in the engine's objects (acd/observer.h) */
   /* The interval index last computed (iv_index): ix_idx for times from ix_lo on, while
@@ -706,15 +711,44 @@ static void legs_drop_empty(cc_stats *st, sta *ag)
 {
   if (ag->n_legs)
     return;
-  cc_free(st->al, ag->legs);
+  if (ag->cap_legs == 1 && st->n_spare_legs < STATS_SPARE_LEGS) {
+    *(void **)(void *)ag->legs = st->spare_legs;
+    st->spare_legs = ag->legs;
+    st->n_spare_legs++;
+  } else {
+    cc_free(st->al, ag->legs);
+  }
   ag->legs = NULL;
   ag->cap_legs = 0;
+}
+
+static void spares_free(cc_stats *st, void **list)
+{
+  while (*list) {
+    void *x = *list;
+    *list = *(void **)x;
+    cc_free(st->al, x);
+  }
+}
+
+/* Room for one more leg: a kept block for an agent's first, else the allocator. */
+static int legs_room(cc_stats *st, sta *ag)
+{
+  if (!ag->cap_legs && st->spare_legs) {
+    ag->legs = st->spare_legs;
+    st->spare_legs = *(void **)st->spare_legs;
+    st->n_spare_legs--;
+    ag->cap_legs = 1;
+    return 0;
+  }
+  return cc_grow_exact(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1,
+                       sizeof *ag->legs);
 }
 
 static leg *leg_new(cc_stats *st, sta *ag, const char *contact, const visit *v, int consult,
                     int64_t t)
 {
-  if (cc_grow_exact(st->al, (void **)&ag->legs, &ag->cap_legs, ag->n_legs + 1, sizeof *ag->legs))
+  if (legs_room(st, ag))
     return NULL;
   leg *l = leg_at(ag, ag->n_legs);
   memset(l, 0, sizeof *l);
@@ -1522,11 +1556,8 @@ static void stats_free(void *p)
   it = 0;
   while ((x = cc_map_next(&st->strings, &it)))
     cc_free(st->al, x);
-  while (st->spare) {
-    x = st->spare;
-    st->spare = *(void **)x;
-    cc_free(st->al, x);
-  }
+  spares_free(st, &st->spare);
+  spares_free(st, &st->spare_legs);
   cc_map_destroy(&st->queues, st->al);
   cc_map_destroy(&st->agents, st->al);
   cc_map_destroy(&st->customers, st->al);
@@ -1552,6 +1583,9 @@ enum {
   T_AGENTS,
   T_CUSTOMERS,
   T_END,
+  /* After the others, so that theirs keep their values. Written before T_END, only when
+   * there are spare leg blocks: a snapshot without them is as before. */
+  T_SPARE_LEGS,
 };
 
 /* Bounds for counts that nothing else in the blob bounds, so that a corrupt one asks for
@@ -2021,7 +2055,25 @@ static void stats_save(void *ud, const ccenter_engine *e, cc_snap_w *w)
   sw_map(w, T_QUEUES, &st->queues, sw_queue);
   sw_map(w, T_AGENTS, &st->agents, sw_agent);
   sw_map(w, T_CUSTOMERS, &st->customers, sw_customer);
+  if (st->n_spare_legs) {
+    cc_sw_tag(w, T_SPARE_LEGS);
+    cc_sw_u64(w, st->n_spare_legs);
+  }
   cc_sw_tag(w, T_END);
+}
+
+/* The blocks kept for reuse count in the memory: a restored engine makes as many as the
+ * saved one had, to match it (their contents do not matter). */
+static int spares_make(cc_stats *st, void **list, size_t *n, uint64_t want, size_t size)
+{
+  for (; *n < want; (*n)++) {
+    void *b = cc_calloc(st->al, 1, size);
+    if (!b)
+      return CCENTER_ENOMEM;
+    *(void **)b = *list;
+    *list = b;
+  }
+  return 0;
 }
 
 /* Into the statistics just attached to a restored engine (empty maps, no records). */
@@ -2039,21 +2091,27 @@ static int stats_load(void *ud, ccenter_engine *e, cc_snap_r *r)
   uint64_t spare = rd_u(r, STATS_SPARE_CONTACTS);
   if (r->err)
     return r->err;
-  /* The records kept for reuse count in the memory: the same number, to match it. */
-  for (; st->n_spare < spare; st->n_spare++) {
-    void *c = cc_calloc(st->al, 1, sizeof(stc));
-    if (!c)
-      return CCENTER_ENOMEM;
-    *(void **)c = st->spare;
-    st->spare = c;
-  }
   int rc;
-  if ((rc = rd_map(st, r, T_STRINGS, &st->strings, rd_string)) ||
+  if ((rc = spares_make(st, &st->spare, &st->n_spare, spare, sizeof(stc))) ||
+      (rc = rd_map(st, r, T_STRINGS, &st->strings, rd_string)) ||
       (rc = rd_map(st, r, T_QUEUES, &st->queues, rd_queue)) ||
       (rc = rd_map(st, r, T_AGENTS, &st->agents, rd_agent)) ||
       (rc = rd_map(st, r, T_CUSTOMERS, &st->customers, rd_customer)))
     return rc;
-  cc_sr_tag(r, T_END);
+  uint64_t tag = cc_sr_u64(r);
+  if (tag == T_SPARE_LEGS) {
+    /* Written only when there are some: a count of 0 is not what a writer makes. */
+    uint64_t legs = rd_u(r, STATS_SPARE_LEGS);
+    if (!legs)
+      cc_sr_fail(r);
+    if (r->err)
+      return r->err;
+    if ((rc = spares_make(st, &st->spare_legs, &st->n_spare_legs, legs, sizeof(leg))))
+      return rc;
+    tag = cc_sr_u64(r);
+  }
+  if (tag != T_END)
+    cc_sr_fail(r);
   return r->err;
 }
 
@@ -2213,6 +2271,7 @@ size_t cc_stats_memory(const ccenter_engine *e)
     }
   }
   n += (st->n_contacts + st->n_spare) * sizeof(stc) + st->n_big * (sizeof(stcx) - sizeof(stc));
+  n += st->n_spare_legs * sizeof(leg);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it)))
     n += sizeof(stcust) + strlen(((const stcust *)x)->id) + 1;

@@ -586,6 +586,137 @@ START_TEST(direct_map_order)
 }
 END_TEST
 
+/* The leg blocks kept for reuse are counted in the memory, so a snapshot says how many
+ * there are: a section of their own before the end tag, written only when there are some,
+ * which is how sections written before the blocks were kept still read. The tags as
+ * stats.c numbers them (they may never change): the spare legs 0x737a, the end 0x7379,
+ * each three bytes as a varint; the count one byte (at most 64). */
+static const unsigned char spare_tag[] = {0xfa, 0xe6, 0x01}, end_tag[] = {0xf9, 0xe6, 0x01};
+
+/* The count of the leg section of e's statistics, 0 when it has none. */
+static unsigned spare_legs(ccenter_engine *e)
+{
+  cc_snap_w s;
+  cc_sw_init(&s, cc_engine_alloc(e));
+  VT->save(cc_engine_observer(e, VT), e, &s);
+  OK(s.err);
+  ck_assert_uint_ge(s.len, 7);
+  const unsigned char *end = s.p + s.len;
+  ck_assert(memcmp(end - 3, end_tag, 3) == 0);
+  unsigned n = memcmp(end - 7, spare_tag, 3) == 0 ? end[-4] : 0;
+  cc_sw_free(&s);
+  return n;
+}
+
+START_TEST(spare_legs_section)
+{
+  cc_snap_w w;
+  ccenter_engine *a = saved_section(&w);
+  /* The statistics' own section alone: its end is where the leg section is. */
+  cc_snap_w s;
+  cc_sw_init(&s, cc_engine_alloc(a));
+  VT->save(cc_engine_observer(a, VT), a, &s);
+  OK(s.err);
+  ck_assert_uint_ge(s.len, 7);
+  ck_assert_uint_le(s.len, w.len);
+  ck_assert(memcmp(w.p, s.p, s.len) == 0);
+  size_t at = s.len - 7; /* the spare tag, the count, the end tag */
+  ck_assert_msg(memcmp(w.p + at, spare_tag, 3) == 0, "the workload left no leg block spare");
+  unsigned count = w.p[at + 3];
+  ck_assert_uint_ge(count, 1);
+  ck_assert_uint_le(count, 64);
+  ck_assert(memcmp(w.p + at + 4, end_tag, 3) == 0);
+  ck_assert_uint_eq(spare_legs(a), count);
+  size_t mem = cc_stats_memory(a);
+
+  /* As written: the same memory, and saved again the same bytes (direct_round_trip). */
+  ccenter_engine *b = section_target();
+  OK(load_direct(b, w.p, w.len));
+  ck_assert_uint_eq(cc_stats_memory(b), mem);
+  ccenter_engine_free(b);
+
+  unsigned char *p = malloc(w.len);
+  ck_assert_ptr_nonnull(p);
+  /* A count that no writer makes: 0 (the section is left out then), or over 64. */
+  static const unsigned char bad[] = {0, 65, 127};
+  for (size_t i = 0; i < sizeof bad; i++) {
+    memcpy(p, w.p, w.len);
+    p[at + 3] = bad[i];
+    b = section_target();
+    ck_assert_int_eq(load_direct(b, p, w.len), CCENTER_ECORRUPT);
+    ccenter_engine_free(b);
+  }
+  /* Without the section, as before the blocks were kept: it reads, with none spare. */
+  memcpy(p, w.p, at);
+  memcpy(p + at, w.p + at + 4, w.len - at - 4);
+  b = section_target();
+  OK(load_direct(b, p, w.len - 4));
+  ck_assert_uint_lt(cc_stats_memory(b), mem);
+  cc_snap_w s2;
+  cc_sw_init(&s2, cc_engine_alloc(b));
+  VT->save(cc_engine_observer(b, VT), b, &s2);
+  OK(s2.err);
+  ck_assert_uint_eq(s2.len, s.len - 4);
+  ck_assert(memcmp(s2.p, p, s2.len) == 0);
+  cc_sw_free(&s2);
+  ccenter_engine_free(b);
+  /* The section twice: the end tag is what must follow it. */
+  unsigned char *q = malloc(w.len + 4);
+  ck_assert_ptr_nonnull(q);
+  memcpy(q, w.p, at + 4);
+  memcpy(q + at + 4, w.p + at, w.len - at);
+  b = section_target();
+  ck_assert_int_eq(load_direct(b, q, w.len + 4), CCENTER_ECORRUPT);
+  ccenter_engine_free(b);
+  free(q);
+  free(p);
+  cc_sw_free(&s);
+  cc_sw_free(&w);
+  ccenter_engine_free(a);
+}
+END_TEST
+
+/* 70 conversations at once, then none, twice: 64 blocks are kept (the rest go back to the
+ * allocator), and the second round takes them again, so that the memory is what it was
+ * at the same point of the first. */
+START_TEST(spare_legs_at_most_64)
+{
+  VT = cc_stats_observer();
+  ccenter_engine *e = engine_with(1);
+  OK(ccenter_queue_add(e, "legs", NULL, 0));
+  ck_assert_uint_eq(spare_legs(e), 0);
+  size_t talking[2], ended[2];
+  for (int round = 0; round < 2; round++) {
+    int64_t t = 1000 + 10000 * round; /* both in the first interval: no new records */
+    char a[16], c[16];
+    for (int i = 0; i < 70; i++) {
+      snprintf(a, sizeof a, "L%d", i);
+      snprintf(c, sizeof c, "lc%d-%d", round, i);
+      if (!round) {
+        OK(ccenter_agent_add(e, a, NULL, t));
+        OK(ccenter_agent_serve(e, a, "legs", NULL, t));
+        OK(ccenter_agent_login(e, a, t));
+      }
+      OK(ccenter_agent_ready(e, a, t));
+      OK(ccenter_contact_enqueue(e, c, "legs", NULL, t));
+      OK(ccenter_offer_accept(e, a, c, t));
+    }
+    ck_assert_uint_eq(spare_legs(e), 0); /* in the second round the 64 kept are in use again */
+    talking[round] = cc_stats_memory(e);
+    for (int i = 0; i < 70; i++) {
+      snprintf(c, sizeof c, "lc%d-%d", round, i);
+      OK(ccenter_contact_end(e, c, CCENTER_PARTY_CUSTOMER, t + 5000));
+    }
+    ck_assert_uint_eq(spare_legs(e), 64);
+    ended[round] = cc_stats_memory(e);
+  }
+  ck_assert_uint_eq(talking[1], talking[0]);
+  ck_assert_uint_eq(ended[1], ended[0]);
+  ck_assert_uint_eq(ccenter_stats_dropped(e), 0);
+  ccenter_engine_free(e);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------- */
 /* The whole engine: cc_engine_snapshot and cc_engine_load_snapshot                     */
 
@@ -653,6 +784,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, direct_round_trip);
   tcase_add_test(tc, direct_corrupt);
   tcase_add_test(tc, direct_map_order);
+  tcase_add_test(tc, spare_legs_section);
+  tcase_add_test(tc, spare_legs_at_most_64);
   tcase_add_test(tc, engine_round_trip);
   tcase_add_test(tc, engine_snapshot_cut);
   suite_add_tcase(s, tc);

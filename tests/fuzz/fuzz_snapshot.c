@@ -12,8 +12,8 @@
  *     engine with the same memory figures (engine and statistics) and the same snapshot;
  *   - it then runs: advancing it through its deadlines and two days past keeps it
  *     consistent.
- * Seeds: FUZZ_WRITE_SEEDS=DIR fuzz-snapshot -runs=0 writes snapshots of busy engines into
- * DIR and exits; corpus/snapshot holds what it wrote (each under run_one.sh's -max_len,
+ * Seeds: FUZZ_WRITE_SEEDS=DIR fuzz-snapshot -runs=0 writes snapshots of busy engines (and
+ * of one whose conversations have all ended) into DIR and exits; corpus/snapshot holds what it wrote (each under run_one.sh's -max_len,
  * 4096 bytes).
  * Build: meson setup with -Dfuzz=true and CC=clang (tests/fuzz/run.sh).
  */
@@ -155,9 +155,24 @@ static ccenter_engine *busy_engine(int stats, int ops)
   return e;
 }
 
-static void write_seed(const char *dir, const char *name, int stats, int ops)
+/* Every conversation ended and an hour passed: the wrap-ups are over, and the statistics
+ * keep the agents' freed leg blocks (the section of spare legs in the snapshot). */
+static void settle(ccenter_engine *e)
+{
+  int64_t now = ccenter_engine_now(e);
+  char c[16];
+  for (int i = 0; i < 40; i++) {
+    snprintf(c, sizeof c, "c%d", i);
+    ccenter_contact_end(e, c, CCENTER_PARTY_CUSTOMER, now);
+  }
+  CHECK(ccenter_engine_advance(e, now + 3600000) == 0);
+}
+
+static void write_seed(const char *dir, const char *name, int stats, int ops, int settled)
 {
   ccenter_engine *e = busy_engine(stats, ops);
+  if (settled)
+    settle(e);
   cc_snap_w w;
   snapshot_of(e, &w);
   char path[4096];
@@ -178,10 +193,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   cc_alloc_of(NULL, &plain);
   const char *dir = getenv("FUZZ_WRITE_SEEDS");
   if (dir) {
-    write_seed(dir, "empty-plain", 0, 0);
-    write_seed(dir, "busy-plain", 0, 150);
-    write_seed(dir, "busy-stats", 1, 150);
-    write_seed(dir, "long-stats", 1, 250);
+    write_seed(dir, "empty-plain", 0, 0, 0);
+    write_seed(dir, "busy-plain", 0, 150, 0);
+    write_seed(dir, "busy-stats", 1, 150, 0);
+    write_seed(dir, "long-stats", 1, 250, 0);
+    write_seed(dir, "settled-stats", 1, 250, 1);
     exit(0);
   }
   return 0;

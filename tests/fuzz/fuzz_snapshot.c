@@ -13,8 +13,8 @@
  *   - it then runs: advancing it through its deadlines and two days past keeps it
  *     consistent.
  * Seeds: FUZZ_WRITE_SEEDS=DIR fuzz-snapshot -runs=0 writes snapshots of busy engines (and
- * of one whose conversations have all ended) into DIR and exits; corpus/snapshot holds what it wrote (each under run_one.sh's -max_len,
- * 4096 bytes).
+ * of one whose conversations have all ended) into DIR and exits; corpus/snapshot holds
+ * what it wrote (each under run_one.sh's -max_len, 4096 bytes).
  * Build: meson setup with -Dfuzz=true and CC=clang (tests/fuzz/run.sh).
  */
 #include <stddef.h>

@@ -18,6 +18,7 @@
 #include "ccenter/ccenter.h"
 #include "core/snap.h"
 #include "harness.h"
+#include "talloc.h"
 #include "sla/stats.h"
 
 #define OK(x) ck_assert_int_eq((x), 0)
@@ -679,6 +680,33 @@ END_TEST
 /* 70 conversations at once, then none, twice: 64 blocks are kept (the rest go back to the
  * allocator), and the second round takes them again, so that the memory is what it was
  * at the same point of the first. */
+/* Round r of n conversations at once on queue "legs" (its agents L0.. made in round 0);
+ * *talking is the statistics' memory while they all talk, then they all end. */
+static void legs_round(ccenter_engine *e, int round, int n, size_t *talking)
+{
+  int64_t t = 1000 + 10000 * round; /* rounds 0 and 1 in the first interval: no new records */
+  char a[16], c[16];
+  for (int i = 0; i < n; i++) {
+    snprintf(a, sizeof a, "L%d", i);
+    snprintf(c, sizeof c, "lc%d-%d", round, i);
+    if (!round) {
+      OK(ccenter_agent_add(e, a, NULL, t));
+      OK(ccenter_agent_serve(e, a, "legs", NULL, t));
+      OK(ccenter_agent_login(e, a, t));
+    }
+    OK(ccenter_agent_ready(e, a, t));
+    OK(ccenter_contact_enqueue(e, c, "legs", NULL, t));
+    OK(ccenter_offer_accept(e, a, c, t));
+  }
+  ck_assert_uint_eq(spare_legs(e), 0); /* in a later round the 64 kept are in use again */
+  *talking = cc_stats_memory(e);
+  for (int i = 0; i < n; i++) {
+    snprintf(c, sizeof c, "lc%d-%d", round, i);
+    OK(ccenter_contact_end(e, c, CCENTER_PARTY_CUSTOMER, t + 5000));
+  }
+  ck_assert_uint_eq(spare_legs(e), n < 64 ? (unsigned)n : 64);
+}
+
 START_TEST(spare_legs_at_most_64)
 {
   VT = cc_stats_observer();
@@ -687,27 +715,7 @@ START_TEST(spare_legs_at_most_64)
   ck_assert_uint_eq(spare_legs(e), 0);
   size_t talking[2], ended[2];
   for (int round = 0; round < 2; round++) {
-    int64_t t = 1000 + 10000 * round; /* both in the first interval: no new records */
-    char a[16], c[16];
-    for (int i = 0; i < 70; i++) {
-      snprintf(a, sizeof a, "L%d", i);
-      snprintf(c, sizeof c, "lc%d-%d", round, i);
-      if (!round) {
-        OK(ccenter_agent_add(e, a, NULL, t));
-        OK(ccenter_agent_serve(e, a, "legs", NULL, t));
-        OK(ccenter_agent_login(e, a, t));
-      }
-      OK(ccenter_agent_ready(e, a, t));
-      OK(ccenter_contact_enqueue(e, c, "legs", NULL, t));
-      OK(ccenter_offer_accept(e, a, c, t));
-    }
-    ck_assert_uint_eq(spare_legs(e), 0); /* in the second round the 64 kept are in use again */
-    talking[round] = cc_stats_memory(e);
-    for (int i = 0; i < 70; i++) {
-      snprintf(c, sizeof c, "lc%d-%d", round, i);
-      OK(ccenter_contact_end(e, c, CCENTER_PARTY_CUSTOMER, t + 5000));
-    }
-    ck_assert_uint_eq(spare_legs(e), 64);
+    legs_round(e, round, 70, &talking[round]);
     ended[round] = cc_stats_memory(e);
   }
   ck_assert_uint_eq(talking[1], talking[0]);
@@ -725,6 +733,45 @@ static int snapshot(const ccenter_engine *e, cc_snap_w *w)
   cc_sw_init(w, cc_engine_alloc(e));
   return cc_engine_snapshot(e, w);
 }
+
+/* A snapshot with 5 spare leg blocks loaded with each allocation failing in turn:
+ * CCENTER_ENOMEM and every byte given back, or the engine as saved (the same memory). */
+START_TEST(spare_legs_out_of_memory)
+{
+  VT = cc_stats_observer();
+  ccenter_engine *a = engine_with(1);
+  OK(ccenter_queue_add(a, "legs", NULL, 0));
+  size_t talking;
+  legs_round(a, 0, 5, &talking);
+  cc_snap_w w;
+  OK(snapshot(a, &w));
+  size_t mem = cc_stats_memory(a);
+  long failed = 0;
+  for (long n = 0;; n++) {
+    talloc t = {0, n};
+    ccenter_options *o = ccenter_options_new();
+    ck_assert_ptr_nonnull(o);
+    OK(ccenter_options_set_allocator(o, t_malloc, t_realloc, t_free, &t));
+    ccenter_engine *b = NULL;
+    int rc = cc_engine_load_snapshot(o, w.p, w.len, &b);
+    ccenter_options_free(o);
+    if (rc == 0) {
+      ck_assert_uint_eq(cc_stats_memory(b), mem);
+      ccenter_engine_free(b);
+    } else {
+      ck_assert_msg(rc == CCENTER_ENOMEM, "allocation %ld: %s", n, ccenter_err_name(rc));
+      ck_assert_ptr_null(b);
+      failed++;
+    }
+    ck_assert_msg(t.live == 0, "allocation %ld: %zu bytes left", n, t.live);
+    if (t.fail_in >= 0)
+      break; /* the load needed fewer than n allocations: every one has failed once */
+  }
+  ck_assert_int_gt(failed, 5);
+  cc_sw_free(&w);
+  ccenter_engine_free(a);
+}
+END_TEST
 
 START_TEST(engine_round_trip)
 {
@@ -786,6 +833,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, direct_map_order);
   tcase_add_test(tc, spare_legs_section);
   tcase_add_test(tc, spare_legs_at_most_64);
+  tcase_add_test(tc, spare_legs_out_of_memory);
   tcase_add_test(tc, engine_round_trip);
   tcase_add_test(tc, engine_snapshot_cut);
   suite_add_tcase(s, tc);

@@ -13,7 +13,10 @@
 # offered at once while the backlog builds up (fill_enqueue_*; lower is better; run with
 # --main-only, which keeps that run and skips the rest); churn -> ops_per_s, engine
 # events per wall second (higher is better). Other scenarios: set FIELDS, e.g.
-# FIELDS="ops_per_s:+ p99_ns:-" (+ higher is better, - lower is better).
+# FIELDS="ops_per_s:+ p99_ns:-" (+ higher is better, - lower is better). A field may be
+# the quotient of two of one run's fields, e.g. FIELDS="wrap_end_p50_ns/end_p50_ns:-": a
+# change that moves one kind of call and not the other shows there even when the whole
+# run is slower or faster than the one beside it (route's runs move together by +-15 %).
 set -euo pipefail
 
 if [ $# -lt 4 ]; then
@@ -57,11 +60,16 @@ for ln in open(sys.argv[1]):
 fields = [f.split(":") for f in sys.argv[2].split()]
 n = len(rows["base"])
 print("pair  " + "  ".join(f"{f+' base':>16} {f+' new':>16} {'new/base':>8}" for f, _ in fields))
+def val(row, f):
+    if "/" in f:
+        a, b = f.split("/")
+        return row[a] / row[b]
+    return row[f]
 ratios = {f: [] for f, _ in fields}
 for i in range(n):
     cells = []
     for f, _ in fields:
-        b, v = rows["base"][i][f], rows["new"][i][f]
+        b, v = val(rows["base"][i], f), val(rows["new"][i], f)
         ratios[f].append(v / b)
         cells.append(f"{b:>16.6g} {v:>16.6g} {v / b:>8.4f}")
     print(f"{i + 1:>4}  " + "  ".join(cells))
@@ -69,8 +77,8 @@ for f, d in fields:
     r = ratios[f]
     better = sum(x > 1 if d == "+" else x < 1 for x in r)
     print(f"{f} ({'higher' if d == '+' else 'lower'} is better): "
-          f"median base {st.median(x[f] for x in rows['base']):.6g}, "
-          f"median new {st.median(x[f] for x in rows['new']):.6g}, "
+          f"median base {st.median(val(x, f) for x in rows['base']):.6g}, "
+          f"median new {st.median(val(x, f) for x in rows['new']):.6g}, "
           f"median new/base {st.median(r):.4f} [{min(r):.4f} - {max(r):.4f}], "
           f"new better in {better}/{n} pairs")
 EOF

@@ -204,6 +204,13 @@ typedef struct stcust {
   int64_t last;
 } stcust;
 
+/* Freed blocks of one size kept for the next ones, linked through their first word;
+ * counted in the memory like live ones. */
+typedef struct spares {
+  void *head;
+  size_t n;
+} spares;
+
 /* Contact records kept for reuse when they are freed. */
 #define STATS_SPARE_CONTACTS 64
 /* Blocks of one leg kept for reuse: an agent's legs block is made when it answers and
@@ -222,10 +229,8 @@ typedef struct cc_stats {
   cc_map queues, agents, customers, strings;
   size_t n_contacts; /* contact records */
   size_t n_big;      /* of which in the larger block (stcx) */
-  void *spare;       /* freed contact records kept for the next ones, linked through */
-  size_t n_spare;    /* their first word; counted in the memory like live ones */
-  void *spare_legs;  /* blocks of one leg, likewise (STATS_SPARE_LEGS) */
-  size_t n_spare_legs;
+  spares spare;      /* freed contact records (small blocks, stc) */
+  spares spare_legs; /* freed blocks of one leg */
   size_t sweep_at;
   int slot; /* our slot in the engine's objects (acd/observer.h) */
   /* The interval index last computed (iv_index): ix_idx for times from ix_lo on, while
@@ -706,38 +711,57 @@ static void leg_release(cc_stats *st, leg *l)
   cc_free(st->al, l->holds);
 }
 
+static void spare_put(spares *s, void *p)
+{
+  *(void **)p = s->head;
+  s->head = p;
+  s->n++;
+}
+
+/* A kept block, or NULL when none is. */
+static void *spare_take(spares *s)
+{
+  void *p = s->head;
+  if (p) {
+    s->head = *(void **)p;
+    s->n--;
+  }
+  return p;
+}
+
+/* p is kept while fewer than max are, else given back to the allocator. */
+static void spare_keep(cc_stats *st, spares *s, void *p, size_t max)
+{
+  if (s->n < max)
+    spare_put(s, p);
+  else
+    cc_free(st->al, p);
+}
+
+static void spares_free(cc_stats *st, spares *s)
+{
+  void *x;
+  while ((x = spare_take(s)))
+    cc_free(st->al, x);
+}
+
 /* An agent without legs holds no block for them (the snapshot's capacity relies on it). */
 static void legs_drop_empty(cc_stats *st, sta *ag)
 {
   if (ag->n_legs)
     return;
-  if (ag->cap_legs == 1 && st->n_spare_legs < STATS_SPARE_LEGS) {
-    *(void **)(void *)ag->legs = st->spare_legs;
-    st->spare_legs = ag->legs;
-    st->n_spare_legs++;
-  } else {
+  if (ag->cap_legs == 1)
+    spare_keep(st, &st->spare_legs, ag->legs, STATS_SPARE_LEGS);
+  else
     cc_free(st->al, ag->legs);
-  }
   ag->legs = NULL;
   ag->cap_legs = 0;
-}
-
-static void spares_free(cc_stats *st, void **list)
-{
-  while (*list) {
-    void *x = *list;
-    *list = *(void **)x;
-    cc_free(st->al, x);
-  }
 }
 
 /* Room for one more leg: a kept block for an agent's first, else the allocator. */
 static int legs_room(cc_stats *st, sta *ag)
 {
-  if (!ag->cap_legs && st->spare_legs) {
-    ag->legs = st->spare_legs;
-    st->spare_legs = *(void **)st->spare_legs;
-    st->n_spare_legs--;
+  if (!ag->cap_legs && (ag->legs = spare_take(&st->spare_legs))) {
     ag->cap_legs = 1;
     return 0;
   }
@@ -835,10 +859,8 @@ static stc *contact_get(cc_stats *st, cc_obj *o)
 
 static stc *contact_new(cc_stats *st, cc_obj *o)
 {
-  stc *c = st->spare;
+  stc *c = spare_take(&st->spare);
   if (c) {
-    st->spare = *(void **)st->spare;
-    st->n_spare--;
     memset(c, 0, sizeof *c);
   } else {
     c = cc_calloc(st->al, 1, sizeof *c);
@@ -855,13 +877,7 @@ static stc *contact_new(cc_stats *st, cc_obj *o)
 /* A small block back to the spares, or to the allocator. */
 static void small_free(cc_stats *st, stc *c)
 {
-  if (st->n_spare < STATS_SPARE_CONTACTS) {
-    *(void **)(void *)c = st->spare;
-    st->spare = c;
-    st->n_spare++;
-  } else {
-    cc_free(st->al, c);
-  }
+  spare_keep(st, &st->spare, c, STATS_SPARE_CONTACTS);
 }
 
 static void contact_free(cc_stats *st, stc *c)
@@ -927,11 +943,8 @@ static int stc_set_more(cc_stats *st, void **slot, const stc_more *m)
     return 0;
   }
   if (c->v.form == STC_BIG) {
-    stc *n = st->spare;
-    if (n) {
-      st->spare = *(void **)st->spare;
-      st->n_spare--;
-    } else if (!(n = cc_malloc(st->al, sizeof *n))) {
+    stc *n = spare_take(&st->spare);
+    if (!n && !(n = cc_malloc(st->al, sizeof *n))) {
       /* Kept large, right if not in its smallest form (a restored engine may then
        * count it smaller): nothing is lost. */
       ((stcx *)(void *)c)->m = *m;
@@ -2050,28 +2063,27 @@ static void stats_save(void *ud, const ccenter_engine *e, cc_snap_w *w)
   cc_sw_i64(w, st->reset_at);
   cc_sw_u64(w, st->dropped);
   cc_sw_u64(w, st->sweep_at);
-  cc_sw_u64(w, st->n_spare);
+  cc_sw_u64(w, st->spare.n);
   sw_map(w, T_STRINGS, &st->strings, sw_string);
   sw_map(w, T_QUEUES, &st->queues, sw_queue);
   sw_map(w, T_AGENTS, &st->agents, sw_agent);
   sw_map(w, T_CUSTOMERS, &st->customers, sw_customer);
-  if (st->n_spare_legs) {
+  if (st->spare_legs.n) {
     cc_sw_tag(w, T_SPARE_LEGS);
-    cc_sw_u64(w, st->n_spare_legs);
+    cc_sw_u64(w, st->spare_legs.n);
   }
   cc_sw_tag(w, T_END);
 }
 
 /* The blocks kept for reuse count in the memory: a restored engine makes as many as the
  * saved one had, to match it (their contents do not matter). */
-static int spares_make(cc_stats *st, void **list, size_t *n, uint64_t want, size_t size)
+static int spares_make(cc_stats *st, spares *s, uint64_t want, size_t size)
 {
-  for (; *n < want; (*n)++) {
+  while (s->n < want) {
     void *b = cc_calloc(st->al, 1, size);
     if (!b)
       return CCENTER_ENOMEM;
-    *(void **)b = *list;
-    *list = b;
+    spare_put(s, b);
   }
   return 0;
 }
@@ -2092,7 +2104,7 @@ static int stats_load(void *ud, ccenter_engine *e, cc_snap_r *r)
   if (r->err)
     return r->err;
   int rc;
-  if ((rc = spares_make(st, &st->spare, &st->n_spare, spare, sizeof(stc))) ||
+  if ((rc = spares_make(st, &st->spare, spare, sizeof(stc))) ||
       (rc = rd_map(st, r, T_STRINGS, &st->strings, rd_string)) ||
       (rc = rd_map(st, r, T_QUEUES, &st->queues, rd_queue)) ||
       (rc = rd_map(st, r, T_AGENTS, &st->agents, rd_agent)) ||
@@ -2106,7 +2118,7 @@ static int stats_load(void *ud, ccenter_engine *e, cc_snap_r *r)
       cc_sr_fail(r);
     if (r->err)
       return r->err;
-    if ((rc = spares_make(st, &st->spare_legs, &st->n_spare_legs, legs, sizeof(leg))))
+    if ((rc = spares_make(st, &st->spare_legs, legs, sizeof(leg))))
       return rc;
     tag = cc_sr_u64(r);
   }
@@ -2270,8 +2282,8 @@ size_t cc_stats_memory(const ccenter_engine *e)
       n += (l->id_long ? strlen(l->id_long) + 1 : 0) + l->cap_holds * sizeof *l->holds;
     }
   }
-  n += (st->n_contacts + st->n_spare) * sizeof(stc) + st->n_big * (sizeof(stcx) - sizeof(stc));
-  n += st->n_spare_legs * sizeof(leg);
+  n += (st->n_contacts + st->spare.n) * sizeof(stc) + st->n_big * (sizeof(stcx) - sizeof(stc));
+  n += st->spare_legs.n * sizeof(leg);
   it = 0;
   while ((x = cc_map_next(&st->customers, &it)))
     n += sizeof(stcust) + strlen(((const stcust *)x)->id) + 1;

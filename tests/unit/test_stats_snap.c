@@ -594,13 +594,19 @@ END_TEST
  * each three bytes as a varint; the count one byte (at most 64). */
 static const unsigned char spare_tag[] = {0xfa, 0xe6, 0x01}, end_tag[] = {0xf9, 0xe6, 0x01};
 
+/* The statistics' own section of e alone (no objects' records), into a new writer. */
+static void own_section(ccenter_engine *e, cc_snap_w *s)
+{
+  cc_sw_init(s, cc_engine_alloc(e));
+  VT->save(cc_engine_observer(e, VT), e, s);
+  OK(s->err);
+}
+
 /* The count of the leg section of e's statistics, 0 when it has none. */
 static unsigned spare_legs(ccenter_engine *e)
 {
   cc_snap_w s;
-  cc_sw_init(&s, cc_engine_alloc(e));
-  VT->save(cc_engine_observer(e, VT), e, &s);
-  OK(s.err);
+  own_section(e, &s);
   ck_assert_uint_ge(s.len, 7);
   const unsigned char *end = s.p + s.len;
   ck_assert(memcmp(end - 3, end_tag, 3) == 0);
@@ -615,9 +621,7 @@ START_TEST(spare_legs_section)
   ccenter_engine *a = saved_section(&w);
   /* The statistics' own section alone: its end is where the leg section is. */
   cc_snap_w s;
-  cc_sw_init(&s, cc_engine_alloc(a));
-  VT->save(cc_engine_observer(a, VT), a, &s);
-  OK(s.err);
+  own_section(a, &s);
   ck_assert_uint_ge(s.len, 7);
   ck_assert_uint_le(s.len, w.len);
   ck_assert(memcmp(w.p, s.p, s.len) == 0);
@@ -654,9 +658,7 @@ START_TEST(spare_legs_section)
   OK(load_direct(b, p, w.len - 4));
   ck_assert_uint_lt(cc_stats_memory(b), mem);
   cc_snap_w s2;
-  cc_sw_init(&s2, cc_engine_alloc(b));
-  VT->save(cc_engine_observer(b, VT), b, &s2);
-  OK(s2.err);
+  own_section(b, &s2);
   ck_assert_uint_eq(s2.len, s.len - 4);
   ck_assert(memcmp(s2.p, p, s2.len) == 0);
   cc_sw_free(&s2);
@@ -677,9 +679,6 @@ START_TEST(spare_legs_section)
 }
 END_TEST
 
-/* 70 conversations at once, then none, twice: 64 blocks are kept (the rest go back to the
- * allocator), and the second round takes them again, so that the memory is what it was
- * at the same point of the first. */
 /* Round r of n conversations at once on queue "legs" (its agents L0.. made in round 0);
  * *talking is the statistics' memory while they all talk, then they all end. */
 static void legs_round(ccenter_engine *e, int round, int n, size_t *talking)
@@ -707,6 +706,9 @@ static void legs_round(ccenter_engine *e, int round, int n, size_t *talking)
   ck_assert_uint_eq(spare_legs(e), n < 64 ? (unsigned)n : 64);
 }
 
+/* 70 conversations at once, then none, twice: 64 blocks are kept (the rest go back to the
+ * allocator), and the second round takes them again, so that the memory is what it was
+ * at the same point of the first. */
 START_TEST(spare_legs_at_most_64)
 {
   VT = cc_stats_observer();
